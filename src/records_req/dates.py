@@ -1,0 +1,42 @@
+"""Reading dates the way people write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from records_req.errors import DateInputError
+
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+    """Parse ISO (2026-11-25), US (11/25/2026, Nov 25 2026) or 'today'.
+
+    A four-digit year is required so that a date is never silently placed in the current year.
+    """
+    cleaned = text.strip()
+    if cleaned.lower() == "today":
+        return today or dt.date.today()
+    if not cleaned:
+        raise DateInputError(text, "it is empty")
+    try:
+        return dt.date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    if not _YEAR.search(cleaned):
+        raise DateInputError(text, "it has no four-digit year")
+    from dateutil import parser  # lazy: only for non-ISO dates
+
+    try:
+        parsed = parser.parse(cleaned, dayfirst=False, yearfirst=False)
+    except (ValueError, OverflowError) as exc:
+        raise DateInputError(text, _reason(exc)) from None
+    if parsed.time() != dt.time(0):
+        raise DateInputError(text, "it has a time of day; give the date only")
+    return parsed.date()
+
+
+def _reason(exc: Exception) -> str:
+    message = str(exc).split(":")[0].strip()
+    return message[0].lower() + message[1:] if message else "it is not a date"

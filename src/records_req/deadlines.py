@@ -1,0 +1,599 @@
+"""The deadline engine: pure functions from a rule, dates and events to an explained deadline.
+
+No I/O and no globals: the closure calendar is passed in. Every decision the engine makes is
+recorded as a :class:`Step`, so a user can check the arithmetic against the statute.
+
+Conventions (each one appears in the explanation when it applies):
+
+- The day of receipt is not counted unless the law says so (``counts_receipt_day``).
+- Where the law says a request received while offices are closed counts as received the next
+  business day (``received_when_closed``), receipt moves to that day first.
+- Business days skip weekends and the jurisdiction's closure days.
+- Calendar days count every day; a period ending on a closed day moves to the next business day
+  where the law's time-computation rule says so (``roll_forward``).
+- Pauses: the day the clock stops is counted; the days from the next day to the day it restarts
+  (inclusive) are not.
+- Extensions count from the deadline they extend, in the law's unit, and are capped at the
+  statutory maximum; an extension never makes a deadline earlier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from records_req.laws import DUTY_WORDS, Clock, Extension, Jurisdiction, PauseEvent, Unit
+
+Via = Literal["mail", "email", "portal", "fax", "hand"]
+VIAS: tuple[Via, ...] = ("mail", "email", "portal", "fax", "hand")
+DEFAULT_MAIL_DAYS = 3
+DEFAULT_FOLLOWUP_DAYS = 10
+ClockName = Literal["response", "second_response"]
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+class Calendar(Protocol):
+    def closure(self, day: dt.date) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a deadline's explanation."""
+
+    kind: str  # receipt, start, skip, pause, roll, extension, warning, due, no-deadline
+    text: str
+    date: dt.date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "date": self.date.isoformat() if self.date else None,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class ResponseRule:
+    """Everything about one statutory clock that the engine needs."""
+
+    jurisdiction: str
+    clock: Clock
+    extension: Extension | None = None
+    pauses: frozenset[PauseEvent] = frozenset()
+    roll_forward: bool = False
+    received_when_closed: bool = False
+    citations: dict[str, str | None] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def for_jurisdiction(cls, j: Jurisdiction, which: ClockName = "response") -> ResponseRule:
+        clock = j.response if which == "response" else j.second_response
+        if clock is None:
+            raise ValueError(f"{j.code} has no {which} clock")
+        return cls(
+            jurisdiction=j.code,
+            clock=clock,
+            extension=j.extension,
+            pauses=frozenset(p.event for p in j.pauses),
+            roll_forward=j.roll_forward,
+            received_when_closed=j.received_when_closed,
+            citations={
+                "roll_forward": j.roll_forward_citation,
+                "received_when_closed": j.received_when_closed_citation,
+                **{f"pause:{p.event}": p.citation for p in j.pauses},
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Extended:
+    """The agency extended its time: by a number of days, or to a date."""
+
+    on: dt.date
+    days: int | None = None
+    unit: Unit | None = None
+    until: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if (self.days is None) == (self.until is None):
+            raise ValueError("an extension has either days or an until date")
+        if self.days is not None and self.days < 1:
+            raise ValueError("an extension is at least one day")
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The clock stopped on ``start`` (e.g. clarification asked) and restarted on ``end``."""
+
+    event: PauseEvent
+    start: dt.date
+    end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("a pause cannot end before it starts")
+
+
+Event = Extended | Paused
+
+
+@dataclass(frozen=True)
+class Deadline:
+    jurisdiction: str
+    clock: Clock
+    received: dt.date  # as the law counts it
+    date: dt.date | None  # the statutory due date; None where the law sets no number or paused
+    statutory: bool
+    followup: dt.date | None  # a suggested, non-statutory follow-up date
+    paused: bool
+    explanation: tuple[Step, ...]
+
+    @property
+    def lines(self) -> list[str]:
+        return [step.text for step in self.explanation]
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.date is not None and today > self.date
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "jurisdiction": self.jurisdiction,
+            "received": self.received.isoformat(),
+            "due": self.date.isoformat() if self.date else None,
+            "unit": self.clock.unit,
+            "days": self.clock.days,
+            "duty": self.clock.duty,
+            "standard": self.clock.standard,
+            "citation": self.clock.citation,
+            "statutory": self.statutory,
+            "paused": self.paused,
+            "followup": self.followup.isoformat() if self.followup else None,
+            "explanation": self.lines,
+            "steps": [step.to_dict() for step in self.explanation],
+        }
+
+
+def fmt(day: dt.date) -> str:
+    """'Wed 2026-11-25': weekday and ISO date, the form every explanation uses."""
+    return f"{day:%a} {day.isoformat()}"
+
+
+def assume_received(
+    sent: dt.date, via: Via, mail_days: int = DEFAULT_MAIL_DAYS
+) -> tuple[dt.date, str]:
+    """When the agency is taken to have received a request sent on ``sent``, and why."""
+    if via == "mail":
+        received = sent + dt.timedelta(days=mail_days)
+        return received, (
+            f"Sent by mail on {fmt(sent)}; assumed received {mail_days} calendar days later, on "
+            f"{fmt(received)} (change with --mail-days, or give --received)."
+        )
+    return sent, f"Sent by {via} on {fmt(sent)}; counted as received the same day."
+
+
+@dataclass
+class _Walk:
+    """Counts days forward, skipping closures and paused days, and remembers why."""
+
+    calendar: Calendar
+    paused_days: dict[dt.date, Paused]
+    steps: list[Step]
+
+    def advance(self, after: dt.date, count: int, unit: Unit) -> dt.date:
+        """The day on which ``count`` counted days after ``after`` are complete."""
+        day, counted = after, 0
+        skipped_weekend: list[dt.date] = []
+        counted_days: list[dt.date] = []
+        while counted < count:
+            day += _ONE_DAY
+            pause = self.paused_days.get(day)
+            if pause is not None:
+                continue
+            reason = self.calendar.closure(day) if unit == "business" else None
+            if reason in ("Saturday", "Sunday"):
+                skipped_weekend.append(day)
+                continue
+            self._flush_weekend(skipped_weekend)
+            if reason:
+                self.steps.append(Step("skip", f"Skipped {fmt(day)}: {reason} (offices closed).", day))
+                continue
+            counted += 1
+            counted_days.append(day)
+        self._flush_weekend(skipped_weekend)
+        if counted_days:
+            self.steps.append(Step("count", _counted_words(counted_days, unit), day))
+        return day
+
+    def _flush_weekend(self, days: list[dt.date]) -> None:
+        if days:
+            names = " and ".join(fmt(d) for d in days)
+            self.steps.append(Step("skip", f"Skipped the weekend: {names}.", days[0]))
+            days.clear()
+
+
+def due(
+    rule: ResponseRule,
+    received: dt.date,
+    calendar: Calendar,
+    events: Sequence[Event] = (),
+    *,
+    received_note: str | None = None,
+    followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+) -> Deadline:
+    """When the agency's duty under ``rule`` falls due for a request received on ``received``.
+
+    ``received_note`` explains how ``received`` was arrived at (see :func:`assume_received`).
+    ``followup_days`` (business days) sets the suggested follow-up where the law has no number.
+    """
+    clock = rule.clock
+    steps: list[Step] = []
+    if received_note:
+        steps.append(Step("receipt", received_note, received))
+    effective = received
+    closed = calendar.closure(received)
+    if closed and rule.received_when_closed:
+        effective = _next_open(calendar, received)
+        steps.append(
+            Step(
+                "receipt",
+                f"Received on {fmt(received)}, when offices were closed ({closed}); the law "
+                f"counts it as received on {fmt(effective)} "
+                f"({rule.citations.get('received_when_closed') or 'see the law data'}).",
+                effective,
+            )
+        )
+    else:
+        steps.append(Step("receipt", f"Received {fmt(received)}.", received))
+
+    pauses, pause_steps = _applicable_pauses(rule, events)
+    steps.extend(pause_steps)
+    walk = _Walk(calendar, _paused_days(pauses), steps)
+
+    if clock.days is None or clock.unit is None:
+        followup = walk.advance(effective, followup_days, "business")
+        steps.append(
+            Step(
+                "no-deadline",
+                f"The law sets no number of days: the agency must act {clock.standard!r} "
+                f"({clock.citation}). Suggested follow-up, {followup_days} business days after "
+                f"receipt: {fmt(followup)}. This is not a statutory deadline.",
+                followup,
+            )
+        )
+        return Deadline(rule.jurisdiction, clock, effective, None, False, followup, False, tuple(steps))
+
+    unit_words = f"{clock.days} {clock.unit} day{'s' if clock.days != 1 else ''}"
+    if clock.counts_receipt_day:
+        start_after = effective - _ONE_DAY
+        steps.append(
+            Step("start", f"The law counts the day of receipt as day 1; counting {unit_words}.", effective)
+        )
+    else:
+        start_after = effective
+        steps.append(
+            Step(
+                "start",
+                f"The day of receipt is not counted; counting {unit_words} from "
+                f"{fmt(effective + _ONE_DAY)} ({clock.citation}).",
+                effective + _ONE_DAY,
+            )
+        )
+    if clock.unit == "calendar":
+        steps.append(Step("start", "Calendar days: weekends and holidays are counted."))
+    date = walk.advance(start_after, clock.days, clock.unit)
+    date = _roll(rule, calendar, date, clock.unit, steps)
+
+    for event in sorted((e for e in events if isinstance(e, Extended)), key=lambda e: e.on):
+        date = _extend(rule, calendar, walk, date, event, steps)
+
+    open_pause = next((p for p in pauses if p.end is None and p.start <= date), None)
+    if open_pause is not None:
+        steps.append(
+            Step(
+                "pause",
+                f"The clock is stopped since {fmt(open_pause.start)} "
+                f"({_pause_words(open_pause.event)}); no deadline runs until the requester "
+                "answers.",
+                open_pause.start,
+            )
+        )
+        return Deadline(rule.jurisdiction, clock, effective, None, True, None, True, tuple(steps))
+
+    steps.append(
+        Step(
+            "due",
+            f"Due {fmt(date)}: by then the agency must {DUTY_WORDS[clock.duty]} "
+            f"({clock.citation}).",
+            date,
+        )
+    )
+    return Deadline(rule.jurisdiction, clock, effective, date, True, None, False, tuple(steps))
+
+
+def _counted_words(days: list[dt.date], unit: Unit) -> str:
+    kind = "business" if unit == "business" else "calendar"
+    n = len(days)
+    if n <= 31:
+        listed = ", ".join(f"{d:%m-%d} ({i})" for i, d in enumerate(days, 1))
+    else:
+        listed = f"{fmt(days[0])} (1) to {fmt(days[-1])} ({n})"
+    return f"Counted {n} {kind} day{'s' if n != 1 else ''}: {listed}."
+
+
+def _next_open(calendar: Calendar, day: dt.date) -> dt.date:
+    while calendar.closure(day):
+        day += _ONE_DAY
+    return day
+
+
+def _roll(
+    rule: ResponseRule, calendar: Calendar, date: dt.date, unit: Unit, steps: list[Step]
+) -> dt.date:
+    """Move a calendar-day deadline off a closed day where the law says so."""
+    if unit != "calendar":
+        return date
+    closed = calendar.closure(date)
+    if not closed:
+        return date
+    if not rule.roll_forward:
+        steps.append(
+            Step(
+                "roll",
+                f"{fmt(date)} is a closed day ({closed}), but no rule of this jurisdiction moves "
+                "the deadline; it stays on that day.",
+                date,
+            )
+        )
+        return date
+    rolled = _next_open(calendar, date)
+    skipped = []
+    day = date
+    while day < rolled:
+        skipped.append(f"{fmt(day)} ({calendar.closure(day)})")
+        day += _ONE_DAY
+    steps.append(
+        Step(
+            "roll",
+            f"The period ends on a closed day; it moves to the next business day, {fmt(rolled)} "
+            f"({rule.citations.get('roll_forward') or 'time-computation rule'}). "
+            f"Closed: {', '.join(skipped)}.",
+            rolled,
+        )
+    )
+    return rolled
+
+
+def _extend(
+    rule: ResponseRule,
+    calendar: Calendar,
+    walk: _Walk,
+    date: dt.date,
+    event: Extended,
+    steps: list[Step],
+) -> dt.date:
+    law = rule.extension
+    if law is None:
+        steps.append(
+            Step(
+                "warning",
+                "The law provides no extension; the agency's new date is tracked, but the "
+                "statutory deadline was the earlier one.",
+                event.on,
+            )
+        )
+    if event.until is not None:
+        if event.until <= date:
+            steps.append(
+                Step(
+                    "warning",
+                    f"Extension to {fmt(event.until)} ignored: it is not later than {fmt(date)}.",
+                    event.on,
+                )
+            )
+            return date
+        steps.append(
+            Step("extension", f"Extended on {fmt(event.on)} to {fmt(event.until)}.", event.until)
+        )
+        return event.until
+    assert event.days is not None
+    days = event.days
+    unit: Unit = event.unit or (law.unit if law and law.unit else None) or rule.clock.unit or "business"
+    if law is not None and law.days is not None and days > law.days:
+        steps.append(
+            Step(
+                "warning",
+                f"The agency claimed {days} more days; the law allows at most {law.days} "
+                f"({law.citation}). Counting {law.days}.",
+                event.on,
+            )
+        )
+        days = law.days
+    where = f" ({law.citation})" if law is not None else ""
+    steps.append(
+        Step(
+            "extension",
+            f"Extended on {fmt(event.on)} by {days} {unit} day{'s' if days != 1 else ''}, "
+            f"counted from {fmt(date)}{where}.",
+            event.on,
+        )
+    )
+    extended = walk.advance(date, days, unit)
+    return _roll(rule, calendar, extended, unit, steps)
+
+
+def _pause_words(event: PauseEvent) -> str:
+    return {
+        "clarification": "the agency asked the requester to clarify",
+        "fee_estimate": "the agency sent a fee estimate awaiting payment",
+    }[event]
+
+
+def _applicable_pauses(
+    rule: ResponseRule, events: Iterable[Event]
+) -> tuple[list[Paused], list[Step]]:
+    kept: list[Paused] = []
+    steps: list[Step] = []
+    for event in events:
+        if not isinstance(event, Paused):
+            continue
+        if event.event not in rule.pauses:
+            steps.append(
+                Step(
+                    "pause",
+                    f"On {fmt(event.start)} {_pause_words(event.event)}; this law does not stop "
+                    "the clock for that, so the days keep counting.",
+                    event.start,
+                )
+            )
+            continue
+        kept.append(event)
+        citation = rule.citations.get(f"pause:{event.event}") or "see the law data"
+        if event.end is None:
+            continue  # reported at the end if it still holds the clock
+        not_counted = (event.end - event.start).days
+        steps.append(
+            Step(
+                "pause",
+                f"Clock stopped on {fmt(event.start)} ({_pause_words(event.event)}) and restarted "
+                f"on {fmt(event.end)}: {not_counted} day{'s' if not_counted != 1 else ''} after "
+                f"the stop not counted ({citation}).",
+                event.start,
+            )
+        )
+    return kept, steps
+
+
+def _paused_days(pauses: Iterable[Paused]) -> dict[dt.date, Paused]:
+    days: dict[dt.date, Paused] = {}
+    for pause in pauses:
+        if pause.end is None:
+            continue
+        day = pause.start + _ONE_DAY
+        while day <= pause.end:
+            days[day] = pause
+            day += _ONE_DAY
+    return days
+
+
+@dataclass(frozen=True)
+class DeadlineReport:
+    """Every clock a requester can hold the agency to, for one request."""
+
+    jurisdiction: Jurisdiction
+    first: Deadline
+    with_extension: Deadline | None  # the first clock if the agency takes the full extension
+    second: Deadline | None  # the law's second clock, where it can be computed
+    second_hint: str | None  # why the second clock could not be computed yet
+
+    def explained(self) -> list[tuple[str, Deadline]]:
+        parts = [(f"{self.jurisdiction.law.short_name}: first clock", self.first)]
+        if self.with_extension is not None:
+            parts.append(("With the full statutory extension", self.with_extension))
+        if self.second is not None:
+            parts.append(("Second clock", self.second))
+        return parts
+
+    def summary(self) -> str:
+        j, first = self.jurisdiction, self.first
+        lines = [f"{j.name} ({j.code}), {j.law.name}, {j.law.citation}"]
+        lines.append(f"Received: {fmt(first.received)}")
+        if first.date is not None:
+            lines.append(
+                f"Due: {fmt(first.date)}: {first.clock.describe()} the agency must "
+                f"{DUTY_WORDS[first.clock.duty]} ({first.clock.citation})."
+            )
+        elif first.paused:
+            lines.append("Due: no date while the clock is stopped.")
+        else:
+            assert first.followup is not None
+            lines.append(
+                f"Due: no statutory number of days ({first.clock.standard!r}, "
+                f"{first.clock.citation})."
+            )
+            lines.append(f"Suggested follow-up (not statutory): {fmt(first.followup)}")
+        if self.with_extension is not None and self.with_extension.date is not None:
+            ext = j.extension
+            assert ext is not None
+            lines.append(
+                f"If extended: {fmt(self.with_extension.date)} at the latest "
+                f"({ext.days} {ext.unit} days, {ext.citation})."
+            )
+        if self.second is not None and self.second.date is not None:
+            lines.append(
+                f"Then: {fmt(self.second.date)}: {self.second.clock.describe()} the agency must "
+                f"{DUTY_WORDS[self.second.clock.duty]} ({self.second.clock.citation})."
+            )
+        if self.second_hint:
+            lines.append(self.second_hint)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.first.to_dict()
+        data["law"] = {
+            "name": self.jurisdiction.law.name,
+            "citation": self.jurisdiction.law.citation,
+        }
+        data["with_extension"] = (
+            self.with_extension.to_dict() if self.with_extension is not None else None
+        )
+        data["second"] = self.second.to_dict() if self.second is not None else None
+        data["second_hint"] = self.second_hint
+        return data
+
+
+def compute_for(
+    j: Jurisdiction,
+    calendar: Calendar,
+    *,
+    received: dt.date | None = None,
+    sent: dt.date | None = None,
+    via: Via = "email",
+    mail_days: int = DEFAULT_MAIL_DAYS,
+    acknowledged: dt.date | None = None,
+    followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+    events: Sequence[Event] = (),
+) -> DeadlineReport:
+    """All of a jurisdiction's clocks for one request, from its receipt or its sending."""
+    note = None
+    if received is None:
+        if sent is None:
+            raise ValueError("give received or sent")
+        received, note = assume_received(sent, via, mail_days)
+    rule = ResponseRule.for_jurisdiction(j)
+    first = due(rule, received, calendar, events, received_note=note, followup_days=followup_days)
+    with_extension = None
+    ext = j.extension
+    if ext is not None and ext.days is not None and first.date is not None:
+        with_extension = due(
+            rule,
+            received,
+            calendar,
+            [*events, Extended(on=first.date, days=ext.days, unit=ext.unit)],
+            received_note=note,
+            followup_days=followup_days,
+        )
+    second = None
+    hint = None
+    clock2 = j.second_response
+    if clock2 is not None:
+        rule2 = ResponseRule.for_jurisdiction(j, "second_response")
+        if clock2.trigger == "acknowledgment":
+            if acknowledged is not None:
+                second = due(
+                    rule2,
+                    acknowledged,
+                    calendar,
+                    received_note=f"Acknowledged {fmt(acknowledged)}; the second clock starts.",
+                    followup_days=followup_days,
+                )
+            else:
+                hint = (
+                    f"Then: {clock2.describe()} from the acknowledgment, the agency must "
+                    f"{DUTY_WORDS[clock2.duty]} ({clock2.citation}); "
+                    "give --acknowledged DATE to compute it."
+                )
+        else:
+            second = due(rule2, received, calendar, received_note=note, followup_days=followup_days)
+    return DeadlineReport(j, first, with_extension, second, hint)

@@ -1,0 +1,50 @@
+"""Domain errors. The CLI turns them into exit codes once, at its edge.
+
+- :class:`UsageError` and its subclasses: the user asked for something that does not exist or
+  gave a value that cannot be read (exit code 2).
+- Every other :class:`RecordsReqError`: the request was understood but cannot be done (exit 1).
+"""
+
+from __future__ import annotations
+
+
+class RecordsReqError(Exception):
+    """Base class for errors a user can act on. ``str(error)`` is the whole message."""
+
+
+class UsageError(RecordsReqError):
+    """Bad input on the command line (exit code 2)."""
+
+
+class UnknownJurisdictionError(UsageError):
+    def __init__(self, code: str, known: list[str]) -> None:
+        self.code = code
+        super().__init__(
+            f"Unknown state {code!r}. Valid codes: {', '.join(known)}. "
+            "Run 'records-req states' to list them with their laws."
+        )
+
+
+class DateInputError(UsageError):
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        super().__init__(
+            f"Invalid date {text!r}: {reason}. "
+            "Use YYYY-MM-DD (2026-11-25), MM/DD/YYYY (11/25/2026), 'Nov 25 2026' or 'today'."
+        )
+
+
+class LawDataError(RecordsReqError):
+    """The law data file is malformed. Names the file, the jurisdiction and the field."""
+
+    def __init__(self, path: str, entry: str | None, field: str | None, problem: str) -> None:
+        self.path = path
+        self.entry = entry
+        self.field = field
+        self.problem = problem
+        where = path
+        if entry:
+            where += f", entry {entry}"
+        if field:
+            where += f", field '{field}'"
+        super().__init__(f"Law data error in {where}: {problem}")

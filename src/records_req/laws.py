@@ -1,0 +1,579 @@
+"""The law of each jurisdiction, loaded from ``data/state_pra.yaml`` and validated.
+
+Pure: reading the file is the only I/O, and every value is checked on load, so the rest of the
+program can trust a :class:`Jurisdiction`. A malformed file raises :class:`LawDataError` naming
+the file, the jurisdiction and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, TypeVar, cast
+
+from records_req.errors import LawDataError, UnknownJurisdictionError
+from records_req.resources import data_dir
+
+Unit = Literal["business", "calendar"]
+Duty = Literal["full_response", "determination", "acknowledgment", "response"]
+Trigger = Literal["receipt", "request", "acknowledgment"]
+Stance = Literal["prohibits", "restricts", "requires", "none"]
+AppealRoute = Literal["court", "agency_head", "attorney_general", "ombudsman", "review_board"]
+PauseEvent = Literal["fee_estimate", "clarification"]
+Restricted = bool | Literal["disputed"]
+
+UNITS: tuple[Unit, ...] = ("business", "calendar")
+DUTIES: tuple[Duty, ...] = ("full_response", "determination", "acknowledgment", "response")
+TRIGGERS: tuple[Trigger, ...] = ("receipt", "request", "acknowledgment")
+STANCES: tuple[Stance, ...] = ("prohibits", "restricts", "requires", "none")
+APPEAL_ROUTES: tuple[AppealRoute, ...] = (
+    "court",
+    "agency_head",
+    "attorney_general",
+    "ombudsman",
+    "review_board",
+)
+PAUSE_EVENTS: tuple[PauseEvent, ...] = ("fee_estimate", "clarification")
+
+DUTY_WORDS: dict[Duty, str] = {
+    "full_response": "provide the records",
+    "determination": "decide whether to grant the request",
+    "acknowledgment": "acknowledge the request",
+    "response": "respond (provide the records, deny them, or explain why more time is needed)",
+}
+
+LAWS_ENV = "RECORDS_REQ_LAWS"
+
+
+@dataclass(frozen=True)
+class Law:
+    name: str
+    short_name: str
+    citation: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One statutory response period."""
+
+    days: int | None
+    unit: Unit | None
+    trigger: Trigger
+    counts_receipt_day: bool
+    duty: Duty
+    standard: str
+    binds: str | None
+    citation: str
+
+    @property
+    def numeric(self) -> bool:
+        return self.days is not None
+
+    def describe(self) -> str:
+        """Plain words: 'within 5 business days' or the statute's own standard."""
+        if self.days is None:
+            return self.standard
+        unit = f"{self.unit} " if self.unit else ""
+        plural = "day" if self.days == 1 else "days"
+        return f"within {self.days} {unit}{plural}"
+
+
+@dataclass(frozen=True)
+class Extension:
+    days: int | None
+    unit: Unit | None
+    condition: str
+    written_notice: bool
+    citation: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    event: PauseEvent
+    citation: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class DeemedDenial:
+    applies: bool
+    citation: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Residency:
+    restricted: Restricted
+    who: str | None
+    citation: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Fees:
+    summary: str
+    citation: str
+    estimate: str | None
+    estimate_citation: str | None
+    waiver: bool
+    waiver_text: str | None
+    waiver_citation: str | None
+
+
+@dataclass(frozen=True)
+class Appeal:
+    route: AppealRoute
+    body: str
+    deadline_days: int | None
+    deadline_unit: Unit | None
+    deadline_trigger: str | None
+    citation: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class HolidayRule:
+    """A closure the holidays package misses; ``rule`` uses the grammar in calendars.py."""
+
+    name: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class HolidaySpec:
+    subdiv: str | None
+    categories: tuple[str, ...]
+    remove: tuple[str, ...]
+    add: tuple[HolidayRule, ...]
+    citation: str | None
+
+    def fingerprint(self) -> str:
+        """A short hash of everything that decides which days are closures."""
+        payload = json.dumps(
+            [
+                self.subdiv,
+                list(self.categories),
+                sorted(self.remove),
+                [[r.name, r.rule] for r in self.add],
+            ]
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Immigration:
+    stance: Stance
+    law: str | None
+    year: int | None
+    summary: str | None
+    citation: str | None
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    code: str
+    name: str
+    law: Law
+    response: Clock
+    second_response: Clock | None
+    extension: Extension | None
+    pauses: tuple[Pause, ...]
+    roll_forward: bool
+    roll_forward_citation: str | None
+    received_when_closed: bool
+    received_when_closed_citation: str | None
+    deemed_denial: DeemedDenial
+    residency: Residency
+    fees: Fees
+    appeal: Appeal
+    holidays: HolidaySpec
+    immigration: Immigration
+    verified_on: dt.date
+    sources: tuple[str, ...]
+    review: str | None
+
+    @property
+    def is_federal(self) -> bool:
+        return self.code == "US"
+
+
+class Laws(Mapping[str, Jurisdiction]):
+    """All jurisdictions by upper-case code, in file order. Lookups are case-insensitive."""
+
+    def __init__(self, path: Path, jurisdictions: list[Jurisdiction]) -> None:
+        self.path = path
+        self._by_code = {j.code: j for j in jurisdictions}
+
+    def __getitem__(self, code: str) -> Jurisdiction:
+        return self._by_code[code.strip().upper()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_code)
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def get_or_raise(self, code: str) -> Jurisdiction:
+        """The jurisdiction for ``code``, or an error listing every valid code."""
+        try:
+            return self[code]
+        except KeyError:
+            raise UnknownJurisdictionError(code, sorted(self._by_code)) from None
+
+
+def default_laws_path() -> Path:
+    override = os.environ.get(LAWS_ENV)
+    return Path(override) if override else data_dir() / "state_pra.yaml"
+
+
+def load_laws(path: Path | None = None) -> Laws:
+    """Load and validate the law data (cached per resolved path)."""
+    return _load(str((path or default_laws_path()).resolve()))
+
+
+@cache
+def _load(path_text: str) -> Laws:
+    import yaml  # lazy: keeps `records-req --help` fast
+
+    path = Path(path_text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LawDataError(str(path), None, None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LawDataError(str(path), None, None, f"cannot read the file ({exc})") from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        raw = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise LawDataError(str(path), None, None, f"not valid YAML{where}: {problem}") from None
+    if not isinstance(raw, list):
+        raise LawDataError(str(path), None, None, "expected a list of jurisdictions")
+    jurisdictions: list[Jurisdiction] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        label = f"#{index + 1}"
+        if isinstance(item, dict) and isinstance(item.get("code"), str):
+            label = item["code"]
+        entry = _Fields(str(path), label, item, "")
+        jurisdiction = _jurisdiction(entry)
+        if jurisdiction.code in seen:
+            raise LawDataError(str(path), label, "code", "duplicate jurisdiction code")
+        seen.add(jurisdiction.code)
+        jurisdictions.append(jurisdiction)
+    return Laws(path, jurisdictions)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class _Fields:
+    """Typed access to one mapping in the YAML, with errors that say exactly where."""
+
+    def __init__(self, path: str, entry: str, data: object, prefix: str) -> None:
+        self.path, self.entry, self.prefix = path, entry, prefix
+        if not isinstance(data, dict):
+            self.fail(None, f"expected a mapping, got {_kind(data)}")
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def name(self, key: str | None) -> str | None:
+        if key is None:
+            return self.prefix or None
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def fail(self, key: str | None, problem: str) -> LawDataError:
+        raise LawDataError(self.path, self.entry, self.name(key), problem)
+
+    def _get(self, key: str, required: bool) -> object:
+        self.used.add(key)
+        value = self.data.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                self.fail(key, "is required")
+            return None
+        return value
+
+    def text(self, key: str) -> str:
+        value = self._get(key, True)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"must be non-empty text, got {_kind(value)}")
+        return cast(str, value).strip()
+
+    def opt_text(self, key: str) -> str | None:
+        value = self._get(key, False)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.fail(key, f"must be text, got {_kind(value)}")
+        return cast(str, value).strip() or None
+
+    def flag(self, key: str, default: bool | None = None) -> bool:
+        value = self._get(key, default is None)
+        if value is None:
+            return bool(default)
+        if not isinstance(value, bool):
+            self.fail(key, f"must be true or false, got {_kind(value)}")
+        return cast(bool, value)
+
+    def opt_int(self, key: str) -> int | None:
+        value = self._get(key, False)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            self.fail(key, f"must be a whole number of days (or null), got {_kind(value)}")
+        return cast(int, value)
+
+    def choice(self, key: str, choices: tuple[T, ...], required: bool = True) -> T | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if value not in choices:
+            options = ", ".join(str(c) for c in choices)
+            self.fail(key, f"must be one of {options}; got {value!r}")
+        return cast(T, value)
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self._get(key, False)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, "must be a list of text")
+        return tuple(v.strip() for v in cast(list[str], value))
+
+    def sub(self, key: str, required: bool = True) -> _Fields | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        return _Fields(self.path, self.entry, value, self.name(key) or key)
+
+    def items(self, key: str) -> list[_Fields]:
+        value = self._get(key, False)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list, got {_kind(value)}")
+        return [
+            _Fields(self.path, self.entry, item, f"{self.name(key)}[{i}]")
+            for i, item in enumerate(cast(list[object], value))
+        ]
+
+    def done(self) -> None:
+        """Refuse keys nobody read: a typo must not silently drop a legal fact."""
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            self.fail(unknown[0], "is not a known field (check the spelling)")
+
+
+def _kind(value: object) -> str:
+    if value is None or value is _MISSING:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _clock(f: _Fields) -> Clock:
+    days = f.opt_int("days")
+    unit = f.choice("unit", UNITS, required=False)
+    if days is not None and unit is None:
+        f.fail("unit", "is required when days is a number (business or calendar)")
+    if days is None and unit is not None:
+        f.fail("unit", "must be null when days is null")
+    if days == 0:
+        f.fail("days", "must be at least 1 (use null for 'promptly' or 'immediately')")
+    clock = Clock(
+        days=days,
+        unit=unit,
+        trigger=cast(Trigger, f.choice("trigger", TRIGGERS)),
+        counts_receipt_day=f.flag("counts_receipt_day", default=False),
+        duty=cast(Duty, f.choice("duty", DUTIES)),
+        standard=f.text("standard"),
+        binds=f.opt_text("binds"),
+        citation=f.text("citation"),
+    )
+    f.done()
+    return clock
+
+
+def _extension(f: _Fields) -> Extension:
+    days = f.opt_int("days")
+    unit = f.choice("unit", UNITS, required=False)
+    if days is not None and unit is None:
+        f.fail("unit", "is required when days is a number (business or calendar)")
+    extension = Extension(
+        days=days,
+        unit=unit,
+        condition=f.text("condition"),
+        written_notice=f.flag("written_notice", default=False),
+        citation=f.text("citation"),
+    )
+    f.done()
+    return extension
+
+
+def _pause(f: _Fields) -> Pause:
+    pause = Pause(
+        event=cast(PauseEvent, f.choice("event", PAUSE_EVENTS)),
+        citation=f.text("citation"),
+        note=f.opt_text("note"),
+    )
+    f.done()
+    return pause
+
+
+def _residency(f: _Fields) -> Residency:
+    restricted = f._get("restricted", True)
+    if restricted not in (True, False, "disputed"):
+        f.fail("restricted", f"must be true, false or disputed; got {restricted!r}")
+    residency = Residency(
+        restricted=cast(Restricted, restricted),
+        who=f.opt_text("who"),
+        citation=f.opt_text("citation"),
+        note=f.opt_text("note"),
+    )
+    if residency.restricted is not False and not residency.citation:
+        f.fail("citation", "is required when residency is restricted or disputed")
+    f.done()
+    return residency
+
+
+def _fees(f: _Fields) -> Fees:
+    fees = Fees(
+        summary=f.text("summary"),
+        citation=f.text("citation"),
+        estimate=f.opt_text("estimate"),
+        estimate_citation=f.opt_text("estimate_citation"),
+        waiver=f.flag("waiver", default=False),
+        waiver_text=f.opt_text("waiver_text"),
+        waiver_citation=f.opt_text("waiver_citation"),
+    )
+    if fees.waiver and not fees.waiver_citation:
+        f.fail("waiver_citation", "is required when waiver is true")
+    f.done()
+    return fees
+
+
+def _appeal(f: _Fields) -> Appeal:
+    days = f.opt_int("deadline_days")
+    unit = f.choice("deadline_unit", UNITS, required=False)
+    if days is not None and unit is None:
+        f.fail("deadline_unit", "is required when deadline_days is a number")
+    appeal = Appeal(
+        route=cast(AppealRoute, f.choice("route", APPEAL_ROUTES)),
+        body=f.text("body"),
+        deadline_days=days,
+        deadline_unit=unit,
+        deadline_trigger=f.opt_text("deadline_trigger"),
+        citation=f.text("citation"),
+        note=f.opt_text("note"),
+    )
+    f.done()
+    return appeal
+
+
+def _holidays(f: _Fields) -> HolidaySpec:
+    from records_req.calendars import parse_rule  # the rule grammar lives with the calendar
+
+    rules: list[HolidayRule] = []
+    for item in f.items("add"):
+        rule = HolidayRule(name=item.text("name"), rule=item.text("rule"))
+        try:
+            parse_rule(rule.rule)
+        except ValueError as exc:
+            item.fail("rule", str(exc))
+        item.done()
+        rules.append(rule)
+    categories = f.texts("categories") or ("public",)
+    spec = HolidaySpec(
+        subdiv=f.opt_text("subdiv"),
+        categories=categories,
+        remove=f.texts("remove"),
+        add=tuple(rules),
+        citation=f.opt_text("citation"),
+    )
+    f.done()
+    return spec
+
+
+def _immigration(f: _Fields) -> Immigration:
+    year = f.opt_int("year")
+    immigration = Immigration(
+        stance=cast(Stance, f.choice("stance", STANCES)),
+        law=f.opt_text("law"),
+        year=year,
+        summary=f.opt_text("summary"),
+        citation=f.opt_text("citation"),
+    )
+    if immigration.stance != "none" and not (immigration.law and immigration.citation):
+        f.fail("citation", f"law and citation are required when stance is {immigration.stance}")
+    f.done()
+    return immigration
+
+
+def _jurisdiction(f: _Fields) -> Jurisdiction:
+    code = f.text("code").upper()
+    if not (len(code) == 2 and code.isalpha()):
+        f.fail("code", f"must be a two-letter code, got {code!r}")
+    law_f = cast(_Fields, f.sub("law"))
+    law = Law(
+        name=law_f.text("name"),
+        short_name=law_f.opt_text("short_name") or law_f.text("name"),
+        citation=law_f.text("citation"),
+        url=law_f.opt_text("url"),
+    )
+    law_f.done()
+    response = _clock(cast(_Fields, f.sub("response")))
+    second = f.sub("second_response", required=False)
+    extension = f.sub("extension", required=False)
+    denial_f = cast(_Fields, f.sub("deemed_denial"))
+    deemed_denial = DeemedDenial(
+        applies=denial_f.flag("applies"),
+        citation=denial_f.opt_text("citation"),
+        note=denial_f.opt_text("note"),
+    )
+    denial_f.done()
+    verified = f._get("verified_on", True)
+    if not isinstance(verified, dt.date) or isinstance(verified, dt.datetime):
+        f.fail("verified_on", f"must be a date (YYYY-MM-DD), got {_kind(verified)}")
+    roll_forward = f.flag("roll_forward", default=False)
+    jurisdiction = Jurisdiction(
+        code=code,
+        name=f.text("name"),
+        law=law,
+        response=response,
+        second_response=_clock(second) if second else None,
+        extension=_extension(extension) if extension else None,
+        pauses=tuple(_pause(p) for p in f.items("pauses")),
+        roll_forward=roll_forward,
+        roll_forward_citation=f.opt_text("roll_forward_citation"),
+        received_when_closed=f.choice(
+            "received_when_closed", ("next_business_day",), required=False
+        )
+        is not None,
+        received_when_closed_citation=f.opt_text("received_when_closed_citation"),
+        deemed_denial=deemed_denial,
+        residency=_residency(cast(_Fields, f.sub("residency"))),
+        fees=_fees(cast(_Fields, f.sub("fees"))),
+        appeal=_appeal(cast(_Fields, f.sub("appeal"))),
+        holidays=_holidays(cast(_Fields, f.sub("holidays"))),
+        immigration=_immigration(cast(_Fields, f.sub("immigration"))),
+        verified_on=cast(dt.date, verified),
+        sources=f.texts("sources"),
+        review=f.opt_text("review"),
+    )
+    if not jurisdiction.sources:
+        f.fail("sources", "must list at least one source that was read")
+    f.done()
+    return jurisdiction
