@@ -197,7 +197,9 @@ class _Walk:
                 continue
             self._flush_weekend(skipped_weekend)
             if reason:
-                self.steps.append(Step("skip", f"Skipped {fmt(day)}: {reason} (offices closed).", day))
+                self.steps.append(
+                    Step("skip", f"Skipped {fmt(day)}: {reason} (offices closed).", day)
+                )
                 continue
             counted += 1
             counted_days.append(day)
@@ -262,13 +264,19 @@ def due(
                 followup,
             )
         )
-        return Deadline(rule.jurisdiction, clock, effective, None, False, followup, False, tuple(steps))
+        return Deadline(
+            rule.jurisdiction, clock, effective, None, False, followup, False, tuple(steps)
+        )
 
     unit_words = f"{clock.days} {clock.unit} day{'s' if clock.days != 1 else ''}"
     if clock.counts_receipt_day:
         start_after = effective - _ONE_DAY
         steps.append(
-            Step("start", f"The law counts the day of receipt as day 1; counting {unit_words}.", effective)
+            Step(
+                "start",
+                f"The law counts the day of receipt as day 1; counting {unit_words}.",
+                effective,
+            )
         )
     else:
         start_after = effective
@@ -399,7 +407,9 @@ def _extend(
         return event.until
     assert event.days is not None
     days = event.days
-    unit: Unit = event.unit or (law.unit if law and law.unit else None) or rule.clock.unit or "business"
+    unit: Unit = (
+        event.unit or (law.unit if law and law.unit else None) or rule.clock.unit or "business"
+    )
     if law is not None and law.days is not None and days > law.days:
         steps.append(
             Step(

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, NoReturn, TypeVar, cast
 
 from records_req.errors import LawDataError, UnknownJurisdictionError
 from records_req.resources import data_dir
@@ -251,7 +251,7 @@ def _load(path_text: str) -> Laws:
         raise LawDataError(str(path), None, None, f"cannot read the file ({exc})") from None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        raw = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        raw = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -295,7 +295,7 @@ class _Fields:
             return self.prefix or None
         return f"{self.prefix}.{key}" if self.prefix else key
 
-    def fail(self, key: str | None, problem: str) -> LawDataError:
+    def fail(self, key: str | None, problem: str) -> NoReturn:
         raise LawDataError(self.path, self.entry, self.name(key), problem)
 
     def _get(self, key: str, required: bool) -> object:
@@ -311,7 +311,7 @@ class _Fields:
         value = self._get(key, True)
         if not isinstance(value, str) or not value.strip():
             self.fail(key, f"must be non-empty text, got {_kind(value)}")
-        return cast(str, value).strip()
+        return value.strip()
 
     def opt_text(self, key: str) -> str | None:
         value = self._get(key, False)
@@ -319,7 +319,7 @@ class _Fields:
             return None
         if not isinstance(value, str):
             self.fail(key, f"must be text, got {_kind(value)}")
-        return cast(str, value).strip() or None
+        return value.strip() or None
 
     def flag(self, key: str, default: bool | None = None) -> bool:
         value = self._get(key, default is None)
@@ -327,7 +327,7 @@ class _Fields:
             return bool(default)
         if not isinstance(value, bool):
             self.fail(key, f"must be true or false, got {_kind(value)}")
-        return cast(bool, value)
+        return value
 
     def opt_int(self, key: str) -> int | None:
         value = self._get(key, False)
@@ -335,7 +335,7 @@ class _Fields:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             self.fail(key, f"must be a whole number of days (or null), got {_kind(value)}")
-        return cast(int, value)
+        return value
 
     def choice(self, key: str, choices: tuple[T, ...], required: bool = True) -> T | None:
         value = self._get(key, required)
@@ -344,7 +344,7 @@ class _Fields:
         if value not in choices:
             options = ", ".join(str(c) for c in choices)
             self.fail(key, f"must be one of {options}; got {value!r}")
-        return cast(T, value)
+        return value
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self._get(key, False)
@@ -438,7 +438,7 @@ def _residency(f: _Fields) -> Residency:
     if restricted not in (True, False, "disputed"):
         f.fail("restricted", f"must be true, false or disputed; got {restricted!r}")
     residency = Residency(
-        restricted=cast(Restricted, restricted),
+        restricted=restricted,
         who=f.opt_text("who"),
         citation=f.opt_text("citation"),
         note=f.opt_text("note"),
@@ -569,7 +569,7 @@ def _jurisdiction(f: _Fields) -> Jurisdiction:
         appeal=_appeal(cast(_Fields, f.sub("appeal"))),
         holidays=_holidays(cast(_Fields, f.sub("holidays"))),
         immigration=_immigration(cast(_Fields, f.sub("immigration"))),
-        verified_on=cast(dt.date, verified),
+        verified_on=verified,
         sources=f.texts("sources"),
         review=f.opt_text("review"),
     )

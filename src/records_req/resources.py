@@ -20,7 +20,9 @@ def _shipped(name: str) -> Path:
     checkout = _PACKAGE_DIR.parent.parent / name
     if checkout.is_dir():
         return checkout
-    raise FileNotFoundError(f"records-req is missing its '{name}' directory (looked in {installed})")
+    raise FileNotFoundError(
+        f"records-req is missing its '{name}' directory (looked in {installed})"
+    )
 
 
 def data_dir() -> Path:

@@ -105,8 +105,10 @@ def _detail(j: Jurisdiction) -> str:
     for label, clock in (("Response", j.response), ("Then", j.second_response)):
         if clock is None:
             continue
-        add(f"{label}: {clock.describe()}, counted from {clock.trigger}: "
-            f"the agency must {DUTY_WORDS[clock.duty]}.")
+        add(
+            f"{label}: {clock.describe()}, counted from {clock.trigger}: "
+            f"the agency must {DUTY_WORDS[clock.duty]}."
+        )
         add(f"  Statute: {clock.standard!r} ({clock.citation})")
         if clock.binds:
             add(f"  Binds: {clock.binds}")
@@ -120,30 +122,43 @@ def _detail(j: Jurisdiction) -> str:
     else:
         add("Extension: none provided by the statute")
     for pause in j.pauses:
-        add(f"Clock stops for: {pause.event.replace('_', ' ')} ({pause.citation})"
-            + (f": {pause.note}" if pause.note else ""))
+        add(
+            f"Clock stops for: {pause.event.replace('_', ' ')} ({pause.citation})"
+            + (f": {pause.note}" if pause.note else "")
+        )
     if j.roll_forward:
-        add(f"A period ending on a closed day moves to the next business day "
-            f"({j.roll_forward_citation}).")
+        add(
+            f"A period ending on a closed day moves to the next business day "
+            f"({j.roll_forward_citation})."
+        )
     if j.received_when_closed:
-        add(f"A request received while offices are closed counts from the next business day "
-            f"({j.received_when_closed_citation}).")
+        add(
+            f"A request received while offices are closed counts from the next business day "
+            f"({j.received_when_closed_citation})."
+        )
     denial = j.deemed_denial
-    add(f"Silence past the deadline: {'deemed a denial' if denial.applies else 'not a denial by law'}"
+    silence = "deemed a denial" if denial.applies else "not a denial by law"
+    add(
+        f"Silence past the deadline: {silence}"
         + (f" ({denial.citation})" if denial.citation else "")
-        + (f"; {denial.note}" if denial.note else ""))
+        + (f"; {denial.note}" if denial.note else "")
+    )
     add("")
     res = j.residency
-    add(f"Who may ask: {_residency_words(j)}"
+    add(
+        f"Who may ask: {_residency_words(j)}"
         + (f": {res.who}" if res.who else "")
-        + (f" ({res.citation})" if res.citation else ""))
+        + (f" ({res.citation})" if res.citation else "")
+    )
     if res.note:
         add(f"  {res.note}")
     fees = j.fees
     add(f"Fees: {fees.summary} ({fees.citation})")
     if fees.estimate:
-        add(f"  Estimate: {fees.estimate}"
-            + (f" ({fees.estimate_citation})" if fees.estimate_citation else ""))
+        add(
+            f"  Estimate: {fees.estimate}"
+            + (f" ({fees.estimate_citation})" if fees.estimate_citation else "")
+        )
     if fees.waiver:
         add(f"  Fee waiver: {fees.waiver_text or 'provided'} ({fees.waiver_citation})")
     else:
@@ -163,16 +178,20 @@ def _detail(j: Jurisdiction) -> str:
     if imm.stance == "none":
         add("287(g): no state law prohibits, restricts or requires it.")
     else:
-        add(f"287(g): state law {imm.stance} it: {imm.law}"
+        add(
+            f"287(g): state law {imm.stance} it: {imm.law}"
             + (f" ({imm.year})" if imm.year else "")
-            + (f", {imm.citation}" if imm.citation else ""))
+            + (f", {imm.citation}" if imm.citation else "")
+        )
         if imm.summary:
             add(f"  {imm.summary}")
     hol = j.holidays
-    add(f"Closure days: holidays package US/{hol.subdiv or 'federal'} ({', '.join(hol.categories)})"
+    add(
+        f"Closure days: holidays package US/{hol.subdiv or 'federal'} ({', '.join(hol.categories)})"
         + (f", less {', '.join(hol.remove)}" if hol.remove else "")
         + (f", plus {', '.join(r.name for r in hol.add)}" if hol.add else "")
-        + (f" ({hol.citation})" if hol.citation else ""))
+        + (f" ({hol.citation})" if hol.citation else "")
+    )
     add("")
     add(f"Verified on {j.verified_on.isoformat()} from:")
     out.extend(f"  - {source}" for source in j.sources)
@@ -181,12 +200,14 @@ def _detail(j: Jurisdiction) -> str:
     return "\n".join(out)
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType[dt.date]):
     """A date in any form :func:`parse_date` accepts."""
 
     name = "DATE"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
@@ -209,12 +230,25 @@ DATE = DateType()
     show_default=True,
     help="How it was sent; mail adds --mail-days before receipt.",
 )
-@click.option("--mail-days", type=click.IntRange(0, 30), default=3, show_default=True,
-              help="Calendar days a mailed request takes to arrive.")
-@click.option("--acknowledged", type=DATE,
-              help="Date the agency acknowledged (starts a second clock where the law has one).")
-@click.option("--followup-days", type=click.IntRange(1, 90), default=10, show_default=True,
-              help="Business days to a suggested follow-up where the law sets no number.")
+@click.option(
+    "--mail-days",
+    type=click.IntRange(0, 30),
+    default=3,
+    show_default=True,
+    help="Calendar days a mailed request takes to arrive.",
+)
+@click.option(
+    "--acknowledged",
+    type=DATE,
+    help="Date the agency acknowledged (starts a second clock where the law has one).",
+)
+@click.option(
+    "--followup-days",
+    type=click.IntRange(1, 90),
+    default=10,
+    show_default=True,
+    help="Business days to a suggested follow-up where the law sets no number.",
+)
 @click.option("--explain", is_flag=True, help="Show every step of the computation.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def deadline(

@@ -1,0 +1,61 @@
+"""`--help` and the pure commands must not pay for heavy libraries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import subprocess_env
+
+HEAVY = ("sqlalchemy", "docxtpl", "reportlab")
+
+PROBE = """
+import json, sys
+from records_req.cli import main
+sys.argv = ["records-req", *json.loads(sys.argv[1])]
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+sys.stdout.write("\\nMODULES=" + json.dumps([code, sorted(sys.modules)]))
+"""
+
+
+def modules_loaded(args: list[str]) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        check=True,
+    )
+    marker = result.stdout.rindex("MODULES=")
+    code, modules = json.loads(result.stdout[marker + 8 :])
+    assert code == 0, result.stdout + result.stderr
+    return {name.split(".")[0] for name in modules}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["deadline", "TX", "--received", "2026-11-25"],
+        ["deadline", "VA", "--received", "2026-11-25", "--json", "--explain"],
+        ["states"],
+    ],
+    ids=" ".join,
+)
+def test_no_heavy_imports(args: list[str]) -> None:
+    loaded = modules_loaded(args)
+    assert not loaded & set(HEAVY), f"{args} imported {sorted(loaded & set(HEAVY))}"
+
+
+def test_deadline_uses_the_shipped_closure_table_not_the_holidays_package() -> None:
+    loaded = modules_loaded(["deadline", "TX", "--received", "2026-11-25"])
+    assert "holidays" not in loaded, (
+        "data/closures.json is stale: run python -m records_req.calendars"
+    )

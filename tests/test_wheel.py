@@ -1,0 +1,59 @@
+"""The built wheel carries data/ and templates/ and works from any directory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, subprocess_env
+
+pytestmark = pytest.mark.slow
+
+
+def test_wheel_installs_into_a_fresh_venv_and_runs_from_elsewhere(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)],
+        check=True,
+        env=subprocess_env(),
+    )
+    (wheel,) = dist.glob("records_req-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    bin_dir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
+        check=True,
+        env=subprocess_env(),
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [str(bin_dir / "records-req"), "states"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "52 jurisdictions" in result.stdout
+    located = subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "from records_req.resources import data_dir, templates_dir;"
+            "print(data_dir()); print(templates_dir())",
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=subprocess_env(),
+    ).stdout.split()
+    assert all(str(env_dir) in p for p in located), located
+    assert (Path(located[0]) / "state_pra.yaml").is_file()
+    assert (Path(located[0]) / "closures.json").is_file()
