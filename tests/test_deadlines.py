@@ -210,3 +210,29 @@ def test_json_shape() -> None:
     assert isinstance(data["explanation"], list) and all(
         isinstance(x, str) for x in data["explanation"]
     )
+
+
+def test_extension_counted_from_receipt_caps_the_total_not_the_addition() -> None:
+    # "no later than 10 working days after the request": 3 days, then at most 10 in all.
+    ext = Extension(10, "business", "written notice", True, "Test Code § 2", "receipt")
+    base = due(rule(3, extension=ext), D(2027, 12, 20), CAL)
+    assert base.date == D(2027, 12, 23)
+    full = due(
+        rule(3, extension=ext), D(2027, 12, 20), CAL, [Extended(D(2027, 12, 22), maximum=True)]
+    )
+    # 12-21..12-23 (3), 12-24 closed, 12-27..12-30 (7), 12-31 closed, 01-03..01-05 (10)
+    assert full.date == D(2028, 1, 5)
+    claimed = due(
+        rule(3, extension=ext), D(2027, 12, 20), CAL, [Extended(D(2027, 12, 22), days=10)]
+    )
+    assert claimed.date == D(2028, 1, 5)
+    assert any("later than the law allows" in line for line in claimed.lines)
+
+
+def test_full_extension_where_the_law_has_no_fixed_length_changes_nothing() -> None:
+    ext = Extension(None, None, "a reasonable time", False, "Test Code § 2")
+    deadline = due(
+        rule(5, extension=ext), D(2026, 11, 25), CAL, [Extended(D(2026, 12, 1), maximum=True)]
+    )
+    assert deadline.date == D(2026, 12, 4)
+    assert any("no fixed length" in line for line in deadline.lines)

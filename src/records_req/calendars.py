@@ -16,8 +16,13 @@ Rule grammar for ``holidays.add`` entries:
   when it falls on a Sunday.
 - ``thanksgiving+N``: N days after the fourth Thursday of November (``thanksgiving+1``).
 - ``easter+N`` / ``easter-N``: relative to Western Easter Sunday (``easter-2`` is Good Friday).
+- ``MM-DD observed-sunday``: a fixed date moved to Monday when it falls on a Sunday only (for
+  states that do not move a Saturday holiday to the Friday before).
 - ``nth:N:WEEKDAY:MONTH``: the Nth weekday of the month; N = -1 is the last
-  (``nth:-1:mon:5`` is the last Monday of May).
+  (``nth:-1:mon:5`` is the last Monday of May). An offset may follow: ``nth:1:mon:11+1`` is
+  the Tuesday after the first Monday of November (general election day).
+
+Any rule may end with `` even-years`` or `` odd-years`` to apply only in those years.
 """
 
 from __future__ import annotations
@@ -38,38 +43,51 @@ TABLE_FILE = "closures.json"
 TABLE_YEARS = (2020, 2040)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_FIXED = re.compile(r"^(\d{2})-(\d{2})( observed)?$")
+_FIXED = re.compile(r"^(\d{2})-(\d{2})( observed| observed-sunday)?$")
 _RELATIVE = re.compile(r"^(thanksgiving|easter)([+-]\d{1,3})$")
-_NTH = re.compile(r"^nth:(-1|[1-5]):(mon|tue|wed|thu|fri|sat|sun):(\d{1,2})$")
+_NTH = re.compile(r"^nth:(-1|[1-5]):(mon|tue|wed|thu|fri|sat|sun):(\d{1,2})([+-]\d{1,2})?$")
+_PARITY = re.compile(r"^(.*?)\s+(even|odd)-years$")
+
+RuleFn = Callable[[int], "dt.date | None"]
 
 
 # --- the rule grammar -------------------------------------------------------------------------
 
 
-def parse_rule(rule: str) -> Callable[[int], dt.date]:
-    """Turn a rule into a function from year to date, or raise ``ValueError`` saying why."""
+def parse_rule(rule: str) -> RuleFn:
+    """Turn a rule into a function from year to date (None: not that year), or raise ValueError."""
     text = rule.strip().lower()
+    if m := _PARITY.match(text):
+        inner, parity = _parse_plain(m[1], rule), 0 if m[2] == "even" else 1
+        return lambda year: inner(year) if year % 2 == parity else None
+    return _parse_plain(text, rule)
+
+
+def _parse_plain(text: str, rule: str) -> Callable[[int], dt.date]:
     if m := _FIXED.match(text):
-        month, day, observed = int(m[1]), int(m[2]), bool(m[3])
+        month, day, shift = int(m[1]), int(m[2]), (m[3] or "").strip()
         try:
             dt.date(2024, month, day)  # a leap year accepts every real MM-DD
         except ValueError:
             raise ValueError(f"{rule!r} is not a real month and day") from None
-        return lambda year: (
-            _observed(dt.date(year, month, day)) if observed else dt.date(year, month, day)
-        )
+        if shift == "observed":
+            return lambda year: _observed(dt.date(year, month, day))
+        if shift == "observed-sunday":
+            return lambda year: _observed_sunday(dt.date(year, month, day))
+        return lambda year: dt.date(year, month, day)
     if m := _RELATIVE.match(text):
         anchor, offset = m[1], int(m[2])
         base = _thanksgiving if anchor == "thanksgiving" else _easter
         return lambda year: base(year) + dt.timedelta(days=offset)
     if m := _NTH.match(text):
         n, weekday, month = int(m[1]), WEEKDAYS.index(m[2]), int(m[3])
+        shift = dt.timedelta(days=int(m[4] or 0))
         if not 1 <= month <= 12:
             raise ValueError(f"{rule!r} names month {month}; months are 1 to 12")
-        return lambda year: _nth_weekday(year, month, weekday, n)
+        return lambda year: _nth_weekday(year, month, weekday, n) + shift
     raise ValueError(
         f"{rule!r} is not a holiday rule; use 'MM-DD', 'MM-DD observed', 'thanksgiving+1', "
-        "'easter-2' or 'nth:4:thu:11'"
+        "'easter-2', 'nth:4:thu:11' or 'nth:1:mon:11+1', optionally ending 'even-years'"
     )
 
 
@@ -79,6 +97,10 @@ def _observed(day: dt.date) -> dt.date:
     if day.weekday() == 6:
         return day + dt.timedelta(days=1)
     return day
+
+
+def _observed_sunday(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=1) if day.weekday() == 6 else day
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
@@ -116,30 +138,42 @@ def _easter(year: int) -> dt.date:
 
 def compute_closures(spec: HolidaySpec, year: int) -> dict[dt.date, str]:
     """Closures falling in ``year``, computed live with the holidays package."""
+    return compute_closure_years(spec, year, year)[year]
+
+
+def compute_closure_years(
+    spec: HolidaySpec, first: int, last: int
+) -> dict[int, dict[dt.date, str]]:
+    """Closures falling in each year from ``first`` to ``last``, computed live."""
     import holidays  # lazy: about 0.1 s to import
 
     # Observed days can fall in the neighbouring year (New Year 2028 is observed 2027-12-31),
-    # so build three years and keep the days inside ``year``.
+    # so build one year more on each side and keep the days inside the range.
     calendar = holidays.country_holidays(
         "US",
         subdiv=spec.subdiv,
-        years=range(year - 1, year + 2),
+        years=range(first - 1, last + 2),
         categories=spec.categories,
     )
     removed = set(spec.remove) | {f"{name} (observed)" for name in spec.remove}
     closures: dict[dt.date, list[str]] = {}
     for day in sorted(calendar):
-        if day.year != year:
-            continue
-        names = [n for n in calendar.get_list(day) if n not in removed]
-        if names:
-            closures[day] = names
+        if first <= day.year <= last:
+            names = [n for n in calendar.get_list(day) if n not in removed]
+            if names:
+                closures[day] = names
     for extra in spec.add:
-        day = parse_rule(extra.rule)(year)
-        names = closures.setdefault(day, [])
-        if extra.name not in names:
-            names.append(extra.name)
-    return {day: "; ".join(names) for day, names in sorted(closures.items())}
+        rule = parse_rule(extra.rule)
+        for added in (rule(y) for y in range(first - 1, last + 2)):
+            if added is None or not first <= added.year <= last:
+                continue
+            names = closures.setdefault(added, [])
+            if extra.name not in names:
+                names.append(extra.name)
+    by_year: dict[int, dict[dt.date, str]] = {y: {} for y in range(first, last + 1)}
+    for day, names in sorted(closures.items()):
+        by_year[day.year][day] = "; ".join(names)
+    return by_year
 
 
 @cache
@@ -227,11 +261,8 @@ def build_table(jurisdictions: Iterable[Jurisdiction]) -> dict[str, object]:
             j.code: {
                 "fingerprint": j.holidays.fingerprint(),
                 "days": {
-                    str(year): {
-                        d.isoformat(): name
-                        for d, name in compute_closures(j.holidays, year).items()
-                    }
-                    for year in range(first, last + 1)
+                    str(year): {d.isoformat(): name for d, name in closures.items()}
+                    for year, closures in compute_closure_years(j.holidays, first, last).items()
                 },
             }
             for j in jurisdictions

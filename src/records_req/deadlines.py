@@ -89,16 +89,17 @@ class ResponseRule:
 
 @dataclass(frozen=True)
 class Extended:
-    """The agency extended its time: by a number of days, or to a date."""
+    """The agency extended its time: by a number of days, to a date, or by all the law allows."""
 
     on: dt.date
     days: int | None = None
     unit: Unit | None = None
     until: dt.date | None = None
+    maximum: bool = False  # the full extension the law allows
 
     def __post_init__(self) -> None:
-        if (self.days is None) == (self.until is None):
-            raise ValueError("an extension has either days or an until date")
+        if [self.days is not None, self.until is not None, self.maximum].count(True) != 1:
+            raise ValueError("an extension has exactly one of: days, an until date, maximum")
         if self.days is not None and self.days < 1:
             raise ValueError("an extension is at least one day")
 
@@ -294,7 +295,7 @@ def due(
     date = _roll(rule, calendar, date, clock.unit, steps)
 
     for event in sorted((e for e in events if isinstance(e, Extended)), key=lambda e: e.on):
-        date = _extend(rule, calendar, walk, date, event, steps)
+        date = _extend(rule, calendar, walk, date, start_after, event, steps)
 
     open_pause = next((p for p in pauses if p.end is None and p.start <= date), None)
     if open_pause is not None:
@@ -378,9 +379,11 @@ def _extend(
     calendar: Calendar,
     walk: _Walk,
     date: dt.date,
+    start_after: dt.date,
     event: Extended,
     steps: list[Step],
 ) -> dt.date:
+    """Apply one extension to ``date``; never earlier, never past the statutory maximum."""
     law = rule.extension
     if law is None:
         steps.append(
@@ -391,6 +394,22 @@ def _extend(
                 event.on,
             )
         )
+    limit = None
+    law_words = ""
+    if law is not None and law.days is not None and law.unit is not None:
+        law_days, law_unit = law.days, law.unit
+        base = start_after if law.counted_from == "receipt" else date
+        quiet = _Walk(calendar, walk.paused_days, [])
+        limit = _roll(rule, calendar, quiet.advance(base, law_days, law_unit), law_unit, [])
+        counted = "receipt" if law.counted_from == "receipt" else "the first deadline"
+        law_words = f"{law_days} {law_unit} days counted from {counted} ({law.citation})"
+        if event.maximum:
+            steps.append(Step("extension", f"Full statutory extension: {law_words}.", event.on))
+            extended = walk.advance(base, law_days, law_unit)
+            return max(_roll(rule, calendar, extended, law_unit, steps), date)
+    if event.maximum:
+        steps.append(Step("warning", "The law sets no fixed length for an extension.", event.on))
+        return date
     if event.until is not None:
         if event.until <= date:
             steps.append(
@@ -404,33 +423,33 @@ def _extend(
         steps.append(
             Step("extension", f"Extended on {fmt(event.on)} to {fmt(event.until)}.", event.until)
         )
-        return event.until
-    assert event.days is not None
-    days = event.days
-    unit: Unit = (
-        event.unit or (law.unit if law and law.unit else None) or rule.clock.unit or "business"
-    )
-    if law is not None and law.days is not None and days > law.days:
+        extended = event.until
+    else:
+        assert event.days is not None
+        unit: Unit = (
+            event.unit or (law.unit if law and law.unit else None) or rule.clock.unit or "business"
+        )
+        where = f" ({law.citation})" if law is not None else ""
         steps.append(
             Step(
-                "warning",
-                f"The agency claimed {days} more days; the law allows at most {law.days} "
-                f"({law.citation}). Counting {law.days}.",
+                "extension",
+                f"Extended on {fmt(event.on)} by {event.days} {unit} "
+                f"day{'s' if event.days != 1 else ''}, counted from {fmt(date)}{where}.",
                 event.on,
             )
         )
-        days = law.days
-    where = f" ({law.citation})" if law is not None else ""
-    steps.append(
-        Step(
-            "extension",
-            f"Extended on {fmt(event.on)} by {days} {unit} day{'s' if days != 1 else ''}, "
-            f"counted from {fmt(date)}{where}.",
-            event.on,
+        extended = _roll(rule, calendar, walk.advance(date, event.days, unit), unit, steps)
+    if limit is not None and extended > limit:
+        steps.append(
+            Step(
+                "warning",
+                f"That is later than the law allows: at most {law_words}, which ends "
+                f"{fmt(limit)}. The statutory deadline is {fmt(limit)}.",
+                event.on,
+            )
         )
-    )
-    extended = walk.advance(date, days, unit)
-    return _roll(rule, calendar, extended, unit, steps)
+        extended = max(limit, date)
+    return extended
 
 
 def _pause_words(event: PauseEvent) -> str:
@@ -528,7 +547,9 @@ class DeadlineReport:
             assert ext is not None
             lines.append(
                 f"If extended: {fmt(self.with_extension.date)} at the latest "
-                f"({ext.days} {ext.unit} days, {ext.citation})."
+                f"({ext.days} {ext.unit} days from "
+                f"{'receipt' if ext.counted_from == 'receipt' else 'the first deadline'}, "
+                f"{ext.citation})."
             )
         if self.second is not None and self.second.date is not None:
             lines.append(
@@ -580,7 +601,7 @@ def compute_for(
             rule,
             received,
             calendar,
-            [*events, Extended(on=first.date, days=ext.days, unit=ext.unit)],
+            [*events, Extended(on=first.date, maximum=True)],
             received_note=note,
             followup_days=followup_days,
         )

@@ -92,6 +92,7 @@ class Extension:
     condition: str
     written_notice: bool
     citation: str
+    counted_from: Literal["deadline", "receipt"] = "deadline"
 
 
 @dataclass(frozen=True)
@@ -418,6 +419,8 @@ def _extension(f: _Fields) -> Extension:
         condition=f.text("condition"),
         written_notice=f.flag("written_notice", default=False),
         citation=f.text("citation"),
+        counted_from=f.choice("counted_from", ("deadline", "receipt"), required=False)
+        or "deadline",
     )
     f.done()
     return extension

@@ -1,0 +1,109 @@
+"""Closure calendars: the rule grammar, observed days across years, and the shipped table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib.metadata import version
+
+import pytest
+
+from records_req.calendars import (
+    TABLE_FILE,
+    TABLE_YEARS,
+    build_table,
+    calendar_for,
+    compute_closures,
+    parse_rule,
+)
+from records_req.laws import HolidayRule, HolidaySpec, load_laws
+from records_req.resources import data_dir
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("rule", "year", "expected"),
+    [
+        ("12-24", 2026, D(2026, 12, 24)),
+        ("07-04 observed", 2026, D(2026, 7, 3)),  # Saturday -> Friday
+        ("07-04 observed", 2027, D(2027, 7, 5)),  # Sunday -> Monday
+        ("07-04 observed-sunday", 2026, D(2026, 7, 4)),  # Saturday stays
+        ("07-04 observed-sunday", 2027, D(2027, 7, 5)),
+        ("thanksgiving+1", 2026, D(2026, 11, 27)),
+        ("thanksgiving+1", 2027, D(2027, 11, 26)),
+        ("easter-2", 2026, D(2026, 4, 3)),  # Good Friday
+        ("easter-2", 2027, D(2027, 3, 26)),
+        ("nth:4:thu:11", 2026, D(2026, 11, 26)),
+        ("nth:-1:mon:5", 2026, D(2026, 5, 25)),
+        ("nth:3:mon:4", 2026, D(2026, 4, 20)),  # Patriots' Day
+        ("nth:1:mon:11+1", 2026, D(2026, 11, 3)),  # general election day
+        ("nth:1:mon:11+1 even-years", 2026, D(2026, 11, 3)),
+        ("nth:1:mon:11+1 even-years", 2027, None),
+    ],
+)
+def test_rule_grammar(rule: str, year: int, expected: dt.date | None) -> None:
+    assert parse_rule(rule)(year) == expected
+
+
+@pytest.mark.parametrize("rule", ["13-01", "02-30", "christmas", "nth:6:mon:5", "nth:1:mon:13"])
+def test_bad_rules_are_refused_with_a_reason(rule: str) -> None:
+    with pytest.raises(ValueError, match=rule.split(":")[0][:3]):
+        parse_rule(rule)
+
+
+def test_observed_new_year_2028_falls_in_2027() -> None:
+    spec = HolidaySpec(subdiv=None, categories=("government",), remove=(), add=(), citation=None)
+    closures = compute_closures(spec, 2027)
+    assert "New Year's Day" in closures[D(2027, 12, 31)]
+    assert D(2028, 1, 1) not in closures
+
+
+def test_added_observed_rule_reaches_into_the_previous_year() -> None:
+    spec = HolidaySpec(
+        subdiv=None,
+        categories=("government",),
+        remove=("New Year's Day",),
+        add=(HolidayRule("New Year (ours)", "01-01 observed"),),
+        citation=None,
+    )
+    assert compute_closures(spec, 2027)[D(2027, 12, 31)] == "New Year (ours)"
+
+
+def test_removed_days_disappear_with_their_observed_twin() -> None:
+    spec = HolidaySpec("TX", ("public",), ("Independence Day",), (), None)
+    closures = compute_closures(spec, 2026)
+    assert D(2026, 7, 3) not in closures and D(2026, 7, 4) not in closures
+
+
+def test_state_only_closures_from_the_real_data() -> None:
+    laws = load_laws()
+    assert "Patriots' Day" in (calendar_for(laws["MA"]).holiday(D(2026, 4, 20)) or "")
+    assert "Cesar Chavez" in (calendar_for(laws["CA"]).holiday(D(2026, 3, 31)) or "")
+    assert calendar_for(laws["US"]).holiday(D(2027, 12, 31)) is not None
+    assert calendar_for(laws["US"]).holiday(D(2026, 11, 27)) is None  # federal offices open
+
+
+def test_shipped_table_is_current() -> None:
+    """data/closures.json must equal a live computation from the law data.
+
+    Regenerate with `python -m records_req.calendars` after editing holidays in the YAML.
+    """
+    shipped = json.loads((data_dir() / TABLE_FILE).read_text(encoding="utf-8"))
+    if shipped["holidays_version"] != version("holidays"):
+        pytest.skip(
+            f"table built with holidays {shipped['holidays_version']}, "
+            f"installed {version('holidays')}: a live comparison would test the package, not us"
+        )
+    assert shipped["years"] == list(TABLE_YEARS)
+    fresh = build_table(load_laws().values())
+    assert shipped["jurisdictions"] == fresh["jurisdictions"]
+
+
+def test_table_and_live_computation_agree_for_every_jurisdiction() -> None:
+    """Whatever the installed holidays version, fingerprints match the law data."""
+    shipped = json.loads((data_dir() / TABLE_FILE).read_text(encoding="utf-8"))
+    laws = load_laws()
+    assert sorted(shipped["jurisdictions"]) == sorted(laws)
+    for code, j in laws.items():
+        assert shipped["jurisdictions"][code]["fingerprint"] == j.holidays.fingerprint(), code

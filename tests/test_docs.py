@@ -1,0 +1,50 @@
+"""Every command has help, and the README documents every command and option."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from records_req.cli import cli
+
+from .conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+    for name, command in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        found.append((full, command))
+        if isinstance(command, click.Group):
+            found.extend(all_commands(command, full + " "))
+    return found
+
+
+COMMANDS = all_commands(cli)
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_command_has_help_with_an_example(name: str, command: click.Command) -> None:
+    assert command.help and command.help.strip(), f"{name} has no help"
+    if not isinstance(command, click.Group):
+        assert f"records-req {name}" in command.help, f"{name}'s help has no example"
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_readme_documents_the_command_and_its_options(name: str, command: click.Command) -> None:
+    assert f"records-req {name}" in README, f"README does not mention 'records-req {name}'"
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name != "help":
+            assert any(opt in README for opt in param.opts), f"README lacks {name} {param.opts}"
+
+
+def test_readme_has_the_two_commands() -> None:
+    assert 'pip install ".[test]" && python -m pytest' in README
+    assert "pip install . && records-req" in README
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'python -m pip install ".[test]" && python -m pytest' in ci
