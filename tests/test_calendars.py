@@ -30,6 +30,9 @@ D = dt.date
         ("07-04 observed", 2027, D(2027, 7, 5)),  # Sunday -> Monday
         ("07-04 observed-sunday", 2026, D(2026, 7, 4)),  # Saturday stays
         ("07-04 observed-sunday", 2027, D(2027, 7, 5)),
+        ("07-04 observed-monday", 2026, D(2026, 7, 6)),  # Saturday -> Monday
+        ("07-04 observed-monday", 2027, D(2027, 7, 5)),
+        ("07-04 observed-monday", 2028, D(2028, 7, 4)),
         ("thanksgiving+1", 2026, D(2026, 11, 27)),
         ("thanksgiving+1", 2027, D(2027, 11, 26)),
         ("easter-2", 2026, D(2026, 4, 3)),  # Good Friday

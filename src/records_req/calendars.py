@@ -18,6 +18,8 @@ Rule grammar for ``holidays.add`` entries:
 - ``easter+N`` / ``easter-N``: relative to Western Easter Sunday (``easter-2`` is Good Friday).
 - ``MM-DD observed-sunday``: a fixed date moved to Monday when it falls on a Sunday only (for
   states that do not move a Saturday holiday to the Friday before).
+- ``MM-DD observed-monday``: a fixed date moved to the following Monday when it falls on a
+  Saturday or a Sunday.
 - ``nth:N:WEEKDAY:MONTH``: the Nth weekday of the month; N = -1 is the last
   (``nth:-1:mon:5`` is the last Monday of May). An offset may follow: ``nth:1:mon:11+1`` is
   the Tuesday after the first Monday of November (general election day).
@@ -43,7 +45,7 @@ TABLE_FILE = "closures.json"
 TABLE_YEARS = (2020, 2040)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_FIXED = re.compile(r"^(\d{2})-(\d{2})( observed| observed-sunday)?$")
+_FIXED = re.compile(r"^(\d{2})-(\d{2})( observed| observed-sunday| observed-monday)?$")
 _RELATIVE = re.compile(r"^(thanksgiving|easter)([+-]\d{1,3})$")
 _NTH = re.compile(r"^nth:(-1|[1-5]):(mon|tue|wed|thu|fri|sat|sun):(\d{1,2})([+-]\d{1,2})?$")
 _PARITY = re.compile(r"^(.*?)\s+(even|odd)-years$")
@@ -74,6 +76,8 @@ def _parse_plain(text: str, rule: str) -> Callable[[int], dt.date]:
             return lambda year: _observed(dt.date(year, month, day))
         if shift == "observed-sunday":
             return lambda year: _observed_sunday(dt.date(year, month, day))
+        if shift == "observed-monday":
+            return lambda year: _observed_monday(dt.date(year, month, day))
         return lambda year: dt.date(year, month, day)
     if m := _RELATIVE.match(text):
         anchor, offset = m[1], int(m[2])
@@ -101,6 +105,10 @@ def _observed(day: dt.date) -> dt.date:
 
 def _observed_sunday(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=1) if day.weekday() == 6 else day
+
+
+def _observed_monday(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:

@@ -610,7 +610,18 @@ def compute_for(
     clock2 = j.second_response
     if clock2 is not None:
         rule2 = ResponseRule.for_jurisdiction(j, "second_response")
-        if clock2.trigger == "acknowledgment":
+        if clock2.trigger == "first_deadline":
+            if first.date is not None:
+                second = due(
+                    rule2,
+                    first.date,
+                    calendar,
+                    received_note=(
+                        f"The second clock counts from the first deadline, {fmt(first.date)}."
+                    ),
+                    followup_days=followup_days,
+                )
+        elif clock2.trigger == "acknowledgment":
             if acknowledged is not None:
                 second = due(
                     rule2,

@@ -22,7 +22,7 @@ from records_req.resources import data_dir
 
 Unit = Literal["business", "calendar"]
 Duty = Literal["full_response", "determination", "acknowledgment", "response"]
-Trigger = Literal["receipt", "request", "acknowledgment"]
+Trigger = Literal["receipt", "request", "acknowledgment", "first_deadline"]
 Stance = Literal["prohibits", "restricts", "requires", "none"]
 AppealRoute = Literal["court", "agency_head", "attorney_general", "ombudsman", "review_board"]
 PauseEvent = Literal["fee_estimate", "clarification"]
@@ -30,7 +30,13 @@ Restricted = bool | Literal["disputed"]
 
 UNITS: tuple[Unit, ...] = ("business", "calendar")
 DUTIES: tuple[Duty, ...] = ("full_response", "determination", "acknowledgment", "response")
-TRIGGERS: tuple[Trigger, ...] = ("receipt", "request", "acknowledgment")
+TRIGGERS: tuple[Trigger, ...] = ("receipt", "request", "acknowledgment", "first_deadline")
+TRIGGER_WORDS: dict[Trigger, str] = {
+    "receipt": "receipt of the request",
+    "request": "the date of the request",
+    "acknowledgment": "the agency's acknowledgment",
+    "first_deadline": "the first deadline",
+}
 STANCES: tuple[Stance, ...] = ("prohibits", "restricts", "requires", "none")
 APPEAL_ROUTES: tuple[AppealRoute, ...] = (
     "court",

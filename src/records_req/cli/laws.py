@@ -11,7 +11,7 @@ import click
 from records_req.cli.output import emit_json, table
 from records_req.dates import parse_date
 from records_req.errors import UsageError
-from records_req.laws import DUTY_WORDS, Jurisdiction, Laws, load_laws
+from records_req.laws import DUTY_WORDS, TRIGGER_WORDS, Jurisdiction, Laws, load_laws
 
 
 def register(group: click.Group) -> None:
@@ -106,7 +106,7 @@ def _detail(j: Jurisdiction) -> str:
         if clock is None:
             continue
         add(
-            f"{label}: {clock.describe()}, counted from {clock.trigger}: "
+            f"{label}: {clock.describe()}, counted from {TRIGGER_WORDS[clock.trigger]}: "
             f"the agency must {DUTY_WORDS[clock.duty]}."
         )
         add(f"  Statute: {clock.standard!r} ({clock.citation})")
