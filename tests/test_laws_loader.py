@@ -107,3 +107,31 @@ def test_missing_file_is_an_error_not_a_traceback(
     result = CliRunner().invoke(cli, ["states"])
     assert result.exit_code == 1
     assert "file not found" in result.stderr
+
+
+def test_parse_cache_follows_the_file_content_and_survives_corruption(tmp_path: Path) -> None:
+    from records_req.laws import _cache_file, _load
+
+    entries = _entries()
+    path = _write(tmp_path, entries)
+    assert load_laws(path)["VA"].response.days == 5
+    cached = _cache_file(path.read_text(encoding="utf-8"))
+    assert cached.is_file(), "the parsed file should be cached"
+
+    entries[0]["response"]["days"] = 6  # type: ignore[index]
+    path = _write(tmp_path, entries)
+    _load.cache_clear()
+    assert load_laws(path)["VA"].response.days == 6, "an edited file must be re-read"
+
+    _cache_file(path.read_text(encoding="utf-8")).write_text("{not json", encoding="utf-8")
+    _load.cache_clear()
+    assert load_laws(path)["VA"].response.days == 6, "a corrupt cache must be ignored"
+
+    entries[0]["response"]["unit"] = "weekdays"  # type: ignore[index]
+    path = _write(tmp_path, entries)
+    _load.cache_clear()
+    with pytest.raises(LawDataError):
+        load_laws(path)
+    _load.cache_clear()
+    with pytest.raises(LawDataError):
+        load_laws(path)  # the second load comes from the cache and is validated too

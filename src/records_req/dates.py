@@ -8,6 +8,7 @@ import re
 from records_req.errors import DateInputError
 
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_US_NUMERIC = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def parse_date(text: str, today: dt.date | None = None) -> dt.date:
@@ -24,6 +25,11 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
         return dt.date.fromisoformat(cleaned)
     except ValueError:
         pass
+    if m := _US_NUMERIC.match(cleaned):  # MM/DD/YYYY without importing dateutil
+        try:
+            return dt.date(int(m[3]), int(m[1]), int(m[2]))
+        except ValueError as exc:
+            raise DateInputError(text, str(exc)) from None
     if not _YEAR.search(cleaned):
         raise DateInputError(text, "it has no four-digit year")
     from dateutil import parser  # lazy: only for non-ISO dates

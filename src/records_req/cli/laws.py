@@ -1,8 +1,10 @@
-"""`states` and `deadline`: the law of each jurisdiction and its clocks. Pure commands."""
+"""`states` and `deadline`: the law of each jurisdiction and its clocks. Pure commands.
+
+The core modules are imported inside the commands, so that `records-req --help` stays fast.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -11,50 +13,11 @@ import click
 from records_req.cli.output import emit_json, table
 from records_req.dates import parse_date
 from records_req.errors import UsageError
-from records_req.laws import DUTY_WORDS, TRIGGER_WORDS, Jurisdiction, Laws, load_laws
 
 
 def register(group: click.Group) -> None:
     group.add_command(states)
     group.add_command(deadline)
-
-
-def _jurisdiction(laws: Laws, code: str) -> Jurisdiction:
-    return laws.get_or_raise(code)
-
-
-def jurisdiction_dict(j: Jurisdiction) -> dict[str, Any]:
-    """A jurisdiction as plain JSON-ready data, with the YAML's field names."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, (list, tuple, frozenset)):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
-
-    data: dict[str, Any] = plain(dataclasses.asdict(j))
-    data["holidays"]["fingerprint"] = j.holidays.fingerprint()
-    return data
-
-
-def _residency_words(j: Jurisdiction) -> str:
-    restricted = j.residency.restricted
-    if restricted == "disputed":
-        return "disputed"
-    return "residents only" if restricted else "anyone"
-
-
-def _clock_words(j: Jurisdiction) -> str:
-    clock = j.response
-    words = clock.describe() if clock.days is not None else f"no number ({clock.standard})"
-    duty = {"full_response": "produce", "acknowledgment": "acknowledge"}.get(clock.duty, clock.duty)
-    text = f"{words}: {duty}"
-    if j.second_response is not None:
-        text += f"; then {j.second_response.describe()}"
-    return text
 
 
 @click.command()
@@ -69,13 +32,16 @@ def states(code: str | None, as_json: bool) -> None:
       records-req states VA
       records-req states tx --json
     """
+    from records_req.describe import clock_words, detail, jurisdiction_dict, residency_words
+    from records_req.laws import load_laws
+
     laws = load_laws()
     if code is not None:
-        j = _jurisdiction(laws, code)
+        j = laws.get_or_raise(code)
         if as_json:
             emit_json(jurisdiction_dict(j))
         else:
-            click.echo(_detail(j))
+            click.echo(detail(j))
         return
     if as_json:
         emit_json([jurisdiction_dict(j) for j in laws.values()])
@@ -84,120 +50,14 @@ def states(code: str | None, as_json: bool) -> None:
         [
             j.code,
             j.law.short_name,
-            _clock_words(j),
-            _residency_words(j),
+            clock_words(j),
+            residency_words(j),
             j.immigration.stance,
         ]
         for j in laws.values()
     ]
     click.echo(table(rows, ["code", "law", "response clock", "who may ask", "287(g) law"]))
     click.echo(f"\n{len(rows)} jurisdictions. 'records-req states CODE' shows one in full.")
-
-
-def _detail(j: Jurisdiction) -> str:
-    out: list[str] = []
-    add = out.append
-    add(f"{j.name} ({j.code})")
-    add(f"Law: {j.law.name} ({j.law.short_name}), {j.law.citation}")
-    if j.law.url:
-        add(f"     {j.law.url}")
-    add("")
-    for label, clock in (("Response", j.response), ("Then", j.second_response)):
-        if clock is None:
-            continue
-        add(
-            f"{label}: {clock.describe()}, counted from {TRIGGER_WORDS[clock.trigger]}: "
-            f"the agency must {DUTY_WORDS[clock.duty]}."
-        )
-        add(f"  Statute: {clock.standard!r} ({clock.citation})")
-        if clock.binds:
-            add(f"  Binds: {clock.binds}")
-        if clock.counts_receipt_day:
-            add("  The day of receipt counts as day 1.")
-    if j.extension is not None:
-        ext = j.extension
-        length = f"{ext.days} {ext.unit} days" if ext.days is not None else "no fixed length"
-        notice = "; written notice required" if ext.written_notice else ""
-        add(f"Extension: {length}, {ext.condition}{notice} ({ext.citation})")
-    else:
-        add("Extension: none provided by the statute")
-    for pause in j.pauses:
-        add(
-            f"Clock stops for: {pause.event.replace('_', ' ')} ({pause.citation})"
-            + (f": {pause.note}" if pause.note else "")
-        )
-    if j.roll_forward:
-        add(
-            f"A period ending on a closed day moves to the next business day "
-            f"({j.roll_forward_citation})."
-        )
-    if j.received_when_closed:
-        add(
-            f"A request received while offices are closed counts from the next business day "
-            f"({j.received_when_closed_citation})."
-        )
-    denial = j.deemed_denial
-    silence = "deemed a denial" if denial.applies else "not a denial by law"
-    add(
-        f"Silence past the deadline: {silence}"
-        + (f" ({denial.citation})" if denial.citation else "")
-        + (f"; {denial.note}" if denial.note else "")
-    )
-    add("")
-    res = j.residency
-    add(
-        f"Who may ask: {_residency_words(j)}"
-        + (f": {res.who}" if res.who else "")
-        + (f" ({res.citation})" if res.citation else "")
-    )
-    if res.note:
-        add(f"  {res.note}")
-    fees = j.fees
-    add(f"Fees: {fees.summary} ({fees.citation})")
-    if fees.estimate:
-        add(
-            f"  Estimate: {fees.estimate}"
-            + (f" ({fees.estimate_citation})" if fees.estimate_citation else "")
-        )
-    if fees.waiver:
-        add(f"  Fee waiver: {fees.waiver_text or 'provided'} ({fees.waiver_citation})")
-    else:
-        add("  Fee waiver: none in the statute (ask anyway, in the public interest)")
-    appeal = j.appeal
-    deadline = (
-        f"within {appeal.deadline_days} {appeal.deadline_unit} days"
-        + (f" of {appeal.deadline_trigger}" if appeal.deadline_trigger else "")
-        if appeal.deadline_days is not None
-        else "no statutory deadline"
-    )
-    add(f"Appeal: {appeal.route.replace('_', ' ')}: {appeal.body}; {deadline} ({appeal.citation})")
-    if appeal.note:
-        add(f"  {appeal.note}")
-    add("")
-    imm = j.immigration
-    if imm.stance == "none":
-        add("287(g): no state law prohibits, restricts or requires it.")
-    else:
-        add(
-            f"287(g): state law {imm.stance} it: {imm.law}"
-            + (f" ({imm.year})" if imm.year else "")
-            + (f", {imm.citation}" if imm.citation else "")
-        )
-        if imm.summary:
-            add(f"  {imm.summary}")
-    hol = j.holidays
-    add(
-        f"Closure days: holidays package US/{hol.subdiv or 'federal'} ({', '.join(hol.categories)})"
-        + (f", less {', '.join(hol.remove)}" if hol.remove else "")
-        + (f", plus {', '.join(r.name for r in hol.add)}" if hol.add else "")
-        + (f" ({hol.citation})" if hol.citation else "")
-    )
-    add("")
-    add(f"Verified on {j.verified_on.isoformat()} from:")
-    out.extend(f"  - {source}" for source in j.sources)
-    if j.review:
-        add(f"Needs review: {j.review}")
-    return "\n".join(out)
 
 
 class DateType(click.ParamType[dt.date]):
@@ -275,8 +135,9 @@ def deadline(
 
     if (received is None) == (sent is None):
         raise click.UsageError("Give either --received DATE or --sent DATE (not both).")
-    laws = load_laws()
-    j = _jurisdiction(laws, code)
+    from records_req.laws import load_laws
+
+    j = load_laws().get_or_raise(code)
     result = compute_for(
         j,
         calendar_for(j),
