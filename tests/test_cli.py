@@ -105,6 +105,7 @@ def test_mailed_request_assumes_delivery_and_says_so(mini_laws: Path) -> None:
         (["deadline", "VA", "--received", "2026-02-30"], "Invalid date '2026-02-30'"),
         (["deadline", "VA", "--received", "next tuesday"], "no four-digit year"),
         (["deadline", "VA", "--received", "13/45/2026"], "Invalid date"),
+        (["deadline", "VA", "--received", "02/30/2026"], "day is out of range"),
         (["deadline", "VA"], "Give either --received DATE or --sent DATE"),
         (["states", "ZZ"], "Unknown state 'ZZ'"),
     ],
