@@ -117,3 +117,19 @@ def test_bad_input_is_a_usage_error_with_exit_2(
     assert code == 2
     assert needle in err
     assert "Traceback" not in err and out == ""
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    from .conftest import subprocess_env
+
+    result = subprocess.run(
+        [sys.executable, "-m", "records_req", "--help"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+    )
+    assert result.returncode == 0
+    assert "records-req deadline VA" in result.stdout

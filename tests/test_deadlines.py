@@ -236,3 +236,14 @@ def test_full_extension_where_the_law_has_no_fixed_length_changes_nothing() -> N
     )
     assert deadline.date == D(2026, 12, 4)
     assert any("no fixed length" in line for line in deadline.lines)
+
+
+def test_after_hours_moves_receipt_only_where_the_law_says_so() -> None:
+    moved = due(rule(3, received_when_closed=True), D(2026, 11, 24), CAL, after_hours=True)
+    # Tue after hours -> Wed 11-25 -> Mon 11-30, Tue, Wed.
+    assert moved.received == D(2026, 11, 25)
+    assert moved.date == D(2026, 12, 2)
+    kept = due(rule(3), D(2026, 11, 24), CAL, after_hours=True)
+    assert kept.received == D(2026, 11, 24)
+    assert kept.date == D(2026, 12, 1)  # Wed 11-25, Mon 11-30, Tue 12-01
+    assert "does not move receipt" in kept.lines[0]

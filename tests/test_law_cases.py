@@ -39,6 +39,7 @@ def test_cases_cover_at_least_20_jurisdictions_and_the_hard_holidays() -> None:
     assert crosses(dt.date(2026, 7, 3)), "July 4 2026 (a Saturday) observed on 2026-07-03"
     assert crosses(dt.date(2026, 4, 20)) or crosses(dt.date(2027, 4, 19)), "Patriots' Day (MA)"
     assert crosses(dt.date(2026, 3, 31)) or crosses(dt.date(2027, 3, 31)), "Cesar Chavez (CA)"
+    assert crosses(dt.date(2027, 2, 12)), "Lincoln's Birthday (CT, IL, MO, NY)"
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)

@@ -224,31 +224,20 @@ def due(
     *,
     received_note: str | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+    after_hours: bool = False,
 ) -> Deadline:
     """When the agency's duty under ``rule`` falls due for a request received on ``received``.
 
     ``received_note`` explains how ``received`` was arrived at (see :func:`assume_received`).
     ``followup_days`` (business days) sets the suggested follow-up where the law has no number.
+    ``after_hours``: the request arrived after the office closed that day.
     """
     clock = rule.clock
     steps: list[Step] = []
     if received_note:
         steps.append(Step("receipt", received_note, received))
-    effective = received
-    closed = calendar.closure(received)
-    if closed and rule.received_when_closed:
-        effective = _next_open(calendar, received)
-        steps.append(
-            Step(
-                "receipt",
-                f"Received on {fmt(received)}, when offices were closed ({closed}); the law "
-                f"counts it as received on {fmt(effective)} "
-                f"({rule.citations.get('received_when_closed') or 'see the law data'}).",
-                effective,
-            )
-        )
-    else:
-        steps.append(Step("receipt", f"Received {fmt(received)}.", received))
+    effective, receipt_step = _receipt(rule, calendar, received, after_hours)
+    steps.append(receipt_step)
 
     pauses, pause_steps = _applicable_pauses(rule, events)
     steps.extend(pause_steps)
@@ -329,6 +318,38 @@ def _counted_words(days: list[dt.date], unit: Unit) -> str:
     else:
         listed = f"{fmt(days[0])} (1) to {fmt(days[-1])} ({n})"
     return f"Counted {n} {kind} day{'s' if n != 1 else ''}: {listed}."
+
+
+def _receipt(
+    rule: ResponseRule, calendar: Calendar, received: dt.date, after_hours: bool
+) -> tuple[dt.date, Step]:
+    """The day the law counts as receipt, and the step that explains it."""
+    citation = rule.citations.get("received_when_closed") or "see the law data"
+    closed = calendar.closure(received)
+    if closed and rule.received_when_closed:
+        effective = _next_open(calendar, received)
+        return effective, Step(
+            "receipt",
+            f"Received on {fmt(received)}, when offices were closed ({closed}); the law counts "
+            f"it as received on {fmt(effective)} ({citation}).",
+            effective,
+        )
+    if after_hours and rule.received_when_closed:
+        effective = _next_open(calendar, received + _ONE_DAY)
+        return effective, Step(
+            "receipt",
+            f"Received after hours on {fmt(received)}; the law counts it as received on "
+            f"{fmt(effective)} ({citation}).",
+            effective,
+        )
+    if after_hours:
+        return received, Step(
+            "receipt",
+            f"Received after hours on {fmt(received)}; this law does not move receipt to the "
+            "next business day, so it counts as received that day.",
+            received,
+        )
+    return received, Step("receipt", f"Received {fmt(received)}.", received)
 
 
 def _next_open(calendar: Calendar, day: dt.date) -> dt.date:
@@ -585,6 +606,7 @@ def compute_for(
     acknowledged: dt.date | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
     events: Sequence[Event] = (),
+    after_hours: bool = False,
 ) -> DeadlineReport:
     """All of a jurisdiction's clocks for one request, from its receipt or its sending."""
     note = None
@@ -593,7 +615,15 @@ def compute_for(
             raise ValueError("give received or sent")
         received, note = assume_received(sent, via, mail_days)
     rule = ResponseRule.for_jurisdiction(j)
-    first = due(rule, received, calendar, events, received_note=note, followup_days=followup_days)
+    first = due(
+        rule,
+        received,
+        calendar,
+        events,
+        received_note=note,
+        followup_days=followup_days,
+        after_hours=after_hours,
+    )
     with_extension = None
     ext = j.extension
     if ext is not None and ext.days is not None and first.date is not None:
@@ -604,6 +634,7 @@ def compute_for(
             [*events, Extended(on=first.date, maximum=True)],
             received_note=note,
             followup_days=followup_days,
+            after_hours=after_hours,
         )
     second = None
     hint = None

@@ -109,6 +109,12 @@ DATE = DateType()
     show_default=True,
     help="Business days to a suggested follow-up where the law sets no number.",
 )
+@click.option(
+    "--after-hours",
+    is_flag=True,
+    help="The request arrived after the office closed (counts from the next business day "
+    "where the law says so).",
+)
 @click.option("--explain", is_flag=True, help="Show every step of the computation.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def deadline(
@@ -119,6 +125,7 @@ def deadline(
     mail_days: int,
     acknowledged: dt.date | None,
     followup_days: int,
+    after_hours: bool,
     explain: bool,
     as_json: bool,
 ) -> None:
@@ -147,6 +154,7 @@ def deadline(
         mail_days=mail_days,
         acknowledged=acknowledged,
         followup_days=followup_days,
+        after_hours=after_hours,
     )
     if as_json:
         emit_json(result.to_dict())
