@@ -434,11 +434,19 @@ def _kind(value: object) -> str:
     return f"{type(value).__name__} {value!r}"[:80]
 
 
-def _clock(f: _Fields) -> Clock:
-    days = f.opt_int("days")
-    unit = f.choice("unit", UNITS, required=False)
+def _period(
+    f: _Fields, days_key: str = "days", unit_key: str = "unit"
+) -> tuple[int | None, Unit | None]:
+    """A number of days and its unit: both given, or the unit alone left out with no number."""
+    days = f.opt_int(days_key)
+    unit = f.choice(unit_key, UNITS, required=False)
     if days is not None and unit is None:
-        f.fail("unit", "is required when days is a number (business or calendar)")
+        f.fail(unit_key, f"is required when {days_key} is a number (business or calendar)")
+    return days, unit
+
+
+def _clock(f: _Fields) -> Clock:
+    days, unit = _period(f)
     if days is None and unit is not None:
         f.fail("unit", "must be null when days is null")
     if days == 0:
@@ -458,10 +466,7 @@ def _clock(f: _Fields) -> Clock:
 
 
 def _extension(f: _Fields) -> Extension:
-    days = f.opt_int("days")
-    unit = f.choice("unit", UNITS, required=False)
-    if days is not None and unit is None:
-        f.fail("unit", "is required when days is a number (business or calendar)")
+    days, unit = _period(f)
     extension = Extension(
         days=days,
         unit=unit,
@@ -518,10 +523,7 @@ def _fees(f: _Fields) -> Fees:
 
 
 def _appeal(f: _Fields) -> Appeal:
-    days = f.opt_int("deadline_days")
-    unit = f.choice("deadline_unit", UNITS, required=False)
-    if days is not None and unit is None:
-        f.fail("deadline_unit", "is required when deadline_days is a number")
+    days, unit = _period(f, "deadline_days", "deadline_unit")
     appeal = Appeal(
         route=cast(AppealRoute, f.choice("route", APPEAL_ROUTES)),
         body=f.text("body"),
