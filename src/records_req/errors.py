@@ -34,8 +34,10 @@ class DateInputError(UsageError):
         )
 
 
-class LawDataError(RecordsReqError):
-    """The law data file is malformed. Names the file, the jurisdiction and the field."""
+class DataFileError(RecordsReqError):
+    """A data file (law data, topics) is malformed. Names the file, the entry and the field."""
+
+    kind = "Data"
 
     def __init__(self, path: str, entry: str | None, field: str | None, problem: str) -> None:
         self.path = path
@@ -47,4 +49,12 @@ class LawDataError(RecordsReqError):
             where += f", entry {entry}"
         if field:
             where += f", field '{field}'"
-        super().__init__(f"Law data error in {where}: {problem}")
+        super().__init__(f"{self.kind} error in {where}: {problem}")
+
+
+class LawDataError(DataFileError):
+    kind = "Law data"
+
+
+class TopicsError(DataFileError):
+    kind = "Topics"

@@ -17,10 +17,11 @@ import os
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, NoReturn, TypeVar, cast
+from typing import Any, Literal, NamedTuple, cast
 
 from records_req.errors import LawDataError, UnknownJurisdictionError
 from records_req.resources import data_dir
+from records_req.validation import Fields, kind_of
 
 Unit = Literal["business", "calendar"]
 Duty = Literal["full_response", "determination", "acknowledgment", "response"]
@@ -256,7 +257,7 @@ def _load(path_text: str) -> Laws:
         label = f"#{index + 1}"
         if isinstance(item, dict) and isinstance(item.get("code"), str):
             label = item["code"]
-        entry = _Fields(str(path), label, item, "")
+        entry = Fields(str(path), label, item, "", LawDataError)
         jurisdiction = _jurisdiction(entry)
         if jurisdiction.code in seen:
             raise LawDataError(str(path), label, "code", "duplicate jurisdiction code")
@@ -326,116 +327,9 @@ def _parse_yaml(path: Path, text: str) -> object:
 
 # --- validation -------------------------------------------------------------------------------
 
-T = TypeVar("T")
-_MISSING = object()
-
-
-class _Fields:
-    """Typed access to one mapping in the YAML, with errors that say exactly where."""
-
-    def __init__(self, path: str, entry: str, data: object, prefix: str) -> None:
-        self.path, self.entry, self.prefix = path, entry, prefix
-        if not isinstance(data, dict):
-            self.fail(None, f"expected a mapping, got {_kind(data)}")
-        self.data: dict[str, Any] = data
-        self.used: set[str] = set()
-
-    def name(self, key: str | None) -> str | None:
-        if key is None:
-            return self.prefix or None
-        return f"{self.prefix}.{key}" if self.prefix else key
-
-    def fail(self, key: str | None, problem: str) -> NoReturn:
-        raise LawDataError(self.path, self.entry, self.name(key), problem)
-
-    def _get(self, key: str, required: bool) -> object:
-        self.used.add(key)
-        value = self.data.get(key, _MISSING)
-        if value is _MISSING or value is None:
-            if required:
-                self.fail(key, "is required")
-            return None
-        return value
-
-    def text(self, key: str) -> str:
-        value = self._get(key, True)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(key, f"must be non-empty text, got {_kind(value)}")
-        return value.strip()
-
-    def opt_text(self, key: str) -> str | None:
-        value = self._get(key, False)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.fail(key, f"must be text, got {_kind(value)}")
-        return value.strip() or None
-
-    def flag(self, key: str, default: bool | None = None) -> bool:
-        value = self._get(key, default is None)
-        if value is None:
-            return bool(default)
-        if not isinstance(value, bool):
-            self.fail(key, f"must be true or false, got {_kind(value)}")
-        return value
-
-    def opt_int(self, key: str) -> int | None:
-        value = self._get(key, False)
-        if value is None:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            self.fail(key, f"must be a whole number of days (or null), got {_kind(value)}")
-        return value
-
-    def choice(self, key: str, choices: tuple[T, ...], required: bool = True) -> T | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        if value not in choices:
-            options = ", ".join(str(c) for c in choices)
-            self.fail(key, f"must be one of {options}; got {value!r}")
-        return value
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        value = self._get(key, False)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(key, "must be a list of text")
-        return tuple(v.strip() for v in cast(list[str], value))
-
-    def sub(self, key: str, required: bool = True) -> _Fields | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        return _Fields(self.path, self.entry, value, self.name(key) or key)
-
-    def items(self, key: str) -> list[_Fields]:
-        value = self._get(key, False)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fail(key, f"must be a list, got {_kind(value)}")
-        return [
-            _Fields(self.path, self.entry, item, f"{self.name(key)}[{i}]")
-            for i, item in enumerate(cast(list[object], value))
-        ]
-
-    def done(self) -> None:
-        """Refuse keys nobody read: a typo must not silently drop a legal fact."""
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            self.fail(unknown[0], "is not a known field (check the spelling)")
-
-
-def _kind(value: object) -> str:
-    if value is None or value is _MISSING:
-        return "nothing"
-    return f"{type(value).__name__} {value!r}"[:80]
-
 
 def _period(
-    f: _Fields, days_key: str = "days", unit_key: str = "unit"
+    f: Fields, days_key: str = "days", unit_key: str = "unit"
 ) -> tuple[int | None, Unit | None]:
     """A number of days and its unit: both given, or the unit alone left out with no number."""
     days = f.opt_int(days_key)
@@ -445,7 +339,7 @@ def _period(
     return days, unit
 
 
-def _clock(f: _Fields) -> Clock:
+def _clock(f: Fields) -> Clock:
     days, unit = _period(f)
     if days is None and unit is not None:
         f.fail("unit", "must be null when days is null")
@@ -465,7 +359,7 @@ def _clock(f: _Fields) -> Clock:
     return clock
 
 
-def _extension(f: _Fields) -> Extension:
+def _extension(f: Fields) -> Extension:
     days, unit = _period(f)
     extension = Extension(
         days=days,
@@ -480,7 +374,7 @@ def _extension(f: _Fields) -> Extension:
     return extension
 
 
-def _pause(f: _Fields) -> Pause:
+def _pause(f: Fields) -> Pause:
     pause = Pause(
         event=cast(PauseEvent, f.choice("event", PAUSE_EVENTS)),
         citation=f.text("citation"),
@@ -490,8 +384,8 @@ def _pause(f: _Fields) -> Pause:
     return pause
 
 
-def _residency(f: _Fields) -> Residency:
-    restricted = f._get("restricted", True)
+def _residency(f: Fields) -> Residency:
+    restricted = f.value("restricted", True)
     if restricted not in (True, False, "disputed"):
         f.fail("restricted", f"must be true, false or disputed; got {restricted!r}")
     residency = Residency(
@@ -506,7 +400,7 @@ def _residency(f: _Fields) -> Residency:
     return residency
 
 
-def _fees(f: _Fields) -> Fees:
+def _fees(f: Fields) -> Fees:
     fees = Fees(
         summary=f.text("summary"),
         citation=f.text("citation"),
@@ -522,7 +416,7 @@ def _fees(f: _Fields) -> Fees:
     return fees
 
 
-def _appeal(f: _Fields) -> Appeal:
+def _appeal(f: Fields) -> Appeal:
     days, unit = _period(f, "deadline_days", "deadline_unit")
     appeal = Appeal(
         route=cast(AppealRoute, f.choice("route", APPEAL_ROUTES)),
@@ -537,7 +431,7 @@ def _appeal(f: _Fields) -> Appeal:
     return appeal
 
 
-def _holidays(f: _Fields) -> HolidaySpec:
+def _holidays(f: Fields) -> HolidaySpec:
     from records_req.calendars import parse_rule  # the rule grammar lives with the calendar
 
     rules: list[HolidayRule] = []
@@ -561,7 +455,7 @@ def _holidays(f: _Fields) -> HolidaySpec:
     return spec
 
 
-def _immigration(f: _Fields) -> Immigration:
+def _immigration(f: Fields) -> Immigration:
     year = f.opt_int("year")
     immigration = Immigration(
         stance=cast(Stance, f.choice("stance", STANCES)),
@@ -576,11 +470,11 @@ def _immigration(f: _Fields) -> Immigration:
     return immigration
 
 
-def _jurisdiction(f: _Fields) -> Jurisdiction:
+def _jurisdiction(f: Fields) -> Jurisdiction:
     code = f.text("code").upper()
     if not (len(code) == 2 and code.isalpha()):
         f.fail("code", f"must be a two-letter code, got {code!r}")
-    law_f = cast(_Fields, f.sub("law"))
+    law_f = cast(Fields, f.sub("law"))
     law = Law(
         name=law_f.text("name"),
         short_name=law_f.opt_text("short_name") or law_f.text("name"),
@@ -588,19 +482,19 @@ def _jurisdiction(f: _Fields) -> Jurisdiction:
         url=law_f.opt_text("url"),
     )
     law_f.done()
-    response = _clock(cast(_Fields, f.sub("response")))
+    response = _clock(cast(Fields, f.sub("response")))
     second = f.sub("second_response", required=False)
     extension = f.sub("extension", required=False)
-    denial_f = cast(_Fields, f.sub("deemed_denial"))
+    denial_f = cast(Fields, f.sub("deemed_denial"))
     deemed_denial = DeemedDenial(
         applies=denial_f.flag("applies"),
         citation=denial_f.opt_text("citation"),
         note=denial_f.opt_text("note"),
     )
     denial_f.done()
-    verified = f._get("verified_on", True)
+    verified = f.value("verified_on", True)
     if not isinstance(verified, dt.date) or isinstance(verified, dt.datetime):
-        f.fail("verified_on", f"must be a date (YYYY-MM-DD), got {_kind(verified)}")
+        f.fail("verified_on", f"must be a date (YYYY-MM-DD), got {kind_of(verified)}")
     roll_forward = f.flag("roll_forward", default=False)
     jurisdiction = Jurisdiction(
         code=code,
@@ -618,11 +512,11 @@ def _jurisdiction(f: _Fields) -> Jurisdiction:
         is not None,
         received_when_closed_citation=f.opt_text("received_when_closed_citation"),
         deemed_denial=deemed_denial,
-        residency=_residency(cast(_Fields, f.sub("residency"))),
-        fees=_fees(cast(_Fields, f.sub("fees"))),
-        appeal=_appeal(cast(_Fields, f.sub("appeal"))),
-        holidays=_holidays(cast(_Fields, f.sub("holidays"))),
-        immigration=_immigration(cast(_Fields, f.sub("immigration"))),
+        residency=_residency(cast(Fields, f.sub("residency"))),
+        fees=_fees(cast(Fields, f.sub("fees"))),
+        appeal=_appeal(cast(Fields, f.sub("appeal"))),
+        holidays=_holidays(cast(Fields, f.sub("holidays"))),
+        immigration=_immigration(cast(Fields, f.sub("immigration"))),
         verified_on=verified,
         sources=f.texts("sources"),
         review=f.opt_text("review"),
