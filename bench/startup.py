@@ -28,9 +28,7 @@ def median_ms(cmd: list[str], runs: int) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True
-        )
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)
 

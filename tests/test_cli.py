@@ -110,9 +110,7 @@ def test_mailed_request_assumes_delivery_and_says_so(mini_laws: Path) -> None:
         (["states", "ZZ"], "Unknown state 'ZZ'"),
     ],
 )
-def test_bad_input_is_a_usage_error_with_exit_2(
-    mini_laws: Path, args: list[str], needle: str
-) -> None:
+def test_bad_input_is_a_usage_error_with_exit_2(mini_laws: Path, args: list[str], needle: str) -> None:
     code, out, err = run(*args)
     assert code == 2
     assert needle in err

@@ -124,9 +124,7 @@ def test_extension_by_days_counts_from_the_original_deadline() -> None:
 
 def test_extension_longer_than_the_law_allows_is_capped_with_a_warning() -> None:
     ext = Extension(7, "business", "busy", True, "Test Code § 2")
-    deadline = due(
-        rule(5, extension=ext), D(2026, 11, 25), CAL, [Extended(D(2026, 12, 1), days=10)]
-    )
+    deadline = due(rule(5, extension=ext), D(2026, 11, 25), CAL, [Extended(D(2026, 12, 1), days=10)])
     assert deadline.date == D(2026, 12, 15)
     assert any("at most 7" in line for line in deadline.lines)
 
@@ -159,17 +157,13 @@ def test_calendar_extension_rolls_forward_off_christmas() -> None:
 def test_pause_where_law_allows_it_moves_the_deadline() -> None:
     r = rule(5, pauses=frozenset({"clarification"}))
     # Paused Mon 11-30 (day 1 counted), answered Thu 12-03: 12-01..12-03 not counted.
-    deadline = due(
-        r, D(2026, 11, 25), CAL, [Paused("clarification", D(2026, 11, 30), D(2026, 12, 3))]
-    )
+    deadline = due(r, D(2026, 11, 25), CAL, [Paused("clarification", D(2026, 11, 30), D(2026, 12, 3))])
     assert deadline.date == D(2026, 12, 9)
     assert any("3 days after the stop not counted" in line for line in deadline.lines)
 
 
 def test_pause_the_law_does_not_recognise_is_ignored_and_said() -> None:
-    deadline = due(
-        rule(5), D(2026, 11, 25), CAL, [Paused("clarification", D(2026, 11, 30), D(2026, 12, 3))]
-    )
+    deadline = due(rule(5), D(2026, 11, 25), CAL, [Paused("clarification", D(2026, 11, 30), D(2026, 12, 3))])
     assert deadline.date == D(2026, 12, 4)
     assert any("does not stop the clock" in line for line in deadline.lines)
 
@@ -207,9 +201,7 @@ def test_json_shape() -> None:
     assert data["due"] == "2026-12-04"
     assert data["received"] == "2026-11-25"
     assert data["statutory"] is True
-    assert isinstance(data["explanation"], list) and all(
-        isinstance(x, str) for x in data["explanation"]
-    )
+    assert isinstance(data["explanation"], list) and all(isinstance(x, str) for x in data["explanation"])
 
 
 def test_extension_counted_from_receipt_caps_the_total_not_the_addition() -> None:
@@ -217,23 +209,17 @@ def test_extension_counted_from_receipt_caps_the_total_not_the_addition() -> Non
     ext = Extension(10, "business", "written notice", True, "Test Code § 2", "receipt")
     base = due(rule(3, extension=ext), D(2027, 12, 20), CAL)
     assert base.date == D(2027, 12, 23)
-    full = due(
-        rule(3, extension=ext), D(2027, 12, 20), CAL, [Extended(D(2027, 12, 22), maximum=True)]
-    )
+    full = due(rule(3, extension=ext), D(2027, 12, 20), CAL, [Extended(D(2027, 12, 22), maximum=True)])
     # 12-21..12-23 (3), 12-24 closed, 12-27..12-30 (7), 12-31 closed, 01-03..01-05 (10)
     assert full.date == D(2028, 1, 5)
-    claimed = due(
-        rule(3, extension=ext), D(2027, 12, 20), CAL, [Extended(D(2027, 12, 22), days=10)]
-    )
+    claimed = due(rule(3, extension=ext), D(2027, 12, 20), CAL, [Extended(D(2027, 12, 22), days=10)])
     assert claimed.date == D(2028, 1, 5)
     assert any("later than the law allows" in line for line in claimed.lines)
 
 
 def test_full_extension_where_the_law_has_no_fixed_length_changes_nothing() -> None:
     ext = Extension(None, None, "a reasonable time", False, "Test Code § 2")
-    deadline = due(
-        rule(5, extension=ext), D(2026, 11, 25), CAL, [Extended(D(2026, 12, 1), maximum=True)]
-    )
+    deadline = due(rule(5, extension=ext), D(2026, 11, 25), CAL, [Extended(D(2026, 12, 1), maximum=True)])
     assert deadline.date == D(2026, 12, 4)
     assert any("no fixed length" in line for line in deadline.lines)
 

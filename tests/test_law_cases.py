@@ -58,6 +58,6 @@ def test_hand_computed_deadline(case: dict[str, Any]) -> None:
         if case["clock"] == "extension":
             assert result.date == case["base_due"], "\n".join(result.lines)
             result = due(rule, case["received"], calendar, [Extended(result.date, maximum=True)])
-    assert result.date == case["expected_due"], (
-        f"{case['reasoning']}\n--- engine ---\n" + "\n".join(result.lines)
+    assert result.date == case["expected_due"], f"{case['reasoning']}\n--- engine ---\n" + "\n".join(
+        result.lines
     )

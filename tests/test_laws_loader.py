@@ -75,9 +75,7 @@ def test_duplicate_codes_are_refused(tmp_path: Path) -> None:
         load_laws(_write(tmp_path, entries))
 
 
-def test_yaml_syntax_error_gives_line_and_exit_1(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_yaml_syntax_error_gives_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("- code: VA\n  name: [unclosed\n", encoding="utf-8")
     monkeypatch.setenv("RECORDS_REQ_LAWS", str(path))
@@ -100,9 +98,7 @@ def test_malformed_field_through_the_cli_exits_1_with_one_clear_message(
     assert result.stdout == ""
 
 
-def test_missing_file_is_an_error_not_a_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_file_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECORDS_REQ_LAWS", str(tmp_path / "nope.yaml"))
     result = CliRunner().invoke(cli, ["states"])
     assert result.exit_code == 1

@@ -23,9 +23,7 @@ def test_cache_env_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fast path is Linux-only")
 @pytest.mark.parametrize("xdg", [None, "/tmp/xdg-cache"])
-def test_linux_fast_path_matches_platformdirs(
-    monkeypatch: pytest.MonkeyPatch, xdg: str | None
-) -> None:
+def test_linux_fast_path_matches_platformdirs(monkeypatch: pytest.MonkeyPatch, xdg: str | None) -> None:
     monkeypatch.delenv("RECORDS_REQ_HOME", raising=False)
     if xdg is None:
         monkeypatch.delenv("XDG_CACHE_HOME", raising=False)

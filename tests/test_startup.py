@@ -56,6 +56,4 @@ def test_no_heavy_imports(args: list[str]) -> None:
 
 def test_deadline_uses_the_shipped_closure_table_not_the_holidays_package() -> None:
     loaded = modules_loaded(["deadline", "TX", "--received", "2026-11-25"])
-    assert "holidays" not in loaded, (
-        "data/closures.json is stale: run python -m records_req.calendars"
-    )
+    assert "holidays" not in loaded, "data/closures.json is stale: run python -m records_req.calendars"

@@ -149,9 +149,7 @@ def compute_closures(spec: HolidaySpec, year: int) -> dict[dt.date, str]:
     return compute_closure_years(spec, year, year)[year]
 
 
-def compute_closure_years(
-    spec: HolidaySpec, first: int, last: int
-) -> dict[int, dict[dt.date, str]]:
+def compute_closure_years(spec: HolidaySpec, first: int, last: int) -> dict[int, dict[dt.date, str]]:
     """Closures falling in each year from ``first`` to ``last``, computed live."""
     import holidays  # lazy: about 0.1 s to import
 

@@ -161,9 +161,7 @@ def fmt(day: dt.date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
 
-def assume_received(
-    sent: dt.date, via: Via, mail_days: int = DEFAULT_MAIL_DAYS
-) -> tuple[dt.date, str]:
+def assume_received(sent: dt.date, via: Via, mail_days: int = DEFAULT_MAIL_DAYS) -> tuple[dt.date, str]:
     """When the agency is taken to have received a request sent on ``sent``, and why."""
     if via == "mail":
         received = sent + dt.timedelta(days=mail_days)
@@ -198,9 +196,7 @@ class _Walk:
                 continue
             self._flush_weekend(skipped_weekend)
             if reason:
-                self.steps.append(
-                    Step("skip", f"Skipped {fmt(day)}: {reason} (offices closed).", day)
-                )
+                self.steps.append(Step("skip", f"Skipped {fmt(day)}: {reason} (offices closed).", day))
                 continue
             counted += 1
             counted_days.append(day)
@@ -254,9 +250,7 @@ def due(
                 followup,
             )
         )
-        return Deadline(
-            rule.jurisdiction, clock, effective, None, False, followup, False, tuple(steps)
-        )
+        return Deadline(rule.jurisdiction, clock, effective, None, False, followup, False, tuple(steps))
 
     unit_words = f"{clock.days} {clock.unit} day{'s' if clock.days != 1 else ''}"
     if clock.counts_receipt_day:
@@ -302,8 +296,7 @@ def due(
     steps.append(
         Step(
             "due",
-            f"Due {fmt(date)}: by then the agency must {DUTY_WORDS[clock.duty]} "
-            f"({clock.citation}).",
+            f"Due {fmt(date)}: by then the agency must {DUTY_WORDS[clock.duty]} ({clock.citation}).",
             date,
         )
     )
@@ -358,9 +351,7 @@ def _next_open(calendar: Calendar, day: dt.date) -> dt.date:
     return day
 
 
-def _roll(
-    rule: ResponseRule, calendar: Calendar, date: dt.date, unit: Unit, steps: list[Step]
-) -> dt.date:
+def _roll(rule: ResponseRule, calendar: Calendar, date: dt.date, unit: Unit, steps: list[Step]) -> dt.date:
     """Move a calendar-day deadline off a closed day where the law says so."""
     if unit != "calendar":
         return date
@@ -441,15 +432,11 @@ def _extend(
                 )
             )
             return date
-        steps.append(
-            Step("extension", f"Extended on {fmt(event.on)} to {fmt(event.until)}.", event.until)
-        )
+        steps.append(Step("extension", f"Extended on {fmt(event.on)} to {fmt(event.until)}.", event.until))
         extended = event.until
     else:
         assert event.days is not None
-        unit: Unit = (
-            event.unit or (law.unit if law and law.unit else None) or rule.clock.unit or "business"
-        )
+        unit: Unit = event.unit or (law.unit if law and law.unit else None) or rule.clock.unit or "business"
         where = f" ({law.citation})" if law is not None else ""
         steps.append(
             Step(
@@ -480,9 +467,7 @@ def _pause_words(event: PauseEvent) -> str:
     }[event]
 
 
-def _applicable_pauses(
-    rule: ResponseRule, events: Iterable[Event]
-) -> tuple[list[Paused], list[Step]]:
+def _applicable_pauses(rule: ResponseRule, events: Iterable[Event]) -> tuple[list[Paused], list[Step]]:
     kept: list[Paused] = []
     steps: list[Step] = []
     for event in events:
@@ -559,8 +544,7 @@ class DeadlineReport:
         else:
             assert first.followup is not None
             lines.append(
-                f"Due: no statutory number of days ({first.clock.standard!r}, "
-                f"{first.clock.citation})."
+                f"Due: no statutory number of days ({first.clock.standard!r}, {first.clock.citation})."
             )
             lines.append(f"Suggested follow-up (not statutory): {fmt(first.followup)}")
         if self.with_extension is not None and self.with_extension.date is not None:
@@ -587,9 +571,7 @@ class DeadlineReport:
             "name": self.jurisdiction.law.name,
             "citation": self.jurisdiction.law.citation,
         }
-        data["with_extension"] = (
-            self.with_extension.to_dict() if self.with_extension is not None else None
-        )
+        data["with_extension"] = self.with_extension.to_dict() if self.with_extension is not None else None
         data["second"] = self.second.to_dict() if self.second is not None else None
         data["second_hint"] = self.second_hint
         return data
@@ -647,9 +629,7 @@ def compute_for(
                     rule2,
                     first.date,
                     calendar,
-                    received_note=(
-                        f"The second clock counts from the first deadline, {fmt(first.date)}."
-                    ),
+                    received_note=(f"The second clock counts from the first deadline, {fmt(first.date)}."),
                     followup_days=followup_days,
                 )
         elif clock2.trigger == "acknowledgment":

@@ -81,10 +81,7 @@ def detail(j: Jurisdiction) -> str:
             + (f": {pause.note}" if pause.note else "")
         )
     if j.roll_forward:
-        add(
-            f"A period ending on a closed day moves to the next business day "
-            f"({j.roll_forward_citation})."
-        )
+        add(f"A period ending on a closed day moves to the next business day ({j.roll_forward_citation}).")
     if j.received_when_closed:
         add(
             f"A request received while offices are closed counts from the next business day "

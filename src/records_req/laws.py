@@ -328,9 +328,7 @@ def _parse_yaml(path: Path, text: str) -> object:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _period(
-    f: Fields, days_key: str = "days", unit_key: str = "unit"
-) -> tuple[int | None, Unit | None]:
+def _period(f: Fields, days_key: str = "days", unit_key: str = "unit") -> tuple[int | None, Unit | None]:
     """A number of days and its unit: both given, or the unit alone left out with no number."""
     days = f.opt_int(days_key)
     unit = f.choice(unit_key, UNITS, required=False)
@@ -367,8 +365,7 @@ def _extension(f: Fields) -> Extension:
         condition=f.text("condition"),
         written_notice=f.flag("written_notice", default=False),
         citation=f.text("citation"),
-        counted_from=f.choice("counted_from", ("deadline", "receipt"), required=False)
-        or "deadline",
+        counted_from=f.choice("counted_from", ("deadline", "receipt"), required=False) or "deadline",
     )
     f.done()
     return extension
@@ -506,9 +503,7 @@ def _jurisdiction(f: Fields) -> Jurisdiction:
         pauses=tuple(_pause(p) for p in f.items("pauses")),
         roll_forward=roll_forward,
         roll_forward_citation=f.opt_text("roll_forward_citation"),
-        received_when_closed=f.choice(
-            "received_when_closed", ("next_business_day",), required=False
-        )
+        received_when_closed=f.choice("received_when_closed", ("next_business_day",), required=False)
         is not None,
         received_when_closed_citation=f.opt_text("received_when_closed_citation"),
         deemed_denial=deemed_denial,

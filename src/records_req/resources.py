@@ -20,9 +20,7 @@ def _shipped(name: str) -> Path:
     checkout = _PACKAGE_DIR.parent.parent / name
     if checkout.is_dir():
         return checkout
-    raise FileNotFoundError(
-        f"records-req is missing its '{name}' directory (looked in {installed})"
-    )
+    raise FileNotFoundError(f"records-req is missing its '{name}' directory (looked in {installed})")
 
 
 def data_dir() -> Path:
@@ -33,3 +31,8 @@ def data_dir() -> Path:
 def templates_dir() -> Path:
     """The directory holding the shipped letter templates."""
     return _shipped("templates")
+
+
+def fonts_dir() -> Path:
+    """The Unicode fonts embedded in PDFs (shipped inside the package)."""
+    return _PACKAGE_DIR / "fonts"

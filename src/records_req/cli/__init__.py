@@ -47,5 +47,7 @@ def main() -> None:
 
 
 from records_req.cli import laws as _laws  # noqa: E402  (registers the commands)
+from records_req.cli import letters as _letters  # noqa: E402
 
 _laws.register(cli)
+_letters.register(cli)

@@ -65,9 +65,7 @@ class DateType(click.ParamType[dt.date]):
 
     name = "DATE"
 
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> dt.date:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:

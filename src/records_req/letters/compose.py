@@ -1,0 +1,417 @@
+"""Composing a letter: pure, from the law, the agency, the requester and the topics.
+
+The wording lives in ``templates/letters/<kind>.txt`` (and ``<kind>-federal.txt`` for federal
+FOIA requests), which a user can copy and edit without touching Python. A template is Jinja text
+rendered in a sandbox that refuses Python internals and any variable it does not know.
+
+Template format::
+
+    subject: Public records request under the {{ law.name }}
+    salutation: Dear Custodian of Records:
+    closing: Sincerely,
+    ---
+    A paragraph. Lines that follow each other join into one paragraph;
+    a blank line starts the next.
+
+    ## A heading
+
+    [[records]]          <- the numbered list of records requested
+    - a bulleted line
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import traceback
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from records_req.errors import RecordsReqError, UsageError
+from records_req.laws import DUTY_WORDS, Jurisdiction
+from records_req.letters.model import Block, Kind, Letter, long_date
+from records_req.resources import templates_dir
+from records_req.topics import Topic
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from records_req.deadlines import Deadline
+
+LINE_BREAK = "\u2028"  # stands for a newline inside a value until blocks are parsed
+RECORDS_MARK = "[[records]]"
+ICE_FOIA = (
+    "U.S. Immigration and Customs Enforcement",
+    "Freedom of Information Act Office",
+    "500 12th Street SW, Stop 5009",
+    "Washington, DC 20536-5009",
+    "ice-foia@ice.dhs.gov",
+)
+FEE_CATEGORIES = ("news-media", "educational", "noncommercial-scientific", "other", "commercial")
+
+
+class TemplateError(RecordsReqError):
+    """A wording or Word template is broken: names the template and the line or variable."""
+
+
+class Requester(NamedTuple):
+    name: str
+    email: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    organization: str | None = None
+    state: str | None = None  # USPS code of residence
+
+
+class Agency(NamedTuple):
+    name: str
+    address: str | None = None
+    email: str | None = None
+    records_officer: str | None = None
+
+
+class LetterRequest(NamedTuple):
+    kind: Kind
+    jurisdiction: Jurisdiction
+    agency: Agency
+    requester: Requester
+    topics: tuple[Topic, ...]
+    since: dt.date
+    until: dt.date
+    date: dt.date
+    items: tuple[str, ...] = ()  # free-text record categories
+    co_requester: str | None = None
+    fee_limit: int = 50
+    about: str | None = None  # federal: the local agency whose agreement is asked about
+    fee_category: str = "other"
+    expedite: bool = False
+    request_date: dt.date | None = None  # follow-up and appeal: when the request was made
+    tracking_numbers: tuple[str, ...] = ()
+    deadline: Deadline | None = None  # follow-up and appeal: the statutory deadline missed
+    denied_on: dt.date | None = None  # appeal of an explicit denial
+    exemptions: str | None = None
+
+
+# --- input hygiene ----------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(field: str, value: str | None) -> str | None:
+    """Normalize one user-given value; refuse control characters (they would break the files)."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\t", " "))
+    bad = _CONTROL.search(value)
+    if bad:
+        raise UsageError(
+            f"{field} contains a control character (U+{ord(bad.group()):04X}); remove it and retry."
+        )
+    value = value.strip()
+    return value or None
+
+
+# --- the template environment -------------------------------------------------------------------
+
+
+def template_dirs(user_dir: Path | None) -> list[Path]:
+    """Where templates are looked up: the user's directory first, then ours."""
+    ours = templates_dir() / "letters"
+    return [user_dir, ours] if user_dir is not None else [ours]
+
+
+def environment(dirs: Sequence[Path]) -> SandboxedEnvironment:
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=FileSystemLoader([str(d) for d in dirs]),
+        undefined=StrictUndefined,
+        autoescape=False,  # plain text: each renderer escapes for its own format
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def template_name(env: SandboxedEnvironment, kind: Kind, federal: bool) -> str:
+    from jinja2 import TemplateNotFound
+
+    if federal:
+        try:
+            env.get_template(f"{kind}-federal.txt")
+            return f"{kind}-federal.txt"
+        except TemplateNotFound:
+            pass
+        except Exception:
+            return f"{kind}-federal.txt"  # let render_template report what is wrong with it
+    return f"{kind}.txt"
+
+
+def render_template(env: SandboxedEnvironment, name: str, context: Mapping[str, Any]) -> str:
+    """Render one wording template; every failure becomes a TemplateError naming the template."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
+
+    try:
+        return env.get_template(name).render(context)
+    except TemplateNotFound:
+        raise TemplateError(f"Template {name!r} not found (looked in {_where(env)}).") from None
+    except TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"Template {exc.filename or name} has a syntax error at line {exc.lineno}: {exc.message}"
+        ) from None
+    except SecurityError as exc:
+        raise TemplateError(
+            f"Template {_origin(exc, name)} tried something unsafe and was stopped: {exc}. "
+            "Templates may use the letter's variables only, not Python internals."
+        ) from None
+    except UndefinedError as exc:
+        raise TemplateError(
+            f"Template {_origin(exc, name)} uses a variable that does not exist: {exc.message}. "
+            "Run 'records-req templates check DIR' to list the variables templates may use."
+        ) from None
+    except JinjaError as exc:
+        raise TemplateError(f"Template {_origin(exc, name)}: {exc}") from None
+
+
+def _where(env: SandboxedEnvironment) -> str:
+    loader = env.loader
+    return ", ".join(getattr(loader, "searchpath", [])) or "the template directories"
+
+
+def _origin(exc: BaseException, name: str) -> str:
+    """'initial.txt line 12', from the template frames Jinja puts in the traceback."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".txt") or frame.filename.endswith(name):
+            return f"{frame.filename} line {frame.lineno}"
+    return name
+
+
+# --- the context a template sees ------------------------------------------------------------------
+
+
+def _protect(value: Any) -> Any:
+    """Keep newlines in user values through paragraph joining (restored in the blocks)."""
+    if isinstance(value, str):
+        return value.replace("\n", LINE_BREAK)
+    return value
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def records_list(req: LetterRequest) -> list[str]:
+    """The numbered record categories: every topic's items, then the user's own."""
+    j = req.jurisdiction
+    values = {
+        "agency": req.about or req.agency.name,
+        "since": long_date(req.since),
+        "until": long_date(req.until),
+        "state_law": j.immigration.law or "the state law",
+        "state": j.name,
+    }
+    seen: set[str] = set()
+    out: list[str] = []
+    for topic in req.topics:
+        for item in topic.items:
+            text = _fill(item, values)
+            if text not in seen:
+                seen.add(text)
+                out.append(text)
+    for item in req.items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def context(req: LetterRequest) -> dict[str, Any]:
+    """Everything a wording template may use. `records-req templates check` lists it."""
+    j = req.jurisdiction
+    clock = j.response
+    deadline = req.deadline
+    search_terms = sorted({t for topic in req.topics for t in topic.search_terms}, key=str.lower)
+    custodians = list(dict.fromkeys(c for topic in req.topics for c in topic.custodians))
+    resident = req.requester.state is not None and req.requester.state.upper() == j.code
+    residency_restricted = j.residency.restricted is not False
+    return {
+        "kind": req.kind,
+        "date": long_date(req.date),
+        "jurisdiction": {"code": j.code, "name": j.name, "federal": j.is_federal},
+        "law": j.law._asdict(),
+        "response": {
+            **clock._asdict(),
+            "words": clock.describe(),
+            "duty_words": DUTY_WORDS[clock.duty],
+        },
+        "second_response": (
+            {
+                **j.second_response._asdict(),
+                "words": j.second_response.describe(),
+                "duty_words": DUTY_WORDS[j.second_response.duty],
+            }
+            if j.second_response
+            else None
+        ),
+        "extension": j.extension._asdict() if j.extension else None,
+        "deemed_denial": j.deemed_denial._asdict(),
+        "fees": j.fees._asdict(),
+        "appeal": j.appeal._asdict(),
+        "immigration": j.immigration._asdict(),
+        "residency": {
+            **j.residency._asdict(),
+            "restricted": residency_restricted,
+            "requester_is_resident": resident,
+        },
+        "agency": {k: _protect(v) for k, v in req.agency._asdict().items()},
+        "about": _protect(req.about),
+        "requester": {k: _protect(v) for k, v in req.requester._asdict().items()},
+        "co_requester": _protect(req.co_requester),
+        "topics": [{"key": t.key, "title": t.title} for t in req.topics],
+        "topic_titles": _join([t.title for t in req.topics] or ["the records listed below"]),
+        "since": long_date(req.since),
+        "until": long_date(req.until),
+        "search_terms": search_terms,
+        "custodians": custodians,
+        "fee_limit": req.fee_limit,
+        "fee_category": req.fee_category,
+        "expedite": req.expedite,
+        "request_date": long_date(req.request_date) if req.request_date else None,
+        "tracking_numbers": list(req.tracking_numbers),
+        "deadline": (
+            {
+                "due": long_date(deadline.date) if deadline.date else None,
+                "followup": long_date(deadline.followup) if deadline.followup else None,
+                "statutory": deadline.statutory,
+                "citation": deadline.clock.citation,
+                "standard": deadline.clock.standard,
+                "words": deadline.clock.describe(),
+            }
+            if deadline is not None
+            else None
+        ),
+        "denied_on": long_date(req.denied_on) if req.denied_on else None,
+        "exemptions": _protect(req.exemptions),
+    }
+
+
+def _join(words: Sequence[str]) -> str:
+    if len(words) <= 2:
+        return " and ".join(words)
+    return ", ".join(words[:-1]) + ", and " + words[-1]
+
+
+# --- from rendered text to blocks -----------------------------------------------------------------
+
+
+def parse(rendered: str, records: Sequence[str], name: str) -> tuple[dict[str, str], list[Block]]:
+    """Split a rendered template into its header fields and body blocks."""
+    head, sep, body = rendered.partition("\n---\n")
+    if not sep:
+        raise TemplateError(
+            f"Template {name} needs a header (subject:, salutation:, closing:) and a line '---' "
+            "before the body."
+        )
+    fields: dict[str, str] = {}
+    for number, line in enumerate(head.splitlines(), 1):
+        if not line.strip():
+            continue
+        key, colon, value = line.partition(":")
+        if not colon or key.strip() not in ("subject", "salutation", "closing"):
+            raise TemplateError(
+                f"Template {name} header line {number} should be 'subject: ...', "
+                f"'salutation: ...' or 'closing: ...', not {line.strip()[:40]!r}."
+            )
+        fields[key.strip()] = _restore(value.strip())
+    for key in ("subject", "salutation", "closing"):
+        if not fields.get(key):
+            raise TemplateError(f"Template {name} has no '{key}:' line in its header.")
+
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(Block("paragraph", _restore(" ".join(paragraph))))
+            paragraph.clear()
+
+    for raw in body.splitlines():
+        line = raw.strip()
+        if not line:
+            flush()
+        elif line == RECORDS_MARK:
+            flush()
+            blocks.extend(
+                Block("item", _restore(_protect(text)), f"{i}.") for i, text in enumerate(records, 1)
+            )
+        elif line.startswith("## "):
+            flush()
+            blocks.append(Block("heading", _restore(line[3:].strip())))
+        elif line.startswith("- "):
+            flush()
+            blocks.append(Block("bullet", _restore(line[2:].strip()), "•"))
+        else:
+            paragraph.append(line)
+    flush()
+    return fields, blocks
+
+
+def _restore(text: str) -> str:
+    return re.sub(r" *\u2028 *", "\n", text)
+
+
+# --- putting it together ------------------------------------------------------------------------
+
+
+def compose(req: LetterRequest, user_templates: Path | None = None) -> Letter:
+    """Build the letter for ``req`` from the wording templates."""
+    env = environment(template_dirs(user_templates))
+    name = template_name(env, req.kind, req.jurisdiction.is_federal)
+    rendered = render_template(env, name, context(req))
+    fields, body = parse(rendered, records_list(req), name)
+    return Letter(
+        kind=req.kind,
+        jurisdiction=req.jurisdiction.code,
+        date=req.date,
+        sender=tuple(_lines(_sender(req.requester))),
+        recipient=tuple(_lines(_recipient(req))),
+        subject=fields["subject"],
+        salutation=fields["salutation"],
+        body=tuple(body),
+        closing=fields["closing"],
+        signature=tuple(_lines(_signature(req))),
+    )
+
+
+def _lines(parts: Iterable[str | None]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        if part:
+            out.extend(line.strip() for line in part.split("\n") if line.strip())
+    return out
+
+
+def _sender(r: Requester) -> list[str | None]:
+    return [r.name, r.organization, r.address, r.email, r.phone]
+
+
+def _signature(req: LetterRequest) -> list[str | None]:
+    r = req.requester
+    lines: list[str | None] = [r.name, r.organization]
+    if req.co_requester:
+        lines.append(f"Co-requester: {req.co_requester}")
+    return lines
+
+
+def _recipient(req: LetterRequest) -> list[str | None]:
+    j, agency = req.jurisdiction, req.agency
+    if req.kind == "appeal" and j.appeal.route in ("attorney_general", "ombudsman", "review_board"):
+        return [j.appeal.body]
+    return [agency.records_officer, agency.name, agency.address, agency.email]

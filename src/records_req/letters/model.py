@@ -1,0 +1,78 @@
+"""The structured letter both renderers draw from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, NamedTuple
+
+Kind = Literal["initial", "follow-up", "appeal"]
+KINDS: tuple[Kind, ...] = ("initial", "follow-up", "appeal")
+BlockKind = Literal["heading", "paragraph", "item", "bullet"]
+# Roles of the lines of a letter, in reading order; each renderer styles them its own way.
+Role = Literal[
+    "sender",
+    "date",
+    "recipient",
+    "subject",
+    "salutation",
+    "heading",
+    "paragraph",
+    "item",
+    "bullet",
+    "closing",
+    "signature",
+    "blank",
+]
+
+
+class Block(NamedTuple):
+    kind: BlockKind
+    text: str  # may contain "\n": a line break inside the block
+    label: str = ""  # "1." for items, "•" for bullets
+
+
+class Letter(NamedTuple):
+    kind: Kind
+    jurisdiction: str
+    date: dt.date
+    sender: tuple[str, ...]
+    recipient: tuple[str, ...]
+    subject: str
+    salutation: str
+    body: tuple[Block, ...]
+    closing: str
+    signature: tuple[str, ...]
+
+    @property
+    def date_text(self) -> str:
+        return long_date(self.date)
+
+    def sequence(self) -> list[tuple[Role, str, str]]:
+        """(role, label, text) in reading order: the one source of both renderers' text."""
+        out: list[tuple[Role, str, str]] = []
+        out.extend(("sender", "", line) for line in self.sender)
+        out.append(("blank", "", ""))
+        out.append(("date", "", self.date_text))
+        out.append(("blank", "", ""))
+        out.extend(("recipient", "", line) for line in self.recipient)
+        out.append(("blank", "", ""))
+        out.append(("subject", "", f"Re: {self.subject}"))
+        out.append(("blank", "", ""))
+        out.append(("salutation", "", self.salutation))
+        out.extend((block.kind, block.label, block.text) for block in self.body)
+        out.append(("closing", "", self.closing))
+        out.append(("blank", "", ""))
+        out.extend(("signature", "", line) for line in self.signature)
+        return out
+
+    def plain_text(self) -> str:
+        """The letter as plain text (what the tests compare both files against)."""
+        lines = []
+        for _role, label, text in self.sequence():
+            lines.append(f"{label} {text}" if label else text)
+        return "\n".join(lines) + "\n"
+
+
+def long_date(day: dt.date) -> str:
+    """'November 27, 2026'."""
+    return f"{day:%B} {day.day}, {day.year}"
