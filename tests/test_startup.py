@@ -46,6 +46,9 @@ def modules_loaded(args: list[str]) -> set[str]:
         ["deadline", "TX", "--received", "2026-11-25"],
         ["deadline", "VA", "--received", "2026-11-25", "--json", "--explain"],
         ["states"],
+        ["topics"],
+        ["letter", "--help"],
+        ["templates", "--help"],
     ],
     ids=" ".join,
 )

@@ -231,7 +231,7 @@ def build_request(
     j: Jurisdiction, options: dict[str, Any], deadline: Any = None
 ) -> tuple[LetterRequest, list[str]]:
     """Check the options against the law and turn them into a LetterRequest."""
-    from records_req.letters.compose import ICE_FOIA, Agency, LetterRequest, Requester, clean
+    from records_req.letters.compose import Agency, LetterRequest, Requester, clean, ice_foia_office
 
     notes: list[str] = []
     all_topics = _topics(options)
@@ -279,11 +279,7 @@ def build_request(
 
     agency_name = clean("--agency", options["agency"]) or ""
     if j.is_federal:
-        agency = Agency(
-            name=ICE_FOIA[0],
-            address="\n".join(ICE_FOIA[1:4]),
-            email=ICE_FOIA[4],
-        )
+        agency = ice_foia_office()
         about: str | None = agency_name
     else:
         agency = Agency(

@@ -72,6 +72,11 @@ class Agency(NamedTuple):
     records_officer: str | None = None
 
 
+def ice_foia_office() -> Agency:
+    """Where a federal FOIA request about 287(g) goes by default."""
+    return Agency(name=ICE_FOIA[0], address="\n".join(ICE_FOIA[1:4]), email=ICE_FOIA[4])
+
+
 class LetterRequest(NamedTuple):
     kind: Kind
     jurisdiction: Jurisdiction

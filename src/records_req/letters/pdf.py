@@ -29,6 +29,13 @@ FONT_FILES = {
 
 
 @cache
+def _configure() -> None:
+    from reportlab import rl_config
+
+    rl_config.useA85 = 0  # binary streams: smaller files, no ASCII85 encoding pass
+
+
+@cache
 def _register(name: str) -> Any:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -55,6 +62,8 @@ def markup(text: str) -> str:
     """Escape a value for reportlab's paragraph markup; route uncovered characters to the
     fallback font; turn newlines into line breaks."""
     covered = _covered()
+    if covered.issuperset(map(ord, text.replace("\n", ""))):  # the common case: one font
+        return escape(text).replace("\n", "<br/>")
     out: list[str] = []
     run: list[str] = []
     in_fallback = False
@@ -153,6 +162,7 @@ def render_pdf(letter: Letter) -> bytes:
     from reportlab.lib.units import inch
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+    _configure()
     styles = _styles()
     flow: list[Any] = []
     for role, label, text in letter.sequence():
@@ -177,6 +187,8 @@ def render_pdf(letter: Letter) -> bytes:
         author=letter.signature[0] if letter.signature else "",
         creator="records-req",
         invariant=1,
+        initialFontName=REGULAR,
+        initialFontSize=10.5,
     )
 
     doc.build(flow, canvasmaker=_numbered_canvas())
