@@ -1,0 +1,161 @@
+"""The engine, transactions and migrations.
+
+- SQLite (default, a file in the data directory): WAL, foreign keys on, a 30 s busy timeout, and
+  ``BEGIN IMMEDIATE`` for writing transactions, so that two processes writing at once queue
+  instead of failing with "database is locked".
+- PostgreSQL for a team: any SQLAlchemy URL (``postgresql://`` is read as psycopg 3).
+- The schema is migrated with Alembic on first use; each command checks one row to know it is
+  current, and only imports Alembic when it is not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from records_req.errors import RecordsReqError
+
+DB_ENV = "RECORDS_REQ_DB"
+HEAD = "0002"  # the newest migration; a test checks it against the migration scripts
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(RecordsReqError):
+    pass
+
+
+def default_url() -> str:
+    override = os.environ.get(DB_ENV)
+    if override:
+        return override
+    from records_req.paths import data_home
+
+    return f"sqlite:///{data_home() / 'records.db'}"
+
+
+def normalize_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and run them on psycopg 3."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def masked(url: str) -> str:
+    """The URL with any password hidden, for printing."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun below, explicitly
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Store:
+    """One database. ``write()`` and ``read()`` each give one transaction."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = normalize_url(url or default_url())
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = create_engine(self.url, future=True)
+        except (ImportError, SQLAlchemyError) as exc:
+            raise StoreError(f"Cannot open the database {masked(self.url)}: {exc}") from None
+        if self.is_sqlite:
+            _sqlite_setup(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(
+            self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+        )
+        self.ensure_schema()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One writing transaction: all of it is committed, or none of it."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session, session.begin():
+            yield session
+
+    def current_revision(self) -> str | None:
+        try:
+            with self.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, ProgrammingError):
+            return None
+        except SQLAlchemyError as exc:
+            raise StoreError(f"Cannot read the database {masked(self.url)}: {exc}") from None
+
+    def ensure_schema(self) -> None:
+        if self.current_revision() != HEAD:
+            self.upgrade()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply the migrations (SQLite with foreign keys off, so table rebuilds cascade nothing)."""
+        from alembic import command
+
+        with self.engine.connect() as connection:
+            if self.is_sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+            config = alembic_config(connection)
+            try:
+                command.upgrade(config, revision)
+                connection.commit()
+            finally:
+                if self.is_sqlite:
+                    connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+@cache
+def _stores() -> dict[str, Store]:
+    return {}
+
+
+def open_store(url: str | None = None) -> Store:
+    """The store for ``url`` (or the default), opened once per process."""
+    key = normalize_url(url or default_url())
+    stores = _stores()
+    if key not in stores:
+        stores[key] = Store(key)
+    return stores[key]

@@ -1,0 +1,158 @@
+"""The tables. Events are appended, never edited: an undo or an edit is itself an event.
+
+``requests.status`` and ``requests.due_on`` are caches derived from the events (see
+``records_req.tracker.lifecycle``) so that listing 100,000 requests needs no replay; every write
+recomputes them, and ``records-req db recompute`` rebuilds them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """Instants are stored as naive UTC: SQLite loses time zones, so none are kept anywhere."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Profile(Base):
+    __tablename__ = "profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    organization: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("state", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    records_email: Mapped[str | None] = mapped_column(Text)
+    portal_url: Mapped[str | None] = mapped_column(Text)
+    mailing_address: Mapped[str | None] = mapped_column(Text)
+    records_officer: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    models: Mapped[str | None] = mapped_column(Text)  # known 287(g) models, e.g. "WSO; TFM"
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    requests: Mapped[list[Request]] = relationship(back_populates="agency")
+
+
+class Request(Base):
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("profiles.id", ondelete="SET NULL"))
+    jurisdiction: Mapped[str] = mapped_column(String(2), index=True)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    since: Mapped[dt.date] = mapped_column(Date)
+    until: Mapped[dt.date] = mapped_column(Date)
+    letter_date: Mapped[dt.date] = mapped_column(Date)
+    fee_limit: Mapped[int] = mapped_column(Integer, default=50)
+    co_requester: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # caches derived from the events
+    status: Mapped[str] = mapped_column(String(32), default="draft", index=True)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    closed: Mapped[bool] = mapped_column(default=False)
+
+    agency: Mapped[Agency] = relationship(back_populates="requests")
+    profile: Mapped[Profile | None] = relationship()
+    events: Mapped[list[Event]] = relationship(
+        back_populates="request", order_by="Event.id", cascade="all, delete-orphan"
+    )
+    tags: Mapped[list[Tag]] = relationship(cascade="all, delete-orphan", order_by="Tag.tag")
+    tracking_numbers: Mapped[list[TrackingNumber]] = relationship(
+        cascade="all, delete-orphan", order_by="TrackingNumber.number"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="request", order_by="Document.id", cascade="all, delete-orphan"
+    )
+
+
+class Tag(Base):
+    __tablename__ = "request_tags"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class TrackingNumber(Base):
+    __tablename__ = "tracking_numbers"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_request_id_id", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    forced: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    request: Mapped[Request] = relationship(back_populates="events")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    role: Mapped[str] = mapped_column(String(20))  # letter | received
+    path: Mapped[str] = mapped_column(
+        Text
+    )  # where the file is (letters: as written; received: in the data dir)
+    original_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    request: Mapped[Request] = relationship(back_populates="documents")

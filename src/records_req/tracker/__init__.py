@@ -1,0 +1,1 @@
+"""The tracker: requests, their events, deadlines and next steps."""

@@ -1,0 +1,444 @@
+"""A request's life, derived from its events. Pure: no database, no clock (``today`` is passed).
+
+Events are appended, never changed. ``undo`` hides an earlier event and ``edit`` replaces its
+fields; both are events themselves, so the history keeps everything that was ever recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from records_req.deadlines import (
+    Calendar,
+    Deadline,
+    Extended,
+    Paused,
+    ResponseRule,
+    Via,
+    assume_received,
+    due,
+    fmt,
+)
+from records_req.deadlines import (
+    Event as ClockEvent,
+)
+from records_req.laws import Jurisdiction
+
+# status names, as shown to users
+DRAFT = "draft"
+AWAITING_RESPONSE = "awaiting-response"
+AWAITING_REQUESTER = "awaiting-requester"
+PARTIALLY_RELEASED = "partially-released"
+COMPLETED = "completed"
+NO_RECORDS = "no-records"
+DENIED = "denied"
+APPEALED = "appealed"
+WITHDRAWN = "withdrawn"
+STATUSES = (
+    DRAFT,
+    AWAITING_RESPONSE,
+    AWAITING_REQUESTER,
+    PARTIALLY_RELEASED,
+    COMPLETED,
+    NO_RECORDS,
+    DENIED,
+    APPEALED,
+    WITHDRAWN,
+)
+CLOSED = frozenset({COMPLETED, NO_RECORDS, WITHDRAWN})
+WAITING_ON_AGENCY = frozenset({AWAITING_RESPONSE, PARTIALLY_RELEASED})
+
+
+class EventSpec(NamedTuple):
+    fields: tuple[str, ...]  # allowed data fields
+    help: str
+
+
+EVENTS: dict[str, EventSpec] = {
+    "sent": EventSpec(("via",), "the request went out (--via mail|email|portal|fax|hand)"),
+    "acknowledged": EventSpec(("tracking_number",), "the agency confirmed receipt"),
+    "extended": EventSpec(("days", "until"), "the agency took more time (--days N or --until DATE)"),
+    "clarification-requested": EventSpec((), "the agency asked you to clarify (clock may stop)"),
+    "clarified": EventSpec((), "you answered the clarification"),
+    "fee-estimate": EventSpec(("amount",), "the agency sent a fee estimate (--amount)"),
+    "fee-paid": EventSpec(("amount",), "you paid the fee"),
+    "fee-waived": EventSpec((), "the agency waived the fee"),
+    "partial-release": EventSpec((), "some records arrived"),
+    "released": EventSpec((), "the records arrived: the request is complete"),
+    "no-records": EventSpec((), "the agency says it has no responsive records"),
+    "denied": EventSpec(("exemptions",), "the agency denied the request (--exemptions)"),
+    "appealed": EventSpec(("body",), "you appealed"),
+    "appeal-decided": EventSpec(("outcome",), "the appeal was decided (--outcome granted|denied|partial)"),
+    "withdrawn": EventSpec((), "you withdrew the request"),
+    "estimate": EventSpec(("until",), "the agency's own promised completion date (--until)"),
+    "note": EventSpec((), "a note for the record"),
+    "reminder": EventSpec(("text",), "a personal reminder, shown by 'due'"),
+    "followed-up": EventSpec(("document",), "a follow-up letter was sent"),
+    "undo": EventSpec(("target",), "hides an earlier event"),
+    "edit": EventSpec(("target", "on", "note", "data"), "replaces an earlier event's fields"),
+}
+USER_EVENTS = tuple(k for k in EVENTS if k not in ("undo", "edit", "reminder", "followed-up"))
+
+
+class Recorded(NamedTuple):
+    """An event as stored."""
+
+    id: int
+    kind: str
+    on: dt.date
+    note: str | None = None
+    data: Mapping[str, Any] = {}
+    forced: bool = False
+
+
+class State(NamedTuple):
+    status: str
+    sent_on: dt.date | None
+    via: Via
+    acknowledged_on: dt.date | None
+    denied_on: dt.date | None
+    appealed_on: dt.date | None
+    followed_up_on: dt.date | None
+    estimate: dt.date | None
+    clock_events: tuple[ClockEvent, ...]
+    reminders: tuple[tuple[dt.date, str], ...]
+    tracking_numbers: tuple[str, ...]
+    appeal_outcome: str | None
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED
+
+
+def effective(events: Iterable[Recorded]) -> list[Recorded]:
+    """The events that count: undone ones hidden, edited ones replaced by their last edit."""
+    ordered = sorted(events, key=lambda e: e.id)
+    undone: set[int] = set()
+    edits: dict[int, Recorded] = {}
+    for event in ordered:
+        target = event.data.get("target") if event.kind in ("undo", "edit") else None
+        if event.kind == "undo" and isinstance(target, int):
+            undone.add(target)
+        elif event.kind == "edit" and isinstance(target, int):
+            edits[target] = event
+    out = []
+    for event in ordered:
+        if event.kind in ("undo", "edit") or event.id in undone:
+            continue
+        edit = edits.get(event.id)
+        if edit is not None:
+            event = event._replace(
+                on=dt.date.fromisoformat(edit.data["on"]) if edit.data.get("on") else event.on,
+                note=edit.data.get("note", event.note),
+                data={**event.data, **(edit.data.get("data") or {})},
+            )
+        out.append(event)
+    return out
+
+
+def why_not(state: State, kind: str) -> str | None:
+    """Why an event makes no sense now (None if it does). `--force` records it anyway."""
+    status = state.status
+    if kind in ("note", "reminder", "estimate", "undo", "edit"):
+        return None
+    if kind == "sent":
+        return None if status == DRAFT else f"the request was already sent on {state.sent_on}"
+    if status == DRAFT:
+        return f"the request has not been sent yet (record 'sent' before '{kind}')"
+    if kind == "withdrawn":
+        return None if status not in CLOSED else f"the request is already {status}"
+    if status in CLOSED:
+        return f"the request is {status}; nothing more is expected"
+    if kind == "clarified" and not _pending(state, "clarification"):
+        return "the agency has not asked for a clarification"
+    if kind in ("fee-paid", "fee-waived") and not _pending(state, "fee_estimate"):
+        return "there is no open fee estimate"
+    if kind == "appealed" and status not in (DENIED, AWAITING_RESPONSE, PARTIALLY_RELEASED):
+        return f"a request that is {status} cannot be appealed"
+    if kind == "appeal-decided" and status != APPEALED:
+        return "there is no appeal to decide"
+    if kind == "acknowledged" and state.acknowledged_on is not None:
+        return f"the request was already acknowledged on {state.acknowledged_on}"
+    return None
+
+
+def _pending(state: State, pause: str) -> bool:
+    return any(isinstance(e, Paused) and e.event == pause and e.end is None for e in state.clock_events)
+
+
+def replay(events: Iterable[Recorded]) -> State:
+    """Fold the effective events into the request's current state."""
+    status = DRAFT
+    sent_on = acknowledged_on = denied_on = appealed_on = followed_up = estimate = None
+    via: Via = "email"
+    clock: list[ClockEvent] = []
+    reminders: list[tuple[dt.date, str]] = []
+    numbers: list[str] = []
+    outcome = None
+    for event in effective(events):
+        kind, on, data = event.kind, event.on, event.data
+        if kind == "sent":
+            status, sent_on, via = AWAITING_RESPONSE, on, data.get("via") or "email"
+        elif kind == "acknowledged":
+            acknowledged_on = on
+            if data.get("tracking_number"):
+                numbers.append(str(data["tracking_number"]))
+        elif kind == "extended":
+            until = data.get("until")
+            clock.append(
+                Extended(on=on, until=dt.date.fromisoformat(until))
+                if until
+                else Extended(on=on, days=int(data["days"]))
+            )
+        elif kind in ("clarification-requested", "fee-estimate"):
+            pause = "clarification" if kind == "clarification-requested" else "fee_estimate"
+            clock.append(Paused(pause, on))  # type: ignore[arg-type]
+            status = AWAITING_REQUESTER
+        elif kind in ("clarified", "fee-paid", "fee-waived"):
+            pause = "clarification" if kind == "clarified" else "fee_estimate"
+            for i in range(len(clock) - 1, -1, -1):
+                item = clock[i]
+                if isinstance(item, Paused) and item.event == pause and item.end is None:
+                    clock[i] = Paused(item.event, item.start, max(on, item.start))
+                    break
+            if status == AWAITING_REQUESTER and not any(
+                isinstance(e, Paused) and e.end is None for e in clock
+            ):
+                status = AWAITING_RESPONSE
+        elif kind == "partial-release":
+            status = PARTIALLY_RELEASED
+        elif kind == "released":
+            status = COMPLETED
+        elif kind == "no-records":
+            status = NO_RECORDS
+        elif kind == "denied":
+            status, denied_on = DENIED, on
+        elif kind == "appealed":
+            status, appealed_on = APPEALED, on
+        elif kind == "appeal-decided":
+            outcome = data.get("outcome") or "denied"
+            status = {"granted": AWAITING_RESPONSE, "partial": PARTIALLY_RELEASED}.get(outcome, DENIED)
+            if status == DENIED:
+                denied_on = on
+        elif kind == "withdrawn":
+            status = WITHDRAWN
+        elif kind == "estimate" and data.get("until"):
+            estimate = dt.date.fromisoformat(data["until"])
+        elif kind == "reminder":
+            reminders.append((on, str(data.get("text") or event.note or "")))
+        elif kind == "followed-up":
+            followed_up = on
+    return State(
+        status,
+        sent_on,
+        via,
+        acknowledged_on,
+        denied_on,
+        appealed_on,
+        followed_up,
+        estimate,
+        tuple(clock),
+        tuple(reminders),
+        tuple(numbers),
+        outcome,
+    )
+
+
+class Tracked(NamedTuple):
+    """What a request owes and when: the deadline that matters now, and the next step."""
+
+    state: State
+    deadline: Deadline | None  # the statutory clock running now, if any
+    due_on: dt.date | None  # the date that matters now (statutory, appeal, or suggested)
+    due_label: str
+    statutory: bool
+    overdue: bool
+    next_step: str
+    next_date: dt.date | None
+
+
+def track(
+    events: Sequence[Recorded],
+    j: Jurisdiction,
+    calendar: Calendar,
+    today: dt.date,
+    request_id: int | str = "ID",
+    followup_days: int = 10,
+) -> Tracked:
+    state = replay(events)
+    rid = request_id
+    if state.status == DRAFT:
+        return Tracked(
+            state,
+            None,
+            None,
+            "",
+            False,
+            False,
+            f"Send the letter, then record it: records-req sent {rid} --via email",
+            None,
+        )
+    if state.closed:
+        return Tracked(
+            state, None, None, "", False, False, f"Nothing more: the request is {state.status}.", None
+        )
+
+    deadline = _agency_deadline(state, j, calendar, followup_days)
+    if state.status == AWAITING_REQUESTER:
+        return Tracked(
+            state,
+            deadline,
+            None,
+            "",
+            deadline.statutory if deadline else False,
+            False,
+            "The agency is waiting for you (clarification or fee); answer it, then record "
+            f"'clarified', 'fee-paid' or 'fee-waived' with records-req log {rid}.",
+            None,
+        )
+
+    if state.status == APPEALED:
+        suggested = _add_business(calendar, state.appealed_on or today, followup_days)
+        return Tracked(
+            state,
+            None,
+            suggested,
+            "appeal decision (suggested follow-up, not statutory)",
+            False,
+            False,
+            f"Await the decision of {j.appeal.body}; follow up around {fmt(suggested)}.",
+            suggested,
+        )
+
+    if state.status == DENIED:
+        return _after_denial(state, j, calendar, today, rid, state.denied_on or today, "denied")
+
+    assert deadline is not None
+    due_on = deadline.date or deadline.followup
+    statutory = deadline.date is not None
+    overdue = statutory and due_on is not None and today > due_on
+    label = (
+        ("response" if deadline.clock is j.response else "second clock")
+        if statutory
+        else ("suggested follow-up (the law sets no number of days)")
+    )
+    if not overdue:
+        if not statutory and due_on is not None and today > due_on and state.followed_up_on is None:
+            return Tracked(
+                state,
+                deadline,
+                due_on,
+                label,
+                False,
+                False,
+                f"No answer yet: send a follow-up: records-req followup {rid}",
+                due_on,
+            )
+        step = f"Wait for the agency's response, due {fmt(due_on)}." if due_on else "Wait."
+        return Tracked(state, deadline, due_on, label, statutory, False, step, due_on)
+    assert due_on is not None  # overdue implies a date
+    if state.followed_up_on is None or state.followed_up_on <= due_on:
+        return Tracked(
+            state,
+            deadline,
+            due_on,
+            label,
+            True,
+            True,
+            f"Overdue since {fmt(due_on)}: send a follow-up: records-req followup {rid}",
+            today,
+        )
+    followed = state.followed_up_on
+    if j.deemed_denial.applies:
+        tracked = _after_denial(state, j, calendar, today, rid, due_on, "deemed denied")
+        return tracked._replace(deadline=deadline, overdue=True)
+    return Tracked(
+        state,
+        deadline,
+        due_on,
+        label,
+        True,
+        True,
+        f"Overdue since {fmt(due_on)} and followed up on {fmt(followed)}. "
+        f"Silence is not a denial under this law; consider {j.appeal.body} "
+        f"({j.appeal.citation}).",
+        today,
+    )
+
+
+def _after_denial(
+    state: State,
+    j: Jurisdiction,
+    calendar: Calendar,
+    today: dt.date,
+    rid: int | str,
+    since: dt.date,
+    how: str,
+) -> Tracked:
+    appeal = j.appeal
+    where = f"{appeal.body} ({appeal.citation})"
+    if appeal.deadline_days is None or appeal.deadline_unit is None:
+        return Tracked(
+            state,
+            None,
+            None,
+            "",
+            False,
+            False,
+            f"The request was {how}: appeal to {where}; the law sets no deadline. records-req appeal {rid}",
+            None,
+        )
+    last = _add(calendar, since, appeal.deadline_days, appeal.deadline_unit)
+    verb = "court action" if appeal.route == "court" else "appeal"
+    overdue = today > last
+    step = (
+        f"The request was {how} on {fmt(since)}: {verb} to {where} by {fmt(last)}. records-req appeal {rid}"
+    )
+    if overdue:
+        step = f"The {verb} window ({where}) closed on {fmt(last)}."
+    return Tracked(state, None, last, f"{verb} deadline", True, False, step, last)
+
+
+def _agency_deadline(
+    state: State, j: Jurisdiction, calendar: Calendar, followup_days: int
+) -> Deadline | None:
+    if state.sent_on is None:
+        return None
+    received, note = assume_received(state.sent_on, state.via)
+    rule = ResponseRule.for_jurisdiction(j)
+    first = due(rule, received, calendar, state.clock_events, received_note=note, followup_days=followup_days)
+    second = j.second_response
+    if second is None or state.acknowledged_on is None:
+        return first
+    rule2 = ResponseRule.for_jurisdiction(j, "second_response")
+    if second.trigger == "acknowledgment":
+        start = state.acknowledged_on
+    elif second.trigger == "first_deadline" and first.date is not None:
+        start = first.date
+    else:
+        start = received
+    return due(
+        rule2,
+        start,
+        calendar,
+        state.clock_events,
+        received_note=f"Second clock: counted from {fmt(start)}.",
+        followup_days=followup_days,
+    )
+
+
+def _add(calendar: Calendar, start: dt.date, days: int, unit: str) -> dt.date:
+    if unit == "calendar":
+        return start + dt.timedelta(days=days)
+    return _add_business(calendar, start, days)
+
+
+def _add_business(calendar: Calendar, start: dt.date, days: int) -> dt.date:
+    day, counted = start, 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if calendar.closure(day) is None:
+            counted += 1
+    return day

@@ -1,0 +1,348 @@
+"""The tracker's operations on the store. Each CLI command calls one of these inside one
+transaction (``Store.write()``), so a command either happens completely or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from records_req.errors import RecordsReqError, UsageError
+from records_req.laws import Jurisdiction, load_laws
+from records_req.store.models import (
+    Agency,
+    Document,
+    Event,
+    Profile,
+    Request,
+    Tag,
+    TrackingNumber,
+)
+from records_req.tracker.lifecycle import (
+    CLOSED,
+    EVENTS,
+    STATUSES,
+    WAITING_ON_AGENCY,
+    Recorded,
+    Tracked,
+    replay,
+    track,
+    why_not,
+)
+
+
+class TrackerError(RecordsReqError):
+    pass
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.replace("’", "'").lower().split())
+
+
+# --- profiles and agencies ----------------------------------------------------------------------
+
+
+def set_profile(session: Session, key: str, **fields: Any) -> Profile:
+    profile = session.scalar(select(Profile).where(Profile.key == key))
+    if profile is None:
+        if not fields.get("name"):
+            raise UsageError("A new profile needs --name.")
+        profile = Profile(key=key, name=fields["name"])
+        session.add(profile)
+    for field, value in fields.items():
+        if value is not None:
+            setattr(profile, field, value)
+    session.flush()
+    return profile
+
+
+def get_profile(session: Session, key: str = "default") -> Profile | None:
+    return session.scalar(select(Profile).where(Profile.key == key))
+
+
+def find_agency(session: Session, state: str, name: str) -> Agency | None:
+    return session.scalar(
+        select(Agency).where(Agency.state == state.upper(), Agency.name_key == name_key(name))
+    )
+
+
+def agency(session: Session, state: str, name: str) -> Agency:
+    """The agency with this name in this state, created on first use."""
+    found = find_agency(session, state, name)
+    if found is None:
+        found = Agency(state=state.upper(), name=name.strip(), name_key=name_key(name))
+        session.add(found)
+        session.flush()
+    return found
+
+
+def set_agency(session: Session, state: str, name: str, **fields: Any) -> Agency:
+    found = agency(session, state, name)
+    for field, value in fields.items():
+        if value is not None:
+            setattr(found, field, value)
+    session.flush()
+    return found
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+def open_duplicate(session: Session, agency_id: int, topics: Sequence[str]) -> Request | None:
+    """An open request to the same agency for the same topics, if there is one."""
+    wanted = sorted(topics)
+    candidates = session.scalars(
+        select(Request).where(Request.agency_id == agency_id, Request.closed.is_(False))
+    )
+    return next((r for r in candidates if sorted(r.topics) == wanted), None)
+
+
+def create_request(
+    session: Session,
+    *,
+    jurisdiction: Jurisdiction,
+    agency_row: Agency,
+    profile: Profile | None,
+    topics: Sequence[str],
+    items: Sequence[str],
+    since: dt.date,
+    until: dt.date,
+    letter_date: dt.date,
+    fee_limit: int,
+    co_requester: str | None,
+    tags: Iterable[str],
+    again: bool,
+) -> Request:
+    if not again:
+        dup = open_duplicate(session, agency_row.id, topics)
+        if dup is not None:
+            raise TrackerError(
+                f"Request #{dup.id} to {agency_row.name} for {', '.join(topics) or 'these records'} "
+                f"is still open ({dup.status}). Use --again to make another one."
+            )
+    request = Request(
+        agency_id=agency_row.id,
+        profile_id=profile.id if profile else None,
+        jurisdiction=jurisdiction.code,
+        topics=list(topics),
+        items=list(items),
+        since=since,
+        until=until,
+        letter_date=letter_date,
+        fee_limit=fee_limit,
+        co_requester=co_requester,
+        status="draft",
+        closed=False,
+    )
+    request.tags = [Tag(tag=t) for t in sorted(set(tags))]
+    session.add(request)
+    session.flush()
+    return request
+
+
+def get_request(session: Session, request_id: int) -> Request:
+    request = session.get(
+        Request,
+        request_id,
+        options=[selectinload(Request.events), selectinload(Request.agency)],
+    )
+    if request is None:
+        raise UsageError(f"No request #{request_id}. 'records-req list' shows them.")
+    return request
+
+
+def recorded(events: Iterable[Event]) -> list[Recorded]:
+    return [Recorded(e.id, e.kind, e.on, e.note, e.data or {}, e.forced) for e in events]
+
+
+def tracked(request: Request, today: dt.date) -> Tracked:
+    from records_req.calendars import calendar_for
+
+    j = load_laws()[request.jurisdiction]
+    return track(recorded(request.events), j, calendar_for(j), today, request.id)
+
+
+def refresh(request: Request, today: dt.date) -> Tracked:
+    """Recompute the cached status and date from the events."""
+    state = tracked(request, today)
+    request.status = state.state.status
+    request.closed = state.state.status in CLOSED
+    request.due_on = state.due_on
+    return state
+
+
+def log_event(
+    session: Session,
+    request: Request,
+    kind: str,
+    on: dt.date,
+    *,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    force: bool = False,
+    today: dt.date,
+) -> tuple[Event, list[str]]:
+    """Append one event, refusing one that makes no sense unless forced; return warnings."""
+    if kind not in EVENTS:
+        raise UsageError(f"Unknown event {kind!r}. Events: {', '.join(EVENTS)}.")
+    data = {k: v for k, v in (data or {}).items() if v is not None}
+    unknown = set(data) - set(EVENTS[kind].fields)
+    if unknown:
+        raise UsageError(f"'{kind}' takes no {', '.join(sorted(unknown))}.")
+    warnings: list[str] = []
+    state = replay(recorded(request.events))
+    reason = why_not(state, kind)
+    if reason:
+        if not force:
+            raise TrackerError(
+                f"Cannot record '{kind}' on request #{request.id}: {reason}. Use --force to record it anyway."
+            )
+        warnings.append(f"Recorded '{kind}' although {reason}.")
+    if kind == "extended" and not (data.get("days") or data.get("until")):
+        raise UsageError("'extended' needs --days N or --until DATE.")
+    if state.sent_on and on < state.sent_on and kind not in ("note", "reminder"):
+        warnings.append(f"The date {on} is before the request was sent ({state.sent_on}).")
+    event = Event(request_id=request.id, kind=kind, on=on, note=note, data=data, forced=bool(reason))
+    request.events.append(event)
+    number = data.get("tracking_number")
+    if number and number not in {t.number for t in request.tracking_numbers}:
+        request.tracking_numbers.append(TrackingNumber(number=str(number)))
+    session.flush()
+    refresh(request, today)
+    return event, warnings
+
+
+def last_event(request: Request) -> Event:
+    visible = [e for e in request.events if e.kind not in ("undo", "edit")]
+    undone = {e.data.get("target") for e in request.events if e.kind == "undo"}
+    live = [e for e in visible if e.id not in undone]
+    if not live:
+        raise TrackerError(f"Request #{request.id} has no event to change.")
+    return live[-1]
+
+
+def undo_last(session: Session, request: Request, today: dt.date) -> Event:
+    target = last_event(request)
+    log_event(
+        session,
+        request,
+        "undo",
+        today,
+        data={"target": target.id},
+        today=today,
+        note=f"undo of {target.kind} #{target.id}",
+    )
+    return target
+
+
+def edit_last(
+    session: Session,
+    request: Request,
+    today: dt.date,
+    *,
+    on: dt.date | None,
+    note: str | None,
+    data: dict[str, Any],
+) -> Event:
+    target = last_event(request)
+    unknown = set(data) - set(EVENTS[target.kind].fields)
+    if unknown:
+        raise UsageError(f"'{target.kind}' takes no {', '.join(sorted(unknown))}.")
+    payload: dict[str, Any] = {"target": target.id}
+    if on is not None:
+        payload["on"] = on.isoformat()
+    if note is not None:
+        payload["note"] = note
+    if data:
+        payload["data"] = data
+    log_event(session, request, "edit", today, data=payload, today=today)
+    return target
+
+
+def add_document(
+    session: Session,
+    request: Request,
+    role: str,
+    path: Path,
+    *,
+    original_name: str,
+    event: Event | None = None,
+    data: bytes | None = None,
+) -> Document:
+    content = data if data is not None else path.read_bytes()
+    document = Document(
+        request_id=request.id,
+        event_id=event.id if event else None,
+        role=role,
+        path=str(path),
+        original_name=original_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+    )
+    request.documents.append(document)
+    session.flush()
+    return document
+
+
+def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
+    """Copy a received file into the data directory under its content hash; never move it."""
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    sha = digest.hexdigest()
+    target = home / "files" / sha[:2] / f"{sha}{''.join(source.suffixes[-1:]).lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+    return target, sha, size
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+def query_requests(
+    *,
+    status: str | None = None,
+    state: str | None = None,
+    tags: Sequence[str] = (),
+    agency_text: str | None = None,
+    today: dt.date | None = None,
+) -> Select[Any]:
+    query = select(Request).options(selectinload(Request.agency), selectinload(Request.tags))
+    if status == "open":
+        query = query.where(Request.closed.is_(False))
+    elif status == "closed":
+        query = query.where(Request.closed.is_(True))
+    elif status == "overdue":
+        query = query.where(
+            Request.status.in_(sorted(WAITING_ON_AGENCY)),
+            Request.due_on < (today or dt.date.today()),
+        )
+    elif status:
+        if status not in STATUSES:
+            raise UsageError(
+                f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}."
+            )
+        query = query.where(Request.status == status)
+    if state:
+        query = query.where(Request.jurisdiction == state.upper())
+    for tag in tags:
+        query = query.where(Request.id.in_(select(Tag.request_id).where(Tag.tag == tag)))
+    if agency_text:
+        query = query.join(Request.agency).where(Agency.name_key.contains(name_key(agency_text)))
+    return query.order_by(Request.id)
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Request)) or 0
