@@ -244,9 +244,9 @@ def due(
         steps.append(
             Step(
                 "no-deadline",
-                f"The law sets no number of days: the agency must act {clock.standard!r} "
-                f"({clock.citation}). Suggested follow-up, {followup_days} business days after "
-                f"receipt: {fmt(followup)}. This is not a statutory deadline.",
+                f'The law sets no number of days ({clock.citation}): "{clock.standard}". '
+                f"Suggested follow-up, {followup_days} business days after receipt: "
+                f"{fmt(followup)}. This is not a statutory deadline.",
                 followup,
             )
         )

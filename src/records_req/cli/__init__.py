@@ -6,11 +6,13 @@ them, so ``records-req --help`` and the pure commands start fast.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import click
 
 from records_req import __version__
+from records_req.cli.dates import DATE
 from records_req.errors import RecordsReqError, UsageError
 
 
@@ -28,7 +30,21 @@ class RecordsReqGroup(click.Group):
 
 @click.group(cls=RecordsReqGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="records-req")
-def cli() -> None:
+@click.option(
+    "--db",
+    metavar="URL",
+    envvar="RECORDS_REQ_DB",
+    help="Database URL (SQLite file or postgresql://...) [env: RECORDS_REQ_DB].",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=DATE,
+    metavar="DATE",
+    help="Treat DATE as today: what is due, overdue, and the default event date.",
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, as_of: dt.date | None) -> None:
     """Public-records requests about 287(g) and local cooperation with ICE.
 
     Knows the public-records law of every state, DC and the federal FOIA, and computes each
@@ -40,6 +56,7 @@ def cli() -> None:
       records-req states VA
       records-req deadline VA --received 2026-11-25 --explain
     """
+    ctx.obj = {"db": db, "today": as_of}
 
 
 def main() -> None:
@@ -48,6 +65,8 @@ def main() -> None:
 
 from records_req.cli import laws as _laws  # noqa: E402  (registers the commands)
 from records_req.cli import letters as _letters  # noqa: E402
+from records_req.cli import tracker as _tracker  # noqa: E402
 
 _laws.register(cli)
 _letters.register(cli)
+_tracker.register(cli)

@@ -6,13 +6,11 @@ The core modules are imported inside the commands, so that `records-req --help` 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import click
 
+from records_req.cli.dates import DATE
 from records_req.cli.output import emit_json, table
-from records_req.dates import parse_date
-from records_req.errors import UsageError
 
 
 def register(group: click.Group) -> None:
@@ -58,23 +56,6 @@ def states(code: str | None, as_json: bool) -> None:
     ]
     click.echo(table(rows, ["code", "law", "response clock", "who may ask", "287(g) law"]))
     click.echo(f"\n{len(rows)} jurisdictions. 'records-req states CODE' shows one in full.")
-
-
-class DateType(click.ParamType[dt.date]):
-    """A date in any form :func:`parse_date` accepts."""
-
-    name = "DATE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return parse_date(str(value))
-        except UsageError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-DATE = DateType()
 
 
 @click.command()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from records_req.cli.laws import DATE
+from records_req.cli.dates import DATE
 from records_req.cli.output import emit_json, table
 from records_req.errors import RecordsReqError, UsageError
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from records_req.errors import RecordsReqError
 
 DB_ENV = "RECORDS_REQ_DB"
-HEAD = "0002"  # the newest migration; a test checks it against the migration scripts
+HEAD = "0003"  # the newest migration; a test checks it against the migration scripts
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -159,3 +159,11 @@ def open_store(url: str | None = None) -> Store:
     if key not in stores:
         stores[key] = Store(key)
     return stores[key]
+
+
+def close_all() -> None:
+    """Dispose of every open engine (tests; long-running processes switching databases)."""
+    stores = _stores()
+    for st in stores.values():
+        st.dispose()
+    stores.clear()

@@ -94,6 +94,7 @@ class Request(Base):
     # caches derived from the events
     status: Mapped[str] = mapped_column(String(32), default="draft", index=True)
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    due_statutory: Mapped[bool] = mapped_column(default=False)  # is due_on set by law?
     closed: Mapped[bool] = mapped_column(default=False)
 
     agency: Mapped[Agency] = relationship(back_populates="requests")

@@ -336,7 +336,12 @@ def track(
                 f"No answer yet: send a follow-up: records-req followup {rid}",
                 due_on,
             )
-        step = f"Wait for the agency's response, due {fmt(due_on)}." if due_on else "Wait."
+        if statutory and due_on:
+            step = f"Wait for the agency's response, due {fmt(due_on)}."
+        elif due_on:
+            step = f"The law sets no deadline; follow up if nothing arrives by {fmt(due_on)}."
+        else:
+            step = "Wait for the agency's response."
         return Tracked(state, deadline, due_on, label, statutory, False, step, due_on)
     assert due_on is not None  # overdue implies a date
     if state.followed_up_on is None or state.followed_up_on <= due_on:

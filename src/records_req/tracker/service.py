@@ -174,6 +174,7 @@ def refresh(request: Request, today: dt.date) -> Tracked:
     request.status = state.state.status
     request.closed = state.state.status in CLOSED
     request.due_on = state.due_on
+    request.due_statutory = state.statutory
     return state
 
 
@@ -327,6 +328,7 @@ def query_requests(
     elif status == "overdue":
         query = query.where(
             Request.status.in_(sorted(WAITING_ON_AGENCY)),
+            Request.due_statutory.is_(True),
             Request.due_on < (today or dt.date.today()),
         )
     elif status:

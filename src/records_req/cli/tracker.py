@@ -1,0 +1,1123 @@
+"""The tracker's commands: profile, agencies, new, sent, log, list, show, due, followup, appeal,
+attach, remind, edit, undo, bundle, paths. Each writing command is one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from records_req.cli.dates import DATE
+from records_req.cli.letters import letter_options, output_options, requester_options
+from records_req.cli.output import emit_json, table
+from records_req.errors import UsageError
+
+if TYPE_CHECKING:
+    from records_req.store.db import Store
+    from records_req.store.models import Request
+    from records_req.tracker.lifecycle import Tracked
+
+
+def register(group: click.Group) -> None:
+    for command in (
+        profile,
+        agencies,
+        new,
+        db,
+        sent,
+        log,
+        list_requests,
+        show,
+        due,
+        followup,
+        appeal,
+        attach,
+        remind,
+        edit,
+        undo,
+        bundle,
+        paths,
+    ):
+        group.add_command(command)
+
+
+def store(ctx: click.Context) -> Store:
+    from records_req.store.db import open_store
+
+    url = (ctx.find_root().obj or {}).get("db")
+    return open_store(url)
+
+
+def today(ctx: click.Context) -> dt.date:
+    return (ctx.find_root().obj or {}).get("today") or dt.date.today()
+
+
+# --- profile and agencies -----------------------------------------------------------------------
+
+
+@click.group()
+def profile() -> None:
+    """Who you are, once, for every letter.
+
+    \b
+    Examples:
+      records-req profile set --name "Ana Núñez" --email ana@example.org --state FL
+      records-req profile show
+    """
+
+
+@profile.command("set")
+@click.option("--name", help="Your name, as it signs letters.")
+@click.option("--email", help="Where agencies should reply.")
+@click.option("--address", help="Postal address (\\n for a new line).")
+@click.option("--phone", help="Phone number.")
+@click.option("--org", "organization", help="Organization.")
+@click.option("--state", help="The state you live in (USPS code).")
+@click.option("--profile", "key", default="default", show_default=True, help="Profile name.")
+@click.pass_context
+def profile_set(ctx: click.Context, /, key: str, **fields: Any) -> None:
+    """Create or update a requester profile.
+
+    \b
+    Examples:
+      records-req profile set --name "Ana Núñez" --email ana@example.org --address "..." --state FL
+    """
+    from records_req.letters.compose import clean
+    from records_req.tracker.service import set_profile
+
+    values = {k: clean(f"--{k}", v.replace("\\n", "\n") if v else v) for k, v in fields.items()}
+    state = values.get("state")
+    if state:
+        from records_req.laws import load_laws
+
+        values["state"] = load_laws().get_or_raise(state).code
+    with store(ctx).write() as session:
+        row = set_profile(session, key, **values)
+        click.echo(f"Profile '{row.key}': {row.name}")
+
+
+@profile.command("show")
+@click.option("--profile", "key", default="default", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def profile_show(ctx: click.Context, /, key: str, as_json: bool) -> None:
+    """Show a requester profile.
+
+    \b
+    Examples:
+      records-req profile show --json
+    """
+    from records_req.tracker.service import get_profile
+
+    with store(ctx).read() as session:
+        row = get_profile(session, key)
+        if row is None:
+            raise UsageError(f"No profile '{key}'. Create it with 'records-req profile set --name ...'.")
+        data = {
+            k: getattr(row, k) for k in ("key", "name", "email", "address", "phone", "organization", "state")
+        }
+    if as_json:
+        emit_json(data)
+    else:
+        for k, v in data.items():
+            if v:
+                click.echo(f"{k:13s} {v}")
+
+
+@click.group()
+def agencies() -> None:
+    """The agencies you write to, with their contact details.
+
+    \b
+    Examples:
+      records-req agencies set --state FL --name "Lee County Sheriff's Office" \\
+          --email records@example.gov
+      records-req agencies list --state FL
+    """
+
+
+@agencies.command("set")
+@click.option("--state", required=True, help="USPS code.")
+@click.option("--name", required=True, help="The agency's name.")
+@click.option("--email", "records_email", help="Records request email.")
+@click.option("--portal", "portal_url", help="Records request portal URL.")
+@click.option("--address", "mailing_address", help="Mailing address (\\n for a new line).")
+@click.option("--officer", "records_officer", help="Records officer's name.")
+@click.option("--phone", help="Phone number.")
+@click.option("--models", help="Known 287(g) models, e.g. 'WSO; Task Force'.")
+@click.pass_context
+def agencies_set(ctx: click.Context, /, state: str, name: str, **fields: Any) -> None:
+    """Create an agency or update its contact details (letters use them).
+
+    \b
+    Examples:
+      records-req agencies set --state FL --name "Lee County Sheriff's Office" --officer "Records Unit"
+    """
+    from records_req.laws import load_laws
+    from records_req.letters.compose import clean
+    from records_req.tracker.service import set_agency
+
+    code = load_laws().get_or_raise(state).code
+    values = {k: clean(f"--{k}", v.replace("\\n", "\n") if v else v) for k, v in fields.items()}
+    with store(ctx).write() as session:
+        row = set_agency(session, code, clean("--name", name) or name, **values)
+        click.echo(f"Agency #{row.id}: {row.name} ({row.state})")
+
+
+@agencies.command("list")
+@click.option("--state", help="Only this state.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def agencies_list(ctx: click.Context, /, state: str | None, as_json: bool) -> None:
+    """List known agencies.
+
+    \b
+    Examples:
+      records-req agencies list --state TX --json
+    """
+    from sqlalchemy import select
+
+    from records_req.store.models import Agency
+
+    with store(ctx).read() as session:
+        query = select(Agency).order_by(Agency.state, Agency.name_key)
+        if state:
+            query = query.where(Agency.state == state.upper())
+        rows = [
+            {
+                "id": a.id,
+                "state": a.state,
+                "name": a.name,
+                "email": a.records_email,
+                "portal": a.portal_url,
+                "address": a.mailing_address,
+                "officer": a.records_officer,
+                "phone": a.phone,
+                "models": a.models,
+            }
+            for a in session.scalars(query)
+        ]
+    if as_json:
+        emit_json(rows)
+        return
+    click.echo(
+        table(
+            [[str(r["id"]), str(r["state"]), str(r["name"]), str(r["email"] or "")] for r in rows],
+            ["id", "state", "agency", "records email"],
+        )
+        if rows
+        else "No agencies yet."
+    )
+
+
+# --- new ------------------------------------------------------------------------------------------
+
+
+@click.command()
+@letter_options
+@requester_options
+@click.option("--tag", "tags", multiple=True, help="A tag to follow one effort across agencies (repeatable).")
+@click.option(
+    "--again", is_flag=True, help="Allow a second open request to the same agency for the same topics."
+)
+@click.option("--profile", "profile_key", default="default", show_default=True, help="Requester profile.")
+@output_options
+@click.pass_context
+def new(ctx: click.Context, /, **options: Any) -> None:
+    """Write a request letter and start tracking it.
+
+    \b
+    Examples:
+      records-req new --state FL --agency "Lee County Sheriff's Office" --topic wso --tag "FL WSO 2026"
+    """
+    from records_req.cli.letters import build_request
+    from records_req.laws import load_laws
+    from records_req.letters.compose import clean, compose
+    from records_req.letters.files import default_out_dir, letter_paths, write_all
+    from records_req.letters.render import render
+    from records_req.tracker import service
+
+    j = load_laws().get_or_raise(options["state"])
+    now = today(ctx)
+    st = store(ctx)
+    with st.write() as session:
+        prof = service.get_profile(session, options["profile_key"])
+        _merge_profile(options, prof)
+        agency_name = clean("--agency", options["agency"]) or ""
+        agency_row = service.agency(session, j.code if not j.is_federal else "US", agency_name)
+        _merge_agency(options, agency_row)
+        options.setdefault("letter_date", None)
+        options["letter_date"] = options.get("letter_date") or now
+        req, notes = build_request(j, options)
+        tags = [t for t in (clean("--tag", t) for t in options["tags"]) if t]
+        request = service.create_request(
+            session,
+            jurisdiction=j,
+            agency_row=agency_row,
+            profile=prof,
+            topics=[t.key for t in req.topics],
+            items=list(req.items),
+            since=req.since,
+            until=req.until,
+            letter_date=req.date,
+            fee_limit=req.fee_limit,
+            co_requester=req.co_requester,
+            tags=tags,
+            again=options["again"],
+        )
+        letter = compose(req, options.get("user_templates"))
+        formats = ("docx", "pdf") if options["formats"] == "both" else (options["formats"],)
+        out_dir: Path = options.get("out_dir") or default_out_dir()
+        paths = letter_paths(
+            out_dir,
+            j.code,
+            agency_name,
+            req.date.isoformat(),
+            [t.key for t in req.topics] or ["items"],
+            "initial",
+            formats,
+        )
+        rendered = render(letter, formats, options.get("user_templates"))
+        write_all({paths[ext]: rendered[ext] for ext in formats}, force=options["force"])
+        for ext in formats:
+            service.add_document(
+                session, request, "letter", paths[ext], original_name=paths[ext].name, data=rendered[ext]
+            )
+        service.refresh(request, now)
+        result: dict[str, Any] = {
+            "id": request.id,
+            "status": request.status,
+            "files": {e: str(paths[e]) for e in formats},
+            "notes": notes,
+            "tags": tags,
+        }
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
+    if options["as_json"]:
+        emit_json(result)
+        return
+    click.echo(f"Request #{result['id']} (draft): letter written to")
+    for path in result["files"].values():
+        click.echo(f"  {path}")
+    click.echo(f"When you send it: records-req sent {result['id']} --via email")
+
+
+def _merge_profile(options: dict[str, Any], prof: Any) -> None:
+    if prof is None:
+        return
+    for option, field in (
+        ("requester_name", "name"),
+        ("requester_email", "email"),
+        ("requester_address", "address"),
+        ("requester_phone", "phone"),
+        ("requester_org", "organization"),
+        ("requester_state", "state"),
+    ):
+        if not options.get(option):
+            options[option] = getattr(prof, field)
+
+
+def _merge_agency(options: dict[str, Any], row: Any) -> None:
+    for option, field in (
+        ("agency_address", "mailing_address"),
+        ("agency_email", "records_email"),
+        ("records_officer", "records_officer"),
+    ):
+        if not options.get(option):
+            options[option] = getattr(row, field)
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+def _event_options(f: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--on", "on", type=DATE, help="When it happened [default: today]."),
+            click.option("--note", help="A note to keep with the event."),
+            click.option("--days", type=click.IntRange(1, 365), help="extended: by how many days."),
+            click.option("--until", type=DATE, help="extended/estimate: to which date."),
+            click.option("--amount", type=click.FloatRange(0), help="fee-estimate/fee-paid: the amount."),
+            click.option("--exemptions", help="denied: the exemptions the agency cited."),
+            click.option(
+                "--outcome",
+                type=click.Choice(["granted", "denied", "partial"]),
+                help="appeal-decided: the outcome.",
+            ),
+            click.option("--tracking-number", help="acknowledged: the agency's reference number."),
+            click.option("--force", is_flag=True, help="Record it even if it makes no sense now."),
+            click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def _record(
+    ctx: click.Context,
+    request_id: int,
+    kind: str,
+    options: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    from records_req.letters.compose import clean
+    from records_req.tracker import service
+
+    now = today(ctx)
+    on: dt.date = options.get("on") or now
+    data: dict[str, Any] = dict(extra or {})
+    for key in ("days", "amount", "exemptions", "outcome", "tracking_number"):
+        if options.get(key) is not None:
+            data[key] = clean(f"--{key}", options[key]) if isinstance(options[key], str) else options[key]
+    if options.get("until") is not None:
+        data["until"] = options["until"].isoformat()
+    with store(ctx).write() as session:
+        request = service.get_request(session, request_id)
+        event, warnings = service.log_event(
+            session,
+            request,
+            kind,
+            on,
+            note=clean("--note", options.get("note")),
+            data=data,
+            force=options.get("force", False),
+            today=now,
+        )
+        state = service.tracked(request, now)
+        result = _summary(request, state) | {"event": {"id": event.id, "kind": kind, "on": on.isoformat()}}
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if options.get("as_json"):
+        emit_json(result)
+    else:
+        click.echo(
+            f"#{request_id}: {kind} on {on.isoformat()}. Now {result['status']}"
+            + (f", due {result['due']}" if result["due"] else "")
+            + "."
+        )
+        click.echo(f"Next: {result['next_step']}")
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@click.option(
+    "--via",
+    type=click.Choice(["mail", "email", "portal", "fax", "hand"]),
+    default="email",
+    show_default=True,
+    help="How it was sent (mail adds 3 days before receipt).",
+)
+@_event_options
+@click.pass_context
+def sent(ctx: click.Context, /, request_id: int, via: str, **options: Any) -> None:
+    """Record that a request was sent; its statutory clock starts.
+
+    \b
+    Examples:
+      records-req sent 1 --via email --on 2026-11-27
+    """
+    _record(ctx, request_id, "sent", options, {"via": via})
+
+
+@click.command("log")
+@click.argument("request_id", type=int)
+@click.argument("kind", metavar="EVENT")
+@_event_options
+@click.pass_context
+def log(ctx: click.Context, /, request_id: int, kind: str, **options: Any) -> None:
+    """Record what happened to a request.
+
+    EVENT is one of: acknowledged, extended, clarification-requested, clarified, fee-estimate,
+    fee-paid, fee-waived, partial-release, released, no-records, denied, appealed,
+    appeal-decided, withdrawn, estimate, note, sent.
+
+    \b
+    Examples:
+      records-req log 1 acknowledged --on 2026-11-30 --tracking-number PRR-2211
+      records-req log 1 extended --days 10 --note "agency letter of 12/4"
+      records-req log 1 denied --exemptions "Fla. Stat. 119.071(2)(c)"
+    """
+    from records_req.tracker.lifecycle import USER_EVENTS
+
+    if kind not in USER_EVENTS:
+        raise click.BadParameter(f"{kind!r}; use one of {', '.join(USER_EVENTS)}", param_hint="EVENT")
+    _record(ctx, request_id, kind, options)
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@click.option("--on", "on", type=DATE, required=True, help="The day to be reminded.")
+@click.argument("text")
+@click.pass_context
+def remind(ctx: click.Context, /, request_id: int, on: dt.date, text: str) -> None:
+    """Set a personal reminder; 'due' shows it on that day.
+
+    \b
+    Examples:
+      records-req remind 1 --on 2026-12-15 "call the records office"
+    """
+    _record(ctx, request_id, "reminder", {"on": on}, {"text": text})
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@click.option("--on", "on", type=DATE, help="The corrected date.")
+@click.option("--note", help="The corrected note.")
+@click.option("--days", type=click.IntRange(1, 365), help="The corrected number of days.")
+@click.option("--until", type=DATE, help="The corrected date (extended, estimate).")
+@click.option("--via", type=click.Choice(["mail", "email", "portal", "fax", "hand"]), help="sent: corrected.")
+@click.pass_context
+def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
+    """Correct the last event of a request (recorded as an edit; history is kept).
+
+    \b
+    Examples:
+      records-req edit 1 --on 2026-11-28
+    """
+    from records_req.tracker import service
+
+    data = {k: v for k, v in (("days", options["days"]), ("via", options["via"])) if v is not None}
+    if options["until"]:
+        data["until"] = options["until"].isoformat()
+    now = today(ctx)
+    with store(ctx).write() as session:
+        request = service.get_request(session, request_id)
+        target = service.edit_last(session, request, now, on=options["on"], note=options["note"], data=data)
+        state = service.tracked(request, now)
+        click.echo(f"#{request_id}: edited {target.kind} (event {target.id}). Now {state.state.status}.")
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@click.pass_context
+def undo(ctx: click.Context, /, request_id: int) -> None:
+    """Undo the last event of a request (recorded as an undo; history is kept).
+
+    \b
+    Examples:
+      records-req undo 1
+    """
+    from records_req.tracker import service
+
+    now = today(ctx)
+    with store(ctx).write() as session:
+        request = service.get_request(session, request_id)
+        target = service.undo_last(session, request, now)
+        state = service.tracked(request, now)
+        click.echo(f"#{request_id}: undid {target.kind} of {target.on}. Now {state.state.status}.")
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+def is_overdue(request: Request, now: dt.date) -> bool:
+    """Past a statutory date while the agency owes a response (from the cached columns)."""
+    from records_req.tracker.lifecycle import WAITING_ON_AGENCY
+
+    return bool(
+        request.due_statutory
+        and request.due_on is not None
+        and request.due_on < now
+        and request.status in WAITING_ON_AGENCY
+    )
+
+
+def _summary(request: Request, state: Tracked) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "jurisdiction": request.jurisdiction,
+        "agency": request.agency.name,
+        "topics": list(request.topics),
+        "tags": [t.tag for t in request.tags],
+        "status": state.state.status,
+        "overdue": state.overdue,
+        "due": state.due_on.isoformat() if state.due_on else None,
+        "due_label": state.due_label,
+        "statutory": state.statutory,
+        "next_step": state.next_step,
+        "sent": state.state.sent_on.isoformat() if state.state.sent_on else None,
+        "tracking_numbers": [t.number for t in request.tracking_numbers],
+    }
+
+
+@click.command("list")
+@click.option("--status", help="open, closed, overdue, or a status such as awaiting-response.")
+@click.option("--state", help="Only this state (USPS code).")
+@click.option("--tag", "tags", multiple=True, help="Only requests with this tag (repeatable: all of them).")
+@click.option("--agency", "agency_text", help="Only agencies whose name contains this.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_requests(
+    ctx: click.Context,
+    status: str | None,
+    state: str | None,
+    tags: tuple[str, ...],
+    agency_text: str | None,
+    as_json: bool,
+) -> None:
+    """List tracked requests.
+
+    \b
+    Examples:
+      records-req list --status open --state FL --json
+      records-req list --tag "FL WSO 2026"
+    """
+    from records_req.tracker.service import query_requests
+
+    now = today(ctx)
+    with store(ctx).read() as session:
+        query = query_requests(status=status, state=state, tags=tags, agency_text=agency_text, today=now)
+        rows = [
+            {
+                "id": r.id,
+                "jurisdiction": r.jurisdiction,
+                "agency": r.agency.name,
+                "topics": list(r.topics),
+                "tags": [t.tag for t in r.tags],
+                "status": r.status,
+                "due": r.due_on.isoformat() if r.due_on else None,
+                "overdue": is_overdue(r, now),
+            }
+            for r in session.scalars(query)
+        ]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No requests match.")
+        return
+    click.echo(
+        table(
+            [
+                [
+                    str(r["id"]),
+                    r["jurisdiction"],
+                    r["agency"][:40],
+                    ", ".join(r["topics"]),
+                    r["status"] + (" (OVERDUE)" if r["overdue"] else ""),
+                    r["due"] or "",
+                ]
+                for r in rows
+            ],
+            ["id", "state", "agency", "topics", "status", "due"],
+        )
+    )
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
+    """Show a request: timeline, status, deadline with its explanation, next step.
+
+    \b
+    Examples:
+      records-req show 1
+      records-req show 1 --json
+    """
+    data = request_details(ctx, request_id)
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(
+        f"Request #{data['id']}: {data['agency']} ({data['jurisdiction']}), {', '.join(data['topics'])}"
+    )
+    click.echo(f"Law: {data['law']['name']}, {data['law']['citation']}")
+    if data["tags"]:
+        click.echo(f"Tags: {', '.join(data['tags'])}")
+    if data["tracking_numbers"]:
+        click.echo(f"Agency reference: {', '.join(data['tracking_numbers'])}")
+    click.echo(f"Status: {data['status']}" + (" (OVERDUE)" if data["overdue"] else ""))
+    if data["due"]:
+        click.echo(f"Due: {data['due']} ({data['due_label']})")
+    click.echo(f"Next: {data['next_step']}")
+    click.echo("\nTimeline:")
+    for e in data["events"]:
+        extra = ", ".join(f"{k}={v}" for k, v in e["data"].items())
+        mark = " [forced]" if e["forced"] else ""
+        click.echo(
+            f"  {e['on']}  {e['kind']}{mark}"
+            + (f" ({extra})" if extra else "")
+            + (f": {e['note']}" if e["note"] else "")
+        )
+    if data["documents"]:
+        click.echo("\nDocuments:")
+        for d in data["documents"]:
+            click.echo(f"  {d['role']:9s} {d['path']}  sha256 {d['sha256'][:12]}…")
+    if data["explanation"]:
+        click.echo("\nHow the deadline was computed:")
+        for i, line in enumerate(data["explanation"], 1):
+            click.echo(f"  {i:>2}. {line}")
+
+
+def request_details(ctx: click.Context, /, request_id: int) -> dict[str, Any]:
+    from records_req.laws import load_laws
+    from records_req.tracker import service
+
+    now = today(ctx)
+    with store(ctx).read() as session:
+        request = service.get_request(session, request_id)
+        state = service.tracked(request, now)
+        j = load_laws()[request.jurisdiction]
+        return _summary(request, state) | {
+            "law": {"name": j.law.name, "citation": j.law.citation},
+            "events": [
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "on": e.on.isoformat(),
+                    "note": e.note,
+                    "data": dict(e.data or {}),
+                    "forced": e.forced,
+                }
+                for e in request.events
+            ],
+            "documents": [
+                {"role": d.role, "path": d.path, "name": d.original_name, "sha256": d.sha256, "size": d.size}
+                for d in request.documents
+            ],
+            "deadline": state.deadline.to_dict() if state.deadline else None,
+            "explanation": state.deadline.lines if state.deadline else [],
+        }
+
+
+@click.command()
+@click.option(
+    "--within", type=click.IntRange(0, 3650), default=7, show_default=True, help="Days ahead to look."
+)
+@click.option("--state", help="Only this state.")
+@click.option("--tag", "tags", multiple=True, help="Only requests with this tag.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, ...], as_json: bool) -> None:
+    """What falls due soon, overdue first, with your reminders.
+
+    \b
+    Examples:
+      records-req due --within 7
+      records-req due --tag "FL WSO 2026" --json
+    """
+    from sqlalchemy import select
+
+    from records_req.store.models import Event, Request
+    from records_req.tracker.service import query_requests
+
+    now = today(ctx)
+    horizon = now + dt.timedelta(days=within)
+    rows: list[dict[str, Any]] = []
+    with store(ctx).read() as session:
+        query = query_requests(status="open", state=state, tags=tags).where(
+            Request.due_on.is_not(None), Request.due_on <= horizon
+        )
+        for r in session.scalars(query):
+            assert r.due_on is not None
+            overdue = is_overdue(r, now)
+            rows.append(
+                {
+                    "id": r.id,
+                    "jurisdiction": r.jurisdiction,
+                    "agency": r.agency.name,
+                    "status": r.status,
+                    "date": r.due_on.isoformat(),
+                    "what": "deadline",
+                    "overdue": overdue,
+                    "days_late": (now - r.due_on).days if overdue else 0,
+                }
+            )
+        reminders = session.execute(
+            select(Event, Request)
+            .join(Request)
+            .where(Event.kind == "reminder", Event.on <= horizon, Request.closed.is_(False))
+        )
+        undone = {e for (e,) in session.execute(select(Event.data).where(Event.kind == "undo"))}
+        undone_ids = {d.get("target") for d in undone if isinstance(d, dict)}
+        for event, r in reminders:
+            if event.id in undone_ids:
+                continue
+            if state and r.jurisdiction != state.upper():
+                continue
+            if tags and not set(tags) <= {t.tag for t in r.tags}:
+                continue
+            rows.append(
+                {
+                    "id": r.id,
+                    "jurisdiction": r.jurisdiction,
+                    "agency": r.agency.name,
+                    "status": r.status,
+                    "date": event.on.isoformat(),
+                    "what": "reminder",
+                    "text": event.data.get("text"),
+                    "overdue": False,
+                    "days_late": 0,
+                }
+            )
+    rows.sort(key=lambda x: (not x["overdue"], x["date"], x["id"]))
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo(f"Nothing due by {horizon.isoformat()}.")
+        return
+    click.echo(
+        table(
+            [
+                [
+                    str(x["id"]),
+                    x["jurisdiction"],
+                    x["agency"][:40],
+                    x["status"],
+                    x["date"],
+                    (f"OVERDUE {x['days_late']}d" if x["overdue"] else x["what"])
+                    + (f": {x['text']}" if x.get("text") else ""),
+                ]
+                for x in rows
+            ],
+            ["id", "state", "agency", "status", "date", "what"],
+        )
+    )
+
+
+# --- letters after the first --------------------------------------------------------------------
+
+
+def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dict[str, Any]) -> None:
+    from records_req.cli.letters import build_request
+    from records_req.laws import load_laws
+    from records_req.letters.compose import compose
+    from records_req.letters.files import default_out_dir, letter_paths, write_all
+    from records_req.letters.render import render
+    from records_req.tracker import service
+    from records_req.tracker.lifecycle import why_not
+
+    now = today(ctx)
+    with store(ctx).write() as session:
+        request = service.get_request(session, request_id)
+        state = service.tracked(request, now)
+        if state.state.sent_on is None:
+            raise UsageError(f"Request #{request_id} was never sent; record 'sent' first.")
+        event_kind = "followed-up" if kind == "follow-up" else "appealed"
+        reason = why_not(state.state, event_kind)
+        if reason:
+            raise service.TrackerError(f"No {kind} for request #{request_id}: {reason}.")
+        j = load_laws()[request.jurisdiction]
+        agency = request.agency
+        prof = request.profile
+        denied = next((e for e in reversed(request.events) if e.kind == "denied"), None)
+        letter_options_: dict[str, Any] = {
+            "state": j.code,
+            "agency": agency.name,
+            "agency_address": agency.mailing_address,
+            "agency_email": agency.records_email,
+            "records_officer": agency.records_officer,
+            "topic_keys": list(request.topics),
+            "items": list(request.items),
+            "since": request.since,
+            "until": request.until,
+            "letter_date": options.get("letter_date") or now,
+            "fee_limit": request.fee_limit,
+            "co_requester": request.co_requester,
+            "kind": kind,
+            "request_date": state.state.sent_on,
+            "tracking_numbers": [t.number for t in request.tracking_numbers],
+            "denied_on": state.state.denied_on if denied else None,
+            "exemptions": (denied.data or {}).get("exemptions") if denied else None,
+            "user_templates": options.get("user_templates"),
+        }
+        _merge_profile(letter_options_, prof)
+        deadline = state.deadline
+        if deadline is None:
+            from records_req.cli.letters import _deadline
+
+            deadline = _deadline(j, state.state.sent_on, state.state.via)
+        req, notes = build_request(j, letter_options_, deadline)
+        letter = compose(req, options.get("user_templates"))
+        formats = ("docx", "pdf") if options["formats"] == "both" else (options["formats"],)
+        out_dir: Path = options.get("out_dir") or default_out_dir()
+        paths = letter_paths(
+            out_dir,
+            j.code,
+            agency.name,
+            req.date.isoformat(),
+            list(request.topics) or ["items"],
+            kind,
+            formats,
+        )
+        rendered = render(letter, formats, options.get("user_templates"))
+        write_all({paths[ext]: rendered[ext] for ext in formats}, force=options["force"])
+        event, _ = service.log_event(
+            session,
+            request,
+            event_kind,
+            req.date,
+            data={"body": j.appeal.body} if kind == "appeal" else {},
+            today=now,
+        )
+        for ext in formats:
+            service.add_document(
+                session,
+                request,
+                "letter",
+                paths[ext],
+                original_name=paths[ext].name,
+                event=event,
+                data=rendered[ext],
+            )
+        after = service.tracked(request, now)
+        files = {e: str(paths[e]) for e in formats}
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
+    if options.get("as_json"):
+        emit_json(
+            {
+                "id": request_id,
+                "kind": kind,
+                "files": files,
+                "status": after.state.status,
+                "next_step": after.next_step,
+            }
+        )
+        return
+    for path in files.values():
+        click.echo(path)
+    click.echo(f"#{request_id}: {kind} letter logged. Next: {after.next_step}")
+
+
+def _letter_kind_options(f: Any) -> Any:
+    f = click.option("--date", "letter_date", type=DATE, help="The letter's date [default: today].")(f)
+    f = click.option(
+        "--templates",
+        "user_templates",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Your template directory.",
+    )(f)
+    return output_options(f)
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@_letter_kind_options
+@click.pass_context
+def followup(ctx: click.Context, /, request_id: int, **options: Any) -> None:
+    """Write a follow-up letter citing the missed deadline, and log it.
+
+    \b
+    Examples:
+      records-req followup 1
+    """
+    _kind_letter(ctx, request_id, "follow-up", options)
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@_letter_kind_options
+@click.pass_context
+def appeal(ctx: click.Context, /, request_id: int, **options: Any) -> None:
+    """Write an appeal to the state's appeal body, and log it.
+
+    \b
+    Examples:
+      records-req appeal 1
+    """
+    _kind_letter(ctx, request_id, "appeal", options)
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--event", "event_kind", help="Also log this event (e.g. released, partial-release, denied).")
+@click.option("--on", "on", type=DATE, help="When it arrived [default: today].")
+@click.option("--note", help="A note.")
+@click.pass_context
+def attach(
+    ctx: click.Context,
+    request_id: int,
+    file: Path,
+    event_kind: str | None,
+    on: dt.date | None,
+    note: str | None,
+) -> None:
+    """Keep a received file with its request (copied, hashed; the original is untouched).
+
+    \b
+    Examples:
+      records-req attach 1 response.pdf --event released
+    """
+    from records_req.paths import data_home
+    from records_req.tracker import service
+
+    now = today(ctx)
+    with store(ctx).write() as session:
+        request = service.get_request(session, request_id)
+        event = None
+        if event_kind:
+            from records_req.tracker.lifecycle import USER_EVENTS
+
+            if event_kind not in USER_EVENTS:
+                raise UsageError(f"Unknown event {event_kind!r}. Events: {', '.join(USER_EVENTS)}.")
+            event, _ = service.log_event(session, request, event_kind, on or now, note=note, today=now)
+        target, sha, size = service.store_received_file(data_home(), file)
+        document = service.add_document(
+            session, request, "received", target, original_name=file.name, event=event, data=None
+        )
+        if document.sha256 != sha or document.size != size:
+            raise service.TrackerError(f"{file} changed while it was being copied; try again.")
+        click.echo(f"#{request_id}: attached {file.name} (sha256 {sha[:12]}…) as {target}")
+
+
+@click.command()
+@click.argument("request_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The .zip file to write.",
+)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.pass_context
+def bundle(ctx: click.Context, /, request_id: int, output: Path, force: bool) -> None:
+    """Everything about one request in a zip: letters, received files, timeline, deadline, hashes.
+
+    \b
+    Examples:
+      records-req bundle 1 -o request-1.zip
+    """
+    from records_req.tracker.bundle import make_bundle
+
+    details = request_details(ctx, request_id)
+    manifest = make_bundle(details, output, force=force)
+    click.echo(f"{output}: {len(manifest)} files")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def paths(ctx: click.Context, /, as_json: bool) -> None:
+    """Where records-req keeps things: data, database (password masked), letters, caches.
+
+    \b
+    Examples:
+      records-req paths
+    """
+    from records_req.laws import default_laws_path
+    from records_req.letters.files import default_out_dir
+    from records_req.paths import cache_dir, data_home
+    from records_req.resources import templates_dir
+    from records_req.store.db import default_url, masked, normalize_url
+
+    url = (ctx.find_root().obj or {}).get("db") or default_url()
+    data = {
+        "data_dir": str(data_home()),
+        "database": masked(normalize_url(url)),
+        "out_dir": str(default_out_dir().resolve()),
+        "cache_dir": str(cache_dir()),
+        "laws": str(default_laws_path()),
+        "templates": str(templates_dir() / "letters"),
+    }
+    if as_json:
+        emit_json(data)
+        return
+    for key, value in data.items():
+        click.echo(f"{key:10s} {value}")
+
+
+@click.group()
+def db() -> None:
+    """The database: export, import, upgrade, recompute.
+
+    \b
+    Examples:
+      records-req db export backup.json
+      records-req --db postgresql://user@host/records db import backup.json
+    """
+
+
+@db.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.pass_context
+def db_export(ctx: click.Context, /, file: Path, force: bool) -> None:
+    """Write every profile, agency, request, event and document record to a JSON file.
+
+    \b
+    Examples:
+      records-req db export backup.json
+    """
+    import json
+
+    from records_req.letters.files import write_all
+    from records_req.store.dump import export_data
+
+    with store(ctx).read() as session:
+        data = export_data(session)
+    text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    write_all({file: text.encode("utf-8")}, force=force)
+    counts = ", ".join(f"{len(data[k])} {k}" for k in ("requests", "events", "documents"))
+    click.echo(f"{file}: {counts}")
+
+
+@db.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def db_import(ctx: click.Context, /, file: Path) -> None:
+    """Load an export into an empty database (e.g. move from SQLite to PostgreSQL).
+
+    \b
+    Examples:
+      records-req --db postgresql://user@host/records db import backup.json
+    """
+    import json
+
+    from records_req.store.dump import DumpError, import_data
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DumpError(f"{file} is not valid JSON: {exc}") from None
+    with store(ctx).write() as session:
+        counts = import_data(session, data)
+    click.echo(f"Imported {', '.join(f'{n} {k}' for k, n in counts.items())}.")
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context, /) -> None:
+    """Apply any pending schema migrations (done automatically on first use).
+
+    \b
+    Examples:
+      records-req db upgrade
+    """
+    st = store(ctx)
+    click.echo(f"Schema at revision {st.current_revision()}.")
+
+
+@db.command("recompute")
+@click.pass_context
+def db_recompute(ctx: click.Context, /) -> None:
+    """Recompute every request's cached status and due date from its events.
+
+    \b
+    Examples:
+      records-req db recompute
+    """
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from records_req.store.models import Request
+    from records_req.tracker.service import refresh
+
+    now = today(ctx)
+    with store(ctx).write() as session:
+        rows = session.scalars(select(Request).options(selectinload(Request.events)))
+        n = 0
+        for request in rows:
+            refresh(request, now)
+            n += 1
+    click.echo(f"Recomputed {n} requests.")

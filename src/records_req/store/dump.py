@@ -1,0 +1,107 @@
+"""A complete, versioned JSON dump of the database, and loading it into an empty one.
+
+Export, import into another database (e.g. from SQLite to a group's PostgreSQL), export again:
+the two files are identical. Identifiers are kept, so references between rows hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.orm import Session
+
+from records_req.errors import RecordsReqError
+from records_req.store.db import HEAD
+from records_req.store.models import (
+    Agency,
+    Base,
+    Document,
+    Event,
+    Profile,
+    Request,
+    Tag,
+    TrackingNumber,
+)
+
+FORMAT = "records-req-export"
+VERSION = 1
+# Parents before children, so that foreign keys hold while importing.
+TABLES: list[tuple[str, type[Base]]] = [
+    ("profiles", Profile),
+    ("agencies", Agency),
+    ("requests", Request),
+    ("request_tags", Tag),
+    ("tracking_numbers", TrackingNumber),
+    ("events", Event),
+    ("documents", Document),
+]
+
+
+class DumpError(RecordsReqError):
+    pass
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def export_data(session: Session) -> dict[str, Any]:
+    data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "schema": HEAD}
+    for name, model in TABLES:
+        table = _table(model)
+        columns = [c.key for c in table.columns]
+        keys = [getattr(model, c.key) for c in table.primary_key.columns]
+        rows = session.scalars(select(model).order_by(*keys))
+        data[name] = [{c: _plain(getattr(row, c)) for c in columns} for row in rows]
+    return data
+
+
+def import_data(session: Session, data: Any) -> dict[str, int]:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise DumpError("Not a records-req export (no 'format': 'records-req-export').")
+    if data.get("version") != VERSION:
+        raise DumpError(f"Export version {data.get('version')} is not supported (this is {VERSION}).")
+    if session.scalar(select(func.count()).select_from(Request)) or session.scalar(
+        select(func.count()).select_from(Agency)
+    ):
+        raise DumpError("The target database is not empty; import only into an empty database.")
+    counts: dict[str, int] = {}
+    for name, model in TABLES:
+        rows = data.get(name, [])
+        table = _table(model)
+        converted = []
+        for row in rows:
+            item: dict[str, Any] = {}
+            for column in table.columns:
+                value = row.get(column.key)
+                python_type = getattr(column.type, "python_type", None) if value is not None else None
+                if python_type is dt.datetime:
+                    value = dt.datetime.fromisoformat(value)
+                elif python_type is dt.date:
+                    value = dt.date.fromisoformat(value)
+                item[column.key] = value
+            converted.append(item)
+        if converted:
+            session.execute(table.insert(), converted)
+        counts[name] = len(converted)
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        for name, model in TABLES:
+            if "id" in _table(model).columns:
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+                    )
+                )
+    return counts
