@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,3 +34,57 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECORDS_REQ_")}
     env.update(extra)
     return env
+
+
+PG_ENV = "RECORDS_REQ_TEST_PG"
+PG_URL = os.environ.get(PG_ENV)
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not PG_URL, reason=f"PostgreSQL tests need {PG_ENV}=postgresql://... (see README)"
+        ),
+    ),
+]
+
+
+def fresh_postgres_database() -> tuple[str, object]:
+    """A new, empty PostgreSQL database; returns its URL and a function that drops it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from records_req.store.db import normalize_url
+
+    assert PG_URL
+    admin_url = make_url(normalize_url(PG_URL))
+    name = f"rrtest_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        from records_req.store.db import close_all
+
+        close_all()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on each backend: SQLite always, PostgreSQL when RECORDS_REQ_TEST_PG is set."""
+    from records_req.store.db import close_all
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'records.db'}"
+        close_all()
+        return
+    url, drop = fresh_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()  # type: ignore[operator]

@@ -1,0 +1,275 @@
+"""The tracker, as a user drives it, on SQLite and (with RECORDS_REQ_TEST_PG) on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from records_req.cli import cli
+
+from .letter_helpers import docx_text
+
+
+class Tracker:
+    """Runs records-req against one database, with a fixed 'today'."""
+
+    def __init__(self, url: str, tmp_path: Path) -> None:
+        self.url, self.tmp = url, tmp_path
+
+    def __call__(self, *args: str, today: str = "2026-11-27", code: int = 0) -> str:
+        result = CliRunner().invoke(cli, ["--db", self.url, "--as-of", today, *args])
+        assert result.exit_code == code, f"{args}: {result.stdout}\n{result.stderr}"
+        self.stderr = result.stderr
+        return result.stdout
+
+    def json(self, *args: str, today: str = "2026-11-27") -> Any:
+        return json.loads(self(*args, "--json", today=today))
+
+    def new(self, state: str, agency: str, *extra: str) -> int:
+        data = self.json(
+            "new",
+            "--state",
+            state,
+            "--agency",
+            agency,
+            "--topic",
+            "wso",
+            "--out",
+            str(self.tmp / "out"),
+            "--date",
+            "2026-11-27",
+            *extra,
+        )
+        return int(data["id"])
+
+
+@pytest.fixture
+def rr(db_url: str, tmp_path: Path) -> Tracker:
+    tracker = Tracker(db_url, tmp_path)
+    tracker(
+        "profile",
+        "set",
+        "--name",
+        "Ana Núñez",
+        "--email",
+        "ana@example.org",
+        "--address",
+        "1 Main St\\nRichmond, VA 23219",
+        "--state",
+        "VA",
+    )
+    return tracker
+
+
+def test_the_issue_walkthrough(rr: Tracker) -> None:
+    rid = rr.new("FL", "Lee County Sheriff's Office", "--tag", "FL WSO 2026")
+    assert rid == 1
+    shown = rr.json("show", "1")
+    assert shown["status"] == "draft"
+    assert [d["role"] for d in shown["documents"]] == ["letter", "letter"]
+    letter = Path(shown["documents"][0]["path"])
+    assert "Florida Public Records Act" in docx_text(letter)
+    assert "Ana Núñez" in docx_text(letter), "the profile signs the letter"
+
+    rr("sent", "1", "--via", "email", "--on", "2026-11-27")
+    rr("log", "1", "acknowledged", "--on", "2026-11-30", "--tracking-number", "PRR-2211")
+    rr("log", "1", "extended", "--days", "10", "--note", "agency letter of 12/4", "--on", "2026-12-04")
+    listed = rr.json("list", "--status", "open", "--state", "FL")
+    assert [r["id"] for r in listed] == [1]
+    assert listed[0]["tags"] == ["FL WSO 2026"]
+    shown = rr.json("show", "1")
+    assert shown["tracking_numbers"] == ["PRR-2211"]
+    assert [e["kind"] for e in shown["events"]] == ["sent", "acknowledged", "extended"]
+    # Florida sets no number of days: a suggested, non-statutory follow-up date.
+    assert shown["statutory"] is False and shown["due"] == "2026-12-11"
+    assert any("not a statutory deadline" in line for line in shown["explanation"])
+
+
+def test_statutory_deadline_extension_overdue_followup_and_appeal(rr: Tracker, tmp_path: Path) -> None:
+    rid = rr.new("VA", "Fairfax County Sheriff's Office")
+    rr("sent", str(rid), "--on", "2026-11-25")
+    shown = rr.json("show", str(rid))
+    assert shown["due"] == "2026-12-04" and shown["statutory"] is True  # Thanksgiving skipped
+    assert any("Thanksgiving" in line for line in shown["explanation"])
+
+    rr("log", str(rid), "extended", "--days", "7", "--on", "2026-12-03")
+    assert rr.json("show", str(rid))["due"] == "2026-12-15"
+
+    due_soon = rr.json("due", "--within", "7", today="2026-12-10")
+    assert [(d["id"], d["overdue"]) for d in due_soon] == [(rid, False)]
+    late = rr.json("due", "--within", "7", today="2026-12-18")
+    assert late[0]["overdue"] and late[0]["days_late"] == 3
+    assert [r["id"] for r in rr.json("list", "--status", "overdue", today="2026-12-18")] == [rid]
+    assert "followup" in rr.json("show", str(rid), today="2026-12-18")["next_step"]
+
+    out = rr("followup", str(rid), "--out", str(tmp_path / "out"), "--date", "2026-12-18", today="2026-12-18")
+    follow = Path(out.split()[0])
+    assert "-follow-up.docx" in follow.name
+    text = " ".join(docx_text(follow).split())
+    assert "November 25, 2026" in text and "December 15, 2026" in text
+    assert rr.json("show", str(rid), today="2026-12-18")["events"][-1]["kind"] == "followed-up"
+
+    rr(
+        "log",
+        str(rid),
+        "denied",
+        "--exemptions",
+        "Va. Code § 2.2-3706",
+        "--on",
+        "2027-01-05",
+        today="2027-01-05",
+    )
+    shown = rr.json("show", str(rid), today="2027-01-05")
+    assert shown["status"] == "denied"
+    out = rr("appeal", str(rid), "--out", str(tmp_path / "out"), "--date", "2027-01-06", today="2027-01-06")
+    appeal_text = " ".join(docx_text(Path(out.split()[0])).split())
+    assert "Va. Code § 2.2-3706" in appeal_text and "Va. Code Ann. § 2.2-3713" in appeal_text
+    assert rr.json("show", str(rid), today="2027-01-06")["status"] == "appealed"
+
+
+def test_appeal_deadline_is_tracked_after_a_denial(rr: Tracker) -> None:
+    rid = rr.new("CT", "Hartford Police Department")
+    rr("sent", str(rid), "--on", "2026-11-02")
+    rr("log", str(rid), "denied", "--on", "2026-11-20")
+    shown = rr.json("show", str(rid))
+    # Conn. Gen. Stat. § 1-206(b)(1): 30 calendar days after the denial.
+    assert shown["due"] == "2026-12-20"
+    assert "Freedom of Information Commission" in shown["next_step"]
+
+
+def test_events_that_make_no_sense_are_refused_unless_forced(rr: Tracker) -> None:
+    rid = str(rr.new("GA", "Cobb County Sheriff's Office"))
+    rr("log", rid, "released", code=1)
+    assert "has not been sent yet" in rr.stderr and "--force" in rr.stderr
+    rr("log", rid, "released", "--force")
+    assert "Recorded 'released' although" in rr.stderr
+    shown = rr.json("show", rid)
+    assert shown["status"] == "completed" and shown["events"][0]["forced"] is True
+    rr("log", rid, "clarified", code=1)
+    rr("log", rid, "sideways", code=2)
+
+
+def test_a_fee_estimate_stops_the_clock_where_the_law_says_so(rr: Tracker) -> None:
+    rid = str(rr.new("VA", "Arlington County Police Department"))
+    rr("sent", rid, "--on", "2026-11-02")
+    # 11-03 is Election Day, a Virginia holiday: 11-04, 05, 06, 09, 10.
+    assert rr.json("show", rid)["due"] == "2026-11-10"
+    rr("log", rid, "fee-estimate", "--amount", "120", "--on", "2026-11-04")
+    shown = rr.json("show", rid)
+    assert shown["status"] == "awaiting-requester" and shown["due"] is None
+    rr("log", rid, "fee-paid", "--on", "2026-11-10")
+    # 11-04 counted (1); paused 11-05..11-10; 11-11 Veterans Day; 11-12, 13, 16, 17 (2-5).
+    assert rr.json("show", rid)["due"] == "2026-11-17"
+
+
+def test_no_second_open_request_for_the_same_agency_and_topics(rr: Tracker) -> None:
+    rr.new("GA", "Cobb County Sheriff's Office")
+    rr(
+        "new",
+        "--state",
+        "GA",
+        "--agency",
+        "cobb county sheriff's office",
+        "--topic",
+        "wso",
+        "--out",
+        str(rr.tmp / "out"),
+        "--date",
+        "2026-11-28",
+        code=1,
+    )
+    assert "still open" in rr.stderr and "--again" in rr.stderr
+    rid = rr.new("GA", "Cobb County Sheriff's Office", "--again", "--force")
+    assert rid == 2
+
+
+def test_tags_filter_list_and_due(rr: Tracker) -> None:
+    a = rr.new("GA", "Cobb County Sheriff's Office", "--tag", "GA 2026")
+    rr.new("GA", "Gwinnett County Sheriff's Office")
+    for rid in ("1", "2"):
+        rr("sent", rid, "--on", "2026-11-02")
+    assert [r["id"] for r in rr.json("list", "--tag", "GA 2026")] == [a]
+    assert [r["id"] for r in rr.json("due", "--within", "30", "--tag", "GA 2026")] == [a]
+
+
+def test_undo_and_edit_keep_the_history(rr: Tracker) -> None:
+    rid = str(rr.new("VA", "Henrico County Sheriff's Office"))
+    rr("sent", rid, "--on", "2026-11-02")
+    rr("log", rid, "released", "--on", "2026-11-05")
+    assert rr.json("show", rid)["status"] == "completed"
+    rr("undo", rid)
+    shown = rr.json("show", rid)
+    assert shown["status"] == "awaiting-response"
+    assert [e["kind"] for e in shown["events"]] == ["sent", "released", "undo"]
+    rr("edit", rid, "--on", "2026-11-03")
+    shown = rr.json("show", rid)
+    assert shown["sent"] == "2026-11-03" and shown["due"] == "2026-11-10"
+    assert [e["kind"] for e in shown["events"]][-1] == "edit"
+
+
+def test_reminders_show_in_due_until_the_request_closes(rr: Tracker) -> None:
+    rid = str(rr.new("GA", "Cobb County Sheriff's Office"))
+    rr("remind", rid, "--on", "2026-12-01", "call the records office")
+    rows = rr.json("due", "--within", "7")
+    assert [(r["what"], r.get("text")) for r in rows] == [("reminder", "call the records office")]
+    rr("sent", rid, "--on", "2026-11-27")
+    rr("log", rid, "withdrawn")
+    assert rr.json("due", "--within", "30") == []
+    rr("followup", rid, "--out", str(rr.tmp / "out"), code=1)
+
+
+def test_attach_copies_and_hashes_without_touching_the_original(rr: Tracker, tmp_path: Path) -> None:
+    rid = str(rr.new("GA", "Cobb County Sheriff's Office"))
+    rr("sent", rid, "--on", "2026-11-02")
+    original = tmp_path / "response.pdf"
+    original.write_bytes(b"%PDF-1.4 the agency's response")
+    before = original.stat()
+    rr("attach", rid, str(original), "--event", "released")
+    assert original.read_bytes() == b"%PDF-1.4 the agency's response"
+    assert original.stat().st_mtime_ns == before.st_mtime_ns
+    shown = rr.json("show", rid)
+    assert shown["status"] == "completed"
+    received = next(d for d in shown["documents"] if d["role"] == "received")
+    import hashlib
+
+    digest = hashlib.sha256(b"%PDF-1.4 the agency's response").hexdigest()
+    assert received["sha256"] == digest and received["name"] == "response.pdf"
+    assert Path(received["path"]).name.startswith(digest) and Path(received["path"]).is_file()
+
+
+def test_bundle_holds_everything_with_a_manifest(rr: Tracker, tmp_path: Path) -> None:
+    rid = str(rr.new("VA", "Fairfax County Sheriff's Office"))
+    rr("sent", rid, "--on", "2026-11-25")
+    response = tmp_path / "partial.pdf"
+    response.write_bytes(b"some records")
+    rr("attach", rid, str(response), "--event", "partial-release")
+    out = tmp_path / "bundle.zip"
+    rr("bundle", rid, "-o", str(out))
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+        manifest = json.loads(archive.read("manifest.json"))
+        import hashlib
+
+        for entry in manifest:
+            assert hashlib.sha256(archive.read(entry["file"])).hexdigest() == entry["sha256"]
+        deadline = json.loads(archive.read("deadline.json"))
+    assert {"timeline.json", "deadline.json", "deadline.pdf", "received/partial.pdf"} <= names
+    assert any(n.startswith("letters/") and n.endswith(".docx") for n in names)
+    assert deadline["explanation"]
+    rr("bundle", rid, "-o", str(out), code=1)  # never overwritten without --force
+
+
+def test_paths_masks_the_database_password(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", "postgresql://user:s3cret@db.example/records", "paths"])
+    assert result.exit_code == 0
+    assert "s3cret" not in result.stdout and "***" in result.stdout
+
+
+def test_unknown_request_is_a_clear_usage_error(rr: Tracker) -> None:
+    rr("show", "99", code=2)
+    assert "No request #99" in rr.stderr
