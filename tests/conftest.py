@@ -4,6 +4,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         drop()  # type: ignore[operator]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests ran on PostgreSQL, so a CI log shows it at a glance."""
+    counts = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        reports = terminalreporter.stats.get(outcome, [])
+        counts[outcome] = sum(
+            1 for r in reports if "postgresql" in getattr(r, "nodeid", "") and r.when in ("call", "setup")
+        )
+    terminalreporter.write_line(
+        f"PostgreSQL tests: {counts['passed']} passed, {counts['failed'] + counts['error']} failed, "
+        f"{counts['skipped']} skipped" + ("" if PG_URL else f" ({PG_ENV} not set)")
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,42 @@ def test_no_heavy_imports(args: list[str]) -> None:
 def test_deadline_uses_the_shipped_closure_table_not_the_holidays_package() -> None:
     loaded = modules_loaded(["deadline", "TX", "--received", "2026-11-25"])
     assert "holidays" not in loaded, "data/closures.json is stale: run python -m records_req.calendars"
+
+
+def test_read_commands_on_a_current_database_skip_sqlalchemy(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from records_req.cli import cli
+    from records_req.store.db import close_all
+
+    url = f"sqlite:///{tmp_path / 'records.db'}"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            url,
+            "--as-of",
+            "2026-11-27",
+            "new",
+            "--state",
+            "GA",
+            "--agency",
+            "Cobb",
+            "--topic",
+            "wso",
+            "--requester-name",
+            "A",
+            "--requester-email",
+            "a@example.org",
+            "--out",
+            str(tmp_path / "o"),
+            "--format",
+            "pdf",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    close_all()
+    for args in (["list", "--json"], ["due", "--within", "30"], ["show", "1"]):
+        loaded = modules_loaded(["--db", url, *args])
+        assert "sqlalchemy" not in loaded, f"{args} imported SQLAlchemy"
+        assert "reportlab" not in loaded and "docxtpl" not in loaded

@@ -4,6 +4,8 @@ attach, remind, edit, undo, bundle, paths. Each writing command is one transacti
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +18,7 @@ from records_req.errors import UsageError
 
 if TYPE_CHECKING:
     from records_req.store.db import Store
-    from records_req.store.models import Request
+    from records_req.store.reader import Reader
     from records_req.tracker.lifecycle import Tracked
 
 
@@ -48,6 +50,31 @@ def store(ctx: click.Context) -> Store:
 
     url = (ctx.find_root().obj or {}).get("db")
     return open_store(url)
+
+
+def db_url(ctx: click.Context) -> str:
+    from records_req.store.urls import default_url, normalize_url
+
+    return normalize_url((ctx.find_root().obj or {}).get("db") or default_url())
+
+
+@contextmanager
+def read_view(ctx: click.Context) -> Iterator[Reader]:
+    """A fast read-only view of the database (see store/reader.py); migrates it first if needed."""
+    from records_req.store.reader import reader
+
+    url = db_url(ctx)
+    with reader(url) as fast:
+        if fast is not None:
+            yield fast
+            return
+    store(ctx)  # creates or migrates the database
+    with reader(url) as fast:
+        if fast is None:
+            from records_req.store.db import StoreError
+
+            raise StoreError("The database cannot be read (only SQLite and PostgreSQL are supported).")
+        yield fast
 
 
 def today(ctx: click.Context) -> dt.date:
@@ -386,7 +413,9 @@ def _record(
             today=now,
         )
         state = service.tracked(request, now)
-        result = _summary(request, state) | {"event": {"id": event.id, "kind": kind, "on": on.isoformat()}}
+        result = _summary(orm_row(request), state) | {
+            "event": {"id": event.id, "kind": kind, "on": on.isoformat()}
+        }
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
     if options.get("as_json"):
@@ -512,25 +541,35 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
 # --- views --------------------------------------------------------------------------------------
 
 
-def is_overdue(request: Request, now: dt.date) -> bool:
+def is_overdue(row: dict[str, Any], now: dt.date) -> bool:
     """Past a statutory date while the agency owes a response (from the cached columns)."""
     from records_req.tracker.lifecycle import WAITING_ON_AGENCY
 
+    due_on = row["due_on"]
     return bool(
-        request.due_statutory
-        and request.due_on is not None
-        and request.due_on < now
-        and request.status in WAITING_ON_AGENCY
+        row["due_statutory"] and due_on is not None and due_on < now and row["status"] in WAITING_ON_AGENCY
     )
 
 
-def _summary(request: Request, state: Tracked) -> dict[str, Any]:
+def orm_row(request: Any) -> dict[str, Any]:
+    """The fields _summary needs, from an ORM request (the writing commands have one)."""
     return {
         "id": request.id,
         "jurisdiction": request.jurisdiction,
-        "agency": request.agency.name,
-        "topics": list(request.topics),
+        "agency_name": request.agency.name,
+        "topics": request.topics,
         "tags": [t.tag for t in request.tags],
+        "tracking_numbers": [t.number for t in request.tracking_numbers],
+    }
+
+
+def _summary(row: dict[str, Any], state: Tracked) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "jurisdiction": row["jurisdiction"],
+        "agency": row["agency_name"],
+        "topics": list(row["topics"]),
+        "tags": list(row["tags"]),
         "status": state.state.status,
         "overdue": state.overdue,
         "due": state.due_on.isoformat() if state.due_on else None,
@@ -538,7 +577,7 @@ def _summary(request: Request, state: Tracked) -> dict[str, Any]:
         "statutory": state.statutory,
         "next_step": state.next_step,
         "sent": state.state.sent_on.isoformat() if state.state.sent_on else None,
-        "tracking_numbers": [t.number for t in request.tracking_numbers],
+        "tracking_numbers": list(row["tracking_numbers"]),
     }
 
 
@@ -564,24 +603,36 @@ def list_requests(
       records-req list --status open --state FL --json
       records-req list --tag "FL WSO 2026"
     """
-    from records_req.tracker.service import query_requests
+    from records_req.tracker.lifecycle import STATUSES, WAITING_ON_AGENCY
 
+    if status and status not in (*STATUSES, "open", "closed", "overdue"):
+        raise UsageError(
+            f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}."
+        )
     now = today(ctx)
-    with store(ctx).read() as session:
-        query = query_requests(status=status, state=state, tags=tags, agency_text=agency_text, today=now)
-        rows = [
-            {
-                "id": r.id,
-                "jurisdiction": r.jurisdiction,
-                "agency": r.agency.name,
-                "topics": list(r.topics),
-                "tags": [t.tag for t in r.tags],
-                "status": r.status,
-                "due": r.due_on.isoformat() if r.due_on else None,
-                "overdue": is_overdue(r, now),
-            }
-            for r in session.scalars(query)
-        ]
+    with read_view(ctx) as view:
+        found = view.requests(
+            status=status,
+            state=state,
+            tags=tags,
+            agency_text=agency_text,
+            today=now,
+            waiting=sorted(WAITING_ON_AGENCY),
+        )
+    rows = [
+        {
+            "id": r["id"],
+            "jurisdiction": r["jurisdiction"],
+            "agency": r["agency"],
+            "topics": r["topics"],
+            "tags": r["tags"],
+            "status": r["status"],
+            "due": r["due_on"].isoformat() if r["due_on"] else None,
+            "statutory": r["due_statutory"],
+            "overdue": is_overdue(r, now),
+        }
+        for r in found
+    ]
     if as_json:
         emit_json(rows)
         return
@@ -653,35 +704,36 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
             click.echo(f"  {i:>2}. {line}")
 
 
-def request_details(ctx: click.Context, /, request_id: int) -> dict[str, Any]:
+def request_details(ctx: click.Context, request_id: int) -> dict[str, Any]:
+    from records_req.calendars import calendar_for
     from records_req.laws import load_laws
-    from records_req.tracker import service
+    from records_req.tracker.lifecycle import Recorded, track
 
     now = today(ctx)
-    with store(ctx).read() as session:
-        request = service.get_request(session, request_id)
-        state = service.tracked(request, now)
-        j = load_laws()[request.jurisdiction]
-        return _summary(request, state) | {
-            "law": {"name": j.law.name, "citation": j.law.citation},
-            "events": [
-                {
-                    "id": e.id,
-                    "kind": e.kind,
-                    "on": e.on.isoformat(),
-                    "note": e.note,
-                    "data": dict(e.data or {}),
-                    "forced": e.forced,
-                }
-                for e in request.events
-            ],
-            "documents": [
-                {"role": d.role, "path": d.path, "name": d.original_name, "sha256": d.sha256, "size": d.size}
-                for d in request.documents
-            ],
-            "deadline": state.deadline.to_dict() if state.deadline else None,
-            "explanation": state.deadline.lines if state.deadline else [],
-        }
+    with read_view(ctx) as view:
+        row = view.request(request_id)
+    if row is None:
+        raise UsageError(f"No request #{request_id}. 'records-req list' shows them.")
+    j = load_laws()[row["jurisdiction"]]
+    events = [Recorded(e["id"], e["kind"], e["on"], e["note"], e["data"], e["forced"]) for e in row["events"]]
+    state = track(events, j, calendar_for(j), now, request_id)
+    return _summary(row, state) | {
+        "law": {"name": j.law.name, "citation": j.law.citation},
+        "events": [
+            {
+                "id": e["id"],
+                "kind": e["kind"],
+                "on": e["on"].isoformat(),
+                "note": e["note"],
+                "data": dict(e["data"]),
+                "forced": e["forced"],
+            }
+            for e in row["events"]
+        ],
+        "documents": [dict(d) for d in row["documents"]],
+        "deadline": state.deadline.to_dict() if state.deadline else None,
+        "explanation": state.deadline.lines if state.deadline else [],
+    }
 
 
 @click.command()
@@ -700,56 +752,42 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
       records-req due --within 7
       records-req due --tag "FL WSO 2026" --json
     """
-    from sqlalchemy import select
-
-    from records_req.store.models import Event, Request
-    from records_req.tracker.service import query_requests
-
     now = today(ctx)
     horizon = now + dt.timedelta(days=within)
     rows: list[dict[str, Any]] = []
-    with store(ctx).read() as session:
-        query = query_requests(status="open", state=state, tags=tags).where(
-            Request.due_on.is_not(None), Request.due_on <= horizon
-        )
-        for r in session.scalars(query):
-            assert r.due_on is not None
+    with read_view(ctx) as view:
+        for r in view.requests(
+            status="open", state=state, tags=tags, agency_text=None, today=now, due_before=horizon
+        ):
             overdue = is_overdue(r, now)
             rows.append(
                 {
-                    "id": r.id,
-                    "jurisdiction": r.jurisdiction,
-                    "agency": r.agency.name,
-                    "status": r.status,
-                    "date": r.due_on.isoformat(),
+                    "id": r["id"],
+                    "jurisdiction": r["jurisdiction"],
+                    "agency": r["agency"],
+                    "status": r["status"],
+                    "date": r["due_on"].isoformat(),
                     "what": "deadline",
+                    "statutory": r["due_statutory"],
                     "overdue": overdue,
-                    "days_late": (now - r.due_on).days if overdue else 0,
+                    "days_late": (now - r["due_on"]).days if overdue else 0,
                 }
             )
-        reminders = session.execute(
-            select(Event, Request)
-            .join(Request)
-            .where(Event.kind == "reminder", Event.on <= horizon, Request.closed.is_(False))
-        )
-        undone = {e for (e,) in session.execute(select(Event.data).where(Event.kind == "undo"))}
-        undone_ids = {d.get("target") for d in undone if isinstance(d, dict)}
-        for event, r in reminders:
-            if event.id in undone_ids:
+        for e in view.reminders(horizon):
+            if state and e["jurisdiction"] != state.upper():
                 continue
-            if state and r.jurisdiction != state.upper():
-                continue
-            if tags and not set(tags) <= {t.tag for t in r.tags}:
+            if tags and not set(tags) <= set(e["tags"]):
                 continue
             rows.append(
                 {
-                    "id": r.id,
-                    "jurisdiction": r.jurisdiction,
-                    "agency": r.agency.name,
-                    "status": r.status,
-                    "date": event.on.isoformat(),
+                    "id": e["request_id"],
+                    "jurisdiction": e["jurisdiction"],
+                    "agency": e["agency"],
+                    "status": e["status"],
+                    "date": e["on"].isoformat(),
                     "what": "reminder",
-                    "text": event.data.get("text"),
+                    "text": e["data"].get("text"),
+                    "statutory": False,
                     "overdue": False,
                     "days_late": 0,
                 }
@@ -1070,6 +1108,7 @@ def db_import(ctx: click.Context, /, file: Path) -> None:
 
     \b
     Examples:
+      records-req db import backup.json
       records-req --db postgresql://user@host/records db import backup.json
     """
     import json

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -23,38 +22,15 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from records_req.errors import RecordsReqError
+from records_req.store.urls import DB_ENV, HEAD, default_url, masked, normalize_url
 
-DB_ENV = "RECORDS_REQ_DB"
-HEAD = "0003"  # the newest migration; a test checks it against the migration scripts
+__all__ = ["DB_ENV", "HEAD", "Store", "StoreError", "default_url", "masked", "normalize_url", "open_store"]
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class StoreError(RecordsReqError):
     pass
-
-
-def default_url() -> str:
-    override = os.environ.get(DB_ENV)
-    if override:
-        return override
-    from records_req.paths import data_home
-
-    return f"sqlite:///{data_home() / 'records.db'}"
-
-
-def normalize_url(url: str) -> str:
-    """Accept plain ``postgresql://`` URLs and run them on psycopg 3."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-def masked(url: str) -> str:
-    """The URL with any password hidden, for printing."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
 
 
 def _sqlite_setup(engine: Engine) -> None:

@@ -127,7 +127,10 @@ class TrackingNumber(Base):
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_request_id_id", "request_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_request_id_id", "request_id", "id"),
+        Index("ix_events_kind_on", "kind", "on"),  # reminders in 'due'
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))

@@ -1,0 +1,274 @@
+"""Read-only queries for `list`, `due` and `show`, straight through the database driver.
+
+Importing SQLAlchemy and mapping the models costs about 0.4 s on a small machine, more than
+these commands may take in all. So they read through the DB-API driver (``sqlite3``, or psycopg
+for PostgreSQL) with plain SQL on the same tables, and the schema check is one query. Anything
+that writes, migrates or is not current goes through :class:`records_req.store.db.Store`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from records_req.errors import RecordsReqError
+
+HEAD_QUERY = "SELECT version_num FROM alembic_version"
+
+
+class ReaderError(RecordsReqError):
+    pass
+
+
+def _sqlite_path(url: str) -> str | None:
+    if not url.startswith("sqlite"):
+        return None
+    match = re.match(r"^sqlite(\+pysqlite)?://(/.*)?$", url)
+    if not match:
+        return None
+    rest = match.group(2) or ""
+    return rest[1:] if rest.startswith("/") else rest  # sqlite:///relative, sqlite:////absolute
+
+
+def _pg_conninfo(url: str) -> str | None:
+    scheme = urlsplit(url).scheme
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return "postgresql" + url[len(scheme) :]
+    return None
+
+
+class Reader:
+    """A read-only connection and the handful of queries the read commands need."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite_path = _sqlite_path(url)
+        self.pg = _pg_conninfo(url) if self.sqlite_path is None else None
+        if self.sqlite_path is None and self.pg is None:
+            raise ReaderError(f"no fast reader for {url.split(':', 1)[0]}")
+        self.mark = "?" if self.sqlite_path is not None else "%s"
+        self._connection: Any = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlite_path is not None
+
+    def connect(self) -> Any:
+        if self._connection is None:
+            if self.sqlite_path is not None:
+                import sqlite3
+
+                if self.sqlite_path in ("", ":memory:"):
+                    raise ReaderError("in-memory database")
+                uri = f"file:{unquote(self.sqlite_path)}?mode=ro"
+                try:
+                    self._connection = sqlite3.connect(uri, uri=True, timeout=30)
+                except sqlite3.OperationalError as exc:
+                    raise ReaderError(str(exc)) from None
+                self._connection.execute("PRAGMA busy_timeout = 30000")
+            else:
+                import psycopg
+
+                try:
+                    self._connection = psycopg.connect(self.pg or "", autocommit=True)
+                except psycopg.Error as exc:
+                    raise ReaderError(str(exc)) from None
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        sql = sql.replace("?", self.mark)
+        cursor = self.connect().cursor()
+        try:
+            cursor.execute(sql, tuple(params))
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def revision(self) -> str | None:
+        try:
+            found = self.rows(HEAD_QUERY)
+        except Exception:  # no table yet, or any driver error: let the full store handle it
+            return None
+        return found[0]["version_num"] if found else None
+
+    # --- conversions (SQLite stores dates and JSON as text) ---
+
+    @staticmethod
+    def date(value: Any) -> dt.date | None:
+        if value is None or isinstance(value, dt.date):
+            return value
+        return dt.date.fromisoformat(str(value)[:10])
+
+    @staticmethod
+    def json(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    # --- queries ---
+
+    def requests(
+        self,
+        *,
+        status: str | None,
+        state: str | None,
+        tags: Sequence[str],
+        agency_text: str | None,
+        today: dt.date,
+        due_before: dt.date | None = None,
+        waiting: Sequence[str] = (),
+    ) -> list[dict[str, Any]]:
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
+        if status == "open":
+            where.append("r.closed = ?")
+            params.append(False)
+        elif status == "closed":
+            where.append("r.closed = ?")
+            params.append(True)
+        elif status == "overdue":
+            where.append(f"r.status IN ({', '.join('?' for _ in waiting)})")
+            params.extend(waiting)
+            where.append("r.due_statutory = ? AND r.due_on < ?")
+            params.extend([True, today])
+        elif status:
+            where.append("r.status = ?")
+            params.append(status)
+        if state:
+            where.append("r.jurisdiction = ?")
+            params.append(state.upper())
+        for tag in tags:
+            where.append("r.id IN (SELECT request_id FROM request_tags WHERE tag = ?)")
+            params.append(tag)
+        if agency_text:
+            where.append("a.name_key LIKE ?")
+            params.append(f"%{' '.join(agency_text.lower().split())}%")
+        if due_before is not None:
+            where.append("r.due_on IS NOT NULL AND r.due_on <= ?")
+            params.append(due_before)
+        rows = self.rows(
+            "SELECT r.id, r.jurisdiction, a.name AS agency, r.topics, r.status, r.due_on, "
+            "r.due_statutory, r.closed FROM requests r JOIN agencies a ON a.id = r.agency_id "
+            f"WHERE {' AND '.join(where)} ORDER BY r.id",
+            [self._param(p) for p in params],
+        )
+        tags_by_id = self._tags([r["id"] for r in rows])
+        for row in rows:
+            row["topics"] = self.json(row["topics"]) or []
+            row["due_on"] = self.date(row["due_on"])
+            row["due_statutory"] = bool(row["due_statutory"])
+            row["closed"] = bool(row["closed"])
+            row["tags"] = tags_by_id.get(row["id"], [])
+        return rows
+
+    def _param(self, value: Any) -> Any:
+        if self.is_sqlite and isinstance(value, dt.date):
+            return value.isoformat()
+        if self.is_sqlite and isinstance(value, bool):
+            return int(value)
+        return value
+
+    def _tags(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        if not ids:
+            return out
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for row in self.rows(
+                f"SELECT request_id, tag FROM request_tags WHERE request_id IN ({marks}) "
+                "ORDER BY request_id, tag",
+                chunk,
+            ):
+                out.setdefault(row["request_id"], []).append(row["tag"])
+        return out
+
+    def reminders(self, horizon: dt.date) -> list[dict[str, Any]]:
+        rows = self.rows(
+            'SELECT e.id, e.request_id, e."on", e.data, r.jurisdiction, r.status, a.name AS agency '
+            "FROM events e JOIN requests r ON r.id = e.request_id "
+            "JOIN agencies a ON a.id = r.agency_id "
+            'WHERE e.kind = ? AND e."on" <= ? AND r.closed = ? ORDER BY e."on", e.id',
+            ["reminder", self._param(horizon), self._param(False)],
+        )
+        if not rows:
+            return rows
+        ids = sorted({r["request_id"] for r in rows})
+        marks = ", ".join("?" for _ in ids)
+        undone = {
+            (self.json(u["data"]) or {}).get("target")
+            for u in self.rows(
+                f"SELECT data FROM events WHERE kind = ? AND request_id IN ({marks})", ["undo", *ids]
+            )
+        }
+        tags = self._tags(ids)
+        out = []
+        for row in rows:
+            if row["id"] in undone:
+                continue
+            row["on"] = self.date(row["on"])
+            row["data"] = self.json(row["data"]) or {}
+            row["tags"] = tags.get(row["request_id"], [])
+            out.append(row)
+        return out
+
+    def request(self, request_id: int) -> dict[str, Any] | None:
+        found = self.rows(
+            "SELECT r.*, a.name AS agency_name, a.state AS agency_state "
+            "FROM requests r JOIN agencies a ON a.id = r.agency_id WHERE r.id = ?",
+            [request_id],
+        )
+        if not found:
+            return None
+        row = found[0]
+        row["topics"] = self.json(row["topics"]) or []
+        events = self.rows(
+            'SELECT id, kind, "on", note, data, forced FROM events WHERE request_id = ? ORDER BY id',
+            [request_id],
+        )
+        for event in events:
+            event["on"] = self.date(event["on"])
+            event["data"] = self.json(event["data"]) or {}
+            event["forced"] = bool(event["forced"])
+        row["events"] = events
+        row["documents"] = self.rows(
+            "SELECT role, path, original_name AS name, sha256, size FROM documents "
+            "WHERE request_id = ? ORDER BY id",
+            [request_id],
+        )
+        row["tags"] = self._tags([request_id]).get(request_id, [])
+        row["tracking_numbers"] = [
+            r["number"]
+            for r in self.rows(
+                "SELECT number FROM tracking_numbers WHERE request_id = ? ORDER BY number", [request_id]
+            )
+        ]
+        return row
+
+
+@contextmanager
+def reader(url: str) -> Iterator[Reader | None]:
+    """A fast reader for ``url`` if the schema is current; None to use the full store."""
+    from records_req.store.urls import HEAD
+
+    try:
+        fast = Reader(url)
+    except ReaderError:
+        yield None
+        return
+    try:
+        if fast.revision() != HEAD:
+            yield None
+        else:
+            yield fast
+    finally:
+        fast.close()
