@@ -84,6 +84,8 @@ def test_the_issue_walkthrough(rr: Tracker) -> None:
     assert listed[0]["tags"] == ["FL WSO 2026"]
     shown = rr.json("show", "1")
     assert shown["tracking_numbers"] == ["PRR-2211"]
+    rr("log", "1", "note", "--tracking-number", "PRR-2211-B", "--note", "split by the agency")
+    assert rr.json("show", "1")["tracking_numbers"] == ["PRR-2211", "PRR-2211-B"]
     assert [e["kind"] for e in shown["events"]] == ["sent", "acknowledged", "extended"]
     # Florida sets no number of days: a suggested, non-statutory follow-up date.
     assert shown["statutory"] is False and shown["due"] == "2026-12-11"

@@ -179,12 +179,13 @@ def replay(events: Iterable[Recorded]) -> State:
     outcome = None
     for event in effective(events):
         kind, on, data = event.kind, event.on, event.data
+        number = data.get("tracking_number")
+        if number and str(number) not in numbers:
+            numbers.append(str(number))
         if kind == "sent":
             status, sent_on, via = AWAITING_RESPONSE, on, data.get("via") or "email"
         elif kind == "acknowledged":
             acknowledged_on = on
-            if data.get("tracking_number"):
-                numbers.append(str(data["tracking_number"]))
         elif kind == "extended":
             until = data.get("until")
             clock.append(

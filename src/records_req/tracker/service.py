@@ -193,7 +193,8 @@ def log_event(
     if kind not in EVENTS:
         raise UsageError(f"Unknown event {kind!r}. Events: {', '.join(EVENTS)}.")
     data = {k: v for k, v in (data or {}).items() if v is not None}
-    unknown = set(data) - set(EVENTS[kind].fields)
+    # Agencies split requests: any event may bring another tracking number.
+    unknown = set(data) - set(EVENTS[kind].fields) - {"tracking_number"}
     if unknown:
         raise UsageError(f"'{kind}' takes no {', '.join(sorted(unknown))}.")
     warnings: list[str] = []
