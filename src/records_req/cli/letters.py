@@ -188,27 +188,20 @@ def letter(**options: Any) -> None:
 def make_letter(options: dict[str, Any], deadline: Any = None) -> dict[str, Any]:
     """Compose, render and write one letter from command-line options; return what was done."""
     from records_req.laws import load_laws
-    from records_req.letters.compose import clean, compose
-    from records_req.letters.files import default_out_dir, letter_paths, write_all
-    from records_req.letters.render import render
+    from records_req.letters.compose import clean
+    from records_req.letters.render import write_letter
 
-    laws = load_laws()
-    j = laws.get_or_raise(options["state"])
+    j = load_laws().get_or_raise(options["state"])
     req, notes = build_request(j, options, deadline)
-    letter_obj = compose(req, options.get("user_templates"))
-    formats = ("docx", "pdf") if options["formats"] == "both" else (options["formats"],)
-    out_dir: Path = options.get("out_dir") or default_out_dir()
-    paths = letter_paths(
-        out_dir,
-        j.code,
-        clean("--agency", options["agency"]) or "agency",
-        req.date.isoformat(),
-        [t.key for t in req.topics] + (["items"] if req.items and not req.topics else []),
-        req.kind,
-        formats,
+    letter_obj, paths, _ = write_letter(
+        req,
+        agency_name=clean("--agency", options["agency"]) or "agency",
+        topic_keys=[t.key for t in req.topics],
+        formats=options["formats"],
+        out_dir=options.get("out_dir"),
+        force=options["force"],
+        user_templates=options.get("user_templates"),
     )
-    rendered = render(letter_obj, formats, options.get("user_templates"))
-    write_all({paths[ext]: rendered[ext] for ext in formats}, force=options["force"])
     return {
         "jurisdiction": j.code,
         "law": {"name": j.law.name, "citation": j.law.citation},
@@ -216,7 +209,7 @@ def make_letter(options: dict[str, Any], deadline: Any = None) -> dict[str, Any]
         "kind": req.kind,
         "topics": [t.key for t in req.topics],
         "records": len([b for b in letter_obj.body if b.kind == "item"]),
-        "files": {ext: str(paths[ext]) for ext in formats},
+        "files": {ext: str(path) for ext, path in paths.items()},
         "notes": notes,
     }
 

@@ -261,9 +261,8 @@ def new(ctx: click.Context, /, **options: Any) -> None:
     """
     from records_req.cli.letters import build_request
     from records_req.laws import load_laws
-    from records_req.letters.compose import clean, compose
-    from records_req.letters.files import default_out_dir, letter_paths, write_all
-    from records_req.letters.render import render
+    from records_req.letters.compose import clean
+    from records_req.letters.render import write_letter
     from records_req.tracker import service
 
     j = load_laws().get_or_raise(options["state"])
@@ -294,29 +293,24 @@ def new(ctx: click.Context, /, **options: Any) -> None:
             tags=tags,
             again=options["again"],
         )
-        letter = compose(req, options.get("user_templates"))
-        formats = ("docx", "pdf") if options["formats"] == "both" else (options["formats"],)
-        out_dir: Path = options.get("out_dir") or default_out_dir()
-        paths = letter_paths(
-            out_dir,
-            j.code,
-            agency_name,
-            req.date.isoformat(),
-            [t.key for t in req.topics] or ["items"],
-            "initial",
-            formats,
+        _, paths, rendered = write_letter(
+            req,
+            agency_name=agency_name,
+            topic_keys=[t.key for t in req.topics],
+            formats=options["formats"],
+            out_dir=options.get("out_dir"),
+            force=options["force"],
+            user_templates=options.get("user_templates"),
         )
-        rendered = render(letter, formats, options.get("user_templates"))
-        write_all({paths[ext]: rendered[ext] for ext in formats}, force=options["force"])
-        for ext in formats:
+        for ext, path in paths.items():
             service.add_document(
-                session, request, "letter", paths[ext], original_name=paths[ext].name, data=rendered[ext]
+                session, request, "letter", path, original_name=path.name, data=rendered[ext]
             )
         service.refresh(request, now)
         result: dict[str, Any] = {
             "id": request.id,
             "status": request.status,
-            "files": {e: str(paths[e]) for e in formats},
+            "files": {e: str(p) for e, p in paths.items()},
             "notes": notes,
             "tags": tags,
         }
@@ -824,9 +818,7 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
 def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dict[str, Any]) -> None:
     from records_req.cli.letters import build_request
     from records_req.laws import load_laws
-    from records_req.letters.compose import compose
-    from records_req.letters.files import default_out_dir, letter_paths, write_all
-    from records_req.letters.render import render
+    from records_req.letters.render import write_letter
     from records_req.tracker import service
     from records_req.tracker.lifecycle import why_not
 
@@ -871,20 +863,15 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
 
             deadline = _deadline(j, state.state.sent_on, state.state.via)
         req, notes = build_request(j, letter_options_, deadline)
-        letter = compose(req, options.get("user_templates"))
-        formats = ("docx", "pdf") if options["formats"] == "both" else (options["formats"],)
-        out_dir: Path = options.get("out_dir") or default_out_dir()
-        paths = letter_paths(
-            out_dir,
-            j.code,
-            agency.name,
-            req.date.isoformat(),
-            list(request.topics) or ["items"],
-            kind,
-            formats,
+        _, paths, rendered = write_letter(
+            req,
+            agency_name=agency.name,
+            topic_keys=list(request.topics),
+            formats=options["formats"],
+            out_dir=options.get("out_dir"),
+            force=options["force"],
+            user_templates=options.get("user_templates"),
         )
-        rendered = render(letter, formats, options.get("user_templates"))
-        write_all({paths[ext]: rendered[ext] for ext in formats}, force=options["force"])
         event, _ = service.log_event(
             session,
             request,
@@ -893,18 +880,12 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
             data={"body": j.appeal.body} if kind == "appeal" else {},
             today=now,
         )
-        for ext in formats:
+        for ext, path in paths.items():
             service.add_document(
-                session,
-                request,
-                "letter",
-                paths[ext],
-                original_name=paths[ext].name,
-                event=event,
-                data=rendered[ext],
+                session, request, "letter", path, original_name=path.name, event=event, data=rendered[ext]
             )
         after = service.tracked(request, now)
-        files = {e: str(paths[e]) for e in formats}
+        files = {e: str(p) for e, p in paths.items()}
     for note in notes:
         click.echo(f"Note: {note}", err=True)
     if options.get("as_json"):
@@ -918,8 +899,8 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
             }
         )
         return
-    for path in files.values():
-        click.echo(path)
+    for written in files.values():
+        click.echo(written)
     click.echo(f"#{request_id}: {kind} letter logged. Next: {after.next_step}")
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from records_req.letters.model import Letter
 from records_req.resources import templates_dir
+
+if TYPE_CHECKING:
+    from records_req.letters.compose import LetterRequest
 
 FORMATS = ("docx", "pdf")
 
@@ -29,3 +33,33 @@ def render(letter: Letter, formats: Sequence[str], user_templates: Path | None =
 
         out["pdf"] = render_pdf(letter)
     return out
+
+
+def write_letter(
+    req: LetterRequest,
+    *,
+    agency_name: str,
+    topic_keys: Sequence[str],
+    formats: str = "both",
+    out_dir: Path | None = None,
+    force: bool = False,
+    user_templates: Path | None = None,
+) -> tuple[Letter, dict[str, Path], dict[str, bytes]]:
+    """Compose, render and write one letter under ``out_dir``: the one path every command takes."""
+    from records_req.letters.compose import compose
+    from records_req.letters.files import default_out_dir, letter_paths, write_all
+
+    letter = compose(req, user_templates)
+    chosen = FORMATS if formats == "both" else (formats,)
+    paths = letter_paths(
+        out_dir or default_out_dir(),
+        req.jurisdiction.code,
+        agency_name,
+        req.date.isoformat(),
+        list(topic_keys) or ["items"],
+        req.kind,
+        chosen,
+    )
+    rendered = render(letter, chosen, user_templates)
+    write_all({paths[ext]: rendered[ext] for ext in chosen}, force=force)
+    return letter, paths, rendered
