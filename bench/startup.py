@@ -19,11 +19,7 @@ from pathlib import Path
 
 def median_ms(cmd: list[str], runs: int) -> float:
     # Users' Pythons write bytecode caches; measure what they see, after one warm-up run.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("RECORDS_REQ_") and k != "PYTHONDONTWRITEBYTECODE"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECORDS_REQ_") and k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
     samples = []
     for _ in range(runs):

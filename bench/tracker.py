@@ -177,8 +177,7 @@ def main() -> None:
                     flag = "ok" if ms <= budget else "OVER"
                     figures.append(f"{label} {ms:.0f} ms {mem} MiB {flag}")
                 print(
-                    f"{backend:10s} {n:>7,} requests ({5 * n:,} events, built in {built:.1f} s): "
-                    + "; ".join(figures)
+                    f"{backend:10s} {n:>7,} requests ({5 * n:,} events, built in {built:.1f} s): " + "; ".join(figures)
                 )
                 if name and admin:
                     drop_pg(admin, name)

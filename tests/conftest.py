@@ -43,9 +43,7 @@ BACKENDS = [
     "sqlite",
     pytest.param(
         "postgresql",
-        marks=pytest.mark.skipif(
-            not PG_URL, reason=f"PostgreSQL tests need {PG_ENV}=postgresql://... (see README)"
-        ),
+        marks=pytest.mark.skipif(not PG_URL, reason=f"PostgreSQL tests need {PG_ENV}=postgresql://... (see README)"),
     ),
 ]
 

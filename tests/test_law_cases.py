@@ -17,9 +17,7 @@ from records_req.calendars import calendar_for
 from records_req.deadlines import Extended, ResponseRule, due
 from records_req.laws import load_laws
 
-CASES: list[dict[str, Any]] = yaml.safe_load(
-    (Path(__file__).parent / "law_cases.yaml").read_text(encoding="utf-8")
-)
+CASES: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "law_cases.yaml").read_text(encoding="utf-8"))
 LAWS = load_laws()
 
 
@@ -58,6 +56,4 @@ def test_hand_computed_deadline(case: dict[str, Any]) -> None:
         if case["clock"] == "extension":
             assert result.date == case["base_due"], "\n".join(result.lines)
             result = due(rule, case["received"], calendar, [Extended(result.date, maximum=True)])
-    assert result.date == case["expected_due"], f"{case['reasoning']}\n--- engine ---\n" + "\n".join(
-        result.lines
-    )
+    assert result.date == case["expected_due"], f"{case['reasoning']}\n--- engine ---\n" + "\n".join(result.lines)

@@ -53,9 +53,7 @@ def test_fixture_loads_and_lookups_are_case_insensitive() -> None:
         (lambda e: e.update(sources=[]), "sources", "at least one"),
     ],
 )
-def test_malformed_entry_names_file_entry_and_field(
-    tmp_path: Path, mutate: object, field: str, problem: str
-) -> None:
+def test_malformed_entry_names_file_entry_and_field(tmp_path: Path, mutate: object, field: str, problem: str) -> None:
     entries = _entries()
     mutate(entries[0])  # type: ignore[operator]
     path = _write(tmp_path, entries)

@@ -54,15 +54,9 @@ def test_due_is_monotonic_in_the_received_date(code: str, received: dt.date, gap
 
 @settings(max_examples=300, deadline=None)
 @given(numeric_codes, days, st.integers(min_value=1, max_value=30), st.booleans())
-def test_an_extension_never_makes_the_deadline_earlier(
-    code: str, received: dt.date, extra: int, to_date: bool
-) -> None:
+def test_an_extension_never_makes_the_deadline_earlier(code: str, received: dt.date, extra: int, to_date: bool) -> None:
     base = first(code, received)
     assert base is not None
-    event = (
-        Extended(on=base, until=base + dt.timedelta(days=extra - 10))
-        if to_date
-        else Extended(on=base, days=extra)
-    )
+    event = Extended(on=base, until=base + dt.timedelta(days=extra - 10)) if to_date else Extended(on=base, days=extra)
     extended = first(code, received, (event,))
     assert extended is not None and extended >= base

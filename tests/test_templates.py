@@ -82,9 +82,7 @@ def test_a_user_word_template_restyles_the_letter(tmp_path: Path) -> None:
     ],
     ids=["dunder-mro", "dunder-globals", "undefined", "undefined-attribute", "syntax"],
 )
-def test_broken_or_hostile_templates_fail_with_a_named_error(
-    tmp_path: Path, body: str, needles: list[str]
-) -> None:
+def test_broken_or_hostile_templates_fail_with_a_named_error(tmp_path: Path, body: str, needles: list[str]) -> None:
     folder = user_dir(tmp_path, HEADER + body + "\n")
     code, out, err = run(tmp_path, *BASE, "--templates", str(folder))
     assert code == 1, out

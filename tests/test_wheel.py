@@ -45,8 +45,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_from_elsewhere(tmp_path: Path
         [
             str(bin_dir / "python"),
             "-c",
-            "from records_req.resources import data_dir, templates_dir;"
-            "print(data_dir()); print(templates_dir())",
+            "from records_req.resources import data_dir, templates_dir;print(data_dir()); print(templates_dir())",
         ],
         cwd=elsewhere,
         capture_output=True,

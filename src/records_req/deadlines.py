@@ -313,9 +313,7 @@ def _counted_words(days: list[dt.date], unit: Unit) -> str:
     return f"Counted {n} {kind} day{'s' if n != 1 else ''}: {listed}."
 
 
-def _receipt(
-    rule: ResponseRule, calendar: Calendar, received: dt.date, after_hours: bool
-) -> tuple[dt.date, Step]:
+def _receipt(rule: ResponseRule, calendar: Calendar, received: dt.date, after_hours: bool) -> tuple[dt.date, Step]:
     """The day the law counts as receipt, and the step that explains it."""
     citation = rule.citations.get("received_when_closed") or "see the law data"
     closed = calendar.closure(received)
@@ -331,8 +329,7 @@ def _receipt(
         effective = _next_open(calendar, received + _ONE_DAY)
         return effective, Step(
             "receipt",
-            f"Received after hours on {fmt(received)}; the law counts it as received on "
-            f"{fmt(effective)} ({citation}).",
+            f"Received after hours on {fmt(received)}; the law counts it as received on {fmt(effective)} ({citation}).",
             effective,
         )
     if after_hours:
@@ -543,9 +540,7 @@ class DeadlineReport:
             lines.append("Due: no date while the clock is stopped.")
         else:
             assert first.followup is not None
-            lines.append(
-                f"Due: no statutory number of days ({first.clock.standard!r}, {first.clock.citation})."
-            )
+            lines.append(f"Due: no statutory number of days ({first.clock.standard!r}, {first.clock.citation}).")
             lines.append(f"Suggested follow-up (not statutory): {fmt(first.followup)}")
         if self.with_extension is not None and self.with_extension.date is not None:
             ext = j.extension

@@ -106,10 +106,7 @@ def detail(j: Jurisdiction) -> str:
     fees = j.fees
     add(f"Fees: {fees.summary} ({fees.citation})")
     if fees.estimate:
-        add(
-            f"  Estimate: {fees.estimate}"
-            + (f" ({fees.estimate_citation})" if fees.estimate_citation else "")
-        )
+        add(f"  Estimate: {fees.estimate}" + (f" ({fees.estimate_citation})" if fees.estimate_citation else ""))
     if fees.waiver:
         add(f"  Fee waiver: {fees.waiver_text or 'provided'} ({fees.waiver_citation})")
     else:

@@ -503,8 +503,7 @@ def _jurisdiction(f: Fields) -> Jurisdiction:
         pauses=tuple(_pause(p) for p in f.items("pauses")),
         roll_forward=roll_forward,
         roll_forward_citation=f.opt_text("roll_forward_citation"),
-        received_when_closed=f.choice("received_when_closed", ("next_business_day",), required=False)
-        is not None,
+        received_when_closed=f.choice("received_when_closed", ("next_business_day",), required=False) is not None,
         received_when_closed_citation=f.opt_text("received_when_closed_citation"),
         deemed_denial=deemed_denial,
         residency=_residency(cast(Fields, f.sub("residency"))),

@@ -65,8 +65,10 @@ def main() -> None:
 
 from records_req.cli import laws as _laws  # noqa: E402  (registers the commands)
 from records_req.cli import letters as _letters  # noqa: E402
+from records_req.cli import reports as _reports  # noqa: E402
 from records_req.cli import tracker as _tracker  # noqa: E402
 
 _laws.register(cli)
 _letters.register(cli)
 _tracker.register(cli)
+_reports.register(cli)

@@ -91,8 +91,7 @@ def states(code: str | None, as_json: bool) -> None:
 @click.option(
     "--after-hours",
     is_flag=True,
-    help="The request arrived after the office closed (counts from the next business day "
-    "where the law says so).",
+    help="The request arrived after the office closed (counts from the next business day where the law says so).",
 )
 @click.option("--explain", is_flag=True, help="Show every step of the computation.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")

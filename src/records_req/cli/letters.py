@@ -81,9 +81,7 @@ def letter_options(f: Any) -> Any:
             ),
             click.option(
                 "--fee-category",
-                type=click.Choice(
-                    ["news-media", "educational", "noncommercial-scientific", "other", "commercial"]
-                ),
+                type=click.Choice(["news-media", "educational", "noncommercial-scientific", "other", "commercial"]),
                 default="other",
                 show_default=True,
                 help="Federal FOIA fee category.",
@@ -220,9 +218,7 @@ def _topics(options: dict[str, Any]) -> Topics:
     return load_topics(options.get("topics_file"))
 
 
-def build_request(
-    j: Jurisdiction, options: dict[str, Any], deadline: Any = None
-) -> tuple[LetterRequest, list[str]]:
+def build_request(j: Jurisdiction, options: dict[str, Any], deadline: Any = None) -> tuple[LetterRequest, list[str]]:
     """Check the options against the law and turn them into a LetterRequest."""
     from records_req.letters.compose import Agency, LetterRequest, Requester, clean, ice_foia_office
 

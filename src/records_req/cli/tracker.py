@@ -142,9 +142,7 @@ def profile_show(ctx: click.Context, /, key: str, as_json: bool) -> None:
         row = get_profile(session, key)
         if row is None:
             raise UsageError(f"No profile '{key}'. Create it with 'records-req profile set --name ...'.")
-        data = {
-            k: getattr(row, k) for k in ("key", "name", "email", "address", "phone", "organization", "state")
-        }
+        data = {k: getattr(row, k) for k in ("key", "name", "email", "address", "phone", "organization", "state")}
     if as_json:
         emit_json(data)
     else:
@@ -246,9 +244,7 @@ def agencies_list(ctx: click.Context, /, state: str | None, as_json: bool) -> No
 @letter_options
 @requester_options
 @click.option("--tag", "tags", multiple=True, help="A tag to follow one effort across agencies (repeatable).")
-@click.option(
-    "--again", is_flag=True, help="Allow a second open request to the same agency for the same topics."
-)
+@click.option("--again", is_flag=True, help="Allow a second open request to the same agency for the same topics.")
 @click.option("--profile", "profile_key", default="default", show_default=True, help="Requester profile.")
 @output_options
 @click.pass_context
@@ -303,9 +299,7 @@ def new(ctx: click.Context, /, **options: Any) -> None:
             user_templates=options.get("user_templates"),
         )
         for ext, path in paths.items():
-            service.add_document(
-                session, request, "letter", path, original_name=path.name, data=rendered[ext]
-            )
+            service.add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
         service.refresh(request, now)
         result: dict[str, Any] = {
             "id": request.id,
@@ -407,9 +401,7 @@ def _record(
             today=now,
         )
         state = service.tracked(request, now)
-        result = _summary(orm_row(request), state) | {
-            "event": {"id": event.id, "kind": kind, "on": on.isoformat()}
-        }
+        result = _summary(orm_row(request), state) | {"event": {"id": event.id, "kind": kind, "on": on.isoformat()}}
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
     if options.get("as_json"):
@@ -540,9 +532,7 @@ def is_overdue(row: dict[str, Any], now: dt.date) -> bool:
     from records_req.tracker.lifecycle import WAITING_ON_AGENCY
 
     due_on = row["due_on"]
-    return bool(
-        row["due_statutory"] and due_on is not None and due_on < now and row["status"] in WAITING_ON_AGENCY
-    )
+    return bool(row["due_statutory"] and due_on is not None and due_on < now and row["status"] in WAITING_ON_AGENCY)
 
 
 def orm_row(request: Any) -> dict[str, Any]:
@@ -600,9 +590,7 @@ def list_requests(
     from records_req.tracker.lifecycle import STATUSES, WAITING_ON_AGENCY
 
     if status and status not in (*STATUSES, "open", "closed", "overdue"):
-        raise UsageError(
-            f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}."
-        )
+        raise UsageError(f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}.")
     now = today(ctx)
     with read_view(ctx) as view:
         found = view.requests(
@@ -667,9 +655,7 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    click.echo(
-        f"Request #{data['id']}: {data['agency']} ({data['jurisdiction']}), {', '.join(data['topics'])}"
-    )
+    click.echo(f"Request #{data['id']}: {data['agency']} ({data['jurisdiction']}), {', '.join(data['topics'])}")
     click.echo(f"Law: {data['law']['name']}, {data['law']['citation']}")
     if data["tags"]:
         click.echo(f"Tags: {', '.join(data['tags'])}")
@@ -731,9 +717,7 @@ def request_details(ctx: click.Context, request_id: int) -> dict[str, Any]:
 
 
 @click.command()
-@click.option(
-    "--within", type=click.IntRange(0, 3650), default=7, show_default=True, help="Days ahead to look."
-)
+@click.option("--within", type=click.IntRange(0, 3650), default=7, show_default=True, help="Days ahead to look.")
 @click.option("--state", help="Only this state.")
 @click.option("--tag", "tags", multiple=True, help="Only requests with this tag.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -750,9 +734,7 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
     horizon = now + dt.timedelta(days=within)
     rows: list[dict[str, Any]] = []
     with read_view(ctx) as view:
-        for r in view.requests(
-            status="open", state=state, tags=tags, agency_text=None, today=now, due_before=horizon
-        ):
+        for r in view.requests(status="open", state=state, tags=tags, agency_text=None, today=now, due_before=horizon):
             overdue = is_overdue(r, now)
             rows.append(
                 {

@@ -75,17 +75,14 @@ def check_directory(directory: Path) -> dict[str, Any]:
             files.append(
                 {
                     "file": str(path),
-                    "errors": [
-                        f"unknown template name; use one of {', '.join(KINDS)} (optionally '-federal')"
-                    ],
+                    "errors": [f"unknown template name; use one of {', '.join(KINDS)} (optionally '-federal')"],
                 }
             )
             continue
         codes = (
             ["US"]
             if stem.endswith("-federal")
-            else [c for c in laws if c != "US"]
-            + (["US"] if not (directory / f"{stem}-federal.txt").exists() else [])
+            else [c for c in laws if c != "US"] + (["US"] if not (directory / f"{stem}-federal.txt").exists() else [])
         )
         errors: set[str] = set()
         for code in codes:

@@ -111,9 +111,7 @@ def clean(field: str, value: str | None) -> str | None:
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\t", " "))
     bad = _CONTROL.search(value)
     if bad:
-        raise UsageError(
-            f"{field} contains a control character (U+{ord(bad.group()):04X}); remove it and retry."
-        )
+        raise UsageError(f"{field} contains a control character (U+{ord(bad.group()):04X}); remove it and retry.")
     value = value.strip()
     return value or None
 
@@ -321,8 +319,7 @@ def parse(rendered: str, records: Sequence[str], name: str) -> tuple[dict[str, s
     head, sep, body = rendered.partition("\n---\n")
     if not sep:
         raise TemplateError(
-            f"Template {name} needs a header (subject:, salutation:, closing:) and a line '---' "
-            "before the body."
+            f"Template {name} needs a header (subject:, salutation:, closing:) and a line '---' before the body."
         )
     fields: dict[str, str] = {}
     for number, line in enumerate(head.splitlines(), 1):
@@ -353,9 +350,7 @@ def parse(rendered: str, records: Sequence[str], name: str) -> tuple[dict[str, s
             flush()
         elif line == RECORDS_MARK:
             flush()
-            blocks.extend(
-                Block("item", _restore(_protect(text)), f"{i}.") for i, text in enumerate(records, 1)
-            )
+            blocks.extend(Block("item", _restore(_protect(text)), f"{i}.") for i, text in enumerate(records, 1))
         elif line.startswith("## "):
             flush()
             blocks.append(Block("heading", _restore(line[3:].strip())))

@@ -84,9 +84,7 @@ def docx_context(letter: Letter) -> dict[str, Any]:
         "recipient": list(letter.recipient),
         "subject": f"Re: {letter.subject}",
         "salutation": letter.salutation,
-        "body": [
-            {"kind": b.kind, "label": b.label, "text": b.text, "rich": RichText(b.text)} for b in letter.body
-        ],
+        "body": [{"kind": b.kind, "label": b.label, "text": b.text, "rich": RichText(b.text)} for b in letter.body],
         "closing": letter.closing,
         "signature": list(letter.signature),
     }
@@ -130,9 +128,7 @@ def _compile(path_text: str, _mtime: int) -> CompiledDocx:
         try:
             template = env.from_string(source)
         except TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"Word template {path} ({info.filename}) has a tag error: {exc.message}"
-            ) from None
+            raise TemplateError(f"Word template {path} ({info.filename}) has a tag error: {exc.message}") from None
         parts.append(_Part(info.filename, prefix, template, suffix))
     if not any(p.name == "word/document.xml" for p in parts):
         raise TemplateError(f"Word template {path} has no template tags in its body.")

@@ -28,6 +28,12 @@ FONT_FILES = {
 }
 
 
+def setup() -> None:
+    """Fonts registered, C accelerators configured: call before building any PDF."""
+    _configure()
+    _register(REGULAR)
+
+
 @cache
 def _configure() -> None:
     from reportlab import rl_config
@@ -91,7 +97,7 @@ def markup(text: str) -> str:
 
 
 @cache
-def _numbered_canvas() -> Any:
+def numbered_canvas() -> Any:
     """A canvas that writes 'Page N of M' once the number of pages is known."""
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import inch
@@ -191,5 +197,5 @@ def render_pdf(letter: Letter) -> bytes:
         initialFontSize=10.5,
     )
 
-    doc.build(flow, canvasmaker=_numbered_canvas())
+    doc.build(flow, canvasmaker=numbered_canvas())
     return buffer.getvalue()

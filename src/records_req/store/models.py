@@ -151,9 +151,7 @@ class Document(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     role: Mapped[str] = mapped_column(String(20))  # letter | received
-    path: Mapped[str] = mapped_column(
-        Text
-    )  # where the file is (letters: as written; received: in the data dir)
+    path: Mapped[str] = mapped_column(Text)  # where the file is (letters: as written; received: in the data dir)
     original_name: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)

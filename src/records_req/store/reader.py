@@ -185,8 +185,7 @@ class Reader:
             chunk = ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             for row in self.rows(
-                f"SELECT request_id, tag FROM request_tags WHERE request_id IN ({marks}) "
-                "ORDER BY request_id, tag",
+                f"SELECT request_id, tag FROM request_tags WHERE request_id IN ({marks}) ORDER BY request_id, tag",
                 chunk,
             ):
                 out.setdefault(row["request_id"], []).append(row["tag"])
@@ -206,9 +205,7 @@ class Reader:
         marks = ", ".join("?" for _ in ids)
         undone = {
             (self.json(u["data"]) or {}).get("target")
-            for u in self.rows(
-                f"SELECT data FROM events WHERE kind = ? AND request_id IN ({marks})", ["undo", *ids]
-            )
+            for u in self.rows(f"SELECT data FROM events WHERE kind = ? AND request_id IN ({marks})", ["undo", *ids])
         }
         tags = self._tags(ids)
         out = []
@@ -241,18 +238,79 @@ class Reader:
             event["forced"] = bool(event["forced"])
         row["events"] = events
         row["documents"] = self.rows(
-            "SELECT role, path, original_name AS name, sha256, size FROM documents "
-            "WHERE request_id = ? ORDER BY id",
+            "SELECT role, path, original_name AS name, sha256, size FROM documents WHERE request_id = ? ORDER BY id",
             [request_id],
         )
         row["tags"] = self._tags([request_id]).get(request_id, [])
         row["tracking_numbers"] = [
             r["number"]
-            for r in self.rows(
-                "SELECT number FROM tracking_numbers WHERE request_id = ? ORDER BY number", [request_id]
-            )
+            for r in self.rows("SELECT number FROM tracking_numbers WHERE request_id = ? ORDER BY number", [request_id])
         ]
         return row
+
+
+def report_rows(view: Reader, *, state: str | None, tags: Sequence[str]) -> dict[str, Any]:
+    """Everything a report needs, in four queries: requests, events, documents, tracking numbers."""
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if state:
+        where.append("r.jurisdiction = ?")
+        params.append(state.upper())
+    for tag in tags:
+        where.append("r.id IN (SELECT request_id FROM request_tags WHERE tag = ?)")
+        params.append(tag)
+    requests = view.rows(
+        "SELECT r.id, r.jurisdiction, r.topics, r.letter_date, r.created_at, r.status, r.due_on, "
+        "r.due_statutory, r.closed, a.name AS agency, a.models AS agency_models, "
+        "p.name AS requester_name, p.email AS requester_email, p.address AS requester_address, "
+        "p.phone AS requester_phone, p.organization AS requester_org "
+        "FROM requests r JOIN agencies a ON a.id = r.agency_id "
+        "LEFT JOIN profiles p ON p.id = r.profile_id "
+        f"WHERE {' AND '.join(where)} ORDER BY r.id",
+        params,
+    )
+    for row in requests:
+        row["topics"] = view.json(row["topics"]) or []
+        row["letter_date"] = view.date(row["letter_date"])
+        row["due_on"] = view.date(row["due_on"])
+        row["due_statutory"] = bool(row["due_statutory"])
+        row["closed"] = bool(row["closed"])
+    ids = [r["id"] for r in requests]
+    events: dict[int, list[dict[str, Any]]] = {}
+    documents: dict[int, list[dict[str, Any]]] = {}
+    numbers: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for e in view.rows(
+            f'SELECT id, request_id, kind, "on", note, data, forced FROM events '
+            f"WHERE request_id IN ({marks}) ORDER BY request_id, id",
+            chunk,
+        ):
+            e["on"] = view.date(e["on"])
+            e["data"] = view.json(e["data"]) or {}
+            e["forced"] = bool(e["forced"])
+            events.setdefault(e["request_id"], []).append(e)
+        for d in view.rows(
+            "SELECT request_id, role, original_name AS name, sha256, size FROM documents "
+            f"WHERE request_id IN ({marks}) ORDER BY request_id, id",
+            chunk,
+        ):
+            documents.setdefault(d["request_id"], []).append(d)
+        for t in view.rows(
+            f"SELECT request_id, number FROM tracking_numbers WHERE request_id IN ({marks}) "
+            "ORDER BY request_id, number",
+            chunk,
+        ):
+            numbers.setdefault(t["request_id"], []).append(t["number"])
+    tags_by_id = view._tags(ids)
+    return {
+        "requests": requests,
+        "events": events,
+        "documents": documents,
+        "numbers": numbers,
+        "tags": tags_by_id,
+    }
 
 
 @contextmanager

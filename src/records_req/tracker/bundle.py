@@ -29,8 +29,7 @@ def make_bundle(details: dict[str, Any], output: Path, *, force: bool) -> list[d
             raise OutputError(f"Cannot read {path} for the bundle: {exc.strerror or exc}") from None
         if hashlib.sha256(data).hexdigest() != doc["sha256"]:
             raise OutputError(
-                f"{path} no longer matches the hash recorded when it was stored; it was changed "
-                "after it was recorded."
+                f"{path} no longer matches the hash recorded when it was stored; it was changed after it was recorded."
             )
         folder = "letters" if doc["role"] == "letter" else "received"
         files[f"{folder}/{doc['name']}"] = data

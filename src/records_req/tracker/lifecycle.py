@@ -204,9 +204,7 @@ def replay(events: Iterable[Recorded]) -> State:
                 if isinstance(item, Paused) and item.event == pause and item.end is None:
                     clock[i] = Paused(item.event, item.start, max(on, item.start))
                     break
-            if status == AWAITING_REQUESTER and not any(
-                isinstance(e, Paused) and e.end is None for e in clock
-            ):
+            if status == AWAITING_REQUESTER and not any(isinstance(e, Paused) and e.end is None for e in clock):
                 status = AWAITING_RESPONSE
         elif kind == "partial-release":
             status = PARTIALLY_RELEASED
@@ -282,9 +280,7 @@ def track(
             None,
         )
     if state.closed:
-        return Tracked(
-            state, None, None, "", False, False, f"Nothing more: the request is {state.status}.", None
-        )
+        return Tracked(state, None, None, "", False, False, f"Nothing more: the request is {state.status}.", None)
 
     deadline = _agency_deadline(state, j, calendar, followup_days)
     if state.status == AWAITING_REQUESTER:
@@ -399,17 +395,13 @@ def _after_denial(
     last = _add(calendar, since, appeal.deadline_days, appeal.deadline_unit)
     verb = "court action" if appeal.route == "court" else "appeal"
     overdue = today > last
-    step = (
-        f"The request was {how} on {fmt(since)}: {verb} to {where} by {fmt(last)}. records-req appeal {rid}"
-    )
+    step = f"The request was {how} on {fmt(since)}: {verb} to {where} by {fmt(last)}. records-req appeal {rid}"
     if overdue:
         step = f"The {verb} window ({where}) closed on {fmt(last)}."
     return Tracked(state, None, last, f"{verb} deadline", True, False, step, last)
 
 
-def _agency_deadline(
-    state: State, j: Jurisdiction, calendar: Calendar, followup_days: int
-) -> Deadline | None:
+def _agency_deadline(state: State, j: Jurisdiction, calendar: Calendar, followup_days: int) -> Deadline | None:
     if state.sent_on is None:
         return None
     received, note = assume_received(state.sent_on, state.via)

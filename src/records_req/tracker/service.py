@@ -67,9 +67,7 @@ def get_profile(session: Session, key: str = "default") -> Profile | None:
 
 
 def find_agency(session: Session, state: str, name: str) -> Agency | None:
-    return session.scalar(
-        select(Agency).where(Agency.state == state.upper(), Agency.name_key == name_key(name))
-    )
+    return session.scalar(select(Agency).where(Agency.state == state.upper(), Agency.name_key == name_key(name)))
 
 
 def agency(session: Session, state: str, name: str) -> Agency:
@@ -97,9 +95,7 @@ def set_agency(session: Session, state: str, name: str, **fields: Any) -> Agency
 def open_duplicate(session: Session, agency_id: int, topics: Sequence[str]) -> Request | None:
     """An open request to the same agency for the same topics, if there is one."""
     wanted = sorted(topics)
-    candidates = session.scalars(
-        select(Request).where(Request.agency_id == agency_id, Request.closed.is_(False))
-    )
+    candidates = session.scalars(select(Request).where(Request.agency_id == agency_id, Request.closed.is_(False)))
     return next((r for r in candidates if sorted(r.topics) == wanted), None)
 
 
@@ -334,9 +330,7 @@ def query_requests(
         )
     elif status:
         if status not in STATUSES:
-            raise UsageError(
-                f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}."
-            )
+            raise UsageError(f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}.")
         query = query.where(Request.status == status)
     if state:
         query = query.where(Request.jurisdiction == state.upper())

@@ -1,0 +1,1 @@
+"""Reports: read-only views of the tracker, rendered to CSV, XLSX, JSON, PDF, HTML and ICS."""

@@ -1,0 +1,115 @@
+"""Two charts, drawn from the same numbers as SVG (HTML) and as reportlab drawings (PDF):
+status by state (stacked bars: overdue, open, closed) and requests per month."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from records_req.reports.data import Report
+
+GROUPS = (("overdue", "#c0392b"), ("open", "#2e86c1"), ("closed", "#95a5a6"))
+
+
+def status_by_state(report: Report) -> tuple[list[str], dict[str, list[int]]]:
+    states = sorted({r.jurisdiction for r in report.requests})
+    series: dict[str, list[int]] = {name: [0] * len(states) for name, _ in GROUPS}
+    index = {code: i for i, code in enumerate(states)}
+    for r in report.requests:
+        group = "overdue" if r.overdue else "closed" if r.status in ("completed", "no-records", "withdrawn") else "open"
+        series[group][index[r.jurisdiction]] += 1
+    return states, series
+
+
+def per_month(report: Report) -> tuple[list[str], list[int]]:
+    months = report.per_month()
+    return list(months), list(months.values())
+
+
+def _svg_bars(labels: list[str], series: list[tuple[str, str, list[int]]], title: str) -> str:
+    width, height, left, bottom, top = 640, 260, 40, 40, 30
+    n = max(len(labels), 1)
+    totals = [sum(values[i] for _, _, values in series) for i in range(len(labels))] or [0]
+    peak = max(max(totals), 1)
+    slot = (width - left - 10) / n
+    bar = max(slot * 0.7, 1)
+    parts = [
+        f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        'xmlns="http://www.w3.org/2000/svg" class="chart">',
+        f'<text x="{left}" y="18" font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#333"/>',
+        f'<text x="{left - 6}" y="{top + 4}" font-size="10" text-anchor="end">{peak}</text>',
+    ]
+    for i, label in enumerate(labels):
+        x = left + i * slot + (slot - bar) / 2
+        y = float(height - bottom)
+        for name, color, values in series:
+            value = values[i]
+            if not value:
+                continue
+            h = (height - bottom - top) * value / peak
+            y -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{color}">'
+                f"<title>{escape(label)} {escape(name)}: {value}</title></rect>"
+            )
+        if n <= 40 or i % max(n // 20, 1) == 0:
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" font-size="9" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    legend_x = float(left)
+    for name, color, _ in series:
+        parts.append(f'<rect x="{legend_x}" y="{height - 14}" width="10" height="10" fill="{color}"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="{height - 5}" font-size="10">{escape(name)}</text>')
+        legend_x += 90
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_status_by_state(report: Report, title: str) -> str:
+    states, series = status_by_state(report)
+    return _svg_bars(states, [(name, color, series[name]) for name, color in GROUPS], title)
+
+
+def svg_per_month(report: Report, title: str) -> str:
+    months, counts = per_month(report)
+    return _svg_bars(months, [("requests", "#2e86c1", counts)], title)
+
+
+def drawing(labels: list[str], series: list[tuple[str, str, list[int]]], title: str, font: str) -> Any:
+    """The same stacked bars as a reportlab Drawing."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    d = Drawing(460, 220)
+    d.add(String(0, 205, title, fontName=font, fontSize=11))
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 30, 40, 420, 150
+    chart.data = [values for _, _, values in series] or [[0]]
+    chart.categoryAxis.categoryNames = labels or [""]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 6 if len(labels) > 20 else 8
+    chart.categoryAxis.labels.angle = 90 if len(labels) > 12 else 0
+    chart.categoryAxis.labels.boxAnchor = "e" if len(labels) > 12 else "n"
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.valueMin = 0
+    peak = max((sum(column) for column in zip(*chart.data, strict=True)), default=1)
+    chart.valueAxis.valueStep = max(1, -(-peak // 5))  # whole numbers: these are counts
+    chart.categoryAxis.style = "stacked"
+    for i, (_, color, _) in enumerate(series):
+        chart.bars[i].fillColor = colors.HexColor(color)
+        chart.bars[i].strokeColor = None
+    d.add(chart)
+    x = 30
+    for name, color, _ in series:
+        from reportlab.graphics.shapes import Rect
+
+        swatch = Rect(x, 2, 8, 8)
+        swatch.fillColor = colors.HexColor(color)
+        swatch.strokeColor = None
+        d.add(swatch)
+        d.add(String(x + 12, 2, name, fontName=font, fontSize=8))
+        x += 80
+    return d

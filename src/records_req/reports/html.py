@@ -1,0 +1,208 @@
+"""HTML: one self-contained file (inline CSS and SVG, no scripts, no network), readable on a
+phone, printable. Every value is escaped."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from records_req.reports import charts
+from records_req.reports.data import Report, RequestView
+from records_req.reports.i18n import labeller
+
+CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif;
+       margin: 0 auto; padding: 1rem; max-width: 70rem; line-height: 1.45; color: #1b1b1b; }
+h1 { font-size: 1.5rem; margin: .2rem 0 .5rem; }
+h2 { font-size: 1.2rem; margin: 1.6rem 0 .5rem; border-bottom: 2px solid #ddd; padding-bottom: .2rem; }
+h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
+.filters { color: #555; font-size: .9rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .5rem; }
+.card { border: 1px solid #ddd; border-radius: .4rem; padding: .5rem .7rem; }
+.card b { display: block; font-size: 1.4rem; }
+.card.alert { border-color: #c0392b; background: #fdecea; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .45rem; text-align: left; vertical-align: top; }
+th { background: #f5f5f5; }
+td.num, th.num { text-align: right; }
+tr.overdue td { background: #fdecea; }
+.chart { width: 100%; max-width: 40rem; height: auto; display: block; margin: .5rem 0; }
+details { border: 1px solid #ddd; border-radius: .4rem; padding: .4rem .7rem; margin: .4rem 0; }
+summary { cursor: pointer; font-weight: 600; }
+ol.explain { font-size: .85rem; color: #333; }
+@media (max-width: 40rem) { body { padding: .6rem; } th, td { padding: .25rem; } }
+@media print { details { break-inside: avoid; } details > * { display: block; } .scroll { overflow: visible; } }
+"""
+
+
+def _table(
+    headers: list[str],
+    rows: list[list[Any]],
+    row_class: list[str] | None = None,
+    numeric: set[int] | None = None,
+) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th{' class=num' if i in numeric else ''}>{escape(h)}</th>" for i, h in enumerate(headers))
+    body = []
+    for n, row in enumerate(rows):
+        cls = f' class="{row_class[n]}"' if row_class and row_class[n] else ""
+        cells = "".join(f"<td{' class=num' if i in numeric else ''}>{escape(str(v))}</td>" for i, v in enumerate(row))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def _filters(report: Report, t: Any) -> str:
+    f = report.filters
+    parts = []
+    if f.state:
+        parts.append(f"{t('State')}: {f.state}")
+    if f.tags:
+        parts.append("tags: " + ", ".join(f.tags))
+    if f.since:
+        parts.append(f"since {f.since.isoformat()}")
+    if f.redact:
+        parts.append("redacted")
+    return "; ".join(parts) or t("All requests")
+
+
+def _detail(r: RequestView, t: Any) -> str:
+    rows = [
+        [t("Agency"), r.agency],
+        [t("Law"), f"{r.law}, {r.law_citation}"],
+        [t("Status"), r.status],
+        [t("Sent"), r.sent_on.isoformat() if r.sent_on else "—"],
+        [t("Due"), f"{r.due_on.isoformat()} ({r.due_label})" if r.due_on else "—"],
+        [t("Next step"), r.next_step],
+    ]
+    if r.tracking_numbers:
+        rows.append(["#", ", ".join(r.tracking_numbers)])
+    if r.requester:
+        who = ", ".join(v for v in r.requester.values() if v)
+        rows.append([t("Requester"), who])
+    out = [
+        f'<details id="r{r.id}"><summary>#{r.id} {escape(r.agency)} ({escape(r.jurisdiction)}): '
+        f"{escape(r.status)}{' — ' + escape(t('Overdue')) if r.overdue else ''}</summary>"
+    ]
+    out.append(_table(["", ""], rows))
+    out.append(f"<h3>{escape(t('Timeline'))}</h3>")
+    out.append(_table(["date", "event", "note"], [[e["on"], e["kind"], e["note"] or ""] for e in r.events]))
+    if r.documents:
+        out.append(f"<h3>{escape(t('Documents'))}</h3>")
+        out.append(
+            _table(
+                ["role", "file", "sha256"],
+                [[d["role"], d["name"], d["sha256"][:16] + "…"] for d in r.documents],
+            )
+        )
+    if r.explanation:
+        out.append(f"<h3>{escape(t('How the deadline was computed'))}</h3><ol class=explain>")
+        out.extend(f"<li>{escape(line)}</li>" for line in r.explanation)
+        out.append("</ol>")
+    out.append("</details>")
+    return "".join(out)
+
+
+def to_html(report: Report, lang: str = "en") -> bytes:
+    t = labeller(lang)
+    status = report.by_status()
+    overdue = report.overdue()
+    html_lang = "es" if lang == "es" else "en"
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{html_lang}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(t('Public records requests: status report'))}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{escape(t('Public records requests: status report'))}</h1>",
+        f'<p class="filters">{escape(t("As of"))} {report.as_of.isoformat()} · '
+        f"{escape(t('Filters'))}: {escape(_filters(report, t))}</p>",
+        f'<section id="summary"><h2>{escape(t("Summary"))}</h2><div class="cards">',
+        f'<div class="card"><span>{escape(t("Requests"))}</span><b>{len(report.requests)}</b></div>',
+        f'<div class="card alert"><span>{escape(t("Overdue"))}</span><b id="overdue-count">{len(overdue)}</b></div>',
+    ]
+    out += [f'<div class="card"><span>{escape(k)}</span><b>{v}</b></div>' for k, v in status.items()]
+    out.append("</div></section>")
+    out.append(f'<section id="overdue"><h2>{escape(t("Overdue"))}</h2>')
+    out.append(
+        _table(
+            ["#", t("Agency"), t("State"), t("Due"), t("Days late"), t("Next step")],
+            [
+                [
+                    r.id,
+                    r.agency,
+                    r.jurisdiction,
+                    r.due_on.isoformat() if r.due_on else "",
+                    r.days_late,
+                    r.next_step,
+                ]
+                for r in overdue
+            ],
+            ["overdue"] * len(overdue),
+            {4},
+        )
+        if overdue
+        else f"<p>{escape(t('None'))}</p>"
+    )
+    out.append("</section>")
+    soon = report.due_soon()
+    out.append(f'<section id="due-soon"><h2>{escape(t("Due in the next 14 days"))}</h2>')
+    out.append(
+        _table(
+            ["#", t("Agency"), t("State"), t("Due"), t("Status")],
+            [[r.id, r.agency, r.jurisdiction, r.due_on.isoformat() if r.due_on else "", r.status] for r in soon],
+        )
+        if soon
+        else f"<p>{escape(t('None'))}</p>"
+    )
+    out.append("</section>")
+    out.append(f'<section id="by-state"><h2>{escape(t("By state"))}</h2>')
+    out.append(charts.svg_status_by_state(report, t("Status by state")))
+    medians = report.medians()
+    out.append(
+        _table(
+            [t("State"), t("Requests"), t("Median days to first response"), t("Median days to completion")],
+            [
+                [
+                    code,
+                    sum(c.values()),
+                    _num(medians[code]["first_response"]),
+                    _num(medians[code]["completion"]),
+                ]
+                for code, c in report.by_state().items()
+            ],
+            numeric={1, 2, 3},
+        )
+    )
+    out.append("</section>")
+    out.append(f'<section id="by-model"><h2>{escape(t("By 287(g) model"))}</h2>')
+    out.append(_table(["model", t("Requests")], [[k, v] for k, v in report.by_model().items()], numeric={1}))
+    out.append("</section>")
+    out.append(f'<section id="over-time"><h2>{escape(t("Requests over time"))}</h2>')
+    out.append(charts.svg_per_month(report, t("Requests over time")))
+    out.append("</section>")
+    coverage = report.coverage()
+    if coverage:
+        out.append(f'<section id="coverage"><h2>{escape(t("Coverage"))}</h2>')
+        out.append(
+            _table(
+                [t("Agency"), *coverage["topics"]],
+                [
+                    [agency, *(row.get(topic, "") for topic in coverage["topics"])]
+                    for agency, row in coverage["rows"].items()
+                ],
+            )
+        )
+        out.append("</section>")
+    out.append(f'<section id="details"><h2>{escape(t("Details"))}</h2>')
+    out.extend(_detail(r, t) for r in report.requests)
+    out.append("</section></body></html>")
+    return "\n".join(out).encode("utf-8")
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g}"

@@ -1,0 +1,64 @@
+"""JSON: the whole report in a documented, versioned shape (see report.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from records_req.reports.data import SCHEMA_VERSION, Report
+
+SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    f = report.filters
+    return {
+        "schema": "records-req-report",
+        "schema_version": SCHEMA_VERSION,
+        "as_of": report.as_of.isoformat(),
+        "filters": {
+            "state": f.state,
+            "tags": list(f.tags),
+            "since": f.since.isoformat() if f.since else None,
+            "redact": f.redact,
+        },
+        "summary": report.summary(),
+        "requests": [
+            {
+                "id": r.id,
+                "jurisdiction": r.jurisdiction,
+                "agency": r.agency,
+                "agency_models": list(r.agency_models),
+                "law": {"name": r.law, "citation": r.law_citation},
+                "topics": list(r.topics),
+                "tags": list(r.tags),
+                "status": r.status,
+                "overdue": r.overdue,
+                "days_late": r.days_late,
+                "letter_date": r.letter_date.isoformat(),
+                "sent": r.sent_on.isoformat() if r.sent_on else None,
+                "first_response": r.first_response_on.isoformat() if r.first_response_on else None,
+                "completed": r.completed_on.isoformat() if r.completed_on else None,
+                "due": r.due_on.isoformat() if r.due_on else None,
+                "due_label": r.due_label,
+                "statutory": r.statutory,
+                "next_step": r.next_step,
+                "tracking_numbers": list(r.tracking_numbers),
+                "events": list(r.events),
+                "documents": list(r.documents),
+                "explanation": list(r.explanation),
+                "requester": r.requester,
+            }
+            for r in report.requests
+        ],
+    }
+
+
+def to_json(report: Report) -> bytes:
+    return (json.dumps(to_dict(report), indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return loaded

@@ -1,0 +1,311 @@
+"""Reports: every format read back by a real parser, and its numbers match the database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from records_req.cli import cli
+
+AS_OF = "2026-11-27"
+
+
+class Db:
+    def __init__(self, url: str, tmp: Path) -> None:
+        self.url, self.tmp = url, tmp
+
+    def __call__(self, *args: str, today: str = AS_OF, code: int = 0) -> str:
+        result = CliRunner().invoke(cli, ["--db", self.url, "--as-of", today, *args])
+        assert result.exit_code == code, f"{args}: {result.stdout}\n{result.stderr}"
+        self.stderr = result.stderr
+        return result.stdout
+
+    def report(self, fmt: str, *extra: str, name: str | None = None) -> Path:
+        out = self.tmp / (name or f"report.{fmt}")
+        self("report", "--format", fmt, "-o", str(out), "--force", *extra)
+        return out
+
+
+@pytest.fixture
+def db(db_url: str, tmp_path: Path) -> Db:
+    """Four requests: two overdue in VA (one tagged), one due soon in GA, one completed in TX."""
+    d = Db(db_url, tmp_path)
+    d("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--phone", "555-0100", "--state", "VA")
+    d("agencies", "set", "--state", "VA", "--name", "Fairfax County Sheriff", "--models", "WSO; Task Force")
+    for state, agency, tag in (
+        ("VA", "Fairfax County Sheriff", "VA 2026"),
+        ("VA", "Henrico County Sheriff", "VA 2026"),
+        ("GA", "Cobb County Sheriff", ""),
+        ("TX", "Harris County Sheriff", ""),
+    ):
+        args = [
+            "new",
+            "--state",
+            state,
+            "--agency",
+            agency,
+            "--topic",
+            "wso",
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "pdf",
+            "--date",
+            "2026-11-01",
+        ]
+        if tag:
+            args += ["--tag", tag]
+        d(*args)
+    d("sent", "1", "--on", "2026-11-02")  # VA: due 2026-11-10 -> 17 days late
+    d("sent", "2", "--on", "2026-11-16")  # VA: due 2026-11-23 -> 4 days late
+    d("log", "2", "acknowledged", "--on", "2026-11-18", "--tracking-number", "R-2")
+    d("sent", "3", "--on", "2026-11-25")  # GA: 3 business days -> due 2026-12-02
+    d("sent", "4", "--on", "2026-11-02")
+    d("log", "4", "released", "--on", "2026-11-12")
+    return d
+
+
+def test_csv_rows_match_the_database(db: Db) -> None:
+    rows = list(csv.DictReader(io.StringIO(db.report("csv").read_text(encoding="utf-8"))))
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
+    by_id = {r["id"]: r for r in rows}
+    assert (by_id["1"]["overdue"], by_id["1"]["days_late"], by_id["1"]["due"]) == ("true", "17", "2026-11-10")
+    assert (by_id["2"]["days_late"], by_id["2"]["tracking_numbers"]) == ("4", "R-2")
+    assert by_id["2"]["days_to_first_response"] == "2"
+    assert (by_id["3"]["overdue"], by_id["3"]["due"]) == ("false", "2026-12-02")
+    assert (by_id["4"]["status"], by_id["4"]["completed"], by_id["4"]["days_to_completion"]) == (
+        "completed",
+        "2026-11-12",
+        "10",
+    )
+    from records_req.reports.tabular import COLUMNS
+
+    assert list(rows[0]) == [name for name, _, _ in COLUMNS]
+
+
+def test_xlsx_matches_csv(db: Db) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(db.report("xlsx"))
+    sheet = book["requests"]
+    values = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    rows = list(csv.reader(io.StringIO(db.report("csv").read_text(encoding="utf-8"))))
+    assert values == rows
+    assert {r[0]: r[1] for r in book["summary"].iter_rows(min_row=2, values_only=True)} == {
+        "awaiting-response": 3,
+        "completed": 1,
+    }
+
+
+def test_json_validates_against_its_schema_and_counts_match(db: Db) -> None:
+    import jsonschema
+
+    from records_req.reports.json_report import schema
+
+    data = json.loads(db.report("json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema())
+    summary = data["summary"]
+    assert summary["requests"] == 4
+    assert summary["by_status"] == {"awaiting-response": 3, "completed": 1}
+    assert summary["by_state"]["VA"] == {"awaiting-response": 2}
+    assert summary["overdue"] == [{"id": 1, "days_late": 17}, {"id": 2, "days_late": 4}]
+    assert summary["due_next_14_days"] == [{"id": 3, "due": "2026-12-02"}]
+    assert summary["median_days"]["TX"] == {"first_response": 10, "completion": 10}
+    assert summary["by_model"] == {"Task Force": 1, "WSO": 1, "unknown": 3}
+    assert data["requests"][0]["requester"]["email"] == "ana@example.org"
+    assert data["requests"][0]["explanation"], "open requests carry their deadline explanation"
+
+
+def test_redact_leaves_out_contact_details(db: Db) -> None:
+    for fmt in ("json", "html", "pdf"):
+        path = db.report(fmt, "--redact", name=f"redacted.{fmt}")
+        text = path.read_text(encoding="utf-8") if fmt != "pdf" else _pdf_text(path)
+        assert "ana@example.org" not in text and "555-0100" not in text
+    data = json.loads((db.tmp / "redacted.json").read_text(encoding="utf-8"))
+    assert all(r["requester"] is None for r in data["requests"]) and data["filters"]["redact"] is True
+
+
+def test_filters_and_coverage_grid(db: Db) -> None:
+    data = json.loads(db.report("json", "--tag", "VA 2026").read_text(encoding="utf-8"))
+    assert [r["id"] for r in data["requests"]] == [1, 2]
+    assert data["summary"]["coverage"] == {
+        "topics": ["wso"],
+        "rows": {
+            "Fairfax County Sheriff (VA)": {"wso": "awaiting-response"},
+            "Henrico County Sheriff (VA)": {"wso": "awaiting-response"},
+        },
+    }
+    assert [r["id"] for r in json.loads(db.report("json", "--state", "tx").read_text())["requests"]] == [4]
+    assert json.loads(db.report("json", "--since", "2026-11-02").read_text())["requests"] == []
+
+
+def test_ics_parses_with_stable_uids(db: Db) -> None:
+    from icalendar import Calendar
+
+    first = Calendar.from_ical(db.report("ics").read_bytes())
+    events = {str(e["UID"]): e for e in first.walk("VEVENT")}
+    assert set(events) == {
+        "request-1-response@records-req",
+        "request-2-response@records-req",
+        "request-3-response@records-req",
+    }
+    assert events["request-3-response@records-req"].decoded("DTSTART").isoformat() == "2026-12-02"
+    assert "Cobb County Sheriff" in str(events["request-3-response@records-req"]["SUMMARY"])
+    assert "O.C.G.A." in str(events["request-3-response@records-req"]["DESCRIPTION"])
+    # The agency extends: same UID, new date, so calendars replace the event.
+    db("log", "3", "extended", "--until", "2026-12-10")
+    second = {
+        str(e["UID"]): e for e in Calendar.from_ical(db.report("ics", name="again.ics").read_bytes()).walk("VEVENT")
+    }
+    assert set(second) == set(events)
+    assert second["request-3-response@records-req"].decoded("DTSTART").isoformat() == "2026-12-10"
+
+
+def test_same_database_and_options_give_byte_identical_files(db: Db) -> None:
+    for fmt in ("csv", "json", "ics"):
+        one = db.report(fmt, name=f"one.{fmt}").read_bytes()
+        two = db.report(fmt, name=f"two.{fmt}").read_bytes()
+        assert one == two, fmt
+
+
+def test_as_of_decides_what_is_overdue(db: Db) -> None:
+    early = json.loads(
+        db("report", "--format", "json", "-o", str(db.tmp / "early.json"), today="2026-11-05")
+        and (db.tmp / "early.json").read_text()
+    )
+    assert early["summary"]["overdue"] == []
+    assert early["as_of"] == "2026-11-05"
+
+
+def _pdf_text(path: Path) -> str:
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+def test_pdf_has_title_page_summary_numbers_and_details(db: Db) -> None:
+    text = _pdf_text(db.report("pdf", "--tag", "VA 2026"))
+    assert "Public records requests: status report" in text
+    assert "tags: VA 2026" in text
+    assert "Page 1 of" in text
+    assert "Fairfax County Sheriff" in text and "17" in text  # overdue with days late
+    assert "How the deadline was computed" in text
+    assert "Coverage" in text
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.ids: set[str] = set()
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(str(values["id"]))
+        for key in ("src", "href"):
+            if values.get(key):
+                self.external.append(str(values[key]))
+        if tag == "script":
+            self.external.append("<script>")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_is_self_contained_and_says_what_the_database_says(db: Db) -> None:
+    parser = _Text()
+    parser.feed(db.report("html").read_text(encoding="utf-8"))
+    text = " ".join(" ".join(parser.text).split())
+    assert parser.external == [], "no scripts, links or remote resources"
+    assert {"summary", "overdue", "due-soon", "by-state", "details", "r1"} <= parser.ids
+    assert "Fairfax County Sheriff" in text and "R-2" in text
+    assert "<svg" in (db.tmp / "report.html").read_text()
+
+
+def test_spanish_summaries(db: Db) -> None:
+    html = db.report("html", "--lang", "es", name="es.html").read_text(encoding="utf-8")
+    assert 'lang="es"' in html and "Overdue / Vencidas" in html
+    pdf = " ".join(_pdf_text(db.report("pdf", "--lang", "es", name="es.pdf")).split())
+    assert "Days late / Días de retraso" in pdf
+
+
+def test_an_existing_report_is_not_overwritten_without_force(db: Db) -> None:
+    out = db.tmp / "keep.csv"
+    out.write_text("mine")
+    db("report", "--format", "csv", "-o", str(out), code=1)
+    assert out.read_text() == "mine"
+
+
+def test_catalogs_are_compiled_from_their_sources() -> None:
+    import importlib.util
+
+    from records_req.reports.i18n import LOCALE_DIR
+
+    spec = importlib.util.spec_from_file_location(
+        "compile_catalogs", Path(__file__).resolve().parent.parent / "scripts" / "compile_catalogs.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
+        expected = module.mo_bytes(module.parse_po(po.read_text(encoding="utf-8")))
+        assert po.with_suffix(".mo").read_bytes() == expected, "run python scripts/compile_catalogs.py"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.mark.skipif(
+    not (CHROMIUM and DRIVER), reason="needs Chromium and chromedriver (apt-get install chromium chromium-driver)"
+)
+@pytest.mark.parametrize(("width", "height"), [(375, 812), (1280, 900)], ids=["phone", "desktop"])
+def test_html_in_a_real_browser(db: Db, width: int, height: int) -> None:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    page = db.report("html")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={db.tmp / 'chrome-profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+    try:
+        driver.set_window_size(width, height)
+        driver.get(page.as_uri())
+        summary = driver.find_element(By.ID, "summary")
+        overdue = driver.find_element(By.ID, "overdue")
+        assert summary.is_displayed() and overdue.is_displayed()
+        assert driver.find_element(By.ID, "overdue-count").text == "2"
+        rows = overdue.find_elements(By.CSS_SELECTOR, "tbody tr")
+        assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows] == ["1", "2"]
+        viewport: Any = driver.execute_script("return window.innerWidth")
+        page_width: Any = driver.execute_script("return document.documentElement.scrollWidth")
+        assert page_width <= viewport, "no sideways scrolling of the page itself"
+        box: Any = driver.execute_script(
+            "const r = document.getElementById('summary').getBoundingClientRect(); return [r.left, r.right];"
+        )
+        assert box[0] >= 0 and box[1] <= viewport
+    finally:
+        driver.quit()
