@@ -48,3 +48,11 @@ def test_readme_has_the_two_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert 'python -m pip install ".[test]" && python -m pytest' in ci
+
+
+def test_readme_lists_the_report_columns_in_order() -> None:
+    from records_req.reports.tabular import COLUMNS
+
+    names = [name for name, _, _ in COLUMNS]
+    positions = [README.find(f"`{name}`") for name in names]
+    assert all(p >= 0 for p in positions), [n for n, p in zip(names, positions, strict=True) if p < 0]
