@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import venv
@@ -56,3 +57,45 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_from_elsewhere(tmp_path: Path
     assert all(str(env_dir) in p for p in located), located
     assert (Path(located[0]) / "state_pra.yaml").is_file()
     assert (Path(located[0]) / "closures.json").is_file()
+
+    # The README's main job, from the installed wheel: letter, tracked request, report.
+    home = tmp_path / "home"
+    env = subprocess_env(RECORDS_REQ_HOME=str(home))
+    new = subprocess.run(
+        [
+            str(bin_dir / "records-req"),
+            "new",
+            "--state",
+            "FL",
+            "--agency",
+            "Lee County Sheriff's Office",
+            "--topic",
+            "wso",
+            "--requester-name",
+            "Ana Núñez",
+            "--requester-email",
+            "ana@example.org",
+            "--requester-state",
+            "FL",
+            "--json",
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert new.returncode == 0, new.stderr
+    files = json.loads(new.stdout)["files"]
+    assert all((elsewhere / f).is_file() for f in files.values())
+    assert (home / "records.db").is_file()
+    for args in (
+        ["sent", "1", "--via", "email"],
+        ["show", "1"],
+        ["report", "--format", "pdf", "-o", "report.pdf"],
+        ["report", "--format", "html", "-o", "report.html", "--lang", "es"],
+    ):
+        done = subprocess.run(
+            [str(bin_dir / "records-req"), *args], cwd=elsewhere, capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, (args, done.stderr)
+    assert (elsewhere / "report.pdf").read_bytes().startswith(b"%PDF")
