@@ -15,9 +15,50 @@ from records_req import __version__
 from records_req.cli.dates import DATE
 from records_req.errors import RecordsReqError, UsageError
 
+# Each command lives in the module of its noun and is imported only when it is used, so that
+# `records-req deadline` does not pay for building the tracker's forty options.
+COMMANDS: dict[str, str] = {
+    "states": "laws",
+    "deadline": "laws",
+    "letter": "letters",
+    "topics": "letters",
+    "templates": "letters",
+    "profile": "tracker",
+    "agencies": "tracker",
+    "new": "tracker",
+    "sent": "tracker",
+    "log": "tracker",
+    "list": "tracker:list_requests",
+    "show": "tracker",
+    "due": "tracker",
+    "followup": "tracker",
+    "appeal": "tracker",
+    "attach": "tracker",
+    "remind": "tracker",
+    "edit": "tracker",
+    "undo": "tracker",
+    "bundle": "tracker",
+    "paths": "tracker",
+    "db": "tracker",
+    "report": "reports",
+}
+
 
 class RecordsReqGroup(click.Group):
-    """Turns domain errors into click errors once: usage errors exit 2, the rest exit 1."""
+    """Loads commands lazily, and turns domain errors into click errors once: usage errors exit
+    2, the rest exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, _, attr = COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(f"records_req.cli.{module}"), attr or cmd_name)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -61,14 +102,3 @@ def cli(ctx: click.Context, db: str | None, as_of: dt.date | None) -> None:
 
 def main() -> None:
     cli(prog_name="records-req")
-
-
-from records_req.cli import laws as _laws  # noqa: E402  (registers the commands)
-from records_req.cli import letters as _letters  # noqa: E402
-from records_req.cli import reports as _reports  # noqa: E402
-from records_req.cli import tracker as _tracker  # noqa: E402
-
-_laws.register(cli)
-_letters.register(cli)
-_tracker.register(cli)
-_reports.register(cli)

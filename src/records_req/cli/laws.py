@@ -13,11 +13,6 @@ from records_req.cli.dates import DATE
 from records_req.cli.output import emit_json, table
 
 
-def register(group: click.Group) -> None:
-    group.add_command(states)
-    group.add_command(deadline)
-
-
 @click.command()
 @click.argument("code", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")

@@ -21,12 +21,6 @@ if TYPE_CHECKING:
 DEFAULT_SINCE = dt.date(2025, 1, 1)  # the 287(g) expansion, and the WSO model's revival, began in 2025
 
 
-def register(group: click.Group) -> None:
-    group.add_command(letter)
-    group.add_command(topics)
-    group.add_command(templates)
-
-
 def requester_options(f: Any) -> Any:
     for option in reversed(
         [

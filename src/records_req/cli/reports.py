@@ -12,10 +12,6 @@ from records_req.cli.dates import DATE
 FORMATS = ("pdf", "html", "csv", "xlsx", "json", "ics")
 
 
-def register(group: click.Group) -> None:
-    group.add_command(report)
-
-
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Output format.")
 @click.option(

@@ -22,29 +22,6 @@ if TYPE_CHECKING:
     from records_req.tracker.lifecycle import Tracked
 
 
-def register(group: click.Group) -> None:
-    for command in (
-        profile,
-        agencies,
-        new,
-        db,
-        sent,
-        log,
-        list_requests,
-        show,
-        due,
-        followup,
-        appeal,
-        attach,
-        remind,
-        edit,
-        undo,
-        bundle,
-        paths,
-    ):
-        group.add_command(command)
-
-
 def store(ctx: click.Context) -> Store:
     from records_req.store.db import open_store
 
