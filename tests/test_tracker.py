@@ -275,3 +275,21 @@ def test_paths_masks_the_database_password(tmp_path: Path) -> None:
 def test_unknown_request_is_a_clear_usage_error(rr: Tracker) -> None:
     rr("show", "99", code=2)
     assert "No request #99" in rr.stderr
+
+
+def test_bundle_entry_names_cannot_escape_the_archive(rr: Tracker, tmp_path: Path) -> None:
+    rid = str(rr.new("GA", "Cobb County Sheriff's Office"))
+    rr("sent", rid, "--on", "2026-11-02")
+    nasty = tmp_path / "..evil.pdf"
+    nasty.write_bytes(b"x")
+    twin = tmp_path / "sub"
+    twin.mkdir()
+    (twin / "..evil.pdf").write_bytes(b"y")
+    rr("attach", rid, str(nasty))
+    rr("attach", rid, str(twin / "..evil.pdf"))
+    out = tmp_path / "b.zip"
+    rr("bundle", rid, "-o", str(out))
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+    assert all(".." not in n and not n.startswith("/") for n in names)
+    assert len([n for n in names if n.startswith("received/")]) == 2

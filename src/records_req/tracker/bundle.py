@@ -32,7 +32,13 @@ def make_bundle(details: dict[str, Any], output: Path, *, force: bool) -> list[d
                 f"{path} no longer matches the hash recorded when it was stored; it was changed after it was recorded."
             )
         folder = "letters" if doc["role"] == "letter" else "received"
-        files[f"{folder}/{doc['name']}"] = data
+        # Only the file's own name (an attached file's name could hold "../"), made unique.
+        name = Path(str(doc["name"]).replace("\\", "/")).name.lstrip(".") or "file"
+        entry = f"{folder}/{name}"
+        while entry in files:
+            entry = f"{folder}/{doc['sha256'][:8]}-{name}"
+            name = entry.rsplit("/", 1)[1]
+        files[entry] = data
     timeline = {k: v for k, v in details.items() if k not in ("deadline", "explanation")}
     files["timeline.json"] = _json(timeline)
     files["deadline.json"] = _json({"deadline": details["deadline"], "explanation": details["explanation"]})
