@@ -293,3 +293,26 @@ def test_bundle_entry_names_cannot_escape_the_archive(rr: Tracker, tmp_path: Pat
         names = archive.namelist()
     assert all(".." not in n and not n.startswith("/") for n in names)
     assert len([n for n in names if n.startswith("received/")]) == 2
+
+
+def test_split_makes_one_request_per_topic(rr: Tracker) -> None:
+    data = rr.json(
+        "new",
+        "--state",
+        "TX",
+        "--agency",
+        "Harris County Sheriff's Office",
+        "--topic",
+        "wso",
+        "--topic",
+        "costs",
+        "--split",
+        "--out",
+        str(rr.tmp / "out"),
+        "--requester-state",
+        "TX",
+    )
+    # Texas requires 287(g): its state-mandate filings become a third, separate request.
+    assert [d["topics"] for d in data] == [["wso"], ["costs"], ["state-mandate"]]
+    assert len({Path(d["files"]["pdf"]).name for d in data}) == 3
+    assert [r["id"] for r in rr.json("list")] == [d["id"] for d in data]

@@ -222,6 +222,11 @@ def agencies_list(ctx: click.Context, /, state: str | None, as_json: bool) -> No
 @requester_options
 @click.option("--tag", "tags", multiple=True, help="A tag to follow one effort across agencies (repeatable).")
 @click.option("--again", is_flag=True, help="Allow a second open request to the same agency for the same topics.")
+@click.option(
+    "--split",
+    is_flag=True,
+    help="One request (and letter) per topic, so that quick items are not held up by slow ones.",
+)
 @click.option("--profile", "profile_key", default="default", show_default=True, help="Requester profile.")
 @output_options
 @click.pass_context
@@ -231,6 +236,7 @@ def new(ctx: click.Context, /, **options: Any) -> None:
     \b
     Examples:
       records-req new --state FL --agency "Lee County Sheriff's Office" --topic wso --tag "FL WSO 2026"
+      records-req new --state TX --agency "Harris County Sheriff's Office" --topic wso --topic costs --split
     """
     from records_req.cli.letters import build_request
     from records_req.laws import load_laws
@@ -240,60 +246,73 @@ def new(ctx: click.Context, /, **options: Any) -> None:
 
     j = load_laws().get_or_raise(options["state"])
     now = today(ctx)
-    st = store(ctx)
-    with st.write() as session:
+    results: list[dict[str, Any]] = []
+    with store(ctx).write() as session:
         prof = service.get_profile(session, options["profile_key"])
         _merge_profile(options, prof)
         agency_name = clean("--agency", options["agency"]) or ""
         agency_row = service.agency(session, j.code if not j.is_federal else "US", agency_name)
         _merge_agency(options, agency_row)
-        options.setdefault("letter_date", None)
         options["letter_date"] = options.get("letter_date") or now
-        req, notes = build_request(j, options)
+        whole, notes = build_request(j, options)
         tags = [t for t in (clean("--tag", t) for t in options["tags"]) if t]
-        request = service.create_request(
-            session,
-            jurisdiction=j,
-            agency_row=agency_row,
-            profile=prof,
-            topics=[t.key for t in req.topics],
-            items=list(req.items),
-            since=req.since,
-            until=req.until,
-            letter_date=req.date,
-            fee_limit=req.fee_limit,
-            co_requester=req.co_requester,
-            tags=tags,
-            again=options["again"],
-        )
-        _, paths, rendered = write_letter(
-            req,
-            agency_name=agency_name,
-            topic_keys=[t.key for t in req.topics],
-            formats=options["formats"],
-            out_dir=options.get("out_dir"),
-            force=options["force"],
-            user_templates=options.get("user_templates"),
-        )
-        for ext, path in paths.items():
-            service.add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
-        service.refresh(request, now)
-        result: dict[str, Any] = {
-            "id": request.id,
-            "status": request.status,
-            "files": {e: str(p) for e, p in paths.items()},
-            "notes": notes,
-            "tags": tags,
-        }
+        parts = [whole]
+        if options["split"] and len(whole.topics) + (1 if whole.items else 0) > 1:
+            parts = [whole._replace(topics=(topic,), items=()) for topic in whole.topics]
+            if whole.items:
+                parts.append(whole._replace(topics=(), items=whole.items))
+        for req in parts:
+            request = service.create_request(
+                session,
+                jurisdiction=j,
+                agency_row=agency_row,
+                profile=prof,
+                topics=[t.key for t in req.topics],
+                items=list(req.items),
+                since=req.since,
+                until=req.until,
+                letter_date=req.date,
+                fee_limit=req.fee_limit,
+                co_requester=req.co_requester,
+                tags=tags,
+                again=options["again"],
+            )
+            _, paths, rendered = write_letter(
+                req,
+                agency_name=agency_name,
+                topic_keys=[t.key for t in req.topics],
+                formats=options["formats"],
+                out_dir=options.get("out_dir"),
+                force=options["force"],
+                user_templates=options.get("user_templates"),
+            )
+            for ext, path in paths.items():
+                service.add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
+            service.refresh(request, now)
+            results.append(
+                {
+                    "id": request.id,
+                    "status": request.status,
+                    "topics": [t.key for t in req.topics],
+                    "files": {e: str(p) for e, p in paths.items()},
+                    "notes": notes,
+                    "tags": tags,
+                }
+            )
     for note in notes:
         click.echo(f"Note: {note}", err=True)
     if options["as_json"]:
-        emit_json(result)
+        emit_json(results[0] if len(results) == 1 else results)
         return
-    click.echo(f"Request #{result['id']} (draft): letter written to")
-    for path in result["files"].values():
-        click.echo(f"  {path}")
-    click.echo(f"When you send it: records-req sent {result['id']} --via email")
+    for result in results:
+        click.echo(f"Request #{result['id']} (draft): letter written to")
+        for path in result["files"].values():
+            click.echo(f"  {path}")
+    ids = " ".join(str(r["id"]) for r in results)
+    click.echo(
+        f"When you send it: records-req sent {ids.split()[0]} --via email"
+        + (f" (and likewise for {', '.join(ids.split()[1:])})" if len(results) > 1 else "")
+    )
 
 
 def _merge_profile(options: dict[str, Any], prof: Any) -> None:
