@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from records_req.reports import charts
+from records_req.reports import charts, tables
 from records_req.reports.data import Report, RequestView
 from records_req.reports.i18n import labeller
 
@@ -108,7 +108,7 @@ def _detail(r: RequestView, t: Any) -> str:
 def to_html(report: Report, lang: str = "en") -> bytes:
     t = labeller(lang)
     status = report.by_status()
-    overdue = report.overdue()
+    overdue_count = len(report.overdue())
     html_lang = "es" if lang == "es" else "en"
     out = [
         "<!DOCTYPE html>",
@@ -121,88 +121,34 @@ def to_html(report: Report, lang: str = "en") -> bytes:
         f"{escape(t('Filters'))}: {escape(_filters(report, t))}</p>",
         f'<section id="summary"><h2>{escape(t("Summary"))}</h2><div class="cards">',
         f'<div class="card"><span>{escape(t("Requests"))}</span><b>{len(report.requests)}</b></div>',
-        f'<div class="card alert"><span>{escape(t("Overdue"))}</span><b id="overdue-count">{len(overdue)}</b></div>',
+        f'<div class="card alert"><span>{escape(t("Overdue"))}</span><b id="overdue-count">{overdue_count}</b></div>',
     ]
     out += [f'<div class="card"><span>{escape(k)}</span><b>{v}</b></div>' for k, v in status.items()]
     out.append("</div></section>")
     out.append(f'<section id="overdue"><h2>{escape(t("Overdue"))}</h2>')
-    out.append(
-        _table(
-            ["#", t("Agency"), t("State"), t("Due"), t("Days late"), t("Next step")],
-            [
-                [
-                    r.id,
-                    r.agency,
-                    r.jurisdiction,
-                    r.due_on.isoformat() if r.due_on else "",
-                    r.days_late,
-                    r.next_step,
-                ]
-                for r in overdue
-            ],
-            ["overdue"] * len(overdue),
-            {4},
-        )
-        if overdue
-        else f"<p>{escape(t('None'))}</p>"
-    )
+    headers, rows = tables.overdue(report, t)
+    out.append(_table(headers, rows, ["overdue"] * len(rows), {4}) if rows else f"<p>{escape(t('None'))}</p>")
     out.append("</section>")
-    soon = report.due_soon()
     out.append(f'<section id="due-soon"><h2>{escape(t("Due in the next 14 days"))}</h2>')
-    out.append(
-        _table(
-            ["#", t("Agency"), t("State"), t("Due"), t("Status")],
-            [[r.id, r.agency, r.jurisdiction, r.due_on.isoformat() if r.due_on else "", r.status] for r in soon],
-        )
-        if soon
-        else f"<p>{escape(t('None'))}</p>"
-    )
+    headers, rows = tables.due_soon(report, t)
+    out.append(_table(headers, rows) if rows else f"<p>{escape(t('None'))}</p>")
     out.append("</section>")
     out.append(f'<section id="by-state"><h2>{escape(t("By state"))}</h2>')
     out.append(charts.svg_status_by_state(report, t("Status by state")))
-    medians = report.medians()
-    out.append(
-        _table(
-            [t("State"), t("Requests"), t("Median days to first response"), t("Median days to completion")],
-            [
-                [
-                    code,
-                    sum(c.values()),
-                    _num(medians[code]["first_response"]),
-                    _num(medians[code]["completion"]),
-                ]
-                for code, c in report.by_state().items()
-            ],
-            numeric={1, 2, 3},
-        )
-    )
+    out.append(_table(*tables.by_state(report, t), numeric={1, 2, 3}))
     out.append("</section>")
     out.append(f'<section id="by-model"><h2>{escape(t("By 287(g) model"))}</h2>')
-    out.append(_table(["model", t("Requests")], [[k, v] for k, v in report.by_model().items()], numeric={1}))
+    out.append(_table(*tables.by_model(report, t), numeric={1}))
     out.append("</section>")
     out.append(f'<section id="over-time"><h2>{escape(t("Requests over time"))}</h2>')
     out.append(charts.svg_per_month(report, t("Requests over time")))
     out.append("</section>")
-    coverage = report.coverage()
-    if coverage:
+    grid = tables.coverage(report, t)
+    if grid:
         out.append(f'<section id="coverage"><h2>{escape(t("Coverage"))}</h2>')
-        out.append(
-            _table(
-                [t("Agency"), *coverage["topics"]],
-                [
-                    [agency, *(row.get(topic, "") for topic in coverage["topics"])]
-                    for agency, row in coverage["rows"].items()
-                ],
-            )
-        )
+        out.append(_table(*grid))
         out.append("</section>")
     out.append(f'<section id="details"><h2>{escape(t("Details"))}</h2>')
     out.extend(_detail(r, t) for r in report.requests)
     out.append("</section></body></html>")
     return "\n".join(out).encode("utf-8")
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:g}"

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from records_req.letters.pdf import BOLD, REGULAR, markup, numbered_canvas, setup
-from records_req.reports import charts
+from records_req.reports import charts, tables
 from records_req.reports.data import Report
 from records_req.reports.i18n import labeller
 
@@ -68,87 +68,37 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
         p(f"{t('Requests')}: {len(report.requests)}"),
         PageBreak(),
         p(t("Summary"), h2),
-        table(
-            [t("Status"), t("Requests")],
-            [[k, v] for k, v in report.by_status().items()],
-            [3 * inch, 1.2 * inch],
-        ),
+        table(*tables.by_status(report, t), [3 * inch, 1.2 * inch]),
     ]
-    overdue = report.overdue()
     flow.append(p(t("Overdue"), h2))
+    headers, rows = tables.overdue(report, t)
     flow.append(
-        table(
-            ["#", t("Agency"), t("State"), t("Due"), t("Days late")],
-            [[r.id, r.agency, r.jurisdiction, r.due_on.isoformat() if r.due_on else "", r.days_late] for r in overdue],
-            [0.5 * inch, 3 * inch, 0.6 * inch, 1 * inch, 0.9 * inch],
-            highlight=True,
-        )
-        if overdue
+        table(headers, rows, [0.4 * inch, 2 * inch, 0.5 * inch, 0.9 * inch, 0.6 * inch, 2.5 * inch], highlight=True)
+        if rows
         else p(t("None"))
     )
-    soon = report.due_soon()
     flow.append(p(t("Due in the next 14 days"), h2))
+    headers, rows = tables.due_soon(report, t)
     flow.append(
-        table(
-            ["#", t("Agency"), t("State"), t("Due"), t("Status")],
-            [[r.id, r.agency, r.jurisdiction, r.due_on.isoformat() if r.due_on else "", r.status] for r in soon],
-            [0.5 * inch, 3 * inch, 0.6 * inch, 1 * inch, 1.4 * inch],
-        )
-        if soon
-        else p(t("None"))
+        table(headers, rows, [0.5 * inch, 3 * inch, 0.6 * inch, 1 * inch, 1.4 * inch]) if rows else p(t("None"))
     )
     states, series = charts.status_by_state(report)
-    flow.append(
-        KeepTogether(
-            [
-                p(t("By state"), h2),
-                charts.drawing(
-                    states,
-                    [(name, color, series[name]) for name, color in charts.GROUPS],
-                    t("Status by state"),
-                    REGULAR,
-                ),
-            ]
-        )
-    )
-    medians = report.medians()
-    flow.append(
-        table(
-            [t("State"), t("Requests"), t("Median days to first response"), t("Median days to completion")],
-            [
-                [
-                    code,
-                    sum(c.values()),
-                    _num(medians[code]["first_response"]),
-                    _num(medians[code]["completion"]),
-                ]
-                for code, c in report.by_state().items()
-            ],
-        )
-    )
+    groups = [(name, color, series[name]) for name, color in charts.GROUPS]
+    flow.append(KeepTogether([p(t("By state"), h2), charts.drawing(states, groups, t("Status by state"), REGULAR)]))
+    flow.append(table(*tables.by_state(report, t)))
     flow.append(p(t("By 287(g) model"), h2))
-    flow.append(table(["model", t("Requests")], [[k, v] for k, v in report.by_model().items()], [3 * inch, 1.2 * inch]))
+    flow.append(table(*tables.by_model(report, t), [3 * inch, 1.2 * inch]))
     months, counts = charts.per_month(report)
+    monthly = [("requests", "#2e86c1", counts)]
     flow.append(
         KeepTogether(
-            [
-                p(t("Requests over time"), h2),
-                charts.drawing(months, [("requests", "#2e86c1", counts)], t("Requests over time"), REGULAR),
-            ]
+            [p(t("Requests over time"), h2), charts.drawing(months, monthly, t("Requests over time"), REGULAR)]
         )
     )
-    coverage = report.coverage()
-    if coverage:
+    grid = tables.coverage(report, t)
+    if grid:
         flow.append(p(t("Coverage"), h2))
-        flow.append(
-            table(
-                [t("Agency"), *coverage["topics"]],
-                [
-                    [agency, *(row.get(topic, "") for topic in coverage["topics"])]
-                    for agency, row in coverage["rows"].items()
-                ],
-            )
-        )
+        flow.append(table(*grid))
     flow.append(PageBreak())
     flow.append(p(t("Details"), h2))
     for r in report.requests:
@@ -190,7 +140,3 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
     )
     doc.build(flow, canvasmaker=numbered_canvas())
     return buffer.getvalue()
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"

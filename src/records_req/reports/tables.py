@@ -1,0 +1,65 @@
+"""The summary tables, as (headers, rows), shared by the HTML and PDF reports so that the two
+say the same thing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from records_req.reports.data import Report
+
+Table = tuple[list[str], list[list[Any]]]
+Label = Callable[[str], str]
+
+
+def number(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def by_status(report: Report, t: Label) -> Table:
+    return [t("Status"), t("Requests")], [[k, v] for k, v in report.by_status().items()]
+
+
+def overdue(report: Report, t: Label) -> Table:
+    return (
+        ["#", t("Agency"), t("State"), t("Due"), t("Days late"), t("Next step")],
+        [
+            [r.id, r.agency, r.jurisdiction, r.due_on.isoformat() if r.due_on else "", r.days_late, r.next_step]
+            for r in report.overdue()
+        ],
+    )
+
+
+def due_soon(report: Report, t: Label) -> Table:
+    return (
+        ["#", t("Agency"), t("State"), t("Due"), t("Status")],
+        [
+            [r.id, r.agency, r.jurisdiction, r.due_on.isoformat() if r.due_on else "", r.status]
+            for r in report.due_soon()
+        ],
+    )
+
+
+def by_state(report: Report, t: Label) -> Table:
+    medians = report.medians()
+    return (
+        [t("State"), t("Requests"), t("Median days to first response"), t("Median days to completion")],
+        [
+            [code, sum(c.values()), number(medians[code]["first_response"]), number(medians[code]["completion"])]
+            for code, c in report.by_state().items()
+        ],
+    )
+
+
+def by_model(report: Report, t: Label) -> Table:
+    return ["model", t("Requests")], [[k, v] for k, v in report.by_model().items()]
+
+
+def coverage(report: Report, t: Label) -> Table | None:
+    grid = report.coverage()
+    if grid is None:
+        return None
+    return (
+        [t("Agency"), *grid["topics"]],
+        [[agency, *(row.get(topic, "") for topic in grid["topics"])] for agency, row in grid["rows"].items()],
+    )
