@@ -33,7 +33,10 @@ tr.overdue td { background: #fdecea; }
 details { border: 1px solid #ddd; border-radius: .4rem; padding: .4rem .7rem; margin: .4rem 0; }
 summary { cursor: pointer; font-weight: 600; }
 ol.explain { font-size: .85rem; color: #333; }
-@media (max-width: 40rem) { body { padding: .6rem; } th, td { padding: .25rem; } }
+@media (max-width: 40rem) {
+  body { padding: .6rem; } th, td { padding: .25rem; }
+  .scroll table { min-width: 36rem; }  /* wide tables scroll inside their box, not crushed */
+}
 @media print { details { break-inside: avoid; } details > * { display: block; } .scroll { overflow: visible; } }
 """
 
