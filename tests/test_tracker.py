@@ -316,3 +316,28 @@ def test_split_makes_one_request_per_topic(rr: Tracker) -> None:
     assert [d["topics"] for d in data] == [["wso"], ["costs"], ["state-mandate"]]
     assert len({Path(d["files"]["pdf"]).name for d in data}) == 3
     assert [r["id"] for r in rr.json("list")] == [d["id"] for d in data]
+
+
+def test_the_readme_main_job_without_a_profile_can_follow_up_later(db_url: str, tmp_path: Path) -> None:
+    rr = Tracker(db_url, tmp_path)
+    data = rr.json(
+        "new",
+        "--state",
+        "VA",
+        "--agency",
+        "Fairfax County Sheriff's Office",
+        "--topic",
+        "wso",
+        "--requester-name",
+        "Jo Doe",
+        "--requester-email",
+        "jo@example.org",
+        "--requester-state",
+        "VA",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert any("Saved your details" in n for n in data["notes"])
+    rr("sent", str(data["id"]), "--on", "2026-11-02")
+    out = rr("followup", str(data["id"]), "--out", str(tmp_path / "out"), "--date", "2026-11-27")
+    assert "Jo Doe" in docx_text(Path(out.split()[0]))

@@ -255,6 +255,19 @@ def new(ctx: click.Context, /, **options: Any) -> None:
         _merge_agency(options, agency_row)
         options["letter_date"] = options.get("letter_date") or now
         whole, notes = build_request(j, options)
+        if prof is None:  # remember who asked, for the follow-up and appeal letters
+            r = whole.requester
+            prof = service.set_profile(
+                session,
+                options["profile_key"],
+                name=r.name,
+                email=r.email,
+                address=r.address,
+                phone=r.phone,
+                organization=r.organization,
+                state=r.state,
+            )
+            notes.append(f"Saved your details as profile '{prof.key}' (records-req profile show).")
         tags = [t for t in (clean("--tag", t) for t in options["tags"]) if t]
         parts = [whole]
         if options["split"] and len(whole.topics) + (1 if whole.items else 0) > 1:
@@ -812,7 +825,7 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
             raise service.TrackerError(f"No {kind} for request #{request_id}: {reason}.")
         j = load_laws()[request.jurisdiction]
         agency = request.agency
-        prof = request.profile
+        prof = request.profile or service.get_profile(session)
         denied = next((e for e in reversed(request.events) if e.kind == "denied"), None)
         letter_options_: dict[str, Any] = {
             "state": j.code,
