@@ -348,3 +348,13 @@ def test_an_unwritable_output_path_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 1
     assert "Cannot write" in err
     assert "Traceback" not in err and out == ""
+
+
+def test_federal_appeal_goes_to_ices_appeals_office_and_argues_foia() -> None:
+    from records_req.letters.compose import ice_foia_office
+
+    letter = compose(sample_request("US", "appeal")._replace(agency=ice_foia_office()))
+    assert "Office of the Principal Legal Advisor" in letter.recipient
+    text = " ".join(letter.plain_text().split())
+    assert "6 C.F.R. § 5.8(a)(1)" in text and "5 U.S.C. § 552(a)(8)(A)" in text
+    assert "public records of U.S. Immigration" not in text, "not the state appeal's wording"

@@ -49,6 +49,14 @@ ICE_FOIA = (
     "Washington, DC 20536-5009",
     "ice-foia@ice.dhs.gov",
 )
+# Where ICE's FOIA appeals go (its Office of the Principal Legal Advisor, under 6 C.F.R. § 5.8).
+ICE_FOIA_APPEALS = (
+    "U.S. Immigration and Customs Enforcement",
+    "Office of the Principal Legal Advisor",
+    "Government Information Law Division",
+    "500 12th Street SW, Mail Stop 5900",
+    "Washington, DC 20536-5900",
+)
 FEE_CATEGORIES = ("news-media", "educational", "noncommercial-scientific", "other", "commercial")
 
 
@@ -412,6 +420,8 @@ def _signature(req: LetterRequest) -> list[str | None]:
 
 def _recipient(req: LetterRequest) -> list[str | None]:
     j, agency = req.jurisdiction, req.agency
+    if req.kind == "appeal" and j.is_federal and agency.name == ICE_FOIA[0]:
+        return list(ICE_FOIA_APPEALS)
     if req.kind == "appeal" and j.appeal.route in ("attorney_general", "ombudsman", "review_board"):
         return [j.appeal.body]
     return [agency.records_officer, agency.name, agency.address, agency.email]
