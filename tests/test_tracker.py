@@ -341,3 +341,11 @@ def test_the_readme_main_job_without_a_profile_can_follow_up_later(db_url: str, 
     rr("sent", str(data["id"]), "--on", "2026-11-02")
     out = rr("followup", str(data["id"]), "--out", str(tmp_path / "out"), "--date", "2026-11-27")
     assert "Jo Doe" in docx_text(Path(out.split()[0]))
+
+
+@pytest.mark.parametrize("command", [["list"], ["sent", "1"], ["show", "1"]])
+def test_an_unreachable_database_is_a_clear_error_with_the_password_hidden(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["--db", "postgresql://user:s3cret@127.0.0.1:1/records", *command])
+    assert result.exit_code == 1
+    assert "Cannot open the database" in result.stderr and "s3cret" not in result.stderr
+    assert "Traceback" not in result.stderr

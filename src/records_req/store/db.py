@@ -72,13 +72,21 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One writing transaction: all of it is committed, or none of it."""
-        with self._sessions() as session, session.begin():
+        with self._errors(), self._sessions() as session, session.begin():
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._reader() as session, session.begin():
+        with self._errors(), self._reader() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """A database that cannot be reached or written is a clear error, not a traceback."""
+        try:
+            yield
+        except (OperationalError, ProgrammingError) as exc:
+            raise StoreError(f"Database error on {masked(self.url)}: {_first_line(exc)}") from None
 
     def current_revision(self) -> str | None:
         try:
@@ -91,7 +99,10 @@ class Store:
 
     def ensure_schema(self) -> None:
         if self.current_revision() != HEAD:
-            self.upgrade()
+            try:
+                self.upgrade()
+            except SQLAlchemyError as exc:
+                raise StoreError(f"Cannot open the database {masked(self.url)}: {_first_line(exc)}") from None
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply the migrations (SQLite with foreign keys off, so table rebuilds cascade nothing)."""
@@ -110,6 +121,12 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's own message, without SQLAlchemy's background links."""
+    inner = getattr(exc, "orig", None) or exc
+    return str(inner).strip().splitlines()[0] if str(inner).strip() else type(inner).__name__
 
 
 def alembic_config(connection: Any) -> Any:
