@@ -233,3 +233,16 @@ def test_after_hours_moves_receipt_only_where_the_law_says_so() -> None:
     assert kept.received == D(2026, 11, 24)
     assert kept.date == D(2026, 12, 1)  # Wed 11-25, Mon 11-30, Tue 12-01
     assert "does not move receipt" in kept.lines[0]
+
+
+def test_repeated_extensions_cannot_pass_the_statutory_maximum() -> None:
+    ext = Extension(5, "business", "listed reasons", True, "Test Code § 2")
+    events = [Extended(D(2026, 3, 9), days=5), Extended(D(2026, 3, 16), days=5), Extended(D(2026, 3, 23), days=5)]
+    deadline = due(rule(5, extension=ext), D(2026, 3, 2), CAL, events)
+    # 03-09 + at most 5 business days = 03-16, however many extensions are logged.
+    assert deadline.date == D(2026, 3, 16)
+    assert sum("later than the law allows" in line for line in deadline.lines) == 2
+    calendar_ext = Extension(14, "calendar", "unusual", True, "Test Code § 2")
+    three = [Extended(D(2026, 3, 12), days=7), Extended(D(2026, 3, 19), days=7), Extended(D(2026, 3, 26), days=7)]
+    capped = due(rule(10, "calendar", extension=calendar_ext), D(2026, 3, 2), CAL, three)
+    assert capped.date == D(2026, 3, 26)  # 03-12 + 14 calendar days

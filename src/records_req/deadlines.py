@@ -277,8 +277,9 @@ def due(
     date = walk.advance(start_after, clock.days, clock.unit)
     date = _roll(rule, calendar, date, clock.unit, steps)
 
+    original = date  # the statutory maximum extension counts from here, however many are logged
     for event in sorted((e for e in events if isinstance(e, Extended)), key=lambda e: e.on):
-        date = _extend(rule, calendar, walk, date, start_after, event, steps)
+        date = _extend(rule, calendar, walk, date, original, start_after, event, steps)
 
     open_pause = next((p for p in pauses if p.end is None and p.start <= date), None)
     if open_pause is not None:
@@ -388,11 +389,14 @@ def _extend(
     calendar: Calendar,
     walk: _Walk,
     date: dt.date,
+    original: dt.date,
     start_after: dt.date,
     event: Extended,
     steps: list[Step],
 ) -> dt.date:
-    """Apply one extension to ``date``; never earlier, never past the statutory maximum."""
+    """Apply one extension to ``date``; never earlier, and never past the statutory maximum,
+    which counts from the ``original`` deadline (or from receipt) however many extensions there
+    are."""
     law = rule.extension
     if law is None:
         steps.append(
@@ -407,7 +411,7 @@ def _extend(
     law_words = ""
     if law is not None and law.days is not None and law.unit is not None:
         law_days, law_unit = law.days, law.unit
-        base = start_after if law.counted_from == "receipt" else date
+        base = start_after if law.counted_from == "receipt" else original
         quiet = _Walk(calendar, walk.paused_days, [])
         limit = _roll(rule, calendar, quiet.advance(base, law_days, law_unit), law_unit, [])
         counted = "receipt" if law.counted_from == "receipt" else "the first deadline"

@@ -538,10 +538,10 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
 
 def is_overdue(row: dict[str, Any], now: dt.date) -> bool:
     """Past a statutory date while the agency owes a response (from the cached columns)."""
-    from records_req.tracker.lifecycle import WAITING_ON_AGENCY
+    from records_req.tracker.lifecycle import CAN_BE_OVERDUE
 
     due_on = row["due_on"]
-    return bool(row["due_statutory"] and due_on is not None and due_on < now and row["status"] in WAITING_ON_AGENCY)
+    return bool(row["due_statutory"] and due_on is not None and due_on < now and row["status"] in CAN_BE_OVERDUE)
 
 
 def orm_row(request: Any) -> dict[str, Any]:
@@ -596,7 +596,7 @@ def list_requests(
       records-req list --status open --state FL --json
       records-req list --tag "FL WSO 2026"
     """
-    from records_req.tracker.lifecycle import STATUSES, WAITING_ON_AGENCY
+    from records_req.tracker.lifecycle import CAN_BE_OVERDUE, STATUSES
 
     if status and status not in (*STATUSES, "open", "closed", "overdue"):
         raise UsageError(f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}.")
@@ -608,7 +608,7 @@ def list_requests(
             tags=tags,
             agency_text=agency_text,
             today=now,
-            waiting=sorted(WAITING_ON_AGENCY),
+            waiting=sorted(CAN_BE_OVERDUE),
         )
     rows = [
         {

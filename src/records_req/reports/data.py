@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from records_req.laws import load_laws
-from records_req.tracker.lifecycle import Recorded, track
+from records_req.tracker.lifecycle import Recorded, effective, track
 
 FIRST_RESPONSE = frozenset(
     {
@@ -180,7 +180,7 @@ def build(rows: dict[str, Any], as_of: dt.date, filters: Filters) -> Report:
         calendar = calendars.setdefault(j.code, calendar_for(j))
         recorded = [Recorded(e["id"], e["kind"], e["on"], e["note"], e["data"], e["forced"]) for e in events]
         state = track(recorded, j, calendar, as_of, row["id"])
-        live = [e for e in events if e["kind"] not in ("undo", "edit")]
+        live: list[dict[str, Any]] = [{"on": e.on, "kind": e.kind, "note": e.note} for e in effective(recorded)]
         sent = state.state.sent_on
         views.append(
             RequestView(

@@ -48,7 +48,9 @@ STATUSES = (
     WITHDRAWN,
 )
 CLOSED = frozenset({COMPLETED, NO_RECORDS, WITHDRAWN})
-WAITING_ON_AGENCY = frozenset({AWAITING_RESPONSE, PARTIALLY_RELEASED})
+# Statuses in which a statutory date can be overdue: the agency owes a response (while the
+# clock is stopped for the requester, the due date is None, so it cannot be overdue).
+CAN_BE_OVERDUE = frozenset({AWAITING_RESPONSE, PARTIALLY_RELEASED, AWAITING_REQUESTER})
 
 
 class EventSpec(NamedTuple):
@@ -113,26 +115,31 @@ class State(NamedTuple):
 
 
 def effective(events: Iterable[Recorded]) -> list[Recorded]:
-    """The events that count: undone ones hidden, edited ones replaced by their last edit."""
+    """The events that count: undone ones hidden, edited ones with every edit applied in order."""
     ordered = sorted(events, key=lambda e: e.id)
     undone: set[int] = set()
-    edits: dict[int, Recorded] = {}
+    edits: dict[int, list[Recorded]] = {}
     for event in ordered:
         target = event.data.get("target") if event.kind in ("undo", "edit") else None
         if event.kind == "undo" and isinstance(target, int):
             undone.add(target)
         elif event.kind == "edit" and isinstance(target, int):
-            edits[target] = event
+            edits.setdefault(target, []).append(event)
     out = []
     for event in ordered:
         if event.kind in ("undo", "edit") or event.id in undone:
             continue
-        edit = edits.get(event.id)
-        if edit is not None:
+        for edit in edits.get(event.id, []):
+            changes = dict(edit.data.get("data") or {})
+            data = dict(event.data)
+            if "days" in changes:  # an extension is either by days or to a date
+                data.pop("until", None)
+            if "until" in changes:
+                data.pop("days", None)
             event = event._replace(
                 on=dt.date.fromisoformat(edit.data["on"]) if edit.data.get("on") else event.on,
                 note=edit.data.get("note", event.note),
-                data={**event.data, **(edit.data.get("data") or {})},
+                data={**data, **changes},
             )
         out.append(event)
     return out
@@ -283,7 +290,8 @@ def track(
         return Tracked(state, None, None, "", False, False, f"Nothing more: the request is {state.status}.", None)
 
     deadline = _agency_deadline(state, j, calendar, followup_days)
-    if state.status == AWAITING_REQUESTER:
+    clock_stopped = deadline is None or deadline.paused
+    if state.status == AWAITING_REQUESTER and clock_stopped:
         return Tracked(
             state,
             deadline,
@@ -335,10 +343,20 @@ def track(
             )
         if statutory and due_on:
             step = f"Wait for the agency's response, due {fmt(due_on)}."
+        elif due_on and today > due_on and state.followed_up_on is not None:
+            step = (
+                f"Followed up on {fmt(state.followed_up_on)}. The law sets no deadline; if nothing "
+                f"comes, consider {j.appeal.body} ({j.appeal.citation})."
+            )
         elif due_on:
             step = f"The law sets no deadline; follow up if nothing arrives by {fmt(due_on)}."
         else:
             step = "Wait for the agency's response."
+        if state.status == AWAITING_REQUESTER:
+            step = (
+                "The agency asked you something (clarification or fee); this law does not stop the "
+                f"clock for it. Answer it, and record it with records-req log {rid}. " + step
+            )
         return Tracked(state, deadline, due_on, label, statutory, False, step, due_on)
     assert due_on is not None  # overdue implies a date
     if state.followed_up_on is None or state.followed_up_on <= due_on:
@@ -354,8 +372,9 @@ def track(
         )
     followed = state.followed_up_on
     if j.deemed_denial.applies:
+        # The agency's silence is now a denial: what runs is the requester's appeal window.
         tracked = _after_denial(state, j, calendar, today, rid, due_on, "deemed denied")
-        return tracked._replace(deadline=deadline, overdue=True)
+        return tracked._replace(deadline=deadline)
     return Tracked(
         state,
         deadline,
@@ -393,6 +412,9 @@ def _after_denial(
             None,
         )
     last = _add(calendar, since, appeal.deadline_days, appeal.deadline_unit)
+    if appeal.deadline_unit == "calendar" and j.roll_forward:
+        while calendar.closure(last) is not None:
+            last += dt.timedelta(days=1)
     verb = "court action" if appeal.route == "court" else "appeal"
     overdue = today > last
     step = f"The request was {how} on {fmt(since)}: {verb} to {where} by {fmt(last)}. records-req appeal {rid}"
@@ -413,8 +435,11 @@ def _agency_deadline(state: State, j: Jurisdiction, calendar: Calendar, followup
     rule2 = ResponseRule.for_jurisdiction(j, "second_response")
     if second.trigger == "acknowledgment":
         start = state.acknowledged_on
-    elif second.trigger == "first_deadline" and first.date is not None:
-        start = first.date
+    elif second.trigger == "first_deadline":
+        # counted from the first deadline as the law set it; extensions apply once, below
+        pauses = [e for e in state.clock_events if isinstance(e, Paused)]
+        unextended = due(rule, received, calendar, pauses, followup_days=followup_days)
+        start = unextended.date or received
     else:
         start = received
     return due(

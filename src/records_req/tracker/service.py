@@ -25,10 +25,10 @@ from records_req.store.models import (
     TrackingNumber,
 )
 from records_req.tracker.lifecycle import (
+    CAN_BE_OVERDUE,
     CLOSED,
     EVENTS,
     STATUSES,
-    WAITING_ON_AGENCY,
     Recorded,
     Tracked,
     replay,
@@ -324,7 +324,7 @@ def query_requests(
         query = query.where(Request.closed.is_(True))
     elif status == "overdue":
         query = query.where(
-            Request.status.in_(sorted(WAITING_ON_AGENCY)),
+            Request.status.in_(sorted(CAN_BE_OVERDUE)),
             Request.due_statutory.is_(True),
             Request.due_on < (today or dt.date.today()),
         )
