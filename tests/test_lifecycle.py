@@ -21,7 +21,7 @@ def run(code: str, events: list[tuple[str, dt.date, dict[str, Any]]], today: dt.
 
 def test_illinois_repeated_extensions_stay_within_the_one_statutory_extension() -> None:
     # 5 ILCS 140/3: 5 business days, one extension of 5 more. Sent Mon 03-02 -> 03-09 -> 03-16 at most.
-    events = [("sent", D(2026, 3, 2), {"via": "email"})]
+    events: list[tuple[str, dt.date, dict[str, Any]]] = [("sent", D(2026, 3, 2), {"via": "email"})]
     events += [("extended", D(2026, 3, 9 + 7 * i), {"days": 5}) for i in range(3)]
     tracked = run("IL", events, D(2026, 3, 10))
     assert tracked.due_on == D(2026, 3, 16)

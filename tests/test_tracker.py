@@ -349,3 +349,22 @@ def test_an_unreachable_database_is_a_clear_error_with_the_password_hidden(comma
     assert result.exit_code == 1
     assert "Cannot open the database" in result.stderr and "s3cret" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_agency_filter_matches_curly_apostrophes_and_treats_wildcards_literally(rr: Tracker) -> None:
+    rr.new("GA", "Cobb County Sheriff's Office")
+    rr.new("GA", "Fulton County Sheriff’s Office")
+    assert [r["id"] for r in rr.json("list", "--agency", "fulton county sheriff's")] == [2]
+    assert [r["id"] for r in rr.json("list", "--agency", "sheriff’s")] == [1, 2]
+    assert rr.json("list", "--agency", "_") == []
+    assert rr.json("list", "--agency", "%") == []
+
+
+def test_due_follows_an_edited_reminder(rr: Tracker) -> None:
+    rid = str(rr.new("GA", "Cobb County Sheriff's Office"))
+    rr("remind", rid, "--on", "2026-12-01", "call")
+    rr("edit", rid, "--on", "2027-01-15")
+    assert rr.json("due", "--within", "7") == []
+    assert [r["date"] for r in rr.json("due", "--within", "60")] == ["2027-01-15"]
+    rr("undo", rid)
+    assert rr.json("due", "--within", "60") == []

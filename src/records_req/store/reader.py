@@ -150,8 +150,10 @@ class Reader:
             where.append("r.id IN (SELECT request_id FROM request_tags WHERE tag = ?)")
             params.append(tag)
         if agency_text:
-            where.append("a.name_key LIKE ?")
-            params.append(f"%{' '.join(agency_text.lower().split())}%")
+            key = " ".join(agency_text.replace("’", "'").lower().split())  # as service.name_key does
+            escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("a.name_key LIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
         if due_before is not None:
             where.append("r.due_on IS NOT NULL AND r.due_on <= ?")
             params.append(due_before)
@@ -192,31 +194,52 @@ class Reader:
         return out
 
     def reminders(self, horizon: dt.date) -> list[dict[str, Any]]:
-        rows = self.rows(
-            'SELECT e.id, e.request_id, e."on", e.data, r.jurisdiction, r.status, a.name AS agency '
-            "FROM events e JOIN requests r ON r.id = e.request_id "
-            "JOIN agencies a ON a.id = r.agency_id "
-            'WHERE e.kind = ? AND e."on" <= ? AND r.closed = ? ORDER BY e."on", e.id',
-            ["reminder", self._param(horizon), self._param(False)],
-        )
-        if not rows:
-            return rows
-        ids = sorted({r["request_id"] for r in rows})
-        marks = ", ".join("?" for _ in ids)
-        undone = {
-            (self.json(u["data"]) or {}).get("target")
-            for u in self.rows(f"SELECT data FROM events WHERE kind = ? AND request_id IN ({marks})", ["undo", *ids])
+        """Reminders of open requests falling by ``horizon``, after undo and edit."""
+        from records_req.tracker.lifecycle import Recorded, effective
+
+        requests = {
+            r["id"]: r
+            for r in self.rows(
+                "SELECT r.id, r.jurisdiction, r.status, a.name AS agency FROM requests r "
+                "JOIN agencies a ON a.id = r.agency_id WHERE r.closed = ? AND r.id IN "
+                "(SELECT request_id FROM events WHERE kind = ?)",
+                [self._param(False), "reminder"],
+            )
         }
+        if not requests:
+            return []
+        ids = sorted(requests)
+        marks = ", ".join("?" for _ in ids)
+        events: dict[int, list[Recorded]] = {}
+        for e in self.rows(
+            f'SELECT id, request_id, kind, "on", note, data FROM events WHERE request_id IN ({marks}) '
+            "AND kind IN ('reminder', 'undo', 'edit') ORDER BY id",
+            ids,
+        ):
+            recorded = Recorded(
+                e["id"], e["kind"], self.date(e["on"]) or dt.date.min, e["note"], self.json(e["data"]) or {}
+            )
+            events.setdefault(e["request_id"], []).append(recorded)
         tags = self._tags(ids)
         out = []
-        for row in rows:
-            if row["id"] in undone:
-                continue
-            row["on"] = self.date(row["on"])
-            row["data"] = self.json(row["data"]) or {}
-            row["tags"] = tags.get(row["request_id"], [])
-            out.append(row)
-        return out
+        for request_id, history in events.items():
+            for event in effective(history):
+                if event.kind != "reminder" or event.on > horizon:
+                    continue
+                row = requests[request_id]
+                out.append(
+                    {
+                        "id": event.id,
+                        "request_id": request_id,
+                        "on": event.on,
+                        "data": dict(event.data),
+                        "jurisdiction": row["jurisdiction"],
+                        "status": row["status"],
+                        "agency": row["agency"],
+                        "tags": tags.get(request_id, []),
+                    }
+                )
+        return sorted(out, key=lambda r: (r["on"], r["id"]))
 
     def request(self, request_id: int) -> dict[str, Any] | None:
         found = self.rows(
