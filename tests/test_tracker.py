@@ -368,3 +368,98 @@ def test_due_follows_an_edited_reminder(rr: Tracker) -> None:
     assert [r["date"] for r in rr.json("due", "--within", "60")] == ["2027-01-15"]
     rr("undo", rid)
     assert rr.json("due", "--within", "60") == []
+
+
+def test_split_checks_every_file_before_writing_any(rr: Tracker) -> None:
+    folder = rr.tmp / "out" / "GA" / "cobb-county-sheriffs-office"
+    folder.mkdir(parents=True)
+    (folder / "2026-11-27-costs.pdf").write_text("the user's file")
+    rr(
+        "new",
+        "--state",
+        "GA",
+        "--agency",
+        "Cobb County Sheriff's Office",
+        "--topic",
+        "wso",
+        "--topic",
+        "costs",
+        "--split",
+        "--out",
+        str(rr.tmp / "out"),
+        "--date",
+        "2026-11-27",
+        "--format",
+        "pdf",
+        code=1,
+    )
+    assert "already exists" in rr.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["2026-11-27-costs.pdf"]
+    assert rr.json("list") == []
+    assert (folder / "2026-11-27-costs.pdf").read_text() == "the user's file"
+
+
+def test_again_never_overwrites_the_earlier_requests_letter(rr: Tracker, tmp_path: Path) -> None:
+    first = rr.new("GA", "Cobb County Sheriff's Office")
+    second = rr.new("GA", "Cobb County Sheriff's Office", "--again", "--force")
+    one, two = rr.json("show", str(first)), rr.json("show", str(second))
+    paths_one = {d["path"] for d in one["documents"]}
+    paths_two = {d["path"] for d in two["documents"]}
+    assert not paths_one & paths_two
+    assert all("~2" in Path(p).stem for p in paths_two)
+    rr("bundle", str(first), "-o", str(tmp_path / "one.zip"))  # the hashes still match
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["show", "99999999999999999999"], 2, "REQUEST_ID"),
+        (["sent", "1", "--on", "9999-12-31"], 2, "between 1900 and 2200"),
+        (["log", "1", "fee-estimate", "--amount", "nan"], 2, "--amount"),
+        (["log", "1", "fee-estimate", "--amount", "inf"], 2, "--amount"),
+    ],
+)
+def test_extreme_input_is_refused_cleanly(rr: Tracker, args: list[str], code: int, needle: str) -> None:
+    rr.new("GA", "Cobb County Sheriff's Office")
+    rr(*args, code=code)
+    assert needle in rr.stderr and "Traceback" not in rr.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ({"requests": [{"id": "x"}]}, "requests row 1 is malformed"),
+        ({"agencies": [{"id": 1, "state": "GA", "name": "A", "name_key": "a", "created_at": "bad"}]}, "agencies row 1"),
+        (
+            {
+                "requests": [
+                    {
+                        "id": 1,
+                        "agency_id": 5,
+                        "jurisdiction": "GA",
+                        "topics": [],
+                        "items": [],
+                        "since": "2026-01-01",
+                        "until": "2026-01-01",
+                        "letter_date": "2026-01-01",
+                        "fee_limit": 50,
+                        "created_at": "2026-01-01T00:00:00",
+                        "status": "draft",
+                        "closed": False,
+                        "due_statutory": False,
+                    }
+                ]
+            },
+            "Database error",
+        ),
+        ({"agencies": "nope"}, "must be a list"),
+    ],
+)
+def test_a_malformed_import_is_refused_and_leaves_the_database_empty(
+    db_url: str, tmp_path: Path, content: dict[str, Any], needle: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"format": "records-req-export", "version": 1, **content}))
+    result = CliRunner().invoke(cli, ["--db", db_url, "db", "import", str(path)])
+    assert result.exit_code == 1 and needle in result.stderr
+    assert json.loads(CliRunner().invoke(cli, ["--db", db_url, "list", "--json"]).stdout) == []

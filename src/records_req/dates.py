@@ -11,11 +11,21 @@ _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _US_NUMERIC = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
+EARLIEST, LATEST = 1900, 2200  # outside these years a date is a typo, and date arithmetic overflows
+
+
 def parse_date(text: str, today: dt.date | None = None) -> dt.date:
     """Parse ISO (2026-11-25), US (11/25/2026, Nov 25 2026) or 'today'.
 
     A four-digit year is required so that a date is never silently placed in the current year.
     """
+    parsed = _parse(text, today)
+    if not EARLIEST <= parsed.year <= LATEST:
+        raise DateInputError(text, f"the year must be between {EARLIEST} and {LATEST}")
+    return parsed
+
+
+def _parse(text: str, today: dt.date | None) -> dt.date:
     cleaned = text.strip()
     if cleaned.lower() == "today":
         return today or dt.date.today()

@@ -4,6 +4,7 @@ attach, remind, edit, undo, bundle, paths. Each writing command is one transacti
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,9 @@ def store(ctx: click.Context) -> Store:
 
     url = (ctx.find_root().obj or {}).get("db")
     return open_store(url)
+
+
+REQUEST_ID = click.IntRange(1, 2**62)
 
 
 def db_url(ctx: click.Context) -> str:
@@ -241,7 +245,8 @@ def new(ctx: click.Context, /, **options: Any) -> None:
     from records_req.cli.letters import build_request
     from records_req.laws import load_laws
     from records_req.letters.compose import clean
-    from records_req.letters.render import write_letter
+    from records_req.letters.files import OutputError
+    from records_req.letters.render import planned_paths, write_letter
     from records_req.tracker import service
 
     j = load_laws().get_or_raise(options["state"])
@@ -274,6 +279,21 @@ def new(ctx: click.Context, /, **options: Any) -> None:
             parts = [whole._replace(topics=(topic,), items=()) for topic in whole.topics]
             if whole.items:
                 parts.append(whole._replace(topics=(), items=whole.items))
+        if not (options["force"] or options["again"]):  # check every file before writing any
+            taken = [
+                str(path)
+                for req in parts
+                for path in planned_paths(
+                    req,
+                    agency_name=agency_name,
+                    topic_keys=[t.key for t in req.topics],
+                    formats=options["formats"],
+                    out_dir=options.get("out_dir"),
+                ).values()
+                if path.exists()
+            ]
+            if taken:
+                raise OutputError(f"{', '.join(taken)} already exists. Use --force to replace it, or --date.")
         for req in parts:
             request = service.create_request(
                 session,
@@ -298,6 +318,7 @@ def new(ctx: click.Context, /, **options: Any) -> None:
                 out_dir=options.get("out_dir"),
                 force=options["force"],
                 user_templates=options.get("user_templates"),
+                keep_existing=options["again"],  # never overwrite the earlier request's letter
             )
             for ext, path in paths.items():
                 service.add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
@@ -363,7 +384,7 @@ def _event_options(f: Any) -> Any:
             click.option("--note", help="A note to keep with the event."),
             click.option("--days", type=click.IntRange(1, 365), help="extended: by how many days."),
             click.option("--until", type=DATE, help="extended/estimate: to which date."),
-            click.option("--amount", type=click.FloatRange(0), help="fee-estimate/fee-paid: the amount."),
+            click.option("--amount", type=click.FloatRange(0, 10**9), help="fee-estimate/fee-paid: the amount."),
             click.option("--exemptions", help="denied: the exemptions the agency cited."),
             click.option(
                 "--outcome",
@@ -392,6 +413,9 @@ def _record(
     now = today(ctx)
     on: dt.date = options.get("on") or now
     data: dict[str, Any] = dict(extra or {})
+    amount = options.get("amount")
+    if amount is not None and not math.isfinite(amount):
+        raise UsageError(f"--amount must be a number of dollars, not {amount}.")
     for key in ("days", "amount", "exemptions", "outcome", "tracking_number"):
         if options.get(key) is not None:
             data[key] = clean(f"--{key}", options[key]) if isinstance(options[key], str) else options[key]
@@ -425,7 +449,7 @@ def _record(
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @click.option(
     "--via",
     type=click.Choice(["mail", "email", "portal", "fax", "hand"]),
@@ -446,7 +470,7 @@ def sent(ctx: click.Context, /, request_id: int, via: str, **options: Any) -> No
 
 
 @click.command("log")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @click.argument("kind", metavar="EVENT")
 @_event_options
 @click.pass_context
@@ -471,7 +495,7 @@ def log(ctx: click.Context, /, request_id: int, kind: str, **options: Any) -> No
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @click.option("--on", "on", type=DATE, required=True, help="The day to be reminded.")
 @click.argument("text")
 @click.pass_context
@@ -486,7 +510,7 @@ def remind(ctx: click.Context, /, request_id: int, on: dt.date, text: str) -> No
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @click.option("--on", "on", type=DATE, help="The corrected date.")
 @click.option("--note", help="The corrected note.")
 @click.option("--days", type=click.IntRange(1, 365), help="The corrected number of days.")
@@ -514,7 +538,7 @@ def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @click.pass_context
 def undo(ctx: click.Context, /, request_id: int) -> None:
     """Undo the last event of a request (recorded as an undo; history is kept).
@@ -649,7 +673,7 @@ def list_requests(
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
@@ -907,7 +931,7 @@ def _letter_kind_options(f: Any) -> Any:
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @_letter_kind_options
 @click.pass_context
 def followup(ctx: click.Context, /, request_id: int, **options: Any) -> None:
@@ -921,7 +945,7 @@ def followup(ctx: click.Context, /, request_id: int, **options: Any) -> None:
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @_letter_kind_options
 @click.pass_context
 def appeal(ctx: click.Context, /, request_id: int, **options: Any) -> None:
@@ -938,7 +962,7 @@ def appeal(ctx: click.Context, /, request_id: int, **options: Any) -> None:
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--event", "event_kind", help="Also log this event (e.g. released, partial-release, denied).")
 @click.option("--on", "on", type=DATE, help="When it arrived [default: today].")
@@ -981,7 +1005,7 @@ def attach(
 
 
 @click.command()
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=REQUEST_ID)
 @click.option(
     "-o",
     "--output",

@@ -35,6 +35,29 @@ def render(letter: Letter, formats: Sequence[str], user_templates: Path | None =
     return out
 
 
+def planned_paths(
+    req: LetterRequest,
+    *,
+    agency_name: str,
+    topic_keys: Sequence[str],
+    formats: str = "both",
+    out_dir: Path | None = None,
+) -> dict[str, Path]:
+    """Where :func:`write_letter` will put this letter's files."""
+    from records_req.letters.files import default_out_dir, letter_paths
+
+    chosen = FORMATS if formats == "both" else (formats,)
+    return letter_paths(
+        out_dir or default_out_dir(),
+        req.jurisdiction.code,
+        agency_name,
+        req.date.isoformat(),
+        list(topic_keys) or ["items"],
+        req.kind,
+        chosen,
+    )
+
+
 def write_letter(
     req: LetterRequest,
     *,
@@ -44,22 +67,23 @@ def write_letter(
     out_dir: Path | None = None,
     force: bool = False,
     user_templates: Path | None = None,
+    keep_existing: bool = False,
 ) -> tuple[Letter, dict[str, Path], dict[str, bytes]]:
-    """Compose, render and write one letter under ``out_dir``: the one path every command takes."""
+    """Compose, render and write one letter under ``out_dir``: the one path every command takes.
+
+    ``keep_existing``: if the file names are taken (another request's letter), number this one
+    (``-2``, ``-3``...) instead of refusing or replacing.
+    """
     from records_req.letters.compose import compose
-    from records_req.letters.files import default_out_dir, letter_paths, write_all
+    from records_req.letters.files import write_all
 
     letter = compose(req, user_templates)
     chosen = FORMATS if formats == "both" else (formats,)
-    paths = letter_paths(
-        out_dir or default_out_dir(),
-        req.jurisdiction.code,
-        agency_name,
-        req.date.isoformat(),
-        list(topic_keys) or ["items"],
-        req.kind,
-        chosen,
-    )
+    paths = planned_paths(req, agency_name=agency_name, topic_keys=topic_keys, formats=formats, out_dir=out_dir)
+    number = 2
+    while keep_existing and any(p.exists() for p in paths.values()):
+        paths = {ext: p.with_name(f"{p.stem.rsplit('~', 1)[0]}~{number}{p.suffix}") for ext, p in paths.items()}
+        number += 1
     rendered = render(letter, chosen, user_templates)
     write_all({paths[ext]: rendered[ext] for ext in chosen}, force=force)
     return letter, paths, rendered

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from records_req.errors import RecordsReqError
@@ -85,7 +85,7 @@ class Store:
         """A database that cannot be reached or written is a clear error, not a traceback."""
         try:
             yield
-        except (OperationalError, ProgrammingError) as exc:
+        except DBAPIError as exc:  # operational, integrity, data errors from the driver
             raise StoreError(f"Database error on {masked(self.url)}: {_first_line(exc)}") from None
 
     def current_revision(self) -> str | None:

@@ -47,6 +47,25 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+def _row(table: Table, row: Any) -> dict[str, Any]:
+    if not isinstance(row, dict):
+        raise TypeError("expected an object")
+    item: dict[str, Any] = {}
+    for column in table.columns:
+        if column.key not in row and not column.nullable:
+            raise KeyError(f"missing '{column.key}'")
+        value: Any = row.get(column.key)
+        python_type = getattr(column.type, "python_type", None) if value is not None else None
+        if python_type is dt.datetime:
+            value = dt.datetime.fromisoformat(str(value))
+        elif python_type is dt.date:
+            value = dt.date.fromisoformat(str(value))
+        elif python_type in (int, bool) and not isinstance(value, python_type):
+            raise TypeError(f"'{column.key}' must be {python_type.__name__}, got {value!r}")
+        item[column.key] = value
+    return item
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None).isoformat()
@@ -80,17 +99,13 @@ def import_data(session: Session, data: Any) -> dict[str, int]:
         rows = data.get(name, [])
         table = _table(model)
         converted = []
-        for row in rows:
-            item: dict[str, Any] = {}
-            for column in table.columns:
-                value = row.get(column.key)
-                python_type = getattr(column.type, "python_type", None) if value is not None else None
-                if python_type is dt.datetime:
-                    value = dt.datetime.fromisoformat(value)
-                elif python_type is dt.date:
-                    value = dt.date.fromisoformat(value)
-                item[column.key] = value
-            converted.append(item)
+        if not isinstance(rows, list):
+            raise DumpError(f"'{name}' must be a list of rows.")
+        for number, row in enumerate(rows, 1):
+            try:
+                converted.append(_row(table, row))
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise DumpError(f"{name} row {number} is malformed: {exc}") from None
         if converted:
             session.execute(table.insert(), converted)
         counts[name] = len(converted)
