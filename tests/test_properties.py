@@ -60,3 +60,19 @@ def test_an_extension_never_makes_the_deadline_earlier(code: str, received: dt.d
     event = Extended(on=base, until=base + dt.timedelta(days=extra - 10)) if to_date else Extended(on=base, days=extra)
     extended = first(code, received, (event,))
     assert extended is not None and extended >= base
+
+
+EXTENDABLE = sorted(c for c in NUMERIC if LAWS[c].extension and LAWS[c].extension.days)  # type: ignore[union-attr]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(EXTENDABLE), days, st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=4))
+def test_any_number_of_extensions_stays_within_the_statutory_maximum(
+    code: str, received: dt.date, lengths: list[int]
+) -> None:
+    base = first(code, received)
+    assert base is not None
+    cap = first(code, received, (Extended(on=base, maximum=True),))
+    extended = first(code, received, tuple(Extended(on=base, days=n) for n in lengths))
+    assert cap is not None and extended is not None
+    assert base <= extended <= cap
