@@ -358,3 +358,12 @@ def test_federal_appeal_goes_to_ices_appeals_office_and_argues_foia() -> None:
     text = " ".join(letter.plain_text().split())
     assert "6 C.F.R. § 5.8(a)(1)" in text and "5 U.S.C. § 552(a)(8)(A)" in text
     assert "public records of U.S. Immigration" not in text, "not the state appeal's wording"
+
+
+def test_a_clock_set_by_regulation_for_state_agencies_is_not_claimed_to_bind_everyone() -> None:
+    # Alaska: 2 AAC 96 sets 10 business days for state agencies; the statute sets none.
+    text = " ".join(compose(sample_request("AK", "initial")).plain_text().split())
+    assert "For state agencies, 2 AAC 96.325(a) requires a response within 10 business days" in text
+    assert "The Alaska Public Records Act requires the agency to" not in text
+    result = CliRunner().invoke(cli, ["deadline", "AK", "--received", "2026-11-25", "--json"])
+    assert json.loads(result.stdout)["applies_to"] == "state_agencies"

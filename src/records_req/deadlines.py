@@ -148,6 +148,7 @@ class Deadline:
             "duty": self.clock.duty,
             "standard": self.clock.standard,
             "citation": self.clock.citation,
+            "applies_to": self.clock.applies_to,
             "statutory": self.statutory,
             "paused": self.paused,
             "followup": self.followup.isoformat() if self.followup else None,
@@ -540,6 +541,8 @@ class DeadlineReport:
                 f"Due: {fmt(first.date)}: {first.clock.describe()} the agency must "
                 f"{DUTY_WORDS[first.clock.duty]} ({first.clock.citation})."
             )
+            if first.clock.applies_to == "state_agencies":
+                lines.append(f"This clock binds state agencies only: {first.clock.binds or 'see the law data'}.")
         elif first.paused:
             lines.append("Due: no date while the clock is stopped.")
         else:

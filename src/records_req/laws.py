@@ -78,6 +78,7 @@ class Clock(NamedTuple):
     standard: str
     binds: str | None
     citation: str
+    applies_to: Literal["all", "state_agencies"] = "all"  # a clock set by regulation may bind only the state
 
     @property
     def numeric(self) -> bool:
@@ -352,6 +353,7 @@ def _clock(f: Fields) -> Clock:
         standard=f.text("standard"),
         binds=f.opt_text("binds"),
         citation=f.text("citation"),
+        applies_to=f.choice("applies_to", ("all", "state_agencies"), required=False) or "all",
     )
     f.done()
     return clock
