@@ -265,6 +265,11 @@ class Tracked(NamedTuple):
     next_date: dt.date | None
 
 
+def _no_clock(state: State, step: str) -> Tracked:
+    """Where no date runs: only the next step to show."""
+    return Tracked(state, None, None, "", False, False, step, None)
+
+
 def track(
     events: Sequence[Recorded],
     j: Jurisdiction,
@@ -276,18 +281,9 @@ def track(
     state = replay(events)
     rid = request_id
     if state.status == DRAFT:
-        return Tracked(
-            state,
-            None,
-            None,
-            "",
-            False,
-            False,
-            f"Send the letter, then record it: records-req sent {rid} --via email",
-            None,
-        )
+        return _no_clock(state, f"Send the letter, then record it: records-req sent {rid} --via email")
     if state.closed:
-        return Tracked(state, None, None, "", False, False, f"Nothing more: the request is {state.status}.", None)
+        return _no_clock(state, f"Nothing more: the request is {state.status}.")
 
     deadline = _agency_deadline(state, j, calendar, followup_days)
     clock_stopped = deadline is None or deadline.paused
@@ -401,15 +397,8 @@ def _after_denial(
     appeal = j.appeal
     where = f"{appeal.body} ({appeal.citation})"
     if appeal.deadline_days is None or appeal.deadline_unit is None:
-        return Tracked(
-            state,
-            None,
-            None,
-            "",
-            False,
-            False,
-            f"The request was {how}: appeal to {where}; the law sets no deadline. records-req appeal {rid}",
-            None,
+        return _no_clock(
+            state, f"The request was {how}: appeal to {where}; the law sets no deadline. records-req appeal {rid}"
         )
     last = _add(calendar, since, appeal.deadline_days, appeal.deadline_unit)
     if appeal.deadline_unit == "calendar" and j.roll_forward:
