@@ -18,6 +18,7 @@ from records_req.letters.compose import compose
 from records_req.letters.files import MAX_NAME, letter_paths, slugify
 from records_req.letters.render import render
 
+from .cli_helpers import run_out
 from .letter_helpers import docx_text, pdf_text, words
 
 LAWS = load_laws()
@@ -32,11 +33,6 @@ BASE = [
     "--date",
     "2026-11-27",
 ]
-
-
-def run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize("code", sorted(LAWS))
@@ -80,7 +76,7 @@ def test_appeal_goes_to_the_states_appeal_body_with_its_deadline() -> None:
 
 
 def test_cli_writes_docx_and_pdf_under_out_state_agency(tmp_path: Path) -> None:
-    code, out, err = run(
+    code, out, err = run_out(
         tmp_path,
         *BASE,
         "--state",
@@ -102,7 +98,7 @@ def test_cli_writes_docx_and_pdf_under_out_state_agency(tmp_path: Path) -> None:
 
 def test_special_characters_and_newlines_come_out_literally(tmp_path: Path) -> None:
     tricky = 'Smith & Sons <Legal> "Quoted" O\'Brien'
-    code, out, err = run(
+    code, out, err = run_out(
         tmp_path,
         "letter",
         "--state",
@@ -135,7 +131,7 @@ def test_special_characters_and_newlines_come_out_literally(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("name", ["Nguyễn Thị Minh Khai", "Łukasz Żółć", "张伟", "Núñez-García"])
 def test_non_latin_names_survive_in_both_formats(tmp_path: Path, name: str) -> None:
-    code, out, err = run(
+    code, out, err = run_out(
         tmp_path,
         *BASE,
         "--state",
@@ -171,7 +167,7 @@ def test_pdf_embeds_its_fonts(tmp_path: Path) -> None:
 
 
 def test_control_characters_are_refused_naming_the_field(tmp_path: Path) -> None:
-    code, _, err = run(
+    code, _, err = run_out(
         tmp_path,
         *BASE,
         "--state",
@@ -186,15 +182,15 @@ def test_control_characters_are_refused_naming_the_field(tmp_path: Path) -> None
 
 def test_an_existing_letter_is_never_overwritten_without_force(tmp_path: Path) -> None:
     args = [*BASE, "--state", "FL", "--agency", "Lee County Sheriff's Office"]
-    code, out, _ = run(tmp_path, *args)
+    code, out, _ = run_out(tmp_path, *args)
     assert code == 0
     docx_file = Path(out.split()[0])
     docx_file.write_bytes(b"the user's own edits")
-    code, _, err = run(tmp_path, *args)
+    code, _, err = run_out(tmp_path, *args)
     assert code == 1
     assert "already exists" in err and "--force" in err
     assert docx_file.read_bytes() == b"the user's own edits"
-    code, _, _ = run(tmp_path, *args, "--force")
+    code, _, _ = run_out(tmp_path, *args, "--force")
     assert code == 0
     assert docx_file.read_bytes().startswith(b"PK")
     leftovers = [p for p in docx_file.parent.iterdir() if p.name.endswith(".tmp")]
@@ -227,18 +223,18 @@ def test_slugs() -> None:
 
 def test_residency_limited_state_refuses_a_non_resident(tmp_path: Path) -> None:
     args = [*BASE, "--state", "VA", "--agency", "Fairfax County Sheriff's Office"]
-    code, _, err = run(tmp_path, *args, "--requester-state", "MD")
+    code, _, err = run_out(tmp_path, *args, "--requester-state", "MD")
     assert code == 1
     assert "only residents" in err and "Va. Code Ann. § 2.2-3704(A)" in err
     assert "--co-requester" in err
-    code, out, err = run(tmp_path, *args, "--requester-state", "MD", "--co-requester", "Jo Doe")
+    code, out, err = run_out(tmp_path, *args, "--requester-state", "MD", "--co-requester", "Jo Doe")
     assert code == 0, err
     text = docx_text(Path(out.split()[0]))
     assert "Jo Doe, a resident of Virginia, joins this request" in text
 
 
 def test_resident_requester_states_residency_in_the_letter(tmp_path: Path) -> None:
-    code, out, err = run(
+    code, out, err = run_out(
         tmp_path,
         *BASE,
         "--state",
@@ -253,7 +249,7 @@ def test_resident_requester_states_residency_in_the_letter(tmp_path: Path) -> No
 
 
 def test_prohibiting_state_letter_still_asks_and_the_command_says_why(tmp_path: Path) -> None:
-    code, out, err = run(tmp_path, *BASE, "--state", "CA", "--agency", "Orange County Sheriff")
+    code, out, err = run_out(tmp_path, *BASE, "--state", "CA", "--agency", "Orange County Sheriff")
     assert code == 0
     assert "California law prohibits 287(g)" in err
     text = " ".join(words(docx_text(Path(out.split()[0]))))
@@ -262,7 +258,7 @@ def test_prohibiting_state_letter_still_asks_and_the_command_says_why(tmp_path: 
 
 
 def test_federal_request_goes_to_ice_with_fee_category_waiver_and_expedite(tmp_path: Path) -> None:
-    code, out, err = run(
+    code, out, err = run_out(
         tmp_path,
         *BASE,
         "--state",
@@ -284,9 +280,9 @@ def test_federal_request_goes_to_ice_with_fee_category_waiver_and_expedite(tmp_p
 
 
 def test_unknown_topic_and_missing_requester_are_usage_errors(tmp_path: Path) -> None:
-    code, _, err = run(tmp_path, *BASE, "--state", "FL", "--agency", "X", "--topic", "nope")
+    code, _, err = run_out(tmp_path, *BASE, "--state", "FL", "--agency", "X", "--topic", "nope")
     assert code == 2 and "Unknown topic 'nope'" in err
-    code, _, err = run(
+    code, _, err = run_out(
         tmp_path,
         "letter",
         "--state",
@@ -299,12 +295,12 @@ def test_unknown_topic_and_missing_requester_are_usage_errors(tmp_path: Path) ->
         "A",
     )
     assert code == 2 and "--requester-email or --requester-address" in err
-    code, _, err = run(tmp_path, *BASE, "--state", "ZZ", "--agency", "X")
+    code, _, err = run_out(tmp_path, *BASE, "--state", "ZZ", "--agency", "X")
     assert code == 2 and "Unknown state 'ZZ'" in err
 
 
 def test_json_output(tmp_path: Path) -> None:
-    code, out, _ = run(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb County Sheriff", "--json")
+    code, out, _ = run_out(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb County Sheriff", "--json")
     assert code == 0
     data = json.loads(out)
     assert data["jurisdiction"] == "GA"
@@ -321,22 +317,22 @@ def test_output_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_date_range_defaults_and_validation(tmp_path: Path) -> None:
-    code, out, _ = run(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb County Sheriff")
+    code, out, _ = run_out(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb County Sheriff")
     text = " ".join(words(docx_text(Path(out.split()[0]))))
     assert "from January 1, 2025 through November 27, 2026" in text
-    code, _, err = run(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb", "--since", "2026-12-01")
+    code, _, err = run_out(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb", "--since", "2026-12-01")
     assert code == 2 and "after --until" in err
 
 
 def test_letter_date_defaults_to_today(tmp_path: Path) -> None:
     args = [a for a in BASE if a not in ("--date", "2026-11-27")]
-    code, out, _ = run(tmp_path, *args, "--state", "GA", "--agency", "Cobb County Sheriff")
+    code, out, _ = run_out(tmp_path, *args, "--state", "GA", "--agency", "Cobb County Sheriff")
     assert code == 0
     assert Path(out.split()[0]).name.startswith(dt.date.today().isoformat())
 
 
 def test_only_one_format(tmp_path: Path) -> None:
-    code, out, _ = run(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb", "--format", "pdf")
+    code, out, _ = run_out(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb", "--format", "pdf")
     assert code == 0
     assert [Path(p).suffix for p in out.split()] == [".pdf"]
 
@@ -344,7 +340,7 @@ def test_only_one_format(tmp_path: Path) -> None:
 def test_an_unwritable_output_path_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "GA").write_text("a file where the state's directory should be")
-    code, out, err = run(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb")
+    code, out, err = run_out(tmp_path, *BASE, "--state", "GA", "--agency", "Cobb")
     assert code == 1
     assert "Cannot write" in err
     assert "Traceback" not in err and out == ""

@@ -11,33 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from records_req.cli import cli
+from .cli_helpers import Tracker
 
 AS_OF = "2026-11-27"
 
 
-class Db:
-    def __init__(self, url: str, tmp: Path) -> None:
-        self.url, self.tmp = url, tmp
-
-    def __call__(self, *args: str, today: str = AS_OF, code: int = 0) -> str:
-        result = CliRunner().invoke(cli, ["--db", self.url, "--as-of", today, *args])
-        assert result.exit_code == code, f"{args}: {result.stdout}\n{result.stderr}"
-        self.stderr = result.stderr
-        return result.stdout
-
-    def report(self, fmt: str, *extra: str, name: str | None = None) -> Path:
-        out = self.tmp / (name or f"report.{fmt}")
-        self("report", "--format", fmt, "-o", str(out), "--force", *extra)
-        return out
-
-
 @pytest.fixture
-def db(db_url: str, tmp_path: Path) -> Db:
+def db(db_url: str, tmp_path: Path) -> Tracker:
     """Four requests: two overdue in VA (one tagged), one due soon in GA, one completed in TX."""
-    d = Db(db_url, tmp_path)
+    d = Tracker(db_url, tmp_path)
     d("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--phone", "555-0100", "--state", "VA")
     d("agencies", "set", "--state", "VA", "--name", "Fairfax County Sheriff", "--models", "WSO; Task Force")
     for state, agency, tag in (
@@ -73,7 +56,7 @@ def db(db_url: str, tmp_path: Path) -> Db:
     return d
 
 
-def test_csv_rows_match_the_database(db: Db) -> None:
+def test_csv_rows_match_the_database(db: Tracker) -> None:
     rows = list(csv.DictReader(io.StringIO(db.report("csv").read_text(encoding="utf-8"))))
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
     by_id = {r["id"]: r for r in rows}
@@ -91,7 +74,7 @@ def test_csv_rows_match_the_database(db: Db) -> None:
     assert list(rows[0]) == [name for name, _, _ in COLUMNS]
 
 
-def test_xlsx_matches_csv(db: Db) -> None:
+def test_xlsx_matches_csv(db: Tracker) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(db.report("xlsx"))
@@ -105,7 +88,7 @@ def test_xlsx_matches_csv(db: Db) -> None:
     }
 
 
-def test_json_validates_against_its_schema_and_counts_match(db: Db) -> None:
+def test_json_validates_against_its_schema_and_counts_match(db: Tracker) -> None:
     import jsonschema
 
     from records_req.reports.json_report import schema
@@ -124,7 +107,7 @@ def test_json_validates_against_its_schema_and_counts_match(db: Db) -> None:
     assert data["requests"][0]["explanation"], "open requests carry their deadline explanation"
 
 
-def test_redact_leaves_out_contact_details(db: Db) -> None:
+def test_redact_leaves_out_contact_details(db: Tracker) -> None:
     for fmt in ("json", "html", "pdf"):
         path = db.report(fmt, "--redact", name=f"redacted.{fmt}")
         text = path.read_text(encoding="utf-8") if fmt != "pdf" else _pdf_text(path)
@@ -133,7 +116,7 @@ def test_redact_leaves_out_contact_details(db: Db) -> None:
     assert all(r["requester"] is None for r in data["requests"]) and data["filters"]["redact"] is True
 
 
-def test_filters_and_coverage_grid(db: Db) -> None:
+def test_filters_and_coverage_grid(db: Tracker) -> None:
     data = json.loads(db.report("json", "--tag", "VA 2026").read_text(encoding="utf-8"))
     assert [r["id"] for r in data["requests"]] == [1, 2]
     assert data["summary"]["coverage"] == {
@@ -147,7 +130,7 @@ def test_filters_and_coverage_grid(db: Db) -> None:
     assert json.loads(db.report("json", "--since", "2026-11-02").read_text())["requests"] == []
 
 
-def test_ics_parses_with_stable_uids(db: Db) -> None:
+def test_ics_parses_with_stable_uids(db: Tracker) -> None:
     from icalendar import Calendar
 
     first = Calendar.from_ical(db.report("ics").read_bytes())
@@ -169,14 +152,14 @@ def test_ics_parses_with_stable_uids(db: Db) -> None:
     assert second["request-3-response@records-req"].decoded("DTSTART").isoformat() == "2026-12-10"
 
 
-def test_same_database_and_options_give_byte_identical_files(db: Db) -> None:
+def test_same_database_and_options_give_byte_identical_files(db: Tracker) -> None:
     for fmt in ("csv", "json", "ics"):
         one = db.report(fmt, name=f"one.{fmt}").read_bytes()
         two = db.report(fmt, name=f"two.{fmt}").read_bytes()
         assert one == two, fmt
 
 
-def test_as_of_decides_what_is_overdue(db: Db) -> None:
+def test_as_of_decides_what_is_overdue(db: Tracker) -> None:
     early = json.loads(
         db("report", "--format", "json", "-o", str(db.tmp / "early.json"), today="2026-11-05")
         and (db.tmp / "early.json").read_text()
@@ -191,7 +174,7 @@ def _pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
 
 
-def test_pdf_has_title_page_summary_numbers_and_details(db: Db) -> None:
+def test_pdf_has_title_page_summary_numbers_and_details(db: Tracker) -> None:
     text = _pdf_text(db.report("pdf", "--tag", "VA 2026"))
     assert "Public records requests: status report" in text
     assert "tags: VA 2026" in text
@@ -222,7 +205,7 @@ class _Text(HTMLParser):
         self.text.append(data)
 
 
-def test_html_is_self_contained_and_says_what_the_database_says(db: Db) -> None:
+def test_html_is_self_contained_and_says_what_the_database_says(db: Tracker) -> None:
     parser = _Text()
     parser.feed(db.report("html").read_text(encoding="utf-8"))
     text = " ".join(" ".join(parser.text).split())
@@ -232,14 +215,14 @@ def test_html_is_self_contained_and_says_what_the_database_says(db: Db) -> None:
     assert "<svg" in (db.tmp / "report.html").read_text()
 
 
-def test_spanish_summaries(db: Db) -> None:
+def test_spanish_summaries(db: Tracker) -> None:
     html = db.report("html", "--lang", "es", name="es.html").read_text(encoding="utf-8")
     assert 'lang="es"' in html and "Overdue / Vencidas" in html
     pdf = " ".join(_pdf_text(db.report("pdf", "--lang", "es", name="es.pdf")).split())
     assert "Days late / Días de retraso" in pdf
 
 
-def test_an_existing_report_is_not_overwritten_without_force(db: Db) -> None:
+def test_an_existing_report_is_not_overwritten_without_force(db: Tracker) -> None:
     out = db.tmp / "keep.csv"
     out.write_text("mine")
     db("report", "--format", "csv", "-o", str(out), code=1)
@@ -270,7 +253,7 @@ DRIVER = shutil.which("chromedriver")
     not (CHROMIUM and DRIVER), reason="needs Chromium and chromedriver (apt-get install chromium chromium-driver)"
 )
 @pytest.mark.parametrize(("width", "height"), [(375, 812), (1280, 900)], ids=["phone", "desktop"])
-def test_html_in_a_real_browser(db: Db, width: int, height: int) -> None:
+def test_html_in_a_real_browser(db: Tracker, width: int, height: int) -> None:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from records_req.cli import cli
 from records_req.resources import templates_dir
 
+from .cli_helpers import run_out
 from .letter_helpers import docx_text, pdf_text, words
 
 OURS = templates_dir() / "letters"
@@ -31,11 +32,6 @@ BASE = [
 ]
 
 
-def run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")])
-    return result.exit_code, result.stdout, result.stderr
-
-
 def user_dir(tmp_path: Path, body: str, name: str = "initial.txt") -> Path:
     folder = tmp_path / "mine"
     folder.mkdir(exist_ok=True)
@@ -48,7 +44,7 @@ HEADER = "subject: My own subject for {{ agency.name }}\nsalutation: Hello,\nclo
 
 def test_a_user_template_overrides_ours_in_both_formats(tmp_path: Path) -> None:
     folder = user_dir(tmp_path, HEADER + "Please send these under {{ law.citation }}.\n\n[[records]]\n")
-    code, out, err = run(tmp_path, *BASE, "--templates", str(folder))
+    code, out, err = run_out(tmp_path, *BASE, "--templates", str(folder))
     assert code == 0, err
     docx_file, pdf_file = (Path(p) for p in out.split())
     text = docx_text(docx_file)
@@ -66,7 +62,7 @@ def test_a_user_word_template_restyles_the_letter(tmp_path: Path) -> None:
     doc = docx.Document(str(OURS / "letter.docx"))
     doc.paragraphs[0].insert_paragraph_before("COALITION LETTERHEAD")
     doc.save(str(folder / "letter.docx"))
-    code, out, err = run(tmp_path, *BASE, "--templates", str(folder))
+    code, out, err = run_out(tmp_path, *BASE, "--templates", str(folder))
     assert code == 0, err
     assert docx_text(Path(out.split()[0])).startswith("COALITION LETTERHEAD\nAna Núñez")
 
@@ -84,7 +80,7 @@ def test_a_user_word_template_restyles_the_letter(tmp_path: Path) -> None:
 )
 def test_broken_or_hostile_templates_fail_with_a_named_error(tmp_path: Path, body: str, needles: list[str]) -> None:
     folder = user_dir(tmp_path, HEADER + body + "\n")
-    code, out, err = run(tmp_path, *BASE, "--templates", str(folder))
+    code, out, err = run_out(tmp_path, *BASE, "--templates", str(folder))
     assert code == 1, out
     for needle in needles:
         assert needle in err
@@ -94,7 +90,7 @@ def test_broken_or_hostile_templates_fail_with_a_named_error(tmp_path: Path, bod
 
 def test_a_template_without_a_header_is_explained(tmp_path: Path) -> None:
     folder = user_dir(tmp_path, "Just a body.\n")
-    code, _, err = run(tmp_path, *BASE, "--templates", str(folder))
+    code, _, err = run_out(tmp_path, *BASE, "--templates", str(folder))
     assert code == 1
     assert "needs a header" in err
 

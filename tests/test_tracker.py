@@ -12,40 +12,8 @@ from click.testing import CliRunner
 
 from records_req.cli import cli
 
+from .cli_helpers import Tracker
 from .letter_helpers import docx_text
-
-
-class Tracker:
-    """Runs records-req against one database, with a fixed 'today'."""
-
-    def __init__(self, url: str, tmp_path: Path) -> None:
-        self.url, self.tmp = url, tmp_path
-
-    def __call__(self, *args: str, today: str = "2026-11-27", code: int = 0) -> str:
-        result = CliRunner().invoke(cli, ["--db", self.url, "--as-of", today, *args])
-        assert result.exit_code == code, f"{args}: {result.stdout}\n{result.stderr}"
-        self.stderr = result.stderr
-        return result.stdout
-
-    def json(self, *args: str, today: str = "2026-11-27") -> Any:
-        return json.loads(self(*args, "--json", today=today))
-
-    def new(self, state: str, agency: str, *extra: str) -> int:
-        data = self.json(
-            "new",
-            "--state",
-            state,
-            "--agency",
-            agency,
-            "--topic",
-            "wso",
-            "--out",
-            str(self.tmp / "out"),
-            "--date",
-            "2026-11-27",
-            *extra,
-        )
-        return int(data["id"])
 
 
 @pytest.fixture
