@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from records_req.laws import DUTY_WORDS, Clock, Extension, Jurisdiction, PauseEvent, Unit
+from records_req.laws import Appeal, Clock, Extension, Jurisdiction, PauseEvent, Unit
 
 Via = Literal["mail", "email", "portal", "fax", "hand"]
 VIAS: tuple[Via, ...] = ("mail", "email", "portal", "fax", "hand")
@@ -168,7 +168,7 @@ def assume_received(sent: dt.date, via: Via, mail_days: int = DEFAULT_MAIL_DAYS)
         received = sent + dt.timedelta(days=mail_days)
         return received, (
             f"Sent by mail on {fmt(sent)}; assumed received {mail_days} calendar days later, on "
-            f"{fmt(received)} (change with --mail-days, or give --received)."
+            f"{fmt(received)}."
         )
     return sent, f"Sent by {via} on {fmt(sent)}; counted as received the same day."
 
@@ -201,10 +201,29 @@ class _Walk:
                 continue
             counted += 1
             counted_days.append(day)
+            if unit == "business":
+                self._note(day)
         self._flush_weekend(skipped_weekend)
         if counted_days:
             self.steps.append(Step("count", _counted_words(counted_days, unit), day))
         return day
+
+    def _note(self, day: dt.date) -> None:
+        """Name a counted day on which offices may have closed all the same (``one_off: count``)."""
+        noted = getattr(self.calendar, "noted", None)
+        name = noted(day) if noted is not None else None
+        if name:
+            citation = getattr(self.calendar, "noted_citation", None) or "see the law data"
+            self.steps.append(
+                Step(
+                    "note",
+                    f"Counted {fmt(day)} as a working day: offices were closed by executive order "
+                    f"({name}), but that is not a legal holiday under the law that sets this period "
+                    f"({citation}). The agency may claim the day; if it does, its date is one working "
+                    "day later.",
+                    day,
+                )
+            )
 
     def _flush_weekend(self, days: list[dt.date]) -> None:
         if days:
@@ -298,11 +317,75 @@ def due(
     steps.append(
         Step(
             "due",
-            f"Due {fmt(date)}: by then the agency must {DUTY_WORDS[clock.duty]} ({clock.citation}).",
+            f"Due {fmt(date)}: by then the agency must {clock.duty_words} ({clock.citation}).",
             date,
         )
     )
     return Deadline(rule.jurisdiction, clock, effective, date, True, None, False, tuple(steps))
+
+
+def awaiting_acknowledgment(
+    rule: ResponseRule,
+    received: dt.date,
+    calendar: Calendar,
+    *,
+    received_note: str | None = None,
+    followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+) -> Deadline:
+    """A clock the law counts from the agency's acknowledgment, before that date is known: no
+    statutory date, only a suggested follow-up (Wyo. Stat. § 16-4-202(c)(iii))."""
+    clock = rule.clock
+    steps: list[Step] = []
+    if received_note:
+        steps.append(Step("receipt", received_note, received))
+    steps.append(Step("receipt", f"Received {fmt(received)}.", received))
+    walk = _Walk(calendar, {}, steps)
+    followup = walk.advance(received, followup_days, "business")
+    steps.append(
+        Step(
+            "no-deadline",
+            f"This law counts {clock.describe()} from the agency's acknowledgment of receipt "
+            f'({clock.citation}): "{clock.standard}". No statutory date runs until the agency '
+            f"acknowledges the request; the date of that acknowledgment starts the count. "
+            f"Suggested follow-up, {followup_days} business days after receipt: {fmt(followup)}. "
+            "This is not a statutory deadline.",
+            followup,
+        )
+    )
+    return Deadline(rule.jurisdiction, clock, received, None, False, followup, False, tuple(steps))
+
+
+def first_clock(
+    j: Jurisdiction,
+    calendar: Calendar,
+    received: dt.date,
+    *,
+    acknowledged: dt.date | None = None,
+    events: Sequence[Event] = (),
+    received_note: str | None = None,
+    followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+    after_hours: bool = False,
+) -> Deadline:
+    """The first clock, from receipt, or from the acknowledgment where the law counts from it."""
+    rule = ResponseRule.for_jurisdiction(j)
+    if rule.clock.trigger == "acknowledgment":
+        if acknowledged is None:
+            return awaiting_acknowledgment(
+                rule, received, calendar, received_note=received_note, followup_days=followup_days
+            )
+        note = (received_note + " " if received_note else "") + (
+            f"The law counts from the acknowledgment of receipt, on {fmt(acknowledged)}."
+        )
+        return due(rule, acknowledged, calendar, events, received_note=note, followup_days=followup_days)
+    return due(
+        rule,
+        received,
+        calendar,
+        events,
+        received_note=received_note,
+        followup_days=followup_days,
+        after_hours=after_hours,
+    )
 
 
 def _counted_words(days: list[dt.date], unit: Unit) -> str:
@@ -539,7 +622,7 @@ class DeadlineReport:
         if first.date is not None:
             lines.append(
                 f"Due: {fmt(first.date)}: {first.clock.describe()} the agency must "
-                f"{DUTY_WORDS[first.clock.duty]} ({first.clock.citation})."
+                f"{first.clock.duty_words} ({first.clock.citation})."
             )
             if first.clock.applies_to == "state_agencies":
                 lines.append(f"This clock binds state agencies only: {first.clock.binds or 'see the law data'}.")
@@ -561,7 +644,7 @@ class DeadlineReport:
         if self.second is not None and self.second.date is not None:
             lines.append(
                 f"Then: {fmt(self.second.date)}: {self.second.clock.describe()} the agency must "
-                f"{DUTY_WORDS[self.second.clock.duty]} ({self.second.clock.citation})."
+                f"{self.second.clock.duty_words} ({self.second.clock.citation})."
             )
         if self.second_hint:
             lines.append(self.second_hint)
@@ -598,12 +681,12 @@ def compute_for(
         if sent is None:
             raise ValueError("give received or sent")
         received, note = assume_received(sent, via, mail_days)
-    rule = ResponseRule.for_jurisdiction(j)
-    first = due(
-        rule,
-        received,
+    first = first_clock(
+        j,
         calendar,
-        events,
+        received,
+        acknowledged=acknowledged,
+        events=events,
         received_note=note,
         followup_days=followup_days,
         after_hours=after_hours,
@@ -611,11 +694,12 @@ def compute_for(
     with_extension = None
     ext = j.extension
     if ext is not None and ext.days is not None and first.date is not None:
-        with_extension = due(
-            rule,
-            received,
+        with_extension = first_clock(
+            j,
             calendar,
-            [*events, Extended(on=first.date, maximum=True)],
+            received,
+            acknowledged=acknowledged,
+            events=[*events, Extended(on=first.date, maximum=True)],
             received_note=note,
             followup_days=followup_days,
             after_hours=after_hours,
@@ -646,9 +730,126 @@ def compute_for(
             else:
                 hint = (
                     f"Then: {clock2.describe()} from the acknowledgment, the agency must "
-                    f"{DUTY_WORDS[clock2.duty]} ({clock2.citation}); "
-                    "give --acknowledged DATE to compute it."
+                    f"{clock2.duty_words} ({clock2.citation}); computed once the acknowledgment "
+                    "date is known."
                 )
         else:
             second = due(rule2, received, calendar, received_note=note, followup_days=followup_days)
     return DeadlineReport(j, first, with_extension, second, hint)
+
+
+# --- after the agency's time: deemed denial and the requester's appeal window ---------------------
+
+
+def missed_clock_name(j: Jurisdiction, missed: Deadline) -> ClockName:
+    """Which of the jurisdiction's clocks a deadline was computed on."""
+    return "second_response" if j.second_response is not None and missed.clock == j.second_response else "response"
+
+
+def deemed_denial_date(
+    j: Jurisdiction,
+    calendar: Calendar,
+    missed: Deadline,
+    acknowledged: dt.date | None = None,
+) -> dt.date | None:
+    """The day the law turns the agency's silence into a denial, for the clock ``missed`` (None:
+    the law attaches no denial to that clock). The statute decides which clock counts, and some
+    count it on a period of their own (AL: 30 business days after the acknowledgment)."""
+    rule = j.deemed_denial
+    if not rule.applies or missed.date is None:
+        return None
+    which = missed_clock_name(j, missed)
+    if rule.clock is not None and rule.clock != which:
+        return None
+    if rule.days is None or rule.unit is None:
+        return missed.date
+    clock = missed.clock
+    start = acknowledged if clock.trigger == "acknowledgment" else missed.received
+    if start is None:
+        return None
+    walk = _Walk(calendar, {}, [])
+    day = walk.advance(start, rule.days, rule.unit)
+    return _roll(ResponseRule.for_jurisdiction(j), calendar, day, rule.unit, [])
+
+
+@dataclass(frozen=True)
+class AppealWindow:
+    """How long the requester has to appeal (or sue) after a denial or a deemed denial."""
+
+    jurisdiction: str
+    appeal: Appeal
+    opened: dt.date  # the denial, or the day silence became a denial
+    how: str  # "denied" or "deemed denied"
+    last_day: dt.date | None  # None: the law sets no deadline for this route
+    explanation: tuple[Step, ...]
+
+    @property
+    def verb(self) -> str:
+        return "court action" if self.appeal.route == "court" else "appeal"
+
+    def in_time(self, day: dt.date) -> bool | None:
+        """Whether an appeal made on ``day`` is within the law's period (None: no period)."""
+        if self.last_day is None:
+            return None
+        return self.opened <= day <= self.last_day
+
+    def describe(self) -> str:
+        where = f"{self.appeal.name} ({self.appeal.citation})"
+        if self.last_day is None:
+            return f"{self.verb.capitalize()} to {where}: the law sets no deadline."
+        unit = self.appeal.deadline_unit
+        return (
+            f"{self.verb.capitalize()} to {where}: within {self.appeal.deadline_days} {unit} days of "
+            f"the {'deemed ' if self.how == 'deemed denied' else ''}denial on {fmt(self.opened)}, "
+            f"that is by {fmt(self.last_day)}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "route": self.appeal.route,
+            "body": self.appeal.name,
+            "citation": self.appeal.citation,
+            "opened": self.opened.isoformat(),
+            "how": self.how,
+            "days": self.appeal.deadline_days,
+            "unit": self.appeal.deadline_unit,
+            "last_day": self.last_day.isoformat() if self.last_day else None,
+            "text": self.describe(),
+            "explanation": [step.text for step in self.explanation],
+        }
+
+
+def appeal_window(
+    j: Jurisdiction,
+    calendar: Calendar,
+    opened: dt.date,
+    how: str = "denied",
+    route: Appeal | None = None,
+) -> AppealWindow:
+    """The last day to appeal by ``route`` (the law's main route by default), counted from
+    ``opened`` the way the law counts: business days skip closures, and a calendar-day period
+    ending on a closed day moves forward where the law's time-computation rule says so."""
+    appeal = route or j.appeal
+    steps: list[Step] = [Step("start", f"The request was {how} on {fmt(opened)}.", opened)]
+    if appeal.deadline_days is None or appeal.deadline_unit is None:
+        steps.append(Step("no-deadline", f"The law sets no deadline to go to {appeal.name} ({appeal.citation})."))
+        return AppealWindow(j.code, appeal, opened, how, None, tuple(steps))
+    days, unit = appeal.deadline_days, appeal.deadline_unit
+    steps.append(
+        Step(
+            "start",
+            f"The {'appeal' if appeal.route != 'court' else 'filing'} period is {days} {unit} days, "
+            f"counted from {fmt(opened + _ONE_DAY)} ({appeal.citation}).",
+            opened + _ONE_DAY,
+        )
+    )
+    walk = _Walk(calendar, {}, steps)
+    last = walk.advance(opened, days, unit)
+    last = _roll(ResponseRule.for_jurisdiction(j), calendar, last, unit, steps)
+    steps.append(Step("due", f"Last day: {fmt(last)}.", last))
+    return AppealWindow(j.code, appeal, opened, how, last, tuple(steps))
+
+
+def appeal_windows(j: Jurisdiction, calendar: Calendar, opened: dt.date, how: str = "denied") -> list[AppealWindow]:
+    """Every route's window: the main one first, then the alternatives with their own periods."""
+    return [appeal_window(j, calendar, opened, how, route) for route in (j.appeal, *j.appeal.also)]

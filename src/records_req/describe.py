@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from records_req.laws import DUTY_WORDS, TRIGGER_WORDS, Jurisdiction
+from records_req.laws import TRIGGER_WORDS, Jurisdiction
 
 
 def jurisdiction_dict(j: Jurisdiction) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def detail(j: Jurisdiction) -> str:
             continue
         add(
             f"{label}: {clock.describe()}, counted from {TRIGGER_WORDS[clock.trigger]}: "
-            f"the agency must {DUTY_WORDS[clock.duty]}."
+            f"the agency must {clock.duty_words}."
         )
         add(f"  Statute: {clock.standard!r} ({clock.citation})")
         if clock.binds:

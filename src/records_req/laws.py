@@ -26,7 +26,7 @@ from records_req.validation import Fields, kind_of
 Unit = Literal["business", "calendar"]
 Duty = Literal["full_response", "determination", "acknowledgment", "response"]
 Trigger = Literal["receipt", "request", "acknowledgment", "first_deadline"]
-Stance = Literal["prohibits", "restricts", "requires", "none"]
+Stance = Literal["prohibits", "restricts", "requires", "state_agreement", "none"]
 AppealRoute = Literal["court", "agency_head", "attorney_general", "ombudsman", "review_board"]
 PauseEvent = Literal["fee_estimate", "clarification"]
 Restricted = bool | Literal["disputed"]
@@ -40,7 +40,19 @@ TRIGGER_WORDS: dict[Trigger, str] = {
     "acknowledgment": "the agency's acknowledgment",
     "first_deadline": "the first deadline",
 }
-STANCES: tuple[Stance, ...] = ("prohibits", "restricts", "requires", "none")
+STANCES: tuple[Stance, ...] = ("prohibits", "restricts", "requires", "state_agreement", "none")
+# What each stance means, in the same words everywhere (states, letters, reports).
+STANCE_WORDS: dict[Stance, str] = {
+    "prohibits": "state law prohibits 287(g) agreements",
+    "restricts": "state law restricts 287(g) agreements or cooperation with ICE",
+    "requires": "state law requires local agencies (sheriffs, jails) to seek or keep a 287(g) agreement",
+    "state_agreement": (
+        "state law directs a state official or agency to negotiate a state-level 287(g) agreement; "
+        "it imposes no 287(g) duty on local sheriffs or police"
+    ),
+    "none": "no state law prohibits, restricts or requires 287(g)",
+}
+ONE_OFF_RULES = ("count", "skip")
 APPEAL_ROUTES: tuple[AppealRoute, ...] = (
     "court",
     "agency_head",
@@ -79,6 +91,13 @@ class Clock(NamedTuple):
     binds: str | None
     citation: str
     applies_to: Literal["all", "state_agencies"] = "all"  # a clock set by regulation may bind only the state
+    duty_text: str | None = None  # the duty in the statute's own terms, where the generic words mislead
+    note: str | None = None  # a caveat a user must see with this clock
+
+    @property
+    def duty_words(self) -> str:
+        """What the agency must do by the deadline: the law's own words, else the generic ones."""
+        return self.duty_text or DUTY_WORDS[self.duty]
 
     @property
     def numeric(self) -> bool:
@@ -112,6 +131,12 @@ class DeemedDenial(NamedTuple):
     applies: bool
     citation: str | None
     note: str | None
+    # Which clock's lapse the statute makes a denial; None: the first clock.
+    clock: Literal["response", "second_response"] | None = None
+    # Where the statute counts the denial on its own period (AL: 30 business days after the
+    # acknowledgment), that period, counted from the clock's own trigger.
+    days: int | None = None
+    unit: Unit | None = None
 
 
 class Residency(NamedTuple):
@@ -133,12 +158,24 @@ class Fees(NamedTuple):
 
 class Appeal(NamedTuple):
     route: AppealRoute
-    body: str
+    body: str  # explanatory prose, for `states`; never pasted into a letter
     deadline_days: int | None
     deadline_unit: Unit | None
     deadline_trigger: str | None
     citation: str
     note: str | None
+    # Letter-facing fields: short, and the only source of an appeal's address block and salutation.
+    addressee: str | None = None  # the appeal body's name heading the address block (None: the agency)
+    address: str | None = None  # its postal address
+    email: str | None = None  # its email address or portal
+    salutation: str | None = None  # "Dear Public Access Counselor:"
+    court_name: str | None = None  # "the circuit court of the county where the records are kept"
+    also: tuple[Appeal, ...] = ()  # other routes with their own deadlines (NJ: GRC and Superior Court)
+
+    @property
+    def name(self) -> str:
+        """The body in a few words, for sentences: the addressee, the court, or the prose."""
+        return self.addressee or self.court_name or self.body
 
 
 class HolidayRule(NamedTuple):
@@ -154,6 +191,12 @@ class HolidaySpec(NamedTuple):
     remove: tuple[str, ...]
     add: tuple[HolidayRule, ...]
     citation: str | None
+    rename: tuple[tuple[str, str], ...] = ()  # (the package's name, the statute's name)
+    # Federal offices closed by executive order (not a legal public holiday): "count" them as
+    # working days with a note that the agency may claim them, or "skip" them where this
+    # jurisdiction's law makes a day so appointed a holiday. None: not this calendar's concern.
+    one_off: Literal["count", "skip"] | None = None
+    one_off_citation: str | None = None
 
     def fingerprint(self) -> str:
         """A short hash of everything that decides which days are closures."""
@@ -163,6 +206,8 @@ class HolidaySpec(NamedTuple):
                 list(self.categories),
                 sorted(self.remove),
                 [[r.name, r.rule] for r in self.add],
+                [list(pair) for pair in self.rename],
+                self.one_off,
             ]
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
@@ -174,6 +219,8 @@ class Immigration(NamedTuple):
     year: int | None
     summary: str | None
     citation: str | None
+    unverified: str | None = None  # what could not be confirmed in a primary source
+    letter_citation: str | None = None  # the codified section, for a letter (never a bill number)
 
 
 class Jurisdiction(NamedTuple):
@@ -354,6 +401,8 @@ def _clock(f: Fields) -> Clock:
         binds=f.opt_text("binds"),
         citation=f.text("citation"),
         applies_to=f.choice("applies_to", ("all", "state_agencies"), required=False) or "all",
+        duty_text=f.opt_text("duty_text"),
+        note=f.opt_text("note"),
     )
     f.done()
     return clock
@@ -415,8 +464,31 @@ def _fees(f: Fields) -> Fees:
     return fees
 
 
-def _appeal(f: Fields) -> Appeal:
+SALUTATION_LIMIT = 60
+
+
+def salutation_problem(text: str) -> str | None:
+    """Why a salutation cannot head a letter (None if it can): short, one addressee, no prose."""
+    if len(text) > SALUTATION_LIMIT:
+        return f"is {len(text)} characters; a salutation has at most {SALUTATION_LIMIT}"
+    for bad in ("(", ";"):
+        if bad in text:
+            return f"contains {bad!r}: a salutation names one addressee, without explanations"
+    if " or " in f" {text.lower()} ":
+        return "contains ' or ': a salutation names one addressee, not alternatives"
+    return None
+
+
+def _appeal(f: Fields, nested: bool = False) -> Appeal:
     days, unit = _period(f, "deadline_days", "deadline_unit")
+    salutation = f.opt_text("salutation")
+    if salutation is not None:
+        if not salutation.startswith("Dear ") or not salutation.endswith(":"):
+            f.fail("salutation", "must read 'Dear ...:'")
+        problem = salutation_problem(salutation)
+        if problem:
+            f.fail("salutation", problem)
+    also = () if nested else tuple(_appeal(item, nested=True) for item in f.items("also"))
     appeal = Appeal(
         route=cast(AppealRoute, f.choice("route", APPEAL_ROUTES)),
         body=f.text("body"),
@@ -425,7 +497,17 @@ def _appeal(f: Fields) -> Appeal:
         deadline_trigger=f.opt_text("deadline_trigger"),
         citation=f.text("citation"),
         note=f.opt_text("note"),
+        addressee=f.opt_text("addressee"),
+        address=f.opt_text("address"),
+        email=f.opt_text("email"),
+        salutation=salutation,
+        court_name=f.opt_text("court_name"),
+        also=also,
     )
+    for key in ("addressee", "court_name"):
+        value = getattr(appeal, key)
+        if value and any(bad in value for bad in ("(", ";")):
+            f.fail(key, "is letter text: a name without parentheses or semicolons (explanations go in body)")
     f.done()
     return appeal
 
@@ -443,13 +525,23 @@ def _holidays(f: Fields) -> HolidaySpec:
         item.done()
         rules.append(rule)
     categories = f.texts("categories") or ("public",)
+    renames: list[tuple[str, str]] = []
+    for item in f.items("rename"):
+        renames.append((item.text("from"), item.text("to")))
+        item.done()
+    one_off = f.choice("one_off", ONE_OFF_RULES, required=False)
     spec = HolidaySpec(
         subdiv=f.opt_text("subdiv"),
         categories=categories,
         remove=f.texts("remove"),
         add=tuple(rules),
         citation=f.opt_text("citation"),
+        rename=tuple(renames),
+        one_off=cast(Literal["count", "skip"] | None, one_off),
+        one_off_citation=f.opt_text("one_off_citation"),
     )
+    if spec.one_off is not None and not spec.one_off_citation:
+        f.fail("one_off_citation", "is required with one_off (the rule that decides such days)")
     f.done()
     return spec
 
@@ -462,6 +554,8 @@ def _immigration(f: Fields) -> Immigration:
         year=year,
         summary=f.opt_text("summary"),
         citation=f.opt_text("citation"),
+        unverified=f.opt_text("unverified"),
+        letter_citation=f.opt_text("letter_citation"),
     )
     if immigration.stance != "none" and not (immigration.law and immigration.citation):
         f.fail("citation", f"law and citation are required when stance is {immigration.stance}")
@@ -485,11 +579,20 @@ def _jurisdiction(f: Fields) -> Jurisdiction:
     second = f.sub("second_response", required=False)
     extension = f.sub("extension", required=False)
     denial_f = cast(Fields, f.sub("deemed_denial"))
+    denial_days, denial_unit = _period(denial_f)
     deemed_denial = DeemedDenial(
         applies=denial_f.flag("applies"),
         citation=denial_f.opt_text("citation"),
         note=denial_f.opt_text("note"),
+        clock=cast(
+            Literal["response", "second_response"] | None,
+            denial_f.choice("clock", ("response", "second_response"), required=False),
+        ),
+        days=denial_days,
+        unit=denial_unit,
     )
+    if deemed_denial.clock == "second_response" and second is None:
+        denial_f.fail("clock", "names the second clock, but this jurisdiction has none")
     denial_f.done()
     verified = f.value("verified_on", True)
     if not isinstance(verified, dt.date) or isinstance(verified, dt.datetime):

@@ -892,7 +892,7 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
             request,
             event_kind,
             req.date,
-            data={"body": j.appeal.body} if kind == "appeal" else {},
+            data={"body": j.appeal.name} if kind == "appeal" else {},
             today=now,
         )
         for ext, path in paths.items():

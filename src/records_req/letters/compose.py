@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from records_req.errors import RecordsReqError, UsageError
-from records_req.laws import DUTY_WORDS, Jurisdiction
+from records_req.laws import Jurisdiction
 from records_req.letters.model import Block, Kind, Letter, long_date
 from records_req.resources import templates_dir
 from records_req.topics import Topic
@@ -260,13 +260,13 @@ def context(req: LetterRequest) -> dict[str, Any]:
         "response": {
             **clock._asdict(),
             "words": clock.describe(),
-            "duty_words": DUTY_WORDS[clock.duty],
+            "duty_words": clock.duty_words,
         },
         "second_response": (
             {
                 **j.second_response._asdict(),
                 "words": j.second_response.describe(),
-                "duty_words": DUTY_WORDS[j.second_response.duty],
+                "duty_words": j.second_response.duty_words,
             }
             if j.second_response
             else None

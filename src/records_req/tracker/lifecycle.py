@@ -11,14 +11,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from records_req.deadlines import (
+    AppealWindow,
     Calendar,
     Deadline,
     Extended,
     Paused,
     ResponseRule,
     Via,
+    appeal_window,
     assume_received,
+    deemed_denial_date,
     due,
+    first_clock,
     fmt,
 )
 from records_req.deadlines import (
@@ -263,6 +267,7 @@ class Tracked(NamedTuple):
     overdue: bool
     next_step: str
     next_date: dt.date | None
+    appeal: AppealWindow | None = None  # the requester's appeal window, once it runs
 
 
 def _no_clock(state: State, step: str) -> Tracked:
@@ -309,7 +314,7 @@ def track(
             "appeal decision (suggested follow-up, not statutory)",
             False,
             False,
-            f"Await the decision of {j.appeal.body}; follow up around {fmt(suggested)}.",
+            f"Await the decision of {j.appeal.name}; follow up around {fmt(suggested)}.",
             suggested,
         )
 
@@ -342,7 +347,7 @@ def track(
         elif due_on and today > due_on and state.followed_up_on is not None:
             step = (
                 f"Followed up on {fmt(state.followed_up_on)}. The law sets no deadline; if nothing "
-                f"comes, consider {j.appeal.body} ({j.appeal.citation})."
+                f"comes, consider {j.appeal.name} ({j.appeal.citation})."
             )
         elif due_on:
             step = f"The law sets no deadline; follow up if nothing arrives by {fmt(due_on)}."
@@ -355,7 +360,19 @@ def track(
             )
         return Tracked(state, deadline, due_on, label, statutory, False, step, due_on)
     assert due_on is not None  # overdue implies a date
+    denied_on = deemed_denial_date(j, calendar, deadline, state.acknowledged_on)
+    window = appeal_window(j, calendar, denied_on, "deemed denied") if denied_on and today > denied_on else None
     if state.followed_up_on is None or state.followed_up_on <= due_on:
+        step = f"Overdue since {fmt(due_on)}: send a follow-up: records-req followup {rid}"
+        if window is not None and window.last_day is not None and today <= window.last_day:
+            step += f". {window.describe()} A follow-up does not stop that clock."
+        return Tracked(state, deadline, due_on, label, True, True, step, today, window)
+    followed = state.followed_up_on
+    if window is not None:
+        # The agency's silence is now a denial: what runs is the requester's appeal window.
+        tracked = _after_denial(state, j, calendar, today, rid, window.opened, "deemed denied")
+        return tracked._replace(deadline=deadline)
+    if denied_on is not None:
         return Tracked(
             state,
             deadline,
@@ -363,14 +380,10 @@ def track(
             label,
             True,
             True,
-            f"Overdue since {fmt(due_on)}: send a follow-up: records-req followup {rid}",
+            f"Overdue since {fmt(due_on)} and followed up on {fmt(followed)}. Under "
+            f"{j.deemed_denial.citation}, continued silence becomes a denial on {fmt(denied_on)}.",
             today,
         )
-    followed = state.followed_up_on
-    if j.deemed_denial.applies:
-        # The agency's silence is now a denial: what runs is the requester's appeal window.
-        tracked = _after_denial(state, j, calendar, today, rid, due_on, "deemed denied")
-        return tracked._replace(deadline=deadline)
     return Tracked(
         state,
         deadline,
@@ -379,7 +392,7 @@ def track(
         True,
         True,
         f"Overdue since {fmt(due_on)} and followed up on {fmt(followed)}. "
-        f"Silence is not a denial under this law; consider {j.appeal.body} "
+        f"Silence is not a denial under this law; consider {j.appeal.name} "
         f"({j.appeal.citation}).",
         today,
     )
@@ -394,22 +407,19 @@ def _after_denial(
     since: dt.date,
     how: str,
 ) -> Tracked:
+    window = appeal_window(j, calendar, since, how)
     appeal = j.appeal
-    where = f"{appeal.body} ({appeal.citation})"
-    if appeal.deadline_days is None or appeal.deadline_unit is None:
+    where = f"{appeal.name} ({appeal.citation})"
+    last = window.last_day
+    if last is None:
         return _no_clock(
             state, f"The request was {how}: appeal to {where}; the law sets no deadline. records-req appeal {rid}"
-        )
-    last = _add(calendar, since, appeal.deadline_days, appeal.deadline_unit)
-    if appeal.deadline_unit == "calendar" and j.roll_forward:
-        while calendar.closure(last) is not None:
-            last += dt.timedelta(days=1)
-    verb = "court action" if appeal.route == "court" else "appeal"
-    overdue = today > last
+        )._replace(appeal=window)
+    verb = window.verb
     step = f"The request was {how} on {fmt(since)}: {verb} to {where} by {fmt(last)}. records-req appeal {rid}"
-    if overdue:
+    if today > last:
         step = f"The {verb} window ({where}) closed on {fmt(last)}."
-    return Tracked(state, None, last, f"{verb} deadline", True, False, step, last)
+    return Tracked(state, None, last, f"{verb} deadline", True, False, step, last, window)
 
 
 def _agency_deadline(state: State, j: Jurisdiction, calendar: Calendar, followup_days: int) -> Deadline | None:
@@ -417,7 +427,15 @@ def _agency_deadline(state: State, j: Jurisdiction, calendar: Calendar, followup
         return None
     received, note = assume_received(state.sent_on, state.via)
     rule = ResponseRule.for_jurisdiction(j)
-    first = due(rule, received, calendar, state.clock_events, received_note=note, followup_days=followup_days)
+    first = first_clock(
+        j,
+        calendar,
+        received,
+        acknowledged=state.acknowledged_on,
+        events=state.clock_events,
+        received_note=note,
+        followup_days=followup_days,
+    )
     second = j.second_response
     if second is None or state.acknowledged_on is None:
         return first
@@ -439,12 +457,6 @@ def _agency_deadline(state: State, j: Jurisdiction, calendar: Calendar, followup
         received_note=f"Second clock: counted from {fmt(start)}.",
         followup_days=followup_days,
     )
-
-
-def _add(calendar: Calendar, start: dt.date, days: int, unit: str) -> dt.date:
-    if unit == "calendar":
-        return start + dt.timedelta(days=days)
-    return _add_business(calendar, start, days)
 
 
 def _add_business(calendar: Calendar, start: dt.date, days: int) -> dt.date:
