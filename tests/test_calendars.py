@@ -110,3 +110,36 @@ def test_table_and_live_computation_agree_for_every_jurisdiction() -> None:
     assert sorted(shipped["jurisdictions"]) == sorted(laws)
     for code, j in laws.items():
         assert shipped["jurisdictions"][code]["fingerprint"] == j.holidays.fingerprint(), code
+
+
+def test_texas_january_holiday_has_its_statutory_name() -> None:
+    # Tex. Gov't Code § 662.003(b)(1): "Confederate Heroes Day, January 19"
+    from records_req.laws import load_laws
+
+    cal = calendar_for(load_laws()["TX"])
+    name = cal.closure(dt.date(2026, 1, 19)) or ""
+    assert "Confederate Heroes Day" in name and "Memorial" not in name
+
+
+def test_federal_executive_order_closures_are_counted_and_named() -> None:
+    from records_req.deadlines import ResponseRule, due
+    from records_req.laws import load_laws
+
+    us = load_laws()["US"]
+    cal = calendar_for(us)
+    assert cal.closure(dt.date(2024, 12, 24)) is None  # not a legal public holiday
+    assert cal.noted(dt.date(2024, 12, 24)) == "Christmas Eve"
+    result = due(ResponseRule.for_jurisdiction(us), dt.date(2024, 12, 20), cal)
+    notes = [s.text for s in result.explanation if s.kind == "note"]
+    # Christmas Eve 2024 and the Jan. 9 2025 day of mourning both fall in the 20 working days
+    assert len(notes) == 2 and all("may claim" in n for n in notes)
+    assert "Christmas Eve" in notes[0] and "Jimmy Carter" in notes[1]
+    assert result.date == dt.date(2025, 1, 22)  # 12/23-1/22 less 12/25, 1/1, 1/20; the two closures count
+
+
+def test_a_state_that_makes_presidential_days_holidays_skips_them() -> None:
+    from records_req.laws import load_laws
+
+    cal = calendar_for(load_laws()["VA"])  # Va. Code § 2.2-3300
+    assert cal.closure(dt.date(2025, 1, 9)) is not None
+    assert calendar_for(load_laws()["TX"]).closure(dt.date(2025, 1, 9)) is None

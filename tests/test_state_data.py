@@ -73,7 +73,7 @@ def test_every_fact_is_cited(code: str) -> None:
     j: Jurisdiction = LAWS[code]
     assert j.law.citation and j.response.citation and j.appeal.citation and j.fees.citation
     assert j.sources, "no sources"
-    assert j.verified_on <= dt.date(2026, 11, 27)
+    assert j.verified_on <= dt.date(2026, 12, 1)
     if j.verified_on < dt.date(2020, 1, 1):
         assert j.review, "a text read before 2020 may predate amendments: say so in review"
     if j.code != "US":
@@ -111,6 +111,12 @@ def test_residency_limits(code: str, restricted: bool) -> None:
         ("FL", {"requires"}),
         ("TX", {"requires"}),
         ("GA", {"requires"}),
+        # Laws that only tell a state official to negotiate a state-level agreement (Okla. Stat. tit. 74
+        # § 20j; Utah Code § 67-5-28; S.C. Code § 23-3-80, SLED; Ala. Code § 31-13-4) bind no sheriff.
+        ("OK", {"state_agreement"}),
+        ("UT", {"state_agreement"}),
+        ("SC", {"state_agreement"}),
+        ("AL", {"state_agreement"}),
         ("US", {"none"}),
     ],
 )
@@ -132,6 +138,7 @@ def test_287g_stance(code: str, stances: set[str]) -> None:
         ("IL", 5, "business"),  # 5 ILCS 140/3(d)
         ("NJ", 7, "business"),  # N.J.S.A. 47:1A-5(i)
         ("FL", None, None),  # Fla. Stat. § 119.07(1)(c): "promptly"
+        ("IA", None, None),  # Iowa Code ch. 22 is silent (IPIB 22AO:0004); § 22.8(4)(d) caps one delay only
     ],
 )
 def test_well_known_clocks(code: str, days: int | None, unit: str | None) -> None:
@@ -143,3 +150,57 @@ def test_no_number_states_quote_their_standard() -> None:
     for j in LAWS.values():
         if j.response.days is None:
             assert len(j.response.standard) > 3, j.code
+
+
+def test_california_cites_the_287g_clause_of_sb54() -> None:
+    # (a)(1)(F) is border-area searches under 8 U.S.C. § 1357(a)(3); the 287(g) bar is (a)(1)(G) and (a)(2).
+    imm = LAWS["CA"].immigration
+    assert "(a)(1)(G)" in (imm.letter_citation or "") and "(a)(1)(F)" not in f"{imm.law} {imm.citation}"
+
+
+def test_wyoming_counts_from_acknowledged_receipt() -> None:
+    # Wyo. Stat. § 16-4-202(c)(iii): "thirty (30) calendar days from the date of acknowledged receipt"
+    assert LAWS["WY"].response.trigger == "acknowledgment"
+
+
+def test_montana_state_agency_clock_binds_state_agencies_only() -> None:
+    # Mont. Code Ann. § 2-6-1006(3) (2025 HB 100): executive-branch agencies; local governments "timely manner"
+    mt = LAWS["MT"]
+    assert (mt.response.days, mt.response.unit, mt.response.applies_to) == (5, "business", "state_agencies")
+    assert mt.response.note and "timely manner" in mt.response.note
+
+
+def test_texas_duty_is_certify_or_ask_the_attorney_general_not_deny() -> None:
+    words = LAWS["TX"].response.duty_words
+    assert "deny" not in words
+    assert "certify" in words and "Attorney General" in words
+
+
+def test_new_jersey_both_routes_have_45_days() -> None:
+    # N.J.S.A. 47:1A-6 as amended by P.L. 2024, c. 16: GRC complaint or, in lieu of it, Superior Court.
+    appeal = LAWS["NJ"].appeal
+    routes = {a.route: a.deadline_days for a in (appeal, *appeal.also)}
+    assert routes == {"review_board": 45, "court": 45}
+
+
+def test_unconfirmed_287g_entries_say_so() -> None:
+    for code in ("NY", "GA", "ME", "MA", "DE"):
+        assert LAWS[code].immigration.unverified, code
+
+
+def test_virginia_notes_executive_directive_one() -> None:
+    imm = LAWS["VA"].immigration
+    assert "Executive Directive One" in f"{imm.summary} {imm.citation}"
+
+
+def test_new_hampshire_ombudsman_status_is_flagged() -> None:
+    assert "vacant" in (LAWS["NH"].appeal.note or "")
+
+
+def test_one_off_closures_follow_each_law() -> None:
+    # FOIA excepts only legal public holidays (5 U.S.C. §§ 552(a)(6)(A)(i), 6103(a)): count EO closures.
+    assert LAWS["US"].holidays.one_off == "count"
+    assert "government" not in LAWS["US"].holidays.categories
+    for j in LAWS.values():
+        if j.holidays.one_off is not None:
+            assert j.holidays.one_off_citation, j.code

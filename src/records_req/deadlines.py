@@ -167,8 +167,7 @@ def assume_received(sent: dt.date, via: Via, mail_days: int = DEFAULT_MAIL_DAYS)
     if via == "mail":
         received = sent + dt.timedelta(days=mail_days)
         return received, (
-            f"Sent by mail on {fmt(sent)}; assumed received {mail_days} calendar days later, on "
-            f"{fmt(received)}."
+            f"Sent by mail on {fmt(sent)}; assumed received {mail_days} calendar days later, on {fmt(received)}."
         )
     return sent, f"Sent by {via} on {fmt(sent)}; counted as received the same day."
 

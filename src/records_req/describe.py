@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from records_req.laws import TRIGGER_WORDS, Jurisdiction
+from records_req.laws import STANCE_WORDS, TRIGGER_WORDS, Appeal, Jurisdiction
 
 
 def jurisdiction_dict(j: Jurisdiction) -> dict[str, Any]:
@@ -48,6 +48,14 @@ def clock_words(j: Jurisdiction) -> str:
     return text
 
 
+def _appeal_deadline(appeal: Appeal) -> str:
+    if appeal.deadline_days is None:
+        return "no statutory deadline"
+    return f"within {appeal.deadline_days} {appeal.deadline_unit} days" + (
+        f" of {appeal.deadline_trigger}" if appeal.deadline_trigger else ""
+    )
+
+
 def detail(j: Jurisdiction) -> str:
     out: list[str] = []
     add = out.append
@@ -62,12 +70,15 @@ def detail(j: Jurisdiction) -> str:
         add(
             f"{label}: {clock.describe()}, counted from {TRIGGER_WORDS[clock.trigger]}: "
             f"the agency must {clock.duty_words}."
+            + (" (State agencies only.)" if clock.applies_to == "state_agencies" else "")
         )
         add(f"  Statute: {clock.standard!r} ({clock.citation})")
         if clock.binds:
             add(f"  Binds: {clock.binds}")
         if clock.counts_receipt_day:
             add("  The day of receipt counts as day 1.")
+        if clock.note:
+            add(f"  Note: {clock.note}")
     if j.extension is not None:
         ext = j.extension
         length = f"{ext.days} {ext.unit} days" if ext.days is not None else "no fixed length"
@@ -111,28 +122,26 @@ def detail(j: Jurisdiction) -> str:
         add(f"  Fee waiver: {fees.waiver_text or 'provided'} ({fees.waiver_citation})")
     else:
         add("  Fee waiver: none in the statute (ask anyway, in the public interest)")
-    appeal = j.appeal
-    deadline = (
-        f"within {appeal.deadline_days} {appeal.deadline_unit} days"
-        + (f" of {appeal.deadline_trigger}" if appeal.deadline_trigger else "")
-        if appeal.deadline_days is not None
-        else "no statutory deadline"
-    )
-    add(f"Appeal: {appeal.route.replace('_', ' ')}: {appeal.body}; {deadline} ({appeal.citation})")
-    if appeal.note:
-        add(f"  {appeal.note}")
+    for label, appeal in (("Appeal", j.appeal), *(("  or", also) for also in j.appeal.also)):
+        add(f"{label}: {appeal.route.replace('_', ' ')}: {appeal.body}; {_appeal_deadline(appeal)} ({appeal.citation})")
+        if appeal.addressee or appeal.address:
+            parts = [p for p in (appeal.addressee, appeal.address, appeal.email) if p]
+            add("  Address: " + ", ".join(parts).replace("\n", ", "))
+        if appeal.note:
+            add(f"  {appeal.note}")
     add("")
     imm = j.immigration
-    if imm.stance == "none":
-        add("287(g): no state law prohibits, restricts or requires it.")
-    else:
+    add(f"287(g): {imm.stance.replace('_', ' ')}: {STANCE_WORDS[imm.stance]}.")
+    if imm.law:
         add(
-            f"287(g): state law {imm.stance} it: {imm.law}"
+            f"  Law: {imm.law}"
             + (f" ({imm.year})" if imm.year else "")
-            + (f", {imm.citation}" if imm.citation else "")
+            + (f", {imm.citation}" if imm.citation and imm.citation not in imm.law else "")
         )
-        if imm.summary:
-            add(f"  {imm.summary}")
+    if imm.summary:
+        add(f"  {imm.summary}")
+    if imm.unverified:
+        add(f"  UNCONFIRMED: {imm.unverified}")
     hol = j.holidays
     add(
         f"Closure days: holidays package US/{hol.subdiv or 'federal'} ({', '.join(hol.categories)})"
@@ -140,6 +149,10 @@ def detail(j: Jurisdiction) -> str:
         + (f", plus {', '.join(r.name for r in hol.add)}" if hol.add else "")
         + (f" ({hol.citation})" if hol.citation else "")
     )
+    if hol.one_off == "count":
+        add(f"  Days closed by executive order are counted as working days ({hol.one_off_citation}).")
+    elif hol.one_off == "skip":
+        add(f"  Days the President closed federal offices are skipped ({hol.one_off_citation}).")
     add("")
     add(f"Verified on {j.verified_on.isoformat()} from:")
     out.extend(f"  - {source}" for source in j.sources)
