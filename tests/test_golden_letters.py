@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from records_req.calendars import calendar_for
 from records_req.laws import load_laws
 from records_req.letters.compose import Agency, LetterRequest, Requester, compose, ice_foia_office
+from records_req.letters.timing import plan
 from records_req.topics import load_topics
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -36,6 +38,43 @@ def request(code: str, topics: list[str], **extra: object) -> LetterRequest:
     return LetterRequest(**fields)  # type: ignore[arg-type]
 
 
+def later(
+    kind: str,
+    code: str,
+    sent: dt.date,
+    on: dt.date,
+    *,
+    denied_on: dt.date | None = None,
+    acknowledged: dt.date | None = None,
+    force: bool = False,
+    exemptions: str | None = None,
+) -> LetterRequest:
+    """A follow-up or appeal, with the dates the engine allows it to state."""
+    j = load_laws()[code]
+    timing = plan(
+        kind,  # type: ignore[arg-type]
+        j,
+        calendar_for(j),
+        received=sent,
+        letter_date=on,
+        acknowledged=acknowledged,
+        denied_on=denied_on,
+        force=force,
+    )
+    return request(
+        code,
+        ["wso"],
+        kind=kind,
+        until=sent,  # the request as it was sent
+        date=on,
+        request_date=sent,
+        deadline=timing.missed,
+        denied_on=denied_on,
+        exemptions=exemptions,
+        timing=timing,
+    )
+
+
 CASES = {
     "VA-residency": lambda: request("VA", ["wso"]),
     "CA-prohibition": lambda: request("CA", ["detainers", "ice-communications"]),
@@ -49,6 +88,22 @@ CASES = {
         expedite=True,
         agency=ice_foia_office(),
     ),
+    # Appeals to an outside body: short addressee and salutation from the law data's letter fields.
+    "KY-appeal": lambda: later("appeal", "KY", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 16)),
+    "PA-appeal": lambda: later(
+        "appeal", "PA", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 16), exemptions="65 P.S. § 67.708(b)(2)"
+    ),
+    "TX-appeal": lambda: later("appeal", "TX", dt.date(2026, 11, 2), D),
+    "NJ-appeal": lambda: later("appeal", "NJ", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 12)),
+    "IL-appeal": lambda: later("appeal", "IL", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 10)),
+    # 52 days after a denial of 2026-10-10: N.Y. Pub. Off. Law § 89(4)(a) gives 30; written only with force.
+    "NY-appeal-late": lambda: later(
+        "appeal", "NY", dt.date(2026, 9, 28), dt.date(2026, 12, 1), denied_on=dt.date(2026, 10, 10), force=True
+    ),
+    # Written on 11-24 for a request of 11-20 due 12-01 (65 P.S. § 67.901): a status inquiry, not a complaint.
+    "PA-followup-early": lambda: later("follow-up", "PA", dt.date(2026, 11, 20), dt.date(2026, 11, 24), force=True),
+    # Ala. Code § 36-12-44(a)(3): acknowledgment within 10 days, missed; no deemed denial on that clock.
+    "AL-followup-no-ack": lambda: later("follow-up", "AL", dt.date(2026, 11, 2), D),
 }
 
 
@@ -77,3 +132,28 @@ def test_golden_letters_say_what_each_state_requires() -> None:
     assert "expedited processing" in us and "news media" in us
     for text in (va, ca, fl, tx):
         assert "5 U.S.C. § 552" not in text, "a state letter cites state law, not the federal FOIA"
+
+
+def test_golden_follow_ups_and_appeals_say_only_what_is_true() -> None:
+    def read(name: str) -> str:
+        return " ".join((GOLDEN / f"{name}.txt").read_text(encoding="utf-8").split())
+
+    for name in ("KY-appeal", "PA-appeal", "TX-appeal", "NJ-appeal", "IL-appeal"):
+        text = (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
+        salutation = next(line for line in text.splitlines() if line.startswith("Dear "))
+        assert len(salutation) <= 60 and "(" not in salutation and ";" not in salutation, salutation
+    assert "Office of the Attorney General" in read("KY-appeal")
+    assert "Office of Open Records" in read("PA-appeal")
+    assert "within the 15 business days" in read("PA-appeal")  # 11-16 + 15 business days = 12-08
+    assert "Government Records Council" in read("NJ-appeal") and "within the 45 calendar days" in read("NJ-appeal")
+    ny = read("NY-appeal-late")
+    assert "This appeal is made within" not in ny
+    pa = read("PA-followup-early")
+    assert "has passed" not in pa and "December 1, 2026" in pa
+    al = read("AL-followup-no-ack")
+    assert "I have not received an acknowledgment" in al
+    assert "may be treated as a denial" not in al and "complete response" not in al
+    tx = read("TX-jail-model")
+    assert "presumed public" in tx and "552.302" in tx and "deny them" not in tx
+    ca = read("CA-prohibition")
+    assert "§ 7284.6(a)(1)(G)" in ca and "(a)(1)(F)" not in ca

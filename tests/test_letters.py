@@ -68,8 +68,10 @@ def test_follow_up_states_the_missed_statutory_date() -> None:
 
 
 def test_appeal_goes_to_the_states_appeal_body_with_its_deadline() -> None:
-    letter = compose(sample_request("CT", "appeal"))
-    assert letter.recipient == ("Freedom of Information Commission",)
+    # Conn. Gen. Stat. § 1-206(b)(1): notice of appeal to the FOI Commission within 30 days of the denial
+    letter = compose(sample_request("CT", "appeal", denied_on=dt.date(2026, 11, 20)))
+    assert letter.recipient[0] == "Freedom of Information Commission"
+    assert letter.salutation == load_laws()["CT"].appeal.salutation
     text = " ".join(words(letter.plain_text()))
     assert "Conn. Gen. Stat. § 1-206(b)(1)" in text
     assert "within the 30 calendar days" in text
@@ -359,7 +361,9 @@ def test_federal_appeal_goes_to_ices_appeals_office_and_argues_foia() -> None:
 def test_a_clock_set_by_regulation_for_state_agencies_is_not_claimed_to_bind_everyone() -> None:
     # Alaska: 2 AAC 96 sets 10 business days for state agencies; the statute sets none.
     text = " ".join(compose(sample_request("AK", "initial")).plain_text().split())
-    assert "For state agencies, 2 AAC 96.325(a) requires a response within 10 business days" in text
+    assert (
+        "For state agencies, 2 AAC 96.325(a) requires the agency to provide the records within 10 business days" in text
+    )
     assert "The Alaska Public Records Act requires the agency to" not in text
     result = CliRunner().invoke(cli, ["deadline", "AK", "--received", "2026-11-25", "--json"])
     assert json.loads(result.stdout)["applies_to"] == "state_agencies"

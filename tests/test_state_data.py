@@ -171,9 +171,11 @@ def test_montana_state_agency_clock_binds_state_agencies_only() -> None:
 
 
 def test_texas_duty_is_certify_or_ask_the_attorney_general_not_deny() -> None:
-    words = LAWS["TX"].response.duty_words
-    assert "deny" not in words
-    assert "certify" in words and "Attorney General" in words
+    # Tex. Gov't Code §§ 552.221(d), 552.301(b), 552.302: certify a date, or seek an AG ruling to withhold.
+    tx = LAWS["TX"]
+    assert "deny" not in tx.response.duty_words and "certify" in tx.response.duty_words
+    points = " ".join(p.text + " " + p.citation for p in tx.letter_points)
+    assert "Attorney General" in points and "presumed public" in points and "552.302" in points
 
 
 def test_new_jersey_both_routes_have_45_days() -> None:

@@ -852,3 +852,47 @@ def appeal_window(
 def appeal_windows(j: Jurisdiction, calendar: Calendar, opened: dt.date, how: str = "denied") -> list[AppealWindow]:
     """Every route's window: the main one first, then the alternatives with their own periods."""
     return [appeal_window(j, calendar, opened, how, route) for route in (j.appeal, *j.appeal.also)]
+
+
+def running_clock(
+    j: Jurisdiction,
+    calendar: Calendar,
+    received: dt.date,
+    *,
+    acknowledged: dt.date | None = None,
+    events: Sequence[Event] = (),
+    received_note: str | None = None,
+    followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+) -> Deadline:
+    """The clock that binds the agency now: the first, or the law's second clock once the
+    agency has acknowledged the request. The tracker, follow-ups and appeals all ask this."""
+    first = first_clock(
+        j,
+        calendar,
+        received,
+        acknowledged=acknowledged,
+        events=events,
+        received_note=received_note,
+        followup_days=followup_days,
+    )
+    second = j.second_response
+    if second is None or acknowledged is None:
+        return first
+    rule = ResponseRule.for_jurisdiction(j)
+    rule2 = ResponseRule.for_jurisdiction(j, "second_response")
+    if second.trigger == "acknowledgment":
+        start = acknowledged
+    elif second.trigger == "first_deadline":
+        # counted from the first deadline as the law set it; extensions apply once, below
+        pauses = [e for e in events if isinstance(e, Paused)]
+        start = due(rule, received, calendar, pauses, followup_days=followup_days).date or received
+    else:
+        start = received
+    return due(
+        rule2,
+        start,
+        calendar,
+        events,
+        received_note=f"Second clock: counted from {fmt(start)}.",
+        followup_days=followup_days,
+    )

@@ -223,6 +223,13 @@ class Immigration(NamedTuple):
     letter_citation: str | None = None  # the codified section, for a letter (never a bill number)
 
 
+class LetterPoint(NamedTuple):
+    """A sentence the initial letter states as law, with its citation (e.g. Texas § 552.302)."""
+
+    text: str
+    citation: str
+
+
 class Jurisdiction(NamedTuple):
     code: str
     name: str
@@ -244,6 +251,7 @@ class Jurisdiction(NamedTuple):
     verified_on: dt.date
     sources: tuple[str, ...]
     review: str | None
+    letter_points: tuple[LetterPoint, ...] = ()
 
     @property
     def is_federal(self) -> bool:
@@ -563,6 +571,12 @@ def _immigration(f: Fields) -> Immigration:
     return immigration
 
 
+def _letter_point(f: Fields) -> LetterPoint:
+    point = LetterPoint(text=f.text("text"), citation=f.text("citation"))
+    f.done()
+    return point
+
+
 def _jurisdiction(f: Fields) -> Jurisdiction:
     code = f.text("code").upper()
     if not (len(code) == 2 and code.isalpha()):
@@ -619,6 +633,7 @@ def _jurisdiction(f: Fields) -> Jurisdiction:
         verified_on=verified,
         sources=f.texts("sources"),
         review=f.opt_text("review"),
+        letter_points=tuple(_letter_point(item) for item in f.items("letter_points")),
     )
     if not jurisdiction.sources:
         f.fail("sources", "must list at least one source that was read")

@@ -48,6 +48,12 @@ class RecordsReqGroup(click.Group):
     """Loads commands lazily, and turns domain errors into click errors once: usage errors exit
     2, the rest exit 1."""
 
+    # Global options a user may also write after the sub-command: `records-req report --as-of D`.
+    HOISTED = ("--as-of", "--db")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args, self.HOISTED))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
@@ -67,6 +73,33 @@ class RecordsReqGroup(click.Group):
             raise click.UsageError(str(exc), ctx) from None
         except RecordsReqError as exc:
             raise click.ClickException(str(exc)) from None
+
+
+def hoist_global_options(args: list[str], names: tuple[str, ...]) -> list[str]:
+    """Move ``--as-of D`` / ``--db URL`` written after the sub-command to before it, so global
+    options work in either place (nothing after ``--`` moves)."""
+    head: list[str] = []
+    i = 0
+    while i < len(args) and args[i].startswith("-"):  # the group's own options, before the command
+        step = 2 if args[i] in names else 1
+        head.extend(args[i : i + step])
+        i += step
+    rest: list[str] = []
+    tail = args[i:]
+    j = 0
+    while j < len(tail):
+        arg = tail[j]
+        if arg == "--":
+            rest.extend(tail[j:])
+            break
+        if arg.split("=", 1)[0] in names and ("=" in arg or j + 1 < len(tail)):
+            step = 1 if "=" in arg else 2
+            head.extend(tail[j : j + step])
+            j += step
+            continue
+        rest.append(arg)
+        j += 1
+    return head + rest
 
 
 @click.group(cls=RecordsReqGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -139,6 +139,17 @@ def output_options(f: Any) -> Any:
 )
 @click.option("--request-date", type=DATE, help="Follow-up and appeal: when the request was sent.")
 @click.option(
+    "--request-until",
+    type=DATE,
+    help="Follow-up and appeal: the end of the original request's date range [default: --request-date].",
+)
+@click.option("--acknowledged", type=DATE, help="Follow-up and appeal: when the agency acknowledged the request.")
+@click.option(
+    "--extended-to",
+    type=DATE,
+    help="Follow-up and appeal: the date the agency extended its time to.",
+)
+@click.option(
     "--via",
     type=click.Choice(["mail", "email", "portal", "fax", "hand"]),
     default="email",
@@ -154,7 +165,8 @@ def output_options(f: Any) -> Any:
 @click.option("--denied-on", type=DATE, help="Appeal: the date of the agency's denial.")
 @click.option("--exemptions", help="Appeal: the exemptions the agency cited.")
 @output_options
-def letter(**options: Any) -> None:
+@click.pass_context
+def letter(ctx: click.Context, /, **options: Any) -> None:
     """Write a records request as DOCX and PDF, citing the state's own law.
 
     \b
@@ -166,7 +178,12 @@ def letter(**options: Any) -> None:
       records-req letter --state US --agency "Lee County Sheriff's Office" --topic wso \\
           --requester-name "Ana Núñez" --requester-email ana@example.org
       records-req letter --kind follow-up --request-date 2026-11-02 --state VA ...
+
+    A follow-up dated on or before the agency's deadline is refused (--force writes a courteous
+    status inquiry instead); a late appeal is refused (--force writes it without claiming it is
+    timely). --force also replaces existing files.
     """
+    options["letter_date"] = options.get("letter_date") or (ctx.obj or {}).get("today")
     result = make_letter(options)
     for note in result["notes"]:
         click.echo(f"Note: {note}", err=True)
@@ -177,14 +194,14 @@ def letter(**options: Any) -> None:
         click.echo(path)
 
 
-def make_letter(options: dict[str, Any], deadline: Any = None) -> dict[str, Any]:
+def make_letter(options: dict[str, Any]) -> dict[str, Any]:
     """Compose, render and write one letter from command-line options; return what was done."""
     from records_req.laws import load_laws
     from records_req.letters.compose import clean
     from records_req.letters.render import write_letter
 
     j = load_laws().get_or_raise(options["state"])
-    req, notes = build_request(j, options, deadline)
+    req, notes = build_request(j, options)
     letter_obj, paths, _ = write_letter(
         req,
         agency_name=clean("--agency", options["agency"]) or "agency",
@@ -212,7 +229,7 @@ def _topics(options: dict[str, Any]) -> Topics:
     return load_topics(options.get("topics_file"))
 
 
-def build_request(j: Jurisdiction, options: dict[str, Any], deadline: Any = None) -> tuple[LetterRequest, list[str]]:
+def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterRequest, list[str]]:
     """Check the options against the law and turn them into a LetterRequest."""
     from records_req.letters.compose import Agency, LetterRequest, Requester, clean, ice_foia_office
 
@@ -274,17 +291,21 @@ def build_request(j: Jurisdiction, options: dict[str, Any], deadline: Any = None
         about = None
 
     letter_date: dt.date = options.get("letter_date") or dt.date.today()
-    since: dt.date = options.get("since") or DEFAULT_SINCE
-    until: dt.date = options.get("until") or letter_date
-    if since > until:
-        raise UsageError(f"--since {since} is after --until {until}.")
     kind: Kind = options.get("kind") or "initial"
     request_date = options.get("request_date")
+    since: dt.date = options.get("since") or DEFAULT_SINCE
+    # A follow-up or appeal describes the request as it was sent: its own date range, never widened.
+    until: dt.date = options.get("until") or options.get("request_until") or request_date or letter_date
+    if since > until:
+        raise UsageError(f"--since {since} is after --until {until}.")
+    timing = None
     if kind != "initial":
         if request_date is None:
             raise UsageError(f"A {kind} letter needs --request-date (when the request was sent).")
-        if deadline is None:
-            deadline = _deadline(j, request_date, options.get("via") or "email")
+        if letter_date < request_date:
+            raise UsageError(f"The letter's date {letter_date} is before the request's date {request_date}.")
+        timing = _timing(j, kind, request_date, letter_date, options)
+        notes.extend(timing.notes())
     req = LetterRequest(
         kind=kind,
         jurisdiction=j,
@@ -304,9 +325,10 @@ def build_request(j: Jurisdiction, options: dict[str, Any], deadline: Any = None
         tracking_numbers=tuple(
             filter(None, (clean("--tracking-number", t) for t in options.get("tracking_numbers") or ()))
         ),
-        deadline=deadline,
+        deadline=timing.missed if timing is not None else None,
         denied_on=options.get("denied_on"),
         exemptions=clean("--exemptions", options.get("exemptions")),
+        timing=timing,
     )
     return req, notes
 
@@ -316,11 +338,29 @@ def _newlines(value: str | None) -> str | None:
     return value.replace("\\n", "\n") if value else value
 
 
-def _deadline(j: Jurisdiction, request_date: dt.date, via: str) -> Any:
+def _timing(j: Jurisdiction, kind: str, request_date: dt.date, letter_date: dt.date, options: dict[str, Any]) -> Any:
+    """What the follow-up or appeal may say about dates (records_req.letters.timing.plan)."""
     from records_req.calendars import calendar_for
-    from records_req.deadlines import compute_for
+    from records_req.deadlines import Extended, assume_received
+    from records_req.letters.timing import plan
 
-    return compute_for(j, calendar_for(j), sent=request_date, via=via).first  # type: ignore[arg-type]
+    received, note = assume_received(request_date, options.get("via") or "email")
+    acknowledged = options.get("acknowledged")
+    events = list(options.get("clock_events") or ())
+    if options.get("extended_to"):
+        events.append(Extended(on=acknowledged or request_date, until=options["extended_to"]))
+    return plan(
+        kind,  # type: ignore[arg-type]
+        j,
+        calendar_for(j),
+        received=received,
+        letter_date=letter_date,
+        acknowledged=acknowledged,
+        events=events,
+        denied_on=options.get("denied_on"),
+        force=bool(options.get("force")),
+        received_note=note,
+    )
 
 
 def _check_residency(j: Jurisdiction, requester: Any, co_requester: str | None, notes: list[str]) -> None:

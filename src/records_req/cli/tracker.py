@@ -698,6 +698,8 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
     if data["due"]:
         click.echo(f"Due: {data['due']} ({data['due_label']})")
     click.echo(f"Next: {data['next_step']}")
+    if data["appeal_window"]:
+        click.echo(f"Appeal window: {data['appeal_window']['text']}")
     click.echo("\nTimeline:")
     for e in data["events"]:
         extra = ", ".join(f"{k}={v}" for k, v in e["data"].items())
@@ -746,6 +748,7 @@ def request_details(ctx: click.Context, request_id: int) -> dict[str, Any]:
         "documents": [dict(d) for d in row["documents"]],
         "deadline": state.deadline.to_dict() if state.deadline else None,
         "explanation": state.deadline.lines if state.deadline else [],
+        "appeal_window": state.appeal.to_dict() if state.appeal else None,
     }
 
 
@@ -870,14 +873,13 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
             "denied_on": state.state.denied_on if denied else None,
             "exemptions": (denied.data or {}).get("exemptions") if denied else None,
             "user_templates": options.get("user_templates"),
+            "via": state.state.via,
+            "acknowledged": state.state.acknowledged_on,
+            "clock_events": state.state.clock_events,
+            "force": options["force"],
         }
         _merge_profile(letter_options_, prof)
-        deadline = state.deadline
-        if deadline is None:
-            from records_req.cli.letters import _deadline
-
-            deadline = _deadline(j, state.state.sent_on, state.state.via)
-        req, notes = build_request(j, letter_options_, deadline)
+        req, notes = build_request(j, letter_options_)
         _, paths, rendered = write_letter(
             req,
             agency_name=agency.name,

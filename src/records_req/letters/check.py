@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from records_req.errors import RecordsReqError
-from records_req.laws import load_laws
+from records_req.laws import load_laws, salutation_problem
 from records_req.letters.compose import (
     Agency,
     LetterRequest,
@@ -21,17 +21,38 @@ from records_req.topics import load_topics
 SAMPLE_DATE = dt.date(2026, 11, 27)
 
 
-def sample_request(code: str, kind: Kind) -> LetterRequest:
-    """A request that exercises every branch a template is likely to have."""
+SAMPLE_SENT = dt.date(2026, 10, 1)
+
+
+def sample_request(
+    code: str,
+    kind: Kind,
+    *,
+    letter_date: dt.date = SAMPLE_DATE,
+    denied_on: dt.date | None = None,
+    acknowledged: dt.date | None = None,
+) -> LetterRequest:
+    """A request that exercises every branch a template is likely to have. Follow-ups and appeals
+    get the dates the engine computes (``force``: a status inquiry or a late appeal, where the
+    sample's dates make them so)."""
     from records_req.calendars import calendar_for
-    from records_req.deadlines import compute_for
+    from records_req.letters.timing import plan
 
     j = load_laws()[code]
     topics = load_topics()
     chosen = tuple(topics[k] for k in ("wso", "ice-communications") if k in topics)
-    deadline = None
+    timing = None
     if kind != "initial":
-        deadline = compute_for(j, calendar_for(j), sent=dt.date(2026, 10, 1)).first
+        timing = plan(
+            kind,
+            j,
+            calendar_for(j),
+            received=SAMPLE_SENT,
+            letter_date=letter_date,
+            acknowledged=acknowledged,
+            denied_on=denied_on,
+            force=True,
+        )
     return LetterRequest(
         kind=kind,
         jurisdiction=j,
@@ -51,14 +72,16 @@ def sample_request(code: str, kind: Kind) -> LetterRequest:
         ),
         topics=chosen,
         since=dt.date(2025, 1, 1),
-        until=SAMPLE_DATE,
-        date=SAMPLE_DATE,
+        until=SAMPLE_SENT if kind != "initial" else SAMPLE_DATE,
+        date=letter_date,
         items=("A record described by the requester.",),
         co_requester=None,
         about="Sample County Sheriff's Office" if j.is_federal else None,
-        request_date=dt.date(2026, 10, 1) if kind != "initial" else None,
+        request_date=SAMPLE_SENT if kind != "initial" else None,
         tracking_numbers=("PRR-1",) if kind != "initial" else (),
-        deadline=deadline,
+        deadline=timing.missed if timing is not None else None,
+        denied_on=denied_on,
+        timing=timing,
     )
 
 
@@ -86,10 +109,19 @@ def check_directory(directory: Path) -> dict[str, Any]:
         )
         errors: set[str] = set()
         for code in codes:
-            try:
-                compose(sample_request(code, kind_name), directory)
-            except RecordsReqError as exc:
-                errors.add(str(exc))
+            samples = [sample_request(code, kind_name)]
+            if kind_name != "initial":  # early (status inquiry), and after an explicit denial
+                samples.append(sample_request(code, kind_name, letter_date=SAMPLE_SENT))
+                samples.append(sample_request(code, kind_name, denied_on=SAMPLE_DATE - dt.timedelta(days=3)))
+            for sample in samples:
+                try:
+                    letter = compose(sample, directory)
+                except RecordsReqError as exc:
+                    errors.add(str(exc))
+                    continue
+                problem = salutation_problem(letter.salutation.removeprefix("Dear ").removesuffix(":"))
+                if problem:
+                    errors.add(f"{code} {kind_name}: the salutation {letter.salutation!r} {problem}")
         files.append({"file": str(path), "errors": sorted(errors)})
     docx = directory / "letter.docx"
     if docx.is_file():

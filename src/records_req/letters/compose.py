@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
     from records_req.deadlines import Deadline
+    from records_req.letters.timing import LetterTiming
 
 LINE_BREAK = "\u2028"  # stands for a newline inside a value until blocks are parsed
 RECORDS_MARK = "[[records]]"
@@ -105,6 +106,7 @@ class LetterRequest(NamedTuple):
     deadline: Deadline | None = None  # follow-up and appeal: the statutory deadline missed
     denied_on: dt.date | None = None  # appeal of an explicit denial
     exemptions: str | None = None
+    timing: LetterTiming | None = None  # follow-up and appeal: what the letter may say about dates
 
 
 # --- input hygiene ----------------------------------------------------------------------------
@@ -304,12 +306,18 @@ def context(req: LetterRequest) -> dict[str, Any]:
                 "citation": deadline.clock.citation,
                 "standard": deadline.clock.standard,
                 "words": deadline.clock.describe(),
+                "duty": deadline.clock.duty,
+                "duty_words": deadline.clock.duty_words,
+                "applies_to": deadline.clock.applies_to,
             }
             if deadline is not None
             else None
         ),
         "denied_on": long_date(req.denied_on) if req.denied_on else None,
         "exemptions": _protect(req.exemptions),
+        "timing": req.timing.context() if req.timing is not None else None,
+        "immigration_citation": j.immigration.letter_citation or j.immigration.law,
+        "letter_points": [point._asdict() for point in j.letter_points],
     }
 
 
@@ -422,6 +430,6 @@ def _recipient(req: LetterRequest) -> list[str | None]:
     j, agency = req.jurisdiction, req.agency
     if req.kind == "appeal" and j.is_federal and agency.name == ICE_FOIA[0]:
         return list(ICE_FOIA_APPEALS)
-    if req.kind == "appeal" and j.appeal.route in ("attorney_general", "ombudsman", "review_board"):
-        return [j.appeal.body]
+    if req.kind == "appeal" and j.appeal.addressee:
+        return [j.appeal.addressee, j.appeal.address, j.appeal.email]
     return [agency.records_officer, agency.name, agency.address, agency.email]

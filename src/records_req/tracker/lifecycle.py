@@ -16,14 +16,12 @@ from records_req.deadlines import (
     Deadline,
     Extended,
     Paused,
-    ResponseRule,
     Via,
     appeal_window,
     assume_received,
     deemed_denial_date,
-    due,
-    first_clock,
     fmt,
+    running_clock,
 )
 from records_req.deadlines import (
     Event as ClockEvent,
@@ -426,35 +424,13 @@ def _agency_deadline(state: State, j: Jurisdiction, calendar: Calendar, followup
     if state.sent_on is None:
         return None
     received, note = assume_received(state.sent_on, state.via)
-    rule = ResponseRule.for_jurisdiction(j)
-    first = first_clock(
+    return running_clock(
         j,
         calendar,
         received,
         acknowledged=state.acknowledged_on,
         events=state.clock_events,
         received_note=note,
-        followup_days=followup_days,
-    )
-    second = j.second_response
-    if second is None or state.acknowledged_on is None:
-        return first
-    rule2 = ResponseRule.for_jurisdiction(j, "second_response")
-    if second.trigger == "acknowledgment":
-        start = state.acknowledged_on
-    elif second.trigger == "first_deadline":
-        # counted from the first deadline as the law set it; extensions apply once, below
-        pauses = [e for e in state.clock_events if isinstance(e, Paused)]
-        unextended = due(rule, received, calendar, pauses, followup_days=followup_days)
-        start = unextended.date or received
-    else:
-        start = received
-    return due(
-        rule2,
-        start,
-        calendar,
-        state.clock_events,
-        received_note=f"Second clock: counted from {fmt(start)}.",
         followup_days=followup_days,
     )
 

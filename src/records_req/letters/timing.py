@@ -1,0 +1,150 @@
+"""What a follow-up or an appeal may truthfully say about dates. Pure.
+
+A letter must never say something about a date that the deadline engine would contradict: a
+follow-up does not say a date "has passed" before it has, and an appeal says it is "made within
+the N days the law allows" only when it is. Both the ``letter`` command and the tracker's
+``followup``/``appeal`` ask :func:`plan` with what they know of the request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, Literal, NamedTuple
+
+from records_req.deadlines import (
+    AppealWindow,
+    Calendar,
+    Deadline,
+    Event,
+    appeal_windows,
+    deemed_denial_date,
+    fmt,
+    missed_clock_name,
+    running_clock,
+)
+from records_req.errors import RecordsReqError
+from records_req.laws import Jurisdiction
+
+LetterKind = Literal["follow-up", "appeal"]
+
+
+class LetterTimingError(RecordsReqError):
+    """The letter would state something about a date that is not true on the letter's date."""
+
+
+class LetterTiming(NamedTuple):
+    missed: Deadline  # the clock the letter is about (the one binding the agency now)
+    clock: str  # "response" or "second_response"
+    deemed_denied_on: dt.date | None  # when the statute turns silence on this clock into a denial
+    denied_on: dt.date | None  # an explicit denial
+    windows: tuple[AppealWindow, ...]  # the requester's running appeal windows, main route first
+    status_inquiry: bool  # a follow-up written before the date: a courteous status inquiry
+    appeal_in_time: bool | None  # appeals: within the main route's period (None: no period)
+    warnings: tuple[str, ...]
+    letter_date: dt.date
+
+    @property
+    def deemed_denial(self) -> bool:
+        """Whether the letter may say the silence is (or may be treated as) a denial."""
+        return self.deemed_denied_on is not None
+
+    def context(self) -> dict[str, Any]:
+        """What the wording templates see as ``timing``."""
+        main = self.windows[0] if self.windows else None
+        return {
+            "clock": self.clock,
+            "duty": self.missed.clock.duty,
+            "status_inquiry": self.status_inquiry,
+            "deemed_denial": self.deemed_denial,
+            "deemed_denied_on": _long(self.deemed_denied_on),
+            "deemed_denial_pending": self.deemed_denied_on is not None and self.deemed_denied_on >= self.letter_date,
+            "appeal_in_time": self.appeal_in_time,
+            "appeal_last_day": _long(main.last_day) if main else None,
+            "appeal_windows": [w.describe() for w in self.windows],
+        }
+
+    def notes(self) -> list[str]:
+        """What the command prints beside the letter: the windows running, and any warning."""
+        out = list(self.warnings)
+        for window in self.windows:
+            if window.last_day is not None:
+                out.append(f"{window.describe()} Writing to the agency does not stop that clock.")
+        return out
+
+
+def plan(
+    kind: LetterKind,
+    j: Jurisdiction,
+    calendar: Calendar,
+    *,
+    received: dt.date,
+    letter_date: dt.date,
+    acknowledged: dt.date | None = None,
+    events: Sequence[Event] = (),
+    denied_on: dt.date | None = None,
+    force: bool = False,
+    received_note: str | None = None,
+) -> LetterTiming:
+    """Check the letter's date against the law's dates, and decide what the letter may say.
+
+    Refuses (``LetterTimingError``) a follow-up or a no-response appeal before the agency's time
+    has run out, and an appeal after its period has closed, unless ``force``: then a follow-up
+    becomes a status inquiry, and a late appeal drops its timeliness sentence with a warning.
+    """
+    missed = running_clock(j, calendar, received, acknowledged=acknowledged, events=events, received_note=received_note)
+    clock = missed_clock_name(j, missed)
+    warnings: list[str] = []
+    if denied_on is not None and letter_date < denied_on:
+        raise LetterTimingError(f"The letter's date, {fmt(letter_date)}, is before the denial on {fmt(denied_on)}.")
+    due_on = missed.date
+    early = denied_on is None and due_on is not None and letter_date <= due_on
+    if early and not force:
+        assert due_on is not None
+        what = "follow-up" if kind == "follow-up" else "appeal of a failure to respond"
+        raise LetterTimingError(
+            f"No {what} yet: the agency has until {fmt(due_on)} to {missed.clock.duty_words} "
+            f"({missed.clock.citation}), and the letter is dated {fmt(letter_date)}. Write it after "
+            "that date, or use --force to write "
+            + ("a courteous status inquiry instead." if kind == "follow-up" else "it anyway.")
+        )
+    deemed = None if denied_on is not None else deemed_denial_date(j, calendar, missed, acknowledged)
+    windows: tuple[AppealWindow, ...] = ()
+    if denied_on is not None:
+        windows = tuple(appeal_windows(j, calendar, denied_on, "denied"))
+    elif deemed is not None and letter_date > deemed:
+        windows = tuple(appeal_windows(j, calendar, deemed, "deemed denied"))
+    in_time: bool | None = None
+    if kind == "appeal" and windows:
+        in_time = windows[0].in_time(letter_date)
+        if in_time is False:
+            window = windows[0]
+            assert window.last_day is not None
+            message = (
+                f"The {window.verb} period has closed: {window.describe()} The letter is dated "
+                f"{fmt(letter_date)}."
+            )
+            if not force:
+                raise LetterTimingError(
+                    message + " Use --force to write it anyway; it will not claim to be timely."
+                )
+            warnings.append(message + " The letter does not claim to be timely.")
+    if kind == "appeal" and early and due_on is not None:
+        warnings.append(f"Written before the agency's time ran out ({fmt(due_on)}), as you asked (--force).")
+    return LetterTiming(
+        missed=missed,
+        clock=clock,
+        deemed_denied_on=None if early else deemed,
+        denied_on=denied_on,
+        windows=windows,
+        status_inquiry=kind == "follow-up" and early,
+        appeal_in_time=in_time,
+        warnings=tuple(warnings),
+        letter_date=letter_date,
+    )
+
+
+def _long(day: dt.date | None) -> str | None:
+    from records_req.letters.model import long_date
+
+    return long_date(day) if day else None
