@@ -121,13 +121,10 @@ def plan(
             window = windows[0]
             assert window.last_day is not None
             message = (
-                f"The {window.verb} period has closed: {window.describe()} The letter is dated "
-                f"{fmt(letter_date)}."
+                f"The {window.verb} period has closed: {window.describe()} The letter is dated {fmt(letter_date)}."
             )
             if not force:
-                raise LetterTimingError(
-                    message + " Use --force to write it anyway; it will not claim to be timely."
-                )
+                raise LetterTimingError(message + " Use --force to write it anyway; it will not claim to be timely.")
             warnings.append(message + " The letter does not claim to be timely.")
     if kind == "appeal" and early and due_on is not None:
         warnings.append(f"Written before the agency's time ran out ({fmt(due_on)}), as you asked (--force).")
