@@ -104,6 +104,8 @@ CASES = {
     "PA-followup-early": lambda: later("follow-up", "PA", dt.date(2026, 11, 20), dt.date(2026, 11, 24), force=True),
     # Ala. Code § 36-12-44(a)(3): acknowledgment within 10 days, missed; no deemed denial on that clock.
     "AL-followup-no-ack": lambda: later("follow-up", "AL", dt.date(2026, 11, 2), D),
+    # Tex. Gov't Code §§ 552.301-.302: past the 10 business days with no AG ruling request, presumed public.
+    "TX-followup": lambda: later("follow-up", "TX", dt.date(2026, 11, 2), D),
 }
 
 
@@ -153,6 +155,7 @@ def test_golden_follow_ups_and_appeals_say_only_what_is_true() -> None:
     al = read("AL-followup-no-ack")
     assert "I have not received an acknowledgment" in al
     assert "may be treated as a denial" not in al and "complete response" not in al
+    assert "presumed public" in read("TX-followup") and "552.302" in read("TX-followup")
     tx = read("TX-jail-model")
     assert "presumed public" in tx and "552.302" in tx and "deny them" not in tx
     ca = read("CA-prohibition")

@@ -93,6 +93,7 @@ class Clock(NamedTuple):
     applies_to: Literal["all", "state_agencies"] = "all"  # a clock set by regulation may bind only the state
     duty_text: str | None = None  # the duty in the statute's own terms, where the generic words mislead
     note: str | None = None  # a caveat a user must see with this clock
+    lapse_text: str | None = None  # what the law makes of the missed date, for a follow-up letter
 
     @property
     def duty_words(self) -> str:
@@ -411,6 +412,7 @@ def _clock(f: Fields) -> Clock:
         applies_to=f.choice("applies_to", ("all", "state_agencies"), required=False) or "all",
         duty_text=f.opt_text("duty_text"),
         note=f.opt_text("note"),
+        lapse_text=f.opt_text("lapse_text"),
     )
     f.done()
     return clock

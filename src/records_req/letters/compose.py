@@ -309,6 +309,7 @@ def context(req: LetterRequest) -> dict[str, Any]:
                 "duty": deadline.clock.duty,
                 "duty_words": deadline.clock.duty_words,
                 "applies_to": deadline.clock.applies_to,
+                "lapse_text": deadline.clock.lapse_text,
             }
             if deadline is not None
             else None
