@@ -138,6 +138,11 @@ class Deadline:
     def is_overdue(self, today: dt.date) -> bool:
         return self.date is not None and today > self.date
 
+    @property
+    def awaiting_acknowledgment(self) -> bool:
+        """The law has a number of days, but they count from an acknowledgment not yet given."""
+        return self.date is None and not self.paused and self.clock.days is not None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "jurisdiction": self.jurisdiction,
@@ -152,6 +157,8 @@ class Deadline:
             "statutory": self.statutory,
             "paused": self.paused,
             "followup": self.followup.isoformat() if self.followup else None,
+            "awaiting_acknowledgment": self.awaiting_acknowledgment,
+            "note": self.clock.note,
             "explanation": self.lines,
             "steps": [step.to_dict() for step in self.explanation],
         }
@@ -627,10 +634,20 @@ class DeadlineReport:
                 lines.append(f"This clock binds state agencies only: {first.clock.binds or 'see the law data'}.")
         elif first.paused:
             lines.append("Due: no date while the clock is stopped.")
+        elif first.awaiting_acknowledgment:
+            assert first.followup is not None
+            lines.append(
+                f"Due: no statutory date yet: the law counts {first.clock.days} {first.clock.unit} days "
+                f"from the agency's acknowledgment of receipt ({first.clock.citation}), and none is known."
+            )
+            lines.append(f"Suggested follow-up (not statutory): {fmt(first.followup)}")
         else:
             assert first.followup is not None
             lines.append(f"Due: no statutory number of days ({first.clock.standard!r}, {first.clock.citation}).")
             lines.append(f"Suggested follow-up (not statutory): {fmt(first.followup)}")
+        for clock in (first.clock, self.second.clock if self.second else None):
+            if clock is not None and clock.note:
+                lines.append(f"Note: {clock.note}")
         if self.with_extension is not None and self.with_extension.date is not None:
             ext = j.extension
             assert ext is not None

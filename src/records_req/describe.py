@@ -41,6 +41,10 @@ def _short(text: str, width: int = 36) -> str:
 def clock_words(j: Jurisdiction) -> str:
     clock = j.response
     words = clock.describe() if clock.days is not None else f"no number ({_short(clock.standard)})"
+    if clock.days is not None and clock.trigger == "acknowledgment":
+        words += " of acknowledgment"
+    if clock.applies_to == "state_agencies":
+        words += " (state agencies)"
     duty = {"full_response": "produce", "acknowledgment": "acknowledge"}.get(clock.duty, clock.duty)
     text = f"{words}: {duty}"
     if j.second_response is not None:

@@ -133,6 +133,10 @@ def deadline(
         emit_json(result.to_dict())
         return
     click.echo(result.summary())
+    if result.first.awaiting_acknowledgment and acknowledged is None:
+        click.echo("Give --acknowledged DATE when the agency acknowledges the request, to compute the date.")
+    if via == "mail" and received is None:
+        click.echo(f"Mail is assumed to take {mail_days} calendar days (change with --mail-days, or give --received).")
     if explain:
         for label, d in result.explained():
             click.echo(f"\n{label}:")

@@ -326,7 +326,11 @@ def track(
     label = (
         ("response" if deadline.clock is j.response else "second clock")
         if statutory
-        else ("suggested follow-up (the law sets no number of days)")
+        else (
+            "suggested follow-up (no date runs until the agency acknowledges)"
+            if deadline.awaiting_acknowledgment
+            else "suggested follow-up (the law sets no number of days)"
+        )
     )
     if not overdue:
         if not statutory and due_on is not None and today > due_on and state.followed_up_on is None:
