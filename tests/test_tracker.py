@@ -431,3 +431,20 @@ def test_a_malformed_import_is_refused_and_leaves_the_database_empty(
     result = CliRunner().invoke(cli, ["--db", db_url, "db", "import", str(path)])
     assert result.exit_code == 1 and needle in result.stderr
     assert json.loads(CliRunner().invoke(cli, ["--db", db_url, "list", "--json"]).stdout) == []
+
+
+def test_tracker_follow_up_and_appeal_say_only_what_is_true(rr: Tracker) -> None:
+    # PA: 5 business days (65 P.S. § 67.901); sent Fri 11/20, due Tue 12/01 (Thanksgiving and the day after).
+    rid = rr.new("PA", "Bucks County Sheriff's Office")
+    rr("sent", str(rid), "--via", "email", "--on", "2026-11-20")
+    out = rr("followup", str(rid), "--out", str(rr.tmp / "out"), today="2026-11-24", code=1)
+    assert "2026-12-01" in rr.stderr + out
+    events = rr.json("show", str(rid), today="2026-11-24")["events"]
+    assert [e["kind"] for e in events] == ["sent"], "a refused follow-up logs nothing"
+    rr("followup", str(rid), "--out", str(rr.tmp / "out"), "--force", today="2026-11-24")
+    # After the deemed denial on 12/01, the 15-business-day appeal window to the OOR is shown.
+    data = rr.json("show", str(rid), today="2026-12-03")
+    window = data["appeal_window"]
+    assert window["route"] == "review_board" and window["opened"] == "2026-12-01"
+    assert window["last_day"] == "2026-12-22"  # 12/02-12/04 (3), 12/07-12/11 (8), 12/14-12/18 (13), 12/21-12/22 (15)
+    assert "Appeal window:" in rr("show", str(rid), today="2026-12-03")
