@@ -77,12 +77,14 @@ def later(
 
 CASES = {
     "VA-residency": lambda: request("VA", ["wso"]),
-    "CA-prohibition": lambda: request("CA", ["detainers", "ice-communications"]),
+    "CA-prohibition": lambda: request("CA", ["wso", "detainers", "state-law"]),
     "FL-mandate": lambda: request("FL", ["wso", "state-mandate"]),
     "TX-jail-model": lambda: request("TX", ["jail-model", "costs", "state-mandate"]),
+    "TX-omnibus": lambda: request("TX", ["wso", "jail-model", "task-force", "costs", "state-mandate"]),
     "US-federal": lambda: request(
         "US",
         ["wso"],
+        requester=Requester("Ana Núñez", "ana@example.org", "1 Elm St\nTown, ST 00000", organization="The Ledger"),
         about="Example County Sheriff's Office",
         fee_category="news-media",
         expedite=True,
@@ -91,8 +93,14 @@ CASES = {
     # Appeals to an outside body: short addressee and salutation from the law data's letter fields.
     "KY-appeal": lambda: later("appeal", "KY", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 16)),
     "PA-appeal": lambda: later(
-        "appeal", "PA", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 16), exemptions="65 P.S. § 67.708(b)(2)"
+        "appeal",
+        "PA",
+        dt.date(2026, 11, 2),
+        D,
+        denied_on=dt.date(2026, 11, 16),
+        exemptions="65 P.S. § 67.708(b)(2) (public safety) and 8 C.F.R. § 236.6",
     ),
+    "NY-appeal": lambda: later("appeal", "NY", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 16)),
     "TX-appeal": lambda: later("appeal", "TX", dt.date(2026, 11, 2), D),
     "NJ-appeal": lambda: later("appeal", "NJ", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 12)),
     "IL-appeal": lambda: later("appeal", "IL", dt.date(2026, 11, 2), D, denied_on=dt.date(2026, 11, 10)),
@@ -121,12 +129,13 @@ def test_golden_letter(name: str) -> None:
 
 def test_golden_letters_say_what_each_state_requires() -> None:
     va = (GOLDEN / "VA-residency.txt").read_text(encoding="utf-8")
-    assert "I am a resident of Virginia." in va
+    assert "I am a citizen of the Commonwealth of Virginia." in va
     assert "within 5 business days" in va and "Va. Code Ann. § 2.2-3704(B)" in va
     ca = (GOLDEN / "CA-prohibition.txt").read_text(encoding="utf-8")
-    assert "California Public Records Act" in ca and "prohibits" in ca
+    assert "California Public Records Act" in ca and "whether or not an agreement was signed" in ca
     fl = (GOLDEN / "FL-mandate.txt").read_text(encoding="utf-8")
-    assert "Fla. Stat. § 908.11" in fl and "promptly" in fl
+    assert "State Board of Immigration Enforcement" in fl and "promptly" in fl and "Cannella" in fl
+    assert "whatever the date they were created" in fl and "§ 119.07(1)(d)-(f)" in fl
     tx = (GOLDEN / "TX-jail-model.txt").read_text(encoding="utf-8")
     assert "Texas Public Information Act" in tx and "within 10 business days" in tx
     us = (GOLDEN / "US-federal.txt").read_text(encoding="utf-8")
@@ -159,4 +168,5 @@ def test_golden_follow_ups_and_appeals_say_only_what_is_true() -> None:
     tx = read("TX-jail-model")
     assert "presumed public" in tx and "552.302" in tx and "deny them" not in tx
     ca = read("CA-prohibition")
-    assert "§ 7284.6(a)(1)(G)" in ca and "(a)(1)(F)" not in ca
+    assert "(a)(1)(F)" not in ca and "prohibits such agreements" not in ca  # no characterization of state law
+    assert "§ 7283.1(c)" in ca and "TRUTH Act" in ca

@@ -17,6 +17,7 @@ from records_req.letters.check import sample_request
 from records_req.letters.compose import compose
 from records_req.letters.files import MAX_NAME, letter_paths, slugify
 from records_req.letters.render import render
+from records_req.topics import load_topics
 
 from .cli_helpers import run_out
 from .letter_helpers import docx_text, pdf_text, words
@@ -230,9 +231,14 @@ def test_residency_limited_state_refuses_a_non_resident(tmp_path: Path) -> None:
     assert "only residents" in err and "Va. Code Ann. § 2.2-3704(A)" in err
     assert "--co-requester" in err
     code, out, err = run_out(tmp_path, *args, "--requester-state", "MD", "--co-requester", "Jo Doe")
+    assert code == 2 and "--co-requester-address" in err
+    code, out, err = run_out(
+        tmp_path, *args, "--requester-state", "MD", "--co-requester", "Jo Doe", "--co-requester-address", "9 Oak St"
+    )
     assert code == 0, err
     text = docx_text(Path(out.split()[0]))
-    assert "Jo Doe, a resident of Virginia, joins this request" in text
+    assert "Jo Doe, who lives in Virginia, joins this request as co-requester and signs it below" in text
+    assert "Jo Doe, co-requester" in text and "9 Oak St" in text
 
 
 def test_resident_requester_states_residency_in_the_letter(tmp_path: Path) -> None:
@@ -247,7 +253,8 @@ def test_resident_requester_states_residency_in_the_letter(tmp_path: Path) -> No
         "va",
     )
     assert code == 0, err
-    assert "I am a resident of Virginia." in docx_text(Path(out.split()[0]))
+    # Va. Code § 2.2-3704(A) gives the right to "citizens of the Commonwealth": the letter uses its words.
+    assert "I am a citizen of the Commonwealth of Virginia." in docx_text(Path(out.split()[0]))
 
 
 def test_prohibiting_state_letter_still_asks_and_the_command_says_why(tmp_path: Path) -> None:
@@ -271,14 +278,34 @@ def test_federal_request_goes_to_ice_with_fee_category_waiver_and_expedite(tmp_p
         "news-media",
         "--expedite",
     )
+    assert code == 2 and "--requester-org" in err  # news-media status needs the outlet
+    code, out, err = run_out(
+        tmp_path,
+        *BASE,
+        "--state",
+        "US",
+        "--agency",
+        "Lee County Sheriff's Office",
+        "--fee-category",
+        "news-media",
+        "--expedite",
+        "--requester-org",
+        "The Fort Myers Ledger",
+    )
     assert code == 0, err
     text = " ".join(words(docx_text(Path(out.split()[0]))))
+    assert "The Fort Myers Ledger" in text and "6 C.F.R. § 5.5(e)(3)" in text
+    assert "5 U.S.C. § 552(a)(7)(B)" in text and "Program Management Office" in text
     assert "U.S. Immigration and Customs Enforcement Freedom of Information Act Office" in text
     assert "5 U.S.C. § 552" in text
     assert "representative of the news media" in text
     assert "6 C.F.R. § 5.11(k)" in text
     assert "expedited processing under 5 U.S.C. § 552(a)(6)(E)" in text
-    assert "concerning Lee County Sheriff's Office" in text
+    assert "concerning the Lee County Sheriff's Office" in text
+    code, _, err = run_out(
+        tmp_path, *BASE, "--state", "US", "--agency", "Lee County Sheriff's Office", "--expedite", "--force"
+    )
+    assert code == 2 and "contradicts --fee-category other" in err
 
 
 def test_unknown_topic_and_missing_requester_are_usage_errors(tmp_path: Path) -> None:
@@ -367,3 +394,49 @@ def test_a_clock_set_by_regulation_for_state_agencies_is_not_claimed_to_bind_eve
     assert "The Alaska Public Records Act requires the agency to" not in text
     result = CliRunner().invoke(cli, ["deadline", "AK", "--received", "2026-11-25", "--json"])
     assert json.loads(result.stdout)["applies_to"] == "state_agencies"
+
+
+@pytest.mark.parametrize("code", sorted(LAWS))
+def test_every_jurisdiction_letter_is_focused_cited_and_free_of_yaml_prose(code: str) -> None:
+    j = LAWS[code]
+    topics = load_topics()
+    keys = ["wso", "detainers", "ice-communications"] if code != "US" else ["wso", "ice-program"]
+    base = sample_request(code, "initial")
+    req = base._replace(topics=tuple(topics[k] for k in keys))
+    letter = compose(req)
+    items = [b.text for b in letter.body if b.kind == "item"]
+    assert len(items) == len(set(items)), "an item appears twice"
+    text = " ".join(letter.plain_text().split())
+    for point in j.letter_points:
+        assert point.citation in text, point.citation
+    if j.time_limits_text:
+        assert " ".join(j.time_limits_text.split()) in text
+    # The explanatory prose of the law data never reaches a letter.
+    for prose in (j.appeal.body, j.immigration.summary, j.response.binds, j.review):
+        if prose and len(prose) > 40:
+            assert " ".join(prose.split()) not in text
+    for kind in ("follow-up", "appeal"):
+        later = compose(sample_request(code, kind))
+        assert len(later.salutation) <= 60 and "(" not in later.salutation and ";" not in later.salutation
+        if len(j.appeal.body) > 40:
+            assert " ".join(j.appeal.body.split()) not in " ".join(later.plain_text().split())
+            assert all(" ".join(j.appeal.body.split()) not in line for line in later.recipient)
+
+
+def test_a_long_letter_suggests_split(tmp_path: Path) -> None:
+    code, _, err = run_out(
+        tmp_path,
+        *BASE,
+        "--state",
+        "TX",
+        "--agency",
+        "Harris County Sheriff's Office",
+        "--topic",
+        "wso",
+        "--topic",
+        "jail-model",
+        "--topic",
+        "costs",
+    )
+    assert code == 0, err
+    assert "--split" in err and "categories of records" in err

@@ -50,7 +50,7 @@ def test_a_user_template_overrides_ours_in_both_formats(tmp_path: Path) -> None:
     text = docx_text(docx_file)
     assert "Re: My own subject for Cobb County Sheriff's Office" in text
     assert "Please send these under O.C.G.A." in text
-    assert "1.\tThe Warrant Service Officer (WSO) Memorandum" in text
+    assert "1.\tThe executed Warrant Service Officer (WSO) Memorandum" in text
     assert words(text) == words(pdf_text(pdf_file))
 
 

@@ -21,20 +21,45 @@ def test_the_topics_the_product_promises_exist() -> None:
 
 
 def test_wso_topic_names_the_records_precisely() -> None:
-    text = " ".join(load_topics()["wso"].items)
+    text = " ".join(item.text for item in load_topics()["wso"].items)
     for needle in [
-        "Memorandum of Agreement",
-        "roster",
-        "Training",
+        "executed Warrant Service Officer (WSO) Memorandum of Agreement",
+        "signature page",
+        "Form 70-006",
+        "left the program",
+        "curriculum outline",
+        "completed it",
         "I-200",
         "I-205",
         "48 hours",
+        "U.S. citizen",
         "De-identified counts",
-        "Complaints",
-        "costs",
+        "Office of Professional Responsibility",
+        "287(g) Complaint Process",
+        "periodic review",
+        "Basic Ordering Agreement",
         "termination",
     ]:
         assert needle.lower() in text.lower(), needle
+
+
+def test_near_certain_denials_are_gone_and_person_level_data_is_separate() -> None:
+    topics = load_topics()
+    for key in ("wso", "jail-model", "task-force", "detainers"):
+        text = " ".join(item.text for item in topics[key].items).lower()
+        for denied in ("tests,", "credentials issued", "internal affairs", "access logs", 'dhs.gov"'):
+            assert denied not in text, (key, denied)
+        assert "each person held" not in text, key
+    assert "booking number replaced" in " ".join(i.text for i in topics["holds-log"].items)
+    comms = topics["ice-communications"]
+    assert "dhs.gov" not in [t for t in comms.search_terms if t != "ice.dhs.gov"]
+    assert "ERO" not in comms.search_terms
+
+
+def test_standing_documents_are_marked() -> None:
+    wso = load_topics()["wso"]
+    assert wso.items[0].standing and "Memorandum of Agreement" in wso.items[0].text
+    assert not next(i for i in wso.items if "communications" in i.text.lower()).standing
 
 
 def test_ice_communications_has_search_terms_and_custodians() -> None:
@@ -53,8 +78,8 @@ def test_user_topics_add_and_replace(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     topics = load_topics(path)
-    assert topics["body-cams"].items == ("Body-worn camera footage of every transfer to ICE custody.",)
-    assert topics["costs"].items == ("Only this.",)
+    assert [i.text for i in topics["body-cams"].items] == ["Body-worn camera footage of every transfer to ICE custody."]
+    assert [i.text for i in topics["costs"].items] == ["Only this."]
     assert "wso" in topics
 
 
@@ -84,7 +109,7 @@ def test_topics_command_lists_and_shows(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "wso" in result.stdout and "Warrant Service Officer" in result.stdout
     result = CliRunner().invoke(cli, ["topics", "wso"])
-    assert result.exit_code == 0 and "  1. The Warrant Service Officer (WSO)" in result.stdout
+    assert result.exit_code == 0 and "  1. The executed Warrant Service Officer (WSO)" in result.stdout
     data = json.loads(CliRunner().invoke(cli, ["topics", "--json"]).stdout)
     assert {t["key"] for t in data} >= set(REQUIRED)
     result = CliRunner().invoke(cli, ["topics", "nope"])
@@ -123,6 +148,6 @@ def test_a_user_topic_in_a_letter(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     from .letter_helpers import docx_text
 
-    assert "1.\tBody-worn camera footage of transfers from Cobb County Sheriff's Office to ICE." in docx_text(
+    assert "1.\tBody-worn camera footage of transfers from the Cobb County Sheriff's Office to ICE." in docx_text(
         Path(result.stdout.strip())
     )

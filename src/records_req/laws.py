@@ -77,6 +77,7 @@ class Law(NamedTuple):
     short_name: str
     citation: str
     url: str | None
+    request_to: str | None = None  # whom the statute says a request is addressed to (PA: Open Records Officer)
 
 
 class Clock(NamedTuple):
@@ -145,6 +146,7 @@ class Residency(NamedTuple):
     who: str | None
     citation: str | None
     note: str | None
+    letter_text: str | None = None  # the requester's statement in the statute's words ("a citizen of ...")
 
 
 class Fees(NamedTuple):
@@ -155,6 +157,8 @@ class Fees(NamedTuple):
     waiver: bool
     waiver_text: str | None
     waiver_citation: str | None
+    waiver_letter: str | None = None  # the waiver request in the words of the statute's test
+    rule_letter: str | None = None  # a fee rule stated as law instead of a plea (CA, KY)
 
 
 class Appeal(NamedTuple):
@@ -171,6 +175,7 @@ class Appeal(NamedTuple):
     email: str | None = None  # its email address or portal
     salutation: str | None = None  # "Dear Public Access Counselor:"
     court_name: str | None = None  # "the circuit court of the county where the records are kept"
+    letter_text: str | None = None  # what the appeal must say or enclose under this route's rules
     also: tuple[Appeal, ...] = ()  # other routes with their own deadlines (NJ: GRC and Superior Court)
 
     @property
@@ -253,6 +258,7 @@ class Jurisdiction(NamedTuple):
     sources: tuple[str, ...]
     review: str | None
     letter_points: tuple[LetterPoint, ...] = ()
+    time_limits_text: str | None = None  # one sentence: the extension's limit and the deemed denial
 
     @property
     def is_federal(self) -> bool:
@@ -451,6 +457,7 @@ def _residency(f: Fields) -> Residency:
         who=f.opt_text("who"),
         citation=f.opt_text("citation"),
         note=f.opt_text("note"),
+        letter_text=f.opt_text("letter_text"),
     )
     if residency.restricted is not False and not residency.citation:
         f.fail("citation", "is required when residency is restricted or disputed")
@@ -467,6 +474,8 @@ def _fees(f: Fields) -> Fees:
         waiver=f.flag("waiver", default=False),
         waiver_text=f.opt_text("waiver_text"),
         waiver_citation=f.opt_text("waiver_citation"),
+        waiver_letter=f.opt_text("waiver_letter"),
+        rule_letter=f.opt_text("rule_letter"),
     )
     if fees.waiver and not fees.waiver_citation:
         f.fail("waiver_citation", "is required when waiver is true")
@@ -512,6 +521,7 @@ def _appeal(f: Fields, nested: bool = False) -> Appeal:
         email=f.opt_text("email"),
         salutation=salutation,
         court_name=f.opt_text("court_name"),
+        letter_text=f.opt_text("letter_text"),
         also=also,
     )
     for key in ("addressee", "court_name"):
@@ -589,6 +599,7 @@ def _jurisdiction(f: Fields) -> Jurisdiction:
         short_name=law_f.opt_text("short_name") or law_f.text("name"),
         citation=law_f.text("citation"),
         url=law_f.opt_text("url"),
+        request_to=law_f.opt_text("request_to"),
     )
     law_f.done()
     response = _clock(cast(Fields, f.sub("response")))
@@ -636,6 +647,7 @@ def _jurisdiction(f: Fields) -> Jurisdiction:
         sources=f.texts("sources"),
         review=f.opt_text("review"),
         letter_points=tuple(_letter_point(item) for item in f.items("letter_points")),
+        time_limits_text=f.opt_text("time_limits_text"),
     )
     if not jurisdiction.sources:
         f.fail("sources", "must list at least one source that was read")

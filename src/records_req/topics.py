@@ -10,26 +10,56 @@ import os
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from records_req.errors import TopicsError, UsageError
 from records_req.laws import STANCES, Stance
 from records_req.resources import data_dir
 from records_req.validation import Fields
 
+if TYPE_CHECKING:
+    from records_req.laws import Jurisdiction
+
 TOPICS_ENV = "RECORDS_REQ_TOPICS"
+
+
+class Item(NamedTuple):
+    """One record category. A standing document (agreement, policy, roster, curriculum) is asked
+    for if it was in effect during the date range, whatever the date it was created."""
+
+    text: str
+    standing: bool = False
 
 
 class Topic(NamedTuple):
     key: str
     title: str
     summary: str
-    items: tuple[str, ...]
+    items: tuple[Item, ...]
     federal: bool = False
     search_terms: tuple[str, ...] = ()
     custodians: tuple[str, ...] = ()
     when: tuple[Stance, ...] = ()  # added automatically where the state's 287(g) stance is one of these
     source: str = ""
+    federal_items: tuple[Item, ...] = ()  # a federal request asks ICE for ICE's own records
+    barred_items: tuple[Item, ...] = ()  # where state law prohibits 287(g): one catch-all item
+    state_items: tuple[tuple[str, tuple[Item, ...]], ...] = ()  # extra items for particular states
+    about: str | None = None  # the topic in a sentence: "the Warrant Service Officer (WSO) program"
+
+    def items_for(self, j: Jurisdiction) -> tuple[Item, ...]:
+        """The items this topic asks of an agency in ``j``."""
+        if j.is_federal:
+            return self.federal_items or self.items
+        for_state = dict(self.state_items).get(j.code)
+        if for_state is not None:  # the state's own filings, named, instead of the general wording
+            return for_state
+        if self.barred_items and j.immigration.stance == "prohibits":
+            return self.barred_items
+        return self.items
+
+    def applies_to(self, j: Jurisdiction) -> bool:
+        """Whether the topic has anything to ask in ``j`` (a state-only topic may have nothing)."""
+        return bool(self.items_for(j))
 
 
 class Topics(Mapping[str, Topic]):
@@ -102,8 +132,17 @@ def _load_file(path_text: str) -> tuple[Topic, ...]:
         if not (isinstance(key, str) and key.replace("-", "").isalnum() and key == key.lower()):
             raise TopicsError(path_text, label, None, "topic keys are lower-case words joined by '-'")
         f = Fields(path_text, label, body, "", TopicsError)
-        items = f.texts("items")
-        if not items:
+        items = _items(f, "items")
+        state_items: list[tuple[str, tuple[Item, ...]]] = []
+        states = f.sub("state_items", required=False)
+        if states is not None:
+            for code in list(states.data):
+                if not (isinstance(code, str) and len(code) == 2 and code.isalpha() and code.isupper()):
+                    states.fail(str(code), "state_items are keyed by upper-case USPS codes")
+                state_items.append((code, _items(states, code)))
+            states.done()
+        federal_items = _items(f, "federal_items")
+        if not (items or state_items or federal_items):
             f.fail("items", "must list at least one record category")
         when = f.texts("when")
         for stance in when:
@@ -120,7 +159,29 @@ def _load_file(path_text: str) -> tuple[Topic, ...]:
                 custodians=f.texts("custodians"),
                 when=when,  # type: ignore[arg-type]
                 source=path_text,
+                federal_items=federal_items,
+                about=f.opt_text("about"),
+                barred_items=_items(f, "barred_items"),
+                state_items=tuple(state_items),
             )
         )
         f.done()
     return tuple(topics)
+
+
+def _items(f: Fields, key: str) -> tuple[Item, ...]:
+    """A list of items: each text, or {text, standing}."""
+    value = f.value(key, False)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        f.fail(key, "must be a list of record categories")
+    out: list[Item] = []
+    for index, raw in enumerate(value):
+        if isinstance(raw, str) and raw.strip():
+            out.append(Item(raw.strip()))
+            continue
+        item = Fields(f.path, f.entry, raw, f"{f.name(key)}[{index}]", f.error)
+        out.append(Item(item.text("text"), item.flag("standing", default=False)))
+        item.done()
+    return tuple(out)

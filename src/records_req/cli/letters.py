@@ -37,6 +37,10 @@ def requester_options(f: Any) -> Any:
                 "--co-requester",
                 help="A resident of the state who joins the request where only residents may ask.",
             ),
+            click.option(
+                "--co-requester-address",
+                help="The co-requester's postal address (the co-requester signs with it).",
+            ),
         ]
     ):
         f = option(f)
@@ -239,6 +243,10 @@ def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterReque
     items = tuple(filter(None, (clean("--item", i) for i in options.get("items") or ())))
     if not chosen and not items:
         raise UsageError("Name at least one --topic (see 'records-req topics') or --item.")
+    empty = [t.key for t in chosen if not t.applies_to(j)]
+    if empty:
+        where = "a federal request" if j.is_federal else f"a request to a {j.name} agency"
+        raise UsageError(f"Topic(s) {', '.join(empty)} ask nothing of {where}; see 'records-req topics'.")
     if j.is_federal:
         non_federal = [t.key for t in chosen if not t.federal]
         if non_federal:
@@ -248,18 +256,20 @@ def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterReque
             )
     else:
         for topic in all_topics.values():
-            if j.immigration.stance in topic.when and topic not in chosen:
+            if j.immigration.stance in topic.when and topic not in chosen and topic.applies_to(j):
                 chosen.append(topic)
                 notes.append(
-                    f"{j.name} law requires 287(g) participation ({j.immigration.law}); "
-                    f"added the '{topic.key}' topic for the filings it requires."
+                    f"Added the '{topic.key}' topic ({topic.title}): "
+                    f"{j.name} law ({j.immigration.letter_citation or j.immigration.law}) creates these records."
                 )
         if j.immigration.stance in ("prohibits", "restricts"):
+            citation = j.immigration.letter_citation or j.immigration.citation
             notes.append(
-                f"{j.name} law {j.immigration.stance} 287(g) ({j.immigration.law}, "
-                f"{j.immigration.citation}). The letter still asks for any agreement, request or "
-                "communication with ICE about 287(g)."
+                f"{j.name} law {j.immigration.stance} 287(g) ({citation}). The letter asks for any agreement, "
+                "request or communication about 287(g) without characterizing the state law."
             )
+        if j.immigration.unverified:
+            notes.append(f"{j.name}'s 287(g) law is not confirmed: {j.immigration.unverified}.")
 
     name = clean("--requester-name", options.get("requester_name"))
     if not name:
@@ -275,10 +285,31 @@ def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterReque
     if not (requester.email or requester.address):
         raise UsageError("Give --requester-email or --requester-address so the agency can reply.")
     co_requester = clean("--co-requester", options.get("co_requester"))
+    co_address = clean("--co-requester-address", _newlines(options.get("co_requester_address")))
     _check_residency(j, requester, co_requester, notes)
+    if co_requester and "\n" not in co_requester:
+        if co_address:
+            co_requester = f"{co_requester}\n{co_address}"
+        elif j.residency.restricted is True and requester.state != j.code:
+            raise UsageError(
+                "Give --co-requester-address too: where only residents may ask, the resident who joins "
+                "the request signs it with an address, so the agency can see who is asking."
+            )
 
     agency_name = clean("--agency", options["agency"]) or ""
+    fee_category = options.get("fee_category") or "other"
     if j.is_federal:
+        if options.get("expedite") and fee_category in ("other", "commercial"):
+            raise UsageError(
+                f"--expedite asks ICE to accept that you are primarily engaged in disseminating information "
+                f"(6 C.F.R. § 5.5(e)(1)(ii)), which contradicts --fee-category {fee_category}. Use news-media or "
+                "educational with --requester-org, or drop --expedite."
+            )
+        if fee_category == "news-media" and not requester.organization:
+            raise UsageError(
+                "News-media fee status needs the outlet you gather and publish news for: give --requester-org "
+                "(5 U.S.C. § 552(a)(4)(A)(ii); 6 C.F.R. § 5.11(b))."
+            )
         agency = ice_foia_office()
         about: str | None = agency_name
     else:
@@ -319,7 +350,7 @@ def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterReque
         co_requester=co_requester,
         fee_limit=options.get("fee_limit", 50),
         about=about,
-        fee_category=options.get("fee_category") or "other",
+        fee_category=fee_category,
         expedite=bool(options.get("expedite")),
         request_date=request_date,
         tracking_numbers=tuple(
@@ -330,6 +361,23 @@ def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterReque
         exemptions=clean("--exemptions", options.get("exemptions")),
         timing=timing,
     )
+    from records_req.letters.compose import focus_note
+
+    if kind == "appeal":
+        from records_req.letters.grounds import grounds_for
+
+        notes.extend(n for g in grounds_for(req.exemptions, j.is_federal) for c, n in g.notes if c == j.code)
+    focus = focus_note(req)
+    if focus:
+        notes.append(focus)
+    to_agency = kind != "appeal" or not j.appeal.addressee
+    if not j.is_federal and to_agency and not (agency.address or agency.email):
+        notes.append(
+            "The letter has no address or email for the agency (--agency-address, --agency-email). "
+            "Send it to the address the agency designates for records requests"
+            + (f" ({j.law.request_to})" if j.law.request_to else "")
+            + "; some laws turn on it (e.g. Tex. Gov't Code § 552.234, KRS 61.872(2)(b), 65 P.S. § 67.703)."
+        )
     return req, notes
 
 
@@ -406,7 +454,8 @@ def topics(key: str | None, topics_file: Path | None, as_json: bool) -> None:
         data = [
             {
                 **t._asdict(),
-                "items": list(t.items),
+                "items": [item.text for item in t.items],
+                "standing": [item.standing for item in t.items],
                 "search_terms": list(t.search_terms),
                 "custodians": list(t.custodians),
                 "when": list(t.when),
@@ -419,7 +468,7 @@ def topics(key: str | None, topics_file: Path | None, as_json: bool) -> None:
         t = chosen[0]
         click.echo(f"{t.key}: {t.title}\n{t.summary}\n")
         for i, item in enumerate(t.items, 1):
-            click.echo(f"{i:>3}. {item}")
+            click.echo(f"{i:>3}. {item.text}" + ("  [standing document]" if item.standing else ""))
         if t.search_terms:
             click.echo(f"\nSearch terms: {', '.join(t.search_terms)}")
         if t.custodians:

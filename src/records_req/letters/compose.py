@@ -33,7 +33,7 @@ from records_req.errors import RecordsReqError, UsageError
 from records_req.laws import Jurisdiction
 from records_req.letters.model import Block, Kind, Letter, long_date
 from records_req.resources import templates_dir
-from records_req.topics import Topic
+from records_req.topics import Item, Topic
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -220,29 +220,97 @@ def _fill(text: str, values: Mapping[str, str]) -> str:
     return text
 
 
-def records_list(req: LetterRequest) -> list[str]:
-    """The numbered record categories: every topic's items, then the user's own."""
+# Asked of every state and local agency: cheap records that pre-empt the usual objections.
+ABOUT_THIS_REQUEST = (
+    Item(
+        "Records of {agency}'s communications with ICE, or with anyone else outside {agency}, about this "
+        "request or about any earlier public-records request concerning 287(g) or ICE, and the log of such "
+        "earlier requests with the responses given."
+    ),
+    Item(
+        "Records showing how and where the records above are kept: the entries of the records retention "
+        "schedule that cover them, and the names of the systems (for example the jail management, email "
+        "and case management systems) in which they are kept.",
+        standing=True,
+    ),
+)
+FOCUSED_LIMIT = 12  # more items than this from the chosen topics: suggest --split
+
+
+def record_items(req: LetterRequest, *, automatic: bool = True) -> list[Item]:
+    """The numbered record categories: every topic's items for this jurisdiction, then the
+    user's own, then (local letters) the records about this request; each only once."""
     j = req.jurisdiction
     values = {
-        "agency": req.about or req.agency.name,
+        "agency": the(req.about or req.agency.name),
         "since": long_date(req.since),
         "until": long_date(req.until),
-        "state_law": j.immigration.law or "the state law",
+        "state_law": j.immigration.letter_citation or j.immigration.law or "the state law",
         "state": j.name,
     }
+    chosen = [item for topic in req.topics for item in topic.items_for(j)]
+    chosen += [Item(text) for text in req.items]
+    if automatic and req.kind == "initial" and not j.is_federal:
+        chosen += ABOUT_THIS_REQUEST
     seen: set[str] = set()
-    out: list[str] = []
-    for topic in req.topics:
-        for item in topic.items:
-            text = _fill(item, values)
-            if text not in seen:
-                seen.add(text)
-                out.append(text)
-    for item in req.items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
+    out: list[Item] = []
+    for item in chosen:
+        text = _fill(item.text, values)
+        text = text[0].upper() + text[1:] if text else text
+        if text not in seen:
+            seen.add(text)
+            out.append(Item(text, item.standing))
     return out
+
+
+def records_list(req: LetterRequest) -> list[str]:
+    """The numbered record categories' texts."""
+    return [item.text for item in record_items(req)]
+
+
+def focus_note(req: LetterRequest) -> str | None:
+    """A note when the chosen topics ask for more items than a focused request should."""
+    count = len(record_items(req, automatic=False))
+    if count <= FOCUSED_LIMIT or req.kind != "initial":
+        return None
+    return (
+        f"This letter asks for {count} categories of records. Requests of {FOCUSED_LIMIT} or fewer come "
+        "back faster and are less likely to be called too broad; consider --split (one request per topic)."
+    )
+
+
+def the(name: str) -> str:
+    """'the Lee County Sheriff's Office' (an agency name reads with its article in a sentence)."""
+    if not name or name.lower().startswith("the ") or not name[0].isupper():
+        return name
+    first = name.split(" ", 1)[0]
+    if first.isupper() and len(first) > 1 and " " not in name:  # an acronym alone: "ICE"
+        return name
+    return f"the {name}"
+
+
+def scope_sentence(req: LetterRequest) -> str:
+    """Which items are standing documents, and the date range for the rest."""
+    items = record_items(req)
+    since, until = long_date(req.since), long_date(req.until)
+    standing = [str(i) for i, item in enumerate(items, 1) if item.standing]
+    dated = f"records created, sent or received from {since} through {until}"
+    if not standing:
+        return f"Unless an item says otherwise, please provide {dated}."
+    in_effect = f"in effect at any time from {since} through {until}, whatever the date they were created or signed"
+    if len(standing) == len(items):
+        kinds = "an agreement, policy, roster or curriculum"
+        return f"Each item is a standing document ({kinds}): please provide those {in_effect}."
+    return (
+        f"{_numbers(standing)} are standing documents (agreements, policies, rosters, curricula): please "
+        f"provide those {in_effect}. For the other items, please provide {dated}."
+    )
+
+
+def _numbers(numbers: list[str]) -> str:
+    if len(numbers) == 1:
+        return f"Item {numbers[0]}"
+    return "Items " + ", ".join(numbers[:-1]) + " and " + numbers[-1]
 
 
 def context(req: LetterRequest) -> dict[str, Any]:
@@ -286,9 +354,14 @@ def context(req: LetterRequest) -> dict[str, Any]:
         "agency": {k: _protect(v) for k, v in req.agency._asdict().items()},
         "about": _protect(req.about),
         "requester": {k: _protect(v) for k, v in req.requester._asdict().items()},
-        "co_requester": _protect(req.co_requester),
+        "co_requester": _protect(req.co_requester.partition("\n")[0].strip()) if req.co_requester else None,
         "topics": [{"key": t.key, "title": t.title} for t in req.topics],
-        "topic_titles": _join([t.title for t in req.topics] or ["the records listed below"]),
+        "topic_titles": _join([t.about or t.title for t in req.topics] or ["the records listed below"]),
+        "scope": scope_sentence(req),
+        "time_limits_text": j.time_limits_text,
+        "grounds": [{"key": g.key, "title": g.title, "answer": g.answer()} for g in _grounds(req)],
+        "agency_in_text": _protect(the(req.agency.name)),
+        "about_in_text": _protect(the(req.about)) if req.about else None,
         "since": long_date(req.since),
         "until": long_date(req.until),
         "search_terms": search_terms,
@@ -320,6 +393,14 @@ def context(req: LetterRequest) -> dict[str, Any]:
         "immigration_citation": j.immigration.letter_citation or j.immigration.law,
         "letter_points": [point._asdict() for point in j.letter_points],
     }
+
+
+def _grounds(req: LetterRequest) -> list[Any]:
+    if req.kind != "appeal":
+        return []
+    from records_req.letters.grounds import grounds_for
+
+    return grounds_for(req.exemptions, req.jurisdiction.is_federal)
 
 
 def _join(words: Sequence[str]) -> str:
@@ -403,7 +484,7 @@ def compose(req: LetterRequest, user_templates: Path | None = None) -> Letter:
         salutation=fields["salutation"],
         body=tuple(body),
         closing=fields["closing"],
-        signature=tuple(_lines(_signature(req))),
+        signature=_signature(req),
     )
 
 
@@ -419,12 +500,28 @@ def _sender(r: Requester) -> list[str | None]:
     return [r.name, r.organization, r.address, r.email, r.phone]
 
 
-def _signature(req: LetterRequest) -> list[str | None]:
+def _signature(req: LetterRequest) -> tuple[str, ...]:
+    """Name and organization under space for a signature; a co-requester signs too, with an
+    address; an appeal lists its enclosures and copies."""
     r = req.requester
-    lines: list[str | None] = [r.name, r.organization]
+    lines = ["", *_lines([r.name, r.organization])]
     if req.co_requester:
-        lines.append(f"Co-requester: {req.co_requester}")
-    return lines
+        name, _, address = req.co_requester.partition("\n")
+        lines += ["", "", f"{name.strip()}, co-requester", *_lines([address])]
+    if req.kind == "appeal":
+        lines += ["", *enclosures(req)]
+    return tuple(lines)
+
+
+def enclosures(req: LetterRequest) -> list[str]:
+    """'Enclosures:' and 'cc:' lines of an appeal: appeal bodies want the request and the denial."""
+    parts = [f"my request of {long_date(req.request_date)}"] if req.request_date else []
+    if req.denied_on:
+        parts.append(f"the agency's response of {long_date(req.denied_on)}")
+    out = [f"Enclosures: {'; '.join(parts)}"] if parts else []
+    if req.jurisdiction.appeal.addressee and not req.jurisdiction.is_federal:
+        out.append(f"cc: {req.agency.name}")
+    return out
 
 
 def _recipient(req: LetterRequest) -> list[str | None]:

@@ -43,6 +43,7 @@ class LetterTiming(NamedTuple):
     appeal_in_time: bool | None  # appeals: within the main route's period (None: no period)
     warnings: tuple[str, ...]
     letter_date: dt.date
+    kind: LetterKind = "follow-up"
 
     @property
     def deemed_denial(self) -> bool:
@@ -69,7 +70,8 @@ class LetterTiming(NamedTuple):
         out = list(self.warnings)
         for window in self.windows:
             if window.last_day is not None:
-                out.append(f"{window.describe()} Writing to the agency does not stop that clock.")
+                tail = " Writing to the agency does not stop that clock." if self.kind == "follow-up" else ""
+                out.append(window.describe() + tail)
         return out
 
 
@@ -138,6 +140,7 @@ def plan(
         appeal_in_time=in_time,
         warnings=tuple(warnings),
         letter_date=letter_date,
+        kind=kind,
     )
 
 
