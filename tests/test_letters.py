@@ -237,7 +237,8 @@ def test_residency_limited_state_refuses_a_non_resident(tmp_path: Path) -> None:
     )
     assert code == 0, err
     text = docx_text(Path(out.split()[0]))
-    assert "Jo Doe, who lives in Virginia, joins this request as co-requester and signs it below" in text
+    # Va. Code § 2.2-3704(A): "citizens of the Commonwealth"
+    assert "Jo Doe, a citizen of the Commonwealth of Virginia, joins this request as co-requester" in text
     assert "Jo Doe, co-requester" in text and "9 Oak St" in text
 
 

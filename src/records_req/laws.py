@@ -147,6 +147,7 @@ class Residency(NamedTuple):
     citation: str | None
     note: str | None
     letter_text: str | None = None  # the requester's statement in the statute's words ("a citizen of ...")
+    co_letter_text: str | None = None  # the same for a co-requester; {name} stands for the name
 
 
 class Fees(NamedTuple):
@@ -458,6 +459,7 @@ def _residency(f: Fields) -> Residency:
         citation=f.opt_text("citation"),
         note=f.opt_text("note"),
         letter_text=f.opt_text("letter_text"),
+        co_letter_text=f.opt_text("co_letter_text"),
     )
     if residency.restricted is not False and not residency.citation:
         f.fail("citation", "is required when residency is restricted or disputed")

@@ -504,7 +504,7 @@ def _signature(req: LetterRequest) -> tuple[str, ...]:
     """Name and organization under space for a signature; a co-requester signs too, with an
     address; an appeal lists its enclosures and copies."""
     r = req.requester
-    lines = ["", *_lines([r.name, r.organization])]
+    lines = ["", "", *_lines([r.name, r.organization])]
     if req.co_requester:
         name, _, address = req.co_requester.partition("\n")
         lines += ["", "", f"{name.strip()}, co-requester", *_lines([address])]
@@ -530,4 +530,6 @@ def _recipient(req: LetterRequest) -> list[str | None]:
         return list(ICE_FOIA_APPEALS)
     if req.kind == "appeal" and j.appeal.addressee:
         return [j.appeal.addressee, j.appeal.address, j.appeal.email]
-    return [agency.records_officer, agency.name, agency.address, agency.email]
+    officer = agency.records_officer or (j.law.request_to if req.kind == "initial" else None)
+    sent_by = f"By email to {agency.email}" if agency.email else None
+    return [officer, agency.name, agency.address, sent_by]

@@ -172,8 +172,8 @@ def render_pdf(letter: Letter) -> bytes:
     styles = _styles()
     flow: list[Any] = []
     for role, label, text in letter.sequence():
-        if role == "blank":
-            flow.append(Spacer(1, 10))
+        if role == "blank" or (role == "signature" and not text):  # a signature's empty lines: room to sign
+            flow.append(Spacer(1, 10 if role == "blank" else 14))
             continue
         style = styles[_ROLE_STYLE[role]]
         if label:
@@ -190,7 +190,7 @@ def render_pdf(letter: Letter) -> bytes:
         topMargin=inch,
         bottomMargin=inch,
         title=f"Re: {letter.subject}",
-        author=letter.signature[0] if letter.signature else "",
+        author=next((line for line in letter.signature if line), ""),
         creator="records-req",
         invariant=1,
         initialFontName=REGULAR,
