@@ -94,12 +94,17 @@ def main() -> None:
     p("{{ line }}")
     p("{%p endfor %}")
 
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("Page ")
-    field(footer, "PAGE")
-    footer.add_run(" of ")
-    field(footer, "NUMPAGES")
+    # Page 1 has no header; later pages carry a continuation header (addressee, date, page).
+    section.different_first_page_header_footer = True
+    header = section.header.paragraphs[0]
+    header.add_run("{{ continuation }} · page ")
+    field(header, "PAGE")
+    for footer in (section.footer.paragraphs[0], section.first_page_footer.paragraphs[0]):
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        footer.add_run("Page ")
+        field(footer, "PAGE")
+        footer.add_run(" of ")
+        field(footer, "NUMPAGES")
 
     core = doc.core_properties
     core.author = "records-req"

@@ -6,7 +6,7 @@ import io
 import re
 from pathlib import Path
 
-_PAGE = re.compile(r"Page \d+ of \d+")
+_PAGE = re.compile(r"Page \d+ of \d+|^.* · page \d+$", re.M)
 
 
 def docx_text(data: bytes | Path) -> str:

@@ -441,3 +441,23 @@ def test_a_long_letter_suggests_split(tmp_path: Path) -> None:
     )
     assert code == 0, err
     assert "--split" in err and "categories of records" in err
+
+
+def test_pages_after_the_first_carry_a_continuation_header(tmp_path: Path) -> None:
+    import zipfile
+
+    import pypdf
+
+    code, out, err = run_out(
+        tmp_path, *BASE, "--state", "FL", "--agency", "Lee County Sheriff's Office", "--agency-email", "r@lee.gov"
+    )
+    assert code == 0, err
+    docx_path, pdf_path = (Path(p) for p in out.split())
+    pages = pypdf.PdfReader(pdf_path).pages
+    assert len(pages) > 1
+    assert "Lee County Sheriff's Office, November 27, 2026 · page 2" in pages[1].extract_text()
+    assert "· page" not in pages[0].extract_text()
+    with zipfile.ZipFile(docx_path) as z:
+        headers = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
+        assert "Lee County Sheriff&#39;s Office, November 27, 2026 · page" in headers
+        assert "<w:titlePg" in z.read("word/document.xml").decode()  # no header on page 1

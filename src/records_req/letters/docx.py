@@ -87,6 +87,7 @@ def docx_context(letter: Letter) -> dict[str, Any]:
         "body": [{"kind": b.kind, "label": b.label, "text": b.text, "rich": RichText(b.text)} for b in letter.body],
         "closing": letter.closing,
         "signature": list(letter.signature),
+        "continuation": letter.continuation,
     }
 
 

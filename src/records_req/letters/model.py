@@ -47,6 +47,11 @@ class Letter(NamedTuple):
     def date_text(self) -> str:
         return long_date(self.date)
 
+    @property
+    def continuation(self) -> str:
+        """The header of pages after the first: to whom, and when."""
+        return ", ".join(part for part in (self.recipient[0] if self.recipient else "", self.date_text) if part)
+
     def sequence(self) -> list[tuple[Role, str, str]]:
         """(role, label, text) in reading order: the one source of both renderers' text."""
         out: list[tuple[Role, str, str]] = []

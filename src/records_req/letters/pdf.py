@@ -97,8 +97,9 @@ def markup(text: str) -> str:
 
 
 @cache
-def numbered_canvas() -> Any:
-    """A canvas that writes 'Page N of M' once the number of pages is known."""
+def numbered_canvas(continuation: str = "") -> Any:
+    """A canvas that writes 'Page N of M' once the number of pages is known, and from page 2 a
+    continuation header (addressee, date, page)."""
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import inch
     from reportlab.pdfgen.canvas import Canvas
@@ -119,6 +120,8 @@ def numbered_canvas() -> Any:
                 self.setFont(REGULAR, 9)
                 page = self.getPageNumber()
                 self.drawCentredString(LETTER[0] / 2, 0.6 * inch, f"Page {page} of {total}")
+                if continuation and page > 1:
+                    self.drawString(inch, LETTER[1] - 0.6 * inch, f"{continuation} · page {page}")
                 super().showPage()
             super().save()
 
@@ -197,5 +200,5 @@ def render_pdf(letter: Letter) -> bytes:
         initialFontSize=10.5,
     )
 
-    doc.build(flow, canvasmaker=numbered_canvas())
+    doc.build(flow, canvasmaker=numbered_canvas(letter.continuation))
     return buffer.getvalue()
