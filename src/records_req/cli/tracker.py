@@ -442,7 +442,11 @@ def _record(
     else:
         click.echo(
             f"#{request_id}: {kind} on {on.isoformat()}. Now {result['status']}"
-            + (f", due {result['due']}" if result["due"] else "")
+            + (
+                (f", due {result['due']}" if state.statutory else f", {state.due_label} {result['due']}")
+                if result["due"]
+                else ""
+            )
             + "."
         )
         click.echo(f"Next: {result['next_step']}")
