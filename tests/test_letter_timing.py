@@ -61,7 +61,10 @@ def test_appeal_claims_timeliness_if_and_only_if_in_time(code: str, denied: dt.d
     assert timing.appeal_in_time is (None if last is None else in_time)
     req = sample_request(code, "appeal", letter_date=on, denied_on=denied)
     text = " ".join(compose(req).plain_text().split())
-    assert ("This appeal is made within" in text) == (last is not None and in_time), text[:300]
+    # Where the only route is court, the letter asks the agency to reconsider: the suit period is not
+    # an "appeal" period, so the letter never claims to be an appeal made in time.
+    claims = last is not None and in_time and j.appeal.route != "court"
+    assert ("This appeal is made within" in text) == claims, text[:300]
 
 
 def test_pennsylvania_appeal_window_counts_business_days() -> None:
@@ -155,3 +158,57 @@ def pdf_words(path: Path) -> list[str]:
     from pypdf import PdfReader
 
     return " ".join(page.extract_text() for page in PdfReader(path).pages).split()
+
+
+def test_maryland_follow_up_after_thirty_days_cites_the_thirty_day_clock_and_the_denial() -> None:
+    # Md. Code, Gen. Prov. § 4-203(a)-(b): notice within 10 working days, decision within 30 days of
+    # receipt (both from receipt); failure to produce in time is a denial (§ 4-203(b)(3)).
+    md = LAWS["MD"]
+    cal = calendar_for(md)
+    sent = dt.date(2026, 3, 2)
+    early = plan("follow-up", md, cal, received=sent, letter_date=dt.date(2026, 3, 20))
+    assert early.clock == "response" and early.deemed_denied_on == dt.date(2026, 4, 1)  # pending
+    late = plan("appeal", md, cal, received=sent, letter_date=dt.date(2026, 4, 15))
+    assert late.clock == "second_response" and late.missed.date == dt.date(2026, 4, 1)
+    assert late.deemed_denied_on == dt.date(2026, 4, 1)
+
+
+def test_foia_silence_is_exhaustion_and_starts_no_appeal_period() -> None:
+    # 5 U.S.C. § 552(a)(6)(C)(i); 6 C.F.R. § 5.8(a)(1) counts the 90 working days from a response.
+    us = LAWS["US"]
+    timing = plan("appeal", us, calendar_for(us), received=dt.date(2026, 1, 5), letter_date=dt.date(2026, 11, 30))
+    assert timing.windows == () and timing.appeal_in_time is None
+
+
+def test_dates_out_of_order_are_usage_errors() -> None:
+    from records_req.errors import UsageError
+
+    va = LAWS["VA"]
+    cal = calendar_for(va)
+    sent = dt.date(2026, 3, 2)
+    with pytest.raises(UsageError):
+        plan("appeal", va, cal, received=sent, letter_date=dt.date(2026, 4, 1), denied_on=dt.date(2026, 2, 1))
+    with pytest.raises(UsageError):
+        plan("follow-up", va, cal, received=sent, letter_date=dt.date(2026, 4, 1), acknowledged=dt.date(2026, 5, 1))
+
+
+def test_a_follow_up_with_a_denial_date_is_still_checked_against_the_due_date() -> None:
+    va = LAWS["VA"]
+    with pytest.raises(LetterTimingError):
+        plan(
+            "follow-up",
+            va,
+            calendar_for(va),
+            received=dt.date(2026, 3, 2),
+            letter_date=dt.date(2026, 3, 4),
+            denied_on=dt.date(2026, 3, 3),
+        )
+
+
+def test_grounds_match_the_ground_not_a_word_inside_another() -> None:
+    from records_req.letters.grounds import grounds_for
+
+    assert [g.key for g in grounds_for("withheld Social Security numbers", federal=False)] == []
+    assert [g.key for g in grounds_for("see our reference number", federal=False)] == []
+    assert "security" in [g.key for g in grounds_for("65 P.S. 67.708(b)(2) public safety", federal=False)]
+    assert [g.key for g in grounds_for("(b)(7)(E)", federal=True)] == ["foia-techniques"]

@@ -765,26 +765,32 @@ def missed_clock_name(j: Jurisdiction, missed: Deadline) -> ClockName:
 def deemed_denial_date(
     j: Jurisdiction,
     calendar: Calendar,
-    missed: Deadline,
+    received: dt.date,
+    *,
     acknowledged: dt.date | None = None,
+    events: Sequence[Event] = (),
+    on: dt.date | None = None,
 ) -> dt.date | None:
-    """The day the law turns the agency's silence into a denial, for the clock ``missed`` (None:
-    the law attaches no denial to that clock). The statute decides which clock counts, and some
-    count it on a period of their own (AL: 30 business days after the acknowledgment)."""
+    """The day the law turns the agency's silence into a denial (None: it does not, or not yet
+    knowably). The statute decides which clock counts (AL and MD: the second; NY: whichever binds),
+    and some count it on a period of their own (AL: 30 business days after the acknowledgment)."""
     rule = j.deemed_denial
-    if not rule.applies or missed.date is None:
+    if not rule.applies:
         return None
-    which = missed_clock_name(j, missed)
-    if rule.clock is not None and rule.clock != which:
+    if rule.clock == "second_response":
+        clock = second_clock(j, calendar, received, acknowledged=acknowledged, events=events)
+    elif rule.clock == "response":
+        clock = first_clock(j, calendar, received, acknowledged=acknowledged, events=events)
+    else:
+        clock = running_clock(j, calendar, received, acknowledged=acknowledged, events=events, on=on)
+    if clock is None or clock.date is None:
         return None
     if rule.days is None or rule.unit is None:
-        return missed.date
-    clock = missed.clock
-    start = acknowledged if clock.trigger == "acknowledgment" else missed.received
+        return clock.date
+    start = acknowledged if clock.clock.trigger == "acknowledgment" else clock.received
     if start is None:
         return None
-    walk = _Walk(calendar, {}, [])
-    day = walk.advance(start, rule.days, rule.unit)
+    day = _Walk(calendar, {}, []).advance(start, rule.days, rule.unit)
     return _roll(ResponseRule.for_jurisdiction(j), calendar, day, rule.unit, [])
 
 
@@ -871,33 +877,25 @@ def appeal_windows(j: Jurisdiction, calendar: Calendar, opened: dt.date, how: st
     return [appeal_window(j, calendar, opened, how, route) for route in (j.appeal, *j.appeal.also)]
 
 
-def running_clock(
+def second_clock(
     j: Jurisdiction,
     calendar: Calendar,
     received: dt.date,
     *,
     acknowledged: dt.date | None = None,
     events: Sequence[Event] = (),
-    received_note: str | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
-) -> Deadline:
-    """The clock that binds the agency now: the first, or the law's second clock once the
-    agency has acknowledged the request. The tracker, follow-ups and appeals all ask this."""
-    first = first_clock(
-        j,
-        calendar,
-        received,
-        acknowledged=acknowledged,
-        events=events,
-        received_note=received_note,
-        followup_days=followup_days,
-    )
+) -> Deadline | None:
+    """The law's second clock, where it can be computed: from the acknowledgment (once known),
+    from the first deadline, or from receipt."""
     second = j.second_response
-    if second is None or acknowledged is None:
-        return first
+    if second is None:
+        return None
     rule = ResponseRule.for_jurisdiction(j)
     rule2 = ResponseRule.for_jurisdiction(j, "second_response")
     if second.trigger == "acknowledgment":
+        if acknowledged is None:
+            return None
         start = acknowledged
     elif second.trigger == "first_deadline":
         # counted from the first deadline as the law set it; extensions apply once, below
@@ -913,3 +911,38 @@ def running_clock(
         received_note=f"Second clock: counted from {fmt(start)}.",
         followup_days=followup_days,
     )
+
+
+def running_clock(
+    j: Jurisdiction,
+    calendar: Calendar,
+    received: dt.date,
+    *,
+    acknowledged: dt.date | None = None,
+    events: Sequence[Event] = (),
+    received_note: str | None = None,
+    followup_days: int = DEFAULT_FOLLOWUP_DAYS,
+    on: dt.date | None = None,
+) -> Deadline:
+    """The clock that matters on ``on``: the first, or the law's second clock once the agency has
+    acknowledged the request or, for a second clock that runs anyway (MD, LA, NM from receipt; OR
+    from the first deadline), once its own date has passed too. Between the two dates the missed
+    first clock is the one to cite. The tracker, follow-ups and appeals all ask this."""
+    first = first_clock(
+        j,
+        calendar,
+        received,
+        acknowledged=acknowledged,
+        events=events,
+        received_note=received_note,
+        followup_days=followup_days,
+    )
+    second = second_clock(j, calendar, received, acknowledged=acknowledged, events=events, followup_days=followup_days)
+    if second is None:
+        return first
+    if acknowledged is not None:
+        return second
+    runs_anyway = j.second_response is not None and j.second_response.trigger in ("receipt", "first_deadline")
+    if runs_anyway and on is not None and second.date is not None and on > second.date:
+        return second
+    return first

@@ -177,12 +177,21 @@ class Appeal(NamedTuple):
     salutation: str | None = None  # "Dear Public Access Counselor:"
     court_name: str | None = None  # "the circuit court of the county where the records are kept"
     letter_text: str | None = None  # what the appeal must say or enclose under this route's rules
+    letter_text_on_silence: bool = False  # letter_text also fits an appeal of a failure to respond
+    window_from_silence: bool = True  # a deemed denial starts the appeal period (FOIA: only a response does)
     also: tuple[Appeal, ...] = ()  # other routes with their own deadlines (NJ: GRC and Superior Court)
 
     @property
     def name(self) -> str:
-        """The body in a few words, for sentences: the addressee, the court, or the prose."""
-        return self.addressee or self.court_name or self.body
+        """The body in a few words, for sentences: the addressee, the court, the agency's appeals
+        officer, or (where the data has nothing shorter) the prose."""
+        if self.addressee:
+            return self.addressee
+        if self.route == "court":
+            return self.court_name or self.body
+        if self.route == "agency_head":
+            return "the agency's head or appeals officer"
+        return self.body
 
 
 class HolidayRule(NamedTuple):
@@ -524,6 +533,8 @@ def _appeal(f: Fields, nested: bool = False) -> Appeal:
         salutation=salutation,
         court_name=f.opt_text("court_name"),
         letter_text=f.opt_text("letter_text"),
+        letter_text_on_silence=f.flag("letter_text_on_silence", default=False),
+        window_from_silence=f.flag("window_from_silence", default=True),
         also=also,
     )
     for key in ("addressee", "court_name"):

@@ -370,6 +370,11 @@ def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterReque
     focus = focus_note(req)
     if focus:
         notes.append(focus)
+    if kind == "appeal" and j.appeal.addressee and not (j.appeal.address or j.appeal.email):
+        notes.append(
+            f"The law data has no confirmed address for {j.appeal.addressee}: find it on the body's own site "
+            "and add it to the letter before sending."
+        )
     to_agency = kind != "appeal" or not j.appeal.addressee
     if not j.is_federal and to_agency and not (agency.address or agency.email):
         notes.append(
@@ -408,6 +413,7 @@ def _timing(j: Jurisdiction, kind: str, request_date: dt.date, letter_date: dt.d
         denied_on=options.get("denied_on"),
         force=bool(options.get("force")),
         received_note=note,
+        sent=request_date,
     )
 
 

@@ -42,12 +42,13 @@ def sample_request(
     topics = load_topics()
     chosen = tuple(topics[k] for k in ("wso", "ice-communications") if k in topics)
     timing = None
+    sent = min(SAMPLE_SENT, denied_on, letter_date) if denied_on else min(SAMPLE_SENT, letter_date)
     if kind != "initial":
         timing = plan(
             kind,
             j,
             calendar_for(j),
-            received=SAMPLE_SENT,
+            received=sent,
             letter_date=letter_date,
             acknowledged=acknowledged,
             denied_on=denied_on,
@@ -72,12 +73,12 @@ def sample_request(
         ),
         topics=chosen,
         since=dt.date(2025, 1, 1),
-        until=SAMPLE_SENT if kind != "initial" else SAMPLE_DATE,
+        until=sent if kind != "initial" else SAMPLE_DATE,
         date=letter_date,
         items=("A record described by the requester.",),
         co_requester=None,
         about="Sample County Sheriff's Office" if j.is_federal else None,
-        request_date=SAMPLE_SENT if kind != "initial" else None,
+        request_date=sent if kind != "initial" else None,
         tracking_numbers=("PRR-1",) if kind != "initial" else (),
         deadline=timing.missed if timing is not None else None,
         denied_on=denied_on,

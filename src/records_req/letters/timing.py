@@ -63,13 +63,18 @@ class LetterTiming(NamedTuple):
             "appeal_in_time": self.appeal_in_time,
             "appeal_last_day": _long(main.last_day) if main else None,
             "appeal_windows": [w.describe() for w in self.windows],
+            "appeal_window_closed": bool(main and main.last_day and main.last_day < self.letter_date),
         }
 
     def notes(self) -> list[str]:
         """What the command prints beside the letter: the windows running, and any warning."""
         out = list(self.warnings)
         for window in self.windows:
-            if window.last_day is not None:
+            if window.last_day is None:
+                continue
+            if window.last_day < self.letter_date:
+                out.append(f"The {window.verb} period has closed: {window.describe()}")
+            else:
                 tail = " Writing to the agency does not stop that clock." if self.kind == "follow-up" else ""
                 out.append(window.describe() + tail)
         return out
@@ -87,6 +92,7 @@ def plan(
     denied_on: dt.date | None = None,
     force: bool = False,
     received_note: str | None = None,
+    sent: dt.date | None = None,
 ) -> LetterTiming:
     """Check the letter's date against the law's dates, and decide what the letter may say.
 
@@ -94,11 +100,20 @@ def plan(
     has run out, and an appeal after its period has closed, unless ``force``: then a follow-up
     becomes a status inquiry, and a late appeal drops its timeliness sentence with a warning.
     """
-    missed = running_clock(j, calendar, received, acknowledged=acknowledged, events=events, received_note=received_note)
+    if kind == "follow-up":
+        denied_on = None  # a follow-up is about a request not yet answered
+    _check_order(sent or received, letter_date, acknowledged, denied_on, events)
+    missed = running_clock(
+        j,
+        calendar,
+        received,
+        acknowledged=acknowledged,
+        events=events,
+        received_note=received_note,
+        on=letter_date,
+    )
     clock = missed_clock_name(j, missed)
     warnings: list[str] = []
-    if denied_on is not None and letter_date < denied_on:
-        raise LetterTimingError(f"The letter's date, {fmt(letter_date)}, is before the denial on {fmt(denied_on)}.")
     due_on = missed.date
     early = denied_on is None and due_on is not None and letter_date <= due_on
     if early and not force:
@@ -110,12 +125,15 @@ def plan(
             "that date, or use --force to write "
             + ("a courteous status inquiry instead." if kind == "follow-up" else "it anyway.")
         )
-    deemed = None if denied_on is not None else deemed_denial_date(j, calendar, missed, acknowledged)
+    deemed = None
+    if denied_on is None:
+        deemed = deemed_denial_date(j, calendar, received, acknowledged=acknowledged, events=events, on=letter_date)
     windows: tuple[AppealWindow, ...] = ()
     if denied_on is not None:
         windows = tuple(appeal_windows(j, calendar, denied_on, "denied"))
     elif deemed is not None and letter_date > deemed:
-        windows = tuple(appeal_windows(j, calendar, deemed, "deemed denied"))
+        # FOIA: silence is exhaustion, and the appeal period runs from a response only
+        windows = tuple(w for w in appeal_windows(j, calendar, deemed, "deemed denied") if w.appeal.window_from_silence)
     in_time: bool | None = None
     if kind == "appeal" and windows:
         in_time = windows[0].in_time(letter_date)
@@ -142,6 +160,32 @@ def plan(
         letter_date=letter_date,
         kind=kind,
     )
+
+
+def _check_order(
+    sent: dt.date,
+    letter_date: dt.date,
+    acknowledged: dt.date | None,
+    denied_on: dt.date | None,
+    events: Sequence[Event],
+) -> None:
+    """Dates the user gives must be in the order the events happened."""
+    from records_req.deadlines import Extended
+    from records_req.errors import UsageError
+
+    def check(earlier: dt.date, later: dt.date, what: str) -> None:
+        if later < earlier:
+            raise UsageError(f"{what} ({later.isoformat()}) is before {earlier.isoformat()}: check the dates.")
+
+    if acknowledged is not None:
+        check(sent, acknowledged, "The acknowledgment")
+        check(acknowledged, letter_date, "The letter's date")
+    if denied_on is not None:
+        check(sent, denied_on, "The denial")
+        check(denied_on, letter_date, "The letter's date")
+    for event in events:
+        if isinstance(event, Extended) and event.until is not None:
+            check(sent, event.until, "The extended date")
 
 
 def _long(day: dt.date | None) -> str | None:

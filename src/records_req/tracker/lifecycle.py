@@ -164,6 +164,8 @@ def why_not(state: State, kind: str) -> str | None:
         return "the agency has not asked for a clarification"
     if kind in ("fee-paid", "fee-waived") and not _pending(state, "fee_estimate"):
         return "there is no open fee estimate"
+    if kind == "followed-up" and status == AWAITING_REQUESTER:
+        return "the agency is waiting for your answer (a clarification or a fee); answer it and log it first"
     if kind == "appealed" and status not in (DENIED, AWAITING_RESPONSE, PARTIALLY_RELEASED):
         return f"a request that is {status} cannot be appealed"
     if kind == "appeal-decided" and status != APPEALED:
@@ -288,7 +290,7 @@ def track(
     if state.closed:
         return _no_clock(state, f"Nothing more: the request is {state.status}.")
 
-    deadline = _agency_deadline(state, j, calendar, followup_days)
+    deadline = _agency_deadline(state, j, calendar, followup_days, today)
     clock_stopped = deadline is None or deadline.paused
     if state.status == AWAITING_REQUESTER and clock_stopped:
         return Tracked(
@@ -362,12 +364,20 @@ def track(
             )
         return Tracked(state, deadline, due_on, label, statutory, False, step, due_on)
     assert due_on is not None  # overdue implies a date
-    denied_on = deemed_denial_date(j, calendar, deadline, state.acknowledged_on)
-    window = appeal_window(j, calendar, denied_on, "deemed denied") if denied_on and today > denied_on else None
+    assert state.sent_on is not None
+    received, _ = assume_received(state.sent_on, state.via)
+    denied_on = deemed_denial_date(
+        j, calendar, received, acknowledged=state.acknowledged_on, events=state.clock_events, on=today
+    )
+    window = None
+    if denied_on is not None and today > denied_on and j.appeal.window_from_silence:
+        window = appeal_window(j, calendar, denied_on, "deemed denied")
     if state.followed_up_on is None or state.followed_up_on <= due_on:
         step = f"Overdue since {fmt(due_on)}: send a follow-up: records-req followup {rid}"
         if window is not None and window.last_day is not None and today <= window.last_day:
             step += f". {window.describe()} A follow-up does not stop that clock."
+        elif window is not None and window.last_day is not None:
+            step += f". The {window.verb} window ({window.appeal.name}) closed on {fmt(window.last_day)}."
         return Tracked(state, deadline, due_on, label, True, True, step, today, window)
     followed = state.followed_up_on
     if window is not None:
@@ -424,7 +434,9 @@ def _after_denial(
     return Tracked(state, None, last, f"{verb} deadline", True, False, step, last, window)
 
 
-def _agency_deadline(state: State, j: Jurisdiction, calendar: Calendar, followup_days: int) -> Deadline | None:
+def _agency_deadline(
+    state: State, j: Jurisdiction, calendar: Calendar, followup_days: int, today: dt.date
+) -> Deadline | None:
     if state.sent_on is None:
         return None
     received, note = assume_received(state.sent_on, state.via)
@@ -436,6 +448,7 @@ def _agency_deadline(state: State, j: Jurisdiction, calendar: Calendar, followup
         events=state.clock_events,
         received_note=note,
         followup_days=followup_days,
+        on=today,
     )
 
 
