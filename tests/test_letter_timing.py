@@ -212,3 +212,26 @@ def test_grounds_match_the_ground_not_a_word_inside_another() -> None:
     assert [g.key for g in grounds_for("see our reference number", federal=False)] == []
     assert "security" in [g.key for g in grounds_for("65 P.S. 67.708(b)(2) public safety", federal=False)]
     assert [g.key for g in grounds_for("(b)(7)(E)", federal=True)] == ["foia-techniques"]
+
+
+def test_alabama_extends_the_substantive_response_not_the_acknowledgment() -> None:
+    # Ala. Code § 36-12-44(a)(4): the 15-business-day response may be extended in 15-business-day
+    # increments; the 10-day acknowledgment of (a)(3) has no extension.
+    from records_req.deadlines import Extended, compute_for
+
+    al = LAWS["AL"]
+    cal = calendar_for(al)
+    report = compute_for(al, cal, received=dt.date(2026, 11, 2), acknowledged=dt.date(2026, 11, 5))
+    assert report.with_extension is None  # nothing extends the acknowledgment
+    second = report.second
+    # 11/6 (1), 11/9-11/10 (3), skip 11/11 Veterans Day, 11/12-11/25 (13), skip 11/26-11/27, 11/30-12/1 (15)
+    assert second is not None and second.date == dt.date(2026, 12, 1)
+    ext = running_clock(
+        al,
+        cal,
+        dt.date(2026, 11, 2),
+        acknowledged=dt.date(2026, 11, 5),
+        events=[Extended(on=dt.date(2026, 11, 25), days=15)],
+    )
+    # 15 business days after Tue 12/1: 12/2-12/4 (3), 12/7-12/11 (8), 12/14-12/18 (13), 12/21-12/22 (15)
+    assert ext.date == dt.date(2026, 12, 22)

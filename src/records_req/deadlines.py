@@ -75,7 +75,7 @@ class ResponseRule:
         return cls(
             jurisdiction=j.code,
             clock=clock,
-            extension=j.extension,
+            extension=j.extension if j.extension is not None and j.extension.clock == which else None,
             pauses=frozenset(p.event for p in j.pauses),
             roll_forward=j.roll_forward,
             received_when_closed=j.received_when_closed,
@@ -709,7 +709,7 @@ def compute_for(
     )
     with_extension = None
     ext = j.extension
-    if ext is not None and ext.days is not None and first.date is not None:
+    if ext is not None and ext.days is not None and first.date is not None and ext.clock == "response":
         with_extension = first_clock(
             j,
             calendar,

@@ -121,6 +121,7 @@ class Extension(NamedTuple):
     written_notice: bool
     citation: str
     counted_from: Literal["deadline", "receipt"] = "deadline"
+    clock: Literal["response", "second_response"] = "response"  # the clock the statute lets the agency extend
 
 
 class Pause(NamedTuple):
@@ -443,6 +444,7 @@ def _extension(f: Fields) -> Extension:
         written_notice=f.flag("written_notice", default=False),
         citation=f.text("citation"),
         counted_from=f.choice("counted_from", ("deadline", "receipt"), required=False) or "deadline",
+        clock=f.choice("clock", ("response", "second_response"), required=False) or "response",
     )
     f.done()
     return extension
