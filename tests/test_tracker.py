@@ -448,3 +448,12 @@ def test_tracker_follow_up_and_appeal_say_only_what_is_true(rr: Tracker) -> None
     assert window["route"] == "review_board" and window["opened"] == "2026-12-01"
     assert window["last_day"] == "2026-12-22"  # 12/02-12/04 (3), 12/07-12/11 (8), 12/14-12/18 (13), 12/21-12/22 (15)
     assert "Appeal window:" in rr("show", str(rid), today="2026-12-03")
+
+
+def test_new_remembers_an_agency_email_it_did_not_know(rr: Tracker) -> None:
+    rid = rr.new("PA", "Erie County Sheriff", "--agency-email", "rtk@eriecounty.gov")
+    agencies = rr.json("agencies", "list", "--state", "PA")
+    assert any(a["email"] == "rtk@eriecounty.gov" for a in agencies), agencies
+    rr("sent", str(rid), "--via", "email", "--on", "2026-11-02")
+    rr("followup", str(rid), "--out", str(rr.tmp / "out"), today="2026-11-20")
+    assert "no address or email" not in rr.stderr

@@ -148,6 +148,11 @@ def plan(
             warnings.append(message + " The letter does not claim to be timely.")
     if kind == "appeal" and early and due_on is not None:
         warnings.append(f"Written before the agency's time ran out ({fmt(due_on)}), as you asked (--force).")
+    soon = due_on is None and missed.followup is not None and letter_date < missed.followup
+    if kind == "follow-up" and soon:
+        assert missed.followup is not None
+        early = True  # no statutory date: before the suggested follow-up, ask politely how it goes
+        warnings.append(f"The law sets no date here; before {fmt(missed.followup)} the letter is a status inquiry.")
     return LetterTiming(
         missed=missed,
         clock=clock,
