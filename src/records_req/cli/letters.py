@@ -286,7 +286,8 @@ def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterReque
         raise UsageError("Give --requester-email or --requester-address so the agency can reply.")
     co_requester = clean("--co-requester", options.get("co_requester"))
     co_address = clean("--co-requester-address", _newlines(options.get("co_requester_address")))
-    _check_residency(j, requester, co_requester, notes)
+    if (options.get("kind") or "initial") == "initial":  # later letters continue a request already made
+        _check_residency(j, requester, co_requester, notes)
     if co_requester and "\n" not in co_requester:
         if co_address:
             co_requester = f"{co_requester}\n{co_address}"

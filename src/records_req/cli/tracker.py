@@ -572,14 +572,6 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
 # --- views --------------------------------------------------------------------------------------
 
 
-def is_overdue(row: dict[str, Any], now: dt.date) -> bool:
-    """Past a statutory date while the agency owes a response (from the cached columns)."""
-    from records_req.tracker.lifecycle import CAN_BE_OVERDUE
-
-    due_on = row["due_on"]
-    return bool(row["due_statutory"] and due_on is not None and due_on < now and row["status"] in CAN_BE_OVERDUE)
-
-
 def orm_row(request: Any) -> dict[str, Any]:
     """The fields _summary needs, from an ORM request (the writing commands have one)."""
     return {
@@ -656,7 +648,7 @@ def list_requests(
             "status": r["status"],
             "due": r["due_on"].isoformat() if r["due_on"] else None,
             "statutory": r["due_statutory"],
-            "overdue": is_overdue(r, now),
+            "overdue": r["overdue"],
         }
         for r in found
     ]
@@ -782,8 +774,14 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
     horizon = now + dt.timedelta(days=within)
     rows: list[dict[str, Any]] = []
     with read_view(ctx) as view:
-        for r in view.requests(status="open", state=state, tags=tags, agency_text=None, today=now, due_before=horizon):
-            overdue = is_overdue(r, now)
+        from records_req.tracker.lifecycle import CAN_BE_OVERDUE
+
+        waiting = sorted(CAN_BE_OVERDUE)
+        found = view.requests(
+            status="open", state=state, tags=tags, agency_text=None, today=now, due_before=horizon, waiting=waiting
+        )
+        for r in found:
+            overdue = r["overdue"]
             rows.append(
                 {
                     "id": r["id"],

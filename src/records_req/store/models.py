@@ -95,6 +95,8 @@ class Request(Base):
     status: Mapped[str] = mapped_column(String(32), default="draft", index=True)
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     due_statutory: Mapped[bool] = mapped_column(default=False)  # is due_on set by law?
+    # the lifecycle's answer for every day: JSON [[from, due_on, statutory, overdue, label], ...]
+    schedule: Mapped[str | None] = mapped_column(Text)
     closed: Mapped[bool] = mapped_column(default=False)
 
     agency: Mapped[Agency] = relationship(back_populates="requests")

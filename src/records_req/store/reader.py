@@ -135,11 +135,9 @@ class Reader:
         elif status == "closed":
             where.append("r.closed = ?")
             params.append(True)
-        elif status == "overdue":
+        elif status == "overdue":  # decided below, from each request's schedule
             where.append(f"r.status IN ({', '.join('?' for _ in waiting)})")
             params.extend(waiting)
-            where.append("r.due_statutory = ? AND r.due_on < ?")
-            params.extend([True, today])
         elif status:
             where.append("r.status = ?")
             params.append(status)
@@ -154,23 +152,45 @@ class Reader:
             escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append("a.name_key LIKE ? ESCAPE '\\'")
             params.append(f"%{escaped}%")
-        if due_before is not None:
-            where.append("r.due_on IS NOT NULL AND r.due_on <= ?")
-            params.append(due_before)
         rows = self.rows(
             "SELECT r.id, r.jurisdiction, a.name AS agency, r.topics, r.status, r.due_on, "
-            "r.due_statutory, r.closed FROM requests r JOIN agencies a ON a.id = r.agency_id "
+            "r.due_statutory, r.closed, r.schedule FROM requests r JOIN agencies a ON a.id = r.agency_id "
             f"WHERE {' AND '.join(where)} ORDER BY r.id",
             [self._param(p) for p in params],
         )
-        tags_by_id = self._tags([r["id"] for r in rows])
+        out = []
         for row in rows:
             row["topics"] = self.json(row["topics"]) or []
-            row["due_on"] = self.date(row["due_on"])
-            row["due_statutory"] = bool(row["due_statutory"])
             row["closed"] = bool(row["closed"])
+            due_on, statutory, overdue, label = self._on(row, today, waiting)
+            row.update(due_on=due_on, due_statutory=statutory, overdue=overdue, due_label=label)
+            del row["schedule"]
+            if status == "overdue" and not overdue:
+                continue
+            if due_before is not None and (due_on is None or due_on > due_before):
+                continue
+            out.append(row)
+        tags_by_id = self._tags([r["id"] for r in out])
+        for row in out:
             row["tags"] = tags_by_id.get(row["id"], [])
-        return rows
+        return out
+
+    def _on(
+        self, row: dict[str, Any], today: dt.date, waiting: Sequence[str]
+    ) -> tuple[dt.date | None, bool, bool, str]:
+        """The lifecycle's answer on ``today``: from the cached schedule (one answer for every
+        view), or, for a row written before schedules existed, from the cached columns."""
+        stages = self.json(row["schedule"])
+        if stages:
+            current = stages[0]
+            for stage in stages:
+                if self.date(stage[0]) <= today:  # type: ignore[operator]
+                    current = stage
+            return self.date(current[1]), bool(current[2]), bool(current[3]), str(current[4])
+        due_on = self.date(row["due_on"])
+        statutory = bool(row["due_statutory"])
+        overdue = statutory and due_on is not None and due_on < today and row["status"] in waiting
+        return due_on, statutory, overdue, ""
 
     def _param(self, value: Any) -> Any:
         if self.is_sqlite and isinstance(value, dt.date):

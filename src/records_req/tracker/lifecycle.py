@@ -268,6 +268,61 @@ class Tracked(NamedTuple):
     next_step: str
     next_date: dt.date | None
     appeal: AppealWindow | None = None  # the requester's appeal window, once it runs
+    deemed_denial_on: dt.date | None = None  # when silence becomes (or became) a denial
+
+
+class Stage(NamedTuple):
+    """From ``start`` on (until the next stage), what the views show: one answer, for every view."""
+
+    start: dt.date
+    due_on: dt.date | None
+    statutory: bool
+    overdue: bool
+    label: str
+
+
+def _changes(tracked: Tracked) -> set[dt.date]:
+    """Days whose passing may change the answer."""
+    days = {tracked.due_on}
+    if tracked.deadline is not None:
+        days |= {tracked.deadline.date, tracked.deadline.followup}
+    if tracked.appeal is not None:
+        days |= {tracked.appeal.opened, tracked.appeal.last_day}
+    if tracked.deemed_denial_on is not None:
+        days.add(tracked.deemed_denial_on)
+    return {d for d in days if d is not None}
+
+
+def schedule(
+    events: Sequence[Recorded],
+    j: Jurisdiction,
+    calendar: Calendar,
+    start: dt.date,
+    followup_days: int = 10,
+) -> tuple[Stage, ...]:
+    """The lifecycle's answer from ``start`` on, as stages: the day after each date that matters,
+    the answer is computed again. The fast read path reads this instead of replaying events."""
+    stages: list[Stage] = []
+    day = start
+    for _ in range(16):  # a request passes a handful of dates; the cap only guards a bad loop
+        tracked = track(events, j, calendar, day, followup_days=followup_days)
+        stage = Stage(day, tracked.due_on, tracked.statutory, tracked.overdue, tracked.due_label)
+        if not stages or stage[1:] != stages[-1][1:]:
+            stages.append(stage)
+        later = sorted(d + dt.timedelta(days=1) for d in _changes(tracked) if d + dt.timedelta(days=1) > day)
+        if not later:
+            break
+        day = later[0]
+    return tuple(stages)
+
+
+def stage_on(stages: Sequence[Stage], today: dt.date) -> Stage | None:
+    """The stage in force on ``today`` (the first, for a day before it)."""
+    current = stages[0] if stages else None
+    for stage in stages:
+        if stage.start <= today:
+            current = stage
+    return current
 
 
 def _no_clock(state: State, step: str) -> Tracked:
@@ -378,7 +433,7 @@ def track(
             step += f". {window.describe()} A follow-up does not stop that clock."
         elif window is not None and window.last_day is not None:
             step += f". The {window.verb} window ({window.appeal.name}) closed on {fmt(window.last_day)}."
-        return Tracked(state, deadline, due_on, label, True, True, step, today, window)
+        return Tracked(state, deadline, due_on, label, True, True, step, today, window, denied_on)
     followed = state.followed_up_on
     if window is not None:
         # The agency's silence is now a denial: what runs is the requester's appeal window.
@@ -395,6 +450,8 @@ def track(
             f"Overdue since {fmt(due_on)} and followed up on {fmt(followed)}. Under "
             f"{j.deemed_denial.citation}, continued silence becomes a denial on {fmt(denied_on)}.",
             today,
+            None,
+            denied_on,
         )
     return Tracked(
         state,

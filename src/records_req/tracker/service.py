@@ -165,13 +165,32 @@ def tracked(request: Request, today: dt.date) -> Tracked:
 
 
 def refresh(request: Request, today: dt.date) -> Tracked:
-    """Recompute the cached status and date from the events."""
+    """Recompute the cached status, date and schedule from the events."""
     state = tracked(request, today)
     request.status = state.state.status
     request.closed = state.state.status in CLOSED
     request.due_on = state.due_on
     request.due_statutory = state.statutory
+    request.schedule = schedule_json(request, state.state.sent_on or today)
     return state
+
+
+def schedule_json(request: Request, start: dt.date) -> str | None:
+    """The request's stages (lifecycle.schedule) as JSON, for the fast read path."""
+    import json
+
+    from records_req.calendars import calendar_for
+    from records_req.laws import load_laws
+    from records_req.tracker.lifecycle import schedule
+
+    j = load_laws()[request.jurisdiction]
+    stages = schedule(recorded(request.events), j, calendar_for(j), start)
+    return json.dumps(
+        [
+            [s.start.isoformat(), s.due_on.isoformat() if s.due_on else None, s.statutory, s.overdue, s.label]
+            for s in stages
+        ]
+    )
 
 
 def log_event(

@@ -1,0 +1,83 @@
+"""One answer per question: `list`, `due`, `show` and the JSON report agree on status, overdue
+and due date, for a matrix of histories, days and jurisdictions, on SQLite and PostgreSQL.
+
+The reproduction from issue 10: a Connecticut request sent 2026-11-02 and followed up on
+2026-11-20 was "overdue" in `list` and `due` but not in `show` and the report on 2027-01-20.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from .cli_helpers import Tracker
+
+SENT = dt.date(2026, 11, 2)
+AS_OF = [SENT + dt.timedelta(days=n) for n in (1, 9, 20, 45, 80, 200)]
+HISTORIES = {
+    "sent": [],
+    "followed-up": [("followup", 18)],
+    "acknowledged": [("acknowledged", 2)],
+    "extended": [("extended", 3)],
+    "denied": [("denied", 12)],
+}
+
+
+@pytest.fixture
+def rr(db_url: str, tmp_path: Path) -> Tracker:
+    tracker = Tracker(db_url, tmp_path)
+    tracker("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--state", "VA")
+    return tracker
+
+
+def views(rr: Tracker, rid: int, on: dt.date) -> dict[str, tuple[str, bool, str | None]]:
+    today = on.isoformat()
+    listed = {r["id"]: r for r in rr.json("list", today=today)}[rid]
+    shown = rr.json("show", str(rid), today=today)
+    report_path = rr.tmp / f"report-{rid}-{today}.json"
+    rr("report", "--format", "json", "-o", str(report_path), "--force", today=today)
+    reported = {r["id"]: r for r in json.loads(report_path.read_text(encoding="utf-8"))["requests"]}[rid]
+    upcoming = rr.json("due", "--within", "3650", today=today)
+    due_rows = [r for r in upcoming if r["id"] == rid and r["what"] == "deadline"]
+    out = {
+        "list": (listed["status"], listed["overdue"], listed["due"]),
+        "show": (shown["status"], shown["overdue"], shown["due"]),
+        "report": (reported["status"], reported["overdue"], reported["due"]),
+    }
+    if due_rows:
+        out["due"] = (due_rows[0]["status"], due_rows[0]["overdue"], due_rows[0]["date"])
+    elif shown["due"] is not None and shown["status"] not in ("completed", "no-records", "withdrawn"):
+        out["due"] = ("missing", False, None)  # `due` must list every open request with a date
+    return out
+
+
+@pytest.mark.parametrize("code", ["CT", "PA", "VA", "FL", "AL", "WY"])
+def test_every_view_gives_the_same_answer(rr: Tracker, code: str) -> None:
+    for name, steps in HISTORIES.items():
+        rid = rr.new(code, f"{name.title()} County Sheriff's Office", "--requester-state", code)
+        rr("sent", str(rid), "--via", "email", "--on", SENT.isoformat(), today=SENT.isoformat())
+        for kind, offset in steps:
+            day = (SENT + dt.timedelta(days=offset)).isoformat()
+            if kind == "followup":
+                rr("followup", str(rid), "--out", str(rr.tmp / "out"), "--format", "docx", "--force", today=day)
+            elif kind == "extended":
+                rr("log", str(rid), "extended", "--on", day, "--days", "5", "--force", today=day)
+            elif kind == "denied":
+                rr("log", str(rid), "denied", "--on", day, today=day)
+            else:
+                rr("log", str(rid), kind, "--on", day, today=day)
+        for on in AS_OF:
+            answers = views(rr, rid, on)
+            assert len(set(answers.values())) == 1, (code, name, on.isoformat(), answers)
+
+
+def test_the_connecticut_case_from_the_issue(rr: Tracker) -> None:
+    rid = rr.new("CT", "Hartford Police Department")
+    rr("sent", str(rid), "--via", "email", "--on", "2026-11-02", today="2026-11-02")
+    rr("followup", str(rid), "--out", str(rr.tmp / "out"), "--format", "docx", today="2026-11-20")
+    answers = views(rr, rid, dt.date(2027, 1, 20))
+    assert len(set(answers.values())) == 1, answers
+    assert answers["show"][1] is False  # after the deemed denial, what runs is the requester's window
