@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import statistics
@@ -76,6 +77,18 @@ def build(url: str, n: int) -> None:
                 "due_on": due,
                 "due_statutory": open_,
                 "closed": not open_,
+                # the cached schedule the lifecycle writes (three stages, as a real open request has)
+                "schedule": (
+                    json.dumps(
+                        [
+                            [sent.isoformat(), due.isoformat(), True, False, "response"],
+                            [(due + dt.timedelta(days=1)).isoformat(), due.isoformat(), True, True, "response"],
+                            [(due + dt.timedelta(days=40)).isoformat(), None, False, False, ""],
+                        ]
+                    )
+                    if open_ and due is not None
+                    else None
+                ),
             }
         )
         kinds = ["sent", "acknowledged", "note", "note"] + (["note"] if open_ else ["released"])
