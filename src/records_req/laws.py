@@ -21,7 +21,7 @@ from typing import Any, Literal, NamedTuple, cast
 
 from records_req.errors import LawDataError, UnknownJurisdictionError
 from records_req.resources import data_dir
-from records_req.validation import Fields, kind_of
+from records_req.validation import Fields, kind_of, refuse_aliases
 
 Unit = Literal["business", "calendar"]
 Duty = Literal["full_response", "determination", "acknowledgment", "response"]
@@ -320,9 +320,9 @@ def _load(path_text: str) -> Laws:
     except (OSError, UnicodeDecodeError) as exc:
         raise LawDataError(str(path), None, None, f"cannot read the file ({exc})") from None
     raw = _read_cache(text)
+    fresh = raw is None
     if raw is None:
         raw = _parse_yaml(path, text)
-        _write_cache(text, raw)
     if not isinstance(raw, list):
         raise LawDataError(str(path), None, None, "expected a list of jurisdictions")
     jurisdictions: list[Jurisdiction] = []
@@ -337,6 +337,8 @@ def _load(path_text: str) -> Laws:
             raise LawDataError(str(path), label, "code", "duplicate jurisdiction code")
         seen.add(jurisdiction.code)
         jurisdictions.append(jurisdiction)
+    if fresh:  # only a file that passed validation is cached
+        _write_cache(text, raw)
     return Laws(path, jurisdictions)
 
 
@@ -390,6 +392,7 @@ def _parse_yaml(path: Path, text: str) -> object:
     import yaml  # lazy: keeps `records-req --help` fast
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    refuse_aliases(text, str(path), LawDataError)
     try:
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:

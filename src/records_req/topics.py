@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from records_req.errors import TopicsError, UsageError
 from records_req.laws import STANCES, Stance
 from records_req.resources import data_dir
-from records_req.validation import Fields
+from records_req.validation import Fields, refuse_aliases
 
 if TYPE_CHECKING:
     from records_req.laws import Jurisdiction
@@ -115,7 +115,9 @@ def _load_file(path_text: str) -> tuple[Topic, ...]:
 
     path = Path(path_text)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        refuse_aliases(text, path_text, TopicsError)
+        raw = yaml.safe_load(text)
     except FileNotFoundError:
         raise TopicsError(path_text, None, None, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -123,3 +123,20 @@ def kind_of(value: object) -> str:
     if value is None or value is _MISSING:
         return "nothing"
     return f"{type(value).__name__} {value!r}"[:80]
+
+
+def refuse_aliases(text: str, path: str, error: type[DataFileError] = DataFileError) -> None:
+    """Anchors and aliases have no use in our data files, and nested aliases can expand without
+    bound (a "billion laughs" file): refuse them before anything is built."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for token in yaml.scan(text, Loader=loader):
+            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                line = token.start_mark.line + 1
+                raise error(
+                    path, None, None, f"uses a YAML anchor or alias at line {line}; write each value out in full"
+                )
+    except yaml.YAMLError:
+        return  # the parser reports it, with its position

@@ -61,7 +61,7 @@ def report(
       records-req report --format ics  -o out/deadlines.ics
       records-req report --state TX --tag "TX WSO 2026" --since 2026-01-01 --format pdf -o out/tx.pdf
     """
-    from records_req.cli.tracker import read_view, today
+    from records_req.cli.tracker import protected_outputs, read_view, today
     from records_req.letters.files import write_all
     from records_req.reports.data import Filters, load
 
@@ -97,5 +97,5 @@ def report(
         from records_req.reports.pdf import to_pdf
 
         content = to_pdf(data, lang)
-    write_all({output: content}, force=force)
+    write_all({output: content}, force=force, **protected_outputs(ctx))
     click.echo(f"{output}: {len(data.requests)} requests, {len(data.overdue())} overdue")

@@ -58,6 +58,17 @@ def read_view(ctx: click.Context) -> Iterator[Reader]:
         yield fast
 
 
+def protected_outputs(ctx: click.Context) -> dict[str, list[Path]]:
+    """Paths no output may replace (``write_all``'s keyword arguments): the live database with its
+    journal files, and the store of received files in the data directory."""
+    from records_req.paths import data_home
+    from records_req.store.urls import sqlite_file
+
+    database = sqlite_file(db_url(ctx))
+    files = [Path(database + suffix) for suffix in ("", "-wal", "-shm", "-journal")] if database else []
+    return {"protected": files, "protected_dirs": [data_home() / "files"]}
+
+
 def today(ctx: click.Context) -> dt.date:
     return (ctx.find_root().obj or {}).get("today") or dt.date.today()
 
@@ -997,6 +1008,8 @@ def attach(
     from records_req.paths import data_home
     from records_req.tracker import service
 
+    if not file.is_file():  # a FIFO, a device or a socket could block or never end
+        raise UsageError(f"{file} is not a regular file; attach the file itself.")
     now = today(ctx)
     with store(ctx).write() as session:
         request = service.get_request(session, request_id)
@@ -1037,7 +1050,7 @@ def bundle(ctx: click.Context, /, request_id: int, output: Path, force: bool) ->
     from records_req.tracker.bundle import make_bundle
 
     details = request_details(ctx, request_id)
-    manifest = make_bundle(details, output, force=force)
+    manifest = make_bundle(details, output, force=force, guard=protected_outputs(ctx))
     click.echo(f"{output}: {len(manifest)} files")
 
 
@@ -1103,7 +1116,7 @@ def db_export(ctx: click.Context, /, file: Path, force: bool) -> None:
     with store(ctx).read() as session:
         data = export_data(session)
     text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    write_all({file: text.encode("utf-8")}, force=force)
+    write_all({file: text.encode("utf-8")}, force=force, **protected_outputs(ctx))
     counts = ", ".join(f"{len(data[k])} {k}" for k in ("requests", "events", "documents"))
     click.echo(f"{file}: {counts}")
 

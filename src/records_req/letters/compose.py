@@ -135,11 +135,31 @@ def template_dirs(user_dir: Path | None) -> list[Path]:
     return [user_dir, ours] if user_dir is not None else [ours]
 
 
+MAX_TEMPLATE_VALUE = 100_000  # characters or items a template expression may build
+
+
 def environment(dirs: Sequence[Path]) -> SandboxedEnvironment:
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
+    class Bounded(SandboxedEnvironment):
+        """No template expression may build a huge string, list or number (which would hang)."""
+
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            from jinja2.exceptions import SecurityError
+
+            if operator == "**" and isinstance(right, int) and abs(right) > 100:
+                raise SecurityError("an exponent over 100 is not allowed in a template")
+            if operator == "*":
+                for seq, count in ((left, right), (right, left)):
+                    big = isinstance(seq, (str, list, tuple)) and isinstance(count, int)
+                    if big and len(seq) * count > MAX_TEMPLATE_VALUE:
+                        raise SecurityError(f"a value over {MAX_TEMPLATE_VALUE:,} characters or items")
+            return super().call_binop(context, operator, left, right)
+
+    return Bounded(
         loader=FileSystemLoader([str(d) for d in dirs]),
         undefined=StrictUndefined,
         autoescape=False,  # plain text: each renderer escapes for its own format
@@ -189,6 +209,10 @@ def render_template(env: SandboxedEnvironment, name: str, context: Mapping[str, 
         ) from None
     except JinjaError as exc:
         raise TemplateError(f"Template {_origin(exc, name)}: {exc}") from None
+    except RecursionError:
+        raise TemplateError(f"Template {name} calls itself without end (a recursive macro or include).") from None
+    except (OverflowError, MemoryError):
+        raise TemplateError(f"Template {name} builds a value too large to render.") from None
 
 
 def _where(env: SandboxedEnvironment) -> str:

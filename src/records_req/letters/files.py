@@ -78,14 +78,38 @@ def letter_paths(
     return paths
 
 
-def write_all(files: Mapping[Path, bytes], force: bool) -> None:
-    """Write every file atomically; refuse (before writing any) if one exists, unless forced."""
+def write_all(
+    files: Mapping[Path, bytes],
+    force: bool,
+    protected: Sequence[Path] = (),
+    protected_dirs: Sequence[Path] = (),
+) -> None:
+    """Write every file atomically; refuse (before writing any) if one exists, unless forced.
+
+    Never, even forced: onto a ``protected`` file (the live database and its journal files) or
+    into a ``protected_dirs`` folder (the data directory's file store), nor over something that is
+    not a regular file (a device, a FIFO, a directory)."""
+    files_guarded = {q.resolve() for q in protected}
+    dirs_guarded = [q.resolve() for q in protected_dirs]
+    for path in files:
+        target = path.resolve()
+        if target in files_guarded or any(target.is_relative_to(d) for d in dirs_guarded):
+            raise OutputError(f"Refusing to write {path}: it is the database or the tool's own files.")
+        if path.exists() and not path.is_file():
+            raise OutputError(f"Refusing to write {path}: it exists and is not a regular file.")
     existing = [p for p in files if p.exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
         raise OutputError(f"{names} already exists. Use --force to replace it, or --date.")
     for path, data in files.items():
         write_atomic(path, data)
+
+
+def _file_mode() -> int:
+    """What a new file's permissions would be under the user's umask (mkstemp makes 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -97,6 +121,7 @@ def write_atomic(path: Path, data: bytes) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            Path(tmp).chmod(_file_mode())
             Path(tmp).replace(path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -83,6 +83,9 @@ def drawing(labels: list[str], series: list[tuple[str, str, list[int]]], title: 
     from reportlab.graphics.shapes import Drawing, String
     from reportlab.lib import colors
 
+    if not labels or not any(values for _, _, values in series):  # nothing to chart: an empty axis
+        labels = [""]
+        series = [(name, color, [0]) for name, color, _ in series] or [("", "#ffffff", [0])]
     d = Drawing(460, 220)
     d.add(String(0, 205, title, fontName=font, fontSize=11))
     chart = VerticalBarChart()

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from records_req.errors import RecordsReqError
@@ -55,14 +55,24 @@ class Store:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = normalize_url(url or default_url())
-        parsed = make_url(self.url)
+        try:
+            parsed = make_url(self.url)
+        except (ArgumentError, ValueError):
+            raise StoreError(
+                f"{masked(self.url)!r} is not a database URL; use sqlite:///path/records.db or "
+                "postgresql://user@host/dbname."
+            ) from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            if self.url == normalize_url(default_url()):
+                folder.mkdir(parents=True, exist_ok=True)  # the data directory is ours to create
+            elif not folder.is_dir():
+                raise StoreError(f"The folder {folder} for the database {masked(self.url)} does not exist.")
         try:
             self.engine = create_engine(self.url, future=True)
         except (ImportError, SQLAlchemyError) as exc:
-            raise StoreError(f"Cannot open the database {masked(self.url)}: {exc}") from None
+            raise StoreError(f"Cannot open the database {masked(self.url)}: {_first_line(exc)}") from None
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -95,10 +105,16 @@ class Store:
         except (OperationalError, ProgrammingError):
             return None
         except SQLAlchemyError as exc:
-            raise StoreError(f"Cannot read the database {masked(self.url)}: {exc}") from None
+            raise StoreError(f"Cannot read the database {masked(self.url)}: {_first_line(exc)}") from None
 
     def ensure_schema(self) -> None:
-        if self.current_revision() != HEAD:
+        revision = self.current_revision()
+        if revision is not None and revision.isdigit() and HEAD.isdigit() and int(revision) > int(HEAD):
+            raise StoreError(
+                f"The database {masked(self.url)} was made by a newer records-req (schema {revision}; this "
+                f"version knows {HEAD}). Upgrade records-req to use it."
+            )
+        if revision != HEAD:
             try:
                 self.upgrade()
             except SQLAlchemyError as exc:

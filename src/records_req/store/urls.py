@@ -25,6 +25,15 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL (None for other databases and in-memory ones)."""
+    if not url.startswith("sqlite"):
+        return None
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    path = rest[1:] if rest.startswith("/") else rest
+    return path or None if path != ":memory:" else None
+
+
 def masked(url: str) -> str:
     """The URL with any password replaced by ***, for printing."""
     parts = urlsplit(url)

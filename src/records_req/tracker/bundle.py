@@ -19,7 +19,9 @@ from records_req.letters.files import OutputError, write_all
 _TIME = (2020, 1, 1, 0, 0, 0)
 
 
-def make_bundle(details: dict[str, Any], output: Path, *, force: bool) -> list[dict[str, Any]]:
+def make_bundle(
+    details: dict[str, Any], output: Path, *, force: bool, guard: dict[str, list[Path]] | None = None
+) -> list[dict[str, Any]]:
     files: dict[str, bytes] = {}
     for doc in details["documents"]:
         path = Path(doc["path"])
@@ -52,7 +54,7 @@ def make_bundle(details: dict[str, Any], output: Path, *, force: bool) -> list[d
         for name, data in sorted(files.items()):
             archive.writestr(zipfile.ZipInfo(name, date_time=_TIME), data, zipfile.ZIP_DEFLATED)
         archive.writestr(zipfile.ZipInfo("manifest.json", date_time=_TIME), _json(manifest))
-    write_all({output: buffer.getvalue()}, force=force)
+    write_all({output: buffer.getvalue()}, force=force, **(guard or {}))
     return manifest
 
 

@@ -309,6 +309,8 @@ def add_document(
 
 def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
     """Copy a received file into the data directory under its content hash; never move it."""
+    if not source.is_file():  # a FIFO, a device or a socket could block or never end
+        raise UsageError(f"{source} is not a regular file; attach the file itself.")
     digest = hashlib.sha256()
     size = 0
     with source.open("rb") as handle:

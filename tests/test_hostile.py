@@ -1,0 +1,200 @@
+"""Faults and hostile input: one clear line and exit 1 or 2, never a traceback, nothing lost,
+nothing replaced that the user did not ask to replace, no hang.
+
+Each case gives the input, the exit code and the message expected, and checks that the database
+and ``out/`` are unchanged where the command failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from records_req.cli import cli
+
+PROFILE = ["--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "FL"]
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output, result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"{args}: {result.exception!r}")
+    return result.exit_code, result.output
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def tracked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A SQLite database with one request and its letter; returns the database file."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "records.db"
+    monkeypatch.setenv("RECORDS_REQ_DB", f"sqlite:///{db}")
+    code, output = run("new", "--state", "FL", "--agency", "Lee County Sheriff's Office", "--topic", "wso", *PROFILE)
+    assert code == 0, output
+    return db
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["db", "export", "{db}", "--force"],
+        ["db", "export", "{db}-wal", "--force"],
+        ["report", "--format", "json", "-o", "{db}", "--force"],
+        ["bundle", "1", "-o", "{db}", "--force"],
+        ["report", "--format", "csv", "-o", "{home}/files/x.csv", "--force"],
+    ],
+)
+def test_no_output_replaces_the_database_or_the_file_store(tracked: Path, args: list[str]) -> None:
+    home = Path(os.environ["RECORDS_REQ_HOME"])
+    before = digest(tracked)
+    code, output = run(*(a.format(db=tracked, home=home) for a in args))
+    assert code == 1 and "Refusing to write" in output
+    assert digest(tracked) == before
+    code, output = run("list", "--json")
+    assert code == 0 and '"id": 1' in output, "the database still works"
+
+
+def test_an_output_that_is_not_a_regular_file_is_not_replaced(tracked: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    code, output = run("report", "--format", "csv", "-o", str(fifo), "--force")
+    assert code == 1 and "not a regular file" in output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_attach_refuses_a_fifo_at_once(tracked: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+    before = digest(tracked)
+    code, output = run("attach", "1", str(fifo), "--event", "released")
+    assert code == 2 and "not a regular file" in output
+    assert digest(tracked) == before, "no event was logged"
+
+
+@pytest.mark.parametrize("filters", [[], ["--state", "TX"]])
+def test_pdf_report_of_nothing_is_an_empty_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: list[str]
+) -> None:
+    monkeypatch.setenv("RECORDS_REQ_DB", f"sqlite:///{tmp_path / 'empty.db'}")
+    out = tmp_path / "empty.pdf"
+    code, output = run("report", "--format", "pdf", "-o", str(out), *filters)
+    assert code == 0, output
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_a_newer_database_asks_for_a_newer_records_req(tracked: Path) -> None:
+    from records_req.store.db import close_all
+
+    close_all()  # a new process would open the database afresh
+    with sqlite3.connect(tracked) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    code, output = run("sent", "1", "--via", "email")
+    assert code == 1 and "newer records-req" in output and "0099" in output
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "is not a database URL"),
+        ("sqlite:////no/such/folder/records.db", "does not exist"),
+    ],
+)
+def test_bad_database_urls_are_one_clear_line(tmp_path: Path, url: str, message: str) -> None:
+    code, output = run("--db", url, "sent", "1", "--via", "email")
+    assert code == 1 and message in output
+    assert not Path("/no/such/folder").exists()
+
+
+def test_a_broken_database_is_one_line_without_links(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    code, output = run("--db", f"sqlite:///{junk}", "sent", "1", "--via", "email")
+    assert code == 1 and "Background on this error" not in output and len(output.strip().splitlines()) <= 2
+
+
+def test_a_law_file_with_aliases_is_refused_and_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bomb = tmp_path / "laws.yaml"
+    bomb.write_text(
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+        "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+        "d: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("RECORDS_REQ_LAWS", str(bomb))
+    code, output = run("states")
+    assert code == 1 and "alias" in output and str(bomb) in output
+    cache = Path(os.environ["RECORDS_REQ_HOME"]) / "cache"
+    assert not list(cache.glob("laws-*.json")) if cache.exists() else True
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "calls itself"),
+        ("{{ 'a' * 1000000000 }}", "unsafe"),
+        ("{{ 9 ** 999999 }}", "unsafe"),
+    ],
+)
+def test_templates_that_would_hang_or_recurse_are_clear_errors(tmp_path: Path, body: str, message: str) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "initial.txt").write_text(
+        f"subject: S\nsalutation: Dear X:\nclosing: Yours,\n---\n{body}\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    code, output = run(
+        "letter", "--state", "FL", "--agency", "Lee", "--topic", "wso", *PROFILE, "--templates", str(folder),
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 1 and message in output
+    assert not out.exists()
+
+
+def test_letters_are_written_with_the_users_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        code, output = run(
+            "letter", "--state", "FL", "--agency", "Lee", "--topic", "wso", *PROFILE, "--out", str(tmp_path)
+        )
+    finally:
+        os.umask(old)
+    assert code == 0, output
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in files)
+
+
+TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=60)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(agency=TEXT, name=TEXT, item=TEXT)
+def test_free_text_never_gives_a_traceback_and_stays_in_out(tmp_path: Path, agency: str, name: str, item: str) -> None:
+    out = tmp_path / "fuzz"
+    before = snapshot(tmp_path) if tmp_path.exists() else {}
+    result = CliRunner().invoke(
+        cli,
+        ["letter", "--state", "CA", "--agency", agency, "--requester-name", name, "--requester-email", "a@example.org",
+         "--item", item, "--out", str(out), "--force", "--format", "docx"],
+    )  # fmt: skip
+    assert result.exit_code in (0, 1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    written = set(snapshot(tmp_path)) - set(before)
+    assert all(w.startswith("fuzz/") for w in written), written
