@@ -198,3 +198,51 @@ def test_free_text_never_gives_a_traceback_and_stays_in_out(tmp_path: Path, agen
     assert "Traceback" not in result.output
     written = set(snapshot(tmp_path)) - set(before)
     assert all(w.startswith("fuzz/") for w in written), written
+
+
+def test_another_requests_letter_is_never_replaced(tracked: Path, tmp_path: Path) -> None:
+    # "Lee County Sheriff's Office" and "Lee County Sheriffs Office" make the same file name.
+    letters = sorted((tmp_path / "out").rglob("*.pdf"))
+    before = snapshot(tmp_path / "out")
+    code, output = run(
+        "new", "--state", "FL", "--agency", "Lee County Sheriffs Office", "--topic", "wso", *PROFILE, "--force"
+    )
+    assert code == 1 and "letter of request #1" in output and letters
+    assert snapshot(tmp_path / "out") == before
+    code, output = run("list", "--json")
+    assert output.count('"id"') == 1, "no second request was created"
+
+
+def test_bytes_that_are_not_utf8_are_a_usage_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, output = run(
+        "letter", "--state", "CA", "--agency", "Bad\udcffname", "--topic", "wso", *PROFILE, "--out", str(out)
+    )
+    assert code == 2 and "not UTF-8" in output
+    assert not out.exists()
+
+
+def test_law_numbers_out_of_range_name_the_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import FIXTURES
+
+    text = (FIXTURES / "laws_mini.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "laws.yaml"
+    bad.write_text(text.replace("days: 5", "days: 500000", 1), encoding="utf-8")
+    assert "days: 500000" in bad.read_text(encoding="utf-8")
+    monkeypatch.setenv("RECORDS_REQ_LAWS", str(bad))
+    code, output = run("states")
+    assert code == 1 and "must be at most 3650" in output and str(bad) in output
+
+
+def test_a_damaged_cache_is_discarded_not_blamed_on_the_law_file() -> None:
+    from records_req import laws
+
+    laws._load.cache_clear()
+    path = laws.default_laws_path()
+    text = path.read_text(encoding="utf-8")
+    laws._write_cache(text, [{"code": "XX"}])  # what a damaged or foreign cache might hold
+    try:
+        loaded = laws._load(str(path.resolve()))
+        assert len(loaded) == 52
+    finally:
+        laws._load.cache_clear()

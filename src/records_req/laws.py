@@ -320,9 +320,15 @@ def _load(path_text: str) -> Laws:
     except (OSError, UnicodeDecodeError) as exc:
         raise LawDataError(str(path), None, None, f"cannot read the file ({exc})") from None
     raw = _read_cache(text)
-    fresh = raw is None
-    if raw is None:
-        raw = _parse_yaml(path, text)
+    if raw is not None:
+        try:
+            return _validate(path, raw, fresh=False, text=text)
+        except LawDataError:
+            pass  # a damaged cache is discarded, never blamed on the law file: read the file itself
+    return _validate(path, _parse_yaml(path, text), fresh=True, text=text)
+
+
+def _validate(path: Path, raw: object, *, fresh: bool, text: str) -> Laws:
     if not isinstance(raw, list):
         raise LawDataError(str(path), None, None, "expected a list of jurisdictions")
     jurisdictions: list[Jurisdiction] = []
@@ -585,7 +591,9 @@ def _holidays(f: Fields) -> HolidaySpec:
 
 
 def _immigration(f: Fields) -> Immigration:
-    year = f.opt_int("year")
+    year = f.opt_int("year", maximum=2100)
+    if year is not None and year < 1789:
+        f.fail("year", f"must be a year after 1789, got {year}")
     immigration = Immigration(
         stance=cast(Stance, f.choice("stance", STANCES)),
         law=f.opt_text("law"),

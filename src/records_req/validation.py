@@ -70,12 +70,14 @@ class Fields:
             self.fail(key, f"must be true or false, got {kind_of(value)}")
         return value
 
-    def opt_int(self, key: str) -> int | None:
+    def opt_int(self, key: str, maximum: int = 3650) -> int | None:
         value = self.value(key, False)
         if value is None:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             self.fail(key, f"must be a whole number of days (or null), got {kind_of(value)}")
+        if value > maximum:
+            self.fail(key, f"must be at most {maximum}, got {value}")
         return value
 
     def choice(self, key: str, choices: tuple[T, ...], required: bool = True) -> T | None:

@@ -134,4 +134,15 @@ def cli(ctx: click.Context, db: str | None, as_of: dt.date | None) -> None:
 
 
 def main() -> None:
-    cli(prog_name="records-req")
+    import sys
+
+    try:
+        cli(prog_name="records-req")
+    except KeyboardInterrupt:  # files are written atomically: nothing partial is left behind
+        print("\nInterrupted; nothing was left half-written.", file=sys.stderr)
+        raise SystemExit(130) from None
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None

@@ -290,6 +290,19 @@ def new(ctx: click.Context, /, **options: Any) -> None:
             parts = [whole._replace(topics=(topic,), items=()) for topic in whole.topics]
             if whole.items:
                 parts.append(whole._replace(topics=(), items=whole.items))
+        planned = [
+            path
+            for req in parts
+            for path in planned_paths(
+                req,
+                agency_name=agency_name,
+                topic_keys=[t.key for t in req.topics],
+                formats=options["formats"],
+                out_dir=options.get("out_dir"),
+            ).values()
+        ]
+        if not options["again"]:  # --again numbers its files instead
+            service.refuse_others_letters(session, planned)
         if not (options["force"] or options["again"]):  # check every file before writing any
             taken = [
                 str(path)
@@ -901,6 +914,16 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
         }
         _merge_profile(letter_options_, prof)
         req, notes = build_request(j, letter_options_)
+        from records_req.letters.render import planned_paths
+
+        planned = planned_paths(
+            req,
+            agency_name=agency.name,
+            topic_keys=list(request.topics),
+            formats=options["formats"],
+            out_dir=options.get("out_dir"),
+        )
+        service.refuse_others_letters(session, planned.values(), request.id)
         _, paths, rendered = write_letter(
             req,
             agency_name=agency.name,
@@ -1010,6 +1033,9 @@ def attach(
 
     if not file.is_file():  # a FIFO, a device or a socket could block or never end
         raise UsageError(f"{file} is not a regular file; attach the file itself.")
+    from records_req.letters.compose import clean
+
+    clean("The file's name", file.name)  # refuses names that are not UTF-8
     now = today(ctx)
     with store(ctx).write() as session:
         request = service.get_request(session, request_id)

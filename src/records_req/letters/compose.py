@@ -118,6 +118,8 @@ def clean(field: str, value: str | None) -> str | None:
     """Normalize one user-given value; refuse control characters (they would break the files)."""
     if value is None:
         return None
+    if any("\udc80" <= ch <= "\udcff" for ch in value):  # bytes the terminal could not decode
+        raise UsageError(f"{field} contains bytes that are not UTF-8 text; retype it in a UTF-8 terminal.")
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\t", " "))
     bad = _CONTROL.search(value)
     if bad:

@@ -307,6 +307,25 @@ def add_document(
     return document
 
 
+def letter_owner(session: Session, path: Path) -> int | None:
+    """The request whose letter is stored at ``path``, if any."""
+    names = {str(path), str(path.resolve())}
+    return session.scalar(
+        select(Document.request_id).where(Document.role == "letter", Document.path.in_(sorted(names))).limit(1)
+    )
+
+
+def refuse_others_letters(session: Session, paths: Iterable[Path], request_id: int | None = None) -> None:
+    """A letter of another request is never replaced, even with --force (two agencies whose names
+    make the same file name, or a --date that repeats another request's)."""
+    for path in paths:
+        owner = letter_owner(session, path)
+        if owner is not None and owner != request_id:
+            raise RecordsReqError(
+                f"{path} is the letter of request #{owner} and is never replaced; use --date or --out."
+            )
+
+
 def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
     """Copy a received file into the data directory under its content hash; never move it."""
     if not source.is_file():  # a FIFO, a device or a socket could block or never end
