@@ -1,0 +1,276 @@
+"""A request as a user describes it (:class:`RequestSpec`), checked against the law and turned
+into a :class:`LetterRequest`. The CLI, the Python API and the web dashboard all come here.
+
+Typed inputs, no I/O beyond reading the law and topic data: the caller writes the letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from records_req.errors import RecordsReqError, UsageError
+
+if TYPE_CHECKING:
+    from records_req.deadlines import Event, Via
+    from records_req.laws import Jurisdiction
+    from records_req.letters.compose import LetterRequest
+    from records_req.letters.model import Kind
+    from records_req.topics import Topic, Topics
+
+DEFAULT_SINCE = dt.date(2025, 1, 1)  # the 287(g) expansion, and the WSO model's revival, began in 2025
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """What a user asks for: the agency, the records, who asks, and (later letters) the dates."""
+
+    agency: str
+    topic_keys: Sequence[str] = ()
+    items: Sequence[str] = ()
+    requester_name: str | None = None
+    requester_email: str | None = None
+    requester_address: str | None = None
+    requester_phone: str | None = None
+    requester_org: str | None = None
+    requester_state: str | None = None
+    co_requester: str | None = None
+    co_requester_address: str | None = None
+    agency_address: str | None = None
+    agency_email: str | None = None
+    records_officer: str | None = None
+    letter_date: dt.date | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    fee_limit: int = 50
+    fee_category: str = "other"
+    expedite: bool = False
+    topics_file: Path | None = None
+    kind: Kind = "initial"
+    request_date: dt.date | None = None
+    request_until: dt.date | None = None
+    via: Via = "email"
+    acknowledged: dt.date | None = None
+    extended_to: dt.date | None = None
+    clock_events: Sequence[Event] = field(default=())
+    tracking_numbers: Sequence[str] = ()
+    denied_on: dt.date | None = None
+    exemptions: str | None = None
+    force: bool = False  # later letters: write a status inquiry, or a late appeal, all the same
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> RequestSpec:
+        """From the CLI's parsed options (unknown keys ignored, empty ones left at their defaults)."""
+        known = {f.name for f in fields(cls)}
+        given = {k: v for k, v in options.items() if k in known and v is not None}
+        return cls(**given)
+
+
+def _topics(spec: RequestSpec) -> Topics:
+    from records_req.topics import load_topics
+
+    return load_topics(spec.topics_file)
+
+
+def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequest, list[str]]:
+    """Check a request against the law and turn it into a LetterRequest, with notes for the user."""
+    from records_req.letters.compose import Agency, LetterRequest, Requester, clean, ice_foia_office
+
+    notes: list[str] = []
+    all_topics = _topics(spec)
+    chosen: list[Topic] = [all_topics.get_or_raise(k) for k in spec.topic_keys or ()]
+    items = tuple(filter(None, (clean("--item", i) for i in spec.items or ())))
+    if not chosen and not items:
+        raise UsageError("Name at least one --topic (see 'records-req topics') or --item.")
+    empty = [t.key for t in chosen if not t.applies_to(j)]
+    if empty:
+        where = "a federal request" if j.is_federal else f"a request to a {j.name} agency"
+        raise UsageError(f"Topic(s) {', '.join(empty)} ask nothing of {where}; see 'records-req topics'.")
+    if j.is_federal:
+        non_federal = [t.key for t in chosen if not t.federal]
+        if non_federal:
+            notes.append(
+                f"Topic(s) {', '.join(non_federal)} ask for local records; ICE may hold copies, "
+                "but the same request to the local agency will do better."
+            )
+    else:
+        for topic in all_topics.values():
+            if j.immigration.stance in topic.when and topic not in chosen and topic.applies_to(j):
+                chosen.append(topic)
+                notes.append(
+                    f"Added the '{topic.key}' topic ({topic.title}): "
+                    f"{j.name} law ({j.immigration.letter_citation or j.immigration.law}) creates these records."
+                )
+        if j.immigration.stance in ("prohibits", "restricts"):
+            citation = j.immigration.letter_citation or j.immigration.citation
+            notes.append(
+                f"{j.name} law {j.immigration.stance} 287(g) ({citation}). The letter asks for any agreement, "
+                "request or communication about 287(g) without characterizing the state law."
+            )
+        if j.immigration.unverified:
+            notes.append(f"{j.name}'s 287(g) law is not confirmed: {j.immigration.unverified}.")
+
+    name = clean("--requester-name", spec.requester_name)
+    if not name:
+        raise UsageError("Give --requester-name (the person or group signing the letter).")
+    requester = Requester(
+        name=name,
+        email=clean("--requester-email", spec.requester_email),
+        address=clean("--requester-address", _newlines(spec.requester_address)),
+        phone=clean("--requester-phone", spec.requester_phone),
+        organization=clean("--requester-org", spec.requester_org),
+        state=(clean("--requester-state", spec.requester_state) or "").upper() or None,
+    )
+    if not (requester.email or requester.address):
+        raise UsageError("Give --requester-email or --requester-address so the agency can reply.")
+    co_requester = clean("--co-requester", spec.co_requester)
+    co_address = clean("--co-requester-address", _newlines(spec.co_requester_address))
+    if (spec.kind) == "initial":  # later letters continue a request already made
+        _check_residency(j, requester, co_requester, notes)
+    if co_requester and "\n" not in co_requester:
+        if co_address:
+            co_requester = f"{co_requester}\n{co_address}"
+        elif j.residency.restricted is True and requester.state != j.code:
+            raise UsageError(
+                "Give --co-requester-address too: where only residents may ask, the resident who joins "
+                "the request signs it with an address, so the agency can see who is asking."
+            )
+
+    agency_name = clean("--agency", spec.agency) or ""
+    fee_category = spec.fee_category or "other"
+    if j.is_federal:
+        if spec.expedite and fee_category in ("other", "commercial"):
+            raise UsageError(
+                f"--expedite asks ICE to accept that you are primarily engaged in disseminating information "
+                f"(6 C.F.R. § 5.5(e)(1)(ii)), which contradicts --fee-category {fee_category}. Use news-media or "
+                "educational with --requester-org, or drop --expedite."
+            )
+        if fee_category == "news-media" and not requester.organization:
+            raise UsageError(
+                "News-media fee status needs the outlet you gather and publish news for: give --requester-org "
+                "(5 U.S.C. § 552(a)(4)(A)(ii); 6 C.F.R. § 5.11(b))."
+            )
+        agency = ice_foia_office()
+        about: str | None = agency_name
+    else:
+        agency = Agency(
+            name=agency_name,
+            address=clean("--agency-address", _newlines(spec.agency_address)),
+            email=clean("--agency-email", spec.agency_email),
+            records_officer=clean("--records-officer", spec.records_officer),
+        )
+        about = None
+
+    letter_date: dt.date = spec.letter_date or dt.date.today()
+    kind: Kind = spec.kind
+    request_date = spec.request_date
+    since: dt.date = spec.since or DEFAULT_SINCE
+    # A follow-up or appeal describes the request as it was sent: its own date range, never widened.
+    until: dt.date = spec.until or spec.request_until or request_date or letter_date
+    if since > until:
+        raise UsageError(f"--since {since} is after --until {until}.")
+    timing = None
+    if kind != "initial":
+        if request_date is None:
+            raise UsageError(f"A {kind} letter needs --request-date (when the request was sent).")
+        if letter_date < request_date:
+            raise UsageError(f"The letter's date {letter_date} is before the request's date {request_date}.")
+        timing = _timing(j, kind, request_date, letter_date, spec)
+        notes.extend(timing.notes())
+    req = LetterRequest(
+        kind=kind,
+        jurisdiction=j,
+        agency=agency,
+        requester=requester,
+        topics=tuple(chosen),
+        since=since,
+        until=until,
+        date=letter_date,
+        items=items,
+        co_requester=co_requester,
+        fee_limit=spec.fee_limit,
+        about=about,
+        fee_category=fee_category,
+        expedite=bool(spec.expedite),
+        request_date=request_date,
+        tracking_numbers=tuple(filter(None, (clean("--tracking-number", t) for t in spec.tracking_numbers or ()))),
+        deadline=timing.missed if timing is not None else None,
+        denied_on=spec.denied_on,
+        exemptions=clean("--exemptions", spec.exemptions),
+        timing=timing,
+    )
+    from records_req.letters.compose import focus_note
+
+    if kind == "appeal":
+        from records_req.letters.grounds import grounds_for
+
+        notes.extend(n for g in grounds_for(req.exemptions, j.is_federal) for c, n in g.notes if c == j.code)
+    focus = focus_note(req)
+    if focus:
+        notes.append(focus)
+    if kind == "appeal" and j.appeal.addressee and not (j.appeal.address or j.appeal.email):
+        notes.append(
+            f"The law data has no confirmed address for {j.appeal.addressee}: find it on the body's own site "
+            "and add it to the letter before sending."
+        )
+    to_agency = kind != "appeal" or not j.appeal.addressee
+    if not j.is_federal and to_agency and not (agency.address or agency.email):
+        notes.append(
+            "The letter has no address or email for the agency (--agency-address, --agency-email). "
+            "Send it to the address the agency designates for records requests"
+            + (f" ({j.law.request_to})" if j.law.request_to else "")
+            + "; some laws turn on it (e.g. Tex. Gov't Code § 552.234, KRS 61.872(2)(b), 65 P.S. § 67.703)."
+        )
+    return req, notes
+
+
+def _newlines(value: str | None) -> str | None:
+    """Let a shell user write a line break as a literal backslash-n."""
+    return value.replace("\\n", "\n") if value else value
+
+
+def _timing(j: Jurisdiction, kind: str, request_date: dt.date, letter_date: dt.date, spec: RequestSpec) -> Any:
+    """What the follow-up or appeal may say about dates (records_req.letters.timing.plan)."""
+    from records_req.calendars import calendar_for
+    from records_req.deadlines import Extended, assume_received
+    from records_req.letters.timing import plan
+
+    received, note = assume_received(request_date, spec.via)
+    acknowledged = spec.acknowledged
+    events = list(spec.clock_events or ())
+    if spec.extended_to:
+        events.append(Extended(on=acknowledged or request_date, until=spec.extended_to))
+    return plan(
+        kind,  # type: ignore[arg-type]
+        j,
+        calendar_for(j),
+        received=received,
+        letter_date=letter_date,
+        acknowledged=acknowledged,
+        events=events,
+        denied_on=spec.denied_on,
+        force=bool(spec.force),
+        received_note=note,
+        sent=request_date,
+    )
+
+
+def _check_residency(j: Jurisdiction, requester: Any, co_requester: str | None, notes: list[str]) -> None:
+    restricted = j.residency.restricted
+    if restricted is False or requester.state == j.code or co_requester:
+        return
+    who = f" ({j.residency.who})" if j.residency.who else ""
+    if restricted == "disputed":
+        notes.append(
+            f"Whether non-residents may use the {j.law.name} is disputed{who}; "
+            f"{j.residency.citation}. Consider a {j.name} co-requester (--co-requester)."
+        )
+        return
+    raise RecordsReqError(
+        f"The {j.law.name} lets only residents request records{who}; {j.residency.citation}. "
+        f"If you live in {j.name}, add --requester-state {j.code}; otherwise name a resident "
+        "who joins the request with --co-requester."
+    )
