@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 import pytest
 
@@ -59,3 +61,13 @@ def test_readme_lists_the_report_columns_in_order() -> None:
     names = [name for name, _, _ in COLUMNS]
     positions = [README.find(f"`{name}`") for name in names]
     assert all(p >= 0 for p in positions), [n for n, p in zip(names, positions, strict=True) if p < 0]
+
+
+def test_the_readme_python_example_runs_as_printed(capsys: Any) -> None:
+    section = README.split("## Python API", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "['2026-11-02-wso.docx', '2026-11-02-wso.pdf']"
+    assert printed[1] == "awaiting-response 2026-11-10"  # Va. Code § 2.2-3704(B); Election Day skipped
+    assert any("Election Day" in line for line in printed[2:])

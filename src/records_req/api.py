@@ -1,0 +1,186 @@
+"""records-req as a Python library: the same functions the command line calls.
+
+Open a database, create a request with its letter, log what happens, and read back what the
+request owes and when, with the deadline's step-by-step explanation::
+
+    import datetime as dt
+    from records_req import api
+
+    with api.open("sqlite:///scratch.db", out_dir="out") as tracker:
+        view = tracker.new_request(
+            "VA",
+            "Fairfax County Sheriff's Office",
+            topics=["wso"],
+            requester_name="Ana Núñez",
+            requester_email="ana@example.org",
+            requester_state="VA",
+            letter_date=dt.date(2026, 11, 2),
+        )
+        tracker.log(view.id, "sent", on=dt.date(2026, 11, 2), via="email")
+        print(tracker.view(view.id, today=dt.date(2026, 11, 3)).due)
+
+Every call is one transaction; errors are :class:`records_req.errors.RecordsReqError` (a
+``UsageError`` for bad input), with the same messages as the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from records_req.store.db import Store
+    from records_req.store.models import Request
+
+__all__ = ["RequestView", "Tracker", "open"]
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What a request owes and when: one answer, the same as every view of the command line."""
+
+    id: int
+    jurisdiction: str
+    agency: str
+    topics: tuple[str, ...]
+    status: str
+    due: dt.date | None
+    due_label: str
+    statutory: bool
+    overdue: bool
+    next_step: str
+    explanation: tuple[str, ...]
+    appeal_window: str | None
+    files: tuple[Path, ...]
+    notes: tuple[str, ...] = ()
+
+
+class Tracker:
+    """One database, and where letters are written."""
+
+    def __init__(self, url: str | None = None, *, out_dir: str | Path | None = None) -> None:
+        from records_req.store.db import open_store
+
+        self.store: Store = open_store(url)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+
+    def new_request(
+        self,
+        state: str,
+        agency: str,
+        *,
+        topics: Sequence[str] = (),
+        requester_name: str,
+        letter_date: dt.date | None = None,
+        tags: Sequence[str] = (),
+        formats: str = "both",
+        force: bool = False,
+        **details: Any,
+    ) -> RequestView:
+        """Write the request letter (DOCX and PDF) and start tracking it, as ``records-req new``.
+
+        ``details`` are the fields of :class:`records_req.letters.request.RequestSpec`
+        (``requester_email``, ``requester_state``, ``agency_email``, ``since``, ``items``...).
+        """
+        from records_req.laws import load_laws
+        from records_req.letters.render import planned_paths, write_letter
+        from records_req.letters.request import RequestSpec, build_letter_request
+        from records_req.tracker import service
+
+        j = load_laws().get_or_raise(state)
+        today = letter_date or dt.date.today()
+        spec = RequestSpec(
+            agency=agency,
+            topic_keys=tuple(topics),
+            requester_name=requester_name,
+            letter_date=today,
+            **details,
+        )
+        with self.store.write() as session:
+            req, notes = build_letter_request(j, spec)
+            agency_row = service.agency(session, j.code, req.about or req.agency.name)
+            keys = [t.key for t in req.topics]
+            planned = planned_paths(req, agency_name=agency, topic_keys=keys, formats=formats, out_dir=self.out_dir)
+            service.refuse_others_letters(session, planned.values())
+            request = service.create_request(
+                session,
+                jurisdiction=j,
+                agency_row=agency_row,
+                profile=service.get_profile(session),
+                topics=keys,
+                items=list(req.items),
+                since=req.since,
+                until=req.until,
+                letter_date=req.date,
+                fee_limit=req.fee_limit,
+                co_requester=req.co_requester,
+                tags=tags,
+                again=False,
+            )
+            _, paths, rendered = write_letter(
+                req, agency_name=agency, topic_keys=keys, formats=formats, out_dir=self.out_dir, force=force
+            )
+            for ext, path in paths.items():
+                service.add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
+            service.refresh(request, today)
+            view = _view(request, today)
+        return replace(view, notes=tuple(notes))
+
+    def log(self, request_id: int, kind: str, *, on: dt.date | None = None, **data: Any) -> RequestView:
+        """Record an event (``sent`` with ``via=``, ``acknowledged``, ``extended`` with ``days=`` or
+        ``until=``, ``denied`` with ``exemptions=``, ``released``...), as ``records-req log``."""
+        from records_req.tracker import service
+
+        day = on or dt.date.today()
+        values = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
+        with self.store.write() as session:
+            request = service.get_request(session, request_id)
+            service.log_event(session, request, kind, day, data=values, today=day)
+            return _view(request, day)
+
+    def view(self, request_id: int, *, today: dt.date | None = None) -> RequestView:
+        """The request as ``records-req show`` sees it on ``today``."""
+        from records_req.tracker import service
+
+        with self.store.read() as session:
+            return _view(service.get_request(session, request_id), today or dt.date.today())
+
+    def close(self) -> None:
+        from records_req.store.db import close_all
+
+        close_all()
+
+
+@contextmanager
+def open(url: str | None = None, *, out_dir: str | Path | None = None) -> Iterator[Tracker]:
+    """A :class:`Tracker` on the database at ``url`` (default: the one the CLI uses)."""
+    tracker = Tracker(url, out_dir=out_dir)
+    try:
+        yield tracker
+    finally:
+        tracker.close()
+
+
+def _view(request: Request, today: dt.date) -> RequestView:
+    from records_req.tracker import service
+
+    state = service.tracked(request, today)
+    return RequestView(
+        id=request.id,
+        jurisdiction=request.jurisdiction,
+        agency=request.agency.name,
+        topics=tuple(request.topics),
+        status=state.state.status,
+        due=state.due_on,
+        due_label=state.due_label,
+        statutory=state.statutory,
+        overdue=state.overdue,
+        next_step=state.next_step,
+        explanation=tuple(state.deadline.lines) if state.deadline else (),
+        appeal_window=state.appeal.describe() if state.appeal else None,
+        files=tuple(Path(d.path) for d in request.documents if d.role == "letter"),
+    )
