@@ -14,8 +14,8 @@ from records_req.calendars import (
     build_table,
     calendar_for,
     compute_closures,
-    parse_rule,
 )
+from records_req.holiday_rules import parse_rule
 from records_req.laws import HolidayRule, HolidaySpec, load_laws
 from records_req.resources import data_dir
 

@@ -946,3 +946,8 @@ def running_clock(
     if runs_anyway and on is not None and second.date is not None and on > second.date:
         return second
     return first
+
+
+def add_business_days(calendar: Calendar, start: dt.date, days: int) -> dt.date:
+    """The day ``days`` business days after ``start``: the engine's own count, for any use."""
+    return _Walk(calendar, {}, []).advance(start, days, "business")

@@ -557,7 +557,7 @@ def _appeal(f: Fields, nested: bool = False) -> Appeal:
 
 
 def _holidays(f: Fields) -> HolidaySpec:
-    from records_req.calendars import parse_rule  # the rule grammar lives with the calendar
+    from records_req.holiday_rules import parse_rule  # a leaf module: no import cycle
 
     rules: list[HolidayRule] = []
     for item in f.items("add"):

@@ -17,6 +17,7 @@ from records_req.deadlines import (
     Extended,
     Paused,
     Via,
+    add_business_days,
     appeal_window,
     assume_received,
     deemed_denial_date,
@@ -361,7 +362,7 @@ def track(
         )
 
     if state.status == APPEALED:
-        suggested = _add_business(calendar, state.appealed_on or today, followup_days)
+        suggested = add_business_days(calendar, state.appealed_on or today, followup_days)
         return Tracked(
             state,
             None,
@@ -507,12 +508,3 @@ def _agency_deadline(
         followup_days=followup_days,
         on=today,
     )
-
-
-def _add_business(calendar: Calendar, start: dt.date, days: int) -> dt.date:
-    day, counted = start, 0
-    while counted < days:
-        day += dt.timedelta(days=1)
-        if calendar.closure(day) is None:
-            counted += 1
-    return day

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from records_req.errors import RecordsReqError, UsageError
@@ -25,10 +25,8 @@ from records_req.store.models import (
     TrackingNumber,
 )
 from records_req.tracker.lifecycle import (
-    CAN_BE_OVERDUE,
     CLOSED,
     EVENTS,
-    STATUSES,
     Recorded,
     Tracked,
     replay,
@@ -347,38 +345,6 @@ def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
 
 
 # --- queries ------------------------------------------------------------------------------------
-
-
-def query_requests(
-    *,
-    status: str | None = None,
-    state: str | None = None,
-    tags: Sequence[str] = (),
-    agency_text: str | None = None,
-    today: dt.date | None = None,
-) -> Select[Any]:
-    query = select(Request).options(selectinload(Request.agency), selectinload(Request.tags))
-    if status == "open":
-        query = query.where(Request.closed.is_(False))
-    elif status == "closed":
-        query = query.where(Request.closed.is_(True))
-    elif status == "overdue":
-        query = query.where(
-            Request.status.in_(sorted(CAN_BE_OVERDUE)),
-            Request.due_statutory.is_(True),
-            Request.due_on < (today or dt.date.today()),
-        )
-    elif status:
-        if status not in STATUSES:
-            raise UsageError(f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}.")
-        query = query.where(Request.status == status)
-    if state:
-        query = query.where(Request.jurisdiction == state.upper())
-    for tag in tags:
-        query = query.where(Request.id.in_(select(Tag.request_id).where(Tag.tag == tag)))
-    if agency_text:
-        query = query.join(Request.agency).where(Agency.name_key.contains(name_key(agency_text)))
-    return query.order_by(Request.id)
 
 
 def count(session: Session) -> int:
