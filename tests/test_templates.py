@@ -117,3 +117,26 @@ def test_templates_check_reports_each_broken_file_and_exits_1(tmp_path: Path) ->
     assert by_file["appeal.txt"] == []
     assert any("nope" in e for e in by_file["initial.txt"])
     assert any("unknown template name" in e for e in by_file["weird.txt"])
+
+
+@pytest.mark.parametrize("code", ["VA", "CA", "US"])
+def test_the_compiled_word_template_renders_like_docxtpl_itself(code: str) -> None:
+    import io
+
+    from docxtpl import DocxTemplate
+
+    from records_req.letters.check import sample_request
+    from records_req.letters.compose import compose
+    from records_req.letters.docx import docx_context
+    from records_req.letters.render import render
+    from records_req.resources import templates_dir
+
+    from .letter_helpers import docx_text
+
+    letter = compose(sample_request(code, "initial"))
+    ours = render(letter, ("docx",))["docx"]
+    theirs = DocxTemplate(str(templates_dir() / "letters" / "letter.docx"))
+    theirs.render(docx_context(letter), autoescape=True)
+    buffer = io.BytesIO()
+    theirs.save(buffer)
+    assert docx_text(ours) == docx_text(buffer.getvalue())

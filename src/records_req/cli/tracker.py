@@ -256,8 +256,8 @@ def new(ctx: click.Context, /, **options: Any) -> None:
     from records_req.cli.letters import build_request
     from records_req.laws import load_laws
     from records_req.letters.compose import clean
-    from records_req.letters.files import OutputError
     from records_req.letters.render import planned_paths, write_letter
+    from records_req.output import OutputError
     from records_req.tracker import service
 
     j = load_laws().get_or_raise(options["state"])
@@ -1136,7 +1136,7 @@ def db_export(ctx: click.Context, /, file: Path, force: bool) -> None:
     """
     import json
 
-    from records_req.letters.files import write_all
+    from records_req.output import write_all
     from records_req.store.dump import export_data
 
     with store(ctx).read() as session:

@@ -12,21 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from records_req.errors import RecordsReqError
+from records_req.output import OutputError, write_all, write_atomic
+
+__all__ = ["OutputError", "default_out_dir", "letter_paths", "letter_stem", "slugify", "write_all", "write_atomic"]
 
 OUT_ENV = "RECORDS_REQ_OUT"
 MAX_SLUG = 60
 MAX_NAME = 150  # bytes; far below the 255 most filesystems allow
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{n}" for p in ("com", "lpt") for n in range(10)}
-
-
-class OutputError(RecordsReqError):
-    pass
 
 
 def default_out_dir() -> Path:
@@ -76,55 +73,3 @@ def letter_paths(
         if not path.resolve().is_relative_to(root):
             raise OutputError(f"Refusing to write outside {out_dir}: {path}")
     return paths
-
-
-def write_all(
-    files: Mapping[Path, bytes],
-    force: bool,
-    protected: Sequence[Path] = (),
-    protected_dirs: Sequence[Path] = (),
-) -> None:
-    """Write every file atomically; refuse (before writing any) if one exists, unless forced.
-
-    Never, even forced: onto a ``protected`` file (the live database and its journal files) or
-    into a ``protected_dirs`` folder (the data directory's file store), nor over something that is
-    not a regular file (a device, a FIFO, a directory)."""
-    files_guarded = {q.resolve() for q in protected}
-    dirs_guarded = [q.resolve() for q in protected_dirs]
-    for path in files:
-        target = path.resolve()
-        if target in files_guarded or any(target.is_relative_to(d) for d in dirs_guarded):
-            raise OutputError(f"Refusing to write {path}: it is the database or the tool's own files.")
-        if path.exists() and not path.is_file():
-            raise OutputError(f"Refusing to write {path}: it exists and is not a regular file.")
-    existing = [p for p in files if p.exists()]
-    if existing and not force:
-        names = ", ".join(str(p) for p in existing)
-        raise OutputError(f"{names} already exists. Use --force to replace it, or --date.")
-    for path, data in files.items():
-        write_atomic(path, data)
-
-
-def _file_mode() -> int:
-    """What a new file's permissions would be under the user's umask (mkstemp makes 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).chmod(_file_mode())
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}") from None

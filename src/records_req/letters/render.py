@@ -75,7 +75,7 @@ def write_letter(
     (``-2``, ``-3``...) instead of refusing or replacing.
     """
     from records_req.letters.compose import compose
-    from records_req.letters.files import write_all
+    from records_req.output import write_all
 
     letter = compose(req, user_templates)
     chosen = FORMATS if formats == "both" else (formats,)

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from records_req.letters.files import OutputError, write_all
+from records_req.output import OutputError, write_all
 
 _TIME = (2020, 1, 1, 0, 0, 0)
 

@@ -1,0 +1,71 @@
+"""Writing files safely: atomically, never over what the user did not ask to replace.
+
+Used for letters, reports, bundles and exports alike. A file is written to a temporary file in
+the same directory and moved into place, so a crash or Ctrl-C never leaves half a file; an
+existing file is replaced only when forced; and some paths are never written at all.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from records_req.errors import RecordsReqError
+
+
+class OutputError(RecordsReqError):
+    pass
+
+
+def write_all(
+    files: Mapping[Path, bytes],
+    force: bool,
+    protected: Sequence[Path] = (),
+    protected_dirs: Sequence[Path] = (),
+) -> None:
+    """Write every file atomically; refuse (before writing any) if one exists, unless forced.
+
+    Never, even forced: onto a ``protected`` file (the live database and its journal files) or
+    into a ``protected_dirs`` folder (the data directory's file store), nor over something that is
+    not a regular file (a device, a FIFO, a directory)."""
+    files_guarded = {q.resolve() for q in protected}
+    dirs_guarded = [q.resolve() for q in protected_dirs]
+    for path in files:
+        target = path.resolve()
+        if target in files_guarded or any(target.is_relative_to(d) for d in dirs_guarded):
+            raise OutputError(f"Refusing to write {path}: it is the database or the tool's own files.")
+        if path.exists() and not path.is_file():
+            raise OutputError(f"Refusing to write {path}: it exists and is not a regular file.")
+    existing = [p for p in files if p.exists()]
+    if existing and not force:
+        names = ", ".join(str(p) for p in existing)
+        raise OutputError(f"{names} already exists. Use --force to replace it, or --date.")
+    for path, data in files.items():
+        write_atomic(path, data)
+
+
+def _file_mode() -> int:
+    """What a new file's permissions would be under the user's umask (mkstemp makes 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            Path(tmp).chmod(_file_mode())
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}") from None
