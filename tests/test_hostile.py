@@ -246,3 +246,42 @@ def test_a_damaged_cache_is_discarded_not_blamed_on_the_law_file() -> None:
         assert len(loaded) == 52
     finally:
         laws._load.cache_clear()
+
+
+def test_db_import_refuses_documents_outside_the_data_and_output_directories(
+    tracked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    export = tmp_path / "export.json"
+    code, output = run("db", "export", str(export))
+    assert code == 0, output
+    data = json.loads(export.read_text(encoding="utf-8"))
+    data["documents"][0]["path"] = "/etc/passwd"
+    export.write_text(json.dumps(data), encoding="utf-8")
+    target = tmp_path / "other.db"
+    monkeypatch.setenv("RECORDS_REQ_DB", f"sqlite:///{target}")
+    code, output = run("db", "import", str(export))
+    assert code == 1 and "outside the data and output directories" in output
+    code, output = run("list", "--json")
+    assert output.strip() == "[]", "nothing was imported"
+
+
+def test_ctrl_c_leaves_no_partial_report_and_exits_130(
+    tracked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from records_req import cli as cli_module
+    from records_req.reports import json_report
+
+    def interrupted(*_: object) -> bytes:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json_report, "to_json", interrupted)
+    out = tmp_path / "report.json"
+    monkeypatch.setattr(sys, "argv", ["records-req", "report", "--format", "json", "-o", str(out)])
+    with pytest.raises(SystemExit) as stopped:
+        cli_module.main()
+    assert stopped.value.code == 130
+    assert not out.exists() and not list(tmp_path.glob(".report.json.*"))

@@ -69,6 +69,9 @@ class RecordsReqGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # files are written atomically: nothing partial is left behind
+            click.echo("\nInterrupted; nothing was left half-written.", err=True)
+            ctx.exit(130)
         except UsageError as exc:
             raise click.UsageError(str(exc), ctx) from None
         except RecordsReqError as exc:
@@ -138,9 +141,6 @@ def main() -> None:
 
     try:
         cli(prog_name="records-req")
-    except KeyboardInterrupt:  # files are written atomically: nothing partial is left behind
-        print("\nInterrupted; nothing was left half-written.", file=sys.stderr)
-        raise SystemExit(130) from None
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         import os
 

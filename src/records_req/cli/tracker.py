@@ -1166,8 +1166,11 @@ def db_import(ctx: click.Context, /, file: Path) -> None:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise DumpError(f"{file} is not valid JSON: {exc}") from None
+    from records_req.letters.files import default_out_dir
+    from records_req.paths import data_home
+
     with store(ctx).write() as session:
-        counts = import_data(session, data)
+        counts = import_data(session, data, allowed_roots=[data_home(), default_out_dir()])
     click.echo(f"Imported {', '.join(f'{n} {k}' for k, n in counts.items())}.")
 
 

@@ -7,6 +7,8 @@ the two files are identical. Identifiers are kept, so references between rows ho
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select, text
@@ -85,7 +87,18 @@ def export_data(session: Session) -> dict[str, Any]:
     return data
 
 
-def import_data(session: Session, data: Any) -> dict[str, int]:
+def _check_document_path(text: str, number: int, roots: Sequence[Path]) -> None:
+    path = Path(text)
+    inside = any(path.resolve().is_relative_to(root.resolve()) for root in roots)
+    if ".." in path.parts or (path.is_absolute() and not inside):
+        raise DumpError(
+            f"documents row {number} points outside the data and output directories ({text}); not imported."
+        )
+
+
+def import_data(session: Session, data: Any, allowed_roots: Sequence[Path] = ()) -> dict[str, int]:
+    """Load an export into an empty database. Document paths must stay inside ``allowed_roots``
+    (the data and output directories): an export must not point the tool at other files."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DumpError("Not a records-req export (no 'format': 'records-req-export').")
     if data.get("version") != VERSION:
@@ -106,6 +119,8 @@ def import_data(session: Session, data: Any) -> dict[str, int]:
                 converted.append(_row(table, row))
             except (AttributeError, KeyError, TypeError, ValueError) as exc:
                 raise DumpError(f"{name} row {number} is malformed: {exc}") from None
+            if name == "documents" and allowed_roots:
+                _check_document_path(str(converted[-1].get("path") or ""), number, allowed_roots)
         if converted:
             session.execute(table.insert(), converted)
         counts[name] = len(converted)
