@@ -1170,7 +1170,10 @@ def db_import(ctx: click.Context, /, file: Path) -> None:
     from records_req.paths import data_home
 
     with store(ctx).write() as session:
-        counts = import_data(session, data, allowed_roots=[data_home(), default_out_dir()])
+        # documents stay in the data or output directory, or beside the export or the working
+        # directory (a letter written with --out): never elsewhere on the machine
+        roots = [data_home(), default_out_dir(), file.resolve().parent, Path.cwd()]
+        counts = import_data(session, data, allowed_roots=roots)
     click.echo(f"Imported {', '.join(f'{n} {k}' for k, n in counts.items())}.")
 
 
