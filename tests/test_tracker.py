@@ -457,3 +457,19 @@ def test_new_remembers_an_agency_email_it_did_not_know(rr: Tracker) -> None:
     rr("sent", str(rid), "--via", "email", "--on", "2026-11-02")
     rr("followup", str(rid), "--out", str(rr.tmp / "out"), today="2026-11-20")
     assert "no address or email" not in rr.stderr
+
+
+def test_after_the_appeal_window_closes_every_view_says_what_remains(rr: Tracker) -> None:
+    import json
+
+    # NJ: deemed denied on the 7th business day (N.J.S.A. 47:1A-5(i)); 45 days for the GRC and for
+    # the Superior Court alike (47:1A-6): by 2027-03-01 both have closed.
+    rid = rr.new("NJ", "Cape May County Sheriff's Office")
+    rr("sent", str(rid), "--via", "email", "--on", "2026-11-02", today="2026-11-02")
+    shown = rr.json("show", str(rid), today="2027-03-01")
+    assert "closed on" in shown["next_step"] and "new request" in shown["next_step"]
+    assert "Superior Court" in shown["next_step"]
+    report = rr.tmp / "nj.json"
+    rr("report", "--format", "json", "-o", str(report), "--force", today="2027-03-01")
+    reported = {r["id"]: r for r in json.loads(report.read_text(encoding="utf-8"))["requests"]}[rid]
+    assert reported["next_step"] == shown["next_step"]

@@ -433,7 +433,7 @@ def track(
         if window is not None and window.last_day is not None and today <= window.last_day:
             step += f". {window.describe()} A follow-up does not stop that clock."
         elif window is not None and window.last_day is not None:
-            step += f". The {window.verb} window ({window.appeal.name}) closed on {fmt(window.last_day)}."
+            step += ". " + _after_window(j, calendar, window)
         return Tracked(state, deadline, due_on, label, True, True, step, today, window, denied_on)
     followed = state.followed_up_on
     if window is not None:
@@ -488,8 +488,30 @@ def _after_denial(
     verb = window.verb
     step = f"The request was {how} on {fmt(since)}: {verb} to {where} by {fmt(last)}. records-req appeal {rid}"
     if today > last:
-        step = f"The {verb} window ({where}) closed on {fmt(last)}."
+        step = _after_window(j, calendar, window, today)
     return Tracked(state, None, last, f"{verb} deadline", True, False, step, last, window)
+
+
+def _after_window(j: Jurisdiction, calendar: Calendar, window: AppealWindow, today: dt.date | None = None) -> str:
+    """What is true once the appeal window has closed, and what is left to do: the court, within
+    its own limit where the law has one, or a new request (which starts every clock again)."""
+    assert window.last_day is not None
+    said = (
+        f"The {window.verb} window ({window.appeal.name}, {window.appeal.citation}) closed on {fmt(window.last_day)}."
+    )
+    if window.appeal.route == "court":
+        return f"{said} A new request starts the clock again."
+    court = next((a for a in window.appeal.also if a.route == "court"), None)
+    if court is None and j.appeal.route != "court":
+        return f"{said} What remains is a suit in court, or a new request, which starts the clock again."
+    court = court or j.appeal
+    court_window = appeal_window(j, calendar, window.opened, window.how, court)
+    if court_window.last_day is None:
+        return f"{said} What remains is {court.name} ({court.citation}), with no deadline in the law, or a new request."
+    if today is not None and today > court_window.last_day:
+        closed = fmt(court_window.last_day)
+        return f"{said} The time to go to {court.name} closed on {closed} too; a new request starts the clock again."
+    return f"{said} What remains is {court.name} ({court.citation}) by {fmt(court_window.last_day)}, or a new request."
 
 
 def _agency_deadline(
