@@ -468,7 +468,7 @@ def test_after_the_appeal_window_closes_every_view_says_what_remains(rr: Tracker
     rr("sent", str(rid), "--via", "email", "--on", "2026-11-02", today="2026-11-02")
     shown = rr.json("show", str(rid), today="2027-03-01")
     assert "closed on" in shown["next_step"] and "new request" in shown["next_step"]
-    assert "Superior Court" in shown["next_step"]
+    assert "Superior Court" in shown["next_step"] and "too" in shown["next_step"]  # that limit has passed too
     report = rr.tmp / "nj.json"
     rr("report", "--format", "json", "-o", str(report), "--force", today="2027-03-01")
     reported = {r["id"]: r for r in json.loads(report.read_text(encoding="utf-8"))["requests"]}[rid]

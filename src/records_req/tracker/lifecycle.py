@@ -433,7 +433,7 @@ def track(
         if window is not None and window.last_day is not None and today <= window.last_day:
             step += f". {window.describe()} A follow-up does not stop that clock."
         elif window is not None and window.last_day is not None:
-            step += ". " + _after_window(j, calendar, window)
+            step += ". " + _after_window(j, calendar, window, today)
         return Tracked(state, deadline, due_on, label, True, True, step, today, window, denied_on)
     followed = state.followed_up_on
     if window is not None:
