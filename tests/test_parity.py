@@ -81,3 +81,33 @@ def test_the_connecticut_case_from_the_issue(rr: Tracker) -> None:
     answers = views(rr, rid, dt.date(2027, 1, 20))
     assert len(set(answers.values())) == 1, answers
     assert answers["show"][1] is False  # after the deemed denial, what runs is the requester's window
+
+
+def test_the_fast_reader_and_the_orm_give_the_same_rows(rr: Tracker, db_url: str) -> None:
+    from records_req.store.db import open_store
+    from records_req.store.reader import reader
+    from records_req.tracker import service
+    from records_req.tracker.lifecycle import CAN_BE_OVERDUE
+
+    for code, steps in (("PA", ["denied"]), ("CT", ["followup"]), ("TX", []), ("MD", ["acknowledged"])):
+        rid = rr.new(code, f"{code} Sheriff's Office", "--requester-state", code)
+        rr("sent", str(rid), "--via", "email", "--on", SENT.isoformat(), today=SENT.isoformat())
+        day = (SENT + dt.timedelta(days=12)).isoformat()
+        for kind in steps:
+            if kind == "followup":
+                rr("followup", str(rid), "--out", str(rr.tmp / "out"), "--format", "docx", "--force", today=day)
+            else:
+                rr("log", str(rid), kind, "--on", day, today=day)
+    for on in AS_OF:
+        with reader(db_url) as fast:
+            assert fast is not None
+            rows = {
+                r["id"]: (r["status"], r["due_on"], r["due_statutory"], r["overdue"])
+                for r in fast.requests(
+                    status=None, state=None, tags=(), agency_text=None, today=on, waiting=sorted(CAN_BE_OVERDUE)
+                )
+            }
+        with open_store(db_url).read() as session:
+            for rid, seen in rows.items():
+                state = service.tracked(service.get_request(session, rid), on)
+                assert seen == (state.state.status, state.due_on, state.statutory, state.overdue), (rid, on)
