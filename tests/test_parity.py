@@ -102,7 +102,7 @@ def test_the_fast_reader_and_the_orm_give_the_same_rows(rr: Tracker, db_url: str
         with reader(db_url) as fast:
             assert fast is not None
             rows = {
-                r["id"]: (r["status"], r["due_on"], r["due_statutory"], r["overdue"])
+                r.id: (r.status, r.due_on, r.due_statutory, r.overdue)
                 for r in fast.requests(
                     status=None, state=None, tags=(), agency_text=None, today=on, waiting=sorted(CAN_BE_OVERDUE)
                 )

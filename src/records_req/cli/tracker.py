@@ -662,17 +662,17 @@ def list_requests(
             today=now,
             waiting=sorted(CAN_BE_OVERDUE),
         )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
-            "id": r["id"],
-            "jurisdiction": r["jurisdiction"],
-            "agency": r["agency"],
-            "topics": r["topics"],
-            "tags": r["tags"],
-            "status": r["status"],
-            "due": r["due_on"].isoformat() if r["due_on"] else None,
-            "statutory": r["due_statutory"],
-            "overdue": r["overdue"],
+            "id": r.id,
+            "jurisdiction": r.jurisdiction,
+            "agency": r.agency,
+            "topics": r.topics,
+            "tags": r.tags,
+            "status": r.status,
+            "due": r.due_on.isoformat() if r.due_on else None,
+            "statutory": r.due_statutory,
+            "overdue": r.overdue,
         }
         for r in found
     ]
@@ -805,18 +805,18 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
             status="open", state=state, tags=tags, agency_text=None, today=now, due_before=horizon, waiting=waiting
         )
         for r in found:
-            overdue = r["overdue"]
+            overdue = r.overdue
             rows.append(
                 {
-                    "id": r["id"],
-                    "jurisdiction": r["jurisdiction"],
-                    "agency": r["agency"],
-                    "status": r["status"],
-                    "date": r["due_on"].isoformat(),
+                    "id": r.id,
+                    "jurisdiction": r.jurisdiction,
+                    "agency": r.agency,
+                    "status": r.status,
+                    "date": (r.due_on or now).isoformat(),
                     "what": "deadline",
-                    "statutory": r["due_statutory"],
+                    "statutory": r.due_statutory,
                     "overdue": overdue,
-                    "days_late": (now - r["due_on"]).days if overdue else 0,
+                    "days_late": (now - (r.due_on or now)).days if overdue else 0,
                 }
             )
         for e in view.reminders(horizon):

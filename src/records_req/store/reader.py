@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from records_req.errors import RecordsReqError
@@ -23,6 +23,22 @@ HEAD_QUERY = "SELECT version_num FROM alembic_version"
 
 class ReaderError(RecordsReqError):
     pass
+
+
+class RequestRow(NamedTuple):
+    """One request as `list` and `due` show it: the lifecycle's answer on the day asked."""
+
+    id: int
+    jurisdiction: str
+    agency: str
+    topics: list[str]
+    tags: list[str]
+    status: str
+    closed: bool
+    due_on: dt.date | None
+    due_statutory: bool
+    overdue: bool
+    due_label: str
 
 
 def _sqlite_path(url: str) -> str | None:
@@ -126,7 +142,7 @@ class Reader:
         today: dt.date,
         due_before: dt.date | None = None,
         waiting: Sequence[str] = (),
-    ) -> list[dict[str, Any]]:
+    ) -> list[RequestRow]:
         where: list[str] = ["1 = 1"]
         params: list[Any] = []
         if status == "open":
@@ -171,9 +187,22 @@ class Reader:
                 continue
             out.append(row)
         tags_by_id = self._tags([r["id"] for r in out])
-        for row in out:
-            row["tags"] = tags_by_id.get(row["id"], [])
-        return out
+        return [
+            RequestRow(
+                id=row["id"],
+                jurisdiction=row["jurisdiction"],
+                agency=row["agency"],
+                topics=list(row["topics"]),
+                tags=tags_by_id.get(row["id"], []),
+                status=row["status"],
+                closed=row["closed"],
+                due_on=row["due_on"],
+                due_statutory=row["due_statutory"],
+                overdue=row["overdue"],
+                due_label=row["due_label"],
+            )
+            for row in out
+        ]
 
     def _on(
         self, row: dict[str, Any], today: dt.date, waiting: Sequence[str]
