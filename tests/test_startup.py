@@ -100,3 +100,13 @@ def test_read_commands_on_a_current_database_skip_sqlalchemy(tmp_path: Path) -> 
         loaded = modules_loaded(["--db", url, *args])
         assert "sqlalchemy" not in loaded, f"{args} imported SQLAlchemy"
         assert "reportlab" not in loaded and "docxtpl" not in loaded
+
+
+def test_one_clock_reads_today() -> None:
+    # Every command, the library and the reports take "today" from records_req.dates.today, so
+    # that --as-of moves all of them at once.
+    src = Path(__file__).resolve().parent.parent / "src" / "records_req"
+    readers = [
+        p.relative_to(src).as_posix() for p in src.rglob("*.py") if "date.today()" in p.read_text(encoding="utf-8")
+    ]
+    assert readers == ["dates.py"], readers

@@ -32,6 +32,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from records_req.dates import today as clock
+
 if TYPE_CHECKING:
     from records_req.store.db import Store
     from records_req.store.models import Request
@@ -92,7 +94,7 @@ class Tracker:
         from records_req.tracker import service
 
         j = load_laws().get_or_raise(state)
-        today = letter_date or dt.date.today()
+        today = clock(letter_date)
         spec = RequestSpec(
             agency=agency,
             topic_keys=tuple(topics),
@@ -135,7 +137,7 @@ class Tracker:
         ``until=``, ``denied`` with ``exemptions=``, ``released``...), as ``records-req log``."""
         from records_req.tracker import service
 
-        day = on or dt.date.today()
+        day = clock(on)
         values = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
         with self.store.write() as session:
             request = service.get_request(session, request_id)
@@ -147,7 +149,7 @@ class Tracker:
         from records_req.tracker import service
 
         with self.store.read() as session:
-            return _view(service.get_request(session, request_id), today or dt.date.today())
+            return _view(service.get_request(session, request_id), clock(today))
 
     def close(self) -> None:
         from records_req.store.db import close_all

@@ -11,24 +11,30 @@ _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _US_NUMERIC = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
+def today(as_of: dt.date | None = None) -> dt.date:
+    """Today, or the day the user asked to treat as today (``--as-of``): the one clock every
+    command, the library and the dashboard read."""
+    return as_of or dt.date.today()  # the one place that reads the clock
+
+
 EARLIEST, LATEST = 1900, 2200  # outside these years a date is a typo, and date arithmetic overflows
 
 
-def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+def parse_date(text: str, as_of: dt.date | None = None) -> dt.date:
     """Parse ISO (2026-11-25), US (11/25/2026, Nov 25 2026) or 'today'.
 
     A four-digit year is required so that a date is never silently placed in the current year.
     """
-    parsed = _parse(text, today)
+    parsed = _parse(text, as_of)
     if not EARLIEST <= parsed.year <= LATEST:
         raise DateInputError(text, f"the year must be between {EARLIEST} and {LATEST}")
     return parsed
 
 
-def _parse(text: str, today: dt.date | None) -> dt.date:
+def _parse(text: str, as_of: dt.date | None) -> dt.date:
     cleaned = text.strip()
     if cleaned.lower() == "today":
-        return today or dt.date.today()
+        return today(as_of)
     if not cleaned:
         raise DateInputError(text, "it is empty")
     try:

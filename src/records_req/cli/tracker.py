@@ -70,7 +70,9 @@ def protected_outputs(ctx: click.Context) -> dict[str, list[Path]]:
 
 
 def today(ctx: click.Context) -> dt.date:
-    return (ctx.find_root().obj or {}).get("today") or dt.date.today()
+    from records_req.dates import today as clock
+
+    return clock((ctx.find_root().obj or {}).get("today"))
 
 
 # --- profile and agencies -----------------------------------------------------------------------
@@ -777,6 +779,7 @@ def request_details(ctx: click.Context, request_id: int) -> dict[str, Any]:
         "deadline": state.deadline.to_dict() if state.deadline else None,
         "explanation": state.deadline.lines if state.deadline else [],
         "appeal_window": state.appeal.to_dict() if state.appeal else None,
+        "as_of": now.isoformat(),
     }
 
 

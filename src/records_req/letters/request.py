@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from records_req.dates import today
 from records_req.errors import RecordsReqError, UsageError
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
         )
         about = None
 
-    letter_date: dt.date = spec.letter_date or dt.date.today()
+    letter_date: dt.date = today(spec.letter_date)
     kind: Kind = spec.kind
     request_date = spec.request_date
     since: dt.date = spec.since or DEFAULT_SINCE

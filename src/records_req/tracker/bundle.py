@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from records_req.dates import today
 from records_req.output import OutputError, write_all
 
 _TIME = (2020, 1, 1, 0, 0, 0)
@@ -86,7 +87,7 @@ def _explanation_pdf(details: dict[str, Any]) -> bytes:
     letter = Letter(
         kind="initial",
         jurisdiction=details["jurisdiction"],
-        date=dt.date.today(),
+        date=today(dt.date.fromisoformat(details["as_of"]) if details.get("as_of") else None),
         sender=(f"Request #{details['id']}",),
         recipient=(details["agency"], details["law"]["name"]),
         subject=f"Timeline and deadline of request #{details['id']}",
