@@ -285,3 +285,26 @@ def test_ctrl_c_leaves_no_partial_report_and_exits_130(
         cli_module.main()
     assert stopped.value.code == 130
     assert not out.exists() and not list(tmp_path.glob(".report.json.*"))
+
+
+def test_a_name_too_long_is_one_clear_line(tmp_path: Path) -> None:
+    code, output = run("report", "--format", "csv", "-o", str(tmp_path / ("x" * 300 + ".csv")))
+    assert code == 1 and "too long" in output
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_standard_output_is_one_line_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    with Path("/dev/full").open("w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", "from records_req.cli import main; main()", "states"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "cannot write the output" in done.stderr

@@ -30,15 +30,18 @@ def write_all(
     Never, even forced: onto a ``protected`` file (the live database and its journal files) or
     into a ``protected_dirs`` folder (the data directory's file store), nor over something that is
     not a regular file (a device, a FIFO, a directory)."""
-    files_guarded = {q.resolve() for q in protected}
-    dirs_guarded = [q.resolve() for q in protected_dirs]
-    for path in files:
-        target = path.resolve()
-        if target in files_guarded or any(target.is_relative_to(d) for d in dirs_guarded):
-            raise OutputError(f"Refusing to write {path}: it is the database or the tool's own files.")
-        if path.exists() and not path.is_file():
-            raise OutputError(f"Refusing to write {path}: it exists and is not a regular file.")
-    existing = [p for p in files if p.exists()]
+    try:
+        files_guarded = {q.resolve() for q in protected}
+        dirs_guarded = [q.resolve() for q in protected_dirs]
+        for path in files:
+            target = path.resolve()
+            if target in files_guarded or any(target.is_relative_to(d) for d in dirs_guarded):
+                raise OutputError(f"Refusing to write {path}: it is the database or the tool's own files.")
+            if path.exists() and not path.is_file():
+                raise OutputError(f"Refusing to write {path}: it exists and is not a regular file.")
+        existing = [p for p in files if p.exists()]
+    except OSError as exc:  # a name too long, a folder we may not read...
+        raise OutputError(f"Cannot write {exc.filename or 'the file'}: {exc.strerror or exc}") from None
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
         raise OutputError(f"{names} already exists. Use --force to replace it, or --date.")

@@ -146,3 +146,8 @@ def main() -> None:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(1) from None
+    except OSError as exc:  # standard output full or closed: one line, not a traceback
+        try:
+            print(f"Error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        finally:
+            raise SystemExit(1) from None
