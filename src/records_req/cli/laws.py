@@ -10,12 +10,12 @@ import datetime as dt
 import click
 
 from records_req.cli.dates import DATE
-from records_req.cli.output import emit_json, table
+from records_req.cli.output import emit_json, json_option, table, via_option
 
 
 @click.command()
 @click.argument("code", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@json_option
 def states(code: str | None, as_json: bool) -> None:
     """List the 52 jurisdictions, or show everything known about one.
 
@@ -57,13 +57,7 @@ def states(code: str | None, as_json: bool) -> None:
 @click.argument("code")
 @click.option("--received", type=DATE, help="Date the agency received the request.")
 @click.option("--sent", type=DATE, help="Date the request was sent (instead of --received).")
-@click.option(
-    "--via",
-    type=click.Choice(["mail", "email", "portal", "fax", "hand"]),
-    default="email",
-    show_default=True,
-    help="How it was sent; mail adds --mail-days before receipt.",
-)
+@via_option("How it was sent; mail adds --mail-days before receipt.")
 @click.option(
     "--mail-days",
     type=click.IntRange(0, 30),
@@ -89,7 +83,7 @@ def states(code: str | None, as_json: bool) -> None:
     help="The request arrived after the office closed (counts from the next business day where the law says so).",
 )
 @click.option("--explain", is_flag=True, help="Show every step of the computation.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@json_option
 def deadline(
     code: str,
     received: dt.date | None,

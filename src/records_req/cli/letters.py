@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from records_req.cli.dates import DATE
-from records_req.cli.output import emit_json, table
+from records_req.cli.output import emit_json, json_option, table, via_option
 
 if TYPE_CHECKING:
     from records_req.laws import Jurisdiction
@@ -118,7 +118,7 @@ def output_options(f: Any) -> Any:
                 help="Output directory [default: $RECORDS_REQ_OUT or ./out].",
             ),
             click.option("--force", is_flag=True, help="Replace files that already exist."),
-            click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+            json_option,
         ]
     ):
         f = option(f)
@@ -147,13 +147,7 @@ def output_options(f: Any) -> Any:
     type=DATE,
     help="Follow-up and appeal: the date the agency extended its time to.",
 )
-@click.option(
-    "--via",
-    type=click.Choice(["mail", "email", "portal", "fax", "hand"]),
-    default="email",
-    show_default=True,
-    help="Follow-up and appeal: how the request was sent.",
-)
+@via_option("Follow-up and appeal: how the request was sent.")
 @click.option(
     "--tracking-number",
     "tracking_numbers",
@@ -235,7 +229,7 @@ def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterReque
     type=click.Path(dir_okay=False, path_type=Path),
     help="Include your own topics (YAML).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@json_option
 def topics(key: str | None, topics_file: Path | None, as_json: bool) -> None:
     """List the record topics, or show what one asks for.
 
@@ -289,7 +283,7 @@ def templates() -> None:
 
 @templates.command("check")
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@json_option
 def templates_check(directory: Path, as_json: bool) -> None:
     """Check a template directory: render every template for all 52 jurisdictions.
 

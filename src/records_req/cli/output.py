@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
+
+# Options every command that prints or writes shares, declared once.
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+VIAS = ("mail", "email", "portal", "fax", "hand")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def via_option(help: str, default: str | None = "email") -> Callable[[F], F]:
+    """``--via mail|email|portal|fax|hand``."""
+    return click.option("--via", type=click.Choice(VIAS), default=default, show_default=default is not None, help=help)
 
 
 def emit_json(value: Any) -> None:

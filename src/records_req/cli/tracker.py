@@ -14,7 +14,7 @@ import click
 
 from records_req.cli.dates import DATE
 from records_req.cli.letters import letter_options, output_options, requester_options
-from records_req.cli.output import emit_json, table
+from records_req.cli.output import emit_json, json_option, table, via_option
 from records_req.errors import UsageError
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def profile_set(ctx: click.Context, /, key: str, **fields: Any) -> None:
 
 @profile.command("show")
 @click.option("--profile", "key", default="default", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_context
 def profile_show(ctx: click.Context, /, key: str, as_json: bool) -> None:
     """Show a requester profile.
@@ -187,7 +187,7 @@ def agencies_set(ctx: click.Context, /, state: str, name: str, **fields: Any) ->
 
 @agencies.command("list")
 @click.option("--state", help="Only this state.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_context
 def agencies_list(ctx: click.Context, /, state: str | None, as_json: bool) -> None:
     """List known agencies.
@@ -427,7 +427,7 @@ def _event_options(f: Any) -> Any:
             ),
             click.option("--tracking-number", help="acknowledged: the agency's reference number."),
             click.option("--force", is_flag=True, help="Record it even if it makes no sense now."),
-            click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+            json_option,
         ]
     ):
         f = option(f)
@@ -488,13 +488,7 @@ def _record(
 
 @click.command()
 @click.argument("request_id", type=REQUEST_ID)
-@click.option(
-    "--via",
-    type=click.Choice(["mail", "email", "portal", "fax", "hand"]),
-    default="email",
-    show_default=True,
-    help="How it was sent (mail adds 3 days before receipt).",
-)
+@via_option("How it was sent (mail adds 3 days before receipt).")
 @_event_options
 @click.pass_context
 def sent(ctx: click.Context, /, request_id: int, via: str, **options: Any) -> None:
@@ -553,7 +547,7 @@ def remind(ctx: click.Context, /, request_id: int, on: dt.date, text: str) -> No
 @click.option("--note", help="The corrected note.")
 @click.option("--days", type=click.IntRange(1, 365), help="The corrected number of days.")
 @click.option("--until", type=DATE, help="The corrected date (extended, estimate).")
-@click.option("--via", type=click.Choice(["mail", "email", "portal", "fax", "hand"]), help="sent: corrected.")
+@via_option("sent: corrected.", default=None)
 @click.pass_context
 def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
     """Correct the last event of a request (recorded as an edit; history is kept).
@@ -633,7 +627,7 @@ def _summary(row: dict[str, Any], state: Tracked) -> dict[str, Any]:
 @click.option("--state", help="Only this state (USPS code).")
 @click.option("--tag", "tags", multiple=True, help="Only requests with this tag (repeatable: all of them).")
 @click.option("--agency", "agency_text", help="Only agencies whose name contains this.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_context
 def list_requests(
     ctx: click.Context,
@@ -704,7 +698,7 @@ def list_requests(
 
 @click.command()
 @click.argument("request_id", type=REQUEST_ID)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_context
 def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
     """Show a request: timeline, status, deadline with its explanation, next step.
@@ -787,7 +781,7 @@ def request_details(ctx: click.Context, request_id: int) -> dict[str, Any]:
 @click.option("--within", type=click.IntRange(0, 3650), default=7, show_default=True, help="Days ahead to look.")
 @click.option("--state", help="Only this state.")
 @click.option("--tag", "tags", multiple=True, help="Only requests with this tag.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_context
 def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, ...], as_json: bool) -> None:
     """What falls due soon, overdue first, with your reminders.
@@ -1084,7 +1078,7 @@ def bundle(ctx: click.Context, /, request_id: int, output: Path, force: bool) ->
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_context
 def paths(ctx: click.Context, /, as_json: bool) -> None:
     """Where records-req keeps things: data, database (password masked), letters, caches.
