@@ -188,8 +188,8 @@ def letter(ctx: click.Context, /, **options: Any) -> None:
 
 def make_letter(options: dict[str, Any]) -> dict[str, Any]:
     """Compose, render and write one letter from command-line options; return what was done."""
+    from records_req.hygiene import clean
     from records_req.laws import load_laws
-    from records_req.letters.compose import clean
     from records_req.letters.render import write_letter
 
     j = load_laws().get_or_raise(options["state"])
@@ -217,9 +217,13 @@ def make_letter(options: dict[str, Any]) -> dict[str, Any]:
 
 def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterRequest, list[str]]:
     """The CLI's options, checked against the law (records_req.letters.request)."""
+    from dataclasses import fields
+
     from records_req.letters.request import RequestSpec, build_letter_request
 
-    return build_letter_request(j, RequestSpec.from_options(options))
+    known = {f.name for f in fields(RequestSpec)}
+    spec = RequestSpec(**{k: v for k, v in options.items() if k in known and v is not None})
+    return build_letter_request(j, spec)
 
 
 @click.command()

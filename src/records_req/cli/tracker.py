@@ -105,7 +105,7 @@ def profile_set(ctx: click.Context, /, key: str, **fields: Any) -> None:
     Examples:
       records-req profile set --name "Ana Núñez" --email ana@example.org --address "..." --state FL
     """
-    from records_req.letters.compose import clean
+    from records_req.hygiene import clean
     from records_req.tracker.service import set_profile
 
     values = {k: clean(f"--{k}", v.replace("\\n", "\n") if v else v) for k, v in fields.items()}
@@ -174,8 +174,8 @@ def agencies_set(ctx: click.Context, /, state: str, name: str, **fields: Any) ->
     Examples:
       records-req agencies set --state FL --name "Lee County Sheriff's Office" --officer "Records Unit"
     """
+    from records_req.hygiene import clean
     from records_req.laws import load_laws
-    from records_req.letters.compose import clean
     from records_req.tracker.service import set_agency
 
     code = load_laws().get_or_raise(state).code
@@ -256,8 +256,8 @@ def new(ctx: click.Context, /, **options: Any) -> None:
       records-req new --state TX --agency "Harris County Sheriff's Office" --topic wso --topic costs --split
     """
     from records_req.cli.letters import build_request
+    from records_req.hygiene import clean
     from records_req.laws import load_laws
-    from records_req.letters.compose import clean
     from records_req.letters.render import planned_paths, write_letter
     from records_req.output import OutputError
     from records_req.tracker import service
@@ -393,7 +393,7 @@ def _merge_profile(options: dict[str, Any], prof: Any) -> None:
 def _merge_agency(options: dict[str, Any], row: Any) -> None:
     """The agency's known contact details fill the options left empty; details given on the
     command line for an agency that had none are remembered (never replacing known ones)."""
-    from records_req.letters.compose import clean
+    from records_req.hygiene import clean
 
     for option, field in (
         ("agency_address", "mailing_address"),
@@ -441,7 +441,7 @@ def _record(
     options: dict[str, Any],
     extra: dict[str, Any] | None = None,
 ) -> None:
-    from records_req.letters.compose import clean
+    from records_req.hygiene import clean
     from records_req.tracker import service
 
     now = today(ctx)
@@ -1030,7 +1030,7 @@ def attach(
 
     if not file.is_file():  # a FIFO, a device or a socket could block or never end
         raise UsageError(f"{file} is not a regular file; attach the file itself.")
-    from records_req.letters.compose import clean
+    from records_req.hygiene import clean
 
     clean("The file's name", file.name)  # refuses names that are not UTF-8
     now = today(ctx)

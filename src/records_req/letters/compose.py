@@ -24,12 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from records_req.errors import RecordsReqError, UsageError
+from records_req.errors import RecordsReqError
 from records_req.laws import Jurisdiction
 from records_req.letters.model import Block, Kind, Letter, long_date
 from records_req.resources import templates_dir
@@ -107,25 +106,6 @@ class LetterRequest(NamedTuple):
     denied_on: dt.date | None = None  # appeal of an explicit denial
     exemptions: str | None = None
     timing: LetterTiming | None = None  # follow-up and appeal: what the letter may say about dates
-
-
-# --- input hygiene ----------------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(field: str, value: str | None) -> str | None:
-    """Normalize one user-given value; refuse control characters (they would break the files)."""
-    if value is None:
-        return None
-    if any("\udc80" <= ch <= "\udcff" for ch in value):  # bytes the terminal could not decode
-        raise UsageError(f"{field} contains bytes that are not UTF-8 text; retype it in a UTF-8 terminal.")
-    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\t", " "))
-    bad = _CONTROL.search(value)
-    if bad:
-        raise UsageError(f"{field} contains a control character (U+{ord(bad.group()):04X}); remove it and retry.")
-    value = value.strip()
-    return value or None
 
 
 # --- the template environment -------------------------------------------------------------------

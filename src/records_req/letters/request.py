@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,13 +62,6 @@ class RequestSpec:
     exemptions: str | None = None
     force: bool = False  # later letters: write a status inquiry, or a late appeal, all the same
 
-    @classmethod
-    def from_options(cls, options: dict[str, Any]) -> RequestSpec:
-        """From the CLI's parsed options (unknown keys ignored, empty ones left at their defaults)."""
-        known = {f.name for f in fields(cls)}
-        given = {k: v for k, v in options.items() if k in known and v is not None}
-        return cls(**given)
-
 
 def _topics(spec: RequestSpec) -> Topics:
     from records_req.topics import load_topics
@@ -78,7 +71,8 @@ def _topics(spec: RequestSpec) -> Topics:
 
 def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequest, list[str]]:
     """Check a request against the law and turn it into a LetterRequest, with notes for the user."""
-    from records_req.letters.compose import Agency, LetterRequest, Requester, clean, ice_foia_office
+    from records_req.hygiene import clean
+    from records_req.letters.compose import Agency, LetterRequest, Requester, ice_foia_office
 
     notes: list[str] = []
     all_topics = _topics(spec)
