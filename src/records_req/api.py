@@ -89,7 +89,6 @@ class Tracker:
         (``requester_email``, ``requester_state``, ``agency_email``, ``since``, ``items``...).
         """
         from records_req.laws import load_laws
-        from records_req.letters.render import planned_paths, write_letter
         from records_req.letters.request import RequestSpec, build_letter_request
         from records_req.tracker import service
 
@@ -105,30 +104,19 @@ class Tracker:
         with self.store.write() as session:
             req, notes = build_letter_request(j, spec)
             agency_row = service.agency(session, j.code, req.about or req.agency.name)
-            keys = [t.key for t in req.topics]
-            planned = planned_paths(req, agency_name=agency, topic_keys=keys, formats=formats, out_dir=self.out_dir)
-            service.refuse_others_letters(session, planned.values())
-            request = service.create_request(
+            [(request, _)] = service.open_requests(
                 session,
-                jurisdiction=j,
+                j,
+                [req],
                 agency_row=agency_row,
+                agency_name=agency,
                 profile=service.get_profile(session),
-                topics=keys,
-                items=list(req.items),
-                since=req.since,
-                until=req.until,
-                letter_date=req.date,
-                fee_limit=req.fee_limit,
-                co_requester=req.co_requester,
                 tags=tags,
-                again=False,
+                today=today,
+                force=force,
+                formats=formats,
+                out_dir=self.out_dir,
             )
-            _, paths, rendered = write_letter(
-                req, agency_name=agency, topic_keys=keys, formats=formats, out_dir=self.out_dir, force=force
-            )
-            for ext, path in paths.items():
-                service.add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
-            service.refresh(request, today)
             view = _view(request, today)
         return replace(view, notes=tuple(notes))
 

@@ -258,8 +258,6 @@ def new(ctx: click.Context, /, **options: Any) -> None:
     from records_req.cli.letters import build_request
     from records_req.hygiene import clean
     from records_req.laws import load_laws
-    from records_req.letters.render import planned_paths, write_letter
-    from records_req.output import OutputError
     from records_req.tracker import service
 
     j = load_laws().get_or_raise(options["state"])
@@ -292,63 +290,22 @@ def new(ctx: click.Context, /, **options: Any) -> None:
             parts = [whole._replace(topics=(topic,), items=()) for topic in whole.topics]
             if whole.items:
                 parts.append(whole._replace(topics=(), items=whole.items))
-        planned = [
-            path
-            for req in parts
-            for path in planned_paths(
-                req,
-                agency_name=agency_name,
-                topic_keys=[t.key for t in req.topics],
-                formats=options["formats"],
-                out_dir=options.get("out_dir"),
-            ).values()
-        ]
-        if not options["again"]:  # --again numbers its files instead
-            service.refuse_others_letters(session, planned)
-        if not (options["force"] or options["again"]):  # check every file before writing any
-            taken = [
-                str(path)
-                for req in parts
-                for path in planned_paths(
-                    req,
-                    agency_name=agency_name,
-                    topic_keys=[t.key for t in req.topics],
-                    formats=options["formats"],
-                    out_dir=options.get("out_dir"),
-                ).values()
-                if path.exists()
-            ]
-            if taken:
-                raise OutputError(f"{', '.join(taken)} already exists. Use --force to replace it, or --date.")
-        for req in parts:
-            request = service.create_request(
-                session,
-                jurisdiction=j,
-                agency_row=agency_row,
-                profile=prof,
-                topics=[t.key for t in req.topics],
-                items=list(req.items),
-                since=req.since,
-                until=req.until,
-                letter_date=req.date,
-                fee_limit=req.fee_limit,
-                co_requester=req.co_requester,
-                tags=tags,
-                again=options["again"],
-            )
-            _, paths, rendered = write_letter(
-                req,
-                agency_name=agency_name,
-                topic_keys=[t.key for t in req.topics],
-                formats=options["formats"],
-                out_dir=options.get("out_dir"),
-                force=options["force"],
-                user_templates=options.get("user_templates"),
-                keep_existing=options["again"],  # never overwrite the earlier request's letter
-            )
-            for ext, path in paths.items():
-                service.add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
-            service.refresh(request, now)
+        made = service.open_requests(
+            session,
+            j,
+            parts,
+            agency_row=agency_row,
+            agency_name=agency_name,
+            profile=prof,
+            tags=tags,
+            today=now,
+            again=options["again"],
+            force=options["force"],
+            formats=options["formats"],
+            out_dir=options.get("out_dir"),
+            user_templates=options.get("user_templates"),
+        )
+        for (request, paths), req in zip(made, parts, strict=True):
             results.append(
                 {
                     "id": request.id,

@@ -8,7 +8,7 @@ import hashlib
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -33,6 +33,9 @@ from records_req.tracker.lifecycle import (
     track,
     why_not,
 )
+
+if TYPE_CHECKING:
+    from records_req.letters.compose import LetterRequest
 
 
 class TrackerError(RecordsReqError):
@@ -322,6 +325,74 @@ def refuse_others_letters(session: Session, paths: Iterable[Path], request_id: i
             raise RecordsReqError(
                 f"{path} is the letter of request #{owner} and is never replaced; use --date or --out."
             )
+
+
+def open_requests(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    parts: Sequence[LetterRequest],
+    *,
+    agency_row: Agency,
+    agency_name: str,
+    profile: Profile | None,
+    tags: Sequence[str],
+    today: dt.date,
+    again: bool = False,
+    force: bool = False,
+    formats: str = "both",
+    out_dir: Path | None = None,
+    user_templates: Path | None = None,
+) -> list[tuple[Request, dict[str, Path]]]:
+    """Create one tracked request per letter and write each letter: what ``records-req new``,
+    the Python API and the dashboard all do. Every file is checked before any is written: another
+    request's letter is never replaced, and an existing file only with ``force``."""
+    from records_req.letters.render import planned_paths, write_letter
+    from records_req.output import OutputError
+
+    planned = [
+        path
+        for req in parts
+        for path in planned_paths(
+            req, agency_name=agency_name, topic_keys=[t.key for t in req.topics], formats=formats, out_dir=out_dir
+        ).values()
+    ]
+    if not again:  # --again numbers its files instead
+        refuse_others_letters(session, planned)
+        taken = [str(path) for path in planned if path.exists()]
+        if taken and not force:
+            raise OutputError(f"{', '.join(taken)} already exists. Use --force to replace it, or --date.")
+    made: list[tuple[Request, dict[str, Path]]] = []
+    for req in parts:
+        request = create_request(
+            session,
+            jurisdiction=jurisdiction,
+            agency_row=agency_row,
+            profile=profile,
+            topics=[t.key for t in req.topics],
+            items=list(req.items),
+            since=req.since,
+            until=req.until,
+            letter_date=req.date,
+            fee_limit=req.fee_limit,
+            co_requester=req.co_requester,
+            tags=tags,
+            again=again,
+        )
+        _, paths, rendered = write_letter(
+            req,
+            agency_name=agency_name,
+            topic_keys=[t.key for t in req.topics],
+            formats=formats,
+            out_dir=out_dir,
+            force=force,
+            user_templates=user_templates,
+            keep_existing=again,  # never overwrite the earlier request's letter
+        )
+        for ext, path in paths.items():
+            add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
+        refresh(request, today)
+        made.append((request, paths))
+    return made
 
 
 def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
