@@ -103,6 +103,19 @@ class Tracker:
         )
         with self.store.write() as session:
             req, notes = build_letter_request(j, spec)
+            profile = service.get_profile(session)
+            if profile is None:  # remember who asked, for the follow-up and appeal letters
+                r = req.requester
+                profile = service.set_profile(
+                    session,
+                    "default",
+                    name=r.name,
+                    email=r.email,
+                    address=r.address,
+                    phone=r.phone,
+                    organization=r.organization,
+                    state=r.state,
+                )
             agency_row = service.agency(session, j.code, req.about or req.agency.name)
             [(request, _)] = service.open_requests(
                 session,
@@ -110,7 +123,7 @@ class Tracker:
                 [req],
                 agency_row=agency_row,
                 agency_name=agency,
-                profile=service.get_profile(session),
+                profile=profile,
                 tags=tags,
                 today=today,
                 force=force,
@@ -131,6 +144,25 @@ class Tracker:
             request = service.get_request(session, request_id)
             service.log_event(session, request, kind, day, data=values, today=day)
             return _view(request, day)
+
+    def follow_up(self, request_id: int, *, on: dt.date | None = None, force: bool = False) -> RequestView:
+        """Write and log a follow-up letter, as ``records-req followup`` (refused before the due
+        date unless ``force``, which writes a status inquiry instead)."""
+        return self._later(request_id, "follow-up", on, force)
+
+    def appeal(self, request_id: int, *, on: dt.date | None = None, force: bool = False) -> RequestView:
+        """Write and log the appeal, as ``records-req appeal`` (a late one is refused unless
+        ``force``, and then claims no timeliness)."""
+        return self._later(request_id, "appeal", on, force)
+
+    def _later(self, request_id: int, kind: str, on: dt.date | None, force: bool) -> RequestView:
+        from records_req.tracker import service
+
+        day = clock(on)
+        with self.store.write() as session:
+            request = service.get_request(session, request_id)
+            paths, notes = service.later_letter(session, request, kind, today=day, force=force, out_dir=self.out_dir)
+            return replace(_view(request, day), files=tuple(paths.values()), notes=tuple(notes))
 
     def view(self, request_id: int, *, today: dt.date | None = None) -> RequestView:
         """The request as ``records-req show`` sees it on ``today``."""

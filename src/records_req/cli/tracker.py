@@ -822,83 +822,22 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
 
 
 def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dict[str, Any]) -> None:
-    from records_req.cli.letters import build_request
-    from records_req.laws import load_laws
-    from records_req.letters.render import write_letter
     from records_req.tracker import service
-    from records_req.tracker.lifecycle import why_not
 
     now = today(ctx)
     with store(ctx).write() as session:
         request = service.get_request(session, request_id)
-        state = service.tracked(request, now)
-        if state.state.sent_on is None:
-            raise UsageError(f"Request #{request_id} was never sent; record 'sent' first.")
-        event_kind = "followed-up" if kind == "follow-up" else "appealed"
-        reason = why_not(state.state, event_kind)
-        if reason:
-            raise service.TrackerError(f"No {kind} for request #{request_id}: {reason}.")
-        j = load_laws()[request.jurisdiction]
-        agency = request.agency
-        prof = request.profile or service.get_profile(session)
-        denied = next((e for e in reversed(request.events) if e.kind == "denied"), None)
-        letter_options_: dict[str, Any] = {
-            "state": j.code,
-            "agency": agency.name,
-            "agency_address": agency.mailing_address,
-            "agency_email": agency.records_email,
-            "records_officer": agency.records_officer,
-            "topic_keys": list(request.topics),
-            "items": list(request.items),
-            "since": request.since,
-            "until": request.until,
-            "letter_date": options.get("letter_date") or now,
-            "fee_limit": request.fee_limit,
-            "co_requester": request.co_requester,
-            "kind": kind,
-            "request_date": state.state.sent_on,
-            "tracking_numbers": [t.number for t in request.tracking_numbers],
-            "denied_on": state.state.denied_on if denied else None,
-            "exemptions": (denied.data or {}).get("exemptions") if denied else None,
-            "user_templates": options.get("user_templates"),
-            "via": state.state.via,
-            "acknowledged": state.state.acknowledged_on,
-            "clock_events": state.state.clock_events,
-            "force": options["force"],
-        }
-        _merge_profile(letter_options_, prof)
-        req, notes = build_request(j, letter_options_)
-        from records_req.letters.render import planned_paths
-
-        planned = planned_paths(
-            req,
-            agency_name=agency.name,
-            topic_keys=list(request.topics),
-            formats=options["formats"],
-            out_dir=options.get("out_dir"),
-        )
-        service.refuse_others_letters(session, planned.values(), request.id)
-        _, paths, rendered = write_letter(
-            req,
-            agency_name=agency.name,
-            topic_keys=list(request.topics),
-            formats=options["formats"],
-            out_dir=options.get("out_dir"),
-            force=options["force"],
-            user_templates=options.get("user_templates"),
-        )
-        event, _ = service.log_event(
+        paths, notes = service.later_letter(
             session,
             request,
-            event_kind,
-            req.date,
-            data={"body": j.appeal.name} if kind == "appeal" else {},
+            kind,
             today=now,
+            letter_date=options.get("letter_date"),
+            force=options["force"],
+            formats=options["formats"],
+            out_dir=options.get("out_dir"),
+            user_templates=options.get("user_templates"),
         )
-        for ext, path in paths.items():
-            service.add_document(
-                session, request, "letter", path, original_name=path.name, event=event, data=rendered[ext]
-            )
         after = service.tracked(request, now)
         files = {e: str(p) for e, p in paths.items()}
     for note in notes:

@@ -395,6 +395,90 @@ def open_requests(
     return made
 
 
+def later_letter(
+    session: Session,
+    request: Request,
+    kind: str,
+    *,
+    today: dt.date,
+    letter_date: dt.date | None = None,
+    force: bool = False,
+    formats: str = "both",
+    out_dir: Path | None = None,
+    user_templates: Path | None = None,
+) -> tuple[dict[str, Path], list[str]]:
+    """Write a follow-up or an appeal for a tracked request, as it was sent, with the dates its
+    events give, and log it: what ``records-req followup`` and ``appeal``, the Python API and the
+    dashboard all do. Returns the files and the notes for the user."""
+    from records_req.letters.render import planned_paths, write_letter
+    from records_req.letters.request import RequestSpec, build_letter_request
+    from records_req.tracker.lifecycle import why_not
+
+    state = tracked(request, today)
+    if state.state.sent_on is None:
+        raise UsageError(f"Request #{request.id} was never sent; record 'sent' first.")
+    event_kind = "followed-up" if kind == "follow-up" else "appealed"
+    reason = why_not(state.state, event_kind)
+    if reason:
+        raise TrackerError(f"No {kind} for request #{request.id}: {reason}.")
+    j = load_laws()[request.jurisdiction]
+    agency_row = request.agency
+    profile = request.profile or get_profile(session)
+    denied = next((e for e in reversed(request.events) if e.kind == "denied"), None)
+    spec = RequestSpec(
+        agency=agency_row.name,
+        agency_address=agency_row.mailing_address,
+        agency_email=agency_row.records_email,
+        records_officer=agency_row.records_officer,
+        topic_keys=tuple(request.topics),
+        items=tuple(request.items),
+        since=request.since,
+        until=request.until,
+        letter_date=letter_date or today,
+        fee_limit=request.fee_limit,
+        co_requester=request.co_requester,
+        kind=kind,  # type: ignore[arg-type]
+        request_date=state.state.sent_on,
+        tracking_numbers=tuple(t.number for t in request.tracking_numbers),
+        denied_on=state.state.denied_on if denied else None,
+        exemptions=(denied.data or {}).get("exemptions") if denied else None,
+        via=state.state.via,
+        acknowledged=state.state.acknowledged_on,
+        clock_events=state.state.clock_events,
+        force=force,
+        requester_name=profile.name if profile else None,
+        requester_email=profile.email if profile else None,
+        requester_address=profile.address if profile else None,
+        requester_phone=profile.phone if profile else None,
+        requester_org=profile.organization if profile else None,
+        requester_state=profile.state if profile else None,
+    )
+    req, notes = build_letter_request(j, spec)
+    keys = list(request.topics)
+    planned = planned_paths(req, agency_name=agency_row.name, topic_keys=keys, formats=formats, out_dir=out_dir)
+    refuse_others_letters(session, planned.values(), request.id)
+    _, paths, rendered = write_letter(
+        req,
+        agency_name=agency_row.name,
+        topic_keys=keys,
+        formats=formats,
+        out_dir=out_dir,
+        force=force,
+        user_templates=user_templates,
+    )
+    event, _ = log_event(
+        session,
+        request,
+        event_kind,
+        req.date,
+        data={"body": j.appeal.name} if kind == "appeal" else {},
+        today=today,
+    )
+    for ext, path in paths.items():
+        add_document(session, request, "letter", path, original_name=path.name, event=event, data=rendered[ext])
+    return paths, notes
+
+
 def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
     """Copy a received file into the data directory under its content hash; never move it."""
     if not source.is_file():  # a FIFO, a device or a socket could block or never end

@@ -1,0 +1,34 @@
+"""The Python API gives the same answers as the command line, from the same functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from records_req import api
+from records_req.letters.timing import LetterTimingError
+
+
+def test_a_script_can_run_a_request_through_its_life(tmp_path: Path) -> None:
+    with api.open(f"sqlite:///{tmp_path / 'records.db'}", out_dir=tmp_path / "out") as tracker:
+        view = tracker.new_request(
+            "PA",
+            "Bucks County Sheriff's Office",
+            topics=["wso"],
+            requester_name="Ana Núñez",
+            requester_email="ana@example.org",
+            letter_date=dt.date(2026, 11, 20),
+        )
+        assert view.status == "draft" and all(p.exists() for p in view.files)
+        tracker.log(view.id, "sent", on=dt.date(2026, 11, 20), via="email")
+        # 65 P.S. § 67.901: 5 business days; Thanksgiving and the day after are closed -> Dec 1.
+        assert tracker.view(view.id, today=dt.date(2026, 11, 24)).due == dt.date(2026, 12, 1)
+        with pytest.raises(LetterTimingError, match="2026-12-01"):
+            tracker.follow_up(view.id, on=dt.date(2026, 11, 24))
+        later = tracker.follow_up(view.id, on=dt.date(2026, 12, 3))
+        assert any(p.name.endswith("-follow-up.pdf") for p in later.files)
+        # After the follow-up, the deemed denial (§ 67.901) runs the 15-business-day appeal window.
+        assert later.appeal_window and "Office of Open Records" in later.appeal_window
+        assert later.due == dt.date(2026, 12, 22) and later.due_label == "appeal deadline"
