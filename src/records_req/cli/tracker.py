@@ -20,7 +20,6 @@ from records_req.errors import UsageError
 if TYPE_CHECKING:
     from records_req.store.db import Store
     from records_req.store.reader import Reader
-    from records_req.tracker.lifecycle import Tracked
 
 
 def store(ctx: click.Context) -> Store:
@@ -425,7 +424,9 @@ def _record(
             today=now,
         )
         state = service.tracked(request, now)
-        result = _summary(orm_row(request), state) | {"event": {"id": event.id, "kind": kind, "on": on.isoformat()}}
+        from records_req.tracker.views import orm_row, summary
+
+        result = summary(orm_row(request), state) | {"event": {"id": event.id, "kind": kind, "on": on.isoformat()}}
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
     if options.get("as_json"):
@@ -547,36 +548,6 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
 
 
 # --- views --------------------------------------------------------------------------------------
-
-
-def orm_row(request: Any) -> dict[str, Any]:
-    """The fields _summary needs, from an ORM request (the writing commands have one)."""
-    return {
-        "id": request.id,
-        "jurisdiction": request.jurisdiction,
-        "agency_name": request.agency.name,
-        "topics": request.topics,
-        "tags": [t.tag for t in request.tags],
-        "tracking_numbers": [t.number for t in request.tracking_numbers],
-    }
-
-
-def _summary(row: dict[str, Any], state: Tracked) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "jurisdiction": row["jurisdiction"],
-        "agency": row["agency_name"],
-        "topics": list(row["topics"]),
-        "tags": list(row["tags"]),
-        "status": state.state.status,
-        "overdue": state.overdue,
-        "due": state.due_on.isoformat() if state.due_on else None,
-        "due_label": state.due_label,
-        "statutory": state.statutory,
-        "next_step": state.next_step,
-        "sent": state.state.sent_on.isoformat() if state.state.sent_on else None,
-        "tracking_numbers": list(row["tracking_numbers"]),
-    }
 
 
 @click.command("list")
@@ -701,37 +672,11 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
 
 
 def request_details(ctx: click.Context, request_id: int) -> dict[str, Any]:
-    from records_req.calendars import calendar_for
-    from records_req.laws import load_laws
-    from records_req.tracker.lifecycle import Recorded, track
+    """`show`'s data (tracker.views.request_details) through the fast read path."""
+    from records_req.tracker.views import request_details as details
 
-    now = today(ctx)
     with read_view(ctx) as view:
-        row = view.request(request_id)
-    if row is None:
-        raise UsageError(f"No request #{request_id}. 'records-req list' shows them.")
-    j = load_laws()[row["jurisdiction"]]
-    events = [Recorded(e["id"], e["kind"], e["on"], e["note"], e["data"], e["forced"]) for e in row["events"]]
-    state = track(events, j, calendar_for(j), now, request_id)
-    return _summary(row, state) | {
-        "law": {"name": j.law.name, "citation": j.law.citation},
-        "events": [
-            {
-                "id": e["id"],
-                "kind": e["kind"],
-                "on": e["on"].isoformat(),
-                "note": e["note"],
-                "data": dict(e["data"]),
-                "forced": e["forced"],
-            }
-            for e in row["events"]
-        ],
-        "documents": [dict(d) for d in row["documents"]],
-        "deadline": state.deadline.to_dict() if state.deadline else None,
-        "explanation": state.deadline.lines if state.deadline else [],
-        "appeal_window": state.appeal.to_dict() if state.appeal else None,
-        "as_of": now.isoformat(),
-    }
+        return details(view, request_id, today(ctx))
 
 
 @click.command()
