@@ -308,3 +308,25 @@ def test_a_full_standard_output_is_one_line_not_a_traceback() -> None:
         )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "cannot write the output" in done.stderr
+
+
+def test_a_database_folder_given_by_the_environment_must_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECORDS_REQ_DB", "sqlite:////no/such/place/records.db")
+    code, output = run("list")
+    assert code == 1 and "does not exist" in output
+    assert not Path("/no/such/place").exists()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(note=TEXT, tag=TEXT, name=TEXT)
+def test_tracker_free_text_never_gives_a_traceback(tracked: Path, note: str, tag: str, name: str) -> None:
+    for args in (
+        ["log", "1", "note", "--note", note],
+        ["remind", "1", "--on", "2027-01-05", note or "x"],
+        ["list", "--tag", tag, "--json"],
+        ["list", "--agency", name, "--json"],
+        ["agencies", "set", "--state", "FL", "--name", name or "x", "--email", note or "x"],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code in (0, 1, 2), (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))

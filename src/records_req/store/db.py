@@ -65,7 +65,9 @@ class Store:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).expanduser().parent
-            if self.url == normalize_url(default_url()):
+            from records_req.paths import data_home
+
+            if folder.resolve() == data_home().expanduser().resolve():
                 folder.mkdir(parents=True, exist_ok=True)  # the data directory is ours to create
             elif not folder.is_dir():
                 raise StoreError(f"The folder {folder} for the database {masked(self.url)} does not exist.")
