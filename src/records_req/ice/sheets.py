@@ -1,0 +1,370 @@
+"""Reading ICE's 287(g) spreadsheets (participating and pending agencies) as they really are.
+
+ICE posts the lists as ``.xlsx`` several times a week. Their layout changed over time (6, 7 and
+8 columns; ``Sheet1`` or ``Sheet 1``; a stray extra sheet), and their cells carry what hand-kept
+spreadsheets carry: stray spaces and newlines, misspelled states and models, Excel ``#N/A``
+errors, dates typed as text with typos, impossible years, MOA links wrapped by Outlook SafeLinks
+or a PDF-viewer extension. This module reads a sheet into normalized :class:`Agreement` rows and
+reports every row it cannot read with its number and the reason; it never silently corrects a
+date. Facts about the real files: ``shared/data/ice-287g/SOURCE.md``.
+
+Pure apart from reading the file (openpyxl, not in read-only mode: the MOA URL is only in the
+cell's hyperlink).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from records_req.errors import RecordsReqError
+
+Model = Literal["JEM", "TFM", "WSO"]
+Kind = Literal["participating", "pending"]
+MODEL_NAMES: dict[Model, str] = {
+    "JEM": "Jail Enforcement Model",
+    "TFM": "Task Force Model",
+    "WSO": "Warrant Service Officer",
+}
+EARLIEST_SIGNED = dt.date(2016, 1, 1)  # the oldest agreement on the 2026 lists dates from 2016
+
+STATES: dict[str, str] = {
+    "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA", "COLORADO": "CO",
+    "CONNECTICUT": "CT", "DELAWARE": "DE", "DISTRICT OF COLUMBIA": "DC", "FLORIDA": "FL", "GEORGIA": "GA",
+    "HAWAII": "HI", "IDAHO": "ID", "ILLINOIS": "IL", "INDIANA": "IN", "IOWA": "IA", "KANSAS": "KS",
+    "KENTUCKY": "KY", "LOUISIANA": "LA", "MAINE": "ME", "MARYLAND": "MD", "MASSACHUSETTS": "MA",
+    "MICHIGAN": "MI", "MINNESOTA": "MN", "MISSISSIPPI": "MS", "MISSOURI": "MO", "MONTANA": "MT",
+    "NEBRASKA": "NE", "NEVADA": "NV", "NEW HAMPSHIRE": "NH", "NEW JERSEY": "NJ", "NEW MEXICO": "NM",
+    "NEW YORK": "NY", "NORTH CAROLINA": "NC", "NORTH DAKOTA": "ND", "OHIO": "OH", "OKLAHOMA": "OK",
+    "OREGON": "OR", "PENNSYLVANIA": "PA", "RHODE ISLAND": "RI", "SOUTH CAROLINA": "SC", "SOUTH DAKOTA": "SD",
+    "TENNESSEE": "TN", "TEXAS": "TX", "UTAH": "UT", "VERMONT": "VT", "VIRGINIA": "VA", "WASHINGTON": "WA",
+    "WEST VIRGINIA": "WV", "WISCONSIN": "WI", "WYOMING": "WY",
+    # territories on the lists since 2025-09 and 2026-01
+    "GUAM": "GU", "NORTHERN MARIANA ISLANDS": "MP", "PUERTO RICO": "PR", "U.S. VIRGIN ISLANDS": "VI",
+    "AMERICAN SAMOA": "AS",
+}  # fmt: skip
+TYPES = {
+    "county": "County",
+    "municipality": "Municipality",
+    "muncipality": "Municipality",
+    "state agency": "State Agency",
+    "state": "State Agency",
+}
+_NO_VALUE = {"", "#N/A", "#NA", "N/A", "NA", "NONE", "-"}
+_TEXT_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]?\s*(\d{4}|\d{2})\s*$")
+
+
+class SheetError(RecordsReqError):
+    """The file is not a sheet of ICE's 287(g) lists (or cannot be read at all)."""
+
+
+class Agreement(NamedTuple):
+    """One row: one agency's agreement under one model (or its pending application)."""
+
+    row: int
+    state: str  # USPS code
+    agency: str
+    agency_type: str | None  # County, Municipality, State Agency
+    county: str | None
+    model: Model
+    signed: dt.date | None
+    moa_url: str | None  # normalized: https, unwrapped from SafeLinks and viewer prefixes
+    addendum_url: str | None
+    pending: bool
+    notes: tuple[str, ...] = ()  # what was corrected or doubted in this row, for the user to see
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What identifies an agreement across imports: state, normalized name, model."""
+        return (self.state, name_key(self.agency), self.model)
+
+
+class Skipped(NamedTuple):
+    row: int
+    reason: str
+
+
+class Sheet(NamedTuple):
+    path: str
+    kind: Kind
+    sheet: str
+    columns: tuple[str, ...]
+    agreements: tuple[Agreement, ...]
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def agencies(self) -> int:
+        return len({(a.state, name_key(a.agency)) for a in self.agreements})
+
+
+def name_key(name: str) -> str:
+    """A name as compared across imports: case, spacing, apostrophes and 'the' do not matter."""
+    text = " ".join(name.replace("’", "'").replace("\u00a0", " ").lower().split())
+    return text.removeprefix("the ")
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def read_sheet(path: Path) -> Sheet:
+    """Read a participating or pending sheet (``.xlsx`` or ``.csv``)."""
+    if path.suffix.lower() == ".csv":
+        sheet_name, header, rows = _csv_rows(path)
+    else:
+        sheet_name, header, rows = _xlsx_rows(path)
+    return parse_rows(str(path), sheet_name, header, rows)
+
+
+def _csv_rows(path: Path) -> tuple[str, list[str], list[tuple[int, list[Any], list[str | None]]]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            table = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SheetError(f"Cannot read {path}: {exc}") from None
+    if not table:
+        raise SheetError(f"{path} is empty.")
+    links: list[str | None] = []
+    return "csv", table[0], [(i, list(r), links) for i, r in enumerate(table[1:], 2)]
+
+
+def _xlsx_rows(path: Path) -> tuple[str, list[str], list[tuple[int, list[Any], list[str | None]]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=False, data_only=True)  # hyperlinks need full mode
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SheetError(f"{path} is not an Excel workbook ({exc}).") from None
+    for ws in book.worksheets:  # the sheet whose first row names STATE and SUPPORT TYPE
+        header = [_text(c.value) or "" for c in ws[1]]
+        upper = [h.upper() for h in header]
+        if "STATE" in upper and "SUPPORT TYPE" in upper:
+            rows = []
+            for row in ws.iter_rows(min_row=2):
+                values = [None if c.data_type == "e" else c.value for c in row]
+                links = [c.hyperlink.target if c.hyperlink is not None else None for c in row]
+                rows.append((row[0].row, values, links))
+            return ws.title, header, rows
+    raise SheetError(f"{path} has no sheet whose first row names STATE and SUPPORT TYPE: not an ICE 287(g) list.")
+
+
+def parse_rows(
+    path: str, sheet_name: str, header: Sequence[str], rows: Iterable[tuple[int, list[Any], list[str | None]]]
+) -> Sheet:
+    """Normalize rows read from either format (the column order comes from the header text)."""
+    names = [" ".join(str(h or "").upper().split()) for h in header]
+    where = {name: i for i, name in enumerate(names) if name}
+    for needed in ("STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE"):
+        if needed not in where:
+            raise SheetError(f"{path}: the header has no {needed} column (found: {', '.join(n for n in names if n)}).")
+    kind: Kind = "participating" if "SIGNED" in where else "pending"
+    agreements: list[Agreement] = []
+    skipped: list[Skipped] = []
+    for number, values, links in rows:
+        if not any(_text(v) for v in values):
+            continue  # trailing formatted blank rows
+
+        row = _Row(values, links, where)
+        try:
+            agreements.append(_agreement(number, row.cell, row.link, kind))
+        except _RowError as exc:
+            skipped.append(Skipped(number, str(exc)))
+    return Sheet(path, kind, sheet_name, tuple(n for n in names if n), tuple(agreements), tuple(skipped))
+
+
+class _RowError(ValueError):
+    pass
+
+
+class _Row:
+    """One data row, its cells looked up by header name."""
+
+    def __init__(self, values: list[Any], links: list[str | None], where: dict[str, int]) -> None:
+        self.values, self.links, self.where = values, links, where
+
+    def cell(self, name: str) -> Any:
+        i = self.where.get(name)
+        return self.values[i] if i is not None and i < len(self.values) else None
+
+    def link(self, name: str) -> str | None:
+        i = self.where.get(name)
+        target = self.links[i] if i is not None and i < len(self.links) else None
+        if target is None:  # a CSV, or a cell holding the bare URL
+            text = _text(self.cell(name))
+            target = text if text and "://" in text else None
+        return normalize_url(target)
+
+
+def _agreement(number: int, cell: Any, link: Any, kind: Kind) -> Agreement:
+    notes: list[str] = []
+    state_text = _text(cell("STATE"))
+    if not state_text:
+        raise _RowError("no STATE")
+    state = state_code(state_text)
+    if state is None:
+        raise _RowError(f"unknown state {state_text!r}")
+    if state_text.upper() not in STATES:
+        notes.append(f"state {state_text!r} read as {state}")
+    agency = _text(cell("LAW ENFORCEMENT AGENCY"))
+    if not agency:
+        raise _RowError("no agency name")
+    model_text = _text(cell("SUPPORT TYPE"))
+    model = model_code(model_text)
+    if model is None:
+        raise _RowError(f"unknown support type {model_text!r}")
+    signed = None
+    if kind == "participating":
+        signed, note = signed_date(cell("SIGNED"))
+        if note:
+            notes.append(note)
+    moa = None if kind == "pending" else link("MOA")
+    named = date_in_file_name(moa)
+    if signed is not None and named is not None and abs((named - signed).days) > 31:
+        notes.append(f"the MOA's file name suggests {named.isoformat()}, not {signed.isoformat()}; check the MOA")
+    county = _text(cell("COUNTY"))
+    if county is not None and county.upper() in _NO_VALUE:
+        county = None
+    if county is not None:
+        fixed = re.sub(r"\b(Conty|Countey|Cnty)\b", "County", county)
+        if fixed != county:
+            notes.append(f"county {county!r} read as {fixed!r}")
+        county = fixed
+    type_text = _text(cell("TYPE"))
+    agency_type = TYPES.get((type_text or "").lower()) if type_text else None
+    return Agreement(
+        row=number,
+        state=state,
+        agency=agency,
+        agency_type=agency_type,
+        county=county,
+        model=model,
+        signed=signed,
+        moa_url=moa,
+        addendum_url=link("ADDENDUM"),
+        pending=kind == "pending",
+        notes=tuple(notes),
+    )
+
+
+def _text(value: Any) -> str | None:
+    """A cell as clean text: spaces, NBSPs and newlines folded, None for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    text = " ".join(str(value).replace("\u00a0", " ").split())
+    return text or None
+
+
+def state_code(text: str) -> str | None:
+    """'PENNSLYVANIA' -> 'PA': exact, then the closest state name (typos), else None."""
+    name = " ".join(text.upper().replace(".", ". ").split()).replace(". ", ".").strip()
+    name = name.rstrip("J") if name.rstrip("J") in STATES else name  # 'UTAHJ'
+    if name in STATES:
+        return STATES[name]
+    if len(name) == 2 and name in STATES.values():
+        return name
+    close = difflib.get_close_matches(name, STATES, n=1, cutoff=0.85)
+    return STATES[close[0]] if close else None
+
+
+def model_code(text: str | None) -> Model | None:
+    """By the model's first word, as ICE's own variants require ('Warrant Services Officer')."""
+    word = (text or "").strip().lower()
+    if word.startswith("jail"):
+        return "JEM"
+    if word.startswith("task"):
+        return "TFM"
+    if word.startswith("warrant"):
+        return "WSO"
+    return None
+
+
+def signed_date(value: Any) -> tuple[dt.date | None, str | None]:
+    """A SIGNED cell as a date, and a note when it was text or is doubtful (never silently fixed)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, "no signing date"
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        text = str(value)
+        iso = re.match(r"^\s*(\d{4})-(\d{2})-(\d{2})", text)  # a CSV of the sheet writes dates so
+        if iso:
+            try:
+                day = dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
+            except ValueError:
+                return None, f"signing date {text!r} is not a real date"
+            return _doubtful(day) or (day, None)
+        match = _TEXT_DATE.match(text)
+        if not match:
+            return None, f"signing date {text!r} could not be read"
+        month, dom, year = int(match[1]), int(match[2]), int(match[3])
+        year += 2000 if year < 100 else 0
+        try:
+            day = dt.date(year, month, dom)
+        except ValueError:
+            return None, f"signing date {text!r} is not a real date"
+        return _doubtful(day) or (day, f"signing date typed as text {text!r}, read as {day.isoformat()}")
+    return _doubtful(day) or (day, None)
+
+
+def _doubtful(day: dt.date) -> tuple[dt.date | None, str] | None:
+    if day.year > 2100:
+        return None, f"signing date {day.isoformat()} has an impossible year"
+    if day < EARLIEST_SIGNED:
+        return day, f"signing date {day.isoformat()} is earlier than any 287(g) agreement on ICE's lists; check the MOA"
+    return None
+
+
+_NAME_DATES = (
+    (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), (1, 2, 3)),
+    (re.compile(r"(?<!\d)(\d{2})\.(\d{2})\.(\d{2})(?!\d)"), (3, 1, 2)),
+    (re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{4})(?!\d)"), (3, 1, 2)),
+    (re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)"), (3, 1, 2)),
+)
+
+
+def date_in_file_name(url: str | None) -> dt.date | None:
+    """The date an MOA's file name carries (``_MOA_030625``, ``2019-10-15``, ``03.10.25``), if any."""
+    if not url:
+        return None
+    name = unquote(url.rsplit("/", 1)[-1])
+    for pattern, (y, m, d) in _NAME_DATES:
+        for match in pattern.finditer(name):
+            year = int(match[y])
+            year += 2000 if year < 100 else 0
+            try:
+                day = dt.date(year, int(match[m]), int(match[d]))
+            except ValueError:
+                continue
+            if 2010 <= day.year <= 2100:
+                return day
+    return None
+
+
+def normalize_url(target: str | None) -> str | None:
+    """An MOA link as it should be: SafeLinks unwrapped, a PDF viewer's prefix removed, 'https:/'
+    repaired, https forced. None for no link."""
+    if not target:
+        return None
+    url = target.strip()
+    if "safelinks.protection.outlook.com" in url:
+        inner = parse_qs(urlsplit(url).query).get("url")
+        if inner:
+            url = unquote(inner[0])
+    if url.startswith("chrome-extension://"):
+        rest = url.split("://", 1)[1]
+        url = rest.split("/", 1)[1] if "/" in rest else rest
+    url = re.sub(r"^(https?):/(?!/)", r"\1://", url)
+    if url.startswith("http://"):
+        url = "https://" + url[len("http://") :]
+    return url if url.startswith("https://") else None

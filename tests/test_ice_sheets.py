@@ -1,0 +1,147 @@
+"""Reading ICE's real 287(g) sheets (shared/data/ice-287g, see its SOURCE.md) and the quirks of
+every layout seen, on a synthetic sheet that holds them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from records_req.ice.sheets import (
+    SheetError,
+    date_in_file_name,
+    model_code,
+    normalize_url,
+    read_sheet,
+    signed_date,
+    state_code,
+)
+
+from .conftest import SHARED
+
+DATA = SHARED / "data" / "ice-287g"
+NEWEST = DATA / "participatingAgencies05182026am.xlsx"
+OLDER = DATA / "participatingAgencies05192025pm.xlsx"
+PENDING = DATA / "pendingAgencies02272026am.xlsx"
+needs_data = pytest.mark.skipif(not NEWEST.exists(), reason="ICE's sheets are not in ../shared/data/ice-287g")
+
+
+@needs_data
+def test_the_newest_list_reads_whole() -> None:
+    sheet = read_sheet(NEWEST)
+    assert sheet.kind == "participating" and sheet.sheet == "Sheet1" and not sheet.skipped
+    # SOURCE.md: 1,843 agreements; 1,557 (state, agency) pairs after trimming, of which 6 TX
+    # sheriffs are written both with ’ and with ' (one agency each): 1,551 agencies.
+    assert len(sheet.agreements) == 1843
+    assert len({(a.state, a.agency) for a in sheet.agreements}) == 1557
+    assert sheet.agencies == 1551
+    assert Counter(a.model for a in sheet.agreements) == {"TFM": 1162, "WSO": 499, "JEM": 182}
+    states = {a.state for a in sheet.agreements}
+    assert len(states) == 40 and {"GU", "MP"} <= states
+    urls = [a.moa_url for a in sheet.agreements if a.moa_url]
+    assert len(urls) == 1680  # 163 'link pending' cells have none
+    assert all(u.startswith("https://www.ice.gov/") for u in urls)  # SafeLinks, viewer prefix, https:/ fixed
+    assert sum(1 for a in sheet.agreements if a.addendum_url) == 45
+    assert all(a.signed is not None for a in sheet.agreements)
+    counties = {a.county for a in sheet.agreements}
+    assert "#N/A" not in counties and "Lake County" in counties and "Lake Conty" not in counties
+    mohawk = next(a for a in sheet.agreements if a.agency.startswith("Mohawk Village"))
+    assert mohawk.signed == dt.date(2016, 3, 19) and any("2026-03-19" in n for n in mohawk.notes)
+
+
+@needs_data
+def test_the_older_seven_column_list_and_its_typed_date() -> None:
+    sheet = read_sheet(OLDER)
+    assert "ADDENDUM" not in sheet.columns and len(sheet.agreements) == 588 and not sheet.skipped
+    campbell = next(a for a in sheet.agreements if a.row == 560)
+    assert campbell.signed == dt.date(2025, 5, 8) and "read as 2025-05-08" in campbell.notes[0]
+    nbsp = [a for a in sheet.agreements if a.row in (467, 515, 518)]
+    assert nbsp and all(a.moa_url is None for a in nbsp)  # 'link | addendum' cells carry no link
+
+
+@needs_data
+def test_the_pending_list_is_told_apart_by_its_header() -> None:
+    sheet = read_sheet(PENDING)
+    assert sheet.kind == "pending" and sheet.sheet == "Sheet 1"
+    assert [(a.state, a.model, a.pending) for a in sheet.agreements] == [("AR", "TFM", True), ("AR", "WSO", True)]
+
+
+def test_every_quirk_seen_is_normalized_or_reported(tmp_path: Path) -> None:
+    sheet_csv = tmp_path / "list.csv"
+    sheet_csv.write_text(
+        "STATE ,LAW ENFORCEMENT AGENCY,TYPE,COUNTY,SUPPORT TYPE,SIGNED,MOA,ADDENDUM\n"
+        "PENNSLYVANIA,Adams County Sheriff’s Office ,County ,#N/A,Warrant Services Officer,7/72025,"
+        "chrome-extension://efaidnbmnnnibpcajpcglclefindmkaj/https:/www.ice.gov/doclib/287gMOA/a.pdf,\n"
+        'UTAHJ,Utah County Sheriff,Muncipality,"\nUtah County  ",Jail Enforcment Model ,8/282025,http://www.ice.gov/b.pdf,\n'
+        "TEXAS,Harris County Sheriff,County,Harris County,Task Force Officer ,5025-07-07,link pending,\n"
+        "NARNIA,Somewhere PD,Municipality,,Task Force Model,01/02/2026,,\n"
+        "TEXAS,Nowhere PD,Municipality,,Border Model,01/02/2026,,\n"
+        ",,,,,,,\n",
+        encoding="utf-8",
+    )
+    sheet = read_sheet(sheet_csv)
+    assert sheet.kind == "participating"
+    first, second, third = sheet.agreements
+    assert (first.state, first.model, first.agency, first.county) == (
+        "PA",
+        "WSO",
+        "Adams County Sheriff’s Office",
+        None,
+    )
+    assert first.signed == dt.date(2025, 7, 7) and first.moa_url == "https://www.ice.gov/doclib/287gMOA/a.pdf"
+    assert (second.state, second.model, second.agency_type, second.county) == (
+        "UT",
+        "JEM",
+        "Municipality",
+        "Utah County",
+    )
+    assert second.moa_url == "https://www.ice.gov/b.pdf"
+    assert third.model == "TFM" and third.signed is None and any("impossible year" in n for n in third.notes)
+    assert [(s.row, s.reason) for s in sheet.skipped] == [
+        (5, "unknown state 'NARNIA'"),
+        (6, "unknown support type 'Border Model'"),
+    ]
+
+
+def test_a_file_that_is_not_an_ice_list_is_a_clear_error(tmp_path: Path) -> None:
+    other = tmp_path / "other.csv"
+    other.write_text("NAME,EMAIL\nA,a@example.org\n", encoding="utf-8")
+    with pytest.raises(SheetError, match="no STATE column"):
+        read_sheet(other)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(SheetError, match="not an Excel workbook"):
+        read_sheet(broken)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("PENNSLYVANIA", "PA"), ("UTAHJ", "UT"), ("WEST VIRIGINIA", "WV"), ("GUAM", "GU"),
+     ("NORTHERN MARIANA ISLANDS", "MP"), ("Louisiana ", "LA"), ("ATLANTIS", None)],
+)  # fmt: skip
+def test_state_names(text: str, code: str | None) -> None:
+    assert state_code(text) == code
+
+
+def test_models_dates_and_links() -> None:
+    assert [model_code(t) for t in ("Warrant Service Office", "Task Force Officer ", "Jail Enforcment", None)] == [
+        "WSO",
+        "TFM",
+        "JEM",
+        None,
+    ]
+    assert signed_date("05/082025") == (
+        dt.date(2025, 5, 8),
+        "signing date typed as text '05/082025', read as 2025-05-08",
+    )
+    assert signed_date(dt.datetime(2014, 1, 1))[1] is not None  # before any agreement: flagged, kept
+    wrapped = "https://gcc02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.ice.gov%2Fdoclib%2Fx.pdf&data=abc"
+    assert normalize_url(wrapped) == "https://www.ice.gov/doclib/x.pdf"
+    assert normalize_url("https:/www.ice.gov/y.pdf") == "https://www.ice.gov/y.pdf"
+    assert normalize_url("link pending") is None
+    assert date_in_file_name("https://www.ice.gov/doclib/287gMOA/georgiaDPS_TFM_MOA_03.10.25.pdf") == dt.date(
+        2025, 3, 10
+    )
+    assert date_in_file_name("https://www.ice.gov/doclib/287gMOA/X_MOA_030625.pdf") == dt.date(2025, 3, 6)
