@@ -184,16 +184,162 @@ def agencies_set(ctx: click.Context, /, state: str, name: str, **fields: Any) ->
         click.echo(f"Agency #{row.id}: {row.name} ({row.state})")
 
 
-@agencies.command("list")
-@click.option("--state", help="Only this state.")
+@agencies.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--downloaded", type=DATE, help="When you downloaded the sheet [default: the file's date].")
 @json_option
 @click.pass_context
-def agencies_list(ctx: click.Context, /, state: str | None, as_json: bool) -> None:
-    """List known agencies.
+def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | None, as_json: bool) -> None:
+    """Import one of ICE's 287(g) sheets (participating or pending; .xlsx or .csv).
+
+    \b
+    Examples:
+      records-req agencies import participatingAgencies05182026am.xlsx
+      records-req agencies import pendingAgencies02272026am.xlsx --json
+    """
+    from records_req.tracker.directory import import_sheet
+
+    if not file.is_file():
+        raise UsageError(f"{file} is not a regular file.")
+    when = downloaded or dt.date.fromtimestamp(file.stat().st_mtime)
+    with store(ctx).write() as session:
+        result = import_sheet(session, file, downloaded_on=when)
+    data = result.to_dict(file)
+    if as_json:
+        emit_json(data)
+        return
+    if not result.new:
+        click.echo(f"{file} was imported before (import #{result.import_id}); nothing changed.")
+        return
+    click.echo(
+        f"Import #{result.import_id}: {data['kind']} list, {result.agreements} agreements with "
+        f"{result.agencies} agencies; {len(data['skipped'])} rows skipped."
+    )
+    for skipped in data["skipped"]:
+        click.echo(f"  row {skipped['row']}: {skipped['reason']}")
+
+
+@agencies.command("imports")
+@json_option
+@click.pass_context
+def agencies_imports(ctx: click.Context, /, as_json: bool) -> None:
+    """Every ICE sheet imported so far, oldest first.
+
+    \b
+    Examples:
+      records-req agencies imports --json
+    """
+    from records_req.tracker.directory import import_dict, imports
+
+    with store(ctx).read() as session:
+        rows = [import_dict(i) for i in imports(session)]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No ICE sheet imported yet: 'records-req agencies import FILE'.")
+    for r in rows:
+        click.echo(
+            f"#{r['import_id']}  {r['downloaded']}  {r['kind']:<13}  {r['agreements']:>5} agreements  {r['file']}"
+        )
+
+
+@agencies.command("changes")
+@click.option("--since-import", type=click.IntRange(1, 2**62), help="Compare with this import [default: the previous].")
+@json_option
+@click.pass_context
+def agencies_changes(ctx: click.Context, /, since_import: int | None, as_json: bool) -> None:
+    """What changed between two imports of ICE's participating list.
+
+    \b
+    Examples:
+      records-req agencies changes
+      records-req agencies changes --since-import 1 --json
+    """
+    from records_req.tracker.directory import changes
+
+    with store(ctx).read() as session:
+        diff = changes(session, since_import)
+    if as_json:
+        emit_json(diff)
+        return
+    old, new = diff["from"], diff["to"]
+    click.echo(f"From import #{old['import_id']} ({old['file']}) to #{new['import_id']} ({new['file']}):")
+    for label in ("added", "removed"):
+        click.echo(f"\n{label.capitalize()}: {len(diff[label])}")
+        for a in diff[label]:
+            click.echo(f"  {a['state']}  {a['agency']}  {a['model']}  signed {a['signed'] or '?'}")
+    click.echo(f"\nRenamed: {len(diff['renamed'])}")
+    for r in diff["renamed"]:
+        was, now = r["from"], r["to"]
+        click.echo(f"  {was['state']} {was['agency']} -> {now['state']} {now['agency']} ({now['model']})")
+    click.echo(f"\nChanged: {len(diff['changed'])}")
+    for c in diff["changed"]:
+        a = c["agreement"]
+        click.echo(f"  {a['state']}  {a['agency']}  {a['model']}: {', '.join(c['fields'])}")
+
+
+@agencies.command("show")
+@click.argument("name")
+@click.option("--state", required=True, help="USPS code.")
+@json_option
+@click.pass_context
+def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -> None:
+    """One agency: its contact details and its agreements on ICE's newest list.
+
+    \b
+    Examples:
+      records-req agencies show "Lee County Sheriff's Office" --state FL
+    """
+    from records_req.tracker import service
+    from records_req.tracker.directory import agreement_dict, agreements_of
+
+    with store(ctx).read() as session:
+        agency = service.find_agency(session, state, name)
+        found = [agreement_dict(a) for a in agreements_of(session, state, name)]
+        data = {
+            "state": state.upper(),
+            "name": agency.name if agency else name,
+            "email": agency.records_email if agency else None,
+            "portal": agency.portal_url if agency else None,
+            "address": agency.mailing_address if agency else None,
+            "officer": agency.records_officer if agency else None,
+            "agreements": found,
+        }
+    if agency is None and not found:
+        raise UsageError(f"No agency {name!r} in {state.upper()}: 'records-req agencies list --state {state.upper()}'.")
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"{data['name']} ({data['state']})")
+    for key in ("email", "portal", "address", "officer"):
+        if data[key]:
+            click.echo(f"  {key}: {data[key]}")
+    if not found:
+        click.echo("  No agreement on ICE's newest list.")
+    for a in found:
+        status = "pending" if a["pending"] else f"signed {a['signed'] or '?'}"
+        click.echo(f"  {a['model_name']}: {status}; MOA {a['moa_url'] or 'not published'}")
+        for note in a["notes"]:
+            click.echo(f"    note: {note}")
+
+
+@agencies.command("list")
+@click.option("--state", help="Only this state.")
+@click.option(
+    "--model",
+    type=click.Choice(["wso", "jem", "tfm"], case_sensitive=False),
+    help="Only agencies with this 287(g) model.",
+)
+@json_option
+@click.pass_context
+def agencies_list(ctx: click.Context, /, state: str | None, model: str | None, as_json: bool) -> None:
+    """List known agencies (with the 287(g) models ICE's newest list gives them).
 
     \b
     Examples:
       records-req agencies list --state TX --json
+      records-req agencies list --state TX --model wso
     """
     from sqlalchemy import select
 
@@ -203,6 +349,8 @@ def agencies_list(ctx: click.Context, /, state: str | None, as_json: bool) -> No
         query = select(Agency).order_by(Agency.state, Agency.name_key)
         if state:
             query = query.where(Agency.state == state.upper())
+        if model:
+            query = query.where(Agency.models.contains(model.upper()))
         rows = [
             {
                 "id": a.id,

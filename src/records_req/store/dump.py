@@ -21,6 +21,8 @@ from records_req.store.models import (
     Base,
     Document,
     Event,
+    IceAgreement,
+    IceImport,
     Profile,
     Request,
     Tag,
@@ -38,6 +40,8 @@ TABLES: list[tuple[str, type[Base]]] = [
     ("tracking_numbers", TrackingNumber),
     ("events", Event),
     ("documents", Document),
+    ("ice_imports", IceImport),
+    ("ice_agreements", IceAgreement),
 ]
 
 

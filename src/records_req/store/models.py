@@ -160,3 +160,46 @@ class Document(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     request: Mapped[Request] = relationship(back_populates="documents")
+
+
+class IceImport(Base):
+    """One of ICE's 287(g) sheets, imported whole, so that any two imports can be compared."""
+
+    __tablename__ = "ice_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # participating | pending
+    downloaded_on: Mapped[dt.date] = mapped_column(Date)
+    rows: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    agreements: Mapped[list[IceAgreement]] = relationship(
+        back_populates="ice_import", order_by="IceAgreement.id", cascade="all, delete-orphan"
+    )
+
+
+class IceAgreement(Base):
+    """One row of an imported sheet: one agency's agreement (or application) under one model."""
+
+    __tablename__ = "ice_agreements"
+    __table_args__ = (Index("ix_ice_agreements_import_key", "import_id", "state", "agency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("ice_imports.id", ondelete="CASCADE"))
+    row: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(2))
+    agency: Mapped[str] = mapped_column(Text)
+    agency_key: Mapped[str] = mapped_column(Text)
+    agency_type: Mapped[str | None] = mapped_column(Text)
+    county: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(3))
+    signed: Mapped[dt.date | None] = mapped_column(Date)
+    moa_url: Mapped[str | None] = mapped_column(Text)
+    addendum_url: Mapped[str | None] = mapped_column(Text)
+    pending: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    ice_import: Mapped[IceImport] = relationship(back_populates="agreements")

@@ -1,0 +1,220 @@
+"""The agency directory built from ICE's 287(g) lists: imports, what changed, each agency's
+agreements. Every import is kept whole (file hash, rows, what was skipped), so any two imports can
+be compared; contact details users added to an agency are never touched by an import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records_req.errors import UsageError
+from records_req.ice.sheets import MODEL_NAMES, Sheet, name_key
+from records_req.store.models import Agency, IceAgreement, IceImport
+
+
+class ImportResult(NamedTuple):
+    import_id: int
+    new: bool  # False: this very file was imported before, and nothing changed
+    sheet: Sheet | None
+    agreements: int
+    agencies: int
+
+    def to_dict(self, path: Path) -> dict[str, Any]:
+        sheet = self.sheet
+        return {
+            "file": str(path),
+            "kind": sheet.kind if sheet else None,
+            "rows": len(sheet.agreements) + len(sheet.skipped) if sheet else None,
+            "agreements": self.agreements,
+            "agencies": self.agencies,
+            "skipped": [{"row": s.row, "reason": s.reason} for s in sheet.skipped] if sheet else [],
+            "import_id": self.import_id,
+            "new": self.new,
+        }
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def import_sheet(session: Session, path: Path, *, downloaded_on: dt.date) -> ImportResult:
+    """Import one of ICE's sheets; the same file twice changes nothing."""
+    from records_req.ice.sheets import read_sheet
+    from records_req.tracker.service import name_key as agency_key
+
+    digest = file_hash(path)
+    earlier = session.scalars(select(IceImport).where(IceImport.sha256 == digest)).first()
+    if earlier is not None:
+        count = len(earlier.agreements)
+        agencies = len({(a.state, a.agency_key) for a in earlier.agreements})
+        return ImportResult(earlier.id, False, None, count, agencies)
+    sheet = read_sheet(path)
+    record = IceImport(
+        file_name=path.name,
+        sha256=digest,
+        kind=sheet.kind,
+        downloaded_on=downloaded_on,
+        rows=len(sheet.agreements) + len(sheet.skipped),
+        skipped=[{"row": s.row, "reason": s.reason} for s in sheet.skipped],
+    )
+    session.add(record)
+    session.flush()
+    session.add_all(
+        IceAgreement(
+            import_id=record.id,
+            row=a.row,
+            state=a.state,
+            agency=a.agency,
+            agency_key=name_key(a.agency),
+            agency_type=a.agency_type,
+            county=a.county,
+            model=a.model,
+            signed=a.signed,
+            moa_url=a.moa_url,
+            addendum_url=a.addendum_url,
+            pending=a.pending,
+            notes=list(a.notes),
+        )
+        for a in sheet.agreements
+    )
+    # The directory: every agency on the list, with its models; contact details are never erased.
+    models: dict[tuple[str, str], tuple[str, set[str]]] = {}
+    for a in sheet.agreements:
+        models.setdefault((a.state, agency_key(a.agency)), (a.agency, set()))[1].add(a.model)
+    known = {(ag.state, ag.name_key): ag for ag in session.scalars(select(Agency))}
+    for (state, match), (name, found) in models.items():
+        agency = known.get((state, match))
+        if agency is None:
+            agency = Agency(state=state, name=name, name_key=match)
+            session.add(agency)
+        if sheet.kind == "participating":
+            agency.models = "; ".join(sorted(found))
+    session.flush()
+    return ImportResult(record.id, True, sheet, len(sheet.agreements), sheet.agencies)
+
+
+def imports(session: Session) -> list[IceImport]:
+    return list(session.scalars(select(IceImport).order_by(IceImport.id)))
+
+
+def import_dict(imp: IceImport) -> dict[str, Any]:
+    """One import as the listing shows it."""
+    return {
+        "import_id": imp.id,
+        "file": imp.file_name,
+        "kind": imp.kind,
+        "downloaded": imp.downloaded_on.isoformat(),
+        "rows": imp.rows,
+        "agreements": len(imp.agreements),
+        "skipped": len(imp.skipped or []),
+    }
+
+
+def latest_agreements(session: Session, kind: str = "participating") -> list[IceAgreement]:
+    newest = session.scalars(
+        select(IceImport).where(IceImport.kind == kind).order_by(IceImport.downloaded_on.desc(), IceImport.id.desc())
+    ).first()
+    return list(newest.agreements) if newest is not None else []
+
+
+def agreements_of(session: Session, state: str, name: str) -> list[IceAgreement]:
+    """The agency's agreements on the newest participating list, then its pending applications."""
+    key = name_key(name)
+    found = [a for a in latest_agreements(session) if a.state == state.upper() and a.agency_key == key]
+    pending = [a for a in latest_agreements(session, "pending") if a.state == state.upper() and a.agency_key == key]
+    return found + pending
+
+
+def _row(a: IceAgreement) -> dict[str, Any]:
+    return {
+        "state": a.state,
+        "agency": a.agency,
+        "model": a.model,
+        "model_name": MODEL_NAMES.get(a.model, a.model),  # type: ignore[call-overload]
+        "type": a.agency_type,
+        "county": a.county,
+        "signed": a.signed.isoformat() if a.signed else None,
+        "moa_url": a.moa_url,
+        "addendum_url": a.addendum_url,
+        "pending": a.pending,
+        "notes": list(a.notes or []),
+    }
+
+
+def agreement_dict(a: IceAgreement) -> dict[str, Any]:
+    return _row(a)
+
+
+def changes(session: Session, since_import: int | None = None) -> dict[str, Any]:
+    """What changed between two participating imports (the newest and the one before it, or
+    ``since_import``): agreements added, removed, renamed and changed (signing date, MOA link,
+    addendum). A respelled state or name is a rename, not a removal and an addition."""
+    done = [i for i in imports(session) if i.kind == "participating"]
+    if len(done) < 2 and since_import is None:
+        raise UsageError("There is nothing to compare yet: import at least two participating sheets.")
+    newest = done[-1] if done else None
+    older = next((i for i in done if i.id == since_import), None) if since_import else done[-2]
+    if newest is None or older is None or older.id == newest.id:
+        raise UsageError(f"No earlier participating import #{since_import}; 'records-req agencies imports' lists them.")
+    before = {(a.state, a.agency_key, a.model): a for a in older.agreements}
+    after = {(a.state, a.agency_key, a.model): a for a in newest.agreements}
+    added = [after[k] for k in after.keys() - before.keys()]
+    removed = [before[k] for k in before.keys() - after.keys()]
+    renamed: list[dict[str, Any]] = []
+    for new in sorted(added, key=lambda a: a.row):
+        match = _renamed_from(new, removed)
+        if match is not None:
+            removed.remove(match)
+            renamed.append({"from": _row(match), "to": _row(new)})
+    renamed_to = {id(_find(added, r["to"])) for r in renamed}
+    added = [a for a in added if id(a) not in renamed_to]
+    changed = []
+    for key in sorted(before.keys() & after.keys()):
+        old, new = before[key], after[key]
+        fields = [f for f in ("signed", "moa_url", "addendum_url") if getattr(old, f) != getattr(new, f)]
+        if fields:
+            changed.append(
+                {
+                    "agreement": _row(new),
+                    "fields": {f: [_plain(getattr(old, f)), _plain(getattr(new, f))] for f in fields},
+                }
+            )
+    return {
+        "from": {"import_id": older.id, "file": older.file_name, "downloaded_on": older.downloaded_on.isoformat()},
+        "to": {"import_id": newest.id, "file": newest.file_name, "downloaded_on": newest.downloaded_on.isoformat()},
+        "added": [_row(a) for a in sorted(added, key=lambda a: (a.state, a.agency_key, a.model))],
+        "removed": [_row(a) for a in sorted(removed, key=lambda a: (a.state, a.agency_key, a.model))],
+        "renamed": renamed,
+        "changed": changed,
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _find(rows: Sequence[IceAgreement], wanted: dict[str, Any]) -> IceAgreement | None:
+    return next((a for a in rows if _row(a) == wanted), None)
+
+
+def _renamed_from(new: IceAgreement, removed: Sequence[IceAgreement]) -> IceAgreement | None:
+    """The removed agreement this added one renames, in the same state and model (a respelled
+    state reads as the same code already): the same MOA link, or a name spelled almost alike."""
+    same = [old for old in removed if old.state == new.state and old.model == new.model]
+    for old in same:
+        if old.moa_url and old.moa_url == new.moa_url:
+            return old
+    for old in same:
+        close = difflib.SequenceMatcher(None, old.agency_key, new.agency_key).ratio() > 0.93  # 'Ft.'/'Fort'
+        counties_differ = bool(old.county and new.county and old.county.lower() != new.county.lower())
+        if close and not counties_differ:
+            return old
+    return None
