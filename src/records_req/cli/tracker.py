@@ -219,6 +219,40 @@ def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | Non
         click.echo(f"  row {skipped['row']}: {skipped['reason']}")
 
 
+@agencies.command("import-contacts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@click.pass_context
+def agencies_import_contacts(ctx: click.Context, /, file: Path, as_json: bool) -> None:
+    """Load agencies' contact details from a CSV.
+
+    \b
+    Columns (header row, any order): state, agency, and any of
+    email, portal, address, officer, phone. An empty cell keeps what
+    the directory knows; "\\n" in an address starts a new line.
+
+    \b
+    Examples:
+      records-req agencies import-contacts contacts.csv
+    """
+    from records_req.laws import load_laws
+    from records_req.tracker.directory import import_contacts
+
+    known = set(load_laws())
+    with store(ctx).write() as session:
+        result = import_contacts(session, file, known)
+    data = result.to_dict(file)
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(
+        f"{result.rows} rows: {result.created} agencies added, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {len(result.skipped)} skipped."
+    )
+    for line, reason in result.skipped:
+        click.echo(f"  line {line}: {reason}")
+
+
 @agencies.command("imports")
 @json_option
 @click.pass_context
@@ -304,6 +338,7 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
             "portal": agency.portal_url if agency else None,
             "address": agency.mailing_address if agency else None,
             "officer": agency.records_officer if agency else None,
+            "phone": agency.phone if agency else None,
             "agreements": found,
         }
     if agency is None and not found:
@@ -312,7 +347,7 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
         emit_json(data)
         return
     click.echo(f"{data['name']} ({data['state']})")
-    for key in ("email", "portal", "address", "officer"):
+    for key in ("email", "portal", "address", "officer", "phone"):
         if data[key]:
             click.echo(f"  {key}: {data[key]}")
     if not found:
