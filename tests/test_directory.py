@@ -63,7 +63,7 @@ def test_import_changes_and_the_directory(rr: Tracker) -> None:
     assert {a["model"] for a in lee["agreements"]} == {"JEM", "TFM", "WSO"}
     assert all(a["moa_url"].startswith("https://www.ice.gov/") for a in lee["agreements"])
     franklin = rr.json("agencies", "show", "Franklin County Sheriff's Office", "--state", "AR")
-    assert any(a["pending"] for a in franklin["agreements"])
+    assert {a["pending_since"] for a in franklin["agreements"] if a["pending"]} == {"2026-02-27"}
 
     tx_wso = rr.json("agencies", "list", "--state", "TX", "--model", "wso")
     assert tx_wso and all("WSO" in (a["models"] or "") for a in tx_wso)

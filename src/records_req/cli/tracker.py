@@ -326,11 +326,11 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
       records-req agencies show "Lee County Sheriff's Office" --state FL
     """
     from records_req.tracker import service
-    from records_req.tracker.directory import agreement_dict, agreements_of
+    from records_req.tracker.directory import agency_agreements
 
     with store(ctx).read() as session:
         agency = service.find_agency(session, state, name)
-        found = [agreement_dict(a) for a in agreements_of(session, state, name)]
+        found = agency_agreements(session, state, name)
         data = {
             "state": state.upper(),
             "name": agency.name if agency else name,
@@ -353,7 +353,7 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
     if not found:
         click.echo("  No agreement on ICE's newest list.")
     for a in found:
-        status = "pending" if a["pending"] else f"signed {a['signed'] or '?'}"
+        status = f"pending since {a['pending_since']}" if a["pending"] else f"signed {a['signed'] or '?'}"
         click.echo(f"  {a['model_name']}: {status}; MOA {a['moa_url'] or 'not published'}")
         for note in a["notes"]:
             click.echo(f"    note: {note}")

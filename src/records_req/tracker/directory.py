@@ -133,6 +133,31 @@ def agreements_of(session: Session, state: str, name: str) -> list[IceAgreement]
     return found + pending
 
 
+def agency_agreements(session: Session, state: str, name: str) -> list[dict[str, Any]]:
+    """The agency's agreements as ``agencies show`` lists them; a pending application carries
+    ``pending_since``, the download date of the first pending list that named it (ICE's pending
+    sheet has no date of its own)."""
+    from sqlalchemy import func
+
+    rows = []
+    for a in agreements_of(session, state, name):
+        row = _row(a)
+        if a.pending:
+            first = session.scalar(
+                select(func.min(IceImport.downloaded_on))
+                .join(IceAgreement, IceAgreement.import_id == IceImport.id)
+                .where(
+                    IceImport.kind == "pending",
+                    IceAgreement.state == a.state,
+                    IceAgreement.agency_key == a.agency_key,
+                    IceAgreement.model == a.model,
+                )
+            )
+            row["pending_since"] = first.isoformat() if first else None
+        rows.append(row)
+    return rows
+
+
 def _row(a: IceAgreement) -> dict[str, Any]:
     return {
         "state": a.state,
@@ -147,10 +172,6 @@ def _row(a: IceAgreement) -> dict[str, Any]:
         "pending": a.pending,
         "notes": list(a.notes or []),
     }
-
-
-def agreement_dict(a: IceAgreement) -> dict[str, Any]:
-    return _row(a)
 
 
 def changes(session: Session, since_import: int | None = None) -> dict[str, Any]:
