@@ -9,6 +9,7 @@ import pytest
 
 from .cli_helpers import Tracker
 from .conftest import SHARED
+from .letter_helpers import docx_text, pdf_text
 
 DATA = SHARED / "data" / "ice-287g"
 NEWEST = DATA / "participatingAgencies05182026am.xlsx"
@@ -64,6 +65,74 @@ def test_import_changes_and_the_directory(rr: Tracker) -> None:
     assert all(a["moa_url"].startswith("https://www.ice.gov/") for a in lee["agreements"])
     franklin = rr.json("agencies", "show", "Franklin County Sheriff's Office", "--state", "AR")
     assert {a["pending_since"] for a in franklin["agreements"] if a["pending"]} == {"2026-02-27"}
+
+    # The letter names the agreements ICE lists for the agency, and asks for every executed copy.
+    lee_letter = rr.json(
+        "new",
+        "--state",
+        "FL",
+        "--agency",
+        "Lee County Sheriff's Office",
+        "--topic",
+        "wso",
+        "--out",
+        str(rr.tmp / "out"),
+        "--date",
+        "2026-11-27",
+        "--requester-name",
+        "Ana",
+        "--requester-email",
+        "ana@example.org",
+    )
+    text = " ".join(docx_text(Path(lee_letter["files"]["docx"])).split())
+    assert "as downloaded on May 18, 2026" in text
+    assert "a Warrant Service Officer agreement signed on February 26, 2025" in text
+    assert "a Task Force Model agreement signed on February 24, 2025" in text
+    assert "leeCountySheriffsOffice_WSO_MOA_03122025.pdf" in text
+    # The PDF wraps a long URL within the line, so compare the letters without spaces.
+    in_pdf = "".join(pdf_text(Path(lee_letter["files"]["pdf"])).split())
+    assert text.replace(" ", "") == in_pdf, "the PDF says the same"
+    applied = rr.json(
+        "new",
+        "--state",
+        "AR",
+        "--agency",
+        "Franklin County Sheriff's Office",
+        "--topic",
+        "wso",
+        "--out",
+        str(rr.tmp / "out"),
+        "--date",
+        "2026-11-27",
+        "--requester-name",
+        "Ana",
+        "--requester-email",
+        "ana@example.org",
+        "--requester-state",
+        "AR",
+    )
+    text = " ".join(docx_text(Path(applied["files"]["docx"])).split())
+    assert "pending 287(g) applications, as downloaded on February 27, 2026" in text
+    pending_models = {a["model_name"] for a in franklin["agreements"] if a["pending"]}
+    assert all(f"a {m} agreement" in text.split("pending 287(g) applications")[1] for m in pending_models)
+    unlisted = rr.json(
+        "new",
+        "--state",
+        "FL",
+        "--agency",
+        "Nowhere Police Department",
+        "--topic",
+        "wso",
+        "--out",
+        str(rr.tmp / "out"),
+        "--date",
+        "2026-11-27",
+        "--requester-name",
+        "Ana",
+        "--requester-email",
+        "ana@example.org",
+    )
+    assert "ICE's published list" not in docx_text(Path(unlisted["files"]["docx"]))
 
     tx_wso = rr.json("agencies", "list", "--state", "TX", "--model", "wso")
     assert tx_wso and all("WSO" in (a["models"] or "") for a in tx_wso)

@@ -85,6 +85,16 @@ def ice_foia_office() -> Agency:
     return Agency(name=ICE_FOIA[0], address="\n".join(ICE_FOIA[1:4]), email=ICE_FOIA[4])
 
 
+class ListedAgreement(NamedTuple):
+    """An agreement (or a pending application) of the agency on ICE's published 287(g) list."""
+
+    model_name: str  # "Warrant Service Officer"
+    signed: dt.date | None
+    moa_url: str | None
+    pending: bool
+    listed_on: dt.date  # when the list that shows it was downloaded
+
+
 class LetterRequest(NamedTuple):
     kind: Kind
     jurisdiction: Jurisdiction
@@ -106,6 +116,7 @@ class LetterRequest(NamedTuple):
     denied_on: dt.date | None = None  # appeal of an explicit denial
     exemptions: str | None = None
     timing: LetterTiming | None = None  # follow-up and appeal: what the letter may say about dates
+    agreements: tuple[ListedAgreement, ...] = ()  # initial letters: the agency on ICE's 287(g) list
 
 
 # --- the template environment -------------------------------------------------------------------
@@ -398,6 +409,17 @@ def context(req: LetterRequest) -> dict[str, Any]:
         "timing": req.timing.context() if req.timing is not None else None,
         "immigration_citation": j.immigration.letter_citation or j.immigration.law,
         "letter_points": [point._asdict() for point in j.letter_points],
+        "agreements": [_listed(a) for a in req.agreements if not a.pending],
+        "pending_applications": [_listed(a) for a in req.agreements if a.pending],
+    }
+
+
+def _listed(a: ListedAgreement) -> dict[str, Any]:
+    return {
+        "model_name": a.model_name,
+        "signed": long_date(a.signed) if a.signed else None,
+        "moa_url": _protect(a.moa_url),
+        "listed_on": long_date(a.listed_on),
     }
 
 

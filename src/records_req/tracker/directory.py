@@ -10,12 +10,15 @@ import difflib
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_req.errors import UsageError
+
+if TYPE_CHECKING:
+    from records_req.letters.compose import ListedAgreement
 from records_req.ice.sheets import MODEL_NAMES, STATES, Sheet, name_key
 from records_req.store.models import Agency, IceAgreement, IceImport
 
@@ -156,6 +159,22 @@ def agency_agreements(session: Session, state: str, name: str) -> list[dict[str,
             row["pending_since"] = first.isoformat() if first else None
         rows.append(row)
     return rows
+
+
+def listed_agreements(session: Session, state: str, name: str) -> tuple[ListedAgreement, ...]:
+    """What an initial letter may say about the agency's place on ICE's newest lists."""
+    from records_req.letters.compose import ListedAgreement
+
+    return tuple(
+        ListedAgreement(
+            model_name=MODEL_NAMES.get(a.model, a.model),  # type: ignore[call-overload]
+            signed=a.signed,
+            moa_url=a.moa_url,
+            pending=a.pending,
+            listed_on=a.ice_import.downloaded_on,
+        )
+        for a in agreements_of(session, state, name)
+    )
 
 
 def _row(a: IceAgreement) -> dict[str, Any]:

@@ -362,6 +362,11 @@ def open_requests(
         if taken and not force:
             raise OutputError(f"{', '.join(taken)} already exists. Use --force to replace it, or --date.")
     made: list[tuple[Request, dict[str, Path]]] = []
+    if not jurisdiction.is_federal:  # the letter names the agreements ICE lists for this agency
+        from records_req.tracker.directory import listed_agreements
+
+        listed = listed_agreements(session, agency_row.state, agency_row.name)
+        parts = [req._replace(agreements=listed) if req.kind == "initial" else req for req in parts]
     for req in parts:
         request = create_request(
             session,
