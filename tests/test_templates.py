@@ -140,3 +140,19 @@ def test_the_compiled_word_template_renders_like_docxtpl_itself(code: str) -> No
     buffer = io.BytesIO()
     theirs.save(buffer)
     assert docx_text(ours) == docx_text(buffer.getvalue())
+
+
+def test_templates_check_renders_the_agreement_paragraphs(tmp_path: Path) -> None:
+    """A typo inside the paragraphs about ICE's list is caught before any real letter uses them."""
+    folder = tmp_path / "copy"
+    shutil.copytree(OURS, folder)
+    initial = folder / "initial.txt"
+    text = initial.read_text(encoding="utf-8")
+    assert "{{ a.moa_url }}" in text
+    initial.write_text(text.replace("{{ a.moa_url }}", "{{ a.moa_link.lower() }}"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["templates", "check", str(folder), "--json"])
+    assert result.exit_code == 1
+    import json
+
+    errors = {Path(f["file"]).name: f["errors"] for f in json.loads(result.stdout)["files"]}["initial.txt"]
+    assert any("moa_link" in e for e in errors)

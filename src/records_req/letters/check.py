@@ -11,6 +11,7 @@ from records_req.laws import load_laws, salutation_problem
 from records_req.letters.compose import (
     Agency,
     LetterRequest,
+    ListedAgreement,
     Requester,
     compose,
     context,
@@ -83,6 +84,18 @@ def sample_request(
         deadline=timing.missed if timing is not None else None,
         denied_on=denied_on,
         timing=timing,
+        agreements=(  # both paragraphs of an initial letter are rendered, so both are checked
+            ListedAgreement(
+                "Warrant Service Officer",
+                dt.date(2025, 2, 26),
+                "https://www.ice.gov/doclib/287gMOA/sample_WSO_MOA.pdf",
+                False,
+                dt.date(2026, 5, 18),
+            ),
+            ListedAgreement("Task Force Model", None, None, True, dt.date(2026, 5, 18)),
+        )
+        if kind == "initial" and not j.is_federal
+        else (),
     )
 
 
