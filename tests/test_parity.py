@@ -111,3 +111,23 @@ def test_the_fast_reader_and_the_orm_give_the_same_rows(rr: Tracker, db_url: str
             for rid, seen in rows.items():
                 state = service.tracked(service.get_request(session, rid), on)
                 assert seen == (state.state.status, state.due_on, state.statutory, state.overdue), (rid, on)
+
+
+@pytest.mark.parametrize(
+    ("code", "extension", "days"),
+    [
+        ("MD", ("--until", "2027-02-01"), ["2027-01-04", "2027-01-05", "2027-01-20", "2027-02-02"]),
+        ("NM", ("--days", "30"), ["2026-12-17", "2026-12-18", "2026-12-19", "2026-12-23"]),
+    ],
+)
+def test_a_second_clock_that_runs_anyway_reaches_every_view(
+    rr: Tracker, code: str, extension: tuple[str, str], days: list[str]
+) -> None:
+    """Maryland and New Mexico: after an extension, the law's second clock takes over on its own
+    date; `list` and `due` (read from the cached schedule) must switch on that day, like `show`."""
+    rid = rr.new(code, "Extended County Sheriff's Office", "--requester-state", code)
+    rr("sent", str(rid), "--via", "email", "--on", SENT.isoformat(), today=SENT.isoformat())
+    rr("log", str(rid), "extended", "--on", "2026-11-05", *extension, "--force", today="2026-11-05")
+    for day in days:
+        answers = views(rr, rid, dt.date.fromisoformat(day))
+        assert len(set(answers.values())) == 1, (code, day, answers)

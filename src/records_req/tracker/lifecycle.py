@@ -23,6 +23,7 @@ from records_req.deadlines import (
     deemed_denial_date,
     fmt,
     running_clock,
+    second_clock,
 )
 from records_req.deadlines import (
     Event as ClockEvent,
@@ -294,6 +295,18 @@ def _changes(tracked: Tracked) -> set[dt.date]:
     return {d for d in days if d is not None}
 
 
+def _second_clock_day(state: State, j: Jurisdiction, calendar: Calendar, followup_days: int) -> set[dt.date]:
+    """The day a second clock that runs anyway (MD, LA, NM, OR) takes over from the first: the
+    answer changes the day after it even when no other date falls then."""
+    if state.sent_on is None or j.second_response is None or state.acknowledged_on is not None:
+        return set()
+    received, _ = assume_received(state.sent_on, state.via)
+    second = second_clock(
+        j, calendar, received, acknowledged=None, events=state.clock_events, followup_days=followup_days
+    )
+    return {second.date} if second is not None and second.date is not None else set()
+
+
 def schedule(
     events: Sequence[Recorded],
     j: Jurisdiction,
@@ -310,7 +323,8 @@ def schedule(
         stage = Stage(day, tracked.due_on, tracked.statutory, tracked.overdue, tracked.due_label)
         if not stages or stage[1:] != stages[-1][1:]:
             stages.append(stage)
-        later = sorted(d + dt.timedelta(days=1) for d in _changes(tracked) if d + dt.timedelta(days=1) > day)
+        dates = _changes(tracked) | _second_clock_day(tracked.state, j, calendar, followup_days)
+        later = sorted(d + dt.timedelta(days=1) for d in dates if d + dt.timedelta(days=1) > day)
         if not later:
             break
         day = later[0]
