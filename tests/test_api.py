@@ -32,3 +32,29 @@ def test_a_script_can_run_a_request_through_its_life(tmp_path: Path) -> None:
         # After the follow-up, the deemed denial (§ 67.901) runs the 15-business-day appeal window.
         assert later.appeal_window and "Office of Open Records" in later.appeal_window
         assert later.due == dt.date(2026, 12, 22) and later.due_label == "appeal deadline"
+
+
+def test_the_api_letter_uses_the_agency_directory_like_the_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from records_req.cli import cli
+
+    from .letter_helpers import docx_text
+
+    url = f"sqlite:///{tmp_path / 'records.db'}"
+    set_agency = [
+        *("--db", url, "agencies", "set", "--state", "TX", "--name", "Harris County Sheriff's Office"),
+        *("--email", "openrecords@hcso.example", "--address", "1200 Baker St\\nHouston, TX 77002"),
+    ]
+    assert CliRunner().invoke(cli, set_agency).exit_code == 0
+    with api.open(url, out_dir=tmp_path / "out") as tracker:
+        view = tracker.new_request(
+            "TX",
+            "Harris County Sheriff's Office",
+            topics=["wso"],
+            requester_name="Ana Núñez",
+            requester_email="ana@example.org",
+            letter_date=dt.date(2026, 11, 20),
+        )
+        text = docx_text(next(p for p in view.files if p.suffix == ".docx"))
+    assert "openrecords@hcso.example" in text and "1200 Baker St" in text

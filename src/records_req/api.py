@@ -94,14 +94,17 @@ class Tracker:
 
         j = load_laws().get_or_raise(state)
         today = clock(letter_date)
-        spec = RequestSpec(
-            agency=agency,
-            topic_keys=tuple(topics),
-            requester_name=requester_name,
-            letter_date=today,
-            **details,
-        )
         with self.store.write() as session:
+            # the directory's contact details fill what the caller left out, as in `records-req new`
+            agency_row = service.agency(session, j.code if not j.is_federal else "US", agency)
+            service.merge_agency(details, agency_row)
+            spec = RequestSpec(
+                agency=agency,
+                topic_keys=tuple(topics),
+                requester_name=requester_name,
+                letter_date=today,
+                **{k: v for k, v in details.items() if v is not None},
+            )
             req, notes = build_letter_request(j, spec)
             profile = service.get_profile(session)
             if profile is None:  # remember who asked, for the follow-up and appeal letters
@@ -116,7 +119,6 @@ class Tracker:
                     organization=r.organization,
                     state=r.state,
                 )
-            agency_row = service.agency(session, j.code, req.about or req.agency.name)
             [(request, _)] = service.open_requests(
                 session,
                 j,

@@ -450,7 +450,7 @@ def new(ctx: click.Context, /, **options: Any) -> None:
         _merge_profile(options, prof)
         agency_name = clean("--agency", options["agency"]) or ""
         agency_row = service.agency(session, j.code if not j.is_federal else "US", agency_name)
-        _merge_agency(options, agency_row)
+        service.merge_agency(options, agency_row)
         options["letter_date"] = options.get("letter_date") or now
         whole, notes = build_request(j, options)
         if prof is None:  # remember who asked, for the follow-up and appeal letters
@@ -527,24 +527,6 @@ def _merge_profile(options: dict[str, Any], prof: Any) -> None:
     ):
         if not options.get(option):
             options[option] = getattr(prof, field)
-
-
-def _merge_agency(options: dict[str, Any], row: Any) -> None:
-    """The agency's known contact details fill the options left empty; details given on the
-    command line for an agency that had none are remembered (never replacing known ones)."""
-    from records_req.hygiene import clean
-
-    for option, field in (
-        ("agency_address", "mailing_address"),
-        ("agency_email", "records_email"),
-        ("records_officer", "records_officer"),
-    ):
-        known = getattr(row, field)
-        if not options.get(option):
-            options[option] = known
-        elif not known:
-            value = options[option].replace("\\n", "\n") if option == "agency_address" else options[option]
-            setattr(row, field, clean(f"--{option.replace('_', '-')}", value))
 
 
 # --- events -------------------------------------------------------------------------------------

@@ -90,6 +90,24 @@ def set_agency(session: Session, state: str, name: str, **fields: Any) -> Agency
     return found
 
 
+def merge_agency(options: dict[str, Any], row: Agency) -> None:
+    """The agency's known contact details fill the options left empty; details given on the
+    command line for an agency that had none are remembered (never replacing known ones)."""
+    from records_req.hygiene import clean
+
+    for option, field in (
+        ("agency_address", "mailing_address"),
+        ("agency_email", "records_email"),
+        ("records_officer", "records_officer"),
+    ):
+        known = getattr(row, field)
+        if not options.get(option):
+            options[option] = known
+        elif not known:
+            value = options[option].replace("\\n", "\n") if option == "agency_address" else options[option]
+            setattr(row, field, clean(f"--{option.replace('_', '-')}", value))
+
+
 # --- requests -----------------------------------------------------------------------------------
 
 
