@@ -448,6 +448,10 @@ def test_tracker_follow_up_and_appeal_say_only_what_is_true(rr: Tracker) -> None
     assert window["route"] == "review_board" and window["opened"] == "2026-12-01"
     assert window["last_day"] == "2026-12-22"  # 12/02-12/04 (3), 12/07-12/11 (8), 12/14-12/18 (13), 12/21-12/22 (15)
     assert "Appeal window:" in rr("show", str(rid), today="2026-12-03")
+    # Once the OOR window has closed, no suit in court is promised: in Pennsylvania a court hears
+    # only an appeal from the OOR's final determination (65 P.S. §§ 67.1301-67.1302).
+    after = rr.json("show", str(rid), today="2027-01-04")["next_step"]
+    assert "new request" in after and "suit in court" not in after
 
 
 def test_new_remembers_an_agency_email_it_did_not_know(rr: Tracker) -> None:

@@ -517,7 +517,12 @@ def _after_window(j: Jurisdiction, calendar: Calendar, window: AppealWindow, tod
         return f"{said} A new request starts the clock again."
     court = next((a for a in window.appeal.also if a.route == "court"), None)
     if court is None and j.appeal.route != "court":
-        return f"{said} What remains is a suit in court, or a new request, which starts the clock again."
+        # Our data names no court route here; in many of these states (PA, CT, NY...) a court hears
+        # only the appeal body's decision, so a suit is not promised.
+        return (
+            f"{said} A new request starts the clock again; whether a court can still hear this one "
+            "depends on the state's law (ask a lawyer)."
+        )
     court = court or j.appeal
     court_window = appeal_window(j, calendar, window.opened, window.how, court)
     if court_window.last_day is None:
