@@ -367,6 +367,18 @@ def test_split_checks_every_file_before_writing_any(rr: Tracker) -> None:
     assert (folder / "2026-11-27-costs.pdf").read_text() == "the user's file"
 
 
+def test_split_refused_for_a_duplicate_part_writes_no_file(rr: Tracker) -> None:
+    """One part of a --split duplicates an open request: nothing is tracked and no letter is left."""
+    agency = ["--state", "PA", "--agency", "Erie County Sheriff's Office", "--out", str(rr.tmp / "out")]
+    rr("new", *agency, "--topic", "costs", "--date", "2026-11-20")
+    folder = rr.tmp / "out" / "PA" / "erie-county-sheriffs-office"
+    before = sorted(p.name for p in folder.iterdir())
+    rr("new", *agency, "--topic", "wso", "--topic", "costs", "--split", "--date", "2026-11-27", code=1)
+    assert "still open" in rr.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before, "the refused wso part left no letter"
+    assert len(rr.json("list")) == 1
+
+
 def test_again_never_overwrites_the_earlier_requests_letter(rr: Tracker, tmp_path: Path) -> None:
     first = rr.new("GA", "Cobb County Sheriff's Office")
     second = rr.new("GA", "Cobb County Sheriff's Office", "--again", "--force")

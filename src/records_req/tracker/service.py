@@ -118,6 +118,16 @@ def open_duplicate(session: Session, agency_id: int, topics: Sequence[str]) -> R
     return next((r for r in candidates if sorted(r.topics) == wanted), None)
 
 
+def refuse_duplicate(session: Session, agency_row: Agency, topics: Sequence[str]) -> None:
+    """A second open request to the same agency for the same topics is refused (``--again``)."""
+    dup = open_duplicate(session, agency_row.id, topics)
+    if dup is not None:
+        raise TrackerError(
+            f"Request #{dup.id} to {agency_row.name} for {', '.join(topics) or 'these records'} "
+            f"is still open ({dup.status}). Use --again to make another one."
+        )
+
+
 def create_request(
     session: Session,
     *,
@@ -135,12 +145,7 @@ def create_request(
     again: bool,
 ) -> Request:
     if not again:
-        dup = open_duplicate(session, agency_row.id, topics)
-        if dup is not None:
-            raise TrackerError(
-                f"Request #{dup.id} to {agency_row.name} for {', '.join(topics) or 'these records'} "
-                f"is still open ({dup.status}). Use --again to make another one."
-            )
+        refuse_duplicate(session, agency_row, topics)
     request = Request(
         agency_id=agency_row.id,
         profile_id=profile.id if profile else None,
@@ -375,6 +380,8 @@ def open_requests(
         ).values()
     ]
     if not again:  # --again numbers its files instead
+        for req in parts:  # before any letter is written: a refused part leaves no files behind
+            refuse_duplicate(session, agency_row, [t.key for t in req.topics])
         refuse_others_letters(session, planned)
         taken = [str(path) for path in planned if path.exists()]
         if taken and not force:
