@@ -58,3 +58,25 @@ def test_the_api_letter_uses_the_agency_directory_like_the_cli(tmp_path: Path) -
         )
         text = docx_text(next(p for p in view.files if p.suffix == ".docx"))
     assert "openrecords@hcso.example" in text and "1200 Baker St" in text
+
+
+def test_the_api_log_checks_like_the_cli_and_answers_for_today(tmp_path: Path) -> None:
+    from records_req.errors import RecordsReqError
+
+    with api.open(f"sqlite:///{tmp_path / 'records.db'}", out_dir=tmp_path / "out") as tracker:
+        view = tracker.new_request(
+            "PA",
+            "Bucks County Sheriff's Office",
+            topics=["wso"],
+            requester_name="Ana Núñez",
+            requester_email="ana@example.org",
+            letter_date=dt.date(2026, 10, 1),
+        )
+        # Sent long ago: the answer returned is today's (overdue), not the answer on the day logged.
+        sent = tracker.log(view.id, "sent", on=dt.date(2026, 10, 1), via="email", note="by email to the RTK officer")
+        assert sent.overdue is True and sent.overdue == tracker.view(view.id).overdue
+        with pytest.raises(RecordsReqError, match="days must be"):
+            tracker.log(view.id, "extended", on=dt.date(2026, 10, 2), days=-5)
+        with pytest.raises(RecordsReqError, match="days must be"):
+            tracker.log(view.id, "extended", on=dt.date(2026, 10, 2), days="30")
+        assert tracker.view(view.id).due == sent.due, "a refused extension records nothing"

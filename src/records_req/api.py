@@ -135,17 +135,24 @@ class Tracker:
             view = _view(request, today)
         return replace(view, notes=tuple(notes))
 
-    def log(self, request_id: int, kind: str, *, on: dt.date | None = None, **data: Any) -> RequestView:
+    def log(
+        self, request_id: int, kind: str, *, on: dt.date | None = None, note: str | None = None, **data: Any
+    ) -> RequestView:
         """Record an event (``sent`` with ``via=``, ``acknowledged``, ``extended`` with ``days=`` or
-        ``until=``, ``denied`` with ``exemptions=``, ``released``...), as ``records-req log``."""
+        ``until=``, ``denied`` with ``exemptions=``, ``released``...) on ``on`` (default today), with
+        an optional ``note``, as ``records-req log``. Returns the request as it stands today."""
+        from records_req.hygiene import clean
         from records_req.tracker import service
 
-        day = clock(on)
-        values = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
+        now = clock(None)
+        values = {
+            k: (v.isoformat() if isinstance(v, dt.date) else clean(k, v) if isinstance(v, str) else v)
+            for k, v in data.items()
+        }
         with self.store.write() as session:
             request = service.get_request(session, request_id)
-            service.log_event(session, request, kind, day, data=values, today=day)
-            return _view(request, day)
+            service.log_event(session, request, kind, on or now, note=clean("note", note), data=values, today=now)
+            return _view(request, now)
 
     def follow_up(self, request_id: int, *, on: dt.date | None = None, force: bool = False) -> RequestView:
         """Write and log a follow-up letter, as ``records-req followup`` (refused before the due

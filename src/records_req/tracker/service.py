@@ -245,6 +245,14 @@ def log_event(
                 f"Cannot record '{kind}' on request #{request.id}: {reason}. Use --force to record it anyway."
             )
         warnings.append(f"Recorded '{kind}' although {reason}.")
+    days = data.get("days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365):
+        raise UsageError(f"days must be a whole number from 1 to 365, not {days!r}.")
+    amount = data.get("amount")
+    if amount is not None and (
+        isinstance(amount, bool) or not isinstance(amount, int | float) or not 0 <= amount <= 10**9
+    ):
+        raise UsageError(f"amount must be a number from 0 to 1,000,000,000, not {amount!r}.")
     if kind == "extended" and not (data.get("days") or data.get("until")):
         raise UsageError("'extended' needs --days N or --until DATE.")
     if state.sent_on and on < state.sent_on and kind not in ("note", "reminder"):
