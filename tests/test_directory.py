@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,15 @@ pytestmark = pytest.mark.skipif(not NEWEST.exists(), reason="ICE's sheets are no
 @pytest.fixture
 def rr(db_url: str, tmp_path: Path) -> Tracker:
     return Tracker(db_url, tmp_path)
+
+
+def new_letter(rr: Tracker, state: str, agency: str, *extra: str) -> dict[str, Any]:
+    """``records-req new --json`` for one agency's WSO request, as Ana."""
+    data: dict[str, Any] = rr.json(
+        *("new", "--state", state, "--agency", agency, "--topic", "wso", "--out", str(rr.tmp / "out")),
+        *("--date", "2026-11-27", "--requester-name", "Ana", "--requester-email", "ana@example.org", *extra),
+    )
+    return data
 
 
 def test_import_changes_and_the_directory(rr: Tracker) -> None:
@@ -67,23 +77,7 @@ def test_import_changes_and_the_directory(rr: Tracker) -> None:
     assert {a["pending_since"] for a in franklin["agreements"] if a["pending"]} == {"2026-02-27"}
 
     # The letter names the agreements ICE lists for the agency, and asks for every executed copy.
-    lee_letter = rr.json(
-        "new",
-        "--state",
-        "FL",
-        "--agency",
-        "Lee County Sheriff's Office",
-        "--topic",
-        "wso",
-        "--out",
-        str(rr.tmp / "out"),
-        "--date",
-        "2026-11-27",
-        "--requester-name",
-        "Ana",
-        "--requester-email",
-        "ana@example.org",
-    )
+    lee_letter = new_letter(rr, "FL", "Lee County Sheriff's Office")
     text = " ".join(docx_text(Path(lee_letter["files"]["docx"])).split())
     assert "as downloaded on May 18, 2026" in text
     assert "a Warrant Service Officer agreement signed on February 26, 2025" in text
@@ -92,46 +86,12 @@ def test_import_changes_and_the_directory(rr: Tracker) -> None:
     # The PDF wraps a long URL within the line, so compare the letters without spaces.
     in_pdf = "".join(pdf_text(Path(lee_letter["files"]["pdf"])).split())
     assert text.replace(" ", "") == in_pdf, "the PDF says the same"
-    applied = rr.json(
-        "new",
-        "--state",
-        "AR",
-        "--agency",
-        "Franklin County Sheriff's Office",
-        "--topic",
-        "wso",
-        "--out",
-        str(rr.tmp / "out"),
-        "--date",
-        "2026-11-27",
-        "--requester-name",
-        "Ana",
-        "--requester-email",
-        "ana@example.org",
-        "--requester-state",
-        "AR",
-    )
+    applied = new_letter(rr, "AR", "Franklin County Sheriff's Office", "--requester-state", "AR")
     text = " ".join(docx_text(Path(applied["files"]["docx"])).split())
     assert "pending 287(g) applications, as downloaded on February 27, 2026" in text
     pending_models = {a["model_name"] for a in franklin["agreements"] if a["pending"]}
     assert all(f"a {m} agreement" in text.split("pending 287(g) applications")[1] for m in pending_models)
-    unlisted = rr.json(
-        "new",
-        "--state",
-        "FL",
-        "--agency",
-        "Nowhere Police Department",
-        "--topic",
-        "wso",
-        "--out",
-        str(rr.tmp / "out"),
-        "--date",
-        "2026-11-27",
-        "--requester-name",
-        "Ana",
-        "--requester-email",
-        "ana@example.org",
-    )
+    unlisted = new_letter(rr, "FL", "Nowhere Police Department")
     assert "ICE's published list" not in docx_text(Path(unlisted["files"]["docx"]))
 
     tx_wso = rr.json("agencies", "list", "--state", "TX", "--model", "wso")

@@ -121,19 +121,31 @@ def import_dict(imp: IceImport) -> dict[str, Any]:
     }
 
 
-def latest_agreements(session: Session, kind: str = "participating") -> list[IceAgreement]:
-    newest = session.scalars(
+def newest_import(session: Session, kind: str = "participating") -> IceImport | None:
+    """The most recently downloaded sheet of this kind."""
+    return session.scalars(
         select(IceImport).where(IceImport.kind == kind).order_by(IceImport.downloaded_on.desc(), IceImport.id.desc())
     ).first()
-    return list(newest.agreements) if newest is not None else []
 
 
 def agreements_of(session: Session, state: str, name: str) -> list[IceAgreement]:
-    """The agency's agreements on the newest participating list, then its pending applications."""
-    key = name_key(name)
-    found = [a for a in latest_agreements(session) if a.state == state.upper() and a.agency_key == key]
-    pending = [a for a in latest_agreements(session, "pending") if a.state == state.upper() and a.agency_key == key]
-    return found + pending
+    """The agency's agreements on the newest participating list, then its pending applications.
+    Only the agency's rows are read (index ``ix_ice_agreements_import_key``): ``new`` asks this
+    for every letter."""
+    found: list[IceAgreement] = []
+    for kind in ("participating", "pending"):
+        newest = newest_import(session, kind)
+        if newest is not None:
+            found += session.scalars(
+                select(IceAgreement)
+                .where(
+                    IceAgreement.import_id == newest.id,
+                    IceAgreement.state == state.upper(),
+                    IceAgreement.agency_key == name_key(name),
+                )
+                .order_by(IceAgreement.id)
+            )
+    return found
 
 
 def agency_agreements(session: Session, state: str, name: str) -> list[dict[str, Any]]:
