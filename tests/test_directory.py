@@ -88,9 +88,13 @@ def test_import_changes_and_the_directory(rr: Tracker) -> None:
     assert text.replace(" ", "") == in_pdf, "the PDF says the same"
     applied = new_letter(rr, "AR", "Franklin County Sheriff's Office", "--requester-state", "AR")
     text = " ".join(docx_text(Path(applied["files"]["docx"])).split())
-    assert "pending 287(g) applications, as downloaded on February 27, 2026" in text
+    # Pending on February 27, 2026 and signed on the May 18 list: the letter asks for the signed
+    # agreements and never calls them pending.
+    signed_models = {a["model_name"] for a in franklin["agreements"] if not a["pending"]}
     pending_models = {a["model_name"] for a in franklin["agreements"] if a["pending"]}
-    assert all(f"a {m} agreement" in text.split("pending 287(g) applications")[1] for m in pending_models)
+    assert pending_models and pending_models <= signed_models, "the real sheets have this case"
+    assert all(f"a {m} agreement signed on" in text for m in signed_models)
+    assert "pending 287(g) agreements" not in text
     unlisted = new_letter(rr, "FL", "Nowhere Police Department")
     assert "ICE's published list" not in docx_text(Path(unlisted["files"]["docx"]))
 

@@ -174,9 +174,12 @@ def agency_agreements(session: Session, state: str, name: str) -> list[dict[str,
 
 
 def listed_agreements(session: Session, state: str, name: str) -> tuple[ListedAgreement, ...]:
-    """What an initial letter may say about the agency's place on ICE's newest lists."""
+    """What an initial letter may say about the agency's place on ICE's newest lists. A pending
+    application that a later participating list shows signed is no longer pending, and is left out."""
     from records_req.letters.compose import ListedAgreement
 
+    found = agreements_of(session, state, name)
+    signed = {(a.model, a.ice_import.downloaded_on) for a in found if not a.pending}
     return tuple(
         ListedAgreement(
             model_name=MODEL_NAMES.get(a.model, a.model),  # type: ignore[call-overload]
@@ -185,7 +188,8 @@ def listed_agreements(session: Session, state: str, name: str) -> tuple[ListedAg
             pending=a.pending,
             listed_on=a.ice_import.downloaded_on,
         )
-        for a in agreements_of(session, state, name)
+        for a in found
+        if not (a.pending and any(m == a.model and on >= a.ice_import.downloaded_on for m, on in signed))
     )
 
 
