@@ -98,6 +98,11 @@ class Tracker:
             # the directory's contact details fill what the caller left out, as in `records-req new`
             agency_row = service.agency(session, j.code if not j.is_federal else "US", agency)
             service.merge_agency(details, agency_row)
+            since_note = None
+            if details.get("since") is None:
+                found = service.directory_since(session, j, agency_row, details.get("until") or today)
+                if found is not None:
+                    details["since"], since_note = found
             spec = RequestSpec(
                 agency=agency,
                 topic_keys=tuple(topics),
@@ -106,6 +111,8 @@ class Tracker:
                 **{k: v for k, v in details.items() if v is not None},
             )
             req, notes = build_letter_request(j, spec)
+            if since_note:
+                notes.insert(0, since_note)
             profile = service.get_profile(session)
             if profile is None:  # remember who asked, for the follow-up and appeal letters
                 r = req.requester

@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "paths": "tracker",
     "db": "tracker",
     "report": "reports",
+    "campaign": "campaign",
 }
 
 

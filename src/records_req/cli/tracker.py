@@ -452,7 +452,14 @@ def new(ctx: click.Context, /, **options: Any) -> None:
         agency_row = service.agency(session, j.code if not j.is_federal else "US", agency_name)
         service.merge_agency(options, agency_row)
         options["letter_date"] = options.get("letter_date") or now
+        since_note = None
+        if not options.get("since"):
+            found = service.directory_since(session, j, agency_row, options.get("until") or options["letter_date"])
+            if found is not None:
+                options["since"], since_note = found
         whole, notes = build_request(j, options)
+        if since_note:
+            notes.insert(0, since_note)
         if prof is None:  # remember who asked, for the follow-up and appeal letters
             r = whole.requester
             prof = service.set_profile(
@@ -980,17 +987,50 @@ def _letter_kind_options(f: Any) -> Any:
 
 
 @click.command()
-@click.argument("request_id", type=REQUEST_ID)
+@click.argument("request_id", type=REQUEST_ID, required=False)
+@click.option("--tag", help="Every request of this campaign whose statutory date has passed (and no other).")
 @_letter_kind_options
 @click.pass_context
-def followup(ctx: click.Context, /, request_id: int, **options: Any) -> None:
+def followup(ctx: click.Context, /, request_id: int | None, tag: str | None, **options: Any) -> None:
     """Write a follow-up letter citing the missed deadline, and log it.
+
+    With --tag, write one for every request of the campaign whose statutory date has passed
+    and that was not followed up since; the others are listed with the reason they get none.
 
     \b
     Examples:
       records-req followup 1
+      records-req followup --tag "TX WSO 2026"
     """
-    _kind_letter(ctx, request_id, "follow-up", options)
+    if (request_id is None) == (tag is None):
+        raise UsageError("Give a request number or --tag, not both.")
+    if request_id is not None:
+        _kind_letter(ctx, request_id, "follow-up", options)
+        return
+    from records_req.tracker.campaign import followups
+
+    assert tag is not None
+    results = followups(
+        store(ctx),
+        tag,
+        today=today(ctx),
+        letter_date=options.get("letter_date"),
+        force=options["force"],
+        formats=options["formats"],
+        out_dir=options.get("out_dir"),
+        user_templates=options.get("user_templates"),
+    )
+    if options.get("as_json"):
+        emit_json(results)
+        return
+    from collections import Counter
+
+    written = [r for r in results if r["action"] == "follow-up"]
+    for r in written:
+        click.echo(f"#{r['id']} {r['agency']} ({r['state']}): {', '.join(r['files'].values())}")
+    click.echo(f"{len(written)} of {len(results)} requests tagged {tag!r} got a follow-up letter.")
+    for reason, n in sorted(Counter(r["reason"].split(" (")[0] for r in results if r not in written).items()):
+        click.echo(f"  {n} without: {reason}")
 
 
 @click.command()

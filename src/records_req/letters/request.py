@@ -18,11 +18,30 @@ from records_req.errors import RecordsReqError, UsageError
 if TYPE_CHECKING:
     from records_req.deadlines import Event, Via
     from records_req.laws import Jurisdiction
-    from records_req.letters.compose import LetterRequest
+    from records_req.letters.compose import LetterRequest, ListedAgreement
     from records_req.letters.model import Kind
     from records_req.topics import Topic, Topics
 
 DEFAULT_SINCE = dt.date(2025, 1, 1)  # the 287(g) expansion, and the WSO model's revival, began in 2025
+MONTHS_BEFORE_SIGNING = 3  # an agency applies, negotiates and trains in the months before it signs
+
+
+def since_from_agreements(agreements: Sequence[ListedAgreement]) -> tuple[dt.date, str] | None:
+    """The default start of the date range for an agency on ICE's list: the first day of the month
+    three months before its earliest listed signing (or, with only a pending application, before
+    the list that first shows it), so the application and negotiation are inside the range. None
+    when ICE lists nothing for the agency (then :data:`DEFAULT_SINCE`)."""
+    signed = sorted(a.signed for a in agreements if a.signed and not a.pending)
+    pending = sorted(a.listed_on for a in agreements if a.pending)
+    if signed:
+        anchor, what = signed[0], f"its earliest agreement on ICE's list was signed on {signed[0].isoformat()}"
+    elif pending:
+        anchor, what = pending[0], f"ICE's pending list showed it on {pending[0].isoformat()}"
+    else:
+        return None
+    month = anchor.year * 12 + anchor.month - 1 - MONTHS_BEFORE_SIGNING
+    since = dt.date(month // 12, month % 12 + 1, 1)
+    return since, f"Records from {since.isoformat()} on: {what} (--since to change)."
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,19 @@ class Tracked(NamedTuple):
     deemed_denial_on: dt.date | None = None  # when silence becomes (or became) a denial
 
 
+def followup_due(tracked: Tracked) -> bool:
+    """Whether a follow-up is owed now: the statutory date has passed, and no follow-up was sent
+    after it (the same test that makes ``next_step`` say "send a follow-up")."""
+    followed = tracked.state.followed_up_on
+    return (
+        tracked.statutory
+        and tracked.overdue
+        and not tracked.state.closed
+        and tracked.due_on is not None
+        and (followed is None or followed <= tracked.due_on)
+    )
+
+
 class Stage(NamedTuple):
     """From ``start`` on (until the next stage), what the views show: one answer, for every view."""
 

@@ -108,6 +108,23 @@ def merge_agency(options: dict[str, Any], row: Agency) -> None:
             setattr(row, field, clean(f"--{option.replace('_', '-')}", value))
 
 
+def directory_since(
+    session: Session, jurisdiction: Jurisdiction, agency_row: Agency, until: dt.date
+) -> tuple[dt.date, str] | None:
+    """The default ``--since`` for an agency on ICE's list (a few months before it signed), with
+    a note for the user; None for a federal request, an agency ICE does not list, or a listed date
+    after ``until`` (a typo such as 5025)."""
+    if jurisdiction.is_federal:
+        return None
+    from records_req.letters.request import since_from_agreements
+    from records_req.tracker.directory import listed_agreements
+
+    found = since_from_agreements(listed_agreements(session, agency_row.state, agency_row.name))
+    if found is None or found[0] > until:
+        return None
+    return found
+
+
 # --- requests -----------------------------------------------------------------------------------
 
 

@@ -1,0 +1,275 @@
+"""`campaign`: one focused request to every agency a selection of ICE's 287(g) list names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from click.termui import progressbar
+
+from records_req.cli.dates import DATE
+from records_req.cli.letters import requester_options
+from records_req.cli.output import emit_json, json_option, table
+from records_req.errors import UsageError
+
+SERIAL_UP_TO = 20  # letters; a bigger campaign renders in worker processes by default
+
+
+@click.command()
+@click.option("--state", "states", multiple=True, help="Only this state (USPS code; repeatable) [default: all].")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    type=click.Choice(["wso", "jem", "tfm"], case_sensitive=False),
+    help="Only agencies with an agreement of this model (repeatable).",
+)
+@click.option("--county", "counties", multiple=True, help="Only agencies in this county (repeatable).")
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    type=click.Choice(["county", "municipality", "state"], case_sensitive=False),
+    help="Only this type of agency (repeatable).",
+)
+@click.option("--signed-since", type=DATE, help="Only agreements signed on or after DATE.")
+@click.option("--pending", is_flag=True, help="Agencies with a pending application on ICE's newest pending list.")
+@click.option("--topic", "topic_keys", multiple=True, help="A topic (repeatable): see 'records-req topics'.")
+@click.option("--item", "items", multiple=True, help="A record you describe yourself (repeatable).")
+@click.option(
+    "--since", type=DATE, help="Start of the date range [default: 3 months before the agency signed, or 2025-01-01]."
+)
+@click.option("--until", type=DATE, help="End of the date range [default: the letters' date].")
+@click.option("--date", "letter_date", type=DATE, help="The letters' date [default: today, or the campaign's].")
+@click.option("--fee-limit", type=click.IntRange(0, 100000), default=50, show_default=True)
+@click.option("--topics-file", type=click.Path(dir_okay=False, path_type=Path), help="Your own topics (YAML).")
+@click.option(
+    "--templates",
+    "user_templates",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Your template directory; its files override ours.",
+)
+@requester_options
+@click.option("--profile", "profile_key", default="default", show_default=True, help="Requester profile.")
+@click.option("--tag", help="The campaign's name: follow it with list/report/followup --tag; required to write.")
+@click.option("--again", is_flag=True, help="Write even to agencies with an open request for the same records.")
+@click.option("--include-barred", is_flag=True, help="Write to listed agencies in states whose law bars 287(g).")
+@click.option("--dry-run", is_flag=True, help="Show who would get a letter, and who not and why; write nothing.")
+@click.option("--eml", is_flag=True, help="Also write an unsent .eml email draft where the agency's email is known.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Render letters in N processes [default: serial up to 20].")
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["docx", "pdf", "both"]),
+    default="both",
+    show_default=True,
+    help="Which files to write.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory [default: $RECORDS_REQ_OUT or ./out].",
+)
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+@json_option
+@click.pass_context
+def campaign(ctx: click.Context, /, **o: Any) -> None:
+    """Write the same request to every agency ICE's list names that matches, and track them.
+
+    Import ICE's list first (records-req agencies import FILE). A campaign is named by its
+    --tag: running it again writes nothing new, and an interrupted one (Ctrl-C) resumes where
+    it stopped. Nothing is sent: you send the letters (or the --eml drafts) yourself.
+
+    \b
+    Examples:
+      records-req campaign --state TX --model wso --topic wso --dry-run
+      records-req campaign --state TX --model wso --topic wso --tag "TX WSO 2026" --eml
+      records-req campaign --state FL --county Lee --county Collier --topic wso --tag "SWFL 2026"
+      records-req list --tag "TX WSO 2026"
+      records-req followup --tag "TX WSO 2026"
+    """
+    from records_req.cli.tracker import _merge_profile, protected_outputs, store, today
+    from records_req.hygiene import clean
+    from records_req.laws import load_laws
+    from records_req.tracker import campaign as campaigns
+    from records_req.tracker import service
+
+    if not o["topic_keys"] and not o["items"]:
+        raise UsageError("Name at least one --topic (see 'records-req topics') or --item.")
+    if o["eml"] and o["formats"] == "docx":
+        raise UsageError("--eml attaches the PDF: use --format pdf or both.")
+    tag = clean("--tag", o["tag"])
+    if not tag and not o["dry_run"]:
+        raise UsageError("Name the campaign with --tag (or look first with --dry-run).")
+    laws = load_laws()
+    states = tuple(laws.get_or_raise(s).code for s in o["states"])
+    if "US" in states:
+        raise UsageError("A campaign writes to local agencies; for ICE's own records use 'records-req new --state US'.")
+    selection = campaigns.Selection(
+        states=states,
+        models=tuple(m.upper() for m in o["models"]),
+        counties=tuple(filter(None, (clean("--county", c) for c in o["counties"]))),
+        types=tuple(o["types"]),
+        signed_since=o["signed_since"],
+        pending=o["pending"],
+    )
+    now = today(ctx)
+    db = store(ctx)
+    with db.write() as session:  # reading, and adding listed agencies the directory lacks
+        prof = service.get_profile(session, o["profile_key"])
+        _merge_profile(o, prof)
+        targets = campaigns.select_targets(session, selection)
+        letter_date = o["letter_date"] or (_campaign_date(session, tag) if tag else None) or now
+        options = campaigns.Options(
+            tag=tag or "",
+            topic_keys=tuple(o["topic_keys"]),
+            items=tuple(o["items"]),
+            requester={
+                key: o[key]
+                for key in (
+                    "requester_name",
+                    "requester_email",
+                    "requester_address",
+                    "requester_phone",
+                    "requester_org",
+                    "requester_state",
+                )
+            },
+            co_requester=o["co_requester"],
+            co_requester_address=o["co_requester_address"],
+            since=o["since"],
+            until=o["until"],
+            letter_date=letter_date,
+            fee_limit=o["fee_limit"],
+            topics_file=o["topics_file"],
+            again=o["again"],
+            include_barred=o["include_barred"],
+            force=o["force"],
+            formats=o["formats"],
+            out_dir=o["out_dir"],
+            user_templates=o["user_templates"],
+            eml=o["eml"],
+        )
+        steps = campaigns.plan(session, targets, options, today=now)
+        creates = sum(1 for s in steps if s.action == "create")
+        if not o["dry_run"] and creates and prof is None:  # remember who asked, as `new` does
+            prof = service.set_profile(
+                session,
+                o["profile_key"],
+                name=o["requester_name"],
+                email=o["requester_email"],
+                address=o["requester_address"],
+                phone=o["requester_phone"],
+                organization=o["requester_org"],
+                state=o["requester_state"],
+            )
+        profile_id = prof.id if prof is not None else None
+    if o["dry_run"]:
+        _print_plan(steps, o["as_json"])
+        return
+    jobs = o["jobs"] or (1 if creates <= SERIAL_UP_TO else max(1, min(os.cpu_count() or 1, 4)))
+    bar = progressbar(length=creates, label="Writing letters", file=sys.stderr)
+    try:
+        with bar:
+            outcomes = campaigns.run(
+                db,
+                steps,
+                options,
+                profile_id=profile_id,
+                today=now,
+                jobs=jobs,
+                progress=lambda: bar.update(1),
+                protected=protected_outputs(ctx),
+            )
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted. Run the same command again to resume campaign {tag!r}.", err=True)
+        raise click.exceptions.Exit(130) from None
+    _print_outcomes(tag or "", outcomes, o["as_json"], letter_date)
+
+
+def _campaign_date(session: Any, tag: str) -> dt.date | None:
+    """A resumed campaign keeps the date of its first letters (so their files and names match)."""
+    from sqlalchemy import func, select
+
+    from records_req.store.models import Request, Tag
+
+    found: dt.date | None = session.scalar(select(func.min(Request.letter_date)).join(Tag).where(Tag.tag == tag))
+    return found
+
+
+def _print_plan(steps: list[Any], as_json: bool) -> None:
+    from records_req.tracker.campaign import REASONS, step_dict
+
+    rows = [step_dict(s) for s in steps]
+    if as_json:
+        emit_json(
+            {
+                "selected": len(rows),
+                "letters": [r for r in rows if r["action"] == "letter"],
+                "skipped": [r for r in rows if r["action"] == "skip"],
+            }
+        )
+        return
+    if not rows:
+        click.echo("No agency on ICE's list matches.")
+        return
+    click.echo(
+        table(
+            [
+                [
+                    r["state"],
+                    r["agency"],
+                    r["listed"],
+                    "letter" if r["action"] == "letter" else f"skip: {REASONS[r['reason']].split(' (')[0]}",
+                ]
+                for r in rows
+            ],
+            ["state", "agency", "on ICE's list", "would get"],
+        )
+    )
+    letters = sum(1 for r in rows if r["action"] == "letter")
+    click.echo(f"\n{len(rows)} agencies selected: {letters} would get a letter, {len(rows) - letters} would not.")
+    for r in rows:
+        if r["action"] == "skip":
+            click.echo(f"  {r['agency']} ({r['state']}): {r['message']}")
+
+
+def _print_outcomes(tag: str, outcomes: list[Any], as_json: bool, letter_date: dt.date) -> None:
+    from records_req.tracker.campaign import REASONS, outcome_dict, summary
+
+    counts = summary(outcomes)
+    if as_json:
+        rows = [outcome_dict(o) for o in outcomes]
+        emit_json(
+            {
+                "tag": tag,
+                "letter_date": letter_date.isoformat(),
+                "summary": counts,
+                "created": [r for r in rows if r["action"] == "created"],
+                "skipped": [r for r in rows if r["action"] == "skipped"],
+            }
+        )
+        return
+    skipped = sum(counts["skipped"].values())
+    click.echo(
+        f"Campaign {tag!r}: {counts['selected']} agencies selected; "
+        f"{counts['created']} letters written, {skipped} skipped."
+    )
+    for reason, n in counts["skipped"].items():
+        click.echo(f"  {n} skipped: {REASONS[reason]}")
+    for o in outcomes:
+        if o.action == "skipped" and o.reason != "in-campaign":
+            click.echo(f"    {o.target.name} ({o.target.state}): {o.message}")
+    if counts["created"]:
+        click.echo(f"Next: records-req list --tag {_quote(tag)}; when you send each: records-req sent ID --via email")
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)

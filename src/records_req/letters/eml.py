@@ -1,0 +1,55 @@
+"""A request letter as an unsent email draft (RFC 5322 ``.eml``): the letter as the body, its PDF
+attached, ``X-Unsent: 1`` so that Outlook and Thunderbird open it as a draft to check and send.
+Nothing is sent and no password is asked for.
+
+Addresses are built with :class:`email.headerregistry.Address`, so a display name with a comma,
+quotes or non-Latin letters stays one address. The bytes depend only on the letter (the MIME
+boundary is derived from the content), so the same letter gives the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from records_req.errors import UsageError
+from records_req.letters.model import Letter
+
+
+def address(name: str | None, email: str) -> Address:
+    """One address; a malformed email is a clear error, not a header that would split or vanish."""
+    try:
+        return Address(display_name=" ".join((name or "").split()), addr_spec=email.strip())
+    except (ValueError, IndexError) as exc:
+        raise UsageError(f"{email!r} is not an email address: {exc}") from None
+
+
+def draft(
+    letter: Letter,
+    *,
+    to_name: str,
+    to_email: str,
+    from_name: str | None,
+    from_email: str | None,
+    subject: str,
+    pdf: bytes,
+    pdf_name: str,
+) -> bytes:
+    """The .eml draft of ``letter``, addressed to the agency, with ``pdf`` attached."""
+    message = EmailMessage()
+    message["To"] = address(to_name, to_email)
+    if from_email:
+        message["From"] = address(from_name, from_email)
+    message["Subject"] = " ".join(subject.split())
+    # A draft has no sending time yet; the letter's date keeps the header honest and the file stable.
+    message["Date"] = format_datetime(dt.datetime.combine(letter.date, dt.time(9), tzinfo=dt.UTC))
+    message["X-Unsent"] = "1"
+    message.set_content(letter.plain_text())
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
+    digest = hashlib.sha256(letter.plain_text().encode("utf-8") + pdf).hexdigest()[:24]
+    message.set_boundary(f"records-req-{digest}")
+    return message.as_bytes(policy=SMTP)

@@ -1,0 +1,623 @@
+"""Campaigns: the same focused request to every agency a selection of ICE's 287(g) list names.
+
+Three steps, each usable alone:
+
+- :func:`select_targets` reads the newest imported lists and picks agencies by state, model,
+  county, type, signing date, or a pending application;
+- :func:`plan` decides, for each agency, whether it gets a letter, and if not, why not
+  (residency, already requested, already in this campaign, a state that bars 287(g), a file in
+  the way); it checks everything :func:`records_req.letters.request.build_letter_request` checks,
+  with the same messages, and writes nothing (``campaign --dry-run`` prints it);
+- :func:`run` renders the letters (in worker processes with ``jobs > 1``; only this process
+  touches the database) and records each agency in its own transaction, after its files are
+  written. A campaign is named by its tag: running it again creates nothing new, and an
+  interrupted one resumes where it stopped. Rendering is deterministic, so a letter whose files
+  were written just before an interruption, and whose request was not yet committed, is found
+  byte for byte identical on the next run and adopted, never duplicated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records_req.errors import RecordsReqError, UsageError
+
+if TYPE_CHECKING:
+    from records_req.letters.compose import ListedAgreement
+    from records_req.letters.request import RequestSpec
+    from records_req.store.db import Store
+    from records_req.store.models import Agency, IceAgreement
+
+TYPES = {"county": "County", "municipality": "Municipality", "state": "State Agency"}
+
+# Why an agency gets no letter: the summary counts these.
+Reason = Literal[
+    "in-campaign",  # this campaign already wrote to it (a re-run or a resumed run)
+    "already-requested",  # another open request for the same records (--again to write anyway)
+    "residency",  # only residents may ask, and neither the requester nor a co-requester is one
+    "state-bars-287g",  # the state's law bars 287(g) agreements (--include-barred to write anyway)
+    "no-law",  # no public-records law data for the place (Guam, the Northern Mariana Islands)
+    "file-exists",  # a file not written by this tool is where the letter would go (--force)
+    "invalid",  # the request cannot be written (the message says why)
+]
+REASONS: dict[str, str] = {
+    "in-campaign": "already in this campaign",
+    "already-requested": "already requested (--again to write anyway)",
+    "residency": "only residents may ask (--requester-state or --co-requester)",
+    "state-bars-287g": "the state's law bars 287(g) (--include-barred to write anyway)",
+    "no-law": "no public-records law data for the place",
+    "file-exists": "a file is in the way (--force to replace it)",
+    "invalid": "the request cannot be written",
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which agencies of ICE's newest lists a campaign writes to; every filter narrows."""
+
+    states: tuple[str, ...] = ()  # USPS codes; none: every state
+    models: tuple[str, ...] = ()  # JEM, TFM, WSO; none: any
+    counties: tuple[str, ...] = ()  # "Harris" or "Harris County"
+    types: tuple[str, ...] = ()  # county, municipality, state
+    signed_since: dt.date | None = None  # an agreement of the chosen models signed on or after
+    pending: bool = False  # agencies with a pending application instead of a signed agreement
+
+
+class Target(NamedTuple):
+    """An agency the selection names, and the agreements that put it there."""
+
+    agency_id: int
+    state: str
+    name: str
+    listed: str  # "WSO signed 2025-03-04; TFM signed 2025-05-01" or "WSO pending"
+
+
+class Step(NamedTuple):
+    """What the campaign does for one agency: create a request, or skip it and why."""
+
+    target: Target
+    action: Literal["create", "skip"]
+    reason: Reason | None = None
+    message: str | None = None
+    request_id: int | None = None  # the request that makes it a skip, if any
+    job: Job | None = None
+
+
+class Job(NamedTuple):
+    """One letter to render: everything a worker process needs, and nothing from the database."""
+
+    code: str
+    spec: RequestSpec
+    agency_name: str
+    topic_keys: tuple[str, ...]
+    paths: dict[str, Path]  # by extension: docx, pdf, eml
+    agreements: tuple[ListedAgreement, ...]  # what the letter says of the agency's place on ICE's list
+    eml_to: str | None  # the agency's email, when an .eml draft is wanted
+    user_templates: Path | None
+
+
+class Rendered(NamedTuple):
+    files: dict[str, bytes]  # by extension: docx, pdf, eml
+    since: dt.date
+    until: dt.date
+    items: tuple[str, ...]
+    fee_limit: int
+    co_requester: str | None
+
+
+class Outcome(NamedTuple):
+    target: Target
+    action: Literal["created", "skipped"]
+    reason: Reason | None
+    message: str | None
+    request_id: int | None
+    files: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a campaign writes: the requester, the topics and the options of ``records-req new``."""
+
+    tag: str
+    topic_keys: tuple[str, ...]
+    items: tuple[str, ...] = ()
+    requester: dict[str, str | None] | None = None  # RequestSpec requester_* fields
+    co_requester: str | None = None
+    co_requester_address: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    letter_date: dt.date | None = None
+    fee_limit: int = 50
+    topics_file: Path | None = None
+    again: bool = False
+    include_barred: bool = False
+    force: bool = False
+    formats: str = "both"
+    out_dir: Path | None = None
+    user_templates: Path | None = None
+    eml: bool = False
+
+
+# --- selecting ----------------------------------------------------------------------------------
+
+
+def _county_key(text: str) -> str:
+    words = text.lower().replace("’", "'").split()
+    while words and words[-1] in ("county", "parish", "borough", "co.", "co"):
+        words.pop()
+    return " ".join(words)
+
+
+def select_targets(session: Session, selection: Selection) -> list[Target]:
+    """The agencies of ICE's newest participating list (or, with ``pending``, its newest pending
+    list, less what a later participating list shows signed) that match every filter, by state
+    and name."""
+    from records_req.store.models import Agency, IceAgreement
+    from records_req.tracker.directory import newest_import
+    from records_req.tracker.service import name_key as agency_key
+
+    participating = newest_import(session, "participating")
+    pending = newest_import(session, "pending") if selection.pending else None
+    if participating is None and pending is None:
+        kind = "pending" if selection.pending else "participating"
+        raise UsageError(
+            f"No {kind} list of ICE's imported yet: download it from ice.gov/287g and run "
+            "'records-req agencies import FILE'."
+        )
+    source = pending if selection.pending else participating
+    assert source is not None
+    query = select(IceAgreement).where(IceAgreement.import_id == source.id)
+    if selection.states:
+        query = query.where(IceAgreement.state.in_([s.upper() for s in selection.states]))
+    if selection.models:
+        query = query.where(IceAgreement.model.in_([m.upper() for m in selection.models]))
+    rows: list[IceAgreement] = list(session.scalars(query.order_by(IceAgreement.row)))
+    if selection.pending and participating is not None and participating.downloaded_on >= source.downloaded_on:
+        signed = {
+            (a.state, a.agency_key, a.model)
+            for a in session.scalars(select(IceAgreement).where(IceAgreement.import_id == participating.id))
+        }
+        rows = [a for a in rows if (a.state, a.agency_key, a.model) not in signed]
+    counties = {_county_key(c) for c in selection.counties}
+    types = {TYPES[t.lower()] for t in selection.types}
+    chosen: dict[tuple[str, str], list[IceAgreement]] = {}
+    for a in rows:
+        if counties and _county_key(a.county or "") not in counties:
+            continue
+        if types and a.agency_type not in types:
+            continue
+        if selection.signed_since and not (a.signed and a.signed >= selection.signed_since):
+            continue
+        chosen.setdefault((a.state, agency_key(a.agency)), []).append(a)
+    agencies = {
+        (ag.state, ag.name_key): ag
+        for ag in session.scalars(select(Agency).where(Agency.state.in_(sorted({s for s, _ in chosen}))))
+    }
+    targets = []
+    for (state, key), found in sorted(chosen.items()):
+        row = agencies.get((state, key))
+        if row is None:  # imported before the directory kept every listed agency: add it now
+            row = _add_agency(session, state, found[0].agency)
+        targets.append(Target(row.id, state, row.name, _listed(found)))
+    return targets
+
+
+def _add_agency(session: Session, state: str, name: str) -> Agency:
+    from records_req.tracker.service import agency
+
+    return agency(session, state, name)
+
+
+def _listed(rows: Sequence[IceAgreement]) -> str:
+    parts = []
+    for a in sorted(rows, key=lambda a: a.model):
+        if a.pending:
+            parts.append(f"{a.model} pending")
+        else:
+            parts.append(f"{a.model} signed {a.signed.isoformat()}" if a.signed else f"{a.model} (no date)")
+    return "; ".join(parts)
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+
+def plan(session: Session, targets: Sequence[Target], options: Options, *, today: dt.date) -> list[Step]:
+    """For each agency: the letter it gets, or why it gets none. Reads, never writes."""
+    from records_req.laws import load_laws
+    from records_req.letters.files import default_out_dir, letter_paths
+    from records_req.letters.request import RequestSpec, build_letter_request
+    from records_req.store.models import Agency, Request, Tag
+    from records_req.tracker.directory import listed_agreements
+    from records_req.tracker.service import directory_since
+
+    laws = load_laws()
+    letter_date = options.letter_date or today
+    out_dir = options.out_dir or default_out_dir()
+    extensions = ("docx", "pdf") if options.formats == "both" else (options.formats,)
+    campaign: dict[tuple[int, tuple[str, ...]], int] = {
+        (r.agency_id, tuple(sorted(r.topics))): r.id
+        for r in session.scalars(select(Request).join(Tag).where(Tag.tag == options.tag))
+    }
+    ids = sorted({t.agency_id for t in targets})
+    open_: dict[int, list[Request]] = {}
+    agencies: dict[int, Agency] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for r in session.scalars(select(Request).where(Request.agency_id.in_(chunk), Request.closed.is_(False))):
+            open_.setdefault(r.agency_id, []).append(r)
+        agencies.update((a.id, a) for a in session.scalars(select(Agency).where(Agency.id.in_(chunk))))
+    owned = _letter_paths_owned(session)
+    requester = options.requester or {}
+    steps: list[Step] = []
+    for target in targets:
+
+        def skip(reason: Reason, message: str, request_id: int | None = None, target: Target = target) -> None:
+            steps.append(Step(target, "skip", reason, message, request_id))
+
+        j = laws.get(target.state)
+        if j is None:
+            skip("no-law", f"records-req has no public-records law data for {target.state}.")
+            continue
+        if j.immigration.stance == "prohibits" and not options.include_barred:
+            citation = j.immigration.letter_citation or j.immigration.citation
+            skip("state-bars-287g", f"{j.name} law bars 287(g) agreements ({citation}); --include-barred writes to it.")
+            continue
+        resident = (requester.get("requester_state") or "").upper() == j.code
+        if j.residency.restricted is True and not resident and not options.co_requester:
+            skip(
+                "residency",
+                f"The {j.law.name} lets only residents request records ({j.residency.citation}); "
+                f"add --requester-state {j.code} if you live there, or a resident --co-requester.",
+            )
+            continue
+        agency = agencies[target.agency_id]
+        since = options.since
+        if since is None:
+            found = directory_since(session, j, agency, options.until or letter_date)
+            since = found[0] if found else None
+        spec = RequestSpec(
+            agency=agency.name,
+            topic_keys=options.topic_keys,
+            items=options.items,
+            **requester,  # type: ignore[arg-type]
+            co_requester=options.co_requester,
+            co_requester_address=options.co_requester_address,
+            agency_address=agency.mailing_address,
+            agency_email=agency.records_email,
+            records_officer=agency.records_officer,
+            letter_date=letter_date,
+            since=since,
+            until=options.until,
+            fee_limit=options.fee_limit,
+            topics_file=options.topics_file,
+        )
+        try:
+            req, _notes = build_letter_request(j, spec)
+        except RecordsReqError as exc:
+            skip("invalid", str(exc))
+            continue
+        keys = tuple(t.key for t in req.topics)
+        earlier = campaign.get((agency.id, tuple(sorted(keys))))
+        if earlier is not None:
+            skip("in-campaign", f"Request #{earlier} of this campaign.", earlier)
+            continue
+        dup = next((r for r in open_.get(agency.id, []) if sorted(r.topics) == sorted(keys)), None)
+        if dup is not None and not options.again:
+            skip("already-requested", f"Request #{dup.id} for the same records is still open ({dup.status}).", dup.id)
+            continue
+        try:
+            paths = letter_paths(
+                out_dir, j.code, agency.name, letter_date.isoformat(), list(keys) or ["items"], "initial", extensions
+            )
+        except RecordsReqError as exc:
+            skip("invalid", str(exc))
+            continue
+        eml_to = agency.records_email if options.eml else None
+        if eml_to:
+            paths["eml"] = next(iter(paths.values())).with_suffix(".eml")
+        owner = next((owned[str(p)] for p in paths.values() if str(p) in owned), None)
+        if owner is not None:
+            skip(
+                "file-exists", f"{paths[extensions[0]]} is the letter of request #{owner}; use --date or --out.", owner
+            )
+            continue
+        agreements = listed_agreements(session, agency.state, agency.name)
+        spec = replace(spec, since=req.since)
+        steps.append(
+            Step(
+                target,
+                "create",
+                job=Job(j.code, spec, agency.name, keys, paths, agreements, eml_to, options.user_templates),
+            )
+        )
+    return steps
+
+
+def _letter_paths_owned(session: Session) -> dict[str, int]:
+    """Every letter file a request owns, by path (as stored and resolved)."""
+    from records_req.store.models import Document
+
+    owned: dict[str, int] = {}
+    for path, request_id in session.execute(
+        select(Document.path, Document.request_id).where(Document.role == "letter")
+    ):
+        owned[path] = request_id
+        owned[str(Path(path).resolve())] = request_id
+    return owned
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def render_job(job: Job) -> Rendered | RecordsReqError:
+    """Compose and render one letter (and its .eml draft): pure, so it runs in any process."""
+    from records_req.laws import load_laws
+    from records_req.letters.compose import compose
+    from records_req.letters.render import render
+    from records_req.letters.request import build_letter_request
+
+    try:
+        req, _ = build_letter_request(load_laws()[job.code], job.spec)
+        req = req._replace(agreements=job.agreements)
+        letter = compose(req, job.user_templates)
+        wanted = [ext for ext in ("docx", "pdf") if ext in job.paths]
+        files = render(letter, wanted, job.user_templates)
+        if job.eml_to:
+            from records_req.letters.eml import draft
+
+            pdf = files.get("pdf") or render(letter, ["pdf"], job.user_templates)["pdf"]
+            files["eml"] = draft(
+                letter,
+                to_name=job.agency_name,
+                to_email=job.eml_to,
+                from_name=req.requester.name,
+                from_email=req.requester.email,
+                subject=letter.subject,
+                pdf=pdf,
+                pdf_name=job.paths["eml"].with_suffix(".pdf").name,
+            )
+    except RecordsReqError as exc:
+        return exc
+    return Rendered(files, req.since, req.until, req.items, req.fee_limit, req.co_requester)
+
+
+def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered | RecordsReqError]]:
+    """Each step with its rendered letter, in order. With ``jobs > 1`` the letters are rendered in
+    that many worker processes, a few steps ahead of the caller (so memory stays flat however many
+    letters there are); the caller alone writes files and the database."""
+    if jobs <= 1:
+        for step in steps:
+            assert step.job is not None
+            yield step, render_job(step.job)
+        return
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload(["records_req.tracker.campaign", "records_req.letters.render"])
+    pool = ProcessPoolExecutor(jobs, mp_context=context)
+    window: deque[tuple[Step, Future[Rendered | RecordsReqError]]] = deque()
+    pending = iter(steps)
+    try:
+        for step in pending:
+            assert step.job is not None
+            window.append((step, pool.submit(render_job, step.job)))
+            if len(window) >= jobs * 4:
+                break
+        while window:
+            step, future = window.popleft()
+            result = future.result()
+            following = next(pending, None)
+            if following is not None:
+                assert following.job is not None
+                window.append((following, pool.submit(render_job, following.job)))
+            yield step, result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def run(
+    store: Store,
+    steps: Sequence[Step],
+    options: Options,
+    *,
+    profile_id: int | None,
+    today: dt.date,
+    jobs: int = 1,
+    progress: Callable[[], None] = lambda: None,
+    protected: dict[str, Any] | None = None,
+) -> list[Outcome]:
+    """Write every planned letter and record its request, one agency per transaction, files first:
+    a request is committed only once its letter is on disk, and a letter written just before an
+    interruption is adopted by the next run (its bytes are the same)."""
+    outcomes = [
+        Outcome(s.target, "skipped", s.reason, s.message, s.request_id, {}) for s in steps if s.action == "skip"
+    ]
+    creates = [s for s in steps if s.action == "create"]
+    for step, result in rendered(creates, jobs):
+        if isinstance(result, RecordsReqError):
+            outcomes.append(Outcome(step.target, "skipped", "invalid", str(result), None, {}))
+        else:
+            outcomes.append(_record(store, step, result, options, profile_id, today, protected or {}))
+        progress()
+    return outcomes
+
+
+def _record(
+    store: Store,
+    step: Step,
+    result: Rendered,
+    options: Options,
+    profile_id: int | None,
+    today: dt.date,
+    protected: dict[str, Any],
+) -> Outcome:
+    from records_req.laws import load_laws
+    from records_req.output import write_all
+    from records_req.store.models import Agency, Profile
+    from records_req.tracker.service import add_document, create_request, letter_owner, refresh
+
+    job = step.job
+    assert job is not None
+    files = {job.paths[ext]: data for ext, data in result.files.items()}
+    with store.write() as session:
+        owner = next((o for o in (letter_owner(session, p) for p in files) if o is not None), None)
+        if owner is not None:  # another run got there first
+            return Outcome(step.target, "skipped", "in-campaign", f"Request #{owner} has this letter.", owner, {})
+        existing = [p for p, data in files.items() if p.exists()]
+        same = [p for p in existing if p.is_file() and p.read_bytes() == files[p]]
+        if len(same) < len(existing) and not options.force:
+            names = ", ".join(str(p) for p in existing if p not in same)
+            return Outcome(step.target, "skipped", "file-exists", f"{names} already exists (--force).", None, {})
+        write_all({p: d for p, d in files.items() if p not in same}, force=options.force, **protected)
+        agency_row = session.get(Agency, step.target.agency_id)
+        assert agency_row is not None
+        request = create_request(
+            session,
+            jurisdiction=load_laws()[job.code],
+            agency_row=agency_row,
+            profile=session.get(Profile, profile_id) if profile_id else None,
+            topics=list(job.topic_keys),
+            items=list(result.items),
+            since=result.since,
+            until=result.until,
+            letter_date=job.spec.letter_date or today,
+            fee_limit=result.fee_limit,
+            co_requester=result.co_requester,
+            tags=[options.tag],
+            again=True,  # plan() decided
+        )
+        for path, data in files.items():
+            add_document(session, request, "letter", path, original_name=path.name, data=data)
+        refresh(request, today)
+        return Outcome(step.target, "created", None, None, request.id, {p.suffix[1:]: str(p) for p in files})
+
+
+def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Counts: created, and skipped by reason."""
+    skipped: Counter[str] = Counter(o.reason for o in outcomes if o.action == "skipped" and o.reason)
+    return {
+        "selected": len(outcomes),
+        "created": sum(1 for o in outcomes if o.action == "created"),
+        "skipped": {reason: skipped[reason] for reason in REASONS if skipped[reason]},
+    }
+
+
+def outcome_dict(o: Outcome) -> dict[str, Any]:
+    return {
+        "state": o.target.state,
+        "agency": o.target.name,
+        "listed": o.target.listed,
+        "action": o.action,
+        "reason": o.reason,
+        "message": o.message,
+        "request_id": o.request_id,
+        "files": o.files,
+    }
+
+
+def step_dict(s: Step) -> dict[str, Any]:
+    return {
+        "state": s.target.state,
+        "agency": s.target.name,
+        "listed": s.target.listed,
+        "action": "letter" if s.action == "create" else "skip",
+        "reason": s.reason,
+        "message": s.message,
+        "request_id": s.request_id,
+        "files": {ext: str(p) for ext, p in s.job.paths.items()} if s.job else {},
+        "since": s.job.spec.since.isoformat() if s.job and s.job.spec.since else None,
+    }
+
+
+# --- following a campaign up --------------------------------------------------------------------
+
+
+def followups(
+    store: Store,
+    tag: str,
+    *,
+    today: dt.date,
+    letter_date: dt.date | None = None,
+    force: bool = False,
+    formats: str = "both",
+    out_dir: Path | None = None,
+    user_templates: Path | None = None,
+) -> list[dict[str, Any]]:
+    """A follow-up letter for every request of the campaign whose statutory date has passed and
+    that was not followed up since (lifecycle.followup_due), one transaction each; the others are
+    listed with the reason they get none. Running it again writes nothing new."""
+    from sqlalchemy.orm import selectinload
+
+    from records_req.store.models import Request, Tag
+    from records_req.tracker.lifecycle import followup_due
+    from records_req.tracker.service import later_letter, tracked
+
+    with store.read() as session:
+        ids = list(session.scalars(select(Request.id).join(Tag).where(Tag.tag == tag).order_by(Request.id)))
+    if not ids:
+        raise UsageError(f"No request has the tag {tag!r}; 'records-req list' shows the tags.")
+    results: list[dict[str, Any]] = []
+    for request_id in ids:
+        with store.write() as session:
+            request = session.scalars(
+                select(Request)
+                .where(Request.id == request_id)
+                .options(selectinload(Request.events), selectinload(Request.agency))
+            ).one()
+            state = tracked(request, today)
+            row: dict[str, Any] = {
+                "id": request.id,
+                "state": request.jurisdiction,
+                "agency": request.agency.name,
+                "status": state.state.status,
+                "due": state.due_on.isoformat() if state.due_on else None,
+            }
+            if not followup_due(state):
+                row |= {"action": "none", "reason": _why_no_followup(state)}
+                results.append(row)
+                continue
+            try:
+                with session.begin_nested():
+                    paths, _notes = later_letter(
+                        session,
+                        request,
+                        "follow-up",
+                        today=today,
+                        letter_date=letter_date,
+                        force=force,
+                        formats=formats,
+                        out_dir=out_dir,
+                        user_templates=user_templates,
+                    )
+            except RecordsReqError as exc:
+                row |= {"action": "none", "reason": str(exc)}
+            else:
+                row |= {"action": "follow-up", "files": {e: str(p) for e, p in paths.items()}}
+            results.append(row)
+    return results
+
+
+def _why_no_followup(state: Any) -> str:
+    s = state.state
+    if s.closed:
+        return f"the request is {s.status}"
+    if s.sent_on is None:
+        return "not sent yet"
+    if not state.statutory:
+        return "the law sets no date for it now" + (f" (suggested follow-up {state.due_on})" if state.due_on else "")
+    if not state.overdue:
+        return f"not yet due (due {state.due_on})"
+    return f"followed up on {s.followed_up_on}"
