@@ -1,0 +1,306 @@
+"""Campaigns: who gets a letter and who not, one tracked request and letter per agency, re-runs
+and resumes that never duplicate, .eml drafts, and following the campaign up together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from records_req.ice.sheets import read_sheet
+
+from .cli_helpers import Tracker
+from .conftest import SHARED, subprocess_env
+from .letter_helpers import docx_text, pdf_text, words
+
+HOSTILE = 'Smith, Jones & <Co> "Police"'
+NON_LATIN = "Policía de Ñuñoa 警察署"
+SHEET = (
+    "STATE,LAW ENFORCEMENT AGENCY,TYPE,COUNTY,SUPPORT TYPE,SIGNED,MOA,ADDENDUM\n"
+    "TEXAS,Harris County Sheriff's Office,County,Harris County,Warrant Service Officer,06/18/2025,"
+    "https://www.ice.gov/doclib/287gMOA/harris_wso.pdf,\n"
+    "TEXAS,Harris County Sheriff's Office,County,Harris County,Task Force Model,05/01/2025,"
+    "https://www.ice.gov/doclib/287gMOA/harris_tfm.pdf,\n"
+    "TEXAS,Houston Police Department,Municipality,Harris,Warrant Service Officer,02/10/2026,,\n"
+    "TEXAS,Texas Department of Public Safety,State Agency,#N/A,Task Force Model,2/1/2025,,\n"
+    f'TEXAS,"{HOSTILE.replace(chr(34), chr(34) * 2)}",Municipality,Travis County,Warrant Service Officer,09/01/2025,,\n'
+    f"TEXAS,{NON_LATIN},Municipality,Bexar County,Warrant Service Officer,10/01/2025,,\n"
+    "TENNESSEE,Knox County Sheriff's Office,County,Knox County,Jail Enforcement Model,10/15/2019,,\n"
+    "NEW YORK,Nassau County Police Department,County,Nassau County,Task Force Model,03/01/2025,,\n"
+    "GUAM,Guam Customs and Quarantine Agency,State Agency,#N/A,Task Force Model,09/24/2025,,\n"
+)
+CO_REQUESTER = ("--co-requester", "Tom Ríos", "--co-requester-address", "1 Gay St, Knoxville, TN 37902")
+REQUESTER = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "FL")
+TX_WSO = ("Harris County Sheriff's Office", "Houston Police Department", HOSTILE, NON_LATIN)
+
+
+@pytest.fixture
+def rr(db_url: str, tmp_path: Path) -> Tracker:
+    sheet = tmp_path / "participatingAgencies11302026am.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    tracker = Tracker(db_url, tmp_path)
+    tracker("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
+    return tracker
+
+
+def campaign(rr: Tracker, *args: str, today: str = "2026-12-01") -> Any:
+    return rr.json("campaign", *args, *REQUESTER, "--out", str(rr.tmp / "out"), today=today)
+
+
+def plan_of(rr: Tracker, *args: str) -> dict[str, list[str]]:
+    data = campaign(rr, *args, "--topic", "wso", "--dry-run")
+    return {
+        "letters": [r["agency"] for r in data["letters"]],
+        "skipped": [f"{r['agency']}: {r['reason']}" for r in data["skipped"]],
+    }
+
+
+def test_the_selection_narrows_by_state_model_county_type_and_signing_date(rr: Tracker) -> None:
+    assert sorted(plan_of(rr, "--state", "TX", "--model", "wso")["letters"]) == sorted(TX_WSO)
+    assert sorted(plan_of(rr, "--state", "TX", "--county", "harris")["letters"]) == [
+        "Harris County Sheriff's Office",
+        "Houston Police Department",  # "Harris" and "Harris County" are one county
+    ]
+    assert sorted(plan_of(rr, "--state", "TX", "--type", "municipality", "--model", "wso")["letters"]) == sorted(
+        ["Houston Police Department", HOSTILE, NON_LATIN]
+    )
+    assert plan_of(rr, "--state", "TX", "--type", "state")["letters"] == ["Texas Department of Public Safety"]
+    assert sorted(plan_of(rr, "--state", "TX", "--signed-since", "2025-09-01")["letters"]) == sorted(
+        ["Houston Police Department", HOSTILE, NON_LATIN]
+    )
+
+
+def test_a_dry_run_says_who_gets_no_letter_and_why_and_writes_nothing(rr: Tracker) -> None:
+    data = campaign(rr, "--topic", "wso", "--dry-run")  # every state on the list
+    why = {r["agency"]: (r["reason"], r["message"]) for r in data["skipped"]}
+    assert why["Knox County Sheriff's Office"][0] == "residency"
+    assert "Tenn. Code Ann." in why["Knox County Sheriff's Office"][1]  # the statute that limits it
+    assert why["Nassau County Police Department"][0] == "state-bars-287g"
+    assert why["Guam Customs and Quarantine Agency"][0] == "no-law"
+    assert len(data["letters"]) == 5 and data["selected"] == 8
+    harris = next(r for r in data["letters"] if r["agency"].startswith("Harris"))
+    assert harris["since"] == "2025-02-01"  # three months before its earliest agreement (TFM, 2025-05-01)
+    assert rr.json("list") == [] and not (rr.tmp / "out").exists()
+    # A resident co-requester, and --include-barred, bring them in.
+    more = campaign(rr, "--topic", "wso", "--dry-run", "--include-barred", *CO_REQUESTER)
+    assert {r["agency"] for r in more["skipped"]} == {"Guam Customs and Quarantine Agency"}
+
+
+def test_a_campaign_writes_one_request_and_letter_per_agency_and_a_rerun_writes_nothing(rr: Tracker) -> None:
+    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "TX WSO 2026")
+    assert data["summary"] == {"selected": 4, "created": 4, "skipped": {}}
+    assert "Writing letters" in rr.stderr  # the progress bar is on stderr; stdout is the JSON above
+    listed = rr.json("list", "--tag", "TX WSO 2026")
+    assert sorted(r["agency"] for r in listed) == sorted(TX_WSO)
+    by_agency = {r["agency"]: r for r in data["created"]}
+    harris = by_agency["Harris County Sheriff's Office"]
+    text = docx_text(Path(harris["files"]["docx"]))
+    assert words(text) == words(pdf_text(Path(harris["files"]["pdf"])))
+    assert "Tex. Gov't Code" in text and "https://www.ice.gov/doclib/287gMOA/harris_wso.pdf" in text
+    assert "from February 1, 2025" in text  # three months before its first signing
+    hostile = docx_text(Path(by_agency[HOSTILE]["files"]["docx"]))
+    assert HOSTILE in hostile and NON_LATIN in docx_text(Path(by_agency[NON_LATIN]["files"]["docx"]))
+    files = sorted(p for p in (rr.tmp / "out").rglob("*") if p.is_file())
+    assert len(files) == 8
+
+    again = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "TX WSO 2026", "--again")
+    assert again["summary"] == {"selected": 4, "created": 0, "skipped": {"in-campaign": 4}}
+    assert sorted(p for p in (rr.tmp / "out").rglob("*") if p.is_file()) == files
+    assert len(rr.json("list")) == 4
+
+
+def test_an_agency_already_asked_is_skipped_unless_again(rr: Tracker) -> None:
+    rr(
+        "new",
+        "--state",
+        "TX",
+        "--agency",
+        "Houston Police Department",
+        "--topic",
+        "wso",
+        *REQUESTER,
+        "--out",
+        str(rr.tmp / "out"),
+    )
+    args = ("--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T")
+    assert plan_of(rr, *args[:4])["skipped"] == ["Houston Police Department: already-requested"]
+    made = campaign(rr, *args, "--date", "2026-12-02")
+    assert made["summary"]["skipped"] == {"already-requested": 1} and made["summary"]["created"] == 3
+    second = campaign(rr, *args, "--again", "--date", "2026-12-02")
+    assert second["summary"]["created"] == 1 and second["summary"]["skipped"] == {"in-campaign": 3}
+
+
+def test_a_campaign_needs_a_tag_and_a_topic(rr: Tracker) -> None:
+    rr("campaign", "--state", "TX", "--topic", "wso", *REQUESTER, code=2)
+    rr("campaign", "--state", "TX", "--tag", "T", *REQUESTER, code=2)
+    rr("campaign", "--state", "ZZ", "--topic", "wso", "--tag", "T", *REQUESTER, code=2)
+    assert rr.json("list") == []
+
+
+def test_eml_drafts_parse_back_with_the_pdf_attached(rr: Tracker) -> None:
+    rr("agencies", "set", "--state", "TX", "--name", HOSTILE, "--email", "records@smith-jones.example")
+    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T", "--eml")
+    made = {r["agency"]: r["files"] for r in data["created"]}
+    assert "eml" not in made["Houston Police Department"]  # no known email: no draft
+    path = Path(made[HOSTILE]["eml"])
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert message["X-Unsent"] == "1"
+    [to] = message["To"].addresses  # the comma in the name does not split the address
+    assert (to.display_name, to.addr_spec) == (HOSTILE, "records@smith-jones.example")
+    assert message["From"].addresses[0].addr_spec == "ana@example.org"
+    assert "Texas Public Information Act" in message["Subject"]
+    body = message.get_body(("plain",))
+    assert body is not None and "Tex. Gov't Code" in body.get_content()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == Path(made[HOSTILE]["pdf"]).read_bytes()
+
+
+def test_followup_by_tag_writes_only_for_requests_past_their_statutory_date(rr: Tracker) -> None:
+    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T")
+    ids = {r["agency"]: r["request_id"] for r in data["created"]}
+    late, waiting = ids["Harris County Sheriff's Office"], ids["Houston Police Department"]
+    rr("sent", str(late), "--on", "2026-11-02", today="2026-12-01")  # 10 business days: due 2026-11-16
+    rr("sent", str(waiting), "--on", "2026-11-30", today="2026-12-01")
+    results = rr.json("followup", "--tag", "T", "--out", str(rr.tmp / "out"), today="2026-12-01")
+    written = {r["id"] for r in results if r["action"] == "follow-up"}
+    assert written == {late}
+    reasons = {r["id"]: r["reason"] for r in results if r["action"] == "none"}
+    assert reasons[waiting].startswith("not yet due") and reasons[ids[NON_LATIN]] == "not sent yet"
+    letter = next(r for r in results if r["id"] == late)["files"]["docx"]
+    due = dt.date.fromisoformat(rr.json("show", str(late), today="2026-12-01")["due"])
+    assert f"{due:%B} {due.day}, {due.year}" in docx_text(Path(letter))  # the date the agency missed
+    again = rr.json("followup", "--tag", "T", "--out", str(rr.tmp / "out"), today="2026-12-01")
+    assert all(r["action"] == "none" for r in again)  # followed up already: nothing new
+    rr("followup", "1", "--tag", "T", code=2)
+
+
+# --- resume after SIGKILL -----------------------------------------------------------------------
+
+DRIVER = """
+import os, signal, sys
+where, n = os.environ["RR_KILL_AT"].split(":")
+count = [0]
+def point(here):
+    if here == where:
+        count[0] += 1
+        if count[0] == int(n):
+            os.kill(os.getpid(), signal.SIGKILL)
+import records_req.output as output
+real_write = output.write_atomic
+def write_atomic(path, data):
+    point("before-write"); real_write(path, data); point("after-write")
+output.write_atomic = write_atomic
+from sqlalchemy.orm.session import SessionTransaction
+real_commit = SessionTransaction.commit
+def commit(self, *args, **kwargs):
+    point("before-commit"); result = real_commit(self, *args, **kwargs); point("after-commit"); return result
+SessionTransaction.commit = commit
+from records_req.cli import main
+sys.argv = ["records-req", *sys.argv[1:]]
+main()
+"""
+
+
+def consistent(rr: Tracker) -> list[dict[str, Any]]:
+    """Every request has its letter files, byte for byte; every letter file has its request."""
+    requests = rr.json("list", "--tag", "K")
+    owned = set()
+    for r in requests:
+        shown = rr.json("show", str(r["id"]))
+        letters = [d for d in shown["documents"] if d["role"] == "letter"]
+        assert {Path(d["path"]).suffix for d in letters} == {".docx", ".pdf"}
+        for d in letters:
+            path = Path(d["path"])
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == d["sha256"], path
+            owned.add(path.resolve())
+    on_disk = {p.resolve() for p in (rr.tmp / "out").rglob("*.*") if not p.name.startswith(".")}
+    return [{"orphans": sorted(map(str, on_disk - owned)), "requests": len(requests)}]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_campaign_killed_anywhere_resumes_without_loss_or_duplicates(rr: Tracker, seed: int) -> None:
+    chooser = random.Random(seed)
+    args = ["--db", rr.url, "--as-of", "2026-12-01", "campaign", "--state", "TX", "--topic", "wso", "--tag", "K"]
+    args += [*REQUESTER, "--out", str(rr.tmp / "out"), "--jobs", "1"]
+    env = subprocess_env(RECORDS_REQ_HOME=str(rr.tmp / "home"))
+    killed = 0
+    for _ in range(3):
+        where = chooser.choice(["before-write", "after-write", "before-commit", "after-commit"])
+        n = chooser.randint(1, 8)
+        done = subprocess.run(
+            [sys.executable, "-c", DRIVER, *args],
+            env=env | {"RR_KILL_AT": f"{where}:{n}"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode in (0, -signal.SIGKILL), done.stderr
+        killed += done.returncode == -signal.SIGKILL
+        [state] = consistent(rr)
+        # A kill between a letter's files and its commit leaves at most that one letter's files,
+        # which the next run adopts (same bytes) rather than writing a second request.
+        assert len(state["orphans"]) <= 2, state
+    assert killed  # at least one run died mid-campaign
+    finished = subprocess.run(
+        [sys.executable, "-c", DRIVER, *args], env=env | {"RR_KILL_AT": "never:1"}, capture_output=True, text=True
+    )
+    assert finished.returncode == 0, finished.stderr
+    [state] = consistent(rr)
+    assert state == {"orphans": [], "requests": 5}  # the five TX agencies, once each
+
+
+# --- the real list ------------------------------------------------------------------------------
+
+NEWEST = SHARED / "data" / "ice-287g" / "participatingAgencies05182026am.xlsx"
+PENDING = SHARED / "data" / "ice-287g" / "pendingAgencies02272026am.xlsx"
+OLDER = SHARED / "data" / "ice-287g" / "participatingAgencies05192025pm.xlsx"
+
+
+@pytest.mark.skipif(not NEWEST.exists(), reason="ICE's sheets are not in ../shared/data/ice-287g")
+def test_on_the_real_list_every_texas_wso_agency_is_selected_once(db_url: str, tmp_path: Path) -> None:
+    from records_req.tracker.service import name_key
+
+    rr = Tracker(db_url, tmp_path)
+    rr("agencies", "import", str(NEWEST), "--downloaded", "2026-05-18")
+    expected = {name_key(a.agency) for a in read_sheet(NEWEST).agreements if a.state == "TX" and a.model == "WSO"}
+    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--dry-run")
+    assert {name_key(r["agency"]) for r in data["letters"]} == expected and not data["skipped"]
+    assert len(data["letters"]) == len(expected)
+
+
+@pytest.mark.skipif(not PENDING.exists(), reason="ICE's sheets are not in ../shared/data/ice-287g")
+def test_pending_selects_applications_a_later_signed_list_does_not_show_signed(db_url: str, tmp_path: Path) -> None:
+    rr = Tracker(db_url, tmp_path)
+    rr("agencies", "import", str(PENDING), "--downloaded", "2026-02-27")
+    pending = read_sheet(PENDING).agreements
+    first = campaign(rr, "--topic", "wso", "--pending", "--dry-run", "--include-barred", *CO_REQUESTER)
+    assert first["selected"] == len({(a.state, a.agency.lower()) for a in pending})
+    rr("agencies", "import", str(NEWEST), "--downloaded", "2026-05-18")
+    later = campaign(rr, "--topic", "wso", "--pending", "--dry-run", "--include-barred", *CO_REQUESTER)
+    signed = {(a.state, a.agency.strip().lower(), a.model) for a in read_sheet(NEWEST).agreements}
+    still = {(a.state, a.agency.lower()) for a in pending if (a.state, a.agency.strip().lower(), a.model) not in signed}
+    assert later["selected"] == len(still) < first["selected"]
+
+
+def test_the_default_since_is_three_months_before_the_first_signing() -> None:
+    from records_req.letters.compose import ListedAgreement
+    from records_req.letters.request import since_from_agreements
+
+    def listed(signed: str | None, pending: bool = False) -> ListedAgreement:
+        return ListedAgreement(
+            "WSO", dt.date.fromisoformat(signed) if signed else None, None, pending, dt.date(2026, 5, 18)
+        )
+
+    assert since_from_agreements([]) is None
+    assert since_from_agreements([listed("2026-02-10"), listed("2025-03-31")])[0] == dt.date(2024, 12, 1)  # type: ignore[index]
+    assert since_from_agreements([listed(None, pending=True)])[0] == dt.date(2026, 2, 1)  # type: ignore[index]
