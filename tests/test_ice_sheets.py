@@ -145,3 +145,85 @@ def test_models_dates_and_links() -> None:
         2025, 3, 10
     )
     assert date_in_file_name("https://www.ice.gov/doclib/287gMOA/X_MOA_030625.pdf") == dt.date(2025, 3, 6)
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_an_excel_sheet_with_every_quirk_is_read_by_its_header_and_its_cells(tmp_path: Path) -> None:
+    header = ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED", "MOA", "ADDENDUM", None]
+    path = _workbook(
+        tmp_path / "participatingAgencies12012026am.xlsx",
+        {
+            "Sheet2": [["Total", "JEM", "TFM", "WSO"], [3, 1, 1, 1]],  # a stray summary sheet, first
+            "Sheet1": [
+                header,
+                ["PENNSLYVANIA", " Adams County Sheriff's Office\n", "County ", "#N/A", "Warrant Services Officer ",
+                 dt.datetime(2025, 7, 7), "link ", None],
+                [None, None, None, None, None, None, None, None],  # an interior blank row
+                ["TEXAS", "Harris County Sheriff's Office", "County", "Harris County", "Jail Enforcment Model ",
+                 dt.datetime(5025, 7, 7), "link", None],
+                ["TEXAS", "Katy Police Department", "Muncipality", "Harris", "Task Force Model", "7/72025", "link",
+                 None],
+            ],
+        },
+    )  # fmt: skip
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    rows = book["Sheet1"]
+    safelink = (
+        "https://gcc02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.ice.gov%2Fdoclib%2F287gMOA%2F"
+        "AdamsCoPA_WSO_MOA_07072025.pdf&data=05%7C02&reserved=0"
+    )
+    rows["G2"].hyperlink = safelink
+    rows["G4"].hyperlink = "chrome-extension://efaidnbmnnnibpcajpcglclefindmkaj/https:/www.ice.gov/doclib/h.pdf"
+    rows["G5"].hyperlink = "http://www.ice.gov/doclib/katy.pdf"
+    assert rows["D2"].data_type == "e"  # a real Excel error cell, as ICE's files hold
+    book.save(path)
+
+    sheet = read_sheet(path)
+    assert sheet.kind == "participating" and not sheet.skipped
+    adams, harris, katy = sheet.agreements
+    assert (adams.state, adams.agency, adams.agency_type, adams.county, adams.model) == (
+        "PA",
+        "Adams County Sheriff's Office",
+        "County",
+        None,
+        "WSO",
+    )
+    assert adams.moa_url == "https://www.ice.gov/doclib/287gMOA/AdamsCoPA_WSO_MOA_07072025.pdf"
+    assert adams.signed == dt.date(2025, 7, 7)
+    assert harris.model == "JEM" and harris.signed is None and any("impossible year" in n for n in harris.notes)
+    assert harris.moa_url == "https://www.ice.gov/doclib/h.pdf"
+    assert (katy.agency_type, katy.signed, katy.moa_url) == (
+        "Municipality",
+        dt.date(2025, 7, 7),
+        "https://www.ice.gov/doclib/katy.pdf",
+    )
+
+
+def test_a_pending_list_saved_under_the_participating_name_is_read_as_pending(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "participatingAgencies09222025pm.xlsx",  # the name says participating; the header does not
+        {
+            "Sheet 1": [
+                ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE"],
+                ["FLORIDA", "Lee County Sheriff's Office", "County", "Lee County", "Warrant Service Officer"],
+            ]
+        },
+    )
+    sheet = read_sheet(path)
+    assert sheet.kind == "pending"
+    [lee] = sheet.agreements
+    assert (lee.state, lee.model, lee.pending, lee.signed) == ("FL", "WSO", True, None)
