@@ -151,7 +151,7 @@ def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for title, rows in sheets.items():
         sheet = book.create_sheet(title)
         for row in rows:
@@ -161,7 +161,17 @@ def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 
 
 def test_an_excel_sheet_with_every_quirk_is_read_by_its_header_and_its_cells(tmp_path: Path) -> None:
-    header = ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED", "MOA", "ADDENDUM", None]
+    header: list[object] = [
+        "STATE",
+        "LAW ENFORCEMENT AGENCY",
+        "TYPE",
+        "COUNTY",
+        "SUPPORT TYPE",
+        "SIGNED",
+        "MOA",
+        "ADDENDUM",
+        None,
+    ]
     path = _workbook(
         tmp_path / "participatingAgencies12012026am.xlsx",
         {
@@ -227,3 +237,24 @@ def test_a_pending_list_saved_under_the_participating_name_is_read_as_pending(tm
     assert sheet.kind == "pending"
     [lee] = sheet.agreements
     assert (lee.state, lee.model, lee.pending, lee.signed) == ("FL", "WSO", True, None)
+
+
+@needs_data
+@pytest.mark.parametrize("path", [NEWEST, OLDER], ids=["2026-05", "2025-05"])
+def test_links_read_from_the_sheet_xml_are_those_openpyxl_reads_in_full_mode(path: Path) -> None:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from records_req.ice.sheets import _sheet_links
+
+    ws = load_workbook(path).worksheets[0]  # full mode: openpyxl's own reading of the hyperlinks
+    expected = {
+        c.coordinate: c.hyperlink.target
+        for row in ws.iter_rows()
+        for c in row
+        if c.hyperlink is not None and c.hyperlink.target
+    }
+    assert len(expected) > 400
+    with zipfile.ZipFile(path) as archive:
+        assert _sheet_links(archive, ws.title) == expected

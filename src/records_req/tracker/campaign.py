@@ -232,11 +232,12 @@ def _listed(rows: Sequence[IceAgreement]) -> str:
 
 def plan(session: Session, targets: Sequence[Target], options: Options, *, today: dt.date) -> list[Step]:
     """For each agency: the letter it gets, or why it gets none. Reads, never writes."""
+    from records_req.ice.sheets import name_key
     from records_req.laws import load_laws
     from records_req.letters.files import default_out_dir, letter_paths
     from records_req.letters.request import RequestSpec, build_letter_request
     from records_req.store.models import Agency, Request, Tag
-    from records_req.tracker.directory import listed_agreements
+    from records_req.tracker.directory import listed_by_agency
     from records_req.tracker.service import directory_since
 
     laws = load_laws()
@@ -255,6 +256,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             open_.setdefault(r.agency_id, []).append(r)
         agencies.update((a.id, a) for a in session.scalars(select(Agency).where(Agency.id.in_(chunk))))
     owned = _letter_paths_owned(session)
+    listed = listed_by_agency(session)
     requester = options.requester or {}
     steps: list[Step] = []
     for target in targets:
@@ -279,9 +281,10 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             )
             continue
         agency = agencies[target.agency_id]
+        agreements = listed.get((agency.state, name_key(agency.name)), ())
         since = options.since
         if since is None:
-            found = directory_since(session, j, agency, options.until or letter_date)
+            found = directory_since(session, j, agency, options.until or letter_date, agreements)
             since = found[0] if found else None
         spec = RequestSpec(
             agency=agency.name,
@@ -329,7 +332,6 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
                 "file-exists", f"{paths[extensions[0]]} is the letter of request #{owner}; use --date or --out.", owner
             )
             continue
-        agreements = listed_agreements(session, agency.state, agency.name)
         spec = replace(spec, since=req.since)
         steps.append(
             Step(

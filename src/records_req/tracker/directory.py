@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from records_req.errors import UsageError
@@ -70,24 +70,28 @@ def import_sheet(session: Session, path: Path, *, downloaded_on: dt.date) -> Imp
     )
     session.add(record)
     session.flush()
-    session.add_all(
-        IceAgreement(
-            import_id=record.id,
-            row=a.row,
-            state=a.state,
-            agency=a.agency,
-            agency_key=name_key(a.agency),
-            agency_type=a.agency_type,
-            county=a.county,
-            model=a.model,
-            signed=a.signed,
-            moa_url=a.moa_url,
-            addendum_url=a.addendum_url,
-            pending=a.pending,
-            notes=list(a.notes),
+    if sheet.agreements:  # one executemany, not 1,843 ORM objects
+        session.connection().execute(
+            insert(IceAgreement),
+            [
+                {
+                    "import_id": record.id,
+                    "row": a.row,
+                    "state": a.state,
+                    "agency": a.agency,
+                    "agency_key": name_key(a.agency),
+                    "agency_type": a.agency_type,
+                    "county": a.county,
+                    "model": a.model,
+                    "signed": a.signed,
+                    "moa_url": a.moa_url,
+                    "addendum_url": a.addendum_url,
+                    "pending": a.pending,
+                    "notes": list(a.notes),
+                }
+                for a in sheet.agreements
+            ],
         )
-        for a in sheet.agreements
-    )
     # The directory: every agency on the list, with its models; contact details are never erased.
     models: dict[tuple[str, str], tuple[str, set[str]]] = {}
     for a in sheet.agreements:
@@ -176,9 +180,27 @@ def agency_agreements(session: Session, state: str, name: str) -> list[dict[str,
 def listed_agreements(session: Session, state: str, name: str) -> tuple[ListedAgreement, ...]:
     """What an initial letter may say about the agency's place on ICE's newest lists. A pending
     application that a later participating list shows signed is no longer pending, and is left out."""
+    return listed_from(agreements_of(session, state, name))
+
+
+def listed_by_agency(session: Session) -> dict[tuple[str, str], tuple[ListedAgreement, ...]]:
+    """:func:`listed_agreements` for every agency at once, by (state, name key): two queries
+    instead of four per agency, for a campaign."""
+    found: dict[tuple[str, str], list[IceAgreement]] = {}
+    for kind in ("participating", "pending"):
+        newest = newest_import(session, kind)
+        if newest is not None:
+            rows = session.scalars(
+                select(IceAgreement).where(IceAgreement.import_id == newest.id).order_by(IceAgreement.id)
+            )
+            for a in rows:
+                found.setdefault((a.state, a.agency_key), []).append(a)
+    return {key: listed_from(rows) for key, rows in found.items()}
+
+
+def listed_from(found: Sequence[IceAgreement]) -> tuple[ListedAgreement, ...]:
     from records_req.letters.compose import ListedAgreement
 
-    found = agreements_of(session, state, name)
     signed = {(a.model, a.ice_import.downloaded_on) for a in found if not a.pending}
     return tuple(
         ListedAgreement(

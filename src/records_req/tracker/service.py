@@ -35,7 +35,7 @@ from records_req.tracker.lifecycle import (
 )
 
 if TYPE_CHECKING:
-    from records_req.letters.compose import LetterRequest
+    from records_req.letters.compose import LetterRequest, ListedAgreement
 
 
 class TrackerError(RecordsReqError):
@@ -109,17 +109,23 @@ def merge_agency(options: dict[str, Any], row: Agency) -> None:
 
 
 def directory_since(
-    session: Session, jurisdiction: Jurisdiction, agency_row: Agency, until: dt.date
+    session: Session,
+    jurisdiction: Jurisdiction,
+    agency_row: Agency,
+    until: dt.date,
+    listed: Sequence[ListedAgreement] | None = None,
 ) -> tuple[dt.date, str] | None:
     """The default ``--since`` for an agency on ICE's list (a few months before it signed), with
     a note for the user; None for a federal request, an agency ICE does not list, or a listed date
-    after ``until`` (a typo such as 5025)."""
+    after ``until`` (a typo such as 5025). ``listed``: the agency's agreements, if already read."""
     if jurisdiction.is_federal:
         return None
     from records_req.letters.request import since_from_agreements
     from records_req.tracker.directory import listed_agreements
 
-    found = since_from_agreements(listed_agreements(session, agency_row.state, agency_row.name))
+    if listed is None:
+        listed = listed_agreements(session, agency_row.state, agency_row.name)
+    found = since_from_agreements(listed)
     if found is None or found[0] > until:
         return None
     return found
