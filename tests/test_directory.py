@@ -68,6 +68,11 @@ def test_import_changes_and_the_directory(rr: Tracker) -> None:
     assert ("Ft. Myers Police Department", "Fort Myers Police Department") in renamed
     assert not any(r["from"]["state"] != r["to"]["state"] for r in diff["renamed"]), "another state is another agency"
     assert any(r["state"] == "MD" for r in diff["removed"]), "Maryland's agreements ended in 2026"
+    from records_req.store.db import open_store
+    from records_req.tracker.directory import changes
+
+    with open_store(rr.url).read() as session:  # the library's answer is the command's, to the byte
+        assert json.dumps(changes(session)) == json.dumps(diff)
 
     lee = rr.json("agencies", "show", "Lee County Sheriff's Office", "--state", "FL")
     assert lee["email"] == "records@sheriffleefl.org"

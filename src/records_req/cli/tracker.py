@@ -290,10 +290,12 @@ def agencies_changes(ctx: click.Context, /, since_import: int | None, as_json: b
       records-req agencies changes
       records-req agencies changes --since-import 1 --json
     """
-    from records_req.tracker.directory import changes
+    from records_req.ice.changes import diff as compare
+    from records_req.ice.changes import pick
 
-    with store(ctx).read() as session:
-        diff = changes(session, since_import)
+    with read_view(ctx) as view:  # straight through the driver: no SQLAlchemy to import
+        older, newest = pick(view.ice_imports("participating"), since_import)
+        diff = compare(older, newest, view.ice_agreements(older.import_id), view.ice_agreements(newest.import_id))
     if as_json:
         emit_json(diff)
         return

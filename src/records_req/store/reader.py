@@ -132,6 +132,28 @@ class Reader:
 
     # --- queries ---
 
+    def ice_imports(self, kind: str) -> list[Any]:
+        """ICE list imports of this kind, in import order (records_req.ice.changes.ImportInfo)."""
+        from records_req.ice.changes import ImportInfo
+
+        found = self.rows("SELECT id, file_name, downloaded_on FROM ice_imports WHERE kind = ? ORDER BY id", [kind])
+        return [ImportInfo(r["id"], r["file_name"], dt.date.fromisoformat(str(r["downloaded_on"])[:10])) for r in found]
+
+    def ice_agreements(self, import_id: int) -> list[Any]:
+        """The agreements of one import (records_req.ice.changes.AgreementRow)."""
+        from records_req.ice.changes import COLUMNS, AgreementRow
+
+        found = self.rows(f"SELECT {', '.join(COLUMNS)} FROM ice_agreements WHERE import_id = ?", [import_id])
+        return [
+            AgreementRow(
+                **(
+                    r
+                    | {"signed": self.date(r["signed"]), "pending": bool(r["pending"]), "notes": self.json(r["notes"])}
+                )
+            )
+            for r in found
+        ]
+
     def requests(
         self,
         *,

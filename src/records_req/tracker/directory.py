@@ -6,7 +6,6 @@ be compared; contact details users added to an agency are never touched by an im
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -233,69 +232,21 @@ def _row(a: IceAgreement) -> dict[str, Any]:
 
 def changes(session: Session, since_import: int | None = None) -> dict[str, Any]:
     """What changed between two participating imports (the newest and the one before it, or
-    ``since_import``): agreements added, removed, renamed and changed (signing date, MOA link,
-    addendum). A respelled state or name is a rename, not a removal and an addition."""
-    done = [i for i in imports(session) if i.kind == "participating"]
-    if len(done) < 2 and since_import is None:
-        raise UsageError("There is nothing to compare yet: import at least two participating sheets.")
-    newest = done[-1] if done else None
-    older = next((i for i in done if i.id == since_import), None) if since_import else done[-2]
-    if newest is None or older is None or older.id == newest.id:
-        raise UsageError(f"No earlier participating import #{since_import}; 'records-req agencies imports' lists them.")
-    before = {(a.state, a.agency_key, a.model): a for a in older.agreements}
-    after = {(a.state, a.agency_key, a.model): a for a in newest.agreements}
-    added = [after[k] for k in after.keys() - before.keys()]
-    removed = [before[k] for k in before.keys() - after.keys()]
-    renamed: list[dict[str, Any]] = []
-    for new in sorted(added, key=lambda a: a.row):
-        match = _renamed_from(new, removed)
-        if match is not None:
-            removed.remove(match)
-            renamed.append({"from": _row(match), "to": _row(new)})
-    renamed_to = {id(_find(added, r["to"])) for r in renamed}
-    added = [a for a in added if id(a) not in renamed_to]
-    changed = []
-    for key in sorted(before.keys() & after.keys()):
-        old, new = before[key], after[key]
-        fields = [f for f in ("signed", "moa_url", "addendum_url") if getattr(old, f) != getattr(new, f)]
-        if fields:
-            changed.append(
-                {
-                    "agreement": _row(new),
-                    "fields": {f: [_plain(getattr(old, f)), _plain(getattr(new, f))] for f in fields},
-                }
-            )
-    return {
-        "from": {"import_id": older.id, "file": older.file_name, "downloaded_on": older.downloaded_on.isoformat()},
-        "to": {"import_id": newest.id, "file": newest.file_name, "downloaded_on": newest.downloaded_on.isoformat()},
-        "added": [_row(a) for a in sorted(added, key=lambda a: (a.state, a.agency_key, a.model))],
-        "removed": [_row(a) for a in sorted(removed, key=lambda a: (a.state, a.agency_key, a.model))],
-        "renamed": renamed,
-        "changed": changed,
-    }
+    ``since_import``): agreements added, removed, renamed and changed (records_req.ice.changes)."""
+    from records_req.ice.changes import COLUMNS, AgreementRow, ImportInfo, diff, pick
 
+    done = [
+        ImportInfo(i.id, i.file_name, i.downloaded_on)
+        for i in session.scalars(select(IceImport).where(IceImport.kind == "participating").order_by(IceImport.id))
+    ]
+    older, newest = pick(done, since_import)
+    columns = [getattr(IceAgreement, c) for c in COLUMNS]
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
+    def rows(info: ImportInfo) -> list[AgreementRow]:
+        found = session.execute(select(*columns).where(IceAgreement.import_id == info.import_id))
+        return [AgreementRow(*r) for r in found]
 
-
-def _find(rows: Sequence[IceAgreement], wanted: dict[str, Any]) -> IceAgreement | None:
-    return next((a for a in rows if _row(a) == wanted), None)
-
-
-def _renamed_from(new: IceAgreement, removed: Sequence[IceAgreement]) -> IceAgreement | None:
-    """The removed agreement this added one renames, in the same state and model (a respelled
-    state reads as the same code already): the same MOA link, or a name spelled almost alike."""
-    same = [old for old in removed if old.state == new.state and old.model == new.model]
-    for old in same:
-        if old.moa_url and old.moa_url == new.moa_url:
-            return old
-    for old in same:
-        close = difflib.SequenceMatcher(None, old.agency_key, new.agency_key).ratio() > 0.93  # 'Ft.'/'Fort'
-        counties_differ = bool(old.county and new.county and old.county.lower() != new.county.lower())
-        if close and not counties_differ:
-            return old
-    return None
+    return diff(older, newest, rows(older), rows(newest))
 
 
 # --- contacts from a CSV ------------------------------------------------------------------------
