@@ -215,19 +215,9 @@ def listed_from(found: Sequence[IceAgreement]) -> tuple[ListedAgreement, ...]:
 
 
 def _row(a: IceAgreement) -> dict[str, Any]:
-    return {
-        "state": a.state,
-        "agency": a.agency,
-        "model": a.model,
-        "model_name": MODEL_NAMES.get(a.model, a.model),  # type: ignore[call-overload]
-        "type": a.agency_type,
-        "county": a.county,
-        "signed": a.signed.isoformat() if a.signed else None,
-        "moa_url": a.moa_url,
-        "addendum_url": a.addendum_url,
-        "pending": a.pending,
-        "notes": list(a.notes or []),
-    }
+    from records_req.ice.changes import COLUMNS, AgreementRow
+
+    return AgreementRow(*(getattr(a, c) for c in COLUMNS)).to_dict()
 
 
 def changes(session: Session, since_import: int | None = None) -> dict[str, Any]:
