@@ -475,7 +475,7 @@ def _record(
     assert job is not None
     files = {job.paths[ext]: data for ext, data in result.files.items()}
     with store.write() as session:
-        owner = next((o for o in (letter_owner(session, p) for p in files) if o is not None), None)
+        owner = letter_owner(session, *files)
         if owner is not None:  # another run got there first
             return Outcome(step.target, "skipped", "in-campaign", f"Request #{owner} has this letter.", owner, {})
         existing = [p for p, data in files.items() if p.exists()]
@@ -502,7 +502,7 @@ def _record(
             again=True,  # plan() decided
         )
         for path, data in files.items():
-            add_document(session, request, "letter", path, original_name=path.name, data=data)
+            add_document(session, request, "letter", path, original_name=path.name, data=data, flush=False)
         refresh(request, today)
         return Outcome(step.target, "created", None, None, request.id, {p.suffix[1:]: str(p) for p in files})
 

@@ -182,6 +182,9 @@ def create_request(
         co_requester=co_requester,
         status="draft",
         closed=False,
+        events=[],  # a new request has none: set, so that reading them costs no query
+        documents=[],
+        tracking_numbers=[],
     )
     request.tags = [Tag(tag=t) for t in sorted(set(tags))]
     session.add(request)
@@ -346,6 +349,7 @@ def add_document(
     original_name: str,
     event: Event | None = None,
     data: bytes | None = None,
+    flush: bool = True,
 ) -> Document:
     content = data if data is not None else path.read_bytes()
     document = Document(
@@ -358,13 +362,14 @@ def add_document(
         size=len(content),
     )
     request.documents.append(document)
-    session.flush()
+    if flush:
+        session.flush()
     return document
 
 
-def letter_owner(session: Session, path: Path) -> int | None:
-    """The request whose letter is stored at ``path``, if any."""
-    names = {str(path), str(path.resolve())}
+def letter_owner(session: Session, *paths: Path) -> int | None:
+    """The request whose letter is stored at one of ``paths``, if any."""
+    names = {str(p) for p in paths} | {str(p.resolve()) for p in paths}
     return session.scalar(
         select(Document.request_id).where(Document.role == "letter", Document.path.in_(sorted(names))).limit(1)
     )
