@@ -283,6 +283,8 @@ def test_pending_selects_applications_a_later_signed_list_does_not_show_signed(d
     rr = Tracker(db_url, tmp_path)
     rr("agencies", "import", str(PENDING), "--downloaded", "2026-02-27")
     pending = read_sheet(PENDING).agreements
+    franklin = rr.json("agencies", "show", "Franklin County Sheriff's Office", "--state", "AR")
+    assert {a["pending_since"] for a in franklin["agreements"]} == {"2026-02-27"}
     first = campaign(rr, "--topic", "wso", "--pending", "--dry-run", "--include-barred", *CO_REQUESTER)
     assert first["selected"] == len({(a.state, a.agency.lower()) for a in pending})
     rr("agencies", "import", str(NEWEST), "--downloaded", "2026-05-18")

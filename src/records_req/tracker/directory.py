@@ -158,7 +158,7 @@ def agency_agreements(session: Session, state: str, name: str) -> list[dict[str,
     from sqlalchemy import func
 
     rows = []
-    for a in agreements_of(session, state, name):
+    for a in current(agreements_of(session, state, name)):
         row = _row(a)
         if a.pending:
             first = session.scalar(
@@ -197,10 +197,21 @@ def listed_by_agency(session: Session) -> dict[tuple[str, str], tuple[ListedAgre
     return {key: listed_from(rows) for key, rows in found.items()}
 
 
+def current(found: Sequence[IceAgreement]) -> list[IceAgreement]:
+    """An agency's rows on the newest lists, less a pending application that a participating
+    list downloaded later shows signed (it is no longer pending): what letters say and
+    ``agencies show`` lists."""
+    signed = {(a.model, a.ice_import.downloaded_on) for a in found if not a.pending}
+    return [
+        a
+        for a in found
+        if not (a.pending and any(m == a.model and on >= a.ice_import.downloaded_on for m, on in signed))
+    ]
+
+
 def listed_from(found: Sequence[IceAgreement]) -> tuple[ListedAgreement, ...]:
     from records_req.letters.compose import ListedAgreement
 
-    signed = {(a.model, a.ice_import.downloaded_on) for a in found if not a.pending}
     return tuple(
         ListedAgreement(
             model_name=MODEL_NAMES.get(a.model, a.model),  # type: ignore[call-overload]
@@ -209,8 +220,7 @@ def listed_from(found: Sequence[IceAgreement]) -> tuple[ListedAgreement, ...]:
             pending=a.pending,
             listed_on=a.ice_import.downloaded_on,
         )
-        for a in found
-        if not (a.pending and any(m == a.model and on >= a.ice_import.downloaded_on for m, on in signed))
+        for a in current(found)
     )
 
 
