@@ -259,6 +259,38 @@ def test_a_campaign_killed_anywhere_resumes_without_loss_or_duplicates(rr: Track
     assert state == {"orphans": [], "requests": 5}  # the five TX agencies, once each
 
 
+CTRL_C = """
+import os, signal, sys
+import records_req.output as output
+real_write = output.write_atomic
+count = [0]
+def write_atomic(path, data):
+    real_write(path, data)
+    count[0] += 1
+    if count[0] == 3:  # Ctrl-C in a terminal: SIGINT to every process of the group, workers too
+        os.killpg(os.getpgid(0), signal.SIGINT)
+output.write_atomic = write_atomic
+from records_req.cli import main
+sys.argv = ["records-req", *sys.argv[1:]]
+main()
+"""
+
+
+def test_ctrl_c_stops_a_parallel_campaign_cleanly_and_it_resumes(rr: Tracker) -> None:
+    args = ["--db", rr.url, "--as-of", "2026-12-01", "campaign", "--state", "TX", "--topic", "wso", "--tag", "K"]
+    args += [*REQUESTER, "--out", str(rr.tmp / "out"), "--jobs", "2"]
+    env = subprocess_env(RECORDS_REQ_HOME=str(rr.tmp / "home"))
+    stopped = subprocess.run(
+        [sys.executable, "-c", CTRL_C, *args], env=env, capture_output=True, text=True, start_new_session=True
+    )
+    assert stopped.returncode == 130, stopped.stderr
+    assert "Run the same command again to resume" in stopped.stderr and "Traceback" not in stopped.stderr
+    resumed = subprocess.run([sys.executable, "-m", "records_req", *args], env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    [state] = consistent(rr)
+    assert state == {"orphans": [], "requests": 5}
+
+
 # --- the real list ------------------------------------------------------------------------------
 
 NEWEST = SHARED / "data" / "ice-287g" / "participatingAgencies05182026am.xlsx"

@@ -270,7 +270,11 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             continue
         if j.immigration.stance == "prohibits" and not options.include_barred:
             citation = j.immigration.letter_citation or j.immigration.citation
-            skip("state-bars-287g", f"{j.name} law bars 287(g) agreements ({citation}); --include-barred writes to it.")
+            unverified = f" (not confirmed: {j.immigration.unverified})" if j.immigration.unverified else ""
+            skip(
+                "state-bars-287g",
+                f"{j.name} law bars 287(g) agreements ({citation}){unverified}; --include-barred writes to it.",
+            )
             continue
         resident = (requester.get("requester_state") or "").upper() == j.code
         if j.residency.restricted is True and not resident and not options.co_requester:
@@ -406,7 +410,7 @@ def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered 
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
         context.set_forkserver_preload(["records_req.tracker.campaign", "records_req.letters.render"])
-    pool = ProcessPoolExecutor(jobs, mp_context=context)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet_worker)
     window: deque[tuple[Step, Future[Rendered | RecordsReqError]]] = deque()
     pending = iter(steps)
     try:
@@ -425,6 +429,14 @@ def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered 
             yield step, result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C reaches every process of the terminal: the main process stops the campaign (and
+    says how to resume it); a worker ignores it rather than print a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # --- running ------------------------------------------------------------------------------------
