@@ -148,6 +148,7 @@ def test_a_campaign_needs_a_tag_and_a_topic(rr: Tracker) -> None:
 
 def test_eml_drafts_parse_back_with_the_pdf_attached(rr: Tracker) -> None:
     rr("agencies", "set", "--state", "TX", "--name", HOSTILE, "--email", "records@smith-jones.example")
+    rr("agencies", "set", "--state", "TX", "--name", NON_LATIN, "--email", "records@nunoa.example")
     data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T", "--eml")
     made = {r["agency"]: r["files"] for r in data["created"]}
     assert "eml" not in made["Houston Police Department"]  # no known email: no draft
@@ -158,8 +159,12 @@ def test_eml_drafts_parse_back_with_the_pdf_attached(rr: Tracker) -> None:
     assert (to.display_name, to.addr_spec) == (HOSTILE, "records@smith-jones.example")
     assert message["From"].addresses[0].addr_spec == "ana@example.org"
     assert "Texas Public Information Act" in message["Subject"]
+    assert f"Re: {message['Subject']}" in docx_text(Path(made[HOSTILE]["docx"]))  # the letter's subject, intact
+    assert path.read_bytes().isascii() and all(len(line) <= 998 for line in path.read_bytes().split(b"\r\n"))
     body = message.get_body(("plain",))
     assert body is not None and "Tex. Gov't Code" in body.get_content()
+    other = email.message_from_bytes(Path(made[NON_LATIN]["eml"]).read_bytes(), policy=email.policy.default)
+    assert other["To"].addresses[0].display_name == NON_LATIN
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == Path(made[HOSTILE]["pdf"]).read_bytes()

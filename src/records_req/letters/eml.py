@@ -3,7 +3,8 @@ attached, ``X-Unsent: 1`` so that Outlook and Thunderbird open it as a draft to 
 Nothing is sent and no password is asked for.
 
 Addresses are built with :class:`email.headerregistry.Address`, so a display name with a comma,
-quotes or non-Latin letters stays one address. The bytes depend only on the letter (the MIME
+quotes or non-Latin letters stays one address (``formataddr`` would split "Custodian, Lee County"
+in two). The body is quoted-printable, so the file is 7-bit and opens anywhere. The bytes depend only on the letter (the MIME
 boundary is derived from the content), so the same letter gives the same file.
 """
 
@@ -48,8 +49,9 @@ def draft(
     # A draft has no sending time yet; the letter's date keeps the header honest and the file stable.
     message["Date"] = format_datetime(dt.datetime.combine(letter.date, dt.time(9), tzinfo=dt.UTC))
     message["X-Unsent"] = "1"
-    message.set_content(letter.plain_text())
+    message.set_content(letter.plain_text(), cte="quoted-printable")  # 7-bit safe, Núñez and all
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
     digest = hashlib.sha256(letter.plain_text().encode("utf-8") + pdf).hexdigest()[:24]
     message.set_boundary(f"records-req-{digest}")
-    return message.as_bytes(policy=SMTP)
+    # RFC 5322 allows 998-character lines: a long subject then never comes back with a doubled space.
+    return message.as_bytes(policy=SMTP.clone(max_line_length=998))
