@@ -4,7 +4,6 @@ attach, remind, edit, undo, bundle, paths. Each writing command is one transacti
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -571,29 +570,21 @@ def _record(
     options: dict[str, Any],
     extra: dict[str, Any] | None = None,
 ) -> None:
-    from records_req.hygiene import clean
     from records_req.tracker import service
 
     now = today(ctx)
     on: dt.date = options.get("on") or now
-    data: dict[str, Any] = dict(extra or {})
-    amount = options.get("amount")
-    if amount is not None and not math.isfinite(amount):
-        raise UsageError(f"--amount must be a number of dollars, not {amount}.")
-    for key in ("days", "amount", "exemptions", "outcome", "tracking_number"):
-        if options.get(key) is not None:
-            data[key] = clean(f"--{key}", options[key]) if isinstance(options[key], str) else options[key]
-    if options.get("until") is not None:
-        data["until"] = options["until"].isoformat()
+    fields: dict[str, Any] = dict(extra or {})
+    fields |= {k: options.get(k) for k in ("days", "amount", "exemptions", "outcome", "tracking_number", "until")}
     with store(ctx).write() as session:
         request = service.get_request(session, request_id)
-        event, warnings = service.log_event(
+        event, warnings = service.record_event(
             session,
             request,
             kind,
             on,
-            note=clean("--note", options.get("note")),
-            data=data,
+            note=options.get("note"),
+            fields=fields,
             force=options.get("force", False),
             today=now,
         )

@@ -4,8 +4,8 @@ Nothing is sent and no password is asked for.
 
 Addresses are built with :class:`email.headerregistry.Address`, so a display name with a comma,
 quotes or non-Latin letters stays one address (``formataddr`` would split "Custodian, Lee County"
-in two). The body is quoted-printable, so the file is 7-bit and opens anywhere. The bytes depend only on the letter (the MIME
-boundary is derived from the content), so the same letter gives the same file.
+in two). The body is quoted-printable, so the file is 7-bit and opens anywhere. The bytes depend
+only on the letter (the MIME boundary is derived from the content): the same letter, the same file.
 """
 
 from __future__ import annotations

@@ -293,6 +293,36 @@ def log_event(
     return event, warnings
 
 
+def record_event(
+    session: Session,
+    request: Request,
+    kind: str,
+    on: dt.date,
+    *,
+    today: dt.date,
+    note: str | None = None,
+    fields: dict[str, Any] | None = None,
+    force: bool = False,
+) -> tuple[Event, list[str]]:
+    """An event as a person gives it (``records-req log``, ``sent``, the dashboard's forms):
+    text cleaned, numbers checked, a date as ``until``; then :func:`log_event`."""
+    import math
+
+    from records_req.hygiene import clean
+
+    data: dict[str, Any] = {}
+    for key, value in (fields or {}).items():
+        if value is None or value == "":
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key == "amount" and not (number and math.isfinite(value)):
+            raise UsageError(f"--amount must be a number of dollars, not {value}.")
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        data[key] = clean(f"--{key.replace('_', '-')}", value) if isinstance(value, str) else value
+    return log_event(session, request, kind, on, note=clean("--note", note), data=data, force=force, today=today)
+
+
 def last_event(request: Request) -> Event:
     visible = [e for e in request.events if e.kind not in ("undo", "edit")]
     undone = {e.data.get("target") for e in request.events if e.kind == "undo"}
