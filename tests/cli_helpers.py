@@ -24,8 +24,8 @@ class Tracker:
         self.url, self.tmp = url, tmp_path
         self.stderr = ""
 
-    def __call__(self, *args: str, today: str = "2026-11-27", code: int = 0) -> str:
-        result = CliRunner().invoke(cli, ["--db", self.url, "--as-of", today, *args])
+    def __call__(self, *args: str, today: str = "2026-11-27", code: int = 0, input_text: str | None = None) -> str:
+        result = CliRunner().invoke(cli, ["--db", self.url, "--as-of", today, *args], input=input_text)
         assert result.exit_code == code, f"{args}: {result.stdout}\n{result.stderr}"
         self.stderr = result.stderr
         return result.stdout

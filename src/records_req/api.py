@@ -115,17 +115,7 @@ class Tracker:
                 notes.insert(0, since_note)
             profile = service.get_profile(session)
             if profile is None:  # remember who asked, for the follow-up and appeal letters
-                r = req.requester
-                profile = service.set_profile(
-                    session,
-                    "default",
-                    name=r.name,
-                    email=r.email,
-                    address=r.address,
-                    phone=r.phone,
-                    organization=r.organization,
-                    state=r.state,
-                )
+                profile = service.remember_requester(session, "default", req.requester)
             [(request, _)] = service.open_requests(
                 session,
                 j,

@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "db": "tracker",
     "report": "reports",
     "campaign": "campaign",
+    "serve": "web",
+    "users": "web",
 }
 
 

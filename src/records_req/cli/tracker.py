@@ -462,17 +462,7 @@ def new(ctx: click.Context, /, **options: Any) -> None:
         if since_note:
             notes.insert(0, since_note)
         if prof is None:  # remember who asked, for the follow-up and appeal letters
-            r = whole.requester
-            prof = service.set_profile(
-                session,
-                options["profile_key"],
-                name=r.name,
-                email=r.email,
-                address=r.address,
-                phone=r.phone,
-                organization=r.organization,
-                state=r.state,
-            )
+            prof = service.remember_requester(session, options["profile_key"], whole.requester)
             notes.append(f"Saved your details as profile '{prof.key}' (records-req profile show).")
         tags = [t for t in (clean("--tag", t) for t in options["tags"]) if t]
         parts = [whole]

@@ -203,3 +203,15 @@ class IceAgreement(Base):
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     ice_import: Mapped[IceImport] = relationship(back_populates="agreements")
+
+
+class User(Base):
+    """An account for the web dashboard when it serves beyond this computer (``users add``).
+    Only a salted scrypt hash of the password is kept (records_req.web.accounts)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -332,7 +332,7 @@ class Reader:
             event["forced"] = bool(event["forced"])
         row["events"] = events
         row["documents"] = self.rows(
-            "SELECT role, path, original_name AS name, sha256, size FROM documents WHERE request_id = ? ORDER BY id",
+            "SELECT id, role, path, original_name AS name, sha256, size FROM documents WHERE request_id = ? ORDER BY id",
             [request_id],
         )
         row["tags"] = self._tags([request_id]).get(request_id, [])

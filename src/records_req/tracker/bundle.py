@@ -23,6 +23,14 @@ _TIME = (2020, 1, 1, 0, 0, 0)
 def make_bundle(
     details: dict[str, Any], output: Path, *, force: bool, guard: dict[str, list[Path]] | None = None
 ) -> list[dict[str, Any]]:
+    """Write the bundle of the request ``details`` describe to ``output``; return its manifest."""
+    data, manifest = bundle_bytes(details)
+    write_all({output: data}, force=force, **(guard or {}))
+    return manifest
+
+
+def bundle_bytes(details: dict[str, Any]) -> tuple[bytes, list[dict[str, Any]]]:
+    """The zip (letters, received files, timeline, deadline, manifest of hashes) and its manifest."""
     files: dict[str, bytes] = {}
     for doc in details["documents"]:
         path = Path(doc["path"])
@@ -55,8 +63,7 @@ def make_bundle(
         for name, data in sorted(files.items()):
             archive.writestr(zipfile.ZipInfo(name, date_time=_TIME), data, zipfile.ZIP_DEFLATED)
         archive.writestr(zipfile.ZipInfo("manifest.json", date_time=_TIME), _json(manifest))
-    write_all({output: buffer.getvalue()}, force=force, **(guard or {}))
-    return manifest
+    return buffer.getvalue(), manifest
 
 
 def _json(value: Any) -> bytes:

@@ -63,6 +63,21 @@ def set_profile(session: Session, key: str, **fields: Any) -> Profile:
     return profile
 
 
+def remember_requester(session: Session, key: str, requester: Any) -> Profile:
+    """Save who signed a first letter as profile ``key``, for the follow-up and appeal letters."""
+    r = requester
+    return set_profile(
+        session,
+        key,
+        name=r.name,
+        email=r.email,
+        address=r.address,
+        phone=r.phone,
+        organization=r.organization,
+        state=r.state,
+    )
+
+
 def get_profile(session: Session, key: str = "default") -> Profile | None:
     return session.scalar(select(Profile).where(Profile.key == key))
 

@@ -1,0 +1,155 @@
+"""`serve` (the local web dashboard) and `users` (its accounts, for serving beyond this computer)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from records_req.cli.output import emit_json, json_option, table
+from records_req.errors import UsageError
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="The port.")
+@click.option("--no-browser", is_flag=True, help="Do not open the dashboard in a browser.")
+@click.option(
+    "--allow-host", "allowed_hosts", multiple=True, help="Another name the server is reached by (repeatable)."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where letters are written [default: $RECORDS_REQ_OUT or ./out].",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context, /, host: str, port: int, no_browser: bool, allowed_hosts: tuple[str, ...], out_dir: Path | None
+) -> None:
+    """Open the dashboard: the whole tool in a browser, on this computer. Ctrl-C stops it.
+
+    It listens on 127.0.0.1 only. To serve a team on another address, create accounts first
+    (records-req users add NAME); every page then asks for a sign-in.
+
+    \b
+    Examples:
+      records-req serve
+      records-req serve --port 9000 --no-browser
+      records-req --db postgresql://team@db/records serve --host 10.0.0.5 --allow-host records.lan
+    """
+    from records_req.cli.tracker import db_url, store
+    from records_req.web import Settings, create_app
+
+    settings = Settings(
+        db_url=db_url(ctx),
+        out_dir=out_dir,
+        host=host,
+        port=port,
+        today=(ctx.find_root().obj or {}).get("today"),
+        allowed_hosts=allowed_hosts,
+    )
+    if not settings.local:
+        from records_req.web.accounts import users
+
+        with store(ctx).read() as session:
+            if not users(session):
+                raise UsageError(
+                    f"Serving on {host} reaches beyond this computer: create an account first "
+                    "(records-req users add NAME), then every page asks for a sign-in."
+                )
+    else:
+        store(ctx)  # create or migrate the database before the first page
+    app = create_app(settings)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if settings.local else shown}:{port}/"
+    click.echo(f"records-req dashboard at {url} (Ctrl-C stops it)", err=True)
+    if not no_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(0.8, lambda: webbrowser.open(url)).start()
+    from werkzeug.serving import run_simple
+
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    except OSError as exc:
+        raise UsageError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Try another --port.") from None
+
+
+@click.group()
+def users() -> None:
+    """Accounts for the dashboard when it serves beyond this computer.
+
+    \b
+    Examples:
+      records-req users add ana
+      records-req users list
+    """
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@click.pass_context
+def users_add(ctx: click.Context, /, name: str, password_stdin: bool) -> None:
+    """Add an account; the password is asked twice (it is stored only as a scrypt hash).
+
+    \b
+    Examples:
+      records-req users add ana
+      printf '%s\\n' "$PASSWORD" | records-req users add ana --password-stdin
+    """
+    from records_req.cli.tracker import store
+    from records_req.web.accounts import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with store(ctx).write() as session:
+        add_user(session, name, password)
+    click.echo(f"Added user {name!r}.")
+
+
+@users.command("remove")
+@click.argument("name")
+@click.pass_context
+def users_remove(ctx: click.Context, /, name: str) -> None:
+    """Remove an account.
+
+    \b
+    Examples:
+      records-req users remove ana
+    """
+    from records_req.cli.tracker import store
+    from records_req.web.accounts import remove_user
+
+    with store(ctx).write() as session:
+        remove_user(session, name)
+    click.echo(f"Removed user {name!r}.")
+
+
+@users.command("list")
+@json_option
+@click.pass_context
+def users_list(ctx: click.Context, /, as_json: bool) -> None:
+    """List the accounts (names and when they were made; never passwords).
+
+    \b
+    Examples:
+      records-req users list --json
+    """
+    from records_req.cli.tracker import store
+    from records_req.web.accounts import users as all_users
+
+    with store(ctx).read() as session:
+        rows: list[dict[str, Any]] = [
+            {"name": u.name, "created": u.created_at.isoformat(timespec="seconds")} for u in all_users(session)
+        ]
+    if as_json:
+        emit_json(rows)
+        return
+    click.echo(table([[r["name"], r["created"]] for r in rows], ["name", "created"]) if rows else "No users.")

@@ -1,0 +1,95 @@
+"""The local web dashboard (``records-req serve``): the whole tool in a browser.
+
+Every page calls the functions the command line calls (tracker.service, tracker.views,
+reports.data, tracker.campaign...); nothing is computed here. The app is built by
+:func:`create_app`, which the tests drive with Flask's test client.
+
+Security, in :mod:`records_req.web.guard`: the server binds to 127.0.0.1 unless told otherwise,
+checks the Host header (against DNS rebinding), puts a CSRF token on every form that changes
+anything, sends its session cookie SameSite=Strict and HttpOnly, and, when it serves beyond this
+computer, requires a login (accounts from ``records-req users add``) on every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+MAX_UPLOAD = 25 * 2**20  # bytes: an agency's response, or one of ICE's sheets
+SESSION_HOURS = 12
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the dashboard runs: which database, where letters go, and who may reach it."""
+
+    db_url: str | None = None
+    out_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8765
+    today: dt.date | None = None  # fixed "today" (tests, --as-of); None: the real date
+    allowed_hosts: tuple[str, ...] = ()  # extra Host names a team reaches the server by
+    secret_key: bytes | None = None  # None: kept in the data directory, made on first use
+    extra: dict[str, object] = field(default_factory=dict)  # Flask config for tests
+
+    @property
+    def local(self) -> bool:
+        """Served only to this computer (loopback): no login needed."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def trusted_hosts(self) -> list[str]:
+        names = {"127.0.0.1", "localhost", "::1", "[::1]"} if self.local else set()
+        names |= {self.host, *self.allowed_hosts}
+        return sorted(n for n in names if n not in ("0.0.0.0", "::", ""))  # any-address: never a Host name
+
+
+def secret_key(home: Path) -> bytes:
+    """The key that signs session cookies: random, made once, kept in the data directory (0600)."""
+    path = home / "web-secret"
+    if path.is_file():
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    home.mkdir(parents=True, exist_ok=True)
+    data = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return data
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from flask import Flask
+
+    from records_req.paths import data_home
+    from records_req.web import guard, pages
+
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key or secret_key(data_home()),
+        SESSION_COOKIE_NAME="records_req_session",
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
+        MAX_CONTENT_LENGTH=MAX_UPLOAD,
+        TRUSTED_HOSTS=settings.trusted_hosts(),
+        RECORDS_REQ=settings,
+    )
+    app.config.update(settings.extra)
+    guard.install(app)
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,885 @@
+"""The dashboard's pages. Each one reads or writes through the same functions as the command
+line, in one transaction, and shows the same messages; nothing here computes a date or a status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, session, url_for
+from flask import render_template as _render
+
+from records_req.errors import RecordsReqError, UsageError
+
+if TYPE_CHECKING:
+    from records_req.store.db import Store
+    from records_req.store.reader import Reader
+    from records_req.web import Settings
+
+bp = Blueprint("pages", __name__)
+TOPIC_LIMIT = 40
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+REPORT_FORMATS = {
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "ics": "text/calendar; charset=utf-8",
+}
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+
+def settings() -> Settings:
+    found: Settings = current_app.config["RECORDS_REQ"]
+    return found
+
+
+def today() -> dt.date:
+    from records_req.dates import today as clock
+
+    return clock(settings().today)
+
+
+def store() -> Store:
+    from records_req.store.db import open_store
+
+    return open_store(settings().db_url)
+
+
+@contextmanager
+def view() -> Iterator[Reader]:
+    """The fast read-only view the CLI's list, due and show use (migrating the database first)."""
+    from records_req.store.reader import reader
+    from records_req.store.urls import default_url, normalize_url
+
+    url = normalize_url(settings().db_url or default_url())
+    with reader(url) as fast:
+        if fast is not None:
+            yield fast
+            return
+    store()  # creates or migrates the database
+    with reader(url) as fast:
+        if fast is None:
+            abort(500, description="The database cannot be read.")
+        yield fast
+
+
+def lang() -> str:
+    chosen = session.get("lang")
+    return chosen if chosen in ("en", "es") else "en"
+
+
+def translator() -> Callable[[str], str]:
+    from records_req.reports.i18n import _catalog
+
+    return _catalog(lang()).gettext
+
+
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    return _render(template, t=translator(), lang=lang(), today=today(), **context), status
+
+
+def form_date(name: str, *, required: bool = False) -> dt.date | None:
+    """A date from a form field, checked as the CLI checks ``--on`` (records_req.dates)."""
+    from records_req.dates import parse_date
+
+    text = (request.form.get(name) or "").strip()
+    if not text:
+        if required:
+            raise UsageError(f"Give the date ({name}).")
+        return None
+    return parse_date(text)
+
+
+def form_number(name: str, kind: type[int] | type[float]) -> int | float | None:
+    text = (request.form.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        raise UsageError(f"{name} must be a number, not {text!r}.") from None
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+@bp.route("/")
+def dashboard() -> tuple[str, int]:
+    """Overdue first, what falls due in the next 14 days, counts and charts: the numbers of
+    ``due``, ``list`` and ``report`` on the same day (reports.data is the one source)."""
+    from records_req.reports.charts import svg_per_month, svg_status_by_state
+    from records_req.reports.data import Filters, load
+
+    now = today()
+    with view() as fast:
+        report = load(fast, now, Filters())
+        reminders = [r for r in fast.reminders(now + dt.timedelta(days=14)) if r["on"] >= now]
+    t = translator()
+    return render(
+        "dashboard.html",
+        report=report,
+        overdue=report.overdue(),
+        due_soon=report.due_soon(14),
+        reminders=reminders,
+        chart_states=svg_status_by_state(report, t("Status by state")) if report.requests else "",
+        chart_months=svg_per_month(report, t("Requests per month")) if report.requests else "",
+    )
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+@bp.route("/requests")
+def requests_list() -> tuple[str, int]:
+    from records_req.tracker.lifecycle import CAN_BE_OVERDUE, STATUSES
+
+    status = request.args.get("status") or None
+    state = (request.args.get("state") or "").upper() or None
+    tag = request.args.get("tag") or None
+    agency = request.args.get("agency") or None
+    if status and status not in (*STATUSES, "open", "closed", "overdue"):
+        status = None
+    with view() as fast:
+        rows = fast.requests(
+            status=status,
+            state=state,
+            tags=(tag,) if tag else (),
+            agency_text=agency,
+            today=today(),
+            waiting=sorted(CAN_BE_OVERDUE),
+        )
+    return render(
+        "requests.html",
+        rows=rows,
+        statuses=("open", "overdue", "closed", *STATUSES),
+        chosen={"status": status, "state": state, "tag": tag, "agency": agency},
+    )
+
+
+def _details(request_id: int) -> dict[str, Any]:
+    from records_req.tracker.views import request_details
+
+    with view() as fast:
+        try:
+            return request_details(fast, request_id, today())
+        except UsageError:
+            abort(404, description=f"No request #{request_id}.")
+
+
+@bp.route("/requests/<int:request_id>")
+def request_page(request_id: int) -> tuple[str, int]:
+    return _request_page(request_id)
+
+
+def _request_page(request_id: int, error: str | None = None, status: int = 200, **kept: Any) -> tuple[str, int]:
+    from records_req.deadlines import VIAS
+    from records_req.tracker.lifecycle import USER_EVENTS
+
+    data = _details(request_id)
+    return render(
+        "request.html",
+        status,
+        r=data,
+        events=[e for e in USER_EVENTS if e != "sent"],
+        vias=VIAS,
+        error=error,
+        kept=kept,
+        notice=session.pop("notice", None),
+    )
+
+
+def _notice(text: str) -> None:
+    session["notice"] = text
+
+
+@bp.post("/requests/<int:request_id>/event")
+def log_event(request_id: int) -> Any:
+    """One event, as ``records-req log`` records it (service.record_event), with its messages."""
+    from records_req.tracker import service
+
+    kind = request.form.get("kind", "")
+    try:
+        on = form_date("on") or today()
+        fields: dict[str, Any] = {
+            "days": form_number("days", int),
+            "until": form_date("until"),
+            "amount": form_number("amount", float),
+            "exemptions": request.form.get("exemptions"),
+            "outcome": request.form.get("outcome") or None,
+            "tracking_number": request.form.get("tracking_number"),
+        }
+        if kind == "sent":
+            fields["via"] = request.form.get("via") or "email"
+        with store().write() as s:
+            req = service.get_request(s, request_id)
+            _event, warnings = service.record_event(
+                s,
+                req,
+                kind,
+                on,
+                note=request.form.get("note"),
+                fields=fields,
+                force=request.form.get("force") == "1",
+                today=today(),
+            )
+    except RecordsReqError as exc:
+        return _request_page(request_id, str(exc), 422, **request.form.to_dict())
+    _notice(" ".join([f"{kind} recorded on {on.isoformat()}.", *warnings]))
+    return redirect(url_for("pages.request_page", request_id=request_id), 303)
+
+
+ALLOWED_UPLOADS = {  # what an agency sends: sniffed from the bytes, never trusted from the name
+    b"%PDF-": ".pdf",
+    b"PK\x03\x04": ".zip",  # DOCX, XLSX, a zip of records
+    b"\x89PNG\r\n\x1a\n": ".png",
+    b"\xff\xd8\xff": ".jpg",
+    b"II*\x00": ".tif",
+    b"MM\x00*": ".tif",
+}
+
+
+def sniff(head: bytes) -> str | None:
+    """The file type by its first bytes; plain text (UTF-8: an email, a CSV) is allowed too."""
+    for magic, suffix in ALLOWED_UPLOADS.items():
+        if head.startswith(magic):
+            if suffix == ".zip" and b"word/" in head:
+                return ".docx"
+            return suffix
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not a UTF-8 character cut at the end of the sample
+            return None
+    return ".txt" if b"\x00" not in head else None
+
+
+def _upload_to_temp(field: str) -> tuple[Path, str, str]:
+    """The uploaded file in a temporary file named by us (the user's name is kept as a label only)."""
+    from records_req.hygiene import clean
+
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        raise UsageError("Choose a file to upload.")
+    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    if not data:
+        raise UsageError("The file is empty.")
+    suffix = sniff(data[:4096])
+    if suffix is None:
+        raise UsageError("This kind of file is not accepted: upload a PDF, a Word or Excel file, an image or text.")
+    name = clean("The file's name", Path(upload.filename.replace("\\", "/")).name) or f"upload{suffix}"
+    handle = tempfile.NamedTemporaryFile(prefix="records-req-upload-", suffix=suffix, delete=False)  # noqa: SIM115
+    with handle:
+        handle.write(data)
+    return Path(handle.name), name, suffix
+
+
+@bp.post("/requests/<int:request_id>/attach")
+def attach(request_id: int) -> Any:
+    """A received file, kept by its hash in the data directory, as ``records-req attach`` does."""
+    from records_req.paths import data_home
+    from records_req.tracker import service
+    from records_req.tracker.lifecycle import USER_EVENTS
+
+    try:
+        temp, name, _suffix = _upload_to_temp("file")
+        try:
+            kind = request.form.get("event") or None
+            if kind and kind not in USER_EVENTS:
+                raise UsageError(f"Unknown event {kind!r}.")
+            with store().write() as s:
+                req = service.get_request(s, request_id)
+                event = None
+                if kind:
+                    event, _ = service.record_event(
+                        s, req, kind, form_date("on") or today(), today=today(), note=request.form.get("note")
+                    )
+                target, sha, _size = service.store_received_file(data_home(), temp)
+                service.add_document(s, req, "received", target, original_name=name, event=event)
+        finally:
+            temp.unlink(missing_ok=True)
+    except RecordsReqError as exc:
+        return _request_page(request_id, str(exc), 422)
+    _notice(f"Attached {name} (sha256 {sha[:12]}…).")
+    return redirect(url_for("pages.request_page", request_id=request_id), 303)
+
+
+@bp.post("/requests/<int:request_id>/letter")
+def later_letter(request_id: int) -> Any:
+    """The follow-up or appeal letter, refused or written exactly as ``followup``/``appeal``."""
+    from records_req.tracker import service
+
+    kind = request.form.get("kind")
+    if kind not in ("follow-up", "appeal"):
+        abort(400, description="Which letter: follow-up or appeal.")
+    try:
+        with store().write() as s:
+            req = service.get_request(s, request_id)
+            _paths, notes = service.later_letter(
+                s, req, kind, today=today(), force=request.form.get("force") == "1", out_dir=settings().out_dir
+            )
+    except RecordsReqError as exc:
+        return _request_page(request_id, str(exc), 422)
+    _notice(" ".join([f"The {kind} letter is written and logged; download it below.", *notes]))
+    return redirect(url_for("pages.request_page", request_id=request_id), 303)
+
+
+@bp.route("/requests/<int:request_id>/bundle.zip")
+def bundle(request_id: int) -> Response:
+    """Everything about the request in one zip, as ``records-req bundle`` writes it."""
+    from records_req.tracker.bundle import bundle_bytes
+
+    try:
+        data, _manifest = bundle_bytes(_details(request_id))
+    except RecordsReqError as exc:
+        abort(409, description=str(exc))
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="request-{request_id}-bundle.zip"'},
+    )
+
+
+@bp.route("/documents/<int:document_id>")
+def document(document_id: int) -> Response:
+    """A stored letter or received file: the path comes from the database, never from the URL."""
+    from records_req.store.models import Document
+
+    with store().read() as s:
+        found = s.get(Document, document_id)
+        if found is None:
+            abort(404)
+        path, name, sha = Path(found.path), found.original_name, found.sha256
+    if not path.is_file():
+        abort(410, description="The file is no longer where it was written.")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha:
+        abort(409, description="The file was changed after it was stored; it is not served.")
+    from urllib.parse import quote
+
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(data, mimetype=_mimetype(name), headers={"Content-Disposition": disposition})
+
+
+def _mimetype(name: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+# --- a new request ------------------------------------------------------------------------------
+
+
+def _new_context(form: dict[str, Any] | None = None) -> dict[str, Any]:
+    from records_req.laws import load_laws
+    from records_req.topics import load_topics
+
+    with store().read() as s:
+        from records_req.tracker import service
+
+        prof = service.get_profile(s)
+        profile = {
+            "requester_name": prof.name if prof else "",
+            "requester_email": (prof.email or "") if prof else "",
+            "requester_address": (prof.address or "") if prof else "",
+            "requester_state": (prof.state or "") if prof else "",
+            "requester_org": (prof.organization or "") if prof else "",
+        }
+    values = profile | (form or {})
+    return {
+        "laws": list(load_laws().values()),
+        "topics": list(load_topics().values()),
+        "values": values,
+        "chosen_topics": set((form or {}).get("topics", [])) or {"wso"},
+    }
+
+
+@bp.route("/new")
+def new_form() -> tuple[str, int]:
+    form: dict[str, Any] = {"state": request.args.get("state", ""), "agency": request.args.get("agency", "")}
+    return render("new.html", **_new_context(form))
+
+
+def _spec_from_form() -> tuple[Any, Any, dict[str, Any]]:
+    from records_req.laws import load_laws
+    from records_req.letters.request import RequestSpec
+
+    form: dict[str, Any] = request.form.to_dict()
+    form["topics"] = request.form.getlist("topic")
+    j = load_laws().get_or_raise(form.get("state") or "")
+    spec = RequestSpec(
+        agency=form.get("agency", ""),
+        topic_keys=tuple(form["topics"]),
+        requester_name=form.get("requester_name"),
+        requester_email=form.get("requester_email"),
+        requester_address=form.get("requester_address"),
+        requester_org=form.get("requester_org"),
+        requester_state=form.get("requester_state"),
+        co_requester=form.get("co_requester") or None,
+        co_requester_address=form.get("co_requester_address") or None,
+        agency_email=form.get("agency_email") or None,
+        agency_address=form.get("agency_address") or None,
+        letter_date=today(),
+        since=form_date("since"),
+        until=form_date("until"),
+    )
+    return j, spec, form
+
+
+@bp.post("/new")
+def new_submit() -> Any:
+    """Preview the letter, download it, or create the tracked request (``records-req new``)."""
+    from records_req.letters.compose import compose
+    from records_req.letters.request import build_letter_request
+    from records_req.tracker import service
+
+    action = request.form.get("action", "preview")
+    form: dict[str, Any] = request.form.to_dict()
+    form["topics"] = request.form.getlist("topic")
+    try:
+        j, spec, form = _spec_from_form()
+        if action == "create":
+            with store().write() as s:
+                agency_row = service.agency(s, j.code if not j.is_federal else "US", spec.agency)
+                known = {"agency_address": spec.agency_address, "agency_email": spec.agency_email}
+                service.merge_agency(known, agency_row)
+                if spec.since is None:
+                    found = service.directory_since(s, j, agency_row, spec.until or today())
+                    if found is not None:
+                        spec = _replace(spec, since=found[0])
+                spec = _replace(spec, agency_address=known["agency_address"], agency_email=known["agency_email"])
+                req, notes = build_letter_request(j, spec)
+                prof = service.get_profile(s)
+                if prof is None:  # remember who asked, for the follow-up and appeal letters
+                    prof = service.remember_requester(s, "default", req.requester)
+                [(made, _)] = service.open_requests(
+                    s,
+                    j,
+                    [req],
+                    agency_row=agency_row,
+                    agency_name=spec.agency,
+                    profile=prof,
+                    tags=[t for t in [form.get("tag", "").strip()] if t],
+                    today=today(),
+                    out_dir=settings().out_dir,
+                )
+                new_id = made.id
+            _notice(" ".join(["Request created; its letter is below. Mark it sent when you send it.", *notes]))
+            return redirect(url_for("pages.request_page", request_id=new_id), 303)
+        req, notes = build_letter_request(j, spec)
+        with store().read() as s:
+            from records_req.tracker.directory import listed_agreements
+
+            if not j.is_federal:
+                req = req._replace(agreements=listed_agreements(s, j.code, spec.agency))
+        letter = compose(req)
+        if action in ("docx", "pdf"):
+            from records_req.letters.files import slugify
+            from records_req.letters.render import render as render_letter
+
+            data = render_letter(letter, [action])[action]
+            name = f"{slugify(spec.agency)}-{req.date.isoformat()}.{action}"
+            mimetype = (
+                "application/pdf"
+                if action == "pdf"
+                else REPORT_FORMATS["xlsx"].replace("spreadsheetml.sheet", "wordprocessingml.document")
+            )
+            return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return render("new.html", preview=letter.plain_text(), notes=notes, **_new_context(form))
+    except RecordsReqError as exc:
+        return render("new.html", 422, error=str(exc), **_new_context(form))
+
+
+def _replace(spec: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(spec, **changes)
+
+
+@bp.route("/states/<code>.json")
+def state_info(code: str) -> Response:
+    """What the new-request form shows as a state is picked: law, clock, residency, 287(g)."""
+    from records_req.describe import clock_words, residency_words
+    from records_req.laws import load_laws
+
+    j = load_laws().get(code.upper())
+    if j is None:
+        abort(404)
+    return jsonify(
+        {
+            "code": j.code,
+            "name": j.name,
+            "law": j.law.name,
+            "citation": j.law.citation,
+            "clock": clock_words(j),
+            "residency": residency_words(j),
+            "stance": j.immigration.stance,
+            "immigration": j.immigration.law,
+        }
+    )
+
+
+# --- agencies and campaigns ---------------------------------------------------------------------
+
+
+@bp.route("/agencies")
+def agencies() -> tuple[str, int]:
+    from sqlalchemy import select
+
+    from records_req.store.models import Agency
+
+    state = (request.args.get("state") or "").upper() or None
+    model = (request.args.get("model") or "").upper() or None
+    text = (request.args.get("q") or "").strip()
+    with store().read() as s:
+        query = select(Agency).order_by(Agency.state, Agency.name_key)
+        if state:
+            query = query.where(Agency.state == state)
+        if model in ("WSO", "JEM", "TFM"):
+            query = query.where(Agency.models.contains(model))
+        if text:
+            from records_req.tracker.service import name_key
+
+            escaped = name_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(Agency.name_key.like(f"%{escaped}%", escape="\\"))
+        rows = [
+            {"id": a.id, "state": a.state, "name": a.name, "models": a.models, "email": a.records_email}
+            for a in s.scalars(query.limit(500))
+        ]
+    return render(
+        "agencies.html",
+        rows=rows,
+        chosen={"state": state, "model": model, "q": text},
+        notice=session.pop("notice", None),
+    )
+
+
+@bp.route("/agencies/<int:agency_id>")
+def agency_page(agency_id: int) -> tuple[str, int]:
+    from records_req.store.models import Agency
+    from records_req.tracker.directory import agency_agreements
+
+    with store().read() as s:
+        found = s.get(Agency, agency_id)
+        if found is None:
+            abort(404)
+        agency = {
+            "id": found.id,
+            "state": found.state,
+            "name": found.name,
+            "email": found.records_email,
+            "portal": found.portal_url,
+            "address": found.mailing_address,
+            "officer": found.records_officer,
+            "phone": found.phone,
+        }
+        agreements = agency_agreements(s, found.state, found.name)
+    return render("agency.html", agency=agency, agreements=agreements)
+
+
+@bp.post("/agencies/import")
+def agencies_import() -> Any:
+    """One of ICE's sheets, uploaded: imported (agencies import), and what changed shown."""
+    from records_req.ice.sheets import SheetError
+    from records_req.tracker.directory import changes, import_sheet
+
+    try:
+        temp, name, suffix = _upload_to_temp("sheet")
+        try:
+            if suffix not in (".zip", ".txt"):
+                raise UsageError("Upload ICE's sheet as it was downloaded: an .xlsx or .csv file.")
+            sheet_path = temp.with_suffix(".xlsx" if suffix == ".zip" else ".csv")
+            temp.rename(sheet_path)
+            temp = sheet_path
+            downloaded = form_date("downloaded") or today()
+            with store().write() as s:
+                result = import_sheet(s, temp, downloaded_on=downloaded)
+                summary = result.to_dict(Path(name))
+                try:
+                    diff = changes(s) if result.sheet is None or result.sheet.kind == "participating" else None
+                except UsageError:
+                    diff = None
+        finally:
+            temp.unlink(missing_ok=True)
+    except (RecordsReqError, SheetError) as exc:
+        return render("agencies.html", 422, rows=[], chosen={}, error=str(exc))
+    return render("imported.html", summary=summary, diff=diff)
+
+
+_CAMPAIGNS: dict[str, dict[str, Any]] = {}  # progress of campaigns running in this server
+_CAMPAIGNS_LOCK = threading.Lock()
+
+
+def _campaign_options(form: dict[str, Any]) -> tuple[Any, Any]:
+    from records_req.tracker import campaign as campaigns
+
+    def many(name: str) -> tuple[str, ...]:
+        return tuple(v.strip() for v in request.form.getlist(name) if v.strip())
+
+    selection = campaigns.Selection(
+        states=tuple(s.upper() for s in many("state")),
+        models=tuple(m.upper() for m in many("model")),
+        counties=many("county"),
+        types=tuple(t for t in many("type") if t in campaigns.TYPES),
+        signed_since=form_date("signed_since"),
+        pending=form.get("pending") == "1",
+    )
+    with store().read() as s:
+        from records_req.tracker.service import get_profile
+
+        prof = get_profile(s)
+    requester = {
+        "requester_name": form.get("requester_name") or (prof.name if prof else None),
+        "requester_email": form.get("requester_email") or (prof.email if prof else None),
+        "requester_address": form.get("requester_address") or (prof.address if prof else None),
+        "requester_phone": prof.phone if prof else None,
+        "requester_org": prof.organization if prof else None,
+        "requester_state": form.get("requester_state") or (prof.state if prof else None),
+    }
+    options = campaigns.Options(
+        tag=(form.get("tag") or "").strip(),
+        topic_keys=tuple(request.form.getlist("topic")) or ("wso",),
+        requester=requester,
+        co_requester=form.get("co_requester") or None,
+        co_requester_address=form.get("co_requester_address") or None,
+        include_barred=form.get("include_barred") == "1",
+        again=form.get("again") == "1",
+        eml=form.get("eml") == "1",
+        out_dir=settings().out_dir,
+        letter_date=today(),
+    )
+    return selection, options
+
+
+@bp.route("/campaign", methods=["GET", "POST"])
+def campaign() -> Any:
+    """Who a campaign would write to, and why not (the dry run); then run it with a progress view."""
+    from records_req.tracker import campaign as campaigns
+
+    ctx = _new_context()
+    if request.method == "GET":
+        return render("campaign.html", **ctx)
+    form = request.form.to_dict()
+    try:
+        selection, options = _campaign_options(form)
+        with store().write() as s:
+            targets = campaigns.select_targets(s, selection)
+            steps = campaigns.plan(s, targets, options, today=today())
+        if request.form.get("action") != "run":
+            return render("campaign.html", plan=[campaigns.step_dict(x) for x in steps], form=form, **ctx)
+        if not options.tag:
+            raise UsageError("Name the campaign (its tag) to write the letters.")
+    except RecordsReqError as exc:
+        return render("campaign.html", 422, error=str(exc), form=form, **ctx)
+    job = hashlib.sha256(f"{options.tag}{dt.datetime.now(dt.UTC)}".encode()).hexdigest()[:16]
+    creates = sum(1 for x in steps if x.action == "create")
+    with _CAMPAIGNS_LOCK:
+        _CAMPAIGNS[job] = {"tag": options.tag, "total": creates, "done": 0, "finished": False, "error": None}
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db = store()
+
+    def work() -> None:
+        def progress() -> None:
+            with _CAMPAIGNS_LOCK:
+                _CAMPAIGNS[job]["done"] += 1
+
+        try:
+            with app.app_context():
+                outcomes = campaigns.run(db, steps, options, profile_id=None, today=today_for(app), progress=progress)
+            result = campaigns.summary(outcomes)
+        except RecordsReqError as exc:  # pragma: no cover - shown on the progress page
+            result = None
+            with _CAMPAIGNS_LOCK:
+                _CAMPAIGNS[job]["error"] = str(exc)
+        with _CAMPAIGNS_LOCK:
+            _CAMPAIGNS[job].update(finished=True, summary=result)
+
+    threading.Thread(target=work, name=f"campaign-{job}", daemon=True).start()
+    return redirect(url_for("pages.campaign_progress", job=job), 303)
+
+
+def today_for(app: Any) -> dt.date:
+    from records_req.dates import today as clock
+
+    return clock(app.config["RECORDS_REQ"].today)
+
+
+@bp.route("/campaign/<job>")
+def campaign_progress(job: str) -> Any:
+    with _CAMPAIGNS_LOCK:
+        state = dict(_CAMPAIGNS.get(job) or {})
+    if not state:
+        abort(404)
+    if request.args.get("format") == "json":
+        return jsonify(state)
+    return render("progress.html", job=job, state=state)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def feed_token() -> str:
+    """The secret part of the calendar feed's address: a calendar app cannot sign in."""
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else str(key).encode()
+    return hmac.new(key, b"records-req calendar feed", hashlib.sha256).hexdigest()[:32]
+
+
+@bp.route("/reports")
+def reports() -> tuple[str, int]:
+    feed = url_for("pages.calendar_feed", token=feed_token(), _external=True)
+    return render("reports.html", formats=list(REPORT_FORMATS), feed=feed)
+
+
+def _report_bytes(fmt: str) -> bytes:
+    from records_req.reports.data import Filters, load
+
+    state = (request.args.get("state") or "").upper() or None
+    tag = request.args.get("tag") or None
+    with view() as fast:
+        data = load(fast, today(), Filters(state=state, tags=(tag,) if tag else ()))
+    if fmt == "csv":
+        from records_req.reports.tabular import to_csv
+
+        return to_csv(data)
+    if fmt == "xlsx":
+        from records_req.reports.tabular import to_xlsx
+
+        return to_xlsx(data)
+    if fmt == "json":
+        from records_req.reports.json_report import to_json
+
+        return to_json(data)
+    if fmt == "ics":
+        from records_req.reports.ics import to_ics
+
+        return to_ics(data)
+    if fmt == "html":
+        from records_req.reports.html import to_html
+
+        return to_html(data, lang())
+    from records_req.reports.pdf import to_pdf
+
+    return to_pdf(data, lang())
+
+
+@bp.route("/reports/report.<fmt>")
+def report_download(fmt: str) -> Response:
+    if fmt not in REPORT_FORMATS:
+        abort(404)
+    name = f"records-req-report-{today().isoformat()}.{fmt}"
+    return Response(
+        _report_bytes(fmt),
+        mimetype=REPORT_FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar_feed(token: str) -> Response:
+    if not hmac.compare_digest(token, feed_token()):
+        abort(404)
+    return Response(_report_bytes("ics"), mimetype=REPORT_FORMATS["ics"])
+
+
+# --- accounts and language ----------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    from records_req.web.accounts import check_login
+
+    if settings().local:
+        return redirect(url_for("pages.dashboard"))
+    if request.method == "GET":
+        return render("login.html")
+    name = request.form.get("name", "")
+    with store().read() as s:
+        user = check_login(s, name, request.form.get("password", ""))
+    if user is None:
+        return render("login.html", 401, error="That name and password do not match an account.", name=name)
+    session.clear()
+    session.permanent = True
+    session["user"] = user.name
+    session["login_at"] = dt.datetime.now(dt.UTC).isoformat()
+    target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.dashboard")
+    return redirect(target, 303)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("pages.login" if not settings().local else "pages.dashboard"), 303)
+
+
+@bp.route("/lang/<code>")
+def set_lang(code: str) -> Any:
+    if code in ("en", "es"):
+        session["lang"] = code
+    back = request.referrer or ""
+    here = request.host_url
+    return redirect(back if back.startswith(here) else url_for("pages.dashboard"), 303)
+
+
+# --- filters and errors -------------------------------------------------------------------------
+
+PLACEHOLDERS = {
+    "{agency}": "the agency",
+    "{since}": "the start date",
+    "{until}": "the end date",
+    "{state}": "the state",
+}
+
+
+@bp.app_template_filter("generic")
+def generic(text: str) -> str:
+    """A topic item as the form lists it, before an agency and dates are chosen."""
+    for placeholder, words in PLACEHOLDERS.items():
+        text = text.replace(placeholder, words)
+    return text
+
+
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Sign in first",
+    403: "Refused",
+    404: "Not found",
+    409: "Conflict",
+    410: "Gone",
+    413: "Too large",
+    500: "Something went wrong",
+}
+
+
+@bp.app_errorhandler(400)
+@bp.app_errorhandler(401)
+@bp.app_errorhandler(403)
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(409)
+@bp.app_errorhandler(410)
+@bp.app_errorhandler(413)
+@bp.app_errorhandler(500)
+def http_error(error: Any) -> tuple[str, int]:
+    code = getattr(error, "code", 500) or 500
+    message = getattr(error, "description", "") or ""
+    if code == 413:
+        message = "The file is larger than 25 MB."
+    t = translator()
+    try:
+        return render("error.html", code, code=code, title=t(ERROR_TITLES.get(code, "Error")), message=message)
+    except Exception:  # the error page itself must never fail (a bad Host header reaches here early)
+        return f"{code} {ERROR_TITLES.get(code, 'Error')}: {message}", code

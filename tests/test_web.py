@@ -1,0 +1,318 @@
+"""The web dashboard through Flask's test client: every page, the same numbers as the CLI, the
+same validation and messages, and its locks (Host header, CSRF, login beyond localhost)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from records_req.web import Settings, create_app
+
+from .cli_helpers import Tracker
+from .letter_helpers import docx_text
+
+TODAY = dt.date(2026, 12, 1)
+HOST = {"Host": "127.0.0.1:8765"}
+HOSTILE = 'Smith & <Co> "Police" 警察署'
+ANA = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "VA")
+
+
+class Browser:
+    """A test client that sends the Host a browser would, and the form's CSRF token."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, headers=kw.pop("headers", HOST), **kw)
+
+    def token(self, url: str = "/") -> str:
+        return self.token_on(url, HOST)
+
+    def token_on(self, url: str, headers: dict[str, str]) -> str:
+        page = self.get(url, headers=headers).get_data(as_text=True)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert found, f"no CSRF token on {url}"
+        return found.group(1)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, *, token: bool = True, **kw: Any) -> Any:
+        form = dict(data or {})
+        if token:
+            form["csrf_token"] = self.token(kw.pop("token_page", "/new"))
+        return self.client.post(url, data=form, headers=kw.pop("headers", HOST), **kw)
+
+
+@pytest.fixture
+def rr(db_url: str, tmp_path: Path) -> Tracker:
+    return Tracker(db_url, tmp_path)
+
+
+def browser(rr: Tracker, **settings: Any) -> Browser:
+    app = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", today=TODAY, secret_key=b"k" * 32, **settings))
+    return Browser(app.test_client())
+
+
+def two_requests(rr: Tracker) -> tuple[int, int]:
+    """One request overdue on TODAY (sent 2026-11-02 in VA: 5 working days) and one still waiting."""
+    late = rr.new("VA", "Fairfax County Sheriff's Office", *ANA)
+    rr("sent", str(late), "--on", "2026-11-02", today="2026-11-02")
+    waiting = rr.new("VA", "Arlington County Police Department", *ANA)
+    rr("sent", str(waiting), "--on", "2026-11-30", today="2026-11-30")
+    return late, waiting
+
+
+def test_every_page_answers(rr: Tracker) -> None:
+    late, _ = two_requests(rr)
+    web = browser(rr)
+    for url in ("/", "/requests", f"/requests/{late}", "/new", "/agencies", "/campaign", "/reports", "/states/VA.json"):
+        page = web.get(url)
+        assert page.status_code == 200, url
+        assert (
+            page.headers["X-Frame-Options"] == "DENY"
+            and "default-src 'self'" in page.headers["Content-Security-Policy"]
+        )
+    assert web.get("/requests/999").status_code == 404
+    assert web.get("/states/ZZ.json").status_code == 404
+
+
+def test_the_dashboard_shows_the_numbers_of_due_list_and_report(rr: Tracker) -> None:
+    late, waiting = two_requests(rr)
+    page = browser(rr).get("/").get_data(as_text=True)
+    due = rr.json("due", "--within", "14", today=TODAY.isoformat())
+    overdue = [d for d in due if d["overdue"]]
+    assert [d["id"] for d in overdue] == [late]
+    overdue_part = page.split('id="overdue"')[1].split('id="soon"')[0]
+    assert f">{late}</a>" in overdue_part and f">{waiting}</a>" not in overdue_part
+    assert f"<td>{overdue[0]['days_late']}</td>" in overdue_part  # the same days late as `due`
+    soon_part = page.split('id="soon"')[1]
+    waiting_due = next(d for d in due if d["id"] == waiting)["date"]
+    assert f">{waiting}</a>" in soon_part and waiting_due in soon_part
+    report = rr.tmp / "r.json"
+    rr("report", "--format", "json", "-o", str(report), "--as-of", TODAY.isoformat())
+    summary = json.loads(report.read_text())["summary"]
+    for status, n in summary["by_status"].items():
+        assert f'<th scope="row">{status}</th><td>{n}</td>' in page
+    assert "<svg" in page  # the report's charts, inline
+
+
+def test_a_foreign_host_header_is_refused_before_anything_is_read(rr: Tracker) -> None:
+    web = browser(rr)
+    assert web.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert web.get("/", headers={"Host": "records.evil.example:8765"}).status_code == 400
+    assert web.get("/", headers={"Host": "localhost:8765"}).status_code == 200
+
+
+def test_a_form_without_this_sessions_token_changes_nothing(rr: Tracker) -> None:
+    late, _ = two_requests(rr)
+    web = browser(rr)
+    before = rr.json("show", str(late))["events"]
+    refused = web.post(f"/requests/{late}/event", {"kind": "acknowledged"}, token=False)
+    assert refused.status_code == 403
+    forged = web.post(f"/requests/{late}/event", {"kind": "acknowledged", "csrf_token": "x" * 43}, token=False)
+    assert forged.status_code == 403
+    assert rr.json("show", str(late))["events"] == before
+
+
+def test_events_from_the_request_page_move_the_deadline_as_the_cli_does(rr: Tracker, tmp_path: Path) -> None:
+    late, _ = two_requests(rr)
+    web = browser(rr)
+    done = web.post(f"/requests/{late}/event", {"kind": "acknowledged", "on": "2026-11-03"})
+    assert done.status_code == 303
+    extended = web.post(f"/requests/{late}/event", {"kind": "extended", "on": "2026-11-05", "days": "7"})
+    assert extended.status_code == 303
+    page = web.get(f"/requests/{late}").get_data(as_text=True)
+    shown = rr.json("show", str(late), today=TODAY.isoformat())
+    assert [e["kind"] for e in shown["events"]] == ["sent", "acknowledged", "extended"]
+    assert f"<strong>{shown['due']}</strong>" in page  # the CLI's due date, after the extension
+    for line in shown["explanation"]:
+        assert line.replace("'", "&#39;").replace('"', "&#34;") in page
+    # The CLI's refusal and message, unchanged: an extension needs a number of days or a date.
+    wrong = web.post(f"/requests/{late}/event", {"kind": "extended", "on": "2026-11-06"})
+    assert wrong.status_code == 422 and "needs --days N or --until DATE" in wrong.get_data(as_text=True)
+    bad_date = web.post(f"/requests/{late}/event", {"kind": "acknowledged", "on": "2026-02-30"})
+    assert bad_date.status_code == 422 and "2026-02-30" in bad_date.get_data(as_text=True)
+    assert len(rr.json("show", str(late))["events"]) == 3
+
+
+def test_a_new_request_with_hostile_input_is_previewed_created_and_escaped(rr: Tracker) -> None:
+    web = browser(rr)
+    form = {
+        "state": "VA",
+        "agency": HOSTILE,
+        "topic": "wso",
+        "requester_name": "Ana <b>Núñez</b>",
+        "requester_email": "ana@example.org",
+        "requester_state": "VA",
+    }
+    preview = web.post("/new", form | {"action": "preview"})
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Va. Code" in text
+    assert "<b>Núñez</b>" not in text and "&lt;b&gt;Núñez&lt;/b&gt;" in text
+    assert "&lt;Co&gt;" in text and "<Co>" not in text
+    pdf = web.post("/new", form | {"action": "pdf"})
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert rr.json("list") == []  # a preview and a download track nothing
+    created = web.post("/new", form | {"action": "create"})
+    assert created.status_code == 303
+    [made] = rr.json("list")
+    assert made["agency"] == HOSTILE and created.headers["Location"].endswith(f"/requests/{made['id']}")
+    page = web.get(f"/requests/{made['id']}").get_data(as_text=True)
+    assert "&lt;Co&gt;" in page and "<Co>" not in page
+    shown = rr.json("show", str(made["id"]))
+    letter = next(d for d in shown["documents"] if d["path"].endswith(".docx"))
+    download = web.get(f"/documents/{letter['id']}")
+    assert download.status_code == 200 and HOSTILE in docx_text(download.data)
+    # A bad date keeps what was typed, and creates nothing.
+    again = web.post("/new", form | {"action": "create", "since": "31/31/2026", "agency": "Other PD"})
+    assert again.status_code == 422 and "31/31/2026" in again.get_data(as_text=True)
+    assert 'value="Other PD"' in again.get_data(as_text=True) and len(rr.json("list")) == 1
+
+
+def test_uploads_are_checked_by_content_and_stored_by_hash(rr: Tracker) -> None:
+    import io
+
+    late, _ = two_requests(rr)
+    web = browser(rr)
+    pdf = b"%PDF-1.4\n% a response\n"
+    sent = web.post(
+        f"/requests/{late}/attach",
+        {"file": (io.BytesIO(pdf), "../../etc/response.pdf"), "event": "released", "on": "2026-11-20"},
+        token_page=f"/requests/{late}",
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303
+    shown = rr.json("show", str(late))
+    [received] = [d for d in shown["documents"] if d["role"] == "received"]
+    assert received["name"] == "response.pdf" and "/files/" in received["path"]  # no user path reaches the disk
+    assert shown["status"] == "completed"  # the released event, recorded with the file
+    program = web.post(
+        f"/requests/{late}/attach",
+        {"file": (io.BytesIO(b"\x7fELF\x02\x01\x01" + bytes(64)), "response.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert program.status_code == 422 and "not accepted" in program.get_data(as_text=True)
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    huge = FileStorage(io.BytesIO(b"%PDF" + bytes(26 * 2**20)), filename="big.pdf")
+    boundary, body = encode_multipart({"csrf_token": web.token("/new"), "file": huge})  # in memory
+    assert len(body) > 26 * 2**20
+    big = web.client.post(
+        f"/requests/{late}/attach",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers=HOST,
+    )
+    assert big.status_code == 413 and "larger than 25 MB" in big.get_data(as_text=True)
+    assert len([d for d in rr.json("show", str(late))["documents"] if d["role"] == "received"]) == 1
+
+
+def test_follow_up_letters_are_refused_early_and_written_late(rr: Tracker) -> None:
+    late, waiting = two_requests(rr)
+    web = browser(rr)
+    early = web.post(f"/requests/{waiting}/letter", {"kind": "follow-up"})
+    assert early.status_code == 422 and "No follow-up" in early.get_data(as_text=True)
+    written = web.post(f"/requests/{late}/letter", {"kind": "follow-up"})
+    assert written.status_code == 303
+    assert "followed-up" in [e["kind"] for e in rr.json("show", str(late))["events"]]
+    bundle = web.get(f"/requests/{late}/bundle.zip")
+    assert bundle.status_code == 200 and bundle.data.startswith(b"PK")
+
+
+def test_reports_download_and_the_calendar_feed_needs_its_token(rr: Tracker) -> None:
+    two_requests(rr)
+    web = browser(rr)
+    for fmt in ("csv", "json", "ics", "html", "xlsx", "pdf"):
+        got = web.get(f"/reports/report.{fmt}")
+        assert got.status_code == 200 and got.data, fmt
+    cli_csv = rr.report("csv", "--as-of", TODAY.isoformat()).read_bytes()
+    assert web.get("/reports/report.csv").data == cli_csv  # the same bytes as `records-req report`
+    feed = re.search(r"http://[^<]+\.ics", web.get("/reports").get_data(as_text=True))
+    assert feed is not None
+    assert web.get(feed.group(0).replace("http://127.0.0.1:8765", "")).data.startswith(b"BEGIN:VCALENDAR")
+    assert web.get("/calendar/" + "0" * 32 + ".ics").status_code == 404
+
+
+def test_beyond_localhost_every_page_needs_a_login_and_sessions_expire(rr: Tracker) -> None:
+    rr("users", "add", "ana", "--password-stdin", input_text="correct horse battery staple\n")
+    team = {"Host": "10.0.0.5:8765"}
+    web = browser(rr, host="10.0.0.5")
+    first = web.get("/", headers=team)
+    assert first.status_code == 302 and "/login" in first.headers["Location"]
+    assert web.get("/reports/report.csv", headers=team).status_code == 302
+    token = web.token_on("/login", team)
+    wrong = web.client.post("/login", data={"name": "ana", "password": "nope", "csrf_token": token}, headers=team)
+    assert wrong.status_code == 401
+    token = web.token_on("/login", team)
+    right = web.client.post(
+        "/login", data={"name": "ana", "password": "correct horse battery staple", "csrf_token": token}, headers=team
+    )
+    assert right.status_code == 303
+    assert web.get("/", headers=team).status_code == 200
+    with web.client.session_transaction(headers=team) as session:  # thirteen hours later
+        session["login_at"] = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=13)).isoformat()
+    assert web.get("/", headers=team).status_code == 302
+    assert web.get("/", headers={"Host": "127.0.0.1:8765"}).status_code == 400  # not a name this server has
+
+
+def test_users_are_stored_as_scrypt_hashes_and_serve_refuses_to_open_up_without_them(rr: Tracker) -> None:
+    rr("serve", "--host", "0.0.0.0", "--no-browser", code=2)
+    assert "create an account first" in rr.stderr
+    rr("users", "add", "ana", "--password-stdin", input_text="short\n", code=2)
+    rr("users", "add", "ana", "--password-stdin", input_text="correct horse battery staple\n")
+    rr("users", "add", "ana", "--password-stdin", input_text="correct horse battery staple\n", code=2)
+    assert [u["name"] for u in rr.json("users", "list")] == ["ana"]
+    from records_req.store.db import open_store
+    from records_req.store.models import User
+    from records_req.web.accounts import verify_password
+
+    with open_store(rr.url).read() as session:
+        [user] = session.query(User).all()
+        assert user.password_hash.startswith("scrypt$") and "horse" not in user.password_hash
+        assert verify_password("correct horse battery staple", user.password_hash)
+        assert not verify_password("correct horse battery stapl", user.password_hash)
+    rr("users", "remove", "ana")
+    assert rr.json("users", "list") == []
+
+
+def test_the_dashboard_speaks_spanish(rr: Tracker) -> None:
+    two_requests(rr)
+    web = browser(rr)
+    web.get("/lang/es")
+    page = web.get("/").get_data(as_text=True)
+    assert '<html lang="es">' in page and "Vencidas" in page and "Nueva solicitud" in page
+
+
+def test_a_campaign_runs_from_the_browser_with_its_progress(rr: Tracker) -> None:
+    from .test_campaign import SHEET
+
+    web = browser(rr)
+    import io
+
+    imported = web.post(
+        "/agencies/import",
+        {"sheet": (io.BytesIO(SHEET.encode()), "participating.csv"), "downloaded": "2026-11-30"},
+        token_page="/agencies",
+        content_type="multipart/form-data",
+    )
+    assert imported.status_code == 200 and "1843" not in imported.get_data(as_text=True)
+    form = {"state": "TX", "model": "wso", "topic": "wso", "tag": "TX WSO", "requester_name": "Ana"}
+    form |= {"requester_email": "ana@example.org", "requester_state": "FL"}
+    plan = web.post("/campaign", form | {"action": "plan"}, token_page="/campaign")
+    assert plan.status_code == 200 and plan.get_data(as_text=True).count("a letter</td>") == 4
+    assert rr.json("list") == []
+    started = web.post("/campaign", form | {"action": "run"}, token_page="/campaign")
+    assert started.status_code == 303
+    for thread in threading.enumerate():
+        if thread.name.startswith("campaign-"):
+            thread.join(timeout=120)
+    progress = web.get(started.headers["Location"] + "?format=json").get_json()
+    assert progress["finished"] and progress["done"] == 4 and progress["summary"]["created"] == 4
+    assert len(rr.json("list", "--tag", "TX WSO")) == 4
