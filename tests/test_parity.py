@@ -47,6 +47,13 @@ def views(rr: Tracker, rid: int, on: dt.date) -> dict[str, tuple[str, bool, str 
         "show": (shown["status"], shown["overdue"], shown["due"]),
         "report": (reported["status"], reported["overdue"], reported["due"]),
     }
+    from records_req.reports.data import overview
+    from records_req.store.reader import reader
+
+    with reader(rr.url) as fast:  # the dashboard's numbers
+        assert fast is not None
+        row = next(r for r in overview(fast, on).requests if r.id == rid)
+    out["dashboard"] = (row.status, row.overdue, row.due_on.isoformat() if row.due_on else None)
     if due_rows:
         out["due"] = (due_rows[0]["status"], due_rows[0]["overdue"], due_rows[0]["date"])
     elif shown["due"] is not None and shown["status"] not in ("completed", "no-records", "withdrawn"):

@@ -3,15 +3,31 @@ status by state (stacked bars: overdue, open, closed) and requests per month."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Any
-
-from records_req.reports.data import Report
+from typing import Any, Protocol
 
 GROUPS = (("overdue", "#c0392b"), ("open", "#2e86c1"), ("closed", "#95a5a6"))
 
 
-def status_by_state(report: Report) -> tuple[list[str], dict[str, list[int]]]:
+class Charted(Protocol):
+    """What a chart needs of a request: a report's RequestView, or a dashboard row."""
+
+    @property
+    def jurisdiction(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def overdue(self) -> bool: ...
+
+
+class HasRequests(Protocol):
+    @property
+    def requests(self) -> Sequence[Charted]: ...
+    def per_month(self) -> dict[str, int]: ...
+
+
+def status_by_state(report: HasRequests) -> tuple[list[str], dict[str, list[int]]]:
     states = sorted({r.jurisdiction for r in report.requests})
     series: dict[str, list[int]] = {name: [0] * len(states) for name, _ in GROUPS}
     index = {code: i for i, code in enumerate(states)}
@@ -21,7 +37,7 @@ def status_by_state(report: Report) -> tuple[list[str], dict[str, list[int]]]:
     return states, series
 
 
-def per_month(report: Report) -> tuple[list[str], list[int]]:
+def per_month(report: HasRequests) -> tuple[list[str], list[int]]:
     months = report.per_month()
     return list(months), list(months.values())
 
@@ -67,12 +83,12 @@ def _svg_bars(labels: list[str], series: list[tuple[str, str, list[int]]], title
     return "".join(parts)
 
 
-def svg_status_by_state(report: Report, title: str) -> str:
+def svg_status_by_state(report: HasRequests, title: str) -> str:
     states, series = status_by_state(report)
     return _svg_bars(states, [(name, color, series[name]) for name, color in GROUPS], title)
 
 
-def svg_per_month(report: Report, title: str) -> str:
+def svg_per_month(report: HasRequests, title: str) -> str:
     months, counts = per_month(report)
     return _svg_bars(months, [("requests", "#2e86c1", counts)], title)
 

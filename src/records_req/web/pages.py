@@ -115,26 +115,31 @@ def form_number(name: str, kind: type[int] | type[float]) -> int | float | None:
 # --- dashboard ----------------------------------------------------------------------------------
 
 
+DASHBOARD_ROWS = 50  # of the overdue and the due-soon lists; the rest is one click away
+
+
 @bp.route("/")
 def dashboard() -> tuple[str, int]:
     """Overdue first, what falls due in the next 14 days, counts and charts: the numbers of
-    ``due``, ``list`` and ``report`` on the same day (reports.data is the one source)."""
+    ``due``, ``list`` and ``report`` on the same day, from the lifecycle's cached answer (one
+    query, however many requests; reports.data.Overview)."""
     from records_req.reports.charts import svg_per_month, svg_status_by_state
-    from records_req.reports.data import Filters, load
+    from records_req.reports.data import overview
 
     now = today()
     with view() as fast:
-        report = load(fast, now, Filters())
+        numbers = overview(fast, now)
         reminders = [r for r in fast.reminders(now + dt.timedelta(days=14)) if r["on"] >= now]
     t = translator()
     return render(
         "dashboard.html",
-        report=report,
-        overdue=report.overdue(),
-        due_soon=report.due_soon(14),
+        report=numbers,
+        overdue=numbers.overdue(),
+        due_soon=numbers.due_soon(14),
+        shown=DASHBOARD_ROWS,
         reminders=reminders,
-        chart_states=svg_status_by_state(report, t("Status by state")) if report.requests else "",
-        chart_months=svg_per_month(report, t("Requests per month")) if report.requests else "",
+        chart_states=svg_status_by_state(numbers, t("Status by state")) if numbers.requests else "",
+        chart_months=svg_per_month(numbers, t("Requests per month")) if numbers.requests else "",
     )
 
 
