@@ -352,33 +352,39 @@ def _validate(path: Path, raw: object, *, fresh: bool, text: str) -> Laws:
 #
 # Parsing the YAML takes about 70 ms, validating it under 10 ms. The parsed (not yet validated)
 # data is cached as JSON keyed by the file's SHA-256, so a changed file is always re-read and
-# every load is still validated. A cache that cannot be read or written is simply ignored.
+# every load is still validated. A cache that cannot be read or written is simply ignored. The
+# topics (topics.py) are cached the same way, under their own ``kind``.
 
 
-def _cache_file(text: str) -> Path:
+def _cache_file(text: str, kind: str = "laws") -> Path:
     from records_req import __version__
     from records_req.paths import cache_dir
 
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-    return cache_dir() / f"laws-{__version__}-{digest}.json"
+    return cache_dir() / f"{kind}-{__version__}-{digest}.json"
 
 
-def _read_cache(text: str) -> object:
+def _read_cache(text: str, kind: str = "laws") -> object:
     try:
-        with _cache_file(text).open(encoding="utf-8") as handle:
+        with _cache_file(text, kind).open(encoding="utf-8") as handle:
             return json.load(handle, object_hook=_from_json)
     except (OSError, ValueError):
         return None
 
 
-def _write_cache(text: str, raw: object) -> None:
+def _write_cache(text: str, raw: object, kind: str = "laws") -> None:
+    """Cache parsed data, only if JSON gives back exactly what the YAML held (no key that is not
+    text, no value JSON would change)."""
     try:
-        target = _cache_file(text)
+        dumped = json.dumps(raw, default=_to_json)
+        if json.loads(dumped, object_hook=_from_json) != raw:
+            return
+        target = _cache_file(text, kind)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(raw, default=_to_json), encoding="utf-8")
+        tmp.write_text(dumped, encoding="utf-8")
         tmp.replace(target)
-    except (OSError, TypeError, ValueError):
+    except (OSError, TypeError, ValueError, RecursionError):
         pass
 
 

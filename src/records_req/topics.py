@@ -111,21 +111,43 @@ def load_topics(extra: Path | None = None) -> Topics:
 
 @cache
 def _load_file(path_text: str) -> tuple[Topic, ...]:
-    import yaml
+    """One topics file, parsed and validated. The parsed data is cached on disk like the law
+    data's (keyed by the file's SHA-256, see laws.py), and every load is still validated."""
+    from records_req.laws import _read_cache, _write_cache
 
     path = Path(path_text)
     try:
         text = path.read_text(encoding="utf-8")
-        refuse_aliases(text, path_text, TopicsError)
-        raw = yaml.safe_load(text)
     except FileNotFoundError:
         raise TopicsError(path_text, None, None, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TopicsError(path_text, None, None, f"cannot read the file ({exc})") from None
+    cached = _read_cache(text, "topics")
+    if cached is not None:
+        try:
+            return _topics(path_text, cached)
+        except TopicsError:
+            pass  # a damaged cache is discarded, never blamed on the topics file: read the file itself
+    raw = _parse_yaml(path_text, text)
+    topics = _topics(path_text, raw)
+    _write_cache(text, raw, "topics")  # only a file that passed validation is cached
+    return topics
+
+
+def _parse_yaml(path_text: str, text: str) -> object:
+    import yaml  # lazy: a cached file needs no YAML parser
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        refuse_aliases(text, path_text, TopicsError)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise TopicsError(path_text, None, None, f"not valid YAML{where}") from None
+
+
+def _topics(path_text: str, raw: object) -> tuple[Topic, ...]:
     if not isinstance(raw, dict):
         raise TopicsError(path_text, None, None, "expected a mapping of topic keys to topics")
     topics = []

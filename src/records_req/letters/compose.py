@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -132,6 +133,15 @@ MAX_TEMPLATE_VALUE = 100_000  # characters or items a template expression may bu
 
 
 def environment(dirs: Sequence[Path]) -> SandboxedEnvironment:
+    """The sandboxed environment for wording templates in ``dirs``: one per set of directories,
+    kept for the life of the process so each template is compiled once. A template whose file
+    changes is compiled again (its source is compared on every use), and compiled templates are
+    also kept on disk (:func:`bytecode_cache`), so a new process does not compile them either."""
+    return _environment(tuple(str(d) for d in dirs))
+
+
+@lru_cache(maxsize=32)
+def _environment(dirs: tuple[str, ...]) -> SandboxedEnvironment:
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -152,14 +162,123 @@ def environment(dirs: Sequence[Path]) -> SandboxedEnvironment:
                         raise SecurityError(f"a value over {MAX_TEMPLATE_VALUE:,} characters or items")
             return super().call_binop(context, operator, left, right)
 
-    return Bounded(
-        loader=FileSystemLoader([str(d) for d in dirs]),
+    class ContentLoader(FileSystemLoader):
+        """A template is up to date while its file holds the same text (not merely the same
+        modification time, which a quick edit may not change) and no directory searched before
+        its own has gained a file of that name (a user's new override)."""
+
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+            import os
+
+            from jinja2.loaders import split_template_path
+
+            source, filename, _ = super().get_source(environment, template)
+            pieces = split_template_path(template)
+            found = Path(filename)
+            earlier: list[Path] = []
+            for directory in self.searchpath:
+                candidate = Path(os.path.normpath(Path(directory, *pieces)))  # as the loader names it
+                if candidate == found:
+                    break
+                earlier.append(candidate)
+
+            def uptodate() -> bool:
+                if any(candidate.is_file() for candidate in earlier):
+                    return False
+                try:
+                    return found.read_text(encoding="utf-8") == source
+                except (OSError, UnicodeDecodeError):
+                    return False
+
+            return source, filename, uptodate
+
+    env = Bounded(
+        loader=ContentLoader(list(dirs)),
         undefined=StrictUndefined,
         autoescape=False,  # plain text: each renderer escapes for its own format
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.bytecode_cache = bytecode_cache(env)
+    return env
+
+
+def bytecode_cache(env: Any) -> Any:
+    """Jinja's on-disk cache of compiled templates, in the user's cache directory, for templates
+    of environments configured exactly like ``env``.
+
+    Jinja checks each entry against the SHA-1 of the template's source (and its own format and
+    the Python version), so an edited template is compiled again. What the compiler makes of a
+    source also depends on the environment's settings (sandboxing, autoescaping, whitespace
+    control, delimiters, filters): they pick the directory, so environments configured differently
+    never share an entry. A cache that cannot be read or written is ignored."""
+    import hashlib
+
+    import jinja2
+    from jinja2.bccache import Bucket, FileSystemBytecodeCache
+
+    from records_req import __version__
+    from records_req.paths import cache_dir
+
+    settings = [
+        jinja2.__version__,
+        __version__,
+        f"{type(env).__module__}.{type(env).__qualname__}",
+        env.code_generator_class.__qualname__,
+        env.finalize is None,
+        sorted(env.extensions),
+        sorted(env.filters),
+        sorted(env.tests),
+        *(
+            repr(sorted(value) if isinstance(value, (set, frozenset)) else value)
+            for value in (
+                getattr(env, name, None)
+                for name in (
+                    "block_start_string",
+                    "block_end_string",
+                    "variable_start_string",
+                    "variable_end_string",
+                    "comment_start_string",
+                    "comment_end_string",
+                    "line_statement_prefix",
+                    "line_comment_prefix",
+                    "trim_blocks",
+                    "lstrip_blocks",
+                    "newline_sequence",
+                    "keep_trailing_newline",
+                    "optimized",
+                    "autoescape",
+                    "is_async",
+                    "sandboxed",
+                    "intercepted_binops",
+                    "intercepted_unops",
+                )
+            )
+        ),
+    ]
+    digest = hashlib.sha256(repr(settings).encode("utf-8")).hexdigest()[:16]
+
+    class QuietCache(FileSystemBytecodeCache):
+        """In the cache directory of the moment (it follows RECORDS_REQ_CACHE and _HOME)."""
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            try:
+                self.directory = str(cache_dir() / "templates" / digest)
+                super().load_bytecode(bucket)
+            except Exception:  # an unreadable, truncated or foreign file: compile instead
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            try:
+                directory = cache_dir() / "templates" / digest
+                directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self.directory = str(directory)
+                super().dump_bytecode(bucket)
+            except (OSError, ValueError, TypeError):
+                pass
+
+    return QuietCache(str(cache_dir() / "templates" / digest), "%s.jinja")
 
 
 def template_name(env: SandboxedEnvironment, kind: Kind, federal: bool) -> str:

@@ -10,9 +10,11 @@ byte-stable for the same letter.
 from __future__ import annotations
 
 import io
+import re
+import threading
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from records_req.letters.model import Letter
 from records_req.resources import fonts_dir
@@ -34,6 +36,96 @@ def setup() -> None:
     _register(REGULAR)
 
 
+def escape(text: str) -> str:
+    """``xml.sax.saxutils.escape`` (whose module imports urllib.request, http and email: 40 ms)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+# Importing reportlab.platypus compiles regular expressions that letters never use, among them
+# paragraph.uri_pat (IGNORECASE over ranges up to U+FFFF: 40-60 ms, a tenth of a whole letter's
+# process), used only to hyphenate URIs, and textsplit.rx (8 ms), used only by cjkwrap. Both are
+# used through their methods only, so they are compiled on first use instead.
+_LAZY_PATTERNS = (
+    ("(^(?:[a-z0-9\\.\\-\\+]*)://)", False),  # paragraph.uri_pat: the start of it
+    ("([\u2e80-\uffff])", True),  # textsplit.rx: all of it
+)
+
+
+def _lazy(pattern: object) -> bool:
+    return isinstance(pattern, str) and any(
+        pattern == text if whole else pattern.startswith(text) for text, whole in _LAZY_PATTERNS
+    )
+
+
+class _LazyPattern:
+    """A regular expression compiled on first use; otherwise what ``re.compile`` returns."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern_text, self.pattern_flags = pattern, flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern_text, self.pattern_flags)
+        return self._compiled
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled(), name)
+
+
+_IMPORTING = threading.Lock()
+
+
+@cache
+def _import_platypus() -> None:
+    """Import reportlab.platypus with the patterns of _LAZY_PATTERNS compiled on first use, and
+    Pillow's Image module loaded on first use (see _lazy_module). One thread at a time: the
+    others wait, and find it imported."""
+    import sys
+
+    with _IMPORTING:
+        if "reportlab.platypus.paragraph" in sys.modules:
+            return
+        _lazy_module("PIL.Image")
+        compile_now = re.compile
+
+        def compile_lazily(pattern: Any, flags: Any = 0) -> Any:
+            if _lazy(pattern):
+                return _LazyPattern(pattern, flags)
+            return compile_now(pattern, flags)
+
+        re.compile = compile_lazily
+        try:
+            import reportlab.platypus  # noqa: F401
+        finally:
+            re.compile = compile_now
+
+
+def _lazy_module(name: str) -> None:
+    """Import ``name`` with the standard library's LazyLoader: the module runs on first use of
+    one of its attributes. reportlab.lib.utils imports Pillow's Image module (15-20 ms, with its
+    EXIF tables) for bitmap images, which letters do not have; whatever uses an image later loads
+    it as usual. Nothing is done if the module is loaded already or cannot be found."""
+    import importlib.util
+    import sys
+
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+
+
 @cache
 def _configure() -> None:
     from reportlab import rl_config
@@ -44,9 +136,8 @@ def _configure() -> None:
 @cache
 def _register(name: str) -> Any:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
-    font = TTFont(name, str(fonts_dir() / FONT_FILES[name]))
+    font = _font(name)
     pdfmetrics.registerFont(font)
     if name == REGULAR:
         from reportlab.lib.fonts import addMapping
@@ -56,6 +147,121 @@ def _register(name: str) -> Any:
         addMapping(REGULAR, 1, 0, BOLD)
         addMapping(REGULAR, 0, 1, REGULAR)
         addMapping(REGULAR, 1, 1, BOLD)
+    return font
+
+
+# --- parsed fonts, cached ------------------------------------------------------------------------
+#
+# reportlab reads a TrueType font's tables in Python: 20-25 ms for each DejaVu face, every process.
+# The parsed font, as reportlab builds it and before any use, is kept in the user's cache
+# directory (pickled, like the bytecode Jinja and Python cache there), under the font's path and
+# the versions of reportlab and Python; a cached font is used only if it holds the same bytes as
+# the font file. Anything unexpected (a foreign or damaged file, a reportlab whose font objects
+# do not pickle) means the font is parsed as before.
+
+
+def _font(name: str) -> Any:
+    """The registered font ``name``: from the cache if it holds this font file, else parsed."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = fonts_dir() / FONT_FILES[name]
+    try:
+        data = path.read_bytes()
+    except OSError:  # let reportlab say what is wrong with the file
+        return TTFont(name, str(path))
+    cache_file = _font_cache_file(path)
+    font = _load_font(cache_file, name, str(path), data)
+    if font is None:
+        font = TTFont(name, str(path))
+        _store_font(cache_file, font, data)
+    return font
+
+
+def _font_cache_file(path: Path) -> Path:
+    import hashlib
+    import sys
+
+    from reportlab import Version
+
+    from records_req import __version__
+    from records_req.paths import cache_dir
+
+    key = f"{path}|{Version}|{__version__}|{sys.version}".encode()
+    return cache_dir() / "fonts" / f"{path.stem}-{hashlib.sha256(key).hexdigest()[:24]}.pickle"
+
+
+def _scale(units: int) -> Any:
+    """The face's scaling to PDF units, as reportlab's TTFontFile.extractInfo makes it (a lambda,
+    which does not pickle): rebuilt on load, and checked against reportlab's before caching."""
+    if units == 1000:
+        return lambda x: x
+    factor = 1000 / units
+    return lambda x: x * factor
+
+
+def _store_font(cache_file: Path, font: Any, data: bytes) -> None:
+    import os
+    import pickle
+    from weakref import WeakKeyDictionary
+
+    face = font.face
+    units = getattr(face, "unitsPerEm", None)
+    scale = getattr(face, "_pdfScale", None)
+    if not isinstance(units, int) or scale is None or getattr(face, "_ttf_data", None) != data:
+        return
+    ours = _scale(units)
+    samples = [*range(-4096, 4097), *(v / 7 for v in range(-300, 300))]
+    if any(type(scale(v)) is not type(ours(v)) or scale(v) != ours(v) for v in samples):
+        return
+
+    class FontPickler(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> Any:
+            if obj is scale:
+                return ("scale", units)
+            if isinstance(obj, WeakKeyDictionary):
+                if len(obj):
+                    raise pickle.PicklingError("a font that was used")
+                return ("weak",)
+            return None
+
+    try:
+        buffer = io.BytesIO()
+        FontPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(font)
+        cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(buffer.getvalue())
+        tmp.replace(cache_file)
+    except Exception:  # a font that does not pickle, a cache that cannot be written: no cache
+        return
+
+
+def _load_font(cache_file: Path, name: str, path_text: str, data: bytes) -> Any:
+    import pickle
+    from weakref import WeakKeyDictionary
+
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    class FontUnpickler(pickle.Unpickler):
+        def persistent_load(self, pid: Any) -> Any:
+            if pid == ("weak",):
+                return WeakKeyDictionary()
+            if isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "scale" and isinstance(pid[1], int):
+                return _scale(pid[1])
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+
+    try:
+        with cache_file.open("rb") as handle:
+            font = FontUnpickler(handle).load()
+    except Exception:  # missing, damaged or foreign: parse the font instead
+        return None
+    face = getattr(font, "face", None)
+    if (
+        type(font) is not TTFont
+        or font.fontName != name
+        or getattr(face, "filename", None) != path_text
+        or getattr(face, "_ttf_data", None) != data
+    ):
+        return None
     return font
 
 
@@ -167,6 +373,7 @@ _ROLE_STYLE = {
 
 
 def render_pdf(letter: Letter) -> bytes:
+    _import_platypus()
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import inch
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
