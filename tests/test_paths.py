@@ -30,3 +30,16 @@ def test_linux_fast_path_matches_platformdirs(monkeypatch: pytest.MonkeyPatch, x
     else:
         monkeypatch.setenv("XDG_CACHE_HOME", xdg)
     assert cache_dir() == user_cache_path("records-req", appauthor=False)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fast path is Linux-only")
+@pytest.mark.parametrize("xdg", [None, "/tmp/xdg-data"])
+def test_linux_data_fast_path_matches_platformdirs(monkeypatch: pytest.MonkeyPatch, xdg: str | None) -> None:
+    from platformdirs import user_data_path
+
+    monkeypatch.delenv("RECORDS_REQ_HOME", raising=False)
+    if xdg is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", xdg)
+    assert data_home() == user_data_path("records-req", appauthor=False)

@@ -16,6 +16,10 @@ def data_home() -> Path:
     override = os.environ.get(HOME_ENV)
     if override:
         return Path(override).expanduser()
+    if sys.platform.startswith("linux"):
+        # What platformdirs answers on Linux, without its import on every command.
+        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+        return (Path(xdg) if xdg else Path.home() / ".local" / "share") / APP
     from platformdirs import user_data_path  # lazy
 
     return user_data_path(APP, appauthor=False)
