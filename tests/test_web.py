@@ -316,3 +316,17 @@ def test_a_campaign_runs_from_the_browser_with_its_progress(rr: Tracker) -> None
     progress = web.get(started.headers["Location"] + "?format=json").get_json()
     assert progress["finished"] and progress["done"] == 4 and progress["summary"]["created"] == 4
     assert len(rr.json("list", "--tag", "TX WSO")) == 4
+
+
+def test_the_new_request_form_finds_agencies_with_their_agreements(rr: Tracker) -> None:
+    from .test_campaign import SHEET
+
+    sheet = rr.tmp / "participating.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    rr("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
+    web = browser(rr)
+    found = web.get("/agencies/search.json?state=TX&q=harris").get_json()
+    assert [a["name"] for a in found] == ["Harris County Sheriff's Office"]
+    assert {g["model"] for g in found[0]["agreements"]} == {"Warrant Service Officer", "Task Force Model"}
+    assert web.get("/agencies/search.json?state=TX&q=%25").get_json() == []  # a wildcard is a character
+    assert web.get("/agencies/search.json?state=FL&q=harris").get_json() == []

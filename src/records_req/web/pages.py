@@ -536,6 +536,11 @@ def state_info(code: str) -> Response:
     )
 
 
+def contains(text: str) -> str:
+    """A LIKE pattern for "contains ``text``", its wildcards taken literally (escape ``\\``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 # --- agencies and campaigns ---------------------------------------------------------------------
 
 
@@ -557,8 +562,7 @@ def agencies() -> tuple[str, int]:
         if text:
             from records_req.tracker.service import name_key
 
-            escaped = name_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(Agency.name_key.like(f"%{escaped}%", escape="\\"))
+            query = query.where(Agency.name_key.like(contains(name_key(text)), escape="\\"))
         rows = [
             {"id": a.id, "state": a.state, "name": a.name, "models": a.models, "email": a.records_email}
             for a in s.scalars(query.limit(500))
@@ -569,6 +573,42 @@ def agencies() -> tuple[str, int]:
         chosen={"state": state, "model": model, "q": text},
         notice=session.pop("notice", None),
     )
+
+
+@bp.route("/agencies/search.json")
+def agency_search() -> Response:
+    """The directory's agencies in a state whose name contains ``q``, with the agreements ICE's
+    newest lists show: what the new-request form suggests as you type."""
+    from sqlalchemy import select
+
+    from records_req.store.models import Agency
+    from records_req.tracker.directory import agency_agreements
+    from records_req.tracker.service import name_key
+
+    state = (request.args.get("state") or "").upper()
+    text = name_key(request.args.get("q") or "")
+    if not state or len(text) < 2:
+        return jsonify([])
+    with store().read() as s:
+        found = s.scalars(
+            select(Agency)
+            .where(Agency.state == state, Agency.name_key.like(contains(text), escape="\\"))
+            .order_by(Agency.name_key)
+            .limit(20)
+        )
+        rows = [
+            {
+                "name": a.name,
+                "email": a.records_email,
+                "address": a.mailing_address,
+                "agreements": [
+                    {"model": g["model_name"], "signed": g["signed"], "pending": g["pending"]}
+                    for g in agency_agreements(s, a.state, a.name)
+                ],
+            }
+            for a in found
+        ]
+    return jsonify(rows)
 
 
 @bp.route("/agencies/<int:agency_id>")
