@@ -5,13 +5,23 @@ document.addEventListener("DOMContentLoaded", () => {
   const select = document.querySelector("[data-state-info]");
   if (select) {
     const box = document.getElementById(select.dataset.stateInfo);
+    let asked = 0;  // only the answer for the state chosen last is shown
     const show = async () => {
+      const mine = ++asked;
       box.textContent = "";
       if (!select.value) return;
       const response = await fetch(`/states/${encodeURIComponent(select.value)}.json`);
-      if (!response.ok) return;
+      if (!response.ok || mine !== asked) return;
       const j = await response.json();
-      for (const [label, text] of [["Law", `${j.law} (${j.citation})`], ["Clock", j.clock], ["Who may ask", j.residency], ["287(g)", `${j.stance}${j.immigration ? ": " + j.immigration : ""}`]]) {
+      if (mine !== asked) return;
+      const words = box.dataset;  // the labels, in the page's language
+      const lines = [
+        [words.law || "Law", `${j.law} (${j.citation})`],
+        [words.clock || "Deadline", j.clock],
+        [words.residency || "Who may ask", j.residency],
+        ["287(g)", `${j.stance}${j.immigration ? ": " + j.immigration : ""}`],
+      ];
+      for (const [label, text] of lines) {
         const line = document.createElement("p");
         const strong = document.createElement("strong");
         strong.textContent = `${label}: `;
@@ -21,6 +31,27 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     select.addEventListener("change", show);
     show();
+  }
+  // A table wider than the screen scrolls sideways: then it takes the keyboard focus (and the
+  // arrow keys scroll it), named after its section's heading, so no column is out of reach.
+  const scrollers = document.querySelectorAll(".scroll");
+  const reachable = () => {
+    for (const box of scrollers) {
+      if (box.scrollWidth > box.clientWidth) {
+        const heading = (box.closest("section") || document).querySelector("h2, h1");
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        if (heading) box.setAttribute("aria-label", heading.textContent.trim());
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    }
+  };
+  if (scrollers.length) {
+    reachable();
+    window.addEventListener("resize", reachable);
   }
   // A running campaign: follow its progress.
   const progress = document.getElementById("progress");
