@@ -54,9 +54,13 @@ def import_sheet(session: Session, path: Path, *, downloaded_on: dt.date) -> Imp
 
     digest = file_hash(path)
     earlier = session.scalars(select(IceImport).where(IceImport.sha256 == digest)).first()
-    if earlier is not None:
-        count = len(earlier.agreements)
-        agencies = len({(a.state, a.agency_key) for a in earlier.agreements})
+    if earlier is not None:  # counted in the database, not by loading 1,843 rows
+        from sqlalchemy import func
+
+        of_it = IceAgreement.import_id == earlier.id
+        count = session.scalar(select(func.count()).select_from(IceAgreement).where(of_it)) or 0
+        keys = select(IceAgreement.state, IceAgreement.agency_key).where(of_it).distinct().subquery()
+        agencies = session.scalar(select(func.count()).select_from(keys)) or 0
         return ImportResult(earlier.id, False, None, count, agencies)
     sheet = read_sheet(path)
     record = IceImport(
@@ -95,15 +99,27 @@ def import_sheet(session: Session, path: Path, *, downloaded_on: dt.date) -> Imp
     models: dict[tuple[str, str], tuple[str, set[str]]] = {}
     for a in sheet.agreements:
         models.setdefault((a.state, agency_key(a.agency)), (a.agency, set()))[1].add(a.model)
-    known = {(ag.state, ag.name_key): ag for ag in session.scalars(select(Agency))}
+    from sqlalchemy import bindparam, update
+
+    from records_req.store.models import utcnow
+
+    known = {(state, key): (aid, had) for aid, state, key, had in session.execute(
+        select(Agency.id, Agency.state, Agency.name_key, Agency.models)
+    )}  # fmt: skip
+    participating = sheet.kind == "participating"
+    added, changed = [], []
     for (state, match), (name, found) in models.items():
-        agency = known.get((state, match))
-        if agency is None:
-            agency = Agency(state=state, name=name, name_key=match)
-            session.add(agency)
-        if sheet.kind == "participating":
-            agency.models = "; ".join(sorted(found))
-    session.flush()
+        listed = "; ".join(sorted(found)) if participating else None
+        if (state, match) not in known:
+            added.append({"state": state, "name": name, "name_key": match, "models": listed, "created_at": utcnow()})
+        elif participating and known[(state, match)][1] != listed:
+            changed.append({"agency_id": known[(state, match)][0], "listed": listed})
+    connection = session.connection()  # executemany, not an object per agency
+    if added:
+        connection.execute(insert(Agency), added)
+    if changed:
+        statement = update(Agency).where(Agency.id == bindparam("agency_id")).values(models=bindparam("listed"))
+        connection.execute(statement.execution_options(synchronize_session=False), changed)
     return ImportResult(record.id, True, sheet, len(sheet.agreements), sheet.agencies)
 
 
