@@ -606,3 +606,24 @@ def test_screenshots_for_the_docs(tab: Tab, tmp_path: Path) -> None:
     for shot in (dashboard, request):
         got_width, got_height = png_size(shot)
         assert got_width == width and got_height >= VIEWPORTS[tab.width]["viewport"]["height"], shot
+
+
+# --- 7. the agency, found in the directory -------------------------------------------------------
+
+
+def test_the_agency_field_suggests_listed_agencies_and_shows_their_agreements(tab: Tab) -> None:
+    from .test_campaign import SHEET
+
+    page, rr = tab.page, tab.site.rr
+    sheet = rr.tmp / "participating.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    rr("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
+    tab.open("/new")
+    page.get_by_label("State", exact=True).select_option("TX")
+    field = page.get_by_label("Agency", exact=True)
+    field.fill("harris")
+    expect(page.locator("#agency-list option")).to_have_count(1)
+    assert page.locator("#agency-list option").get_attribute("value") == "Harris County Sheriff's Office"
+    field.fill("Harris County Sheriff's Office")
+    expect(page.locator("#agency-info")).to_contain_text("Warrant Service Officer: signed 2025-06-18")
+    expect(page.locator("#agency-info")).to_contain_text("Task Force Model: signed 2025-05-01")

@@ -602,7 +602,12 @@ def agency_search() -> Response:
                 "email": a.records_email,
                 "address": a.mailing_address,
                 "agreements": [
-                    {"model": g["model_name"], "signed": g["signed"], "pending": g["pending"]}
+                    {
+                        "model": g["model_name"],
+                        "signed": g["signed"],
+                        "pending": g["pending"],
+                        "pending_since": g.get("pending_since"),
+                    }
                     for g in agency_agreements(s, a.state, a.name)
                 ],
             }

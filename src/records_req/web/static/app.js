@@ -32,6 +32,41 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", show);
     show();
   }
+  // The agency: the directory's names in the chosen state as suggestions, and what ICE's lists
+  // show for the one typed (its agreements), fetched from /agencies/search.json.
+  const agency = document.querySelector("[data-agency-search]");
+  if (agency && select) {
+    const list = document.getElementById(agency.getAttribute("list"));
+    const info = document.getElementById(agency.dataset.agencySearch);
+    let typed = 0;
+    const suggest = async () => {
+      const mine = ++typed;
+      const q = agency.value.trim();
+      if (!select.value || q.length < 2) { list.textContent = ""; info.textContent = ""; return; }
+      const url = `/agencies/search.json?state=${encodeURIComponent(select.value)}&q=${encodeURIComponent(q)}`;
+      const response = await fetch(url);
+      if (!response.ok || mine !== typed) return;
+      const found = await response.json();
+      if (mine !== typed) return;
+      list.textContent = "";
+      for (const a of found) {
+        const option = document.createElement("option");
+        option.value = a.name;
+        list.append(option);
+      }
+      info.textContent = "";
+      const exact = found.find((a) => a.name.toLowerCase() === q.toLowerCase());
+      if (!exact) return;
+      const words = info.dataset;
+      const line = document.createElement("p");
+      line.textContent = exact.agreements.length
+        ? exact.agreements.map((g) => (g.pending ? `${g.model}: ${words.pending} ${g.pending_since || ""}` : `${g.model}: ${words.signed} ${g.signed || ""}`).trim()).join("; ")
+        : words.none;
+      info.append(line);
+    };
+    agency.addEventListener("input", suggest);
+    select.addEventListener("change", suggest);
+  }
   // A table wider than the screen scrolls sideways: then it takes the keyboard focus (and the
   // arrow keys scroll it), named after its section's heading, so no column is out of reach.
   const scrollers = document.querySelectorAll(".scroll");
