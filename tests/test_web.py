@@ -330,3 +330,40 @@ def test_the_new_request_form_finds_agencies_with_their_agreements(rr: Tracker) 
     assert {g["model"] for g in found[0]["agreements"]} == {"Warrant Service Officer", "Task Force Model"}
     assert web.get("/agencies/search.json?state=TX&q=%25").get_json() == []  # a wildcard is a character
     assert web.get("/agencies/search.json?state=FL&q=harris").get_json() == []
+
+
+HOSTILE_VALUES = [
+    "<script>alert(1)</script>",
+    'a & b < c > d "e"',
+    "Ñuñoa 警察署 عربى",
+    "../../etc/passwd",
+    "\x00nul",
+    "x" * 5000,
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES, ids=["script", "markup", "non-latin", "path", "nul", "long"])
+def test_hostile_input_in_every_field_gets_a_message_or_is_kept_escaped_never_a_crash(rr: Tracker, value: str) -> None:
+    late, _ = two_requests(rr)
+    web = browser(rr)
+    before = rr.json("show", str(late))
+    event_fields = ("kind", "on", "days", "until", "amount", "exemptions", "outcome", "tracking_number", "note", "via")
+    for name in event_fields:
+        got = web.post(f"/requests/{late}/event", {"kind": "note", "on": "2026-11-20", name: value})
+        assert got.status_code in (303, 422), (name, got.status_code)
+        assert "<script>alert(1)</script>" not in got.get_data(as_text=True)
+    new_fields = ("state", "agency", "agency_email", "agency_address", "since", "until", "requester_name")
+    new_fields += ("requester_email", "requester_address", "requester_org", "requester_state", "co_requester", "tag")
+    base = {"state": "VA", "agency": "Fairfax PD", "topic": "wso", "requester_name": "Ana", "requester_state": "VA"}
+    base["requester_email"] = "ana@example.org"
+    for name in new_fields:
+        got = web.post("/new", base | {name: value, "action": "preview"})
+        assert got.status_code in (200, 422), (name, got.status_code)
+        assert "<script>alert(1)</script>" not in got.get_data(as_text=True)
+    for url in ("/requests", "/agencies"):
+        got = web.get(url, query_string={"status": value, "state": value, "tag": value, "agency": value, "q": value})
+        assert got.status_code == 200 and "<script>alert(1)</script>" not in got.get_data(as_text=True)
+    page = web.get(f"/requests/{late}").get_data(as_text=True)
+    assert page.count("<script") == 1  # our own script tag, nothing typed
+    after = rr.json("show", str(late))
+    assert after["status"] == before["status"] and after["due"] == before["due"]  # notes change no date
