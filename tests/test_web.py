@@ -352,7 +352,15 @@ def test_hostile_input_in_every_field_gets_a_message_or_is_kept_escaped_never_a_
         got = web.post(f"/requests/{late}/event", {"kind": "note", "on": "2026-11-20", name: value})
         assert got.status_code in (303, 422), (name, got.status_code)
         assert "<script>alert(1)</script>" not in got.get_data(as_text=True)
-    new_fields = ("state", "agency", "agency_email", "agency_address", "since", "until", "requester_name")
+    new_fields: tuple[str, ...] = (
+        "state",
+        "agency",
+        "agency_email",
+        "agency_address",
+        "since",
+        "until",
+        "requester_name",
+    )
     new_fields += ("requester_email", "requester_address", "requester_org", "requester_state", "co_requester", "tag")
     base = {"state": "VA", "agency": "Fairfax PD", "topic": "wso", "requester_name": "Ana", "requester_state": "VA"}
     base["requester_email"] = "ana@example.org"

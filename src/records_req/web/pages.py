@@ -90,6 +90,13 @@ def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     return _render(template, t=translator(), lang=lang(), today=today(), **context), status
 
 
+def query_arg(name: str) -> str | None:
+    """A filter from the address, without control characters (a NUL cannot reach PostgreSQL)."""
+    value = request.args.get(name) or ""
+    value = "".join(ch for ch in value if ch.isprintable() or ch == " ").strip()[:200]
+    return value or None
+
+
 def form_date(name: str, *, required: bool = False) -> dt.date | None:
     """A date from a form field, checked as the CLI checks ``--on`` (records_req.dates)."""
     from records_req.dates import parse_date
@@ -150,10 +157,10 @@ def dashboard() -> tuple[str, int]:
 def requests_list() -> tuple[str, int]:
     from records_req.tracker.lifecycle import CAN_BE_OVERDUE, STATUSES
 
-    status = request.args.get("status") or None
-    state = (request.args.get("state") or "").upper() or None
-    tag = request.args.get("tag") or None
-    agency = request.args.get("agency") or None
+    status = query_arg("status")
+    state = (query_arg("state") or "").upper() or None
+    tag = query_arg("tag")
+    agency = query_arg("agency")
     if status and status not in (*STATUSES, "open", "closed", "overdue"):
         status = None
     with view() as fast:
@@ -550,9 +557,9 @@ def agencies() -> tuple[str, int]:
 
     from records_req.store.models import Agency
 
-    state = (request.args.get("state") or "").upper() or None
-    model = (request.args.get("model") or "").upper() or None
-    text = (request.args.get("q") or "").strip()
+    state = (query_arg("state") or "").upper() or None
+    model = (query_arg("model") or "").upper() or None
+    text = query_arg("q") or ""
     with store().read() as s:
         query = select(Agency).order_by(Agency.state, Agency.name_key)
         if state:
@@ -585,8 +592,8 @@ def agency_search() -> Response:
     from records_req.tracker.directory import agency_agreements
     from records_req.tracker.service import name_key
 
-    state = (request.args.get("state") or "").upper()
-    text = name_key(request.args.get("q") or "")
+    state = (query_arg("state") or "").upper()
+    text = name_key(query_arg("q") or "")
     if not state or len(text) < 2:
         return jsonify([])
     with store().read() as s:
@@ -796,8 +803,8 @@ def reports() -> tuple[str, int]:
 def _report_bytes(fmt: str) -> bytes:
     from records_req.reports.data import Filters, load
 
-    state = (request.args.get("state") or "").upper() or None
-    tag = request.args.get("tag") or None
+    state = (query_arg("state") or "").upper() or None
+    tag = query_arg("tag")
     with view() as fast:
         data = load(fast, today(), Filters(state=state, tags=(tag,) if tag else ()))
     if fmt == "csv":
