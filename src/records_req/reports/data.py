@@ -294,11 +294,12 @@ class Overview(NamedTuple):
         return count_per_month(self.requests)
 
 
-def overview(view: Any, as_of: dt.date) -> Overview:
+def overview(view: Any, as_of: dt.date, found: Sequence[tuple[Any, ...]] | None = None) -> Overview:
+    """The dashboard's numbers on ``as_of`` (``found``: the reader's overview_rows, if read)."""
     from records_req.tracker.lifecycle import CAN_BE_OVERDUE
 
     rows = []
-    for row in view.overview(as_of, sorted(CAN_BE_OVERDUE)):
+    for row in view.overview(as_of, sorted(CAN_BE_OVERDUE), found):
         due_on, overdue = row[7], row[9]
         rows.append(OverviewRow._make((*row, (as_of - due_on).days if overdue and due_on else 0)))
     return Overview(as_of, tuple(rows))

@@ -53,6 +53,20 @@ def _parsed_schedule(text: str) -> tuple[tuple[Any, ...], ...] | None:
     return tuple(tuple(stage) for stage in stages) if stages else None
 
 
+@lru_cache(maxsize=200_000)
+def _answer(schedule: str, sent: bool, day: str) -> tuple[dt.date | None, bool, bool, str, dt.date | None]:
+    """(due, statutory, overdue, label, sent on) from a cached schedule on ``day``: the stage in
+    force then (lifecycle.stage_on, on ISO dates). Kept per schedule and day, so a warm
+    dashboard answers 10,000 requests from memory; a changed request has a new schedule."""
+    stages = _parsed_schedule(schedule) or ((day, None, False, False, ""),)
+    current = stages[0]
+    for stage in stages:
+        if stage[0] <= day:
+            current = stage
+    due = _iso_date(current[1]) if current[1] else None
+    return due, bool(current[2]), bool(current[3]), str(current[4]), _iso_date(stages[0][0]) if sent else None
+
+
 def _sqlite_path(url: str) -> str | None:
     if not url.startswith("sqlite"):
         return None
@@ -243,32 +257,33 @@ class Reader:
             for row in out
         ]
 
-    def overview(self, today: dt.date, waiting: Sequence[str]) -> list[tuple[Any, ...]]:
-        """Every request in one query, with the lifecycle's cached answer on ``today`` (as
-        ``list`` and ``due`` read it), as tuples (id, jurisdiction, agency, status, closed,
-        letter_date, sent_on, due_on, statutory, overdue, due_label): what the dashboard counts
-        (reports.data.Overview). Written for speed: a warm dashboard reads 10,000 in ~30 ms."""
+    def overview_rows(self) -> tuple[tuple[Any, ...], ...]:
+        """Every request in one query, as it is stored (id, jurisdiction, agency, status,
+        closed, letter_date, schedule, due_on, due_statutory): what :meth:`overview` answers
+        from, and, being the data itself, an exact key for a cache of the answer."""
         cursor = self.connect().cursor()
         try:
             cursor.execute(
                 "SELECT r.id, r.jurisdiction, a.name, r.status, r.closed, r.letter_date, r.schedule, "
                 "r.due_on, r.due_statutory FROM requests r JOIN agencies a ON a.id = r.agency_id ORDER BY r.id"
             )
-            found = cursor.fetchall()
+            return tuple(cursor.fetchall())
         finally:
             cursor.close()
+
+    def overview(
+        self, today: dt.date, waiting: Sequence[str], found: Sequence[tuple[Any, ...]] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Every request with the lifecycle's cached answer on ``today`` (as ``list`` and ``due``
+        read it), as tuples (id, jurisdiction, agency, status, closed, letter_date, sent_on,
+        due_on, statutory, overdue, due_label): what the dashboard counts (reports.data.Overview).
+        ``found``: :meth:`overview_rows`, if already read."""
+        found = self.overview_rows() if found is None else found
         day = today.isoformat()
         out = []
         for rid, code, agency, status, closed, letter_date, schedule, due_on, due_statutory in found:
-            stages = _parsed_schedule(schedule) if isinstance(schedule, str) else schedule
-            if stages:
-                current = stages[0]
-                for stage in stages:
-                    if stage[0] <= day:
-                        current = stage
-                due = _iso_date(current[1]) if current[1] else None
-                statutory, overdue, label = bool(current[2]), bool(current[3]), str(current[4])
-                sent_on = _iso_date(stages[0][0]) if status != "draft" else None
+            if isinstance(schedule, str) and schedule not in ("null", "[]"):
+                due, statutory, overdue, label, sent_on = _answer(schedule, status != "draft", day)
             else:  # a row written before schedules existed
                 row = {"schedule": None, "due_on": due_on, "due_statutory": due_statutory, "status": status}
                 due, statutory, overdue, label = self._on(row, today, waiting)

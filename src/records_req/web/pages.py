@@ -123,31 +123,39 @@ def form_number(name: str, kind: type[int] | type[float]) -> int | float | None:
 
 
 DASHBOARD_ROWS = 50  # of the overdue and the due-soon lists; the rest is one click away
+_DASHBOARD: dict[tuple[Any, ...], dict[str, Any]] = {}  # the last answer, keyed by the data itself
 
 
 @bp.route("/")
 def dashboard() -> tuple[str, int]:
     """Overdue first, what falls due in the next 14 days, counts and charts: the numbers of
     ``due``, ``list`` and ``report`` on the same day, from the lifecycle's cached answer (one
-    query, however many requests; reports.data.Overview)."""
+    query, however many requests; reports.data.Overview). The answer is kept with the rows it
+    came from, the day and the language as its key: the same data never computes it twice."""
     from records_req.reports.charts import svg_per_month, svg_status_by_state
     from records_req.reports.data import overview
 
     now = today()
     with view() as fast:
-        numbers = overview(fast, now)
+        found = fast.overview_rows()
+        key = (now, lang(), found)
+        context = _DASHBOARD.get(key)
+        if context is None:
+            numbers = overview(fast, now, found)
+            t = translator()
+            context = {
+                "report": numbers,
+                "by_status": numbers.by_status(),
+                "by_state": numbers.by_state(),
+                "overdue": numbers.overdue(),
+                "due_soon": numbers.due_soon(14),
+                "chart_states": svg_status_by_state(numbers, t("Status by state")) if numbers.requests else "",
+                "chart_months": svg_per_month(numbers, t("Requests per month")) if numbers.requests else "",
+            }
+            _DASHBOARD.clear()
+            _DASHBOARD[key] = context
         reminders = [r for r in fast.reminders(now + dt.timedelta(days=14)) if r["on"] >= now]
-    t = translator()
-    return render(
-        "dashboard.html",
-        report=numbers,
-        overdue=numbers.overdue(),
-        due_soon=numbers.due_soon(14),
-        shown=DASHBOARD_ROWS,
-        reminders=reminders,
-        chart_states=svg_status_by_state(numbers, t("Status by state")) if numbers.requests else "",
-        chart_months=svg_per_month(numbers, t("Requests per month")) if numbers.requests else "",
-    )
+    return render("dashboard.html", shown=DASHBOARD_ROWS, reminders=reminders, **context)
 
 
 # --- requests -----------------------------------------------------------------------------------
