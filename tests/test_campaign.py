@@ -343,3 +343,18 @@ def test_the_default_since_is_three_months_before_the_first_signing() -> None:
     assert since_from_agreements([]) is None
     assert since_from_agreements([listed("2026-02-10"), listed("2025-03-31")])[0] == dt.date(2024, 12, 1)  # type: ignore[index]
     assert since_from_agreements([listed(None, pending=True)])[0] == dt.date(2026, 2, 1)  # type: ignore[index]
+
+
+def test_sent_by_tag_starts_every_draft_clock_once(rr: Tracker) -> None:
+    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T")
+    first = data["created"][0]["request_id"]
+    rr("sent", str(first), "--on", "2026-11-20", today="2026-12-01")
+    results = rr.json("sent", "--tag", "T", "--on", "2026-12-02", "--via", "email", today="2026-12-02")
+    sent = {r["id"]: r["due"] for r in results if r["action"] == "sent"}
+    assert len(sent) == 3 and first not in sent
+    for request_id, due in sent.items():  # each due date is the one `show` computes
+        assert rr.json("show", str(request_id), today="2026-12-02")["due"] == due
+    assert rr.json("show", str(first), today="2026-12-02")["sent"] == "2026-11-20"  # untouched
+    again = rr.json("sent", "--tag", "T", "--on", "2026-12-03", today="2026-12-03")
+    assert all(r["action"] == "none" for r in again)
+    rr("sent", "--tag", "nobody", today="2026-12-03", code=2)

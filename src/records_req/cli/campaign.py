@@ -266,7 +266,10 @@ def _print_outcomes(tag: str, outcomes: list[Any], as_json: bool, letter_date: d
         if o.action == "skipped" and o.reason != "in-campaign":
             click.echo(f"    {o.target.name} ({o.target.state}): {o.message}")
     if counts["created"]:
-        click.echo(f"Next: records-req list --tag {_quote(tag)}; when you send each: records-req sent ID --via email")
+        click.echo(
+            f"Next: records-req list --tag {_quote(tag)}; when you have sent them: "
+            f"records-req sent --tag {_quote(tag)} --via email --on DATE (or sent ID for each)"
+        )
 
 
 def _quote(text: str) -> str:

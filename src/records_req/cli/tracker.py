@@ -600,18 +600,44 @@ def _record(
 
 
 @click.command()
-@click.argument("request_id", type=REQUEST_ID)
+@click.argument("request_id", type=REQUEST_ID, required=False)
+@click.option("--tag", help="Every request of this campaign still a draft (sent the same day, the same way).")
 @via_option("How it was sent (mail adds 3 days before receipt).")
 @_event_options
 @click.pass_context
-def sent(ctx: click.Context, /, request_id: int, via: str, **options: Any) -> None:
+def sent(ctx: click.Context, /, request_id: int | None, tag: str | None, via: str, **options: Any) -> None:
     """Record that a request was sent; its statutory clock starts.
+
+    With --tag, record it for every request of the campaign that is still a draft, in one
+    transaction; the others are listed with their status.
 
     \b
     Examples:
       records-req sent 1 --via email --on 2026-11-27
+      records-req sent --tag "TX WSO 2026" --via email --on 2026-12-02
     """
-    _record(ctx, request_id, "sent", options, {"via": via})
+    if (request_id is None) == (tag is None):
+        raise UsageError("Give a request number or --tag, not both.")
+    if request_id is not None:
+        _record(ctx, request_id, "sent", options, {"via": via})
+        return
+    from collections import Counter
+
+    from records_req.tracker.campaign import mark_sent
+
+    assert tag is not None
+    now = today(ctx)
+    with store(ctx).write() as session:
+        results = mark_sent(session, tag, on=options.get("on") or now, via=via, today=now)
+    if options.get("as_json"):
+        emit_json(results)
+        return
+    done = [r for r in results if r["action"] == "sent"]
+    for r in done:
+        click.echo(f"#{r['id']} {r['agency']} ({r['state']}): sent, due {r['due'] or '(no date set by law)'}")
+    click.echo(f"{len(done)} of {len(results)} requests tagged {tag!r} recorded as sent.")
+    for reason, n in sorted(Counter(r["reason"] for r in results if r["action"] == "none").items()):
+        click.echo(f"  {n} not: {reason}")
 
 
 @click.command("log")

@@ -635,3 +635,34 @@ def _why_no_followup(state: Any) -> str:
     if not state.overdue:
         return f"not yet due (due {state.due_on})"
     return f"followed up on {s.followed_up_on}"
+
+
+def mark_sent(session: Session, tag: str, *, on: dt.date, via: str, today: dt.date) -> list[dict[str, Any]]:
+    """Record ``sent`` for every request of the campaign still a draft (one transaction: the
+    caller's); the others are listed with their status. Running it again records nothing."""
+    from sqlalchemy.orm import selectinload
+
+    from records_req.store.models import Request, Tag
+    from records_req.tracker.service import record_event, tracked
+
+    found = list(
+        session.scalars(
+            select(Request)
+            .join(Tag)
+            .where(Tag.tag == tag)
+            .order_by(Request.id)
+            .options(selectinload(Request.events), selectinload(Request.agency))
+        )
+    )
+    if not found:
+        raise UsageError(f"No request has the tag {tag!r}; 'records-req list' shows the tags.")
+    results: list[dict[str, Any]] = []
+    for request in found:
+        row: dict[str, Any] = {"id": request.id, "state": request.jurisdiction, "agency": request.agency.name}
+        if request.status != "draft":
+            results.append(row | {"action": "none", "reason": f"already {request.status}"})
+            continue
+        record_event(session, request, "sent", on, fields={"via": via}, today=today)
+        state = tracked(request, today)
+        results.append(row | {"action": "sent", "due": state.due_on.isoformat() if state.due_on else None})
+    return results
