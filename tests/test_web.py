@@ -375,3 +375,20 @@ def test_hostile_input_in_every_field_gets_a_message_or_is_kept_escaped_never_a_
     assert page.count("<script") == 1  # our own script tag, nothing typed
     after = rr.json("show", str(late))
     assert after["status"] == before["status"] and after["due"] == before["due"]  # notes change no date
+
+
+def test_the_requests_list_pages_through_many_requests(rr: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    from records_req.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 2)
+    late, waiting = two_requests(rr)
+    third = rr.new("VA", "Loudoun County Sheriff's Office", *ANA)
+    web = browser(rr)
+    first = web.get("/requests?state=VA").get_data(as_text=True)
+    assert f">{late}</a>" in first and f">{waiting}</a>" in first and f">{third}</a>" not in first
+    assert "1–2 / 3" in first
+    next_link = first.split('rel="next"')[0].rsplit("href", 1)[1]
+    assert "page=2" in next_link and "state=VA" in next_link  # the filters carry to the next page
+    second = web.get("/requests?state=VA&page=2").get_data(as_text=True)
+    assert f">{third}</a>" in second and f">{late}</a>" not in second and 'rel="prev"' in second
+    assert web.get("/requests?page=999").status_code == 200 and web.get("/requests?page=x").status_code == 200

@@ -161,6 +161,9 @@ def dashboard() -> tuple[str, int]:
 # --- requests -----------------------------------------------------------------------------------
 
 
+PAGE_ROWS = 200  # requests per page of the list
+
+
 @bp.route("/requests")
 def requests_list() -> tuple[str, int]:
     from records_req.tracker.lifecycle import CAN_BE_OVERDUE, STATUSES
@@ -180,11 +183,22 @@ def requests_list() -> tuple[str, int]:
             today=today(),
             waiting=sorted(CAN_BE_OVERDUE),
         )
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    try:
+        page = min(max(1, int(query_arg("page") or 1)), pages)
+    except ValueError:
+        page = 1
+    chosen = {"status": status, "state": state, "tag": tag, "agency": agency}
     return render(
         "requests.html",
-        rows=rows,
+        rows=rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
+        total=len(rows),
+        page=page,
+        pages=pages,
+        first=(page - 1) * PAGE_ROWS + 1,
         statuses=("open", "overdue", "closed", *STATUSES),
-        chosen={"status": status, "state": state, "tag": tag, "agency": agency},
+        chosen=chosen,
+        links={k: v for k, v in chosen.items() if v},
     )
 
 
