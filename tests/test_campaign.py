@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import email.policy
 import hashlib
+import json
 import random
 import signal
 import subprocess
@@ -358,3 +359,30 @@ def test_sent_by_tag_starts_every_draft_clock_once(rr: Tracker) -> None:
     again = rr.json("sent", "--tag", "T", "--on", "2026-12-03", today="2026-12-03")
     assert all(r["action"] == "none" for r in again)
     rr("sent", "--tag", "nobody", today="2026-12-03", code=2)
+
+
+def test_a_whole_process_import_reads_the_sheet_beside_the_database_start_and_says_the_same(
+    db_url: str, tmp_path: Path
+) -> None:
+    """`agencies import` as a user runs it reads the sheet in a forked child while SQLAlchemy
+    loads (ice.sheets.read_in_background); the answer is the in-process one, errors included."""
+    sheet = tmp_path / "participatingAgencies11302026am.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    env = subprocess_env(RECORDS_REQ_HOME=str(tmp_path / "home"))
+
+    def whole(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "records_req", "--db", db_url, "agencies", "import", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    done = whole(str(sheet), "--downloaded", "2026-11-30", "--json")
+    assert done.returncode == 0, done.stderr
+    alone = Tracker(f"sqlite:///{tmp_path / 'other.db'}", tmp_path)
+    expected = alone.json("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
+    assert json.loads(done.stdout) == expected  # the same agreements, agencies and skipped rows
+    again = whole(str(sheet), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["new"] is False
+    other = tmp_path / "other.csv"
+    other.write_text("NAME,EMAIL\nA,a@example.org\n", encoding="utf-8")
+    refused = whole(str(other))
+    assert refused.returncode == 1 and "no STATE column" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(Tracker(db_url, tmp_path).json("agencies", "imports")) == 1

@@ -196,13 +196,20 @@ def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | Non
       records-req agencies import participatingAgencies05182026am.xlsx
       records-req agencies import pendingAgencies02272026am.xlsx --json
     """
-    from records_req.tracker.directory import import_sheet
-
     if not file.is_file():
         raise UsageError(f"{file} is not a regular file.")
-    when = downloaded or dt.date.fromtimestamp(file.stat().st_mtime)
-    with store(ctx).write() as session:
-        result = import_sheet(session, file, downloaded_on=when)
+    from records_req.ice.sheets import read_in_background
+
+    reading = read_in_background(file)  # before SQLAlchemy is imported: the two overlap
+    try:
+        from records_req.tracker.directory import import_sheet
+
+        when = downloaded or dt.date.fromtimestamp(file.stat().st_mtime)
+        with store(ctx).write() as session:
+            result = import_sheet(session, file, downloaded_on=when, reading=reading)
+    finally:
+        if reading is not None:
+            reading.cancel()  # a no-op once its result was taken
     data = result.to_dict(file)
     if as_json:
         emit_json(data)

@@ -426,3 +426,76 @@ def normalize_url(target: str | None) -> str | None:
     if url.startswith("http://"):
         url = "https://" + url[len("http://") :]
     return url if url.startswith("https://") else None
+
+
+# --- reading while the database starts ---------------------------------------------------------
+
+
+class Reading:
+    """A sheet being read in a forked child process while this one starts its database (SQLAlchemy
+    takes about as long to import as openpyxl takes to read ICE's largest sheet; on two cores they
+    overlap). :meth:`result` gives what :func:`read_sheet` would, or raises what it would."""
+
+    def __init__(self, pid: int, pipe: int, path: Path) -> None:
+        self.pid, self.pipe, self.path = pid, pipe, path
+        self.finished = False  # the child is reaped and the pipe closed: nothing left to undo
+
+    def result(self) -> Sheet:
+        import os
+        import pickle
+
+        with os.fdopen(self.pipe, "rb") as handle:
+            data = handle.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.finished = True
+        if status != 0 or not data:
+            return read_sheet(self.path)  # the child failed: read it here, with its error if any
+        kind, value = pickle.loads(data)  # our own child's bytes, over our own pipe
+        if kind == "error":
+            raise SheetError(value)
+        sheet: Sheet = value
+        return sheet
+
+    def cancel(self) -> None:
+        """Stop the child if its result was never taken (the file was imported before)."""
+        import contextlib
+        import os
+        import signal
+
+        if self.finished:
+            return
+        self.finished = True
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(self.pipe)
+
+
+def read_in_background(path: Path) -> Reading | None:
+    """Start reading ``path`` in a forked child, where that is safe (Linux, one thread, the
+    command run by records-req itself); None elsewhere (then read it with :func:`read_sheet`)."""
+    import os
+    import sys
+    import threading
+
+    if not sys.platform.startswith("linux") or threading.active_count() != 1 or "sqlalchemy" in sys.modules:
+        return None
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: read, send, and leave without any of the parent's clean-up
+        import pickle
+
+        try:
+            os.close(read_end)
+            try:
+                payload = pickle.dumps(("ok", read_sheet(path)))
+            except SheetError as exc:
+                payload = pickle.dumps(("error", str(exc)))
+            with os.fdopen(write_end, "wb") as handle:
+                handle.write(payload)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    return Reading(pid, read_end, path)

@@ -18,7 +18,7 @@ from records_req.errors import UsageError
 
 if TYPE_CHECKING:
     from records_req.letters.compose import ListedAgreement
-from records_req.ice.sheets import MODEL_NAMES, STATES, Sheet, name_key
+from records_req.ice.sheets import MODEL_NAMES, STATES, Reading, Sheet, name_key
 from records_req.store.models import Agency, IceAgreement, IceImport
 
 
@@ -47,8 +47,11 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def import_sheet(session: Session, path: Path, *, downloaded_on: dt.date) -> ImportResult:
-    """Import one of ICE's sheets; the same file twice changes nothing."""
+def import_sheet(
+    session: Session, path: Path, *, downloaded_on: dt.date, reading: Reading | None = None
+) -> ImportResult:
+    """Import one of ICE's sheets; the same file twice changes nothing. ``reading``: the sheet,
+    already being read (ice.sheets.read_in_background)."""
     from records_req.ice.sheets import read_sheet
     from records_req.tracker.service import name_key as agency_key
 
@@ -61,8 +64,10 @@ def import_sheet(session: Session, path: Path, *, downloaded_on: dt.date) -> Imp
         count = session.scalar(select(func.count()).select_from(IceAgreement).where(of_it)) or 0
         keys = select(IceAgreement.state, IceAgreement.agency_key).where(of_it).distinct().subquery()
         agencies = session.scalar(select(func.count()).select_from(keys)) or 0
+        if reading is not None:
+            reading.cancel()
         return ImportResult(earlier.id, False, None, count, agencies)
-    sheet = read_sheet(path)
+    sheet = reading.result() if reading is not None else read_sheet(path)
     record = IceImport(
         file_name=path.name,
         sha256=digest,
