@@ -392,3 +392,43 @@ def test_the_requests_list_pages_through_many_requests(rr: Tracker, monkeypatch:
     second = web.get("/requests?state=VA&page=2").get_data(as_text=True)
     assert f">{third}</a>" in second and f">{late}</a>" not in second and 'rel="prev"' in second
     assert web.get("/requests?page=999").status_code == 200 and web.get("/requests?page=x").status_code == 200
+
+
+def test_serve_listens_on_localhost_answers_and_stops_on_ctrl_c(rr: Tracker) -> None:
+    import http.client
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from .conftest import subprocess_env
+
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = subprocess_env(RECORDS_REQ_HOME=str(rr.tmp / "home"))
+    command = [sys.executable, "-m", "records_req", "--db", rr.url, "serve", "--port", str(port), "--no-browser"]
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        lines = []
+        for line in server.stderr:  # wait for werkzeug to say it listens: no timed sleep
+            lines.append(line)
+            if "Running on" in line:
+                break
+        assert any(f"http://127.0.0.1:{port}/" in line for line in lines), lines
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/", headers={"Host": f"127.0.0.1:{port}"})
+        response = connection.getresponse()
+        assert response.status == 200 and b"records-req" in response.read()
+        connection.close()
+        server.send_signal(signal.SIGINT)  # Ctrl-C
+        assert server.wait(timeout=30) == 0
+        assert "Traceback" not in server.stderr.read()
+    finally:
+        if server.poll() is None:
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+        if server.stderr is not None:
+            server.stderr.close()
