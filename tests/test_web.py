@@ -432,3 +432,57 @@ def test_serve_listens_on_localhost_answers_and_stops_on_ctrl_c(rr: Tracker) -> 
             server.wait()
         if server.stderr is not None:
             server.stderr.close()
+
+
+@pytest.mark.parametrize(
+    ("target", "safe"),
+    [
+        ("/requests?tag=TX%20WSO", True),
+        ("/%09/evil.com", False),
+        ("//evil.com", False),
+        ("/\\evil.com", False),
+        ("https://evil.com/", False),
+        ("/\r\n/evil.com", False),
+        ("/requests//evil", False),
+    ],
+)
+def test_after_login_only_a_path_on_this_server_is_followed(target: str, safe: bool) -> None:
+    from records_req.web.pages import local_path
+
+    assert (local_path(target) == target) is safe
+
+
+def test_removing_an_account_ends_its_sessions_and_odd_tokens_are_refused_not_crashed(rr: Tracker) -> None:
+    rr("users", "add", "ana", "--password-stdin", input_text="correct horse battery staple\n")
+    team = {"Host": "10.0.0.5:8765"}
+    web = browser(rr, host="10.0.0.5")
+    token = web.token_on("/login", team)
+    signed = web.client.post(
+        "/login?next=/%09/evil.com",
+        data={"name": "ana", "password": "correct horse battery staple", "csrf_token": token},
+        headers=team,
+    )
+    assert signed.status_code == 303 and signed.headers["Location"] == "/"  # never another site
+    assert web.get("/", headers=team).status_code == 200
+    assert web.client.post("/logout", data={"csrf_token": "é"}, headers=team).status_code == 403
+    assert web.get("/calendar/é.ics", headers=team).status_code == 404
+    rr("users", "remove", "ana")
+    assert web.get("/", headers=team).status_code == 302  # the cookie no longer opens anything
+
+
+def test_a_stored_file_is_never_served_as_a_page(rr: Tracker) -> None:
+    import io
+
+    late, _ = two_requests(rr)
+    web = browser(rr)
+    sent = web.post(
+        f"/requests/{late}/attach",
+        {"file": (io.BytesIO(b"<html><script>alert(1)</script></html>"), "reply.html")},
+        token_page=f"/requests/{late}",
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303
+    [stored] = [d for d in rr.json("show", str(late))["documents"] if d["role"] == "received"]
+    got = web.get(f"/documents/{stored['id']}")
+    assert got.mimetype == "application/octet-stream" and "sandbox" in got.headers["Content-Security-Policy"]
+    assert got.headers["Content-Disposition"].startswith("attachment")

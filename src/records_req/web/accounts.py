@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import os
 import re
+import threading
+import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,7 +83,16 @@ def users(session: Session) -> list[User]:
 _DUMMY = hash_password("not a password", salt=b"records-req-salt")
 
 
+# Each check takes about 32 MiB and tens of milliseconds: a few at a time, whatever the number
+# of requests (a flood of logins queues instead of exhausting memory), and a failed one waits.
+_CHECKS = threading.BoundedSemaphore(2)
+FAILED_LOGIN_DELAY = 0.5  # seconds
+
+
 def check_login(session: Session, name: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.name == name))
-    ok = verify_password(password, user.password_hash if user is not None else _DUMMY)
+    with _CHECKS:
+        ok = verify_password(password, user.password_hash if user is not None else _DUMMY)
+    if not ok:
+        time.sleep(FAILED_LOGIN_DELAY)  # slows guessing; a right password never waits
     return user if ok and user is not None else None

@@ -46,7 +46,7 @@ def install(app: Flask) -> None:
         if not settings.local and request.endpoint not in OPEN_PAGES:
             since = session.get("login_at")
             fresh = isinstance(since, str) and _age(since) < app.permanent_session_lifetime
-            if not session.get("user") or not fresh:
+            if not session.get("user") or not fresh or not _still_a_user(settings, session["user"]):
                 session.clear()
                 if request.method in SAFE_METHODS:
                     return redirect(url_for("pages.login", next=request.full_path))
@@ -59,7 +59,7 @@ def install(app: Flask) -> None:
                 abort(413)  # before the body is read at all
             sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
             expected = session.get("csrf")
-            if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
+            if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
                 abort(403, description="This form has expired or did not come from this dashboard; reload the page.")
         return None
 
@@ -86,3 +86,14 @@ def _age(iso: str) -> dt.timedelta:
     except ValueError:
         return dt.timedelta.max
     return dt.datetime.now(dt.UTC) - then
+
+
+def _still_a_user(settings: Any, name: object) -> bool:
+    """The signed-in account still exists: ``users remove`` ends its sessions at once."""
+    from sqlalchemy import select
+
+    from records_req.store.db import open_store
+    from records_req.store.models import User
+
+    with open_store(settings.db_url).read() as session:
+        return session.scalar(select(User.id).where(User.name == str(name))) is not None

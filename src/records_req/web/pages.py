@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -404,13 +405,27 @@ def document(document_id: int) -> Response:
 
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return Response(data, mimetype=_mimetype(name), headers={"Content-Disposition": disposition})
+    headers = {"Content-Disposition": disposition, "Content-Security-Policy": "sandbox; default-src 'none'"}
+    return Response(data, mimetype=_mimetype(name), headers=headers)
+
+
+SERVED_TYPES = {  # what a stored file is sent as; anything else (HTML, SVG...) only as bytes
+    ".pdf": "application/pdf",
+    ".docx": DOCX_TYPE,
+    ".xlsx": REPORT_FORMATS["xlsx"],
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".txt": "text/plain; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".eml": "message/rfc822",
+}
 
 
 def _mimetype(name: str) -> str:
-    import mimetypes
-
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return SERVED_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
 # --- a new request ------------------------------------------------------------------------------
@@ -868,7 +883,7 @@ def report_download(fmt: str) -> Response:
 
 @bp.route("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Response:
-    if not hmac.compare_digest(token, feed_token()):
+    if not hmac.compare_digest(token.encode(), feed_token().encode()):
         abort(404)
     return Response(_report_bytes("ics"), mimetype=REPORT_FORMATS["ics"])
 
@@ -893,10 +908,21 @@ def login() -> Any:
     session.permanent = True
     session["user"] = user.name
     session["login_at"] = dt.datetime.now(dt.UTC).isoformat()
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.dashboard")
-    return redirect(target, 303)
+    return redirect(local_path(request.args.get("next") or "") or url_for("pages.dashboard"), 303)
+
+
+LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*")
+
+
+def local_path(target: str) -> str | None:
+    """``target`` if it is a path on this server (``/requests?tag=x``), else None: never a
+    scheme, a host, a backslash or a control character a browser would read as another site."""
+    from urllib.parse import unquote
+
+    if not LOCAL_PATH.fullmatch(target):
+        return None
+    path = unquote(target.split("?", 1)[0])  # as a browser may read it, too
+    return target if "//" not in path and "\\" not in path and path.isprintable() else None
 
 
 @bp.post("/logout")
