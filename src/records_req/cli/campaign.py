@@ -12,8 +12,8 @@ import click
 from click.termui import progressbar
 
 from records_req.cli.dates import DATE
-from records_req.cli.letters import requester_options
-from records_req.cli.output import emit_json, json_option, table
+from records_req.cli.letters import output_options, requester_options
+from records_req.cli.output import emit_json, table
 from records_req.errors import UsageError
 
 SERIAL_UP_TO = 20  # letters; a bigger campaign renders in worker processes by default
@@ -61,22 +61,7 @@ SERIAL_UP_TO = 20  # letters; a bigger campaign renders in worker processes by d
 @click.option("--dry-run", is_flag=True, help="Show who would get a letter, and who not and why; write nothing.")
 @click.option("--eml", is_flag=True, help="Also write an unsent .eml email draft where the agency's email is known.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Render letters in N processes [default: serial up to 20].")
-@click.option(
-    "--format",
-    "formats",
-    type=click.Choice(["docx", "pdf", "both"]),
-    default="both",
-    show_default=True,
-    help="Which files to write.",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output directory [default: $RECORDS_REQ_OUT or ./out].",
-)
-@click.option("--force", is_flag=True, help="Replace files that already exist.")
-@json_option
+@output_options
 @click.pass_context
 def campaign(ctx: click.Context, /, **o: Any) -> None:
     """Write the same request to every agency ICE's list names that matches, and track them.
@@ -93,7 +78,7 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
       records-req list --tag "TX WSO 2026"
       records-req followup --tag "TX WSO 2026"
     """
-    from records_req.cli.tracker import _merge_profile, protected_outputs, store, today
+    from records_req.cli.tracker import protected_outputs, store, today
     from records_req.hygiene import clean
     from records_req.laws import load_laws
     from records_req.tracker import campaign as campaigns
@@ -122,24 +107,14 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
     db = store(ctx)
     with db.write() as session:  # reading, and adding listed agencies the directory lacks
         prof = service.get_profile(session, o["profile_key"])
-        _merge_profile(o, prof)
+        service.fill_from_profile(o, prof)
         targets = campaigns.select_targets(session, selection)
         letter_date = o["letter_date"] or (_campaign_date(session, tag) if tag else None) or now
         options = campaigns.Options(
             tag=tag or "",
             topic_keys=tuple(o["topic_keys"]),
             items=tuple(o["items"]),
-            requester={
-                key: o[key]
-                for key in (
-                    "requester_name",
-                    "requester_email",
-                    "requester_address",
-                    "requester_phone",
-                    "requester_org",
-                    "requester_state",
-                )
-            },
+            requester={key: o[key] for key in service.REQUESTER_FIELDS},
             co_requester=o["co_requester"],
             co_requester_address=o["co_requester_address"],
             since=o["since"],

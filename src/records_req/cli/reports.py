@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from records_req.cli.dates import DATE
-
-FORMATS = ("pdf", "html", "csv", "xlsx", "json", "ics")
+from records_req.reports import FORMATS
 
 
 @click.command()
@@ -63,6 +62,7 @@ def report(
     """
     from records_req.cli.tracker import protected_outputs, read_view, today
     from records_req.output import write_all
+    from records_req.reports import render
     from records_req.reports.data import Filters, load
 
     code = None
@@ -73,29 +73,6 @@ def report(
     filters = Filters(state=code, tags=tuple(tags), since=since, redact=redact)
     with read_view(ctx) as view:
         data = load(view, today(ctx), filters)
-    if fmt == "csv":
-        from records_req.reports.tabular import to_csv
-
-        content = to_csv(data)
-    elif fmt == "xlsx":
-        from records_req.reports.tabular import to_xlsx
-
-        content = to_xlsx(data)
-    elif fmt == "json":
-        from records_req.reports.json_report import to_json
-
-        content = to_json(data)
-    elif fmt == "ics":
-        from records_req.reports.ics import to_ics
-
-        content = to_ics(data)
-    elif fmt == "html":
-        from records_req.reports.html import to_html
-
-        content = to_html(data, lang)
-    else:
-        from records_req.reports.pdf import to_pdf
-
-        content = to_pdf(data, lang)
+    content = render(data, fmt, lang)
     write_all({output: content}, force=force, **protected_outputs(ctx))
     click.echo(f"{output}: {len(data.requests)} requests, {len(data.overdue())} overdue")

@@ -455,7 +455,7 @@ def new(ctx: click.Context, /, **options: Any) -> None:
     results: list[dict[str, Any]] = []
     with store(ctx).write() as session:
         prof = service.get_profile(session, options["profile_key"])
-        _merge_profile(options, prof)
+        service.fill_from_profile(options, prof)
         agency_name = clean("--agency", options["agency"]) or ""
         agency_row = service.agency(session, j.code if not j.is_federal else "US", agency_name)
         service.merge_agency(options, agency_row)
@@ -517,21 +517,6 @@ def new(ctx: click.Context, /, **options: Any) -> None:
         f"When you send it: records-req sent {ids.split()[0]} --via email"
         + (f" (and likewise for {', '.join(ids.split()[1:])})" if len(results) > 1 else "")
     )
-
-
-def _merge_profile(options: dict[str, Any], prof: Any) -> None:
-    if prof is None:
-        return
-    for option, field in (
-        ("requester_name", "name"),
-        ("requester_email", "email"),
-        ("requester_address", "address"),
-        ("requester_phone", "phone"),
-        ("requester_org", "organization"),
-        ("requester_state", "state"),
-    ):
-        if not options.get(option):
-            options[option] = getattr(prof, field)
 
 
 # --- events -------------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ class RequestRow(NamedTuple):
     due_label: str
 
 
+def like_contains(text: str) -> str:
+    """A LIKE pattern for "contains ``text``", its wildcards taken literally (``ESCAPE '\\'``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 @lru_cache(maxsize=8192)
 def _iso_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
@@ -218,9 +223,8 @@ class Reader:
             params.append(tag)
         if agency_text:
             key = " ".join(agency_text.replace("’", "'").lower().split())  # as service.name_key does
-            escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append("a.name_key LIKE ? ESCAPE '\\'")
-            params.append(f"%{escaped}%")
+            params.append(like_contains(key))
         rows = self.rows(
             "SELECT r.id, r.jurisdiction, a.name AS agency, r.topics, r.status, r.due_on, "
             "r.due_statutory, r.closed, r.schedule FROM requests r JOIN agencies a ON a.id = r.agency_id "

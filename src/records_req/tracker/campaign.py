@@ -556,6 +556,16 @@ def step_dict(s: Step) -> dict[str, Any]:
     }
 
 
+def tagged(session: Session, tag: str) -> list[int]:
+    """The ids of the campaign's requests, oldest first; an unknown tag is a usage error."""
+    from records_req.store.models import Request, Tag
+
+    ids = list(session.scalars(select(Request.id).join(Tag).where(Tag.tag == tag).order_by(Request.id)))
+    if not ids:
+        raise UsageError(f"No request has the tag {tag!r}; 'records-req list' shows the tags.")
+    return ids
+
+
 # --- following a campaign up --------------------------------------------------------------------
 
 
@@ -573,24 +583,15 @@ def followups(
     """A follow-up letter for every request of the campaign whose statutory date has passed and
     that was not followed up since (lifecycle.followup_due), one transaction each; the others are
     listed with the reason they get none. Running it again writes nothing new."""
-    from sqlalchemy.orm import selectinload
-
-    from records_req.store.models import Request, Tag
     from records_req.tracker.lifecycle import followup_due
-    from records_req.tracker.service import later_letter, tracked
+    from records_req.tracker.service import get_request, later_letter, tracked
 
     with store.read() as session:
-        ids = list(session.scalars(select(Request.id).join(Tag).where(Tag.tag == tag).order_by(Request.id)))
-    if not ids:
-        raise UsageError(f"No request has the tag {tag!r}; 'records-req list' shows the tags.")
+        ids = tagged(session, tag)
     results: list[dict[str, Any]] = []
     for request_id in ids:
         with store.write() as session:
-            request = session.scalars(
-                select(Request)
-                .where(Request.id == request_id)
-                .options(selectinload(Request.events), selectinload(Request.agency))
-            ).one()
+            request = get_request(session, request_id)
             state = tracked(request, today)
             row: dict[str, Any] = {
                 "id": request.id,
@@ -640,24 +641,10 @@ def _why_no_followup(state: Any) -> str:
 def mark_sent(session: Session, tag: str, *, on: dt.date, via: str, today: dt.date) -> list[dict[str, Any]]:
     """Record ``sent`` for every request of the campaign still a draft (one transaction: the
     caller's); the others are listed with their status. Running it again records nothing."""
-    from sqlalchemy.orm import selectinload
+    from records_req.tracker.service import get_request, record_event, tracked
 
-    from records_req.store.models import Request, Tag
-    from records_req.tracker.service import record_event, tracked
-
-    found = list(
-        session.scalars(
-            select(Request)
-            .join(Tag)
-            .where(Tag.tag == tag)
-            .order_by(Request.id)
-            .options(selectinload(Request.events), selectinload(Request.agency))
-        )
-    )
-    if not found:
-        raise UsageError(f"No request has the tag {tag!r}; 'records-req list' shows the tags.")
     results: list[dict[str, Any]] = []
-    for request in found:
+    for request in (get_request(session, request_id) for request_id in tagged(session, tag)):
         row: dict[str, Any] = {"id": request.id, "state": request.jurisdiction, "agency": request.agency.name}
         if request.status != "draft":
             results.append(row | {"action": "none", "reason": f"already {request.status}"})

@@ -63,6 +63,26 @@ def set_profile(session: Session, key: str, **fields: Any) -> Profile:
     return profile
 
 
+REQUESTER_FIELDS = {  # a request's requester option -> the profile field that fills it
+    "requester_name": "name",
+    "requester_email": "email",
+    "requester_address": "address",
+    "requester_phone": "phone",
+    "requester_org": "organization",
+    "requester_state": "state",
+}
+
+
+def fill_from_profile(options: dict[str, Any], profile: Profile | None) -> dict[str, Any]:
+    """The requester options given, with the profile's details where one was left empty (the
+    command line, the dashboard and campaigns all sign letters so); returns ``options``."""
+    if profile is not None:
+        for option, field in REQUESTER_FIELDS.items():
+            if not options.get(option):
+                options[option] = getattr(profile, field)
+    return options
+
+
 def remember_requester(session: Session, key: str, requester: Any) -> Profile:
     """Save who signed a first letter as profile ``key``, for the follow-up and appeal letters."""
     r = requester

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 from flask import render_template as _render
 
 from records_req.errors import RecordsReqError, UsageError
+from records_req.store.reader import like_contains
 
 if TYPE_CHECKING:
     from records_req.store.db import Store
@@ -580,11 +581,6 @@ def state_info(code: str) -> Response:
     )
 
 
-def contains(text: str) -> str:
-    """A LIKE pattern for "contains ``text``", its wildcards taken literally (escape ``\\``)."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 # --- agencies and campaigns ---------------------------------------------------------------------
 
 
@@ -606,7 +602,7 @@ def agencies() -> tuple[str, int]:
         if text:
             from records_req.tracker.service import name_key
 
-            query = query.where(Agency.name_key.like(contains(name_key(text)), escape="\\"))
+            query = query.where(Agency.name_key.like(like_contains(name_key(text)), escape="\\"))
         rows = [
             {"id": a.id, "state": a.state, "name": a.name, "models": a.models, "email": a.records_email}
             for a in s.scalars(query.limit(500))
@@ -636,7 +632,7 @@ def agency_search() -> Response:
     with store().read() as s:
         found = s.scalars(
             select(Agency)
-            .where(Agency.state == state, Agency.name_key.like(contains(text), escape="\\"))
+            .where(Agency.state == state, Agency.name_key.like(like_contains(text), escape="\\"))
             .order_by(Agency.name_key)
             .limit(20)
         )
@@ -730,18 +726,10 @@ def _campaign_options(form: dict[str, Any]) -> tuple[Any, Any]:
         signed_since=form_date("signed_since"),
         pending=form.get("pending") == "1",
     )
-    with store().read() as s:
-        from records_req.tracker.service import get_profile
+    from records_req.tracker.service import REQUESTER_FIELDS, fill_from_profile, get_profile
 
-        prof = get_profile(s)
-    requester = {
-        "requester_name": form.get("requester_name") or (prof.name if prof else None),
-        "requester_email": form.get("requester_email") or (prof.email if prof else None),
-        "requester_address": form.get("requester_address") or (prof.address if prof else None),
-        "requester_phone": prof.phone if prof else None,
-        "requester_org": prof.organization if prof else None,
-        "requester_state": form.get("requester_state") or (prof.state if prof else None),
-    }
+    with store().read() as s:
+        requester = fill_from_profile({key: form.get(key) or None for key in REQUESTER_FIELDS}, get_profile(s))
     options = campaigns.Options(
         tag=(form.get("tag") or "").strip(),
         topic_keys=tuple(request.form.getlist("topic")) or ("wso",),
@@ -781,8 +769,7 @@ def campaign() -> Any:
     creates = sum(1 for x in steps if x.action == "create")
     with _CAMPAIGNS_LOCK:
         _CAMPAIGNS[job] = {"tag": options.tag, "total": creates, "done": 0, "finished": False, "error": None}
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    db = store()
+    db, now = store(), today()  # the thread needs no request: it gets what it uses
 
     def work() -> None:
         def progress() -> None:
@@ -790,8 +777,7 @@ def campaign() -> Any:
                 _CAMPAIGNS[job]["done"] += 1
 
         try:
-            with app.app_context():
-                outcomes = campaigns.run(db, steps, options, profile_id=None, today=today_for(app), progress=progress)
+            outcomes = campaigns.run(db, steps, options, profile_id=None, today=now, progress=progress)
             result = campaigns.summary(outcomes)
         except RecordsReqError as exc:  # pragma: no cover - shown on the progress page
             result = None
@@ -802,12 +788,6 @@ def campaign() -> Any:
 
     threading.Thread(target=work, name=f"campaign-{job}", daemon=True).start()
     return redirect(url_for("pages.campaign_progress", job=job), 303)
-
-
-def today_for(app: Any) -> dt.date:
-    from records_req.dates import today as clock
-
-    return clock(app.config["RECORDS_REQ"].today)
 
 
 @bp.route("/campaign/<job>")
@@ -838,35 +818,15 @@ def reports() -> tuple[str, int]:
 
 
 def _report_bytes(fmt: str) -> bytes:
+    """The report ``records-req report --format FMT`` writes, for the same filters."""
+    from records_req.reports import render as render_report
     from records_req.reports.data import Filters, load
 
     state = (query_arg("state") or "").upper() or None
     tag = query_arg("tag")
     with view() as fast:
         data = load(fast, today(), Filters(state=state, tags=(tag,) if tag else ()))
-    if fmt == "csv":
-        from records_req.reports.tabular import to_csv
-
-        return to_csv(data)
-    if fmt == "xlsx":
-        from records_req.reports.tabular import to_xlsx
-
-        return to_xlsx(data)
-    if fmt == "json":
-        from records_req.reports.json_report import to_json
-
-        return to_json(data)
-    if fmt == "ics":
-        from records_req.reports.ics import to_ics
-
-        return to_ics(data)
-    if fmt == "html":
-        from records_req.reports.html import to_html
-
-        return to_html(data, lang())
-    from records_req.reports.pdf import to_pdf
-
-    return to_pdf(data, lang())
+    return render_report(data, fmt, lang())
 
 
 @bp.route("/reports/report.<fmt>")
