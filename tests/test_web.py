@@ -486,3 +486,23 @@ def test_a_stored_file_is_never_served_as_a_page(rr: Tracker) -> None:
     got = web.get(f"/documents/{stored['id']}")
     assert got.mimetype == "application/octet-stream" and "sandbox" in got.headers["Content-Security-Policy"]
     assert got.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_preview_is_the_letter_create_writes(rr: Tracker) -> None:
+    from .test_campaign import SHEET
+
+    sheet = rr.tmp / "participating.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    rr("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
+    rr("agencies", "set", "--state", "TX", "--name", "Harris County Sheriff's Office", "--email", "pia@hcso.example")
+    web = browser(rr)
+    form = {"state": "TX", "agency": "Harris County Sheriff's Office", "topic": "wso", "requester_name": "Ana"}
+    form |= {"requester_email": "ana@example.org", "requester_state": "TX"}
+    preview = web.post("/new", form | {"action": "preview"}).get_data(as_text=True)
+    # the directory's start date (three months before the first signing) and email, as create uses them
+    assert "from February 1, 2025" in preview and "pia@hcso.example" in preview
+    assert web.post("/new", form | {"action": "create"}).status_code == 303
+    [made] = rr.json("list")
+    letter = next(d for d in rr.json("show", str(made["id"]))["documents"] if d["path"].endswith(".docx"))
+    text = docx_text(Path(letter["path"]))
+    assert "from February 1, 2025" in text and "pia@hcso.example" in text

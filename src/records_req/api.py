@@ -89,45 +89,21 @@ class Tracker:
         (``requester_email``, ``requester_state``, ``agency_email``, ``since``, ``items``...).
         """
         from records_req.laws import load_laws
-        from records_req.letters.request import RequestSpec, build_letter_request
+        from records_req.letters.request import RequestSpec
         from records_req.tracker import service
 
         j = load_laws().get_or_raise(state)
         today = clock(letter_date)
+        spec = RequestSpec(
+            agency=agency,
+            topic_keys=tuple(topics),
+            requester_name=requester_name,
+            letter_date=today,
+            **{k: v for k, v in details.items() if v is not None},
+        )
         with self.store.write() as session:
-            # the directory's contact details fill what the caller left out, as in `records-req new`
-            agency_row = service.agency(session, j.code if not j.is_federal else "US", agency)
-            service.merge_agency(details, agency_row)
-            since_note = None
-            if details.get("since") is None:
-                found = service.directory_since(session, j, agency_row, details.get("until") or today)
-                if found is not None:
-                    details["since"], since_note = found
-            spec = RequestSpec(
-                agency=agency,
-                topic_keys=tuple(topics),
-                requester_name=requester_name,
-                letter_date=today,
-                **{k: v for k, v in details.items() if v is not None},
-            )
-            req, notes = build_letter_request(j, spec)
-            if since_note:
-                notes.insert(0, since_note)
-            profile = service.get_profile(session)
-            if profile is None:  # remember who asked, for the follow-up and appeal letters
-                profile = service.remember_requester(session, "default", req.requester)
-            [(request, _)] = service.open_requests(
-                session,
-                j,
-                [req],
-                agency_row=agency_row,
-                agency_name=agency,
-                profile=profile,
-                tags=tags,
-                today=today,
-                force=force,
-                formats=formats,
-                out_dir=self.out_dir,
+            request, _, notes = service.start_request(
+                session, j, spec, today=today, tags=tags, force=force, formats=formats, out_dir=self.out_dir
             )
             view = _view(request, today)
         return replace(view, notes=tuple(notes))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from records_req.dates import today as date_today
 from records_req.errors import RecordsReqError, UsageError
 from records_req.laws import Jurisdiction, load_laws
 from records_req.store.models import (
@@ -36,6 +37,7 @@ from records_req.tracker.lifecycle import (
 
 if TYPE_CHECKING:
     from records_req.letters.compose import LetterRequest, ListedAgreement
+    from records_req.letters.request import RequestSpec
 
 
 class TrackerError(RecordsReqError):
@@ -125,9 +127,10 @@ def set_agency(session: Session, state: str, name: str, **fields: Any) -> Agency
     return found
 
 
-def merge_agency(options: dict[str, Any], row: Agency) -> None:
+def merge_agency(options: dict[str, Any], row: Agency, *, remember: bool = True) -> None:
     """The agency's known contact details fill the options left empty; details given on the
-    command line for an agency that had none are remembered (never replacing known ones)."""
+    command line for an agency that had none are remembered (never replacing known ones), unless
+    ``remember`` is False (a preview)."""
     from records_req.hygiene import clean
 
     for option, field in (
@@ -138,7 +141,7 @@ def merge_agency(options: dict[str, Any], row: Agency) -> None:
         known = getattr(row, field)
         if not options.get(option):
             options[option] = known
-        elif not known:
+        elif not known and remember:
             value = options[option].replace("\\n", "\n") if option == "agency_address" else options[option]
             setattr(row, field, clean(f"--{option.replace('_', '-')}", value))
 
@@ -164,6 +167,71 @@ def directory_since(
     if found is None or found[0] > until:
         return None
     return found
+
+
+def with_directory(
+    session: Session, jurisdiction: Jurisdiction, spec: RequestSpec, agency_row: Agency, *, remember: bool = True
+) -> tuple[RequestSpec, str | None]:
+    """``spec`` with what the directory knows of the agency: its contact details where the spec
+    has none (and the spec's remembered where the directory had none, unless ``remember`` is
+    False), and the default ``since`` from ICE's list, with the note that says so."""
+    from dataclasses import replace
+
+    known = {"agency_address": spec.agency_address, "agency_email": spec.agency_email}
+    known["records_officer"] = spec.records_officer
+    merge_agency(known, agency_row, remember=remember)
+    since, note = spec.since, None
+    if since is None:
+        found = directory_since(session, jurisdiction, agency_row, spec.until or spec.letter_date or date_today())
+        if found is not None:
+            since, note = found
+    filled = replace(
+        spec,
+        since=since,
+        agency_address=known["agency_address"],
+        agency_email=known["agency_email"],
+        records_officer=known["records_officer"],
+    )
+    return filled, note
+
+
+def start_request(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    spec: RequestSpec,
+    *,
+    today: dt.date,
+    tags: Sequence[str] = (),
+    force: bool = False,
+    formats: str = "both",
+    out_dir: Path | None = None,
+    profile_key: str = "default",
+) -> tuple[Request, dict[str, Path], list[str]]:
+    """One new tracked request and its letter, with what the directory knows (with_directory),
+    remembering who asked: what the Python API and the dashboard create (``records-req new``
+    adds --split on the same functions)."""
+    from records_req.letters.request import build_letter_request
+
+    agency_row = agency(session, jurisdiction.code if not jurisdiction.is_federal else "US", spec.agency)
+    spec, since_note = with_directory(session, jurisdiction, spec, agency_row)
+    req, notes = build_letter_request(jurisdiction, spec)
+    if since_note:
+        notes.insert(0, since_note)
+    profile = get_profile(session, profile_key) or remember_requester(session, profile_key, req.requester)
+    [(request, paths)] = open_requests(
+        session,
+        jurisdiction,
+        [req],
+        agency_row=agency_row,
+        agency_name=spec.agency,
+        profile=profile,
+        tags=tags,
+        today=today,
+        force=force,
+        formats=formats,
+        out_dir=out_dir,
+    )
+    return request, paths, notes
 
 
 # --- requests -----------------------------------------------------------------------------------

@@ -501,37 +501,22 @@ def new_submit() -> Any:
     try:
         j, spec, form = _spec_from_form()
         if action == "create":
+            tags = [t for t in [form.get("tag", "").strip()] if t]
             with store().write() as s:
-                agency_row = service.agency(s, j.code if not j.is_federal else "US", spec.agency)
-                known = {"agency_address": spec.agency_address, "agency_email": spec.agency_email}
-                service.merge_agency(known, agency_row)
-                if spec.since is None:
-                    found = service.directory_since(s, j, agency_row, spec.until or today())
-                    if found is not None:
-                        spec = _replace(spec, since=found[0])
-                spec = _replace(spec, agency_address=known["agency_address"], agency_email=known["agency_email"])
-                req, notes = build_letter_request(j, spec)
-                prof = service.get_profile(s)
-                if prof is None:  # remember who asked, for the follow-up and appeal letters
-                    prof = service.remember_requester(s, "default", req.requester)
-                [(made, _)] = service.open_requests(
-                    s,
-                    j,
-                    [req],
-                    agency_row=agency_row,
-                    agency_name=spec.agency,
-                    profile=prof,
-                    tags=[t for t in [form.get("tag", "").strip()] if t],
-                    today=today(),
-                    out_dir=settings().out_dir,
-                )
+                made, _, notes = service.start_request(s, j, spec, today=today(), tags=tags, out_dir=settings().out_dir)
                 new_id = made.id
             _notice(" ".join(["Request created; its letter is below. Mark it sent when you send it.", *notes]))
             return redirect(url_for("pages.request_page", request_id=new_id), 303)
-        req, notes = build_letter_request(j, spec)
-        with store().read() as s:
+        with store().read() as s:  # the letter as "create" would write it, remembering nothing
             from records_req.tracker.directory import listed_agreements
 
+            found = service.find_agency(s, j.code if not j.is_federal else "US", spec.agency)
+            since_note = None
+            if found is not None:
+                spec, since_note = service.with_directory(s, j, spec, found, remember=False)
+            req, notes = build_letter_request(j, spec)
+            if since_note:
+                notes.insert(0, since_note)
             if not j.is_federal:
                 req = req._replace(agreements=listed_agreements(s, j.code, spec.agency))
         letter = compose(req)
@@ -550,12 +535,6 @@ def new_submit() -> Any:
         return render("new.html", preview=letter.plain_text(), notes=notes, **_new_context(form))
     except RecordsReqError as exc:
         return render("new.html", 422, error=str(exc), **_new_context(form))
-
-
-def _replace(spec: Any, **changes: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(spec, **changes)
 
 
 @bp.route("/states/<code>.json")
