@@ -14,10 +14,10 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 from records_req.errors import LawDataError, UnknownJurisdictionError
 from records_req.resources import data_dir
@@ -70,6 +70,7 @@ DUTY_WORDS: dict[Duty, str] = {
 }
 
 LAWS_ENV = "RECORDS_REQ_LAWS"
+T = TypeVar("T")
 
 
 class Law(NamedTuple):
@@ -78,6 +79,83 @@ class Law(NamedTuple):
     citation: str
     url: str | None
     request_to: str | None = None  # whom the statute says a request is addressed to (PA: Open Records Officer)
+    request_to_citation: str | None = None  # the provision that names that officer
+
+
+class Submission(NamedTuple):
+    """How a request must be submitted, where the law (or the body under it) sets the channel."""
+
+    rule: str  # plain words for the requester: "only through the DHS FOIA portal"
+    citation: str
+    portal: str | None = None  # the address of the one channel that starts the clock
+    letter_text: str | None = None  # a sentence the letter states about the channel, if any
+
+
+class Receipt(NamedTuple):
+    """When a request counts as received, where the law says so (MI: an email, 1 business day
+    after it is sent)."""
+
+    rule: str
+    citation: str
+    electronic_days: int | None = None  # an email, fax or web request is received this many days after sending
+    electronic_unit: Unit | None = None
+
+
+class Limitation(NamedTuple):
+    """The period for bringing the court action (or complaint) the law allows."""
+
+    days: int
+    unit: Unit
+    trigger: str  # what starts it, in the statute's words
+    citation: str
+    note: str | None = None
+
+
+class PreSuitNotice(NamedTuple):
+    """A notice the requester must give before suing (CO: 14 days, C.R.S. § 24-72-204(5)(a))."""
+
+    days: int
+    unit: Unit
+    citation: str
+    letter_text: str  # the notice as the last letter states it; {court} stands for the court's name
+
+
+class OtherLaw(NamedTuple):
+    """A law beside the public-records act that governs the records asked for (CO's Criminal
+    Justice Records Act for a sheriff)."""
+
+    name: str
+    citation: str
+    applies_to: str  # which agencies or records, in plain words
+    letter_text: str | None = None  # what an initial letter says under it
+
+
+class StateItem(NamedTuple):
+    """A record the state's own law makes an agency create, named so a clerk can find it."""
+
+    text: str
+    citation: str
+    standing: bool = False
+
+
+# The letter-facing facts every jurisdiction must state, or declare absent with a reason
+# (`records-req states --coverage`). Each is one bullet of the coverage standard.
+COVERAGE_FIELDS: tuple[str, ...] = (
+    "request_to",
+    "submission",
+    "receipt",
+    "residency",
+    "fee_rule",
+    "fee_waiver",
+    "levers",
+    "appeal",
+    "limitation",
+    "pre_suit_notice",
+    "other_laws",
+    "state_items",
+    "closures",
+)
+Coverage = Literal["specific", "none", "generic"]
 
 
 class Clock(NamedTuple):
@@ -179,8 +257,18 @@ class Appeal(NamedTuple):
     court_name: str | None = None  # "the circuit court of the county where the records are kept"
     letter_text: str | None = None  # what the appeal must say or enclose under this route's rules
     letter_text_on_silence: bool = False  # letter_text also fits an appeal of a failure to respond
+    filing: str | None = None  # what a filing needs beyond a letter (a form, a fee, an oath): shown to the user
     window_from_silence: bool = True  # a deemed denial starts the appeal period (FOIA: only a response does)
     also: tuple[Appeal, ...] = ()  # other routes with their own deadlines (NJ: GRC and Superior Court)
+    # The route where the records are in an elected official's custody (a sheriff), where the
+    # law sends those elsewhere (OR: no petition to the district attorney; court instead).
+    elected: Appeal | None = None
+
+    @property
+    def letter_kind(self) -> Literal["appeal", "reconsideration"]:
+        """An appeal to a body, or (where the only route is a court) a request for reconsideration
+        to the agency before suit."""
+        return "reconsideration" if self.route == "court" else "appeal"
 
     @property
     def name(self) -> str:
@@ -270,6 +358,68 @@ class Jurisdiction(NamedTuple):
     review: str | None
     letter_points: tuple[LetterPoint, ...] = ()
     time_limits_text: str | None = None  # one sentence: the extension's limit and the deemed denial
+    submission: Submission | None = None
+    receipt: Receipt | None = None
+    limitation: Limitation | None = None
+    pre_suit_notice: PreSuitNotice | None = None
+    other_laws: tuple[OtherLaw, ...] = ()
+    state_items: tuple[StateItem, ...] = ()
+    # Coverage fields the law has no rule for, each with the citation or reasoning that shows it.
+    none: tuple[tuple[str, str], ...] = ()
+
+    def appeal_for(self, agency_name: str | None) -> Appeal:
+        """The review route for an agency: the elected official's route where the law has one and
+        the agency is a sheriff's office (the sheriff is elected in every state that has one)."""
+        if self.appeal.elected is not None and agency_name and is_elected_office(agency_name):
+            return self.appeal.elected
+        return self.appeal
+
+    def coverage(self) -> dict[str, Coverage]:
+        """For each letter-facing fact: the state's own rule, none (cited), or a generic fallback."""
+        res = self.residency
+        have = {
+            "request_to": bool(self.law.request_to),
+            "submission": self.submission is not None,
+            "receipt": self.receipt is not None or self.received_when_closed,
+            "residency": bool(res.letter_text),
+            "fee_rule": bool(self.fees.rule_letter),
+            "fee_waiver": bool(self.fees.waiver_letter),
+            "levers": bool(self.letter_points),
+            "appeal": _appeal_specific(self.appeal),
+            "limitation": self.limitation is not None,
+            "pre_suit_notice": self.pre_suit_notice is not None,
+            "other_laws": bool(self.other_laws),
+            "state_items": bool(self.state_items),
+            "closures": bool(self.holidays.add or self.holidays.remove),
+        }
+        declared = dict(self.none)
+        out: dict[str, Coverage] = {}
+        for name in COVERAGE_FIELDS:
+            if have[name]:
+                out[name] = "specific"
+            elif name in declared or (name == "residency" and res.restricted is False and res.citation):
+                out[name] = "none"
+            else:
+                out[name] = "generic"
+        return out
+
+    def none_reason(self, name: str) -> str | None:
+        """Why the law has no rule for coverage field ``name`` (None: not declared absent)."""
+        if name == "residency" and self.residency.restricted is False and name not in dict(self.none):
+            return f"Anyone may ask ({self.residency.citation})." if self.residency.citation else None
+        return dict(self.none).get(name)
+
+
+def is_elected_office(agency_name: str) -> bool:
+    """A sheriff's office: headed by an elected official."""
+    return "sheriff" in agency_name.lower()
+
+
+def _appeal_specific(appeal: Appeal) -> bool:
+    """An appeal route states its own letter facts: whom it goes to (or which court)."""
+    if appeal.route == "court":
+        return bool(appeal.court_name)
+    return bool(appeal.addressee or appeal.salutation)
 
     @property
     def is_federal(self) -> bool:
@@ -536,6 +686,7 @@ def _appeal(f: Fields, nested: bool = False) -> Appeal:
         if problem:
             f.fail("salutation", problem)
     also = () if nested else tuple(_appeal(item, nested=True) for item in f.items("also"))
+    elected_f = None if nested else f.sub("elected", required=False)
     appeal = Appeal(
         route=cast(AppealRoute, f.choice("route", APPEAL_ROUTES)),
         body=f.text("body"),
@@ -553,6 +704,8 @@ def _appeal(f: Fields, nested: bool = False) -> Appeal:
         letter_text_on_silence=f.flag("letter_text_on_silence", default=False),
         window_from_silence=f.flag("window_from_silence", default=True),
         also=also,
+        filing=f.opt_text("filing"),
+        elected=_appeal(elected_f, nested=True) if elected_f is not None else None,
     )
     for key in ("addressee", "court_name"):
         value = getattr(appeal, key)
@@ -615,10 +768,82 @@ def _immigration(f: Fields) -> Immigration:
     return immigration
 
 
+def _submission(f: Fields) -> Submission:
+    submission = Submission(
+        rule=f.text("rule"),
+        citation=f.text("citation"),
+        portal=f.opt_text("portal"),
+        letter_text=f.opt_text("letter_text"),
+    )
+    f.done()
+    return submission
+
+
+def _receipt(f: Fields) -> Receipt:
+    days, unit = _period(f, "electronic_days", "electronic_unit")
+    receipt = Receipt(rule=f.text("rule"), citation=f.text("citation"), electronic_days=days, electronic_unit=unit)
+    f.done()
+    return receipt
+
+
+def _limitation(f: Fields) -> Limitation:
+    days, unit = _period(f)
+    if days is None or unit is None:
+        f.fail("days", "is required: a limitation period is a number of days (declare none: otherwise)")
+    limitation = Limitation(
+        days=days, unit=unit, trigger=f.text("trigger"), citation=f.text("citation"), note=f.opt_text("note")
+    )
+    f.done()
+    return limitation
+
+
+def _pre_suit_notice(f: Fields) -> PreSuitNotice:
+    days, unit = _period(f)
+    if days is None or unit is None:
+        f.fail("days", "is required: the notice's period in days")
+    notice = PreSuitNotice(days=days, unit=unit, citation=f.text("citation"), letter_text=f.text("letter_text"))
+    f.done()
+    return notice
+
+
+def _other_law(f: Fields) -> OtherLaw:
+    law = OtherLaw(
+        name=f.text("name"),
+        citation=f.text("citation"),
+        applies_to=f.text("applies_to"),
+        letter_text=f.opt_text("letter_text"),
+    )
+    f.done()
+    return law
+
+
+def _state_item(f: Fields) -> StateItem:
+    item = StateItem(text=f.text("text"), citation=f.text("citation"), standing=f.flag("standing", default=False))
+    f.done()
+    return item
+
+
+def _none(f: Fields | None) -> tuple[tuple[str, str], ...]:
+    if f is None:
+        return ()
+    out: list[tuple[str, str]] = []
+    for name in list(f.data):
+        if name not in COVERAGE_FIELDS:
+            f.fail(str(name), f"is not a coverage field (one of {', '.join(COVERAGE_FIELDS)})")
+        out.append((name, f.text(name)))
+    f.done()
+    return tuple(out)
+
+
 def _letter_point(f: Fields) -> LetterPoint:
     point = LetterPoint(text=f.text("text"), citation=f.text("citation"))
     f.done()
     return point
+
+
+def _opt(f: Fields, key: str, read: Callable[[Fields], T]) -> T | None:
+    sub = f.sub(key, required=False)
+    return read(sub) if sub is not None else None
 
 
 def _jurisdiction(f: Fields) -> Jurisdiction:
@@ -632,6 +857,7 @@ def _jurisdiction(f: Fields) -> Jurisdiction:
         citation=law_f.text("citation"),
         url=law_f.opt_text("url"),
         request_to=law_f.opt_text("request_to"),
+        request_to_citation=law_f.opt_text("request_to_citation"),
     )
     law_f.done()
     response = _clock(cast(Fields, f.sub("response")))
@@ -680,7 +906,19 @@ def _jurisdiction(f: Fields) -> Jurisdiction:
         review=f.opt_text("review"),
         letter_points=tuple(_letter_point(item) for item in f.items("letter_points")),
         time_limits_text=f.opt_text("time_limits_text"),
+        submission=_opt(f, "submission", _submission),
+        receipt=_opt(f, "receipt", _receipt),
+        limitation=_opt(f, "limitation", _limitation),
+        pre_suit_notice=_opt(f, "pre_suit_notice", _pre_suit_notice),
+        other_laws=tuple(_other_law(item) for item in f.items("other_laws")),
+        state_items=tuple(_state_item(item) for item in f.items("state_items")),
+        none=_none(f.sub("none", required=False)),
     )
+    for name, status in jurisdiction.coverage().items():
+        if status == "specific" and name in dict(jurisdiction.none):
+            f.fail(f"none.{name}", "declares no rule, but the entry states one: keep one of the two")
+    if jurisdiction.law.request_to and not jurisdiction.law.request_to_citation:
+        f.fail("law.request_to_citation", "is required with request_to (the provision naming the officer)")
     if not jurisdiction.sources:
         f.fail("sources", "must list at least one source that was read")
     f.done()
