@@ -71,7 +71,7 @@ def splice(files: list[str]) -> int:
         for code, (start, end) in spans.items():
             replacements[code] = new[start:end].rstrip("\n") + "\n"
     lock_path = DATA.with_name(DATA.name + ".lock")
-    with open(lock_path, "w") as lock:
+    with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         text = DATA.read_text(encoding="utf-8")
         _, spans = blocks(text)
@@ -90,7 +90,7 @@ def splice(files: list[str]) -> int:
         fd, tmp = tempfile.mkstemp(dir=DATA.parent, prefix=".state_pra.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(out)
-        os.replace(tmp, DATA)
+        Path(tmp).replace(DATA)
     print(f"spliced {', '.join(sorted(replacements))} into {DATA}")
     return 0
 

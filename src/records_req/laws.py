@@ -367,6 +367,10 @@ class Jurisdiction(NamedTuple):
     # Coverage fields the law has no rule for, each with the citation or reasoning that shows it.
     none: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def is_federal(self) -> bool:
+        return self.code == "US"
+
     def appeal_for(self, agency_name: str | None) -> Appeal:
         """The review route for an agency: the elected official's route where the law has one and
         the agency is a sheriff's office (the sheriff is elected in every state that has one)."""
@@ -420,10 +424,6 @@ def _appeal_specific(appeal: Appeal) -> bool:
     if appeal.route == "court":
         return bool(appeal.court_name)
     return bool(appeal.addressee or appeal.salutation)
-
-    @property
-    def is_federal(self) -> bool:
-        return self.code == "US"
 
 
 class Laws(Mapping[str, Jurisdiction]):
