@@ -10,9 +10,14 @@ from pathlib import Path
 import pytest
 
 from records_req.ice.sheets import (
+    MOA_NOTE,
+    ListDate,
     SheetError,
     date_in_file_name,
+    date_in_list_name,
+    list_date,
     model_code,
+    name_disagreement,
     normalize_url,
     read_sheet,
     signed_date,
@@ -258,3 +263,116 @@ def test_links_read_from_the_sheet_xml_are_those_openpyxl_reads_in_full_mode(pat
     assert len(expected) > 400
     with zipfile.ZipFile(path) as archive:
         assert _sheet_links(archive, ws.title) == expected
+
+
+# --- a list's date, and what its MOA links' file names say ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("participatingAgencies05182026am.xlsx", (dt.date(2026, 5, 18), "am")),
+        ("participatingAgencies05192025pm.xlsx", (dt.date(2025, 5, 19), "pm")),
+        ("participatingAgencies05182026am_2.xlsx", (dt.date(2026, 5, 18), "am")),
+        ("participatingAgencies05182026am (1).xlsx", (dt.date(2026, 5, 18), "am")),
+        ("pendingAgencies02272026am.xlsx", (dt.date(2026, 2, 27), "am")),
+        ("participatingAgencies10092026.xlsx", (dt.date(2026, 10, 9), "")),  # newer names have no am/pm
+        ("participatingAgencies05182026am.csv", (dt.date(2026, 5, 18), "am")),
+        ("participatingAgencies13452026am.xlsx", None),  # no such day
+        ("participating.csv", None),
+        ("my copy of participatingAgencies05182026am.xlsx", None),
+    ],
+)
+def test_a_list_is_dated_by_the_date_in_ice_s_file_name(name: str, expected: tuple[dt.date, str] | None) -> None:
+    assert date_in_list_name(name) == expected
+
+
+def test_the_file_name_comes_first_then_the_download_date_then_the_file_s_date() -> None:
+    today, may = dt.date(2026, 12, 6), dt.date(2026, 6, 1)
+    # A copy of the May 2025 list, made today, downloaded in June 2026: ICE's date is the list's.
+    assert list_date("participatingAgencies05192025pm.xlsx", may, today, "file date") == ListDate(
+        dt.date(2025, 5, 19), "file name", may
+    )
+    assert list_date("participatingAgencies05192025pm.xlsx", None, today, "file date") == ListDate(
+        dt.date(2025, 5, 19), "file name", None
+    )
+    assert list_date("ice.xlsx", may, today, "file date") == ListDate(may, "downloaded", may)
+    assert list_date("ice.xlsx", None, today, "file date") == ListDate(today, "file date", None)
+
+
+@pytest.mark.parametrize("name", ["participatingAgencies05182026am.xls", "list.ods", "participatingAgencies"])
+def test_a_file_that_is_not_xlsx_or_csv_is_one_clear_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"\xd0\xcf\x11\xe0 an old Excel file")
+    with pytest.raises(SheetError, match=r"save it as \.xlsx or \.csv"):
+        read_sheet(path)
+
+
+MOA = "https://www.ice.gov/doclib/287gMOA/"
+
+
+@pytest.mark.parametrize(
+    ("agency", "state", "file_name", "warning"),
+    [
+        # defect 29: ICE's sheet misspells the county; the MOA's file name has it right
+        ("Berrian County Sheriff's Office", "MI", "BerrienCoSheriffsOfficeMI_WSO_MOA_05.05.25.pdf", "'Berrien'"),
+        ("Stamford Police Department", "TX", "StanfordPoliceDeptTX_TFM_MOA_01262026.pdf", "'Stanford'"),
+        ("Coral Gables Police Department", "FL", "coralCablesPoliceDeptFL_TFM_MOA_03.05.25.pdf", "'Cables'"),
+        # another agency's MOA behind the link
+        ("Montour County Sheriff's Office", "PA", "ManheimBoroughPoliceDeptPA_TFM_MOA_06182025.pdf", "not name"),
+        # ordinary abbreviations and omissions are no disagreement
+        ("Berrien County Sheriff's Office", "MI", "BerrienCoSheriffsOfficeMI_WSO_MOA_05.05.25.pdf", None),
+        ("Cache County Sheriff's Office", "UT", "CacheCountySOUT_WSO_MOA_080425.pdf", None),
+        ("Bastrop County Sheriff's Office", "TX", "BastropCOSOTX_TFM_MOA_12082025.pdf", None),
+        ("Gadsden County Sheriff's Office", "FL", "gadsdenCoSheriffDept_WSO_MOA_02.26.2025.pdf", None),
+        ("Robertsdale Police Department", "AL", "RobertsdalePDAL_TFM_MOA_12172025.pdf", None),
+        ("Hazleton Police Department", "PA", "HazletonPoliceDeptPA_TFM_MOA_03112026.pdf", None),
+        ("Sewall's Point Police Department", "FL", "SewallsPointPoliceDeptFL_TFM_MOA_04152025.pdf", None),
+        ("Luzerne County District Attorney's Office", "PA", "LuzerneCoDistrictAttorneyPA_TFM_MOA_07072025.pdf", None),
+        ("Arizona Department of Corrections", "AZ", "287gJEM_ArizDOC_AZ_06-16-2020.pdf", None),  # Ariz.
+        ("Alaska Department of Corrections", "AK", "287gWSO_DeptOfCorrectionsAK.pdf", None),  # AK for Alaska
+        ("South Dakota Division of Criminal Investigation", "SD", "SouthDakotaDivCrimInv_TFM_MOA_0612.pdf", None),
+        ("Doña Ana County Sheriff's Office", "NM", "DonaAnaCoSheriffsOfficeNM_TFM_MOA_01012026.pdf", None),
+        ("Lee County Sheriff's Office", "FL", "287g_MOA_03122025.pdf", None),  # the file name names no one
+    ],
+)
+def test_an_agency_name_its_moa_s_file_name_spells_otherwise_is_a_warning(
+    agency: str, state: str, file_name: str, warning: str | None
+) -> None:
+    found = name_disagreement(agency, state, MOA + file_name)
+    if warning is None:
+        assert found is None
+    else:
+        assert found is not None and found.startswith(MOA_NOTE) and warning in found and file_name in found
+
+
+@needs_data
+def test_on_the_real_sheets_every_name_warning_is_a_real_disagreement() -> None:
+    """Measured on ICE's May 2026 list: 17 of 1,680 MOA links (the May 2025 list: 7 of 425). Each
+    is a misspelling on one side (15) or another agency's MOA behind the link (2); the
+    abbreviations in the other 1,663 file names (Co, SO, Dept, PD, Div, a state's code) are not."""
+
+    def warned(path: Path) -> dict[int, str]:
+        return {
+            a.row: note
+            for a in read_sheet(path).agreements
+            for note in a.notes
+            if note.startswith(MOA_NOTE) and "suggests" not in note  # "suggests": the date check
+        }
+
+    newest = warned(NEWEST)
+    spelled = {  # row: (the sheet's word, the file name's)
+        73: ("Yavapai", "Yvapai"), 177: ("Belleair", "Bellaire"), 212: ("Gables", "Cables"),
+        298: ("Indialantic", "Indiatlantic"), 396: ("Okeechobee", "Okechobee"), 417: ("Pembroke", "Penbroke"),
+        472: ("Tallahassee", "Tallahasee"), 705: ("Calcasieu", "Calacasieu"), 746: ("Berrian", "Berrien"),
+        1591: ("Neuces", "Nueces"), 1657: ("Stamford", "Stanford"), 1681: ("Trinity", "Trinty"),
+        1757: ("Pittsylvania", "Pittsylvannia"), 1758: ("Rappahannock", "Rappahannok"),
+        1812: ("Manitowoc", "Mantiowoc"),
+    }  # fmt: skip
+    elsewhere = {537: "georgiaDeptPublicSafety", 1156: "ManheimBoroughPoliceDept"}  # the same MOA as another row
+    assert set(newest) == set(spelled) | set(elsewhere)
+    for row, (sheet_word, file_word) in spelled.items():
+        assert f"spells {file_word!r} where ICE's sheet has {sheet_word!r}" in newest[row]
+    for row, file_name in elsewhere.items():
+        assert file_name in newest[row] and "does not name this agency" in newest[row]
+    assert set(warned(OLDER)) == {19, 31, 63, 197, 253, 387, 575}

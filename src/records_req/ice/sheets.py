@@ -109,16 +109,72 @@ def name_key(name: str) -> str:
     return text.removeprefix("the ")
 
 
+# --- a list's date -----------------------------------------------------------------------------
+
+_LIST_NAME = re.compile(
+    r"^(participating|pending)agencies(\d{2})(\d{2})(\d{4})(am|pm)?(?:[ _-]*\(?\d{1,3}\)?)?\.[a-z]+$", re.IGNORECASE
+)
+DatedBy = Literal["file name", "downloaded", "file date", "upload date"]
+
+
+class ListDate(NamedTuple):
+    """When a list is from, and how that is known: ICE's date in the file name
+    (``participatingAgencies05182026am.xlsx``), else the day you downloaded it, else the file's
+    modification time (or the day it was uploaded to the dashboard)."""
+
+    listed_on: dt.date
+    dated_by: DatedBy
+    downloaded_on: dt.date | None  # only when you said so
+
+
+def date_in_list_name(file_name: str) -> tuple[dt.date, str] | None:
+    """ICE's date and half-day in a list's file name: ``participatingAgencies05182026am.xlsx``
+    (or ``..._2.xlsx``, ``... (1).xlsx``, ``pendingAgencies02272026am.xlsx``) is
+    ``(2026-05-18, "am")``; ``""`` when the name has no am/pm. None for any other name."""
+    match = _LIST_NAME.match(file_name.strip())
+    if not match:
+        return None
+    try:
+        day = dt.date(int(match[4]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return day, (match[5] or "").lower()
+
+
+def list_date(file_name: str, downloaded_on: dt.date | None, fallback: dt.date, fallback_by: DatedBy) -> ListDate:
+    """The list's own date: the one in ICE's file name, else ``downloaded_on``, else ``fallback``
+    (the file's modification time, or the upload's day)."""
+    named = date_in_list_name(file_name)
+    if named is not None:
+        return ListDate(named[0], "file name", downloaded_on)
+    if downloaded_on is not None:
+        return ListDate(downloaded_on, "downloaded", downloaded_on)
+    return ListDate(fallback, fallback_by, None)
+
+
 # --- reading ------------------------------------------------------------------------------------
+
+
+SUFFIXES = (".xlsx", ".csv")
 
 
 def read_sheet(path: Path) -> Sheet:
     """Read a participating or pending sheet (``.xlsx`` or ``.csv``)."""
+    check_suffix(path.name)
     if path.suffix.lower() == ".csv":
         sheet_name, header, rows = _csv_rows(path)
     else:
         sheet_name, header, rows = _xlsx_rows(path)
     return parse_rows(str(path), sheet_name, header, rows)
+
+
+def check_suffix(file_name: str) -> None:
+    """Only ``.xlsx`` and ``.csv`` are read: an older Excel file (``.xls``) or a LibreOffice one
+    (``.ods``) is a clear error, not a reader's traceback."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in SUFFIXES:
+        what = f"a {suffix} file" if suffix else "a file without a suffix"
+        raise SheetError(f"{file_name} is {what}: open it in Excel or LibreOffice and save it as .xlsx or .csv.")
 
 
 def _csv_rows(path: Path) -> tuple[str, list[str], list[tuple[int, list[Any], list[str | None]]]]:
@@ -285,7 +341,10 @@ def _agreement(number: int, cell: Any, link: Any, kind: Kind) -> Agreement:
     moa = None if kind == "pending" else link("MOA")
     named = date_in_file_name(moa)
     if signed is not None and named is not None and abs((named - signed).days) > 31:
-        notes.append(f"the MOA's file name suggests {named.isoformat()}, not {signed.isoformat()}; check the MOA")
+        notes.append(f"{MOA_NOTE} suggests {named.isoformat()}, not {signed.isoformat()}; check the MOA")
+    disagreement = name_disagreement(agency, state, moa)
+    if disagreement:
+        notes.append(disagreement)
     county = _text(cell("COUNTY"))
     if county is not None and county.upper() in _NO_VALUE:
         county = None
@@ -381,6 +440,85 @@ def _doubtful(day: dt.date) -> tuple[dt.date | None, str] | None:
     if day < EARLIEST_SIGNED:
         return day, f"signing date {day.isoformat()} is earlier than any 287(g) agreement on ICE's lists; check the MOA"
     return None
+
+
+MOA_NOTE = "the MOA's file name"  # how a note on what the MOA link's file name says begins
+
+# Words that name what an agency is, not which one: a file name abbreviates or leaves them out
+# (Co, SO, Dept, PD, Div), so they are no disagreement.
+_GENERIC_WORDS = frozenset({
+    "county", "sheriff", "sheriffs", "office", "police", "department", "dept", "city", "of", "the", "and",
+    "township", "parish", "borough", "village", "town", "state", "public", "safety", "division", "corrections",
+    "correctional", "correction", "bureau", "services", "constable", "constables", "attorney", "district",
+})  # fmt: skip
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
+_STATE_NAMES = {code: name.lower().split() for name, code in STATES.items()}
+
+
+def _ascii(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def name_disagreement(agency: str, state: str, url: str | None) -> str | None:
+    """A note when ICE's sheet and the file name of the agency's MOA disagree on who it is: a
+    word of the name spelled differently ('Berrian' on the sheet, ``BerrienCoSheriffsOfficeMI_...``),
+    or a file name that has none of the name's words (another agency's MOA). Letters are compared,
+    not spellings of the same word: an abbreviation (Co, SO, Dept, PD, Univ, Ariz), a word left
+    out, a possessive, or the state's code for its name is no disagreement. None when they agree
+    or the file name names no agency."""
+    if not url:
+        return None
+    file_name = unquote(url.rsplit("/", 1)[-1])
+    stem = re.sub(r"\.pdf$", "", file_name, flags=re.IGNORECASE)
+    tokens = [t for t in _CAMEL.findall(_ascii(stem)) if t.lower() not in ("moa", "wso", "jem", "tfm", "g", "lea")]
+    if not any(len(t) >= 3 and t.lower() not in _GENERIC_WORDS for t in tokens):
+        return None  # the file name names no agency: nothing to compare
+    spelled = "".join(tokens)
+    hay = spelled.lower()
+    lowered = [t.lower() for t in tokens]
+    bounds = {sum(len(t) for t in tokens[:i]) for i in range(len(tokens) + 1)}  # where a word begins or ends
+    state_words = _STATE_NAMES.get(state, [])
+    code = state.lower()
+    text = re.sub(r"['’]s\b", "", _ascii(agency.replace("’", "'")), flags=re.IGNORECASE).replace("'", "")
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) >= 3 and w.lower() not in _GENERIC_WORDS]
+
+    def found(word: str) -> bool:
+        low = word.lower()
+        if low in hay or any(len(t) >= 3 and low.startswith(t) for t in lowered):
+            return True  # the word, or its abbreviation (Univ, Ariz, Protect)
+        return low in state_words and any(t.startswith(code) for t in lowered)  # 'AK' for Alaska
+
+    missing = [w for w in words if not found(w)]
+    for word in missing:
+        if len(word) < 5:
+            continue
+        low = word.lower()
+        spans = {(i, i + n) for n in (len(low) - 1, len(low), len(low) + 1) for i in range(len(hay) - n + 1)}
+        close = [(a, b) for a, b in spans if _close(low, hay[a:b])]
+        if close:  # the closest, whole words of the file name first ('Cables', not 'ables', for 'Gables')
+            a, b = max(
+                close,
+                key=lambda s: (
+                    s[0] in bounds,
+                    s[1] in bounds,
+                    difflib.SequenceMatcher(None, low, hay[s[0] : s[1]]).ratio(),
+                ),
+            )
+            return (
+                f"{MOA_NOTE} ({file_name}) spells {spelled[a:b]!r} where ICE's sheet has {word!r}; "
+                "check the agency's name in the MOA"
+            )
+    if words and len(missing) == len(words):
+        return f"{MOA_NOTE} ({file_name}) does not name this agency; check that the link is its MOA"
+    return None
+
+
+def _close(word: str, other: str) -> bool:
+    """Spelled almost alike (one or two letters apart), the cheap bounds first."""
+    matcher = difflib.SequenceMatcher(None, word, other)
+    return matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
 
 
 _NAME_DATES = (
