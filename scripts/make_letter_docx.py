@@ -14,7 +14,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Inches, Pt
+from docx.shared import Inches, Pt, RGBColor
 
 OUT = Path(__file__).resolve().parent.parent / "templates" / "letters" / "letter.docx"
 
@@ -63,8 +63,18 @@ def main() -> None:
     subject.base_style = normal
     subject.font.bold = True
 
-    def p(text: str, style: str | None = None) -> None:
-        doc.add_paragraph(text, style=style)
+    # Web addresses in the letter are hyperlinks in this style (records_req.letters.docx): blue as
+    # in the PDF, not underlined, which would hide an address's underscores.
+    link = doc.styles.add_style("Hyperlink", 2)
+    link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
+
+    def p(text: str, style: str | None = None, *, keep: bool = False) -> None:
+        """A paragraph; ``keep``: on the page of the next one, and not split (keep with next,
+        keep lines together), so Word and LibreOffice never leave it at the foot of a page."""
+        paragraph = doc.add_paragraph(text, style=style)
+        if keep:
+            paragraph.paragraph_format.keep_with_next = True
+            paragraph.paragraph_format.keep_together = True
 
     p("{%p for line in sender %}")
     p("{{ line }}")
@@ -81,17 +91,20 @@ def main() -> None:
     p("{{ salutation }}")
     p("{%p for block in body %}")
     p("{%p if block.kind == 'heading' %}")
-    p("{{r block.rich }}", "Letter Heading")
+    p("{{r block.rich }}", "Letter Heading", keep=True)  # a heading stays with what follows
     p("{%p elif block.kind == 'item' or block.kind == 'bullet' %}")
     p("{{ block.label }}\t{{r block.rich }}", "Letter Item")
+    p("{%p elif block.keep %}")  # the last paragraph: on the page of the closing and signature
+    p("{{r block.rich }}", "Letter Body", keep=True)
     p("{%p else %}")
     p("{{r block.rich }}", "Letter Body")
     p("{%p endif %}")
     p("{%p endfor %}")
-    p("{{ closing }}", "Letter Body")
-    p("")
+    # The closing and the signature on one page: "Sincerely," never ends a page the name starts.
+    p("{{ closing }}", "Letter Body", keep=True)
+    p("", keep=True)
     p("{%p for line in signature %}")
-    p("{{ line }}")
+    p("{{ line }}", keep=True)
     p("{%p endfor %}")
 
     # Page 1 has no header; later pages carry a continuation header (addressee, date, page).

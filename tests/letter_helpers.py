@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 
 _PAGE = re.compile(r"Page \d+ of \d+|^.* · page \d+$", re.M)
+# A web address too long for its line breaks after one of its separators (letters/links.py), with
+# no mark: the text read back from the PDF has a line break there, which is layout, not text.
+_BROKEN_ADDRESS = re.compile(r"https?://\S*[/_\-?&=]")
 
 
 def docx_text(data: bytes | Path) -> str:
@@ -25,4 +28,15 @@ def pdf_text(data: bytes | Path) -> str:
 
 
 def words(text: str) -> list[str]:
-    return text.split()
+    """The words of a text, a web address broken across lines counting as one word (compare the
+    words of two texts both through this function: an address that ends with a separator is
+    joined to the word after it in both)."""
+    out: list[str] = []
+    joining = False
+    for word in text.split():
+        if joining:
+            out[-1] += word
+        else:
+            out.append(word)
+        joining = bool(_BROKEN_ADDRESS.fullmatch(out[-1]))
+    return out

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from records_req.letters.compose import TemplateError
-from records_req.letters.model import Letter
+from records_req.letters.model import Letter, keep_last_paragraph
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -77,8 +77,16 @@ class CompiledDocx(NamedTuple):
     members: tuple[tuple[zipfile.ZipInfo, bytes], ...]  # every member of the template, in order
     records: tuple[_Record | None, ...]  # the static members' records (None: a rendered part)
 
+    @property
+    def links_ok(self) -> bool:
+        """Whether web addresses can be hyperlinks: the template's body has the relationships
+        part to list them in and declares the ``r:`` prefix (any Word template does)."""
+        document = next((data for info, data in self.members if info.filename == "word/document.xml"), b"")
+        return any(info.filename == _RELATIONSHIPS for info, _ in self.members) and b"xmlns:r=" in document
+
     def render(self, letter: Letter) -> bytes:
-        context = docx_context(letter)
+        links: list[str] = []
+        context = docx_context(letter, links if self.links_ok else None)
         rendered = {}
         for part in self.parts:
             try:
@@ -89,9 +97,12 @@ class CompiledDocx(NamedTuple):
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%")
             xml = xml.replace("%_}", "%}")
             rendered[part.name] = (part.prefix + xml + part.suffix).encode("utf-8")
+        if links:
+            rels = next(data for info, data in self.members if info.filename == _RELATIONSHIPS)
+            rendered[_RELATIONSHIPS] = _with_links(rels, links)
         records: list[_Record] = []
         for (info, data), record in zip(self.members, self.records, strict=True):
-            if record is None:
+            if record is None or info.filename in rendered:
                 record = _record(info, rendered.get(info.filename, data))
             if record is None:
                 return self.render_plain(rendered)
@@ -173,14 +184,83 @@ class _Rich:
         return self.xml
 
 
-def docx_context(letter: Letter) -> dict[str, Any]:
+class _Linked(_Rich):
+    """A block's runs with each http(s) address a hyperlink to itself (in the Hyperlink style):
+    the address's relationship is added to ``links``, which the package's relationships then
+    list (CompiledDocx.render)."""
+
+    __slots__ = ()
+
+    def __init__(self, pieces: list[tuple[str, bool]], links: list[str]) -> None:
+        from html import escape
+
+        xml = []
+        for piece, is_link in pieces:
+            if not is_link:
+                xml.append(_Rich(piece).xml)
+                continue
+            links.append(piece)
+            xml.append(
+                f'<w:hyperlink r:id="{_link_id(len(links))}" w:history="1"><w:r><w:rPr>'
+                f'<w:rStyle w:val="Hyperlink"/></w:rPr><w:t xml:space="preserve">{escape(piece)}</w:t></w:r>'
+                "</w:hyperlink>"
+            )
+        self.xml = "".join(xml)
+
+
+def _link_id(number: int) -> str:
+    return f"rrLink{number}"
+
+
+def _rich(text: str, links: list[str] | None) -> _Rich:
+    """The runs of a block's text: with hyperlinks where ``links`` collects them."""
+    if links is not None and "://" in text:
+        from records_req.letters.links import split_links
+
+        pieces = split_links(text)
+        if any(is_link for _, is_link in pieces):
+            return _Linked(pieces, links)
+    return _Rich(text)
+
+
+_RELATIONSHIPS = "word/_rels/document.xml.rels"
+_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+
+def _with_links(rels: bytes, links: list[str]) -> bytes:
+    """The document's relationships with one external hyperlink for each address."""
+    from html import escape
+
+    added = "".join(
+        f'<Relationship Id="{_link_id(n)}" Type="{_HYPERLINK}" Target="{escape(url)}" TargetMode="External"/>'
+        for n, url in enumerate(links, 1)
+    )
+    text = rels.decode("utf-8")
+    end = text.rindex("</Relationships>")
+    return (text[:end] + added + text[end:]).encode("utf-8")
+
+
+def docx_context(letter: Letter, links: list[str] | None = None) -> dict[str, Any]:
+    """What the Word template renders. With ``links`` (a list to fill), http(s) addresses in the
+    body become hyperlinks, each added to ``links`` (whose relationships the caller must add)."""
+    keep = keep_last_paragraph(letter)
+    last = len(letter.body) - 1
     return {
         "sender": list(letter.sender),
         "date": letter.date_text,
         "recipient": list(letter.recipient),
         "subject": f"Re: {letter.subject}",
         "salutation": letter.salutation,
-        "body": [{"kind": b.kind, "label": b.label, "text": b.text, "rich": _Rich(b.text)} for b in letter.body],
+        "body": [
+            {
+                "kind": b.kind,
+                "label": b.label,
+                "text": b.text,
+                "rich": _rich(b.text, links),
+                "keep": keep and i == last,  # the last paragraph stays with the closing
+            }
+            for i, b in enumerate(letter.body)
+        ],
         "closing": letter.closing,
         "signature": list(letter.signature),
         "continuation": letter.continuation,

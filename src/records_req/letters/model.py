@@ -42,6 +42,7 @@ class Letter(NamedTuple):
     body: tuple[Block, ...]
     closing: str
     signature: tuple[str, ...]
+    to: str | None = None  # the body written to (not its officer): what later pages' header names
 
     @property
     def date_text(self) -> str:
@@ -50,7 +51,8 @@ class Letter(NamedTuple):
     @property
     def continuation(self) -> str:
         """The header of pages after the first: to whom, and when."""
-        return ", ".join(part for part in (self.recipient[0] if self.recipient else "", self.date_text) if part)
+        to = self.to or (self.recipient[0] if self.recipient else "")
+        return ", ".join(part for part in (to, self.date_text) if part)
 
     def sequence(self) -> list[tuple[Role, str, str]]:
         """(role, label, text) in reading order: the one source of both renderers' text."""
@@ -76,6 +78,12 @@ class Letter(NamedTuple):
         for _role, label, text in self.sequence():
             lines.append(f"{label} {text}" if label else text)
         return "\n".join(lines) + "\n"
+
+
+def keep_last_paragraph(letter: Letter) -> bool:
+    """Whether the letter's last block, a paragraph, goes on the page of the closing and the
+    signature (both renderers keep them together)."""
+    return bool(letter.body) and letter.body[-1].kind == "paragraph"
 
 
 def long_date(day: dt.date) -> str:

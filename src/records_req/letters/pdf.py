@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from records_req.letters.model import Letter
+from records_req.letters.model import Letter, keep_last_paragraph
 from records_req.resources import fonts_dir
 
 if TYPE_CHECKING:
@@ -79,12 +79,14 @@ _IMPORTING = threading.Lock()
 @cache
 def _import_platypus() -> None:
     """Import reportlab.platypus with the patterns of _LAZY_PATTERNS compiled on first use, and
-    Pillow's Image module loaded on first use (see _lazy_module). One thread at a time: the
-    others wait, and find it imported."""
+    Pillow's Image module loaded on first use (see _lazy_module); web addresses break at their
+    separators (see _break_web_addresses_at_separators). One thread at a time: the others wait,
+    and find it imported."""
     import sys
 
     with _IMPORTING:
         if "reportlab.platypus.paragraph" in sys.modules:
+            _break_web_addresses_at_separators()
             return
         _lazy_module("PIL.Image")
         compile_now = re.compile
@@ -99,6 +101,34 @@ def _import_platypus() -> None:
             import reportlab.platypus  # noqa: F401
         finally:
             re.compile = compile_now
+        _break_web_addresses_at_separators()
+
+
+def _break_web_addresses_at_separators() -> None:
+    """reportlab breaks an overlong web address, in a paragraph whose style has
+    ``uriWasteReduce``, only after a ``/`` (paragraph._uri_split_pairs, which compiles the 40-60 ms
+    uri_pat on first use); else it cuts it anywhere, without a mark. An http(s) address now breaks
+    where links.break_pairs allows (``/`` and ``_``, then ``.``, ``-``, ``?``, ``&``, ``=``). A word
+    without ``://`` is no address for reportlab either (uri_pat requires it): no pattern is needed
+    to say so. Only paragraphs with that style attempt it: the link paragraphs of a letter."""
+    from reportlab.platypus import paragraph
+
+    original = getattr(paragraph, "_uri_split_pairs", None)
+    if original is None or getattr(original, "records_req", False):
+        return
+
+    def split_pairs(uri: Any) -> Any:
+        text = uri.decode("utf-8") if isinstance(uri, bytes) else str(uri)
+        if text.lower().startswith(("http://", "https://")):
+            from records_req.letters.links import break_pairs
+
+            return break_pairs(text)
+        if "://" not in text:
+            return None
+        return original(uri)
+
+    split_pairs.records_req = True  # type: ignore[attr-defined]
+    paragraph._uri_split_pairs = split_pairs  # type: ignore[attr-defined]
 
 
 def _lazy_module(name: str) -> None:
@@ -302,6 +332,29 @@ def markup(text: str) -> str:
     return "".join(out)
 
 
+LINK_COLOR = "#0563C1"  # blue as in Word; not underlined, which would hide the underscores of an address
+
+
+def linked_markup(text: str) -> str | None:
+    """:func:`markup`, with each http(s) address a link to itself (a link annotation whose URI is
+    the whole address, on every line it spans); None when ``text`` has no such address."""
+    if "://" not in text:
+        return None
+    from records_req.letters.links import split_links
+
+    pieces = split_links(text)
+    if not any(is_link for _, is_link in pieces):
+        return None
+    out = []
+    for piece, is_link in pieces:
+        if is_link:
+            href = escape(piece).replace('"', "&quot;")
+            out.append(f'<a href="{href}" color="{LINK_COLOR}">{markup(piece)}</a>')
+        else:
+            out.append(markup(piece))
+    return "".join(out)
+
+
 @cache
 def numbered_canvas(continuation: str = "") -> Any:
     """A canvas that writes 'Page N of M' once the number of pages is known, and from page 2 a
@@ -343,7 +396,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "line": base,
         "subject": ParagraphStyle("rr-subject", parent=base, fontName=BOLD),
-        "heading": ParagraphStyle("rr-heading", parent=base, fontName=BOLD, spaceBefore=10, spaceAfter=4),
+        "heading": ParagraphStyle(
+            "rr-heading", parent=base, fontName=BOLD, spaceBefore=10, spaceAfter=4, keepWithNext=1
+        ),
         "paragraph": ParagraphStyle("rr-paragraph", parent=base, spaceBefore=5, spaceAfter=5),
         "item": ParagraphStyle(
             "rr-item",
@@ -355,6 +410,17 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "closing": ParagraphStyle("rr-closing", parent=base, spaceBefore=5, spaceAfter=5),
     }
+
+
+@cache
+def _link_style(name: str) -> ParagraphStyle:
+    """The style ``name`` for a paragraph holding a web address: one too long for the rest of its
+    line breaks at a separator (see _break_web_addresses_at_separators) when the line is no more
+    than 70% full; a fuller line sends the whole address to the next."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    style = _styles()[name]
+    return ParagraphStyle(f"{style.name}-link", parent=style, uriWasteReduce=0.3)
 
 
 _ROLE_STYLE = {
@@ -372,24 +438,44 @@ _ROLE_STYLE = {
 }
 
 
+_BODY_ROLES = frozenset({"heading", "paragraph", "item", "bullet"})  # where web addresses become links
+
+
 def render_pdf(letter: Letter) -> bytes:
     _import_platypus()
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import inch
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
     _configure()
     styles = _styles()
     flow: list[Any] = []
+    closing_at = last_block_at = None
     for role, label, text in letter.sequence():
+        if role == "closing":
+            closing_at = len(flow)
+        elif role in _BODY_ROLES:
+            last_block_at = len(flow)
         if role == "blank" or (role == "signature" and not text):  # a signature's empty lines: room to sign
             flow.append(Spacer(1, 10 if role == "blank" else 14))
             continue
         style = styles[_ROLE_STYLE[role]]
-        if label:
-            flow.append(Paragraph(markup(text), style, bulletText=label))
+        text_markup = linked_markup(text) if role in _BODY_ROLES else None
+        if text_markup is None:
+            text_markup = markup(text)
         else:
-            flow.append(Paragraph(markup(text), style))
+            style = _link_style(_ROLE_STYLE[role])
+        if label:
+            flow.append(Paragraph(text_markup, style, bulletText=label))
+        else:
+            flow.append(Paragraph(text_markup, style))
+    if closing_at is not None:
+        # The closing and the signature on one page, with the last paragraph if the letter ends
+        # with one (keep_last_paragraph): "Sincerely," never ends a page that the name starts.
+        keep_from = last_block_at if keep_last_paragraph(letter) and last_block_at is not None else closing_at
+        while keep_from and getattr(getattr(flow[keep_from - 1], "style", None), "keepWithNext", 0):
+            keep_from -= 1  # a heading just before goes with them
+        flow[keep_from:] = [KeepTogether(flow[keep_from:])]
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
