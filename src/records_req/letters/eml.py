@@ -29,6 +29,31 @@ def address(name: str | None, email: str) -> Address:
         raise UsageError(f"{email!r} is not an email address: {exc}") from None
 
 
+def body_text(letter: Letter) -> str:
+    """The letter as an email's text: what a records clerk reads in Outlook or Thunderbird.
+
+    A blank line between paragraphs, headings and items (mail programs show plain text as it is,
+    so lines that run on make a wall of text). The letter's address blocks, date and "Re:" line
+    are left out: the email is addressed to the agency, dated when sent and has the subject as
+    its own, and the attached PDF is the letter in full. The requester's postal address, email
+    and phone, which the clerk needs to answer, follow the name under the closing, as in any
+    email; the co-requester and an appeal's enclosures keep their lines.
+    """
+    paragraphs = [letter.salutation]
+    paragraphs += [f"{block.label} {block.text}" if block.label else block.text for block in letter.body]
+    paragraphs.append(letter.closing)
+    groups: list[list[str]] = [[]]  # the signature's parts, as blank lines separate them
+    for line in letter.signature:
+        if line:
+            groups[-1].append(line)
+        elif groups[-1]:
+            groups.append([])
+    signer = groups[0]  # the requester: name and organization
+    signer += [line for line in letter.sender if line not in signer]
+    paragraphs += ["\n".join(group) for group in groups]
+    return "\n\n".join(p for p in paragraphs if p) + "\n"
+
+
 def draft(
     letter: Letter,
     *,
@@ -49,9 +74,10 @@ def draft(
     # A draft has no sending time yet; the letter's date keeps the header honest and the file stable.
     message["Date"] = format_datetime(dt.datetime.combine(letter.date, dt.time(9), tzinfo=dt.UTC))
     message["X-Unsent"] = "1"
-    message.set_content(letter.plain_text(), cte="quoted-printable")  # 7-bit safe, Núñez and all
+    body = body_text(letter)
+    message.set_content(body, cte="quoted-printable")  # 7-bit safe, Núñez and all
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
-    digest = hashlib.sha256(letter.plain_text().encode("utf-8") + pdf).hexdigest()[:24]
+    digest = hashlib.sha256(body.encode("utf-8") + pdf).hexdigest()[:24]
     message.set_boundary(f"records-req-{digest}")
     # RFC 5322 allows 998-character lines: a long subject then never comes back with a doubled space.
     return message.as_bytes(policy=SMTP.clone(max_line_length=998))

@@ -35,6 +35,45 @@ def render(letter: Letter, formats: Sequence[str], user_templates: Path | None =
     return out
 
 
+def draft_recipient(req: LetterRequest) -> tuple[str, str | None]:
+    """To whom the letter's email draft goes: (name, email), the email None where none is known
+    (then no draft is written). An appeal goes to the appeal body where the law names one."""
+    j = req.jurisdiction
+    if req.kind == "appeal" and j.is_federal:
+        return "ICE Office of the Principal Legal Advisor", None
+    if req.kind == "appeal" and j.appeal.addressee:
+        email = j.appeal.email
+        return j.appeal.addressee, email if email and "@" in email and "://" not in email else None
+    return req.agency.name, req.agency.email
+
+
+def with_draft_path(paths: dict[str, Path], req: LetterRequest) -> dict[str, Path]:
+    """``paths`` and, where the recipient's email is known, the draft's: ``<letter>.eml``."""
+    if draft_recipient(req)[1] is None:
+        return paths
+    return {**paths, "eml": next(iter(paths.values())).with_suffix(".eml")}
+
+
+def draft_email(letter: Letter, req: LetterRequest, pdf: bytes, pdf_name: str) -> bytes | None:
+    """The unsent .eml draft of the letter, its PDF attached: what ``letter --eml``, ``new --eml``
+    and ``campaign --eml`` all write. None where the recipient's email is not known."""
+    to_name, to_email = draft_recipient(req)
+    if to_email is None:
+        return None
+    from records_req.letters.eml import draft
+
+    return draft(
+        letter,
+        to_name=to_name,
+        to_email=to_email,
+        from_name=req.requester.name,
+        from_email=req.requester.email,
+        subject=letter.subject,
+        pdf=pdf,
+        pdf_name=pdf_name,
+    )
+
+
 def planned_paths(
     req: LetterRequest,
     *,
@@ -42,12 +81,14 @@ def planned_paths(
     topic_keys: Sequence[str],
     formats: str = "both",
     out_dir: Path | None = None,
+    eml: bool = False,
 ) -> dict[str, Path]:
-    """Where :func:`write_letter` will put this letter's files."""
+    """Where :func:`write_letter` will put this letter's files (with ``eml``, the draft's too,
+    where the recipient's email is known)."""
     from records_req.letters.files import default_out_dir, letter_paths
 
     chosen = FORMATS if formats == "both" else (formats,)
-    return letter_paths(
+    paths = letter_paths(
         out_dir or default_out_dir(),
         req.jurisdiction.code,
         agency_name,
@@ -56,6 +97,7 @@ def planned_paths(
         req.kind,
         chosen,
     )
+    return with_draft_path(paths, req) if eml else paths
 
 
 def write_letter(
@@ -68,22 +110,33 @@ def write_letter(
     force: bool = False,
     user_templates: Path | None = None,
     keep_existing: bool = False,
+    eml: bool = False,
 ) -> tuple[Letter, dict[str, Path], dict[str, bytes]]:
     """Compose, render and write one letter under ``out_dir``: the one path every command takes.
 
     ``keep_existing``: if the file names are taken (another request's letter), number this one
-    (``-2``, ``-3``...) instead of refusing or replacing.
+    (``-2``, ``-3``...) instead of refusing or replacing. ``eml``: also write the unsent email
+    draft (:func:`draft_email`) beside the letter where the recipient's email is known; the
+    paths then include ``eml`` (absent: no email known, no draft).
     """
     from records_req.letters.compose import compose
     from records_req.output import write_all
 
     letter = compose(req, user_templates)
     chosen = FORMATS if formats == "both" else (formats,)
-    paths = planned_paths(req, agency_name=agency_name, topic_keys=topic_keys, formats=formats, out_dir=out_dir)
+    paths = planned_paths(
+        req, agency_name=agency_name, topic_keys=topic_keys, formats=formats, out_dir=out_dir, eml=eml
+    )
     number = 2
     while keep_existing and any(p.exists() for p in paths.values()):
         paths = {ext: p.with_name(f"{p.stem.rsplit('~', 1)[0]}~{number}{p.suffix}") for ext, p in paths.items()}
         number += 1
     rendered = render(letter, chosen, user_templates)
-    write_all({paths[ext]: rendered[ext] for ext in chosen}, force=force)
-    return letter, paths, rendered
+    if "eml" in paths:
+        pdf = rendered.get("pdf") or render(letter, ["pdf"], user_templates)["pdf"]
+        draft = draft_email(letter, req, pdf, paths["eml"].with_suffix(".pdf").name)
+        if draft is not None:
+            rendered["eml"] = draft
+    written = [ext for ext in paths if ext in rendered]
+    write_all({paths[ext]: rendered[ext] for ext in written}, force=force)
+    return letter, {ext: paths[ext] for ext in written}, rendered
