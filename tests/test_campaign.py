@@ -386,3 +386,21 @@ def test_a_whole_process_import_reads_the_sheet_beside_the_database_start_and_sa
     refused = whole(str(other))
     assert refused.returncode == 1 and "no STATE column" in refused.stderr and "Traceback" not in refused.stderr
     assert len(Tracker(db_url, tmp_path).json("agencies", "imports")) == 1
+
+
+def test_the_plan_and_the_summary_name_the_list_they_are_built_from(rr: Tracker) -> None:
+    expected = {"file": "participatingAgencies11302026am.csv", "kind": "participating", "listed_on": "2026-11-30"}
+    expected |= {"dated_by": "file name", "downloaded_on": "2026-11-30"}
+    plan = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--dry-run")
+    assert {k: plan["list"][k] for k in expected} == expected
+    text = rr(
+        "campaign", "--state", "TX", "--model", "wso", "--topic", "wso", "--dry-run", *REQUESTER, today="2026-12-01"
+    )
+    assert text.splitlines()[0].startswith(
+        "From ICE's participating list of 2026-11-30 (ICE's date): participatingAgencies11302026am.csv, import #"
+    )
+    done = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T")
+    assert {k: done["list"][k] for k in expected} == expected and done["summary"]["created"] == 4
+    again = rr("campaign", "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T", *REQUESTER,
+               "--out", str(rr.tmp / "out"), today="2026-12-01")  # fmt: skip
+    assert "From ICE's participating list of 2026-11-30" in again

@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from records_req.ice.sheets import read_sheet
+from records_req.tracker.service import name_key
+
 from .cli_helpers import Tracker
 from .conftest import SHARED
 from .letter_helpers import docx_text, pdf_text
@@ -86,7 +89,7 @@ def test_import_changes_and_the_directory(rr: Tracker) -> None:
     # The letter names the agreements ICE lists for the agency, and asks for every executed copy.
     lee_letter = new_letter(rr, "FL", "Lee County Sheriff's Office")
     text = " ".join(docx_text(Path(lee_letter["files"]["docx"])).split())
-    assert "as downloaded on May 18, 2026" in text
+    assert "ICE's published list of agencies with 287(g) agreements, dated May 18, 2026, shows" in text
     assert "a Warrant Service Officer agreement signed on February 26, 2025" in text
     assert "a Task Force Model agreement signed on February 24, 2025" in text
     assert "leeCountySheriffsOffice_WSO_MOA_03122025.pdf" in text
@@ -115,3 +118,206 @@ def test_a_file_that_is_not_an_ice_list_is_refused_and_nothing_is_stored(rr: Tra
     assert "no STATE column" in rr.stderr + out
     listed = json.loads(rr("agencies", "list", "--json"))
     assert listed == []
+
+
+# --- which list is the newest, and what the letters say of its date -------------------------------
+
+
+def letter_text(rr: Tracker, state: str, agency: str, *extra: str) -> str:
+    return " ".join(docx_text(Path(new_letter(rr, state, agency, *extra)["files"]["docx"])).split())
+
+
+def test_a_copied_old_sheet_is_dated_by_ice_s_file_name_not_by_today(rr: Tracker, tmp_path: Path) -> None:
+    """The newcomer's case: a May 2025 sheet copied today (its file's date is today) was taken as
+    downloaded today, and so as the newest list; letters then quoted the 2025 list as downloaded
+    in December 2026."""
+    import shutil
+
+    rr("agencies", "import", str(NEWEST), "--downloaded", "2026-05-18")
+    copy = tmp_path / OLDER.name
+    shutil.copy(OLDER, copy)  # the copy's modification time is now
+    older = rr.json("agencies", "import", str(copy))
+    assert (older["listed_on"], older["dated_by"], older["downloaded_on"]) == ("2025-05-19", "file name", None)
+    assert older["newest"] is False
+    listed = rr.json("agencies", "imports")
+    assert [(i["file"], i["listed_on"], i["newest"]) for i in listed] == [
+        (NEWEST.name, "2026-05-18", True),
+        (OLDER.name, "2025-05-19", False),
+    ]
+    # Harrison County, TX: WSO on both lists, TFM (signed 2026-04-13) only on the May 2026 one.
+    text = letter_text(rr, "TX", "Harrison County Sheriff's Office")
+    assert "ICE's published list of agencies with 287(g) agreements, dated May 18, 2026, shows" in text
+    assert "a Task Force Model agreement signed on April 13, 2026" in text
+    assert "May 19, 2025" not in text and "downloaded on December" not in text
+
+
+def test_a_list_without_ice_s_date_in_its_name_is_dated_as_the_user_says(rr: Tracker, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    renamed = tmp_path / "ice-list.xlsx"
+    shutil.copy(NEWEST, renamed)
+    os.utime(renamed, (1_780_000_000, 1_780_000_000))  # 2026-05-28
+    data = rr.json("agencies", "import", str(renamed))
+    assert (data["listed_on"], data["dated_by"], data["downloaded_on"]) == ("2026-05-28", "file date", None)
+    text = rr("agencies", "import", str(renamed))
+    assert "nothing changed" in text
+    # A file's date is only a guess: the letter names the list without a date.
+    letter = letter_text(rr, "FL", "Lee County Sheriff's Office")
+    assert "ICE's published list of agencies with 287(g) agreements shows your agency with" in letter
+    other = tmp_path / "ice-list.csv"
+    other.write_text(
+        "STATE,LAW ENFORCEMENT AGENCY,TYPE,COUNTY,SUPPORT TYPE,SIGNED,MOA\n"
+        "FLORIDA,Lee County Sheriff's Office,County,Lee County,Warrant Service Officer,2025-02-26,\n",
+        encoding="utf-8",
+    )
+    said = rr("agencies", "import", str(other), "--downloaded", "2026-06-02")
+    assert "list of 2026-06-02" in said and "Dated by the day you downloaded it" in said
+    letter = letter_text(rr, "FL", "Lee County Sheriff's Office", "--again")
+    assert "ICE's published list of agencies with 287(g) agreements, as downloaded on June 2, 2026, shows" in letter
+
+
+def test_imported_in_reverse_order_every_command_and_the_letter_agree_on_the_newest_list(
+    rr: Tracker, tmp_path: Path
+) -> None:
+    """`agencies list` (last import), `campaign` (newest download date) and `agencies changes`
+    (import number) each had their own "newest list"; now all read ICE's date."""
+    rr("agencies", "import", str(NEWEST), "--downloaded", "2026-05-20")
+    rr("agencies", "import", str(OLDER), "--downloaded", "2026-12-06")  # an old list, downloaded last
+    rr("agencies", "import", str(PENDING))
+    may_2026 = {a.agency for a in read_sheet(NEWEST).agreements if a.state == "TX" and a.model == "WSO"}
+
+    tx_wso = rr.json("agencies", "list", "--state", "TX", "--model", "wso")
+    assert len(tx_wso) == 141 == len({name_key(n) for n in may_2026})
+    plan = rr.json(
+        *("campaign", "--state", "TX", "--model", "wso", "--topic", "wso", "--dry-run"),
+        *("--requester-name", "Ana", "--requester-email", "ana@example.org"),
+    )
+    assert sorted(r["agency"] for r in plan["letters"]) == sorted(a["name"] for a in tx_wso)
+    assert plan["list"]["file"] == NEWEST.name and plan["list"]["listed_on"] == "2026-05-18"
+    autauga = rr.json("agencies", "show", "Autauga County Sheriff's Office", "--state", "AL")
+    on_2026 = {a.model for a in read_sheet(NEWEST).agreements if a.agency == "Autauga County Sheriff's Office"}
+    assert {a["model"] for a in autauga["agreements"]} == on_2026 and "JEM" in on_2026
+    assert autauga["lists"]["participating"]["file"] == NEWEST.name
+    al_jem = rr.json("agencies", "list", "--state", "AL", "--model", "jem")
+    assert "Autauga County Sheriff's Office" in {a["name"] for a in al_jem}
+    diff = rr.json("agencies", "changes")
+    assert (diff["from"]["file"], diff["to"]["file"]) == (OLDER.name, NEWEST.name)
+    assert diff["to"]["listed_on"] == "2026-05-18" and diff["to"]["downloaded_on"] == "2026-05-20"
+    text = letter_text(rr, "TX", "Carson County Sheriff's Office")
+    assert "dated May 18, 2026, shows your agency with a Warrant Service Officer agreement signed on" in text
+    # The pending list of February 27 dates the application, whenever it was downloaded.
+    franklin = rr.json("agencies", "show", "Franklin County Sheriff's Office", "--state", "AR")
+    assert not any(a["pending"] for a in franklin["agreements"])
+
+    from .test_web import browser
+
+    web = browser(rr)
+    page = web.get("/agencies?state=TX&model=WSO").get_data(as_text=True)
+    assert all(a["name"].replace("'", "&#39;") in page for a in tx_wso)
+    agency_id = next(a["id"] for a in al_jem if a["name"] == "Autauga County Sheriff's Office")
+    assert "Jail Enforcement Model" in web.get(f"/agencies/{agency_id}").get_data(as_text=True)
+    # The dashboard's upload dates a sheet as the CLI does: by ICE's date in the name it was saved under.
+    import io
+
+    uploaded = web.post(
+        "/agencies/import",
+        {"sheet": (io.BytesIO(OLDER.read_bytes()), "participatingAgencies05192025pm (1).xlsx"), "downloaded": ""},
+        token_page="/agencies",
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "nothing changed" in uploaded  # the same bytes as import #2
+    renamed = tmp_path / "participatingAgencies05202025am_2.xlsx"
+    from openpyxl import load_workbook
+
+    book = load_workbook(OLDER)
+    book.save(renamed)
+    page = web.post(
+        "/agencies/import",
+        {"sheet": (io.BytesIO(renamed.read_bytes()), renamed.name), "downloaded": "2026-12-07"},
+        token_page="/agencies",
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "2025-05-20" in page and "a newer list of this kind stays the newest" in page
+    assert (
+        rr.json("agencies", "show", "Autauga County Sheriff's Office", "--state", "AL")["lists"]["participating"][
+            "file"
+        ]
+        == NEWEST.name
+    )
+
+
+def test_berrian_a_misspelling_of_ice_s_is_a_warning_at_import_and_in_show(rr: Tracker) -> None:
+    data = rr.json("agencies", "import", str(NEWEST))
+    berrian = [w for w in data["warnings"] if w["agency"] == "Berrian County Sheriff's Office"]
+    assert len(berrian) == 1 and "spells 'Berrien' where ICE's sheet has 'Berrian'" in berrian[0]["warning"]
+    names = [w for w in data["warnings"] if "suggests" not in w["warning"]]
+    assert len(names) == 17  # measured: every one a real disagreement (test_ice_sheets)
+    shown = rr("agencies", "show", "Berrian County Sheriff's Office", "--state", "MI")
+    assert "warning: the MOA's file name (BerrienCoSheriffsOfficeMI_WSO_MOA_05.05.25.pdf) spells 'Berrien'" in shown
+    rr.stderr = ""
+    said = rr("agencies", "import", str(OLDER))
+    assert "7 warnings: the MOA link's file name and the sheet disagree" in said
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".ods", ".numbers"])
+def test_a_sheet_that_is_not_xlsx_or_csv_is_one_clear_line(rr: Tracker, tmp_path: Path, suffix: str) -> None:
+    old = tmp_path / f"participatingAgencies05182026am{suffix}"
+    old.write_bytes(NEWEST.read_bytes())
+    out = rr("agencies", "import", str(old), code=1)
+    assert out == "" and "Traceback" not in rr.stderr
+    assert rr.stderr.strip().splitlines() == [
+        f"Error: {old.name} is a {suffix} file: open it in Excel or LibreOffice and save it as .xlsx or .csv."
+    ]
+
+
+def test_existing_imports_are_dated_by_their_stored_file_name_on_upgrade(db_url: str, tmp_path: Path) -> None:
+    """Migration 0008 on a database from 0007 (SQLite and PostgreSQL): each import's date comes
+    from its stored file name, else from its download date, which it keeps."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from records_req.store.db import Store, _sqlite_setup, alembic_config, close_all, normalize_url
+    from records_req.store.models import IceImport
+
+    engine = create_engine(normalize_url(db_url))
+    if engine.dialect.name == "sqlite":
+        _sqlite_setup(engine)
+    with engine.connect() as conn:
+        command.upgrade(alembic_config(conn), "0007")
+        conn.commit()
+    with engine.begin() as conn:
+        for i, (name, downloaded) in enumerate(
+            [
+                (OLDER.name, "2026-12-06"),
+                ("participatingAgencies05182026am (1).xlsx", "2026-05-20"),
+                ("ice.csv", "2026-05-01"),
+            ],
+            start=1,
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO ice_imports (id, file_name, sha256, kind, downloaded_on, rows, skipped, created_at) "
+                    "VALUES (:id, :name, :sha, 'participating', :on, 0, '[]', '2026-12-06 00:00:00')"
+                ),
+                {"id": i, "name": name, "sha": f"{i:064d}", "on": downloaded},
+            )
+    engine.dispose()
+    store = Store(db_url)  # upgrades to head on open
+    with store.read() as session:
+        rows = [
+            (i.listed_on.isoformat(), i.dated_by, i.downloaded_on)
+            for i in session.query(IceImport).order_by(IceImport.id)
+        ]
+        from records_req.tracker.directory import newest_import
+
+        latest = newest_import(session)
+        assert latest is not None and latest.id == 2
+    assert [(on, by) for on, by, _ in rows] == [
+        ("2025-05-19", "file name"),
+        ("2026-05-18", "file name"),
+        ("2026-05-01", "downloaded"),
+    ]
+    assert [str(d) for _, _, d in rows] == ["2026-12-06", "2026-05-20", "2026-05-01"]
+    store.dispose()
+    close_all()

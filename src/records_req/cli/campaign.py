@@ -109,6 +109,7 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
         prof = service.get_profile(session, o["profile_key"])
         service.fill_from_profile(o, prof)
         targets = campaigns.select_targets(session, selection)
+        source = campaigns.source_list(session, selection)
         letter_date = o["letter_date"] or (_campaign_date(session, tag) if tag else None) or now
         options = campaigns.Options(
             tag=tag or "",
@@ -145,7 +146,7 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
             )
         profile_id = prof.id if prof is not None else None
     if o["dry_run"]:
-        _print_plan(steps, o["as_json"])
+        _print_plan(steps, o["as_json"], source)
         return
     jobs = o["jobs"] or (1 if creates <= SERIAL_UP_TO else max(1, min(os.cpu_count() or 1, 4)))
     bar = progressbar(length=creates, label="Writing letters", file=sys.stderr)
@@ -164,7 +165,7 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted. Run the same command again to resume campaign {tag!r}.", err=True)
         raise click.exceptions.Exit(130) from None
-    _print_outcomes(tag or "", outcomes, o["as_json"], letter_date)
+    _print_outcomes(tag or "", outcomes, o["as_json"], letter_date, source)
 
 
 def _campaign_date(session: Any, tag: str) -> dt.date | None:
@@ -177,19 +178,31 @@ def _campaign_date(session: Any, tag: str) -> dt.date | None:
     return found
 
 
-def _print_plan(steps: list[Any], as_json: bool) -> None:
+def _list_line(source: dict[str, Any] | None) -> str:
+    if source is None:
+        return "ICE's list: none imported."
+    how = "ICE's date" if source["dated_by"] == "file name" else source["dated_by"]
+    return (
+        f"From ICE's {source['kind']} list of {source['listed_on']} ({how}): "
+        f"{source['file']}, import #{source['import_id']}."
+    )
+
+
+def _print_plan(steps: list[Any], as_json: bool, source: dict[str, Any] | None) -> None:
     from records_req.tracker.campaign import REASONS, step_dict
 
     rows = [step_dict(s) for s in steps]
     if as_json:
         emit_json(
             {
+                "list": source,
                 "selected": len(rows),
                 "letters": [r for r in rows if r["action"] == "letter"],
                 "skipped": [r for r in rows if r["action"] == "skip"],
             }
         )
         return
+    click.echo(_list_line(source))
     if not rows:
         click.echo("No agency on ICE's list matches.")
         return
@@ -214,7 +227,9 @@ def _print_plan(steps: list[Any], as_json: bool) -> None:
             click.echo(f"  {r['agency']} ({r['state']}): {r['message']}")
 
 
-def _print_outcomes(tag: str, outcomes: list[Any], as_json: bool, letter_date: dt.date) -> None:
+def _print_outcomes(
+    tag: str, outcomes: list[Any], as_json: bool, letter_date: dt.date, source: dict[str, Any] | None
+) -> None:
     from records_req.tracker.campaign import REASONS, outcome_dict, summary
 
     counts = summary(outcomes)
@@ -224,6 +239,7 @@ def _print_outcomes(tag: str, outcomes: list[Any], as_json: bool, letter_date: d
             {
                 "tag": tag,
                 "letter_date": letter_date.isoformat(),
+                "list": source,
                 "summary": counts,
                 "created": [r for r in rows if r["action"] == "created"],
                 "skipped": [r for r in rows if r["action"] == "skipped"],
@@ -231,6 +247,7 @@ def _print_outcomes(tag: str, outcomes: list[Any], as_json: bool, letter_date: d
         )
         return
     skipped = sum(counts["skipped"].values())
+    click.echo(_list_line(source))
     click.echo(
         f"Campaign {tag!r}: {counts['selected']} agencies selected; "
         f"{counts['created']} letters written, {skipped} skipped."

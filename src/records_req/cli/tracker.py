@@ -185,7 +185,12 @@ def agencies_set(ctx: click.Context, /, state: str, name: str, **fields: Any) ->
 
 @agencies.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--downloaded", type=DATE, help="When you downloaded the sheet [default: the file's date].")
+@click.option(
+    "--downloaded",
+    type=DATE,
+    help="When you downloaded the sheet. The list is dated by ICE's date in its file name, else by this, "
+    "else by the file's date.",
+)
 @json_option
 @click.pass_context
 def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | None, as_json: bool) -> None:
@@ -198,15 +203,15 @@ def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | Non
     """
     if not file.is_file():
         raise UsageError(f"{file} is not a regular file.")
-    from records_req.ice.sheets import read_in_background
+    from records_req.ice.sheets import check_suffix, read_in_background
 
+    check_suffix(file.name)
     reading = read_in_background(file)  # before SQLAlchemy is imported: the two overlap
     try:
         from records_req.tracker.directory import import_sheet
 
-        when = downloaded or dt.date.fromtimestamp(file.stat().st_mtime)
         with store(ctx).write() as session:
-            result = import_sheet(session, file, downloaded_on=when, reading=reading)
+            result = import_sheet(session, file, downloaded_on=downloaded, reading=reading)
     finally:
         if reading is not None:
             reading.cancel()  # a no-op once its result was taken
@@ -217,12 +222,28 @@ def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | Non
     if not result.new:
         click.echo(f"{file} was imported before (import #{result.import_id}); nothing changed.")
         return
+    from records_req.tracker.directory import DATED_BY
+
     click.echo(
-        f"Import #{result.import_id}: {data['kind']} list, {result.agreements} agreements with "
+        f"Import #{result.import_id}: {data['kind']} list of {data['listed_on']}, {result.agreements} agreements with "
         f"{result.agencies} agencies; {len(data['skipped'])} rows skipped."
     )
+    downloaded_note = f"; downloaded {data['downloaded_on']}" if data["dated_by"] == "file name" and downloaded else ""
+    click.echo(f"  Dated by {DATED_BY[data['dated_by']]}{downloaded_note}.")
+    if downloaded and data["dated_by"] == "file name" and downloaded < result.dated.listed_on:
+        click.echo(f"  Note: --downloaded {downloaded.isoformat()} is before ICE's date in the file name; check it.")
+    if not data["newest"]:
+        click.echo(f"  A newer {data['kind']} list stays the newest ('records-req agencies imports').")
     for skipped in data["skipped"]:
         click.echo(f"  row {skipped['row']}: {skipped['reason']}")
+    if data["warnings"]:
+        click.echo(
+            f"  {len(data['warnings'])} warnings: the MOA link's file name and the sheet disagree (check the MOA):"
+        )
+    for warning in data["warnings"]:
+        click.echo(
+            f"  row {warning['row']} {warning['state']} {warning['agency']} ({warning['model']}): {warning['warning']}"
+        )
 
 
 @agencies.command("import-contacts")
@@ -263,24 +284,27 @@ def agencies_import_contacts(ctx: click.Context, /, file: Path, as_json: bool) -
 @json_option
 @click.pass_context
 def agencies_imports(ctx: click.Context, /, as_json: bool) -> None:
-    """Every ICE sheet imported so far, oldest first.
+    """Every ICE sheet imported so far, in import order, with each list's date.
 
     \b
     Examples:
       records-req agencies imports --json
     """
-    from records_req.tracker.directory import import_dict, imports
+    from records_req.tracker.directory import import_dict, imports, newest_import
 
     with store(ctx).read() as session:
-        rows = [import_dict(i) for i in imports(session)]
+        latest = {i.id for i in (newest_import(session, k) for k in ("participating", "pending")) if i is not None}
+        rows = [import_dict(i, latest) for i in imports(session)]
     if as_json:
         emit_json(rows)
         return
     if not rows:
         click.echo("No ICE sheet imported yet: 'records-req agencies import FILE'.")
     for r in rows:
+        how = "ICE's date" if r["dated_by"] == "file name" else r["dated_by"]
         click.echo(
-            f"#{r['import_id']}  {r['downloaded']}  {r['kind']:<13}  {r['agreements']:>5} agreements  {r['file']}"
+            f"#{r['import_id']}  {r['listed_on']} ({how})  {r['kind']:<13}  {r['agreements']:>5} agreements  "
+            f"{r['file']}{'  (newest)' if r['newest'] else ''}"
         )
 
 
@@ -306,7 +330,10 @@ def agencies_changes(ctx: click.Context, /, since_import: int | None, as_json: b
         emit_json(diff)
         return
     old, new = diff["from"], diff["to"]
-    click.echo(f"From import #{old['import_id']} ({old['file']}) to #{new['import_id']} ({new['file']}):")
+    click.echo(
+        f"From import #{old['import_id']} ({old['file']}, {old['listed_on']}) "
+        f"to #{new['import_id']} ({new['file']}, {new['listed_on']}):"
+    )
     for label in ("added", "removed"):
         click.echo(f"\n{label.capitalize()}: {len(diff[label])}")
         for a in diff[label]:
@@ -333,12 +360,14 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
     Examples:
       records-req agencies show "Lee County Sheriff's Office" --state FL
     """
+    from records_req.ice.sheets import MOA_NOTE
     from records_req.tracker import service
-    from records_req.tracker.directory import agency_agreements
+    from records_req.tracker.directory import agency_agreements, list_dict, newest_import
 
     with store(ctx).read() as session:
         agency = service.find_agency(session, state, name)
         found = agency_agreements(session, state, name)
+        lists = {kind: list_dict(newest_import(session, kind)) for kind in ("participating", "pending")}
         data = {
             "state": state.upper(),
             "name": agency.name if agency else name,
@@ -348,6 +377,7 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
             "officer": agency.records_officer if agency else None,
             "phone": agency.phone if agency else None,
             "agreements": found,
+            "lists": lists,  # ICE's newest lists, which the agreements are read from
         }
     if agency is None and not found:
         raise UsageError(f"No agency {name!r} in {state.upper()}: 'records-req agencies list --state {state.upper()}'.")
@@ -358,13 +388,16 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
     for key in ("email", "portal", "address", "officer", "phone"):
         if data[key]:
             click.echo(f"  {key}: {data[key]}")
+    newest = ", ".join(f"{k} {v['listed_on']} ({v['file']})" for k, v in lists.items() if v)
     if not found:
-        click.echo("  No agreement on ICE's newest list.")
+        click.echo(f"  No agreement on ICE's newest list{f' ({newest})' if newest else ''}.")
+    else:
+        click.echo(f"  On ICE's newest lists: {newest}")
     for a in found:
         status = f"pending since {a['pending_since']}" if a["pending"] else f"signed {a['signed'] or '?'}"
         click.echo(f"  {a['model_name']}: {status}; MOA {a['moa_url'] or 'not published'}")
         for note in a["notes"]:
-            click.echo(f"    note: {note}")
+            click.echo(f"    {'warning' if note.startswith(MOA_NOTE) else 'note'}: {note}")
 
 
 @agencies.command("list")
@@ -387,13 +420,13 @@ def agencies_list(ctx: click.Context, /, state: str | None, model: str | None, a
     from sqlalchemy import select
 
     from records_req.store.models import Agency
+    from records_req.tracker.directory import listed_models
 
     with store(ctx).read() as session:
         query = select(Agency).order_by(Agency.state, Agency.name_key)
         if state:
             query = query.where(Agency.state == state.upper())
-        if model:
-            query = query.where(Agency.models.contains(model.upper()))
+        models = listed_models(session)  # ICE's newest list, as show, changes and campaign read it
         rows = [
             {
                 "id": a.id,
@@ -404,9 +437,10 @@ def agencies_list(ctx: click.Context, /, state: str | None, model: str | None, a
                 "address": a.mailing_address,
                 "officer": a.records_officer,
                 "phone": a.phone,
-                "models": a.models,
+                "models": models.get((a.state, a.name_key)),
             }
             for a in session.scalars(query)
+            if not model or model.upper() in (models.get((a.state, a.name_key)) or "").split("; ")
         ]
     if as_json:
         emit_json(rows)

@@ -19,12 +19,40 @@ FIELDS = ("signed", "moa_url", "addendum_url")  # what a surviving agreement may
 
 
 class ImportInfo(NamedTuple):
+    """One imported list: which, from when (``listed_on``: ICE's date, and how it is known) and,
+    if you said so, when you downloaded it."""
+
     import_id: int
     file: str
-    downloaded_on: dt.date
+    downloaded_on: dt.date | None
+    listed_on: dt.date
+    dated_by: str  # file name | downloaded | file date | upload date
 
     def to_dict(self) -> dict[str, Any]:
-        return {"import_id": self.import_id, "file": self.file, "downloaded_on": self.downloaded_on.isoformat()}
+        return {
+            "import_id": self.import_id,
+            "file": self.file,
+            "listed_on": self.listed_on.isoformat(),
+            "dated_by": self.dated_by,
+            "downloaded_on": self.downloaded_on.isoformat() if self.downloaded_on else None,
+        }
+
+
+def list_order(info: ImportInfo) -> tuple[dt.date, int, int]:
+    """How lists of one kind follow each other: by the list's own date (ICE's, from its file name),
+    a morning list before an afternoon one of the same day, then by import number. Never by the
+    day a file was downloaded or imported: an old list imported today is still old."""
+    from records_req.ice.sheets import date_in_list_name
+
+    named = date_in_list_name(info.file) if info.dated_by == "file name" else None
+    half = 1 if named is not None and named[1] == "pm" else 0
+    return (info.listed_on, half, info.import_id)
+
+
+def newest(imports: Iterable[ImportInfo]) -> ImportInfo | None:
+    """ICE's newest list among these (of one kind): what ``agencies list``, ``agencies show``,
+    ``agencies changes``, campaigns, letters and the dashboard all mean by "the newest list"."""
+    return max(imports, key=list_order, default=None)
 
 
 class AgreementRow(NamedTuple):
@@ -130,14 +158,15 @@ def _plain(value: Any) -> Any:
 
 
 def pick(imports: Sequence[ImportInfo], since_import: int | None) -> tuple[ImportInfo, ImportInfo]:
-    """The two participating imports to compare: the newest, and ``since_import`` or the one
-    before it (``imports`` in import order)."""
+    """The two participating imports to compare: the newest list (:func:`newest`), and
+    ``since_import`` or the list before it, in the lists' own order (:func:`list_order`)."""
     from records_req.errors import UsageError
 
     if len(imports) < 2 and since_import is None:
         raise UsageError("There is nothing to compare yet: import at least two participating sheets.")
-    newest = imports[-1] if imports else None
-    older = next((i for i in imports if i.import_id == since_import), None) if since_import else imports[-2]
-    if newest is None or older is None or older.import_id == newest.import_id:
+    ordered = sorted(imports, key=list_order)
+    latest = newest(ordered)
+    older = next((i for i in ordered if i.import_id == since_import), None) if since_import else ordered[-2]
+    if latest is None or older is None or older.import_id == latest.import_id:
         raise UsageError(f"No earlier participating import #{since_import}; 'records-req agencies imports' lists them.")
-    return older, newest
+    return older, latest

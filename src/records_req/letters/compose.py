@@ -93,7 +93,8 @@ class ListedAgreement(NamedTuple):
     signed: dt.date | None
     moa_url: str | None
     pending: bool
-    listed_on: dt.date  # when the list that shows it was downloaded
+    listed_on: dt.date  # the date of the list that shows it (ICE's, from its file name, or its download date)
+    listed_by: str = "downloaded"  # how that date is known: file name | downloaded | file date | upload date
 
 
 class LetterRequest(NamedTuple):
@@ -539,7 +540,18 @@ def _listed(a: ListedAgreement) -> dict[str, Any]:
         "signed": long_date(a.signed) if a.signed else None,
         "moa_url": _protect(a.moa_url),
         "listed_on": long_date(a.listed_on),
+        "dated": _list_dated(a),
     }
+
+
+def _list_dated(a: ListedAgreement) -> str | None:
+    """What a letter may truthfully say of the list's date: ICE's own date (from its file name),
+    the day the user said they downloaded it, or nothing (a file's date is only a guess)."""
+    if a.listed_by == "file name":
+        return f"dated {long_date(a.listed_on)}"
+    if a.listed_by == "downloaded":
+        return f"as downloaded on {long_date(a.listed_on)}"
+    return None
 
 
 def _grounds(req: LetterRequest) -> list[Any]:

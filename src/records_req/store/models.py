@@ -171,7 +171,11 @@ class IceImport(Base):
     file_name: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # participating | pending
-    downloaded_on: Mapped[dt.date] = mapped_column(Date)
+    # The list's own date: ICE's, from the file name (participatingAgencies05182026am.xlsx), else
+    # the day you downloaded it, else the file's date; dated_by says which (ice.sheets.list_date).
+    listed_on: Mapped[dt.date] = mapped_column(Date)
+    dated_by: Mapped[str] = mapped_column(String(20))  # file name | downloaded | file date | upload date
+    downloaded_on: Mapped[dt.date | None] = mapped_column(Date)  # only when you said so (--downloaded)
     rows: Mapped[int] = mapped_column(Integer)
     skipped: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

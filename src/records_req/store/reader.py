@@ -169,11 +169,22 @@ class Reader:
     # --- queries ---
 
     def ice_imports(self, kind: str) -> list[Any]:
-        """ICE list imports of this kind, in import order (records_req.ice.changes.ImportInfo)."""
+        """ICE list imports of this kind, in import order (records_req.ice.changes.ImportInfo; ice.changes.newest
+        picks the newest list)."""
         from records_req.ice.changes import ImportInfo
 
-        found = self.rows("SELECT id, file_name, downloaded_on FROM ice_imports WHERE kind = ? ORDER BY id", [kind])
-        return [ImportInfo(r["id"], r["file_name"], dt.date.fromisoformat(str(r["downloaded_on"])[:10])) for r in found]
+        columns = "id, file_name, downloaded_on, listed_on, dated_by"
+        found = self.rows(f"SELECT {columns} FROM ice_imports WHERE kind = ? ORDER BY id", [kind])
+        return [
+            ImportInfo(
+                r["id"],
+                r["file_name"],
+                self.date(r["downloaded_on"]),
+                dt.date.fromisoformat(str(r["listed_on"])[:10]),
+                r["dated_by"],
+            )
+            for r in found
+        ]
 
     def ice_agreements(self, import_id: int) -> list[Any]:
         """The agreements of one import (records_req.ice.changes.AgreementRow)."""

@@ -181,7 +181,7 @@ def select_targets(session: Session, selection: Selection) -> list[Target]:
     if selection.models:
         query = query.where(IceAgreement.model.in_([m.upper() for m in selection.models]))
     rows: list[IceAgreement] = list(session.scalars(query.order_by(IceAgreement.row)))
-    if selection.pending and participating is not None and participating.downloaded_on >= source.downloaded_on:
+    if selection.pending and participating is not None and participating.listed_on >= source.listed_on:
         signed = {
             (a.state, a.agency_key, a.model)
             for a in session.scalars(select(IceAgreement).where(IceAgreement.import_id == participating.id))
@@ -209,6 +209,14 @@ def select_targets(session: Session, selection: Selection) -> list[Target]:
             row = _add_agency(session, state, found[0].agency)
         targets.append(Target(row.id, state, row.name, _listed(found)))
     return targets
+
+
+def source_list(session: Session, selection: Selection) -> dict[str, Any] | None:
+    """The list a campaign is built from (ICE's newest participating list, or its newest pending
+    list with ``pending``): its import, file and ICE's date, for the plan and the summary."""
+    from records_req.tracker.directory import list_dict, newest_import
+
+    return list_dict(newest_import(session, "pending" if selection.pending else "participating"))
 
 
 def _add_agency(session: Session, state: str, name: str) -> Agency:

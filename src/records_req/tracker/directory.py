@@ -18,8 +18,16 @@ from records_req.errors import UsageError
 
 if TYPE_CHECKING:
     from records_req.letters.compose import ListedAgreement
-from records_req.ice.sheets import MODEL_NAMES, STATES, Reading, Sheet, name_key
+from records_req.ice.changes import ImportInfo
+from records_req.ice.sheets import MOA_NOTE, MODEL_NAMES, STATES, DatedBy, ListDate, Reading, Sheet, name_key
 from records_req.store.models import Agency, IceAgreement, IceImport
+
+DATED_BY = {  # how the import says what it dated the list by
+    "file name": "the date in ICE's file name",
+    "downloaded": "the day you downloaded it (--downloaded)",
+    "file date": "the file's modification time; give --downloaded DATE if you downloaded it another day",
+    "upload date": "the day it was uploaded; give the day you downloaded it if it was another",
+}
 
 
 class ImportResult(NamedTuple):
@@ -28,19 +36,38 @@ class ImportResult(NamedTuple):
     sheet: Sheet | None
     agreements: int
     agencies: int
+    dated: ListDate  # the list's date and how it is known (for a re-import: as first imported)
+    newest: bool  # it is now ICE's newest list of its kind in the database
 
     def to_dict(self, path: Path) -> dict[str, Any]:
         sheet = self.sheet
         return {
             "file": str(path),
             "kind": sheet.kind if sheet else None,
+            "listed_on": self.dated.listed_on.isoformat(),
+            "dated_by": self.dated.dated_by,
+            "downloaded_on": self.dated.downloaded_on.isoformat() if self.dated.downloaded_on else None,
+            "newest": self.newest,
             "rows": len(sheet.agreements) + len(sheet.skipped) if sheet else None,
             "agreements": self.agreements,
             "agencies": self.agencies,
             "skipped": [{"row": s.row, "reason": s.reason} for s in sheet.skipped] if sheet else [],
+            "warnings": self.warnings(),
             "import_id": self.import_id,
             "new": self.new,
         }
+
+    def warnings(self) -> list[dict[str, Any]]:
+        """Rows whose MOA link's file name disagrees with the sheet (the agency's name, or the
+        signing date): ``agencies show`` repeats them as notes."""
+        if self.sheet is None:
+            return []
+        return [
+            {"row": a.row, "state": a.state, "agency": a.agency, "model": a.model, "warning": note}
+            for a in self.sheet.agreements
+            for note in a.notes
+            if note.startswith(MOA_NOTE)
+        ]
 
 
 def file_hash(path: Path) -> str:
@@ -48,13 +75,23 @@ def file_hash(path: Path) -> str:
 
 
 def import_sheet(
-    session: Session, path: Path, *, downloaded_on: dt.date, reading: Reading | None = None
+    session: Session,
+    path: Path,
+    *,
+    downloaded_on: dt.date | None = None,
+    file_name: str | None = None,
+    fallback: tuple[dt.date, DatedBy] | None = None,
+    reading: Reading | None = None,
 ) -> ImportResult:
-    """Import one of ICE's sheets; the same file twice changes nothing. ``reading``: the sheet,
-    already being read (ice.sheets.read_in_background)."""
-    from records_req.ice.sheets import read_sheet
-    from records_req.tracker.service import name_key as agency_key
+    """Import one of ICE's sheets; the same file twice changes nothing. The list is dated by the
+    date in ICE's file name (``file_name``, default ``path``'s), else by ``downloaded_on``, else
+    by ``fallback`` (default: the file's modification time); the result says which. ``reading``:
+    the sheet, already being read (ice.sheets.read_in_background)."""
+    from records_req.ice.sheets import check_suffix, list_date, read_sheet
 
+    name = file_name or path.name
+    check_suffix(name)
+    fallback_on, fallback_by = fallback or (dt.date.fromtimestamp(path.stat().st_mtime), "file date")
     digest = file_hash(path)
     earlier = session.scalars(select(IceImport).where(IceImport.sha256 == digest)).first()
     if earlier is not None:  # counted in the database, not by loading 1,843 rows
@@ -66,13 +103,20 @@ def import_sheet(
         agencies = session.scalar(select(func.count()).select_from(keys)) or 0
         if reading is not None:
             reading.cancel()
-        return ImportResult(earlier.id, False, None, count, agencies)
+        dated = ListDate(earlier.listed_on, earlier.dated_by, earlier.downloaded_on)  # type: ignore[arg-type]
+        latest = newest_import(session, earlier.kind)
+        return ImportResult(
+            earlier.id, False, None, count, agencies, dated, latest is not None and latest.id == earlier.id
+        )
     sheet = reading.result() if reading is not None else read_sheet(path)
+    dated = list_date(name, downloaded_on, fallback_on, fallback_by)
     record = IceImport(
-        file_name=path.name,
+        file_name=name,
         sha256=digest,
         kind=sheet.kind,
-        downloaded_on=downloaded_on,
+        listed_on=dated.listed_on,
+        dated_by=dated.dated_by,
+        downloaded_on=dated.downloaded_on,
         rows=len(sheet.agreements) + len(sheet.skipped),
         skipped=[{"row": s.row, "reason": s.reason} for s in sheet.skipped],
     )
@@ -100,56 +144,122 @@ def import_sheet(
                 for a in sheet.agreements
             ],
         )
-    # The directory: every agency on the list, with its models; contact details are never erased.
-    models: dict[tuple[str, str], tuple[str, set[str]]] = {}
+    _add_listed_agencies(session, sheet)
+    latest = newest_import(session, sheet.kind)
+    if sheet.kind == "participating" and latest is not None and latest.id == record.id:
+        sync_models(session)  # an older list imported now changes nothing of the newest's models
+    return ImportResult(
+        record.id,
+        True,
+        sheet,
+        len(sheet.agreements),
+        sheet.agencies,
+        dated,
+        latest is not None and latest.id == record.id,
+    )
+
+
+def _add_listed_agencies(session: Session, sheet: Sheet) -> None:
+    """The directory gains every agency on the list; contact details are never erased."""
+    from records_req.store.models import utcnow
+    from records_req.tracker.service import name_key as agency_key
+
+    names: dict[tuple[str, str], str] = {}
     for a in sheet.agreements:
-        models.setdefault((a.state, agency_key(a.agency)), (a.agency, set()))[1].add(a.model)
+        names.setdefault((a.state, agency_key(a.agency)), a.agency)
+    known = {(state, key) for state, key in session.execute(select(Agency.state, Agency.name_key))}
+    added = [
+        {"state": state, "name": name, "name_key": key, "created_at": utcnow()}
+        for (state, key), name in names.items()
+        if (state, key) not in known
+    ]
+    if added:  # executemany, not an object per agency
+        session.connection().execute(insert(Agency), added)
+
+
+def listed_models(session: Session) -> dict[tuple[str, str], str]:
+    """The 287(g) models of each agency on ICE's newest participating list, by (state, the
+    directory's name key): ``"TFM; WSO"``. What ``agencies list`` shows and filters by."""
+    from records_req.tracker.service import name_key as agency_key
+
+    latest = newest_import(session, "participating")
+    if latest is None:
+        return {}
+    found: dict[tuple[str, str], set[str]] = {}
+    for state, agency, model in session.execute(
+        select(IceAgreement.state, IceAgreement.agency, IceAgreement.model).where(IceAgreement.import_id == latest.id)
+    ):
+        found.setdefault((state, agency_key(agency)), set()).add(model)
+    return {key: "; ".join(sorted(models)) for key, models in found.items()}
+
+
+def sync_models(session: Session) -> None:
+    """Each agency's ``models`` as ICE's newest participating list gives them (none for an
+    agency that list does not name)."""
     from sqlalchemy import bindparam, update
 
-    from records_req.store.models import utcnow
-
-    known = {(state, key): (aid, had) for aid, state, key, had in session.execute(
-        select(Agency.id, Agency.state, Agency.name_key, Agency.models)
-    )}  # fmt: skip
-    participating = sheet.kind == "participating"
-    added, changed = [], []
-    for (state, match), (name, found) in models.items():
-        listed = "; ".join(sorted(found)) if participating else None
-        if (state, match) not in known:
-            added.append({"state": state, "name": name, "name_key": match, "models": listed, "created_at": utcnow()})
-        elif participating and known[(state, match)][1] != listed:
-            changed.append({"agency_id": known[(state, match)][0], "listed": listed})
-    connection = session.connection()  # executemany, not an object per agency
-    if added:
-        connection.execute(insert(Agency), added)
+    listed = listed_models(session)
+    changed = [
+        {"agency_id": aid, "listed": listed.get((state, key))}
+        for aid, state, key, had in session.execute(select(Agency.id, Agency.state, Agency.name_key, Agency.models))
+        if had != listed.get((state, key))
+    ]
     if changed:
         statement = update(Agency).where(Agency.id == bindparam("agency_id")).values(models=bindparam("listed"))
-        connection.execute(statement.execution_options(synchronize_session=False), changed)
-    return ImportResult(record.id, True, sheet, len(sheet.agreements), sheet.agencies)
+        session.connection().execute(statement.execution_options(synchronize_session=False), changed)
 
 
 def imports(session: Session) -> list[IceImport]:
     return list(session.scalars(select(IceImport).order_by(IceImport.id)))
 
 
-def import_dict(imp: IceImport) -> dict[str, Any]:
-    """One import as the listing shows it."""
+def import_dict(imp: IceImport, newest_ids: set[int] | None = None) -> dict[str, Any]:
+    """One import as the listing shows it; ``newest``: it is ICE's newest list of its kind here."""
     return {
         "import_id": imp.id,
         "file": imp.file_name,
         "kind": imp.kind,
-        "downloaded": imp.downloaded_on.isoformat(),
+        "listed_on": imp.listed_on.isoformat(),
+        "dated_by": imp.dated_by,
+        "downloaded": imp.downloaded_on.isoformat() if imp.downloaded_on else None,
+        "newest": imp.id in (newest_ids or set()),
         "rows": imp.rows,
         "agreements": len(imp.agreements),
         "skipped": len(imp.skipped or []),
     }
 
 
+def import_infos(session: Session, kind: str) -> list[ImportInfo]:
+    """The imports of one kind, in import order."""
+    found = session.execute(
+        select(IceImport.id, IceImport.file_name, IceImport.downloaded_on, IceImport.listed_on, IceImport.dated_by)
+        .where(IceImport.kind == kind)
+        .order_by(IceImport.id)
+    )
+    return [ImportInfo(*row) for row in found]
+
+
 def newest_import(session: Session, kind: str = "participating") -> IceImport | None:
-    """The most recently downloaded sheet of this kind."""
-    return session.scalars(
-        select(IceImport).where(IceImport.kind == kind).order_by(IceImport.downloaded_on.desc(), IceImport.id.desc())
-    ).first()
+    """ICE's newest list of this kind (records_req.ice.changes.newest: by the list's own date,
+    never by when it was downloaded or imported)."""
+    from records_req.ice.changes import newest
+
+    latest = newest(import_infos(session, kind))
+    return session.get(IceImport, latest.import_id) if latest is not None else None
+
+
+def list_dict(imp: IceImport | None) -> dict[str, Any] | None:
+    """Which list something is built from, as campaigns and listings name it."""
+    if imp is None:
+        return None
+    return {
+        "import_id": imp.id,
+        "file": imp.file_name,
+        "kind": imp.kind,
+        "listed_on": imp.listed_on.isoformat(),
+        "dated_by": imp.dated_by,
+        "downloaded_on": imp.downloaded_on.isoformat() if imp.downloaded_on else None,
+    }
 
 
 def agreements_of(session: Session, state: str, name: str) -> list[IceAgreement]:
@@ -174,8 +284,8 @@ def agreements_of(session: Session, state: str, name: str) -> list[IceAgreement]
 
 def agency_agreements(session: Session, state: str, name: str) -> list[dict[str, Any]]:
     """The agency's agreements as ``agencies show`` lists them; a pending application carries
-    ``pending_since``, the download date of the first pending list that named it (ICE's pending
-    sheet has no date of its own)."""
+    ``pending_since``, the date of the first pending list that named it (ICE's date in the
+    list's file name, or the day it was downloaded)."""
     from sqlalchemy import func
 
     rows = []
@@ -183,7 +293,7 @@ def agency_agreements(session: Session, state: str, name: str) -> list[dict[str,
         row = _row(a)
         if a.pending:
             first = session.scalar(
-                select(func.min(IceImport.downloaded_on))
+                select(func.min(IceImport.listed_on))
                 .join(IceAgreement, IceAgreement.import_id == IceImport.id)
                 .where(
                     IceImport.kind == "pending",
@@ -220,13 +330,11 @@ def listed_by_agency(session: Session) -> dict[tuple[str, str], tuple[ListedAgre
 
 def current(found: Sequence[IceAgreement]) -> list[IceAgreement]:
     """An agency's rows on the newest lists, less a pending application that a participating
-    list downloaded later shows signed (it is no longer pending): what letters say and
+    list of the same date or later shows signed (it is no longer pending): what letters say and
     ``agencies show`` lists."""
-    signed = {(a.model, a.ice_import.downloaded_on) for a in found if not a.pending}
+    signed = {(a.model, a.ice_import.listed_on) for a in found if not a.pending}
     return [
-        a
-        for a in found
-        if not (a.pending and any(m == a.model and on >= a.ice_import.downloaded_on for m, on in signed))
+        a for a in found if not (a.pending and any(m == a.model and on >= a.ice_import.listed_on for m, on in signed))
     ]
 
 
@@ -239,7 +347,8 @@ def listed_from(found: Sequence[IceAgreement]) -> tuple[ListedAgreement, ...]:
             signed=a.signed,
             moa_url=a.moa_url,
             pending=a.pending,
-            listed_on=a.ice_import.downloaded_on,
+            listed_on=a.ice_import.listed_on,
+            listed_by=a.ice_import.dated_by,
         )
         for a in current(found)
     )
@@ -254,13 +363,9 @@ def _row(a: IceAgreement) -> dict[str, Any]:
 def changes(session: Session, since_import: int | None = None) -> dict[str, Any]:
     """What changed between two participating imports (the newest and the one before it, or
     ``since_import``): agreements added, removed, renamed and changed (records_req.ice.changes)."""
-    from records_req.ice.changes import COLUMNS, AgreementRow, ImportInfo, diff, pick
+    from records_req.ice.changes import COLUMNS, AgreementRow, diff, pick
 
-    done = [
-        ImportInfo(i.id, i.file_name, i.downloaded_on)
-        for i in session.scalars(select(IceImport).where(IceImport.kind == "participating").order_by(IceImport.id))
-    ]
-    older, newest = pick(done, since_import)
+    older, newest = pick(import_infos(session, "participating"), since_import)
     columns = [getattr(IceAgreement, c) for c in COLUMNS]
 
     def rows(info: ImportInfo) -> list[AgreementRow]:

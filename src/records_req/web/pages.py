@@ -568,6 +568,7 @@ def agencies() -> tuple[str, int]:
     from sqlalchemy import select
 
     from records_req.store.models import Agency
+    from records_req.tracker.directory import listed_models
 
     state = (query_arg("state") or "").upper() or None
     model = (query_arg("model") or "").upper() or None
@@ -576,16 +577,23 @@ def agencies() -> tuple[str, int]:
         query = select(Agency).order_by(Agency.state, Agency.name_key)
         if state:
             query = query.where(Agency.state == state)
-        if model in ("WSO", "JEM", "TFM"):
-            query = query.where(Agency.models.contains(model))
         if text:
             from records_req.tracker.service import name_key
 
             query = query.where(Agency.name_key.like(like_contains(name_key(text)), escape="\\"))
-        rows = [
-            {"id": a.id, "state": a.state, "name": a.name, "models": a.models, "email": a.records_email}
-            for a in s.scalars(query.limit(500))
-        ]
+        models = listed_models(s)  # ICE's newest list, as `agencies list` reads it
+        found: Iterator[dict[str, Any]] = (
+            {
+                "id": a.id,
+                "state": a.state,
+                "name": a.name,
+                "models": models.get((a.state, a.name_key)),
+                "email": a.records_email,
+            }
+            for a in s.scalars(query)
+        )
+        wanted = model if model in ("WSO", "JEM", "TFM") else None
+        rows = [r for r in found if not wanted or wanted in (r["models"] or "").split("; ")][:500]
     return render(
         "agencies.html",
         rows=rows,
@@ -672,9 +680,10 @@ def agencies_import() -> Any:
             sheet_path = temp.with_suffix(".xlsx" if suffix == ".zip" else ".csv")
             temp.rename(sheet_path)
             temp = sheet_path
-            downloaded = form_date("downloaded") or today()
-            with store().write() as s:
-                result = import_sheet(s, temp, downloaded_on=downloaded)
+            with store().write() as s:  # dated as the CLI dates it: ICE's file name, then the form's date
+                result = import_sheet(
+                    s, temp, downloaded_on=form_date("downloaded"), file_name=name, fallback=(today(), "upload date")
+                )
                 summary = result.to_dict(Path(name))
                 try:
                     diff = changes(s) if result.sheet is None or result.sheet.kind == "participating" else None
