@@ -194,15 +194,15 @@ def listed_models(session: Session) -> dict[tuple[str, str], str]:
 
 
 def sync_models(session: Session) -> None:
-    """Each agency's ``models`` as ICE's newest participating list gives them (none for an
-    agency that list does not name)."""
+    """Each agency's ``models`` as ICE's newest participating list gives them. An agency that
+    list does not name keeps what it had (``agencies set --models`` may have recorded it)."""
     from sqlalchemy import bindparam, update
 
     listed = listed_models(session)
     changed = [
-        {"agency_id": aid, "listed": listed.get((state, key))}
+        {"agency_id": aid, "listed": listed[(state, key)]}
         for aid, state, key, had in session.execute(select(Agency.id, Agency.state, Agency.name_key, Agency.models))
-        if had != listed.get((state, key))
+        if (state, key) in listed and had != listed[(state, key)]
     ]
     if changed:
         statement = update(Agency).where(Agency.id == bindparam("agency_id")).values(models=bindparam("listed"))
