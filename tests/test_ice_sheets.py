@@ -376,3 +376,16 @@ def test_on_the_real_sheets_every_name_warning_is_a_real_disagreement() -> None:
     for row, file_name in elsewhere.items():
         assert file_name in newest[row] and "does not name this agency" in newest[row]
     assert set(warned(OLDER)) == {19, 31, 63, 197, 253, 387, 575}
+
+
+def test_the_newest_list_is_the_one_with_ice_s_latest_date_not_the_last_imported() -> None:
+    from records_req.ice.changes import ImportInfo, newest, pick
+
+    may = dt.date(2026, 5, 18)
+    am = ImportInfo(3, "participatingAgencies05182026am.xlsx", dt.date(2026, 5, 19), may, "file name")
+    pm = ImportInfo(1, "participatingAgencies05182026pm.xlsx", None, may, "file name")
+    old = ImportInfo(4, "participatingAgencies05192025pm.xlsx", dt.date(2026, 12, 6), dt.date(2025, 5, 19), "file name")
+    assert newest([am, pm, old]) == pm  # the afternoon list of the same day, though imported first
+    assert newest([am, old]) == am  # ICE's date, not the download date or the import number
+    assert newest([]) is None
+    assert pick([old, am, pm], None) == (am, pm)  # `agencies changes`: the list before the newest
