@@ -12,7 +12,7 @@ import click
 from click.termui import progressbar
 
 from records_req.cli.dates import DATE
-from records_req.cli.letters import output_options, requester_options
+from records_req.cli.letters import check_eml, eml_option, output_options, requester_options
 from records_req.cli.output import emit_json, table
 from records_req.errors import UsageError
 
@@ -59,7 +59,7 @@ SERIAL_UP_TO = 20  # letters; a bigger campaign renders in worker processes by d
 @click.option("--again", is_flag=True, help="Write even to agencies with an open request for the same records.")
 @click.option("--include-barred", is_flag=True, help="Write to listed agencies in states whose law bars 287(g).")
 @click.option("--dry-run", is_flag=True, help="Show who would get a letter, and who not and why; write nothing.")
-@click.option("--eml", is_flag=True, help="Also write an unsent .eml email draft where the agency's email is known.")
+@eml_option
 @click.option("--jobs", type=click.IntRange(1, 64), help="Render letters in N processes [default: serial up to 20].")
 @output_options
 @click.pass_context
@@ -86,8 +86,7 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
 
     if not o["topic_keys"] and not o["items"]:
         raise UsageError("Name at least one --topic (see 'records-req topics') or --item.")
-    if o["eml"] and o["formats"] == "docx":
-        raise UsageError("--eml attaches the PDF: use --format pdf or both.")
+    check_eml(o)
     tag = clean("--tag", o["tag"])
     if not tag and not o["dry_run"]:
         raise UsageError("Name the campaign with --tag (or look first with --dry-run).")
@@ -165,7 +164,7 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted. Run the same command again to resume campaign {tag!r}.", err=True)
         raise click.exceptions.Exit(130) from None
-    _print_outcomes(tag or "", outcomes, o["as_json"], letter_date, source)
+    _print_outcomes(tag or "", outcomes, o["as_json"], letter_date, source, eml=o["eml"])
 
 
 def _campaign_date(session: Any, tag: str) -> dt.date | None:
@@ -228,11 +227,17 @@ def _print_plan(steps: list[Any], as_json: bool, source: dict[str, Any] | None) 
 
 
 def _print_outcomes(
-    tag: str, outcomes: list[Any], as_json: bool, letter_date: dt.date, source: dict[str, Any] | None
+    tag: str,
+    outcomes: list[Any],
+    as_json: bool,
+    letter_date: dt.date,
+    source: dict[str, Any] | None,
+    *,
+    eml: bool = False,
 ) -> None:
     from records_req.tracker.campaign import REASONS, outcome_dict, summary
 
-    counts = summary(outcomes)
+    counts = summary(outcomes, eml=eml)
     if as_json:
         rows = [outcome_dict(o) for o in outcomes]
         emit_json(
@@ -257,11 +262,27 @@ def _print_outcomes(
     for o in outcomes:
         if o.action == "skipped" and o.reason != "in-campaign":
             click.echo(f"    {o.target.name} ({o.target.state}): {o.message}")
+    if eml:
+        _print_drafts(counts)
     if counts["created"]:
         click.echo(
             f"Next: records-req list --tag {_quote(tag)}; when you have sent them: "
             f"records-req sent --tag {_quote(tag)} --via email --on DATE (or sent ID for each)"
         )
+
+
+def _print_drafts(counts: dict[str, Any]) -> None:
+    """How many .eml drafts were written, and which agencies got a letter but no draft."""
+    drafts, without = counts["drafts"], counts["without_email"]
+    click.echo(f"{drafts} .eml draft{'' if drafts == 1 else 's'} written, beside the letters (check, then send).")
+    if without:
+        click.echo(
+            f"No draft for {len(without)} agenc{'y' if len(without) == 1 else 'ies'} without an email in the "
+            "directory: send their letters by post or through the agency's portal (emails you find go "
+            "in with 'records-req agencies import-contacts FILE.csv', for the next campaign)."
+        )
+        for row in without:
+            click.echo(f"    {row['agency']} ({row['state']}): request #{row['request_id']}")
 
 
 def _quote(text: str) -> str:

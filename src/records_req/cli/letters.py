@@ -102,6 +102,21 @@ def letter_options(f: Any) -> Any:
     return f
 
 
+eml_option = click.option(
+    "--eml",
+    is_flag=True,
+    help="Also write an unsent .eml email draft (the PDF attached) where the agency's email is known.",
+)
+
+
+def check_eml(options: dict[str, Any]) -> None:
+    """--eml attaches the PDF: refuse it with --format docx (letter, new and campaign alike)."""
+    if options.get("eml") and options.get("formats") == "docx":
+        from records_req.errors import UsageError
+
+        raise UsageError("--eml attaches the PDF: use --format pdf or both.")
+
+
 def output_options(f: Any) -> Any:
     for option in reversed(
         [
@@ -158,6 +173,7 @@ def output_options(f: Any) -> Any:
 )
 @click.option("--denied-on", type=DATE, help="Appeal: the date of the agency's denial.")
 @click.option("--exemptions", help="Appeal: the exemptions the agency cited.")
+@eml_option
 @output_options
 @click.pass_context
 def letter(ctx: click.Context, /, **options: Any) -> None:
@@ -175,10 +191,12 @@ def letter(ctx: click.Context, /, **options: Any) -> None:
 
     A follow-up dated on or before the agency's deadline is refused (--force writes a courteous
     status inquiry instead); a late appeal is refused (--force writes it without claiming it is
-    timely). --force also replaces existing files.
+    timely). --force also replaces existing files. --eml also writes an unsent email draft
+    beside the PDF, to --agency-email.
     """
     from records_req.cli import exit_when_done
 
+    check_eml(options)
     options["letter_date"] = options.get("letter_date") or (ctx.obj or {}).get("today")
     with collector_paused() as pause:
         result = make_letter(options)
@@ -235,7 +253,10 @@ def make_letter(options: dict[str, Any]) -> dict[str, Any]:
         out_dir=options.get("out_dir"),
         force=options["force"],
         user_templates=options.get("user_templates"),
+        eml=bool(options.get("eml")),
     )
+    if options.get("eml") and "eml" not in paths:
+        notes.append(no_draft_note(req, "give --agency-email ADDRESS"))
     return {
         "jurisdiction": j.code,
         "law": {"name": j.law.name, "citation": j.law.citation},
@@ -246,6 +267,16 @@ def make_letter(options: dict[str, Any]) -> dict[str, Any]:
         "files": {ext: str(path) for ext, path in paths.items()},
         "notes": notes,
     }
+
+
+def no_draft_note(req: LetterRequest, remedy: str) -> str:
+    """Why --eml wrote no draft: the recipient's email is not known."""
+    from records_req.letters.render import draft_recipient
+
+    name = draft_recipient(req)[0]
+    if name != req.agency.name:  # an appeal body
+        remedy = "send the letter by post or through its portal"
+    return f"No .eml draft: no email address is known for {name}; {remedy}."
 
 
 def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterRequest, list[str]]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from records_req.cli.dates import DATE
-from records_req.cli.letters import letter_options, output_options, requester_options
+from records_req.cli.letters import eml_option, letter_options, output_options, requester_options
 from records_req.cli.output import emit_json, json_option, table, via_option
 from records_req.errors import UsageError
 
@@ -469,6 +469,7 @@ def agencies_list(ctx: click.Context, /, state: str | None, model: str | None, a
     help="One request (and letter) per topic, so that quick items are not held up by slow ones.",
 )
 @click.option("--profile", "profile_key", default="default", show_default=True, help="Requester profile.")
+@eml_option
 @output_options
 @click.pass_context
 def new(ctx: click.Context, /, **options: Any) -> None:
@@ -479,11 +480,12 @@ def new(ctx: click.Context, /, **options: Any) -> None:
       records-req new --state FL --agency "Lee County Sheriff's Office" --topic wso --tag "FL WSO 2026"
       records-req new --state TX --agency "Harris County Sheriff's Office" --topic wso --topic costs --split
     """
-    from records_req.cli.letters import build_request
+    from records_req.cli.letters import build_request, check_eml, no_draft_note
     from records_req.hygiene import clean
     from records_req.laws import load_laws
     from records_req.tracker import service
 
+    check_eml(options)
     j = load_laws().get_or_raise(options["state"])
     now = today(ctx)
     results: list[dict[str, Any]] = []
@@ -525,7 +527,11 @@ def new(ctx: click.Context, /, **options: Any) -> None:
             formats=options["formats"],
             out_dir=options.get("out_dir"),
             user_templates=options.get("user_templates"),
+            eml=options["eml"],
         )
+        if options["eml"] and any("eml" not in paths for _, paths in made):
+            remedy = "give --agency-email ADDRESS (kept in the directory), or load it with 'agencies import-contacts'"
+            notes.append(no_draft_note(parts[0], remedy))
         for (request, paths), req in zip(made, parts, strict=True):
             results.append(
                 {

@@ -243,6 +243,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
     from records_req.ice.sheets import name_key
     from records_req.laws import load_laws
     from records_req.letters.files import default_out_dir, letter_paths
+    from records_req.letters.render import draft_recipient, with_draft_path
     from records_req.letters.request import RequestSpec, build_letter_request
     from records_req.store.models import Agency, Request, Tag
     from records_req.tracker.directory import listed_by_agency
@@ -335,9 +336,9 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
         except RecordsReqError as exc:
             skip("invalid", str(exc))
             continue
-        eml_to = agency.records_email if options.eml else None
+        eml_to = draft_recipient(req)[1] if options.eml else None
         if eml_to:
-            paths["eml"] = next(iter(paths.values())).with_suffix(".eml")
+            paths = with_draft_path(paths, req)
         owner = next((owned[str(p)] for p in paths.values() if str(p) in owned), None)
         if owner is not None:
             skip(
@@ -384,20 +385,13 @@ def render_job(job: Job) -> Rendered | RecordsReqError:
         letter = compose(req, job.user_templates)
         wanted = [ext for ext in ("docx", "pdf") if ext in job.paths]
         files = render(letter, wanted, job.user_templates)
-        if job.eml_to:
-            from records_req.letters.eml import draft
+        if "eml" in job.paths:
+            from records_req.letters.render import draft_email
 
             pdf = files.get("pdf") or render(letter, ["pdf"], job.user_templates)["pdf"]
-            files["eml"] = draft(
-                letter,
-                to_name=job.agency_name,
-                to_email=job.eml_to,
-                from_name=req.requester.name,
-                from_email=req.requester.email,
-                subject=letter.subject,
-                pdf=pdf,
-                pdf_name=job.paths["eml"].with_suffix(".pdf").name,
-            )
+            draft = draft_email(letter, req, pdf, job.paths["eml"].with_suffix(".pdf").name)
+            if draft is not None:
+                files["eml"] = draft
     except RecordsReqError as exc:
         return exc
     return Rendered(files, req.since, req.until, req.items, req.fee_limit, req.co_requester)
@@ -527,14 +521,24 @@ def _record(
         return Outcome(step.target, "created", None, None, request.id, {p.suffix[1:]: str(p) for p in files})
 
 
-def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
-    """Counts: created, and skipped by reason."""
+def summary(outcomes: Sequence[Outcome], *, eml: bool = False) -> dict[str, Any]:
+    """Counts: created, and skipped by reason; with ``eml``, the .eml drafts written and the
+    agencies written to without one (no email known for them)."""
     skipped: Counter[str] = Counter(o.reason for o in outcomes if o.action == "skipped" and o.reason)
-    return {
+    counts: dict[str, Any] = {
         "selected": len(outcomes),
         "created": sum(1 for o in outcomes if o.action == "created"),
         "skipped": {reason: skipped[reason] for reason in REASONS if skipped[reason]},
     }
+    if eml:
+        created = [o for o in outcomes if o.action == "created"]
+        counts["drafts"] = sum(1 for o in created if "eml" in o.files)
+        counts["without_email"] = [
+            {"state": o.target.state, "agency": o.target.name, "request_id": o.request_id}
+            for o in created
+            if "eml" not in o.files
+        ]
+    return counts
 
 
 def outcome_dict(o: Outcome) -> dict[str, Any]:

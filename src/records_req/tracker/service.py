@@ -534,10 +534,13 @@ def open_requests(
     formats: str = "both",
     out_dir: Path | None = None,
     user_templates: Path | None = None,
+    eml: bool = False,
 ) -> list[tuple[Request, dict[str, Path]]]:
     """Create one tracked request per letter and write each letter: what ``records-req new``,
     the Python API and the dashboard all do. Every file is checked before any is written: another
-    request's letter is never replaced, and an existing file only with ``force``."""
+    request's letter is never replaced, and an existing file only with ``force``. ``eml``: an
+    unsent email draft beside each letter where the agency's email is known (its path is then
+    among the letter's)."""
     from records_req.letters.render import planned_paths, write_letter
     from records_req.output import OutputError
 
@@ -545,7 +548,12 @@ def open_requests(
         path
         for req in parts
         for path in planned_paths(
-            req, agency_name=agency_name, topic_keys=[t.key for t in req.topics], formats=formats, out_dir=out_dir
+            req,
+            agency_name=agency_name,
+            topic_keys=[t.key for t in req.topics],
+            formats=formats,
+            out_dir=out_dir,
+            eml=eml,
         ).values()
     ]
     if not again:  # --again numbers its files instead
@@ -586,6 +594,7 @@ def open_requests(
             force=force,
             user_templates=user_templates,
             keep_existing=again,  # never overwrite the earlier request's letter
+            eml=eml,
         )
         for ext, path in paths.items():
             add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
