@@ -14,7 +14,7 @@ from records_req.deadlines import (
     assume_received,
     due,
 )
-from records_req.laws import Clock, Extension, Unit
+from records_req.laws import Clock, Extension, Receipt, Unit, load_laws
 
 D = dt.date
 CLOSURES = {
@@ -98,11 +98,25 @@ def test_request_received_on_a_holiday_counts_from_next_business_day_where_law_s
 
 
 def test_mail_assumption_is_explained() -> None:
-    received, note = assume_received(D(2026, 11, 20), "mail", 3)
+    j = load_laws()["FL"]
+    received, note = assume_received(j, CAL, D(2026, 11, 20), "mail", 3)
     assert received == D(2026, 11, 23)
     assert "mail" in note and "3 calendar days" in note
-    same, note2 = assume_received(D(2026, 11, 20), "email")
+    same, note2 = assume_received(j, CAL, D(2026, 11, 20), "email")
     assert same == D(2026, 11, 20) and "same day" in note2
+
+
+@pytest.mark.parametrize("via", ["email", "fax", "portal"])
+def test_a_law_that_receives_electronic_requests_later_moves_receipt(via: str) -> None:
+    """MI's rule (MCL 15.235(1)) as data: any jurisdiction with the same receipt rule gets it."""
+    j = load_laws()["FL"]._replace(receipt=Receipt("1 business day after sending", "§ 1", 1, "business"))
+    received, note = assume_received(j, CAL, D(2026, 11, 20), via)  # type: ignore[arg-type]
+    assert received == D(2026, 11, 23)  # Friday -> the next business day, Monday
+    assert "§ 1" in note and "received Mon 2026-11-23" in note
+    mailed, _ = assume_received(j, CAL, D(2026, 11, 20), "mail", 3)
+    assert mailed == D(2026, 11, 23)  # mail keeps its own assumption
+    handed, _ = assume_received(j, CAL, D(2026, 11, 20), "hand")
+    assert handed == D(2026, 11, 20)
     deadline = due(rule(5), received, CAL, received_note=note)
     assert deadline.lines[0] == note
 

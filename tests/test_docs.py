@@ -68,6 +68,7 @@ def test_the_readme_python_example_runs_as_printed(capsys: Any) -> None:
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "['2026-11-02-wso.docx', '2026-11-02-wso.pdf']"
+    # Virginia's S.B. 783 (2026) creates records, so the state-law topic is added to the letter
+    assert printed[0] == "['2026-11-02-wso+state-law.docx', '2026-11-02-wso+state-law.pdf']"
     assert printed[1] == "awaiting-response 2026-11-10"  # Va. Code § 2.2-3704(B); Election Day skipped
     assert any("Election Day" in line for line in printed[2:])

@@ -130,7 +130,7 @@ def test_golden_letter(name: str) -> None:
 def test_golden_letters_say_what_each_state_requires() -> None:
     va = (GOLDEN / "VA-residency.txt").read_text(encoding="utf-8")
     assert "I am a citizen of the Commonwealth of Virginia." in va
-    assert "within 5 business days" in va and "Va. Code Ann. § 2.2-3704(B)" in va
+    assert "within 5 working days" in va and "Va. Code Ann. § 2.2-3704(B)" in va  # the statute's own words
     ca = (GOLDEN / "CA-prohibition.txt").read_text(encoding="utf-8")
     assert "California Public Records Act" in ca and "whether or not an agreement was signed" in ca
     fl = (GOLDEN / "FL-mandate.txt").read_text(encoding="utf-8")

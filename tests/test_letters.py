@@ -390,7 +390,7 @@ def test_a_clock_set_by_regulation_for_state_agencies_is_not_claimed_to_bind_eve
     # Alaska: 2 AAC 96 sets 10 business days for state agencies; the statute sets none.
     text = " ".join(compose(sample_request("AK", "initial")).plain_text().split())
     assert (
-        "For state agencies, 2 AAC 96.325(a) requires the agency to provide the records within 10 business days" in text
+        "For state agencies, 2 AAC 96.325(a) requires the agency to provide the records within 10 working days" in text
     )
     assert "The Alaska Public Records Act requires the agency to" not in text
     result = CliRunner().invoke(cli, ["deadline", "AK", "--received", "2026-11-25", "--json"])

@@ -119,11 +119,12 @@ def test_redact_leaves_out_contact_details(db: Tracker) -> None:
 def test_filters_and_coverage_grid(db: Tracker) -> None:
     data = json.loads(db.report("json", "--tag", "VA 2026").read_text(encoding="utf-8"))
     assert [r["id"] for r in data["requests"]] == [1, 2]
+    # Virginia's 2026 law on 287(g) agreements (S.B. 783) adds the state-law topic to each request
     assert data["summary"]["coverage"] == {
-        "topics": ["wso"],
+        "topics": ["state-law", "wso"],
         "rows": {
-            "Fairfax County Sheriff (VA)": {"wso": "awaiting-response"},
-            "Henrico County Sheriff (VA)": {"wso": "awaiting-response"},
+            "Fairfax County Sheriff (VA)": {"state-law": "awaiting-response", "wso": "awaiting-response"},
+            "Henrico County Sheriff (VA)": {"state-law": "awaiting-response", "wso": "awaiting-response"},
         },
     }
     assert [r["id"] for r in json.loads(db.report("json", "--state", "tx").read_text())["requests"]] == [4]

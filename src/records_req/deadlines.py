@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from records_req.laws import Appeal, Clock, Extension, Jurisdiction, PauseEvent, Unit
+from records_req.laws import NOTICE_TRIGGERS, Appeal, Clock, Extension, Jurisdiction, PauseEvent, Unit
 
 Via = Literal["mail", "email", "portal", "fax", "hand"]
 VIAS: tuple[Via, ...] = ("mail", "email", "portal", "fax", "hand")
@@ -169,12 +169,28 @@ def fmt(day: dt.date) -> str:
     return f"{day:%a} {day.isoformat()}"
 
 
-def assume_received(sent: dt.date, via: Via, mail_days: int = DEFAULT_MAIL_DAYS) -> tuple[dt.date, str]:
-    """When the agency is taken to have received a request sent on ``sent``, and why."""
+ELECTRONIC: frozenset[str] = frozenset({"email", "portal", "fax"})
+
+
+def assume_received(
+    j: Jurisdiction, calendar: Calendar, sent: dt.date, via: Via, mail_days: int = DEFAULT_MAIL_DAYS
+) -> tuple[dt.date, str]:
+    """When the agency is taken to have received a request sent on ``sent``, and why: mail after
+    ``mail_days``; an electronic request the same day, unless the law receives it later (MI: one
+    business day after it is sent, MCL 15.235(1))."""
     if via == "mail":
         received = sent + dt.timedelta(days=mail_days)
         return received, (
             f"Sent by mail on {fmt(sent)}; assumed received {mail_days} calendar days later, on {fmt(received)}."
+        )
+    rule = j.receipt
+    if via in ELECTRONIC and rule is not None and rule.electronic_days and rule.electronic_unit:
+        days, unit = rule.electronic_days, rule.electronic_unit
+        received = add_business_days(calendar, sent, days) if unit == "business" else sent + dt.timedelta(days=days)
+        plural = "day" if days == 1 else "days"
+        return received, (
+            f"Sent by {via} on {fmt(sent)}; under {rule.citation} a request sent by {via} is received "
+            f"{days} {unit} {plural} after it is sent: received {fmt(received)}."
         )
     return sent, f"Sent by {via} on {fmt(sent)}; counted as received the same day."
 
@@ -374,7 +390,7 @@ def first_clock(
 ) -> Deadline:
     """The first clock, from receipt, or from the acknowledgment where the law counts from it."""
     rule = ResponseRule.for_jurisdiction(j)
-    if rule.clock.trigger == "acknowledgment":
+    if rule.clock.trigger in NOTICE_TRIGGERS:
         if acknowledged is None:
             return awaiting_acknowledgment(
                 rule, received, calendar, received_note=received_note, followup_days=followup_days
@@ -696,7 +712,7 @@ def compute_for(
     if received is None:
         if sent is None:
             raise ValueError("give received or sent")
-        received, note = assume_received(sent, via, mail_days)
+        received, note = assume_received(j, calendar, sent, via, mail_days)
     first = first_clock(
         j,
         calendar,
@@ -734,7 +750,7 @@ def compute_for(
                     received_note=(f"The second clock counts from the first deadline, {fmt(first.date)}."),
                     followup_days=followup_days,
                 )
-        elif clock2.trigger == "acknowledgment":
+        elif clock2.trigger in NOTICE_TRIGGERS:
             if acknowledged is not None:
                 second = due(
                     rule2,
@@ -787,7 +803,7 @@ def deemed_denial_date(
         return None
     if rule.days is None or rule.unit is None:
         return clock.date
-    start = acknowledged if clock.clock.trigger == "acknowledgment" else clock.received
+    start = acknowledged if clock.clock.trigger in NOTICE_TRIGGERS else clock.received
     if start is None:
         return None
     day = _Walk(calendar, {}, []).advance(start, rule.days, rule.unit)
@@ -851,7 +867,7 @@ def appeal_window(
     """The last day to appeal by ``route`` (the law's main route by default), counted from
     ``opened`` the way the law counts: business days skip closures, and a calendar-day period
     ending on a closed day moves forward where the law's time-computation rule says so."""
-    appeal = route or j.appeal
+    appeal = with_limitation(j, route or j.appeal)
     steps: list[Step] = [Step("start", f"The request was {how} on {fmt(opened)}.", opened)]
     if appeal.deadline_days is None or appeal.deadline_unit is None:
         steps.append(Step("no-deadline", f"The law sets no deadline to go to {appeal.name} ({appeal.citation})."))
@@ -873,8 +889,53 @@ def appeal_window(
 
 
 def appeal_windows(j: Jurisdiction, calendar: Calendar, opened: dt.date, how: str = "denied") -> list[AppealWindow]:
-    """Every route's window: the main one first, then the alternatives with their own periods."""
-    return [appeal_window(j, calendar, opened, how, route) for route in (j.appeal, *j.appeal.also)]
+    """Every route's window: the main one first, then the alternatives with their own periods,
+    then the court action the law's limitation period governs, where no route above is a court."""
+    routes = [j.appeal, *j.appeal.also]
+    suit = court_route(j)
+    lim = j.limitation
+    counted_from_denial = lim is not None and lim.applies == "court" and lim.after == "denial"
+    if suit is not None and counted_from_denial and all(r.route != "court" for r in routes):
+        routes.append(suit)
+    return [appeal_window(j, calendar, opened, how, route) for route in routes]
+
+
+def with_limitation(j: Jurisdiction, route: Appeal) -> Appeal:
+    """A court route with no period of its own takes the law's limitation period for the suit
+    (SC: one year, S.C. Code Ann. § 30-4-100(A))."""
+    lim = j.limitation
+    if route.deadline_days is not None or lim is None or lim.after != "denial":
+        return route
+    if (lim.applies == "court") != (route.route == "court"):
+        return route
+    if lim.applies == "appeal" and route.body != j.appeal.body:  # the main route's own period only
+        return route
+    return route._replace(
+        deadline_days=lim.days, deadline_unit=lim.unit, deadline_trigger=lim.trigger, citation=lim.citation
+    )
+
+
+def court_route(j: Jurisdiction) -> Appeal | None:
+    """The court action, with its limitation period: the main or another route where it is a
+    court; else, where the law sets a limitation period, a route made from it (MI: a civil action
+    within 180 days, MCL 15.240(1)(b), beside the appeal to the head)."""
+    for route in (j.appeal, *j.appeal.also):
+        if route.route == "court":
+            return with_limitation(j, route)
+    lim = j.limitation
+    if lim is None or lim.applies != "court":
+        return None
+    return Appeal(
+        route="court",
+        body=j.appeal.court_name or "a court action",
+        deadline_days=lim.days,
+        deadline_unit=lim.unit,
+        deadline_trigger=lim.trigger,
+        citation=lim.citation,
+        note=lim.note,
+        court_name=j.appeal.court_name or "court",
+        window_from_silence=j.appeal.window_from_silence,  # FOIA: silence is exhaustion, not a denial
+    )
 
 
 def second_clock(
@@ -893,7 +954,7 @@ def second_clock(
         return None
     rule = ResponseRule.for_jurisdiction(j)
     rule2 = ResponseRule.for_jurisdiction(j, "second_response")
-    if second.trigger == "acknowledgment":
+    if second.trigger in NOTICE_TRIGGERS:
         if acknowledged is None:
             return None
         start = acknowledged

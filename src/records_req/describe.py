@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from typing import Any
 
-from records_req.laws import STANCE_WORDS, TRIGGER_WORDS, Appeal, Jurisdiction
+from records_req.laws import COVERAGE_FIELDS, STANCE_WORDS, TRIGGER_WORDS, Appeal, Jurisdiction
+
+# Column heads of the coverage grid, at most 4 characters so 13 columns fit in 80.
+COVERAGE_HEADS = {
+    "request_to": "to",
+    "submission": "chan",
+    "receipt": "recv",
+    "residency": "res",
+    "fee_rule": "fees",
+    "fee_waiver": "waiv",
+    "levers": "levr",
+    "appeal": "appl",
+    "limitation": "lim",
+    "pre_suit_notice": "notc",
+    "other_laws": "laws",
+    "state_items": "itms",
+    "closures": "clos",
+}
+COVERAGE_MARKS = {"specific": "+", "none": "-", "generic": "GEN"}
 
 
 def jurisdiction_dict(j: Jurisdiction) -> dict[str, Any]:
@@ -27,6 +46,43 @@ def jurisdiction_dict(j: Jurisdiction) -> dict[str, Any]:
     return data
 
 
+def coverage_dict(j: Jurisdiction) -> dict[str, Any]:
+    """``{"code": "MI", "fields": {field: specific|none|generic}, "none": {field: reason}}``."""
+    fields = j.coverage()
+    reasons = {name: j.none_reason(name) for name, status in fields.items() if status == "none"}
+    return {"code": j.code, "fields": fields, "none": reasons}
+
+
+def coverage_text(chosen: list[Jurisdiction]) -> str:
+    """The coverage grid (one jurisdiction: each field with its reason)."""
+    if len(chosen) == 1:
+        j = chosen[0]
+        lines = [f"{j.name} ({j.code}): letter-facing facts"]
+        for name, status in j.coverage().items():
+            reason = j.none_reason(name) if status == "none" else None
+            lines.append(f"  {name:<16} {status}" + (f": {reason}" if reason else ""))
+        return "\n".join(lines)
+    heads = [COVERAGE_HEADS[name] for name in COVERAGE_FIELDS]
+    rows = [[j.code, *(COVERAGE_MARKS[status] for status in j.coverage().values())] for j in chosen]
+    widths = [4, *(max(len(h), 3) for h in heads)]
+    lines = [" ".join(h.ljust(w) for h, w in zip(["code", *heads], widths, strict=True)).rstrip()]
+    lines.extend(" ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+    generic = [(j.code, name) for j in chosen for name, status in j.coverage().items() if status == "generic"]
+    lines.append("")
+    lines.append("+ the state's own rule, cited   - the law has no such rule (cited)   GEN generic")
+    legend = ", ".join(f"{COVERAGE_HEADS[n]} = {n}" for n in COVERAGE_FIELDS)
+    lines.extend(textwrap.wrap(f"Columns: {legend}.", 80))
+    if generic:
+        lines.append(f"{len(generic)} generic facts:")
+        by_code: dict[str, list[str]] = {}
+        for code, name in generic:
+            by_code.setdefault(code, []).append(name)
+        lines.extend(f"  {code}: {', '.join(names)}" for code, names in by_code.items())
+    else:
+        lines.append("No generic fallback: every fact is the state's own rule or a cited absence.")
+    return "\n".join(lines)
+
+
 def residency_words(j: Jurisdiction) -> str:
     restricted = j.residency.restricted
     if restricted == "disputed":
@@ -41,8 +97,8 @@ def _short(text: str, width: int = 36) -> str:
 def clock_words(j: Jurisdiction) -> str:
     clock = j.response
     words = clock.describe() if clock.days is not None else f"no number ({_short(clock.standard)})"
-    if clock.days is not None and clock.trigger == "acknowledgment":
-        words += " of acknowledgment"
+    if clock.days is not None and clock.trigger in ("acknowledgment", "determination"):
+        words += f" of {clock.trigger}"
     if clock.applies_to == "state_agencies":
         words += " (state agencies)"
     duty = {"full_response": "produce", "acknowledgment": "acknowledge"}.get(clock.duty, clock.duty)

@@ -25,7 +25,7 @@ from records_req.validation import Fields, kind_of, refuse_aliases
 
 Unit = Literal["business", "calendar"]
 Duty = Literal["full_response", "determination", "acknowledgment", "response"]
-Trigger = Literal["receipt", "request", "acknowledgment", "first_deadline"]
+Trigger = Literal["receipt", "request", "acknowledgment", "determination", "first_deadline"]
 Stance = Literal["prohibits", "restricts", "requires", "state_agreement", "none"]
 AppealRoute = Literal["court", "agency_head", "attorney_general", "ombudsman", "review_board"]
 PauseEvent = Literal["fee_estimate", "clarification"]
@@ -33,11 +33,15 @@ Restricted = bool | Literal["disputed"]
 
 UNITS: tuple[Unit, ...] = ("business", "calendar")
 DUTIES: tuple[Duty, ...] = ("full_response", "determination", "acknowledgment", "response")
-TRIGGERS: tuple[Trigger, ...] = ("receipt", "request", "acknowledgment", "first_deadline")
+TRIGGERS: tuple[Trigger, ...] = ("receipt", "request", "acknowledgment", "determination", "first_deadline")
+# Clocks that start when the agency tells the requester something (the date given as --acknowledged,
+# or logged as 'acknowledged'): its acknowledgment, or (SC) its determination to grant the request.
+NOTICE_TRIGGERS: tuple[Trigger, ...] = ("acknowledgment", "determination")
 TRIGGER_WORDS: dict[Trigger, str] = {
     "receipt": "receipt of the request",
     "request": "the date of the request",
     "acknowledgment": "the agency's acknowledgment",
+    "determination": "the agency's determination",
     "first_deadline": "the first deadline",
 }
 STANCES: tuple[Stance, ...] = ("prohibits", "restricts", "requires", "state_agreement", "none")
@@ -89,6 +93,7 @@ class Submission(NamedTuple):
     citation: str
     portal: str | None = None  # the address of the one channel that starts the clock
     letter_text: str | None = None  # a sentence the letter states about the channel, if any
+    requires: tuple[str, ...] = ()  # what a request must give of the requester (ID: address, email, phone)
 
 
 class Receipt(NamedTuple):
@@ -109,6 +114,11 @@ class Limitation(NamedTuple):
     trigger: str  # what starts it, in the statute's words
     citation: str
     note: str | None = None
+    # Which period it is: the court action's ("court"), or the main review route's own, where that
+    # route (a complaint to a board or counselor) has no period in the appeal block ("appeal").
+    applies: Literal["court", "appeal"] = "court"
+    # What starts it: the (deemed) denial, or the decision of the appeal that must come first (NY, PA, KY).
+    after: Literal["denial", "appeal_decision"] = "denial"
 
 
 class PreSuitNotice(NamedTuple):
@@ -183,11 +193,20 @@ class Clock(NamedTuple):
     def numeric(self) -> bool:
         return self.days is not None
 
+    @property
+    def unit_word(self) -> str | None:
+        """The statute's own word for the unit: 'working' where its text counts working days
+        (CO, AK), else the engine's 'business' or 'calendar'."""
+        standard = self.standard.lower()
+        if self.unit == "business" and ("working day" in standard or "excepting saturdays" in standard):
+            return "working"  # FOIA: "20 days (excepting Saturdays, Sundays, and legal public holidays)"
+        return self.unit
+
     def describe(self) -> str:
         """Plain words: 'within 5 business days' or the statute's own standard."""
         if self.days is None:
             return self.standard
-        unit = f"{self.unit} " if self.unit else ""
+        unit = f"{self.unit_word} " if self.unit else ""
         plural = "day" if self.days == 1 else "days"
         return f"within {self.days} {unit}{plural}"
 
@@ -258,6 +277,8 @@ class Appeal(NamedTuple):
     letter_text: str | None = None  # what the appeal must say or enclose under this route's rules
     letter_text_on_silence: bool = False  # letter_text also fits an appeal of a failure to respond
     filing: str | None = None  # what a filing needs beyond a letter (a form, a fee, an oath): shown to the user
+    grounds_required: bool = False  # the appeal must address each ground of the denial (PA, MI)
+    grounds_text: str | None = None  # "this appeal addresses each ground...": printed only when it answers them
     window_from_silence: bool = True  # a deemed denial starts the appeal period (FOIA: only a response does)
     also: tuple[Appeal, ...] = ()  # other routes with their own deadlines (NJ: GRC and Superior Court)
     # The route where the records are in an elected official's custody (a sheriff), where the
@@ -371,12 +392,14 @@ class Jurisdiction(NamedTuple):
     def is_federal(self) -> bool:
         return self.code == "US"
 
-    def appeal_for(self, agency_name: str | None) -> Appeal:
-        """The review route for an agency: the elected official's route where the law has one and
-        the agency is a sheriff's office (the sheriff is elected in every state that has one)."""
-        if self.appeal.elected is not None and agency_name and is_elected_office(agency_name):
-            return self.appeal.elected
-        return self.appeal
+    def for_agency(self, agency_name: str | None) -> Jurisdiction:
+        """The law as it applies to one agency: where the law sends the records of an elected
+        official elsewhere (OR: to court, never to the district attorney) and the agency is a
+        sheriff's office (the sheriff is an elected official), that route is the appeal."""
+        elected = self.appeal.elected
+        if elected is not None and agency_name and is_elected_office(agency_name):
+            return self._replace(appeal=elected._replace(also=elected.also or self.appeal.also))
+        return self
 
     def coverage(self) -> dict[str, Coverage]:
         """For each letter-facing fact: the state's own rule, none (cited), or a generic fallback."""
@@ -705,6 +728,8 @@ def _appeal(f: Fields, nested: bool = False) -> Appeal:
         window_from_silence=f.flag("window_from_silence", default=True),
         also=also,
         filing=f.opt_text("filing"),
+        grounds_required=f.flag("grounds_required", default=False),
+        grounds_text=f.opt_text("grounds_text"),
         elected=_appeal(elected_f, nested=True) if elected_f is not None else None,
     )
     for key in ("addressee", "court_name"):
@@ -774,9 +799,16 @@ def _submission(f: Fields) -> Submission:
         citation=f.text("citation"),
         portal=f.opt_text("portal"),
         letter_text=f.opt_text("letter_text"),
+        requires=f.texts("requires"),
     )
+    for name in submission.requires:
+        if name not in REQUESTER_FACTS:
+            f.fail("requires", f"lists {name!r}; each must be one of {', '.join(REQUESTER_FACTS)}")
     f.done()
     return submission
+
+
+REQUESTER_FACTS = ("address", "email", "phone")
 
 
 def _receipt(f: Fields) -> Receipt:
@@ -791,7 +823,13 @@ def _limitation(f: Fields) -> Limitation:
     if days is None or unit is None:
         f.fail("days", "is required: a limitation period is a number of days (declare none: otherwise)")
     limitation = Limitation(
-        days=days, unit=unit, trigger=f.text("trigger"), citation=f.text("citation"), note=f.opt_text("note")
+        days=days,
+        unit=unit,
+        trigger=f.text("trigger"),
+        citation=f.text("citation"),
+        note=f.opt_text("note"),
+        applies=f.choice("applies", ("court", "appeal"), required=False) or "court",
+        after=f.choice("after", ("denial", "appeal_decision"), required=False) or "denial",
     )
     f.done()
     return limitation

@@ -25,10 +25,15 @@ TOPICS_ENV = "RECORDS_REQ_TOPICS"
 
 class Item(NamedTuple):
     """One record category. A standing document (agreement, policy, roster, curriculum) is asked
-    for if it was in effect during the date range, whatever the date it was created."""
+    for if it was in effect during the date range, whatever the date it was created; an
+    ``any_date`` item (an agreement that ended years ago, ICE's program file) whatever its date;
+    any other item covers records created, sent or received within the dated window. Items with
+    the same ``key`` ask for the same records: a letter lists each key once."""
 
     text: str
     standing: bool = False
+    key: str | None = None
+    any_date: bool = False
 
 
 class Topic(NamedTuple):
@@ -45,6 +50,8 @@ class Topic(NamedTuple):
     barred_items: tuple[Item, ...] = ()  # where state law prohibits 287(g): one catch-all item
     state_items: tuple[tuple[str, tuple[Item, ...]], ...] = ()  # extra items for particular states
     about: str | None = None  # the topic in a sentence: "the Warrant Service Officer (WSO) program"
+    law_items: bool = False  # the items are the records the state's own law creates (its law entry)
+    replaces: tuple[str, ...] = ()  # in a federal letter, these topics' items give way to this one's
 
     def items_for(self, j: Jurisdiction) -> tuple[Item, ...]:
         """The items this topic asks of an agency in ``j``."""
@@ -53,6 +60,8 @@ class Topic(NamedTuple):
         for_state = dict(self.state_items).get(j.code)
         if for_state is not None:  # the state's own filings, named, instead of the general wording
             return for_state
+        if self.law_items and j.state_items:  # the records the state's law makes agencies create, from the law data
+            return tuple(Item(i.text, i.standing) for i in j.state_items)
         if self.barred_items and j.immigration.stance == "prohibits":
             return self.barred_items
         return self.items
@@ -166,7 +175,7 @@ def _topics(path_text: str, raw: object) -> tuple[Topic, ...]:
                 state_items.append((code, _items(states, code)))
             states.done()
         federal_items = _items(f, "federal_items")
-        if not (items or state_items or federal_items):
+        if not (items or state_items or federal_items or f.data.get("law_items")):
             f.fail("items", "must list at least one record category")
         when = f.texts("when")
         for stance in when:
@@ -187,6 +196,8 @@ def _topics(path_text: str, raw: object) -> tuple[Topic, ...]:
                 about=f.opt_text("about"),
                 barred_items=_items(f, "barred_items"),
                 state_items=tuple(state_items),
+                law_items=f.flag("law_items", default=False),
+                replaces=f.texts("replaces"),
             )
         )
         f.done()
@@ -206,6 +217,15 @@ def _items(f: Fields, key: str) -> tuple[Item, ...]:
             out.append(Item(raw.strip()))
             continue
         item = Fields(f.path, f.entry, raw, f"{f.name(key)}[{index}]", f.error)
-        out.append(Item(item.text("text"), item.flag("standing", default=False)))
+        out.append(
+            Item(
+                item.text("text"),
+                item.flag("standing", default=False),
+                item.opt_text("key"),
+                item.flag("any_date", default=False),
+            )
+        )
+        if out[-1].standing and out[-1].any_date:
+            item.fail("any_date", "an item is standing (in effect during the range) or any_date, not both")
         item.done()
     return tuple(out)

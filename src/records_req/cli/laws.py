@@ -15,8 +15,13 @@ from records_req.cli.output import emit_json, json_option, table, via_option
 
 @click.command()
 @click.argument("code", required=False)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="For each letter-facing fact: the state's own rule, none (the law has none, cited) or generic.",
+)
 @json_option
-def states(code: str | None, as_json: bool) -> None:
+def states(code: str | None, coverage: bool, as_json: bool) -> None:
     """List the 52 jurisdictions, or show everything known about one.
 
     \b
@@ -24,11 +29,26 @@ def states(code: str | None, as_json: bool) -> None:
       records-req states
       records-req states VA
       records-req states tx --json
+      records-req states --coverage
     """
-    from records_req.describe import clock_words, detail, jurisdiction_dict, residency_words
+    from records_req.describe import (
+        clock_words,
+        coverage_dict,
+        coverage_text,
+        detail,
+        jurisdiction_dict,
+        residency_words,
+    )
     from records_req.laws import load_laws
 
     laws = load_laws()
+    if coverage:
+        chosen = [laws.get_or_raise(code)] if code is not None else list(laws.values())
+        if as_json:
+            emit_json([coverage_dict(j) for j in chosen])
+        else:
+            click.echo(coverage_text(chosen))
+        return
     if code is not None:
         j = laws.get_or_raise(code)
         if as_json:

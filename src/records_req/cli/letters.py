@@ -372,6 +372,9 @@ def templates_check(directory: Path, as_json: bool) -> None:
                 click.echo(f"       {error}")
         if not results["files"]:
             click.echo("No templates (*.txt, letter.docx) in that directory.")
+        for warning in results["warnings"]:
+            click.echo(f"warn   {warning}")
         click.echo("\nVariables a wording template may use: " + ", ".join(results["variables"]))
     if any(entry["errors"] for entry in results["files"]):
+        click.echo("templates check: some templates do not render; see the errors above.", err=True)
         raise SystemExit(1)

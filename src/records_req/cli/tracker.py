@@ -867,12 +867,15 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
         click.echo(f"Appeal window: {data['appeal_window']['text']}")
     click.echo("\nTimeline:")
     for e in data["events"]:
-        extra = ", ".join(f"{k}={v}" for k, v in e["data"].items())
+        shown = dict(e["data"])
+        kind = e["kind"]
+        if kind == "appealed" and shown.pop("reconsideration", False):
+            kind = "reconsideration requested"  # a letter to the agency before suit: no court has it
+            shown = {"court": shown.pop("body")} if "body" in shown else shown
+        extra = ", ".join(f"{k}={v}" for k, v in shown.items())
         mark = " [forced]" if e["forced"] else ""
         click.echo(
-            f"  {e['on']}  {e['kind']}{mark}"
-            + (f" ({extra})" if extra else "")
-            + (f": {e['note']}" if e["note"] else "")
+            f"  {e['on']}  {kind}{mark}" + (f" ({extra})" if extra else "") + (f": {e['note']}" if e["note"] else "")
         )
     if data["documents"]:
         click.echo("\nDocuments:")

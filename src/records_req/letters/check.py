@@ -99,6 +99,17 @@ def sample_request(
     )
 
 
+def generic_warnings() -> list[str]:
+    """One line per jurisdiction whose letters fall back on generic wording for want of data."""
+    out = []
+    for j in load_laws().values():
+        generic = [name for name, status in j.coverage().items() if status == "generic"]
+        if generic:
+            fields = ", ".join(generic)
+            out.append(f"{j.code}: generic wording for {fields} (see 'records-req states --coverage {j.code}')")
+    return out
+
+
 def check_directory(directory: Path) -> dict[str, Any]:
     """Render each template in ``directory`` against all jurisdictions; collect the errors."""
     from records_req.letters.render import render
@@ -149,5 +160,6 @@ def check_directory(directory: Path) -> dict[str, Any]:
     return {
         "directory": str(directory),
         "files": files,
+        "warnings": generic_warnings(),
         "variables": sorted(context(sample_request("VA", "initial"))),
     }

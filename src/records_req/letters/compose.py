@@ -119,6 +119,47 @@ class LetterRequest(NamedTuple):
     exemptions: str | None = None
     timing: LetterTiming | None = None  # follow-up and appeal: what the letter may say about dates
     agreements: tuple[ListedAgreement, ...] = ()  # initial letters: the agency on ICE's 287(g) list
+    dated_since: dt.date | None = None  # start of the window for items that are not standing (None: since)
+    as_sent: AsSent | None = None  # follow-up and appeal: the request exactly as the initial letter put it
+
+
+class AsSent(NamedTuple):
+    """What an initial letter asked for, kept by the tracker so that a follow-up or an appeal
+    restates the request as it was sent, never rebuilt from topics that may have changed."""
+
+    items: tuple[Item, ...]
+    search_terms: tuple[str, ...]
+    custodians: tuple[str, ...]
+    since: dt.date
+    dated_since: dt.date
+    until: dt.date
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [
+                {"text": i.text, "standing": i.standing, "any_date": i.any_date, **({"key": i.key} if i.key else {})}
+                for i in self.items
+            ],
+            "search_terms": list(self.search_terms),
+            "custodians": list(self.custodians),
+            "since": self.since.isoformat(),
+            "dated_since": self.dated_since.isoformat(),
+            "until": self.until.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AsSent:
+        return cls(
+            items=tuple(
+                Item(str(i["text"]), bool(i.get("standing")), i.get("key"), bool(i.get("any_date")))
+                for i in data["items"]
+            ),
+            search_terms=tuple(data.get("search_terms") or ()),
+            custodians=tuple(data.get("custodians") or ()),
+            since=dt.date.fromisoformat(data["since"]),
+            dated_since=dt.date.fromisoformat(data.get("dated_since") or data["since"]),
+            until=dt.date.fromisoformat(data["until"]),
+        )
 
 
 # --- the template environment -------------------------------------------------------------------
@@ -376,7 +417,11 @@ FOCUSED_LIMIT = 12  # more items than this from the chosen topics: suggest --spl
 
 def record_items(req: LetterRequest, *, automatic: bool = True) -> list[Item]:
     """The numbered record categories: every topic's items for this jurisdiction, then the
-    user's own, then (local letters) the records about this request; each only once."""
+    user's own, then (local letters) the records about this request; each only once, by what it
+    asks for (its key) as well as by its words. A follow-up or an appeal lists the items exactly as
+    the initial letter did (``as_sent``), the automatic ones included."""
+    if req.as_sent is not None and req.kind != "initial":
+        return list(req.as_sent.items)
     j = req.jurisdiction
     values = {
         "agency": the(req.about or req.agency.name),
@@ -385,18 +430,31 @@ def record_items(req: LetterRequest, *, automatic: bool = True) -> list[Item]:
         "state_law": j.immigration.letter_citation or j.immigration.law or "the state law",
         "state": j.name,
     }
-    chosen = [item for topic in req.topics for item in topic.items_for(j)]
-    chosen += [Item(text) for text in req.items]
-    if automatic and req.kind == "initial" and not j.is_federal:
-        chosen += ABOUT_THIS_REQUEST
+    chosen: list[tuple[Topic | None, Item]] = [(topic, item) for topic in req.topics for item in topic.items_for(j)]
+    chosen += [(None, Item(text)) for text in req.items]
+    if automatic and not j.is_federal:
+        chosen += [(None, item) for item in ABOUT_THIS_REQUEST]
+    if automatic and j.is_federal:  # the records federal law makes ICE keep for every agreement
+        chosen += [(None, Item(i.text, i.standing)) for i in j.state_items]
     seen: set[str] = set()
+    by_key: dict[str, tuple[int, Topic | None]] = {}
     out: list[Item] = []
-    for item in chosen:
+    for topic, item in chosen:
         text = _fill(item.text, values)
         text = text[0].upper() + text[1:] if text else text
-        if text not in seen:
-            seen.add(text)
-            out.append(Item(text, item.standing))
+        if text in seen:
+            continue
+        filled = item._replace(text=text)
+        if item.key is not None and item.key in by_key:
+            index, owner = by_key[item.key]
+            if topic is not None and owner is not None and owner.key in topic.replaces:
+                out[index] = filled  # this topic's wording of the same records takes the place
+                by_key[item.key] = (index, topic)
+            continue
+        seen.add(text)
+        if item.key is not None:
+            by_key[item.key] = (len(out), topic)
+        out.append(filled)
     return out
 
 
@@ -427,21 +485,51 @@ def the(name: str) -> str:
 
 
 def scope_sentence(req: LetterRequest) -> str:
-    """Which items are standing documents, and the date range for the rest."""
+    """The date range of each item: standing documents in effect during the range, records asked
+    for whatever their date, and the rest within the dated window (never wider than asked)."""
     items = record_items(req)
-    since, until = long_date(req.since), long_date(req.until)
+    sent = req.as_sent if req.kind != "initial" else None
+    since = long_date(sent.since if sent else req.since)
+    dated_since = long_date(sent.dated_since if sent else (req.dated_since or req.since))
+    until = long_date(sent.until if sent else req.until)
     standing = [str(i) for i, item in enumerate(items, 1) if item.standing]
-    dated = f"records created, sent or received from {since} through {until}"
-    if not standing:
-        return f"Unless an item says otherwise, please provide {dated}."
+    any_date = [str(i) for i, item in enumerate(items, 1) if item.any_date]
+    dated_count = len(items) - len(standing) - len(any_date)
+    dated = f"records created, sent or received from {dated_since} through {until}"
     in_effect = f"in effect at any time from {since} through {until}, whatever the date they were created or signed"
-    if len(standing) == len(items):
-        kinds = "an agreement, policy, roster or curriculum"
-        return f"Each item is a standing document ({kinds}): please provide those {in_effect}."
-    return (
-        f"{_numbers(standing)} are standing documents (agreements, policies, rosters, curricula): please "
-        f"provide those {in_effect}. For the other items, please provide {dated}."
-    )
+    parts: list[str] = []
+    if standing:
+        if len(standing) == len(items):
+            parts.append(
+                "Each item is a standing document (an agreement, policy, roster or curriculum): "
+                f"please provide those {in_effect}."
+            )
+        elif len(standing) == 1:
+            parts.append(
+                f"{_numbers(standing)} {_is(standing)}: please provide the records it describes that were in "
+                f"effect at any time from {since} through {until}, whatever the date they were created or signed."
+            )
+        else:
+            parts.append(f"{_numbers(standing)} {_is(standing)}: please provide those {in_effect}.")
+    if any_date:
+        if len(any_date) == len(items):
+            parts.append("Please provide the records each item describes, whatever their date.")
+        else:
+            parts.append(f"{_numbers(any_date)} {_asks(any_date)} for records whatever their date.")
+    if dated_count:
+        if not parts:
+            parts.append(f"Unless an item says otherwise, please provide {dated}.")
+        else:
+            parts.append(f"For the other {'item' if dated_count == 1 else 'items'}, please provide {dated}.")
+    return " ".join(parts)
+
+
+def _is(numbers: list[str]) -> str:
+    return "is a standing document" if len(numbers) == 1 else "are standing documents"
+
+
+def _asks(numbers: list[str]) -> str:
+    return "asks" if len(numbers) == 1 else "ask"
 
 
 def _numbers(numbers: list[str]) -> str:
@@ -450,13 +538,35 @@ def _numbers(numbers: list[str]) -> str:
     return "Items " + ", ".join(numbers[:-1]) + " and " + numbers[-1]
 
 
+def search_plan(req: LetterRequest) -> tuple[list[str], list[str]]:
+    """The search terms and the custodians whose messages are to be searched (as sent, for a
+    follow-up or an appeal)."""
+    if req.as_sent is not None and req.kind != "initial":
+        return list(req.as_sent.search_terms), list(req.as_sent.custodians)
+    terms = sorted({t for topic in req.topics for t in topic.search_terms}, key=str.lower)
+    custodians = list(dict.fromkeys(c for topic in req.topics for c in topic.custodians))
+    return terms, custodians
+
+
+def as_sent(req: LetterRequest) -> AsSent:
+    """What an initial letter asks for, to be kept with the request."""
+    terms, custodians = search_plan(req)
+    return AsSent(
+        items=tuple(record_items(req)),
+        search_terms=tuple(terms),
+        custodians=tuple(custodians),
+        since=req.since,
+        dated_since=req.dated_since or req.since,
+        until=req.until,
+    )
+
+
 def context(req: LetterRequest) -> dict[str, Any]:
     """Everything a wording template may use. `records-req templates check` lists it."""
     j = req.jurisdiction
     clock = j.response
     deadline = req.deadline
-    search_terms = sorted({t for topic in req.topics for t in topic.search_terms}, key=str.lower)
-    custodians = list(dict.fromkeys(c for topic in req.topics for c in topic.custodians))
+    search_terms, custodians = search_plan(req)
     resident = req.requester.state is not None and req.requester.state.upper() == j.code
     residency_restricted = j.residency.restricted is not False
     return {
@@ -496,7 +606,10 @@ def context(req: LetterRequest) -> dict[str, Any]:
         "topic_titles": _join([t.about or t.title for t in req.topics] or ["the records listed below"]),
         "scope": scope_sentence(req),
         "time_limits_text": j.time_limits_text,
-        "grounds": [{"key": g.key, "title": g.title, "answer": g.answer()} for g in _grounds(req)],
+        "grounds": [
+            {"key": g.key, "title": g.title, "answer": g.answer(), "cited": _protect(_cited(g, req))}
+            for g in _grounds(req)
+        ],
         "agency_in_text": _protect(the(req.agency.name)),
         "about_in_text": _protect(the(req.about)) if req.about else None,
         "since": long_date(req.since),
@@ -525,10 +638,15 @@ def context(req: LetterRequest) -> dict[str, Any]:
             else None
         ),
         "denied_on": long_date(req.denied_on) if req.denied_on else None,
-        "exemptions": _protect(req.exemptions),
+        "exemptions": _protect(_exemption_words(req)),
         "timing": req.timing.context() if req.timing is not None else None,
         "immigration_citation": j.immigration.letter_citation or j.immigration.law,
         "letter_points": [point._asdict() for point in j.letter_points],
+        "other_laws": [law._asdict() for law in j.other_laws],
+        "submission": j.submission._asdict() if j.submission else None,
+        "receipt": j.receipt._asdict() if j.receipt else None,
+        "limitation": j.limitation._asdict() if j.limitation else None,
+        "pre_suit_notice": j.pre_suit_notice._asdict() if j.pre_suit_notice else None,
         "agreements": [_listed(a) for a in req.agreements if not a.pending],
         "pending_applications": [_listed(a) for a in req.agreements if a.pending],
     }
@@ -554,12 +672,26 @@ def _list_dated(a: ListedAgreement) -> str | None:
     return None
 
 
+def _cited(ground: Any, req: LetterRequest) -> str | None:
+    from records_req.letters.grounds import cited_as
+
+    return cited_as(ground, req.exemptions)
+
+
+def _exemption_words(req: LetterRequest) -> str | None:
+    if not req.exemptions:
+        return None
+    from records_req.letters.grounds import exemptions_in_words
+
+    return exemptions_in_words(req.exemptions, req.jurisdiction.is_federal)
+
+
 def _grounds(req: LetterRequest) -> list[Any]:
     if req.kind != "appeal":
         return []
     from records_req.letters.grounds import grounds_for
 
-    return grounds_for(req.exemptions, req.jurisdiction.is_federal)
+    return grounds_for(req.exemptions, req.jurisdiction.is_federal, req.jurisdiction.code)
 
 
 def _join(words: Sequence[str]) -> str:
@@ -644,7 +776,18 @@ def compose(req: LetterRequest, user_templates: Path | None = None) -> Letter:
         body=tuple(body),
         closing=fields["closing"],
         signature=_signature(req),
+        to=_addressee(req),
     )
+
+
+def _addressee(req: LetterRequest) -> str:
+    """The body the letter is written to: the appeal body, ICE's appeals office, or the agency."""
+    j = req.jurisdiction
+    if req.kind == "appeal" and j.is_federal and req.agency.name == ICE_FOIA[0]:
+        return ICE_FOIA_APPEALS[0]
+    if req.kind == "appeal" and j.appeal.addressee:
+        return j.appeal.addressee
+    return req.agency.name
 
 
 def _lines(parts: Iterable[str | None]) -> list[str]:
@@ -691,4 +834,6 @@ def _recipient(req: LetterRequest) -> list[str | None]:
         return [j.appeal.addressee, j.appeal.address, j.appeal.email]
     officer = agency.records_officer or (j.law.request_to if req.kind == "initial" else None)
     sent_by = f"By email to {agency.email}" if agency.email else None
+    if j.submission is not None and j.submission.portal and req.kind == "initial":
+        sent_by = f"Submitted through {j.submission.portal}"  # the only channel that starts the clock
     return [officer, agency.name, agency.address, sent_by]

@@ -24,6 +24,20 @@ if TYPE_CHECKING:
 
 DEFAULT_SINCE = dt.date(2025, 1, 1)  # the 287(g) expansion, and the WSO model's revival, began in 2025
 MONTHS_BEFORE_SIGNING = 3  # an agency applies, negotiates and trains in the months before it signs
+DATED_WINDOW_MONTHS = 24  # emails, counts and costs: never more than two years unless the user asks
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` months before ``day``'s month."""
+    month = day.year * 12 + day.month - 1 - months
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
+def dated_window_start(since: dt.date, until: dt.date) -> dt.date:
+    """Where the window for items that are not standing documents starts, when ``since`` came from
+    ICE's list (an agreement signed in 2020): two years before ``until`` at the most, so that an
+    email or cost search does not reach back six years."""
+    return max(since, months_before(until, DATED_WINDOW_MONTHS))
 
 
 def since_from_agreements(agreements: Sequence[ListedAgreement]) -> tuple[dt.date, str] | None:
@@ -39,8 +53,7 @@ def since_from_agreements(agreements: Sequence[ListedAgreement]) -> tuple[dt.dat
         anchor, what = pending[0], f"ICE's pending list showed it on {pending[0].isoformat()}"
     else:
         return None
-    month = anchor.year * 12 + anchor.month - 1 - MONTHS_BEFORE_SIGNING
-    since = dt.date(month // 12, month % 12 + 1, 1)
+    since = months_before(anchor, MONTHS_BEFORE_SIGNING)
     return since, f"Records from {since.isoformat()} on: {what} (--since to change)."
 
 
@@ -65,6 +78,7 @@ class RequestSpec:
     letter_date: dt.date | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    dated_since: dt.date | None = None  # the window for items that are not standing (None: since)
     fee_limit: int = 50
     fee_category: str = "other"
     expedite: bool = False
@@ -90,7 +104,9 @@ def _topics(spec: RequestSpec) -> Topics:
 
 def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequest, list[str]]:
     """Check a request against the law and turn it into a LetterRequest, with notes for the user."""
-    from records_req.hygiene import clean
+    from records_req.hygiene import clean, letter_text
+
+    j = j.for_agency(spec.agency)  # an elected official's records may take another route (OR)
     from records_req.letters.compose import Agency, LetterRequest, Requester, ice_foia_office
 
     notes: list[str] = []
@@ -127,21 +143,21 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
         if j.immigration.unverified:
             notes.append(f"{j.name}'s 287(g) law is not confirmed: {j.immigration.unverified}.")
 
-    name = clean("--requester-name", spec.requester_name)
+    name = letter_text("--requester-name", spec.requester_name)
     if not name:
         raise UsageError("Give --requester-name (the person or group signing the letter).")
     requester = Requester(
         name=name,
         email=clean("--requester-email", spec.requester_email),
-        address=clean("--requester-address", _newlines(spec.requester_address)),
+        address=letter_text("--requester-address", _newlines(spec.requester_address)),
         phone=clean("--requester-phone", spec.requester_phone),
-        organization=clean("--requester-org", spec.requester_org),
+        organization=letter_text("--requester-org", spec.requester_org),
         state=(clean("--requester-state", spec.requester_state) or "").upper() or None,
     )
     if not (requester.email or requester.address):
         raise UsageError("Give --requester-email or --requester-address so the agency can reply.")
-    co_requester = clean("--co-requester", spec.co_requester)
-    co_address = clean("--co-requester-address", _newlines(spec.co_requester_address))
+    co_requester = letter_text("--co-requester", spec.co_requester)
+    co_address = letter_text("--co-requester-address", _newlines(spec.co_requester_address))
     if (spec.kind) == "initial":  # later letters continue a request already made
         _check_residency(j, requester, co_requester, notes)
     if co_requester and "\n" not in co_requester:
@@ -153,7 +169,17 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
                 "the request signs it with an address, so the agency can see who is asking."
             )
 
-    agency_name = clean("--agency", spec.agency) or ""
+    if spec.kind == "initial" and j.submission is not None:
+        missing = [f for f in j.submission.requires if not getattr(requester, f)]
+        if missing:
+            options = ", ".join(f"--requester-{f}" for f in missing)
+            raise UsageError(
+                f"{j.name} law requires a request to give the requester's {' and '.join(missing)} "
+                f"({j.submission.citation}): add {options}."
+            )
+    agency_name = letter_text("--agency", spec.agency) or ""
+    if not agency_name:
+        raise UsageError("Give the agency's name (--agency).")
     fee_category = spec.fee_category or "other"
     if j.is_federal:
         if spec.expedite and fee_category in ("other", "commercial"):
@@ -172,7 +198,7 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
     else:
         agency = Agency(
             name=agency_name,
-            address=clean("--agency-address", _newlines(spec.agency_address)),
+            address=letter_text("--agency-address", _newlines(spec.agency_address)),
             email=clean("--agency-email", spec.agency_email),
             records_officer=clean("--records-officer", spec.records_officer),
         )
@@ -186,6 +212,7 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
     until: dt.date = spec.until or spec.request_until or request_date or letter_date
     if since > until:
         raise UsageError(f"--since {since} is after --until {until}.")
+    dated_since = min(max(spec.dated_since, since), until) if spec.dated_since else None
     timing = None
     if kind != "initial":
         if request_date is None:
@@ -215,13 +242,15 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
         denied_on=spec.denied_on,
         exemptions=clean("--exemptions", spec.exemptions),
         timing=timing,
+        dated_since=dated_since,
     )
     from records_req.letters.compose import focus_note
 
     if kind == "appeal":
-        from records_req.letters.grounds import grounds_for
-
-        notes.extend(n for g in grounds_for(req.exemptions, j.is_federal) for c, n in g.notes if c == j.code)
+        notes.extend(_ground_notes(j, req))
+        notes.extend(_route_notes(j))
+    if kind == "initial" and j.submission is not None:
+        notes.append(f"How to send it: {j.submission.rule} ({j.submission.citation}).")
     focus = focus_note(req)
     if focus:
         notes.append(focus)
@@ -246,13 +275,62 @@ def _newlines(value: str | None) -> str | None:
     return value.replace("\\n", "\n") if value else value
 
 
+def _ground_notes(j: Jurisdiction, req: LetterRequest) -> list[str]:
+    """What the user must know of the grounds an appeal answers: which the letter answers, which
+    it found no answer for, and (where the law requires an appeal to address each ground) that it
+    answers none."""
+    from records_req.letters.grounds import grounds_for, unanswered
+
+    found = grounds_for(req.exemptions, j.is_federal, j.code)
+    notes = [n for g in found for c, n in g.notes if c == j.code]
+    if found:
+        notes.append("The appeal answers these grounds: " + "; ".join(g.title for g in found) + ".")
+    missing = unanswered(req.exemptions, j.is_federal, j.code)
+    if missing:
+        notes.append(
+            "No answer in the library for: " + "; ".join(f"'{m}'" for m in missing) + ". The letter does not "
+            "address it: add a paragraph of your own before sending, or the appeal may be read as conceding it."
+        )
+    appeal = j.appeal
+    if req.denied_on is not None and not found and appeal.grounds_required:
+        notes.append(
+            f"WARNING: this appeal answers none of the agency's grounds, and {appeal.name} requires an appeal to "
+            f"address them ({appeal.citation}). Give the grounds the denial cited with --exemptions."
+        )
+    return notes
+
+
+def _route_notes(j: Jurisdiction) -> list[str]:
+    """What the law's review route asks of the requester beyond this letter."""
+    appeal, notes = j.appeal, []
+    if appeal.filing:
+        notes.append(f"Filing with {appeal.name}: {appeal.filing}")
+    if appeal.route == "court":
+        notes.append(
+            f"This letter asks the agency to reconsider; it does not start a case. The remedy is {appeal.name} "
+            f"({appeal.citation})"
+            + (
+                f", {j.limitation.days} {j.limitation.unit} days from {j.limitation.trigger} ({j.limitation.citation})."
+                if j.limitation
+                else "."
+            )
+        )
+        if j.pre_suit_notice is not None:
+            notice = j.pre_suit_notice
+            notes.append(
+                f"The letter is also the notice {notice.citation} requires before suit: wait at least "
+                f"{notice.days} {notice.unit} days after it is received before filing."
+            )
+    return notes
+
+
 def _timing(j: Jurisdiction, kind: str, request_date: dt.date, letter_date: dt.date, spec: RequestSpec) -> Any:
     """What the follow-up or appeal may say about dates (records_req.letters.timing.plan)."""
     from records_req.calendars import calendar_for
     from records_req.deadlines import Extended, assume_received
     from records_req.letters.timing import plan
 
-    received, note = assume_received(request_date, spec.via)
+    received, note = assume_received(j, calendar_for(j), request_date, spec.via)
     acknowledged = spec.acknowledged
     events = list(spec.clock_events or ())
     if spec.extended_to:

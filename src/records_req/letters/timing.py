@@ -44,6 +44,8 @@ class LetterTiming(NamedTuple):
     warnings: tuple[str, ...]
     letter_date: dt.date
     kind: LetterKind = "follow-up"
+    extended_on: dt.date | None = None  # the agency's extension notice, where one moved the date missed
+    extension_cap: dt.date | None = None  # the latest date the law lets an extension reach
 
     @property
     def deemed_denial(self) -> bool:
@@ -64,6 +66,8 @@ class LetterTiming(NamedTuple):
             "appeal_last_day": _long(main.last_day) if main else None,
             "appeal_windows": [w.describe() for w in self.windows],
             "appeal_window_closed": bool(main and main.last_day and main.last_day < self.letter_date),
+            "extended_on": _long(self.extended_on),
+            "extension_cap": _long(self.extension_cap),
         }
 
     def notes(self) -> list[str]:
@@ -153,7 +157,10 @@ def plan(
         assert missed.followup is not None
         early = True  # no statutory date: before the suggested follow-up, ask politely how it goes
         warnings.append(f"The law sets no date here; before {fmt(missed.followup)} the letter is a status inquiry.")
+    extended_on, cap = _extension(j, calendar, received, acknowledged, events, letter_date)
     return LetterTiming(
+        extended_on=extended_on,
+        extension_cap=cap,
         missed=missed,
         clock=clock,
         deemed_denied_on=None if early else deemed,
@@ -165,6 +172,36 @@ def plan(
         letter_date=letter_date,
         kind=kind,
     )
+
+
+def _extension(
+    j: Jurisdiction,
+    calendar: Calendar,
+    received: dt.date,
+    acknowledged: dt.date | None,
+    events: Sequence[Event],
+    letter_date: dt.date,
+) -> tuple[dt.date | None, dt.date | None]:
+    """The agency's last extension notice and the latest date the law lets it reach (None where
+    the law sets no number of days)."""
+    from records_req.deadlines import Extended
+
+    notices = [e for e in events if isinstance(e, Extended)]
+    if not notices:
+        return None, None
+    cap = None
+    if j.extension is not None and j.extension.days is not None:
+        others = [e for e in events if not isinstance(e, Extended)]
+        longest = running_clock(
+            j,
+            calendar,
+            received,
+            acknowledged=acknowledged,
+            events=[*others, Extended(on=notices[-1].on, maximum=True)],
+            on=letter_date,
+        )
+        cap = longest.date
+    return notices[-1].on, cap
 
 
 def _check_order(

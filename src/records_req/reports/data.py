@@ -195,7 +195,7 @@ def build(rows: dict[str, Any], as_of: dt.date, filters: Filters) -> Report:
         events = rows["events"].get(row["id"], [])
         if filters.since and (row["letter_date"] < filters.since):
             continue
-        j = laws[row["jurisdiction"]]
+        j = laws[row["jurisdiction"]].for_agency(row.get("agency"))
         calendar = calendars.setdefault(j.code, calendar_for(j))
         recorded = [Recorded(e["id"], e["kind"], e["on"], e["note"], e["data"], e["forced"]) for e in events]
         state = track(recorded, j, calendar, as_of, row["id"])

@@ -97,6 +97,8 @@ class Request(Base):
     due_statutory: Mapped[bool] = mapped_column(default=False)  # is due_on set by law?
     # the lifecycle's answer for every day: JSON [[from, due_on, statutory, overdue, label], ...]
     schedule: Mapped[str | None] = mapped_column(Text)
+    # What the initial letter asked for, as sent (letters.compose.AsSent); None before migration 0009.
+    as_sent: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     closed: Mapped[bool] = mapped_column(default=False)
 
     agency: Mapped[Agency] = relationship(back_populates="requests")

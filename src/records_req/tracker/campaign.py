@@ -112,6 +112,7 @@ class Rendered(NamedTuple):
     items: tuple[str, ...]
     fee_limit: int
     co_requester: str | None
+    as_sent: dict[str, Any] | None = None  # what the letter asked for (compose.AsSent), kept with the request
 
 
 class Outcome(NamedTuple):
@@ -244,7 +245,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
     from records_req.laws import load_laws
     from records_req.letters.files import default_out_dir, letter_paths
     from records_req.letters.render import draft_recipient, with_draft_path
-    from records_req.letters.request import RequestSpec, build_letter_request
+    from records_req.letters.request import RequestSpec, build_letter_request, dated_window_start
     from records_req.store.models import Agency, Request, Tag
     from records_req.tracker.directory import listed_by_agency
     from records_req.tracker.service import directory_since
@@ -295,10 +296,12 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             continue
         agency = agencies[target.agency_id]
         agreements = listed.get((agency.state, name_key(agency.name)), ())
-        since = options.since
+        since, dated_since = options.since, None
         if since is None:
             found = directory_since(session, j, agency, options.until or letter_date, agreements)
             since = found[0] if found else None
+            if since is not None:
+                dated_since = dated_window_start(since, options.until or letter_date)
         spec = RequestSpec(
             agency=agency.name,
             topic_keys=options.topic_keys,
@@ -311,6 +314,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             records_officer=agency.records_officer,
             letter_date=letter_date,
             since=since,
+            dated_since=dated_since,
             until=options.until,
             fee_limit=options.fee_limit,
             topics_file=options.topics_file,
@@ -394,7 +398,10 @@ def render_job(job: Job) -> Rendered | RecordsReqError:
                 files["eml"] = draft
     except RecordsReqError as exc:
         return exc
-    return Rendered(files, req.since, req.until, req.items, req.fee_limit, req.co_requester)
+    from records_req.letters.compose import as_sent
+
+    kept = as_sent(req).to_json() | {"requester": req.requester._asdict()}
+    return Rendered(files, req.since, req.until, req.items, req.fee_limit, req.co_requester, kept)
 
 
 def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered | RecordsReqError]]:
@@ -512,6 +519,7 @@ def _record(
             letter_date=job.spec.letter_date or today,
             fee_limit=result.fee_limit,
             co_requester=result.co_requester,
+            as_sent=result.as_sent,
             tags=[options.tag],
             again=True,  # plan() decided
         )

@@ -20,6 +20,7 @@ from records_req.deadlines import (
     add_business_days,
     appeal_window,
     assume_received,
+    court_route,
     deemed_denial_date,
     fmt,
     running_clock,
@@ -75,7 +76,9 @@ EVENTS: dict[str, EventSpec] = {
     "released": EventSpec((), "the records arrived: the request is complete"),
     "no-records": EventSpec((), "the agency says it has no responsive records"),
     "denied": EventSpec(("exemptions",), "the agency denied the request (--exemptions)"),
-    "appealed": EventSpec(("body",), "you appealed"),
+    "appealed": EventSpec(
+        ("body", "reconsideration"), "you appealed (where only a court can review: asked to reconsider)"
+    ),
     "appeal-decided": EventSpec(("outcome",), "the appeal was decided (--outcome granted|denied|partial)"),
     "withdrawn": EventSpec((), "you withdrew the request"),
     "estimate": EventSpec(("until",), "the agency's own promised completion date (--until)"),
@@ -313,7 +316,7 @@ def _second_clock_day(state: State, j: Jurisdiction, calendar: Calendar, followu
     answer changes the day after it even when no other date falls then."""
     if state.sent_on is None or j.second_response is None or state.acknowledged_on is not None:
         return set()
-    received, _ = assume_received(state.sent_on, state.via)
+    received, _ = assume_received(j, calendar, state.sent_on, state.via)
     second = second_clock(
         j, calendar, received, acknowledged=None, events=state.clock_events, followup_days=followup_days
     )
@@ -390,6 +393,8 @@ def track(
 
     if state.status == APPEALED:
         suggested = add_business_days(calendar, state.appealed_on or today, followup_days)
+        if j.appeal.route == "court":
+            return _reconsideration(state, j, calendar, today, suggested)
         return Tracked(
             state,
             None,
@@ -397,7 +402,7 @@ def track(
             "appeal decision (suggested follow-up, not statutory)",
             False,
             False,
-            f"Await the decision of {j.appeal.name}; follow up around {fmt(suggested)}.",
+            f"Await the decision of {j.appeal.name}; follow up around {fmt(suggested)}." + _after_decision(j),
             suggested,
         )
 
@@ -448,7 +453,7 @@ def track(
         return Tracked(state, deadline, due_on, label, statutory, False, step, due_on)
     assert due_on is not None  # overdue implies a date
     assert state.sent_on is not None
-    received, _ = assume_received(state.sent_on, state.via)
+    received, _ = assume_received(j, calendar, state.sent_on, state.via)
     denied_on = deemed_denial_date(
         j, calendar, received, acknowledged=state.acknowledged_on, events=state.clock_events, on=today
     )
@@ -495,6 +500,53 @@ def track(
     )
 
 
+def _after_decision(j: Jurisdiction) -> str:
+    """The court's period that the appeal body's decision starts (NY, PA, KY, UT), in words."""
+    lim = j.limitation
+    if lim is None or lim.after != "appeal_decision":
+        return ""
+    return (
+        f" If it goes against you, a court action must be filed within {lim.days} {lim.unit} days of "
+        f"{lim.trigger} ({lim.citation})."
+    )
+
+
+def _reconsideration(state: State, j: Jurisdiction, calendar: Calendar, today: dt.date, suggested: dt.date) -> Tracked:
+    """Where the law's only route is a court, the letter after a denial asked the agency to
+    reconsider: nothing is before a court, and the time to sue runs on (SC, MO: one year)."""
+    opened, how = state.denied_on, "denied"
+    if opened is None and state.sent_on is not None:
+        received, _ = assume_received(j, calendar, state.sent_on, state.via)
+        opened = deemed_denial_date(
+            j, calendar, received, acknowledged=state.acknowledged_on, events=state.clock_events, on=today
+        )
+        how = "deemed denied"
+    suit = court_route(j)
+    asked = fmt(state.appealed_on) if state.appealed_on else "the date logged"
+    step = (
+        f"You asked the agency on {asked} to reconsider; nothing has been filed in any court. If the "
+        f"records do not come by {fmt(suggested)}, the remedy is {j.appeal.name} ({j.appeal.citation})"
+    )
+    window = appeal_window(j, calendar, opened, how, suit) if suit is not None and opened is not None else None
+    if window is not None and window.last_day is not None:
+        step += f", which must be filed by {fmt(window.last_day)} ({window.appeal.citation})."
+        if today > window.last_day:
+            step = _after_window(j, calendar, window, today)
+    else:
+        step += "."
+    return Tracked(
+        state,
+        None,
+        suggested,
+        "answer to the request for reconsideration (suggested follow-up, not statutory)",
+        False,
+        False,
+        step,
+        suggested,
+        window,
+    )
+
+
 def _after_denial(
     state: State,
     j: Jurisdiction,
@@ -509,9 +561,24 @@ def _after_denial(
     where = f"{appeal.name} ({appeal.citation})"
     last = window.last_day
     if last is None:
-        return _no_clock(
-            state, f"The request was {how}: appeal to {where}; the law sets no deadline. records-req appeal {rid}"
-        )._replace(appeal=window)
+        step = f"The request was {how}: appeal to {where}; the law sets no deadline for that appeal."
+        suit = court_route(j)
+        if suit is not None and suit is not appeal:
+            court = appeal_window(j, calendar, since, how, suit)
+            if court.last_day is not None:
+                step += f" A court action ({court.appeal.citation}) must be filed by {fmt(court.last_day)}."
+                return Tracked(
+                    state,
+                    None,
+                    court.last_day,
+                    "court action deadline",
+                    True,
+                    False,
+                    f"{step} records-req appeal {rid}",
+                    court.last_day,
+                    court,
+                )
+        return _no_clock(state, f"{step} records-req appeal {rid}")._replace(appeal=window)
     verb = window.verb
     step = f"The request was {how} on {fmt(since)}: {verb} to {where} by {fmt(last)}. records-req appeal {rid}"
     if today > last:
@@ -551,7 +618,7 @@ def _agency_deadline(
 ) -> Deadline | None:
     if state.sent_on is None:
         return None
-    received, note = assume_received(state.sent_on, state.via)
+    received, note = assume_received(j, calendar, state.sent_on, state.via)
     return running_clock(
         j,
         calendar,

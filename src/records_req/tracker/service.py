@@ -58,8 +58,12 @@ def set_profile(session: Session, key: str, **fields: Any) -> Profile:
             raise UsageError("A new profile needs --name.")
         profile = Profile(key=key, name=fields["name"])
         session.add(profile)
+    from records_req.hygiene import letter_text
+
     for field, value in fields.items():
         if value is not None:
+            if field in ("name", "address", "organization") and isinstance(value, str):
+                value = letter_text(f"--{field}", value)  # a profile's text is printed on every letter
             setattr(profile, field, value)
     session.flush()
     return profile
@@ -180,14 +184,24 @@ def with_directory(
     known = {"agency_address": spec.agency_address, "agency_email": spec.agency_email}
     known["records_officer"] = spec.records_officer
     merge_agency(known, agency_row, remember=remember)
-    since, note = spec.since, None
+    since, note, dated_since = spec.since, None, spec.dated_since
     if since is None:
-        found = directory_since(session, jurisdiction, agency_row, spec.until or spec.letter_date or date_today())
+        until = spec.until or spec.letter_date or date_today()
+        found = directory_since(session, jurisdiction, agency_row, until)
         if found is not None:
             since, note = found
+            from records_req.letters.request import dated_window_start
+
+            dated_since = dated_window_start(since, until)
+            if dated_since > since:
+                note += (
+                    f" Standing documents (agreements, policies, rosters) from then on; emails, counts and "
+                    f"costs from {dated_since.isoformat()} (two years)."
+                )
     filled = replace(
         spec,
         since=since,
+        dated_since=dated_since,
         agency_address=known["agency_address"],
         agency_email=known["agency_email"],
         records_officer=known["records_officer"],
@@ -269,6 +283,7 @@ def create_request(
     co_requester: str | None,
     tags: Iterable[str],
     again: bool,
+    as_sent: dict[str, Any] | None = None,
 ) -> Request:
     if not again:
         refuse_duplicate(session, agency_row, topics)
@@ -283,6 +298,7 @@ def create_request(
         letter_date=letter_date,
         fee_limit=fee_limit,
         co_requester=co_requester,
+        as_sent=as_sent,
         status="draft",
         closed=False,
         events=[],  # a new request has none: set, so that reading them costs no query
@@ -313,7 +329,7 @@ def recorded(events: Iterable[Event]) -> list[Recorded]:
 def tracked(request: Request, today: dt.date) -> Tracked:
     from records_req.calendars import calendar_for
 
-    j = load_laws()[request.jurisdiction]
+    j = load_laws()[request.jurisdiction].for_agency(request.agency.name)
     return track(recorded(request.events), j, calendar_for(j), today, request.id)
 
 
@@ -336,7 +352,7 @@ def schedule_json(request: Request, start: dt.date) -> str | None:
     from records_req.laws import load_laws
     from records_req.tracker.lifecycle import schedule
 
-    j = load_laws()[request.jurisdiction]
+    j = load_laws()[request.jurisdiction].for_agency(request.agency.name)
     stages = schedule(recorded(request.events), j, calendar_for(j), start)
     return json.dumps(
         [
@@ -541,6 +557,7 @@ def open_requests(
     request's letter is never replaced, and an existing file only with ``force``. ``eml``: an
     unsent email draft beside each letter where the agency's email is known (its path is then
     among the letter's)."""
+    from records_req.letters.compose import as_sent as as_sent_of
     from records_req.letters.render import planned_paths, write_letter
     from records_req.output import OutputError
 
@@ -584,6 +601,7 @@ def open_requests(
             co_requester=req.co_requester,
             tags=tags,
             again=again,
+            as_sent=as_sent_of(req).to_json() | {"requester": req.requester._asdict()},
         )
         _, paths, rendered = write_letter(
             req,
@@ -601,6 +619,26 @@ def open_requests(
         refresh(request, today)
         made.append((request, paths))
     return made
+
+
+def _who_asked(request: Request, profile: Profile | None) -> dict[str, Any]:
+    """The requester of a later letter: the one the initial letter named, as stored with the
+    request (a profile may have changed since, or another request may have saved its own), else
+    the profile."""
+    stored = (request.as_sent or {}).get("requester")
+    if stored:
+        return {f"requester_{key}": stored.get(field) for key, field in _REQUESTER_KEYS}
+    return {f"requester_{key}": getattr(profile, field) if profile else None for key, field in _REQUESTER_KEYS}
+
+
+_REQUESTER_KEYS = (
+    ("name", "name"),
+    ("email", "email"),
+    ("address", "address"),
+    ("phone", "phone"),
+    ("org", "organization"),
+    ("state", "state"),
+)
 
 
 def later_letter(
@@ -629,8 +667,8 @@ def later_letter(
     reason = why_not(state.state, event_kind)
     if reason:
         raise TrackerError(f"No {kind} for request #{request.id}: {reason}.")
-    j = load_laws()[request.jurisdiction]
     agency_row = request.agency
+    j = load_laws()[request.jurisdiction].for_agency(agency_row.name)
     profile = request.profile or get_profile(session)
     denied = next((e for e in reversed(request.events) if e.kind == "denied"), None)
     spec = RequestSpec(
@@ -654,14 +692,13 @@ def later_letter(
         acknowledged=state.state.acknowledged_on,
         clock_events=state.state.clock_events,
         force=force,
-        requester_name=profile.name if profile else None,
-        requester_email=profile.email if profile else None,
-        requester_address=profile.address if profile else None,
-        requester_phone=profile.phone if profile else None,
-        requester_org=profile.organization if profile else None,
-        requester_state=profile.state if profile else None,
+        **_who_asked(request, profile),
     )
     req, notes = build_letter_request(j, spec)
+    if request.as_sent:  # restate the request exactly as the initial letter put it
+        from records_req.letters.compose import AsSent
+
+        req = req._replace(as_sent=AsSent.from_json(request.as_sent))
     keys = list(request.topics)
     planned = planned_paths(req, agency_name=agency_row.name, topic_keys=keys, formats=formats, out_dir=out_dir)
     refuse_others_letters(session, planned.values(), request.id)
@@ -679,7 +716,9 @@ def later_letter(
         request,
         event_kind,
         req.date,
-        data={"body": j.appeal.name} if kind == "appeal" else {},
+        data=({"body": j.appeal.name} | ({"reconsideration": True} if j.appeal.route == "court" else {}))
+        if kind == "appeal"
+        else {},
         today=today,
     )
     for ext, path in paths.items():

@@ -53,7 +53,7 @@ def request_details(view: Reader, request_id: int, today: dt.date) -> dict[str, 
     row = view.request(request_id)
     if row is None:
         raise UsageError(f"No request #{request_id}. 'records-req list' shows them.")
-    j = load_laws()[row["jurisdiction"]]
+    j = load_laws()[row["jurisdiction"]].for_agency(row.get("agency_name"))
     events = [Recorded(e["id"], e["kind"], e["on"], e["note"], e["data"], e["forced"]) for e in row["events"]]
     state = track(events, j, calendar_for(j), now, request_id)
     return summary(row, state) | {
