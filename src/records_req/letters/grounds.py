@@ -195,6 +195,10 @@ def cited_as(ground: Ground, exemptions: str | None) -> str | None:
         and _matches(ground, p.lower())
         and not any(_matches(g, p.lower()) for g in others if g.key not in _replacing(ground))
     ]
+    def bare(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    parts = [p for p in parts if bare(p) not in bare(ground.title)]  # the title already names it
     return "; ".join(parts) or None
 
 
