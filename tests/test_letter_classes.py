@@ -434,3 +434,16 @@ def test_idaho_silence_is_a_denial_only_after_ten_working_days() -> None:
     j = LAWS["ID"]
     # received Wed 2026-10-28: 10 working days (Veterans Day 11/11 is an Idaho holiday) -> Thu 11/12
     assert deemed_denial_date(j, calendar_for(j), D(2026, 10, 28), on=D(2026, 12, 1)) == D(2026, 11, 12)
+
+
+@pytest.mark.parametrize("code", ["NY", "PA", "NJ"])
+def test_a_late_appeal_warns_once(code: str) -> None:
+    _, notes = text_of(
+        code,
+        kind="appeal",
+        request_date=D(2026, 9, 1),
+        denied_on=D(2026, 9, 10),
+        letter_date=D(2026, 12, 1),
+        force=True,
+    )
+    assert sum("period has closed" in n for n in notes) == 1, notes

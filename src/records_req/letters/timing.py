@@ -77,7 +77,9 @@ class LetterTiming(NamedTuple):
             if window.last_day is None:
                 continue
             if window.last_day < self.letter_date:
-                out.append(f"The {window.verb} period has closed: {window.describe()}")
+                closed = f"The {window.verb} period has closed: {window.describe()}"
+                if not any(note.startswith(closed) for note in out):  # a late appeal's warning says it already
+                    out.append(closed)
             else:
                 tail = " Writing to the agency does not stop that clock." if self.kind == "follow-up" else ""
                 out.append(window.describe() + tail)
