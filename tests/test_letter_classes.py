@@ -450,3 +450,25 @@ def test_a_late_appeal_warns_once(code: str) -> None:
     assert closed, notes
     bodies = [n.split("The letter is dated")[0].strip() for n in closed]
     assert len(bodies) == len(set(bodies)), notes  # each closed route said once (NJ has two routes)
+
+
+# --- The appeal body's own deadline to decide, where the law sets one -------------------------------
+
+
+@pytest.mark.parametrize("code", ["NE", "KY", "PA"])
+def test_an_appeal_decision_deadline_is_statutory_and_goes_overdue(code: str) -> None:
+    from records_req.calendars import calendar_for
+    from records_req.tracker.lifecycle import Recorded, track
+
+    base = LAWS[code]
+    j = base._replace(appeal=base.appeal._replace(decision_days=15, decision_unit="calendar", decision_citation="§ X"))
+    events = [
+        Recorded(1, "sent", D(2026, 10, 28), None, {"via": "email"}),
+        Recorded(2, "denied", D(2026, 11, 9), None, {}),
+        Recorded(3, "appealed", D(2026, 11, 16), None, {"body": j.appeal.name}),
+    ]
+    waiting = track(events, j, calendar_for(j), D(2026, 11, 20), 1)
+    assert waiting.due_on == D(2026, 12, 1) and waiting.statutory and not waiting.overdue
+    assert "due by Tue 2026-12-01 (§ X)" in waiting.next_step
+    late = track(events, j, calendar_for(j), D(2026, 12, 3), 1)
+    assert late.overdue and "the decision is overdue" in late.next_step

@@ -1009,6 +1009,12 @@ def running_clock(
     return first
 
 
+def walk_days(calendar: Calendar, start: dt.date, days: int, unit: Unit) -> dt.date:
+    """The day ``days`` business or calendar days after ``start`` (a calendar count ending on a
+    closed day is not moved: only the law's own roll-forward rule does that, where it applies)."""
+    return _Walk(calendar, {}, []).advance(start, days, unit)
+
+
 def add_business_days(calendar: Calendar, start: dt.date, days: int) -> dt.date:
     """The day ``days`` business days after ``start``: the engine's own count, for any use."""
     return _Walk(calendar, {}, []).advance(start, days, "business")

@@ -279,6 +279,11 @@ class Appeal(NamedTuple):
     filing: str | None = None  # what a filing needs beyond a letter (a form, a fee, an oath): shown to the user
     grounds_required: bool = False  # the appeal must address each ground of the denial (PA, MI)
     grounds_text: str | None = None  # "this appeal addresses each ground...": printed only when it answers them
+    # The period the law gives the appeal body to decide (NE's Attorney General: 15 calendar days,
+    # Neb. Rev. Stat. § 84-712.03(1)(b)), counted from the appeal's receipt.
+    decision_days: int | None = None
+    decision_unit: Unit | None = None
+    decision_citation: str | None = None
     window_from_silence: bool = True  # a deemed denial starts the appeal period (FOIA: only a response does)
     also: tuple[Appeal, ...] = ()  # other routes with their own deadlines (NJ: GRC and Superior Court)
     # The route where the records are in an elected official's custody (a sheriff), where the
@@ -701,6 +706,9 @@ def salutation_problem(text: str) -> str | None:
 
 def _appeal(f: Fields, nested: bool = False) -> Appeal:
     days, unit = _period(f, "deadline_days", "deadline_unit")
+    decision_days, decision_unit = _period(f, "decision_days", "decision_unit")
+    if decision_days is not None and not f.data.get("decision_citation"):
+        f.fail("decision_citation", "is required with decision_days")
     salutation = f.opt_text("salutation")
     if salutation is not None:
         if not salutation.startswith("Dear ") or not salutation.endswith(":"):
@@ -730,6 +738,9 @@ def _appeal(f: Fields, nested: bool = False) -> Appeal:
         filing=f.opt_text("filing"),
         grounds_required=f.flag("grounds_required", default=False),
         grounds_text=f.opt_text("grounds_text"),
+        decision_days=decision_days,
+        decision_unit=decision_unit,
+        decision_citation=f.opt_text("decision_citation"),
         elected=_appeal(elected_f, nested=True) if elected_f is not None else None,
     )
     for key in ("addressee", "court_name"):

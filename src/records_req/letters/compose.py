@@ -831,7 +831,10 @@ def _recipient(req: LetterRequest) -> list[str | None]:
     if req.kind == "appeal" and j.is_federal and agency.name == ICE_FOIA[0]:
         return list(ICE_FOIA_APPEALS)
     if req.kind == "appeal" and j.appeal.addressee:
-        return [j.appeal.addressee, j.appeal.address, j.appeal.email]
+        email = j.appeal.email
+        if email and "://" in email:  # an online form is where to file, not an address line
+            email = None
+        return [j.appeal.addressee, j.appeal.address, email]
     officer = agency.records_officer or (j.law.request_to if req.kind == "initial" else None)
     sent_by = f"By email to {agency.email}" if agency.email else None
     if j.submission is not None and j.submission.portal and req.kind == "initial":

@@ -195,6 +195,7 @@ def cited_as(ground: Ground, exemptions: str | None) -> str | None:
         and _matches(ground, p.lower())
         and not any(_matches(g, p.lower()) for g in others if g.key not in _replacing(ground))
     ]
+
     def bare(text: str) -> str:
         return re.sub(r"[^a-z0-9]", "", text.lower())
 

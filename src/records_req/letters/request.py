@@ -303,6 +303,10 @@ def _ground_notes(j: Jurisdiction, req: LetterRequest) -> list[str]:
 def _route_notes(j: Jurisdiction) -> list[str]:
     """What the law's review route asks of the requester beyond this letter."""
     appeal, notes = j.appeal, []
+    if appeal.email and "://" in appeal.email:
+        notes.append(
+            f"{appeal.name} takes filings through {appeal.email}" + (" or by mail." if appeal.address else ".")
+        )
     if appeal.filing:
         notes.append(f"Filing with {appeal.name}: {appeal.filing}")
     if appeal.route == "court":

@@ -25,6 +25,7 @@ from records_req.deadlines import (
     fmt,
     running_clock,
     second_clock,
+    walk_days,
 )
 from records_req.deadlines import (
     Event as ClockEvent,
@@ -395,6 +396,8 @@ def track(
         suggested = add_business_days(calendar, state.appealed_on or today, followup_days)
         if j.appeal.route == "court":
             return _reconsideration(state, j, calendar, today, suggested)
+        if j.appeal.decision_days is not None and j.appeal.decision_unit is not None and state.appealed_on:
+            return _awaiting_decision(state, j, calendar, today)
         return Tracked(
             state,
             None,
@@ -498,6 +501,22 @@ def track(
         f"({j.appeal.citation}).",
         today,
     )
+
+
+def _awaiting_decision(state: State, j: Jurisdiction, calendar: Calendar, today: dt.date) -> Tracked:
+    """The appeal body's own deadline to decide, where the law sets one."""
+    appeal = j.appeal
+    assert appeal.decision_days is not None and appeal.decision_unit is not None and state.appealed_on
+    by = walk_days(calendar, state.appealed_on, appeal.decision_days, appeal.decision_unit)
+    cite = appeal.decision_citation
+    if today > by:
+        step = (
+            f"{appeal.name} had until {fmt(by)} to decide ({cite}) and the decision is overdue, unless the body "
+            "extended that time as the law allows: ask it for the decision in writing." + _after_decision(j)
+        )
+        return Tracked(state, None, by, "appeal decision", True, True, step, today)
+    step = f"Await the decision of {appeal.name}, due by {fmt(by)} ({cite})." + _after_decision(j)
+    return Tracked(state, None, by, "appeal decision", True, False, step, by)
 
 
 def _after_decision(j: Jurisdiction) -> str:
