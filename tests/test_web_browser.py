@@ -184,7 +184,7 @@ def test_a_request_is_previewed_and_created_from_the_new_request_page(tab: Tab) 
     expect(info).to_be_hidden()  # empty until a state is chosen
     virginia: list[str | re.Pattern[str]] = [
         "Law: Virginia Freedom of Information Act (Va. Code Ann. §§ 2.2-3700 to 2.2-3715)",
-        "Deadline: within 5 business days: response",
+        "Deadline: within 5 working days: response",
         "Who may ask: residents only",
         re.compile(r"^287\(g\): restricts"),
     ]
