@@ -233,7 +233,8 @@ def test_a_request_is_previewed_and_created_from_the_new_request_page(tab: Tab) 
     [made] = rr.json("list")
     assert page.url.endswith(f"/requests/{made['id']}")
     assert made["agency"] == HOSTILE and made["jurisdiction"] == "VA"
-    assert sorted(shown(rr, made["id"])["topics"]) == ["ice-communications", "wso"]
+    # the two chosen, and the records Virginia's own 287(g) law (S.B. 783, 2026) creates
+    assert sorted(shown(rr, made["id"])["topics"]) == ["ice-communications", "state-law", "wso"]
     expect(page.get_by_role("heading", level=1)).to_have_text(f"#{made['id']} · {HOSTILE} (VA)")
     expect(page.get_by_role("status")).to_contain_text("Request created")
     expect(page.locator("p.status")).to_contain_text("Status: draft")
