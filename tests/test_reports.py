@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import shutil
@@ -79,9 +80,14 @@ def test_xlsx_matches_csv(db: Tracker) -> None:
 
     book = load_workbook(db.report("xlsx"))
     sheet = book["requests"]
-    values = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    # the same values; in the XLSX, numbers are numbers and dates are dates (shown yyyy-mm-dd)
+    values = [
+        [("" if c is None else c.date().isoformat() if isinstance(c, dt.datetime) else str(c)) for c in row]
+        for row in sheet.iter_rows(values_only=True)
+    ]
     rows = list(csv.reader(io.StringIO(db.report("csv").read_text(encoding="utf-8"))))
     assert values == rows
+    assert isinstance(sheet["I2"].value, int) and sheet["J2"].is_date and sheet["J2"].number_format == "yyyy-mm-dd"
     assert {r[0]: r[1] for r in book["summary"].iter_rows(min_row=2, values_only=True)} == {
         "awaiting-response": 3,
         "completed": 1,

@@ -1,25 +1,138 @@
-"""CSV and XLSX: one row per request, with stable, documented columns and ISO dates."""
+"""CSV and XLSX: one row per request, with stable, documented columns and ISO dates.
+
+Every spreadsheet the project writes goes through :func:`csv_bytes` and :func:`xlsx_bytes` (a test
+holds it so), because their cells can hold text from outside: an agency's name from ICE's sheet or
+a shared export, a tag, a tracking number. A spreadsheet takes a cell that starts with ``=``, ``+``,
+``-`` or ``@`` for a formula (``=HYPERLINK(...)`` sends whoever clicks it to a stranger's site), so:
+
+- the XLSX writes every text cell as text, never a formula or an error value, with the text as it
+  was; a cell that looks like a formula also gets Excel's own "text" mark (``quotePrefix``, what
+  typing ``'=1`` in Excel stores), so that editing it in Excel does not turn it into one. Numbers
+  stay numbers and dates are dates (shown ``yyyy-mm-dd``).
+- the CSV, which has no types, puts a single quote before such a cell's first character, as
+  OWASP's CSV-injection guidance advises (:func:`neutralise`); numbers are never touched. Lines
+  end in CRLF (RFC 4180), so that a carriage return inside a value is quoted and cannot start a row.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from records_req.reports.data import Report, RequestView
 
+Cell = str | int | float | bool | dt.date | None
 
-def _blank(value: Any) -> Any:
-    return "" if value is None else value
+# A formula's first character (with the full-width forms some spreadsheets also take for them),
+# after any white space a spreadsheet may drop, or a leading tab, carriage return, new line or NUL.
+# The same after a ';': a spreadsheet set to split on semicolons (the list separator of many
+# locales) starts a cell there, and the report's lists (topics, tags, tracking numbers) are
+# ';'-joined.
+_FORMULA = re.compile(r"(^|;)(?=\s*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n\x00])")
+_FIRST = frozenset("=+-@\uff1d\uff0b\uff0d\uff20\x00")
 
 
-def _iso(value: Any) -> str:
-    return value.isoformat() if value is not None else ""
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` (or a ';'-separated part of it) as a formula."""
+    if not text or (";" not in text and text[0] not in _FIRST and not text[0].isspace()):
+        return False  # most text: no regular expression needed
+    return _FORMULA.search(text) is not None
+
+
+def neutralise(text: str) -> str:
+    """``text`` for a CSV cell: a single quote before each place a formula could start
+    (``=1+1`` -> ``'=1+1``, ``-2`` -> ``'-2``, ``a;@x`` -> ``a;'@x``); other text unchanged."""
+    return _FORMULA.sub(r"\1'", text) if looks_like_formula(text) else text
+
+
+def _csv_cell(value: Cell) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return neutralise(value)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """A UTF-8 CSV (RFC 4180: CRLF, quoted where needed) in which no text cell starts a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(name) for name in header])
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+# What an XLSX cannot hold as it is (openpyxl raises IllegalCharacterError) goes in the format's
+# own escape, _xHHHH_, which Excel decodes on reading; a literal "_x0041_" is escaped in turn
+# (_x005F_ is the underscore), or Excel would show "A".
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_text(text: str) -> str:
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    return _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def _cell(sheet: Any, value: Cell) -> Any:
+    """What to append for ``value``: numbers and plain text as they are (openpyxl types them), a
+    date with its format, and text openpyxl would take for a formula or an error value (or that a
+    spreadsheet might) as a cell typed text."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, int | float):
+        return value
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    text = _xlsx_text(value)
+    if not (text.startswith("=") or text in ERROR_CODES or looks_like_formula(value)):
+        return text
+    cell = WriteOnlyCell(sheet, text)
+    cell.data_type = "s"  # not a formula ('=...'), not an error value ('#N/A')
+    cell.quotePrefix = True  # Excel's own mark for "text", kept if the cell is edited
+    return cell
+
+
+def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]]]]) -> bytes:
+    """An XLSX with a worksheet per (title, header, rows): the header bold and frozen, every text
+    cell text, numbers and dates typed. Written row by row (openpyxl's write-only mode)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        names = [WriteOnlyCell(sheet, _xlsx_text(name)) for name in header]
+        for cell in names:
+            cell.data_type, cell.font = "s", bold
+        sheet.append(names)
+        for row in rows:
+            sheet.append([_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    book.properties.creator = "records-req"
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 # (column, what it holds, how to get it). The README documents these; a test checks they match.
-COLUMNS: list[tuple[str, str, Callable[[RequestView], Any]]] = [
+COLUMNS: list[tuple[str, str, Callable[[RequestView], Cell]]] = [
     ("id", "request number", lambda r: r.id),
     ("jurisdiction", "USPS code (US: federal FOIA)", lambda r: r.jurisdiction),
     ("agency", "agency name", lambda r: r.agency),
@@ -27,68 +140,36 @@ COLUMNS: list[tuple[str, str, Callable[[RequestView], Any]]] = [
     ("topics", "topics, separated by ';'", lambda r: ";".join(r.topics)),
     ("tags", "tags, separated by ';'", lambda r: ";".join(r.tags)),
     ("status", "current status", lambda r: r.status),
-    (
-        "overdue",
-        "true if past a statutory date while the agency owes a response",
-        lambda r: str(r.overdue).lower(),
-    ),
+    ("overdue", "true if past a statutory date while the agency owes a response", lambda r: r.overdue),
     ("days_late", "days past that date (0 if not overdue)", lambda r: r.days_late),
-    ("letter_date", "date of the letter", lambda r: _iso(r.letter_date)),
-    ("sent", "date sent", lambda r: _iso(r.sent_on)),
-    ("first_response", "date of the agency's first response", lambda r: _iso(r.first_response_on)),
-    ("completed", "date records were released or no records found", lambda r: _iso(r.completed_on)),
-    (
-        "days_to_first_response",
-        "days from sending to the first response",
-        lambda r: _blank(r.days_to_first_response),
-    ),
-    (
-        "days_to_completion",
-        "days from sending to completion",
-        lambda r: _blank(r.days_to_completion),
-    ),
-    ("due", "the date that matters now", lambda r: _iso(r.due_on)),
+    ("letter_date", "date of the letter", lambda r: r.letter_date),
+    ("sent", "date sent", lambda r: r.sent_on),
+    ("first_response", "date of the agency's first response", lambda r: r.first_response_on),
+    ("completed", "date records were released or no records found", lambda r: r.completed_on),
+    ("days_to_first_response", "days from sending to the first response", lambda r: r.days_to_first_response),
+    ("days_to_completion", "days from sending to completion", lambda r: r.days_to_completion),
+    ("due", "the date that matters now", lambda r: r.due_on),
     ("due_label", "what that date is", lambda r: r.due_label),
-    ("statutory", "true if that date is set by law", lambda r: str(r.statutory).lower()),
-    (
-        "tracking_numbers",
-        "the agency's reference numbers, separated by ';'",
-        lambda r: ";".join(r.tracking_numbers),
-    ),
+    ("statutory", "true if that date is set by law", lambda r: r.statutory),
+    ("tracking_numbers", "the agency's reference numbers, separated by ';'", lambda r: ";".join(r.tracking_numbers)),
     ("next_step", "what to do next", lambda r: r.next_step),
 ]
 
 
-def rows(report: Report) -> list[list[Any]]:
+def rows(report: Report) -> list[list[Cell]]:
     return [[get(r) for _, _, get in COLUMNS] for r in report.requests]
 
 
 def to_csv(report: Report) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([name for name, _, _ in COLUMNS])
-    writer.writerows(rows(report))
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes([name for name, _, _ in COLUMNS], rows(report))
 
 
 def to_xlsx(report: Report) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "requests"
-    sheet.append([name for name, _, _ in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows(report):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    summary = book.create_sheet("summary")
-    summary.append(["status", "requests"])
-    for status, n in report.by_status().items():
-        summary.append([status, n])
-    buffer = io.BytesIO()
-    book.properties.creator = "records-req"
-    book.save(buffer)
-    return buffer.getvalue()
+    """The requests, and a ``summary`` sheet: requests by status."""
+    summary: list[list[Cell]] = [[status, n] for status, n in report.by_status().items()]
+    return xlsx_bytes(
+        [
+            ("requests", [name for name, _, _ in COLUMNS], rows(report)),
+            ("summary", ["status", "requests"], summary),
+        ]
+    )
