@@ -413,9 +413,9 @@ def test_serve_listens_on_localhost_answers_and_stops_on_ctrl_c(rr: Tracker) -> 
     try:
         assert server.stderr is not None
         lines = []
-        for line in server.stderr:  # wait for werkzeug to say it listens: no timed sleep
+        for line in server.stderr:  # the startup message comes once it listens: no timed sleep
             lines.append(line)
-            if "Running on" in line:
+            if "dashboard at" in line:
                 break
         assert any(f"http://127.0.0.1:{port}/" in line for line in lines), lines
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

@@ -66,3 +66,49 @@ def letter_text(field: str, value: str | None) -> str | None:
         if " ".join(words) in _PLACEHOLDERS or re.fullmatch(r"<[^>]*>|\[[^\]]*\]|\{[^}]*\}", bare):
             raise UsageError(f"{field} {bare!r} is a placeholder, not text a letter can print; give the real value.")
     return value
+
+
+_NOT_IN_ADDRESS = set(',;<>()[]"\\:')
+
+
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not one plain email address (None if it is): what ``agencies set --email``,
+    ``agencies import-contacts``, ``new --agency-email`` and the dashboard all refuse. A line
+    break, a list or a display name would become extra headers or recipients in an .eml draft."""
+    if any(ch.isspace() for ch in value) or _CONTROL.search(value):
+        return "it contains a space or a line break"
+    if any(ch in _NOT_IN_ADDRESS for ch in value):
+        return "give one address alone (no list, name or brackets)"
+    local, _, domain = value.rpartition("@")
+    if value.count("@") != 1 or not local or not domain:
+        return "it needs exactly one @ between a name and a domain"
+    if not local.isascii():
+        return "the part before the @ must be plain ASCII letters"
+    if "." not in domain.strip("."):
+        return f"{domain!r} is not a full domain name"
+    try:
+        ascii_domain(domain)
+    except ValueError:
+        return f"{domain!r} is not a valid domain name"
+    return None
+
+
+def email_address(field: str, value: str | None) -> str | None:
+    """:func:`clean`, then refuse anything but one plain email address."""
+    value = clean(field, value)
+    if value is None:
+        return None
+    problem = email_problem(value)
+    if problem:
+        raise UsageError(f"{field} {value!r} is not one email address: {problem}. Example: records@example.gov.")
+    return value
+
+
+def ascii_domain(domain: str) -> str:
+    """The domain as it may appear in an email header: IDNA (``bücher.de`` -> ``xn--bcher-kva.de``)."""
+    import idna
+
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise ValueError(f"{domain!r} is not a valid domain name: {exc}") from None

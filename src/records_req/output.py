@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from records_req.errors import RecordsReqError
@@ -24,12 +24,15 @@ def write_all(
     force: bool,
     protected: Sequence[Path] = (),
     protected_dirs: Sequence[Path] = (),
+    make_parents: bool = True,
 ) -> None:
     """Write every file atomically; refuse (before writing any) if one exists, unless forced.
 
     Never, even forced: onto a ``protected`` file (the live database and its journal files) or
     into a ``protected_dirs`` folder (the data directory's file store), nor over something that is
-    not a regular file (a device, a FIFO, a directory)."""
+    not a regular file (a device, a FIFO, a directory). ``make_parents=False`` (a file the user
+    named with ``-o``): its folder must exist, unless it is inside the default ``out/`` tree
+    (a mistyped folder is refused, not created, at the root of the disk or anywhere)."""
     try:
         files_guarded = {q.resolve() for q in protected}
         dirs_guarded = [q.resolve() for q in protected_dirs]
@@ -42,11 +45,28 @@ def write_all(
         existing = [p for p in files if p.exists()]
     except OSError as exc:  # a name too long, a folder we may not read...
         raise OutputError(f"Cannot write {exc.filename or 'the file'}: {exc.strerror or exc}") from None
+    if not make_parents:  # after the checks above: a refused path is named for what it is
+        refuse_missing_folders(files)
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
         raise OutputError(f"{names} already exists. Use --force to replace it, or --date.")
     for path, data in files.items():
         write_atomic(path, data)
+
+
+def refuse_missing_folders(files: Iterable[Path]) -> None:
+    """One line for a file whose folder does not exist (outside the default ``out/`` tree)."""
+    from records_req.letters.files import default_out_dir
+
+    out = default_out_dir().resolve()
+    for path in files:
+        parent = path.resolve().parent
+        try:
+            if parent.is_dir() or parent == out or parent.is_relative_to(out):
+                continue
+        except OSError:
+            pass
+        raise OutputError(f"The folder {path.parent} does not exist: create it first, or write somewhere else.")
 
 
 def _file_mode() -> int:
@@ -56,10 +76,48 @@ def _file_mode() -> int:
     return 0o666 & ~mask
 
 
+STALE_SECONDS = 3600  # a temporary file of the old naming (no process id) this old is abandoned
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove the temporary files an earlier write of ``path`` left when its process was killed
+    (``.NAME.PID.XXXX.tmp`` whose process is gone; older ones without a PID after an hour)."""
+    import glob
+    import time
+
+    removed = []
+    prefix = f".{path.name}."
+    for tmp in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        middle = tmp.name[len(prefix) : -len(".tmp")]
+        pid_text, dot, _ = middle.partition(".")
+        try:
+            if dot and pid_text.isdigit():
+                stale = int(pid_text) != os.getpid() and not _alive(int(pid_text))
+            else:
+                stale = time.time() - tmp.lstat().st_mtime > STALE_SECONDS
+            if stale and tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue
+    return removed
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        remove_stale_temps(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

@@ -163,6 +163,9 @@ def main() -> None:
 
     global _exit_when_done, _in_main
     _exit_when_done, _in_main = False, True
+    from records_req.cli.output import filter_terminal_output
+
+    filter_terminal_output()  # outside text never drives the terminal
     try:
         cli(prog_name="records-req")
     except SystemExit as exc:

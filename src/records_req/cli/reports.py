@@ -74,5 +74,5 @@ def report(
     with read_view(ctx) as view:
         data = load(view, today(ctx), filters)
     content = render(data, fmt, lang)
-    write_all({output: content}, force=force, **protected_outputs(ctx))
+    write_all({output: content}, force=force, make_parents=False, **protected_outputs(ctx))
     click.echo(f"{output}: {len(data.requests)} requests, {len(data.overdue())} overdue")

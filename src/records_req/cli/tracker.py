@@ -1229,7 +1229,7 @@ def db_export(ctx: click.Context, /, file: Path, force: bool) -> None:
     with store(ctx).read() as session:
         data = export_data(session)
     text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    write_all({file: text.encode("utf-8")}, force=force, **protected_outputs(ctx))
+    write_all({file: text.encode("utf-8")}, force=force, make_parents=False, **protected_outputs(ctx))
     counts = ", ".join(f"{len(data[k])} {k}" for k in ("requests", "events", "documents"))
     click.echo(f"{file}: {counts}")
 
@@ -1245,14 +1245,9 @@ def db_import(ctx: click.Context, /, file: Path) -> None:
       records-req db import backup.json
       records-req --db postgresql://user@host/records db import backup.json
     """
-    import json
+    from records_req.store.dump import import_data, read_export
 
-    from records_req.store.dump import DumpError, import_data
-
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DumpError(f"{file} is not valid JSON: {exc}") from None
+    data = read_export(file)
     from records_req.letters.files import default_out_dir
     from records_req.paths import data_home
 

@@ -25,14 +25,37 @@ from records_req.errors import UsageError
     type=click.Path(file_okay=False, path_type=Path),
     help="Where letters are written [default: $RECORDS_REQ_OUT or ./out].",
 )
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 3600),
+    default=30,
+    show_default=True,
+    help="Seconds a client may stay silent, and has to send a request's first line and headers.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(4, 10000),
+    default=100,
+    show_default=True,
+    help="Connections open at once; more wait their turn.",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, /, host: str, port: int, no_browser: bool, allowed_hosts: tuple[str, ...], out_dir: Path | None
+    ctx: click.Context,
+    /,
+    host: str,
+    port: int,
+    no_browser: bool,
+    allowed_hosts: tuple[str, ...],
+    out_dir: Path | None,
+    timeout: int,
+    max_connections: int,
 ) -> None:
     """Open the dashboard: the whole tool in a browser, on this computer. Ctrl-C stops it.
 
     It listens on 127.0.0.1 only. To serve a team on another address, create accounts first
-    (records-req users add NAME); every page then asks for a sign-in.
+    (records-req users add NAME); every page then asks for a sign-in. A client that stays silent
+    for --timeout seconds, or takes longer to send a request's headers, is disconnected.
 
     \b
     Examples:
@@ -62,21 +85,23 @@ def serve(
                 )
     else:
         store(ctx)  # create or migrate the database before the first page
+    from records_req.web.server import Limits, Server
+
     app = create_app(settings)
+    try:
+        server = Server(app, host, port, Limits(timeout=timeout, max_connections=max_connections))
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise UsageError(f"Cannot listen on {host}:{port}: {reason}. Try another --port.") from None
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if settings.local else shown}:{port}/"
-    click.echo(f"records-req dashboard at {url} (Ctrl-C stops it)", err=True)
+    click.echo(f"records-req dashboard at {url} (Ctrl-C stops it)", err=True)  # once it listens
     if not no_browser:
         import threading
         import webbrowser
 
         threading.Timer(0.8, lambda: webbrowser.open(url)).start()
-    from werkzeug.serving import run_simple
-
-    try:
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
-    except OSError as exc:
-        raise UsageError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Try another --port.") from None
+    server.run()
 
 
 @click.group()

@@ -23,8 +23,12 @@ from records_req.letters.model import Letter
 
 def address(name: str | None, email: str) -> Address:
     """One address; a malformed email is a clear error, not a header that would split or vanish."""
+    from records_req.hygiene import ascii_domain
+
+    local, at, domain = email.strip().rpartition("@")
     try:
-        return Address(display_name=" ".join((name or "").split()), addr_spec=email.strip())
+        spec = f"{local}{at}{ascii_domain(domain)}" if at and not domain.isascii() else email.strip()
+        return Address(display_name=" ".join((name or "").split()), addr_spec=spec)
     except (ValueError, IndexError) as exc:
         raise UsageError(f"{email!r} is not an email address: {exc}") from None
 

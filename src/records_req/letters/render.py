@@ -111,16 +111,57 @@ def write_letter(
     user_templates: Path | None = None,
     keep_existing: bool = False,
     eml: bool = False,
+    adopt_same: bool = False,
 ) -> tuple[Letter, dict[str, Path], dict[str, bytes]]:
     """Compose, render and write one letter under ``out_dir``: the one path every command takes.
 
     ``keep_existing``: if the file names are taken (another request's letter), number this one
     (``-2``, ``-3``...) instead of refusing or replacing. ``eml``: also write the unsent email
     draft (:func:`draft_email`) beside the letter where the recipient's email is known; the
-    paths then include ``eml`` (absent: no email known, no draft).
+    paths then include ``eml`` (absent: no email known, no draft). ``adopt_same``: a file that
+    already holds exactly these bytes (left by an interrupted run) is kept, not refused.
     """
-    from records_req.letters.compose import compose
     from records_req.output import write_all
+
+    letter, paths, rendered = prepare_letter(
+        req,
+        agency_name=agency_name,
+        topic_keys=topic_keys,
+        formats=formats,
+        out_dir=out_dir,
+        user_templates=user_templates,
+        keep_existing=keep_existing,
+        eml=eml,
+    )
+    written = {paths[ext]: rendered[ext] for ext in paths if ext in rendered}
+    same = unchanged(written) if adopt_same else set()
+    write_all({p: data for p, data in written.items() if p not in same}, force=force)
+    return letter, {ext: paths[ext] for ext in paths if ext in rendered}, rendered
+
+
+def unchanged(files: dict[Path, bytes]) -> set[Path]:
+    """The files that already hold exactly these bytes (letters render byte for byte the same)."""
+    try:
+        return {
+            p for p, data in files.items() if p.is_file() and p.stat().st_size == len(data) and p.read_bytes() == data
+        }
+    except OSError:
+        return set()
+
+
+def prepare_letter(
+    req: LetterRequest,
+    *,
+    agency_name: str,
+    topic_keys: Sequence[str],
+    formats: str = "both",
+    out_dir: Path | None = None,
+    user_templates: Path | None = None,
+    keep_existing: bool = False,
+    eml: bool = False,
+) -> tuple[Letter, dict[str, Path], dict[str, bytes]]:
+    """The letter, where its files go and their bytes, without writing anything."""
+    from records_req.letters.compose import compose
 
     letter = compose(req, user_templates)
     chosen = FORMATS if formats == "both" else (formats,)
@@ -137,6 +178,4 @@ def write_letter(
         draft = draft_email(letter, req, pdf, paths["eml"].with_suffix(".pdf").name)
         if draft is not None:
             rendered["eml"] = draft
-    written = [ext for ext in paths if ext in rendered]
-    write_all({paths[ext]: rendered[ext] for ext in written}, force=force)
-    return letter, {ext: paths[ext] for ext in written}, rendered
+    return letter, paths, rendered

@@ -104,7 +104,7 @@ def _topics(spec: RequestSpec) -> Topics:
 
 def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequest, list[str]]:
     """Check a request against the law and turn it into a LetterRequest, with notes for the user."""
-    from records_req.hygiene import clean, letter_text
+    from records_req.hygiene import clean, email_address, letter_text
 
     j = j.for_agency(spec.agency)  # an elected official's records may take another route (OR)
     from records_req.letters.compose import Agency, LetterRequest, Requester, ice_foia_office
@@ -199,7 +199,7 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
         agency = Agency(
             name=agency_name,
             address=letter_text("--agency-address", _newlines(spec.agency_address)),
-            email=clean("--agency-email", spec.agency_email),
+            email=email_address("--agency-email", spec.agency_email),
             records_officer=clean("--records-officer", spec.records_officer),
         )
         about = None

@@ -24,13 +24,28 @@ from sqlalchemy.orm import Session, sessionmaker
 from records_req.errors import RecordsReqError
 from records_req.store.urls import DB_ENV, HEAD, default_url, masked, normalize_url
 
-__all__ = ["DB_ENV", "HEAD", "Store", "StoreError", "default_url", "masked", "normalize_url", "open_store"]
+__all__ = [
+    "DB_ENV",
+    "HEAD",
+    "SchemaChanged",
+    "Store",
+    "StoreError",
+    "default_url",
+    "masked",
+    "normalize_url",
+    "open_store",
+]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class StoreError(RecordsReqError):
     pass
+
+
+class SchemaChanged(StoreError):
+    """The database's schema is no longer the one this records-req was started with: a newer
+    records-req migrated it while this one (a dashboard, a long campaign) kept running."""
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -79,13 +94,33 @@ class Store:
             _sqlite_setup(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False)
-        self.ensure_schema()
+        try:
+            self.ensure_schema()
+        except BaseException:
+            self.engine.dispose()  # a refused database leaves no connection open behind it
+            raise
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One writing transaction: all of it is committed, or none of it."""
+        """One writing transaction: all of it is committed, or none of it. It begins by reading the
+        schema's revision (one row, in the same transaction) and writes nothing into a database
+        that another records-req has migrated since this one opened it."""
         with self._errors(), self._sessions() as session, session.begin():
+            self._check_revision(session)
             yield session
+
+    def _check_revision(self, session: Session) -> None:
+        lock = "" if self.is_sqlite else " FOR SHARE"  # a migration's update of the row waits for us
+        self.refuse_other_schema(session.execute(text(f"SELECT version_num FROM alembic_version{lock}")).scalar())
+
+    def refuse_other_schema(self, revision: str | None) -> None:
+        """Raise :class:`SchemaChanged` unless ``revision`` is the one this code writes."""
+        if revision != HEAD:
+            raise SchemaChanged(
+                f"Nothing was written: the database {masked(self.url)} is now at schema {revision or 'none'}, "
+                f"and this records-req knows schema {HEAD} (a newer records-req has migrated it since this "
+                "one started). Stop this records-req and use the newer one."
+            )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -116,6 +151,12 @@ class Store:
                 f"The database {masked(self.url)} was made by a newer records-req (schema {revision}; this "
                 f"version knows {HEAD}). Upgrade records-req to use it."
             )
+        if revision is not None and revision != HEAD and revision not in known_revisions():
+            raise StoreError(
+                f"The database {masked(self.url)} is marked with schema {revision[:40]!r}, which this "
+                f"records-req does not know (it knows 0001 to {HEAD}): it was made by another version or "
+                "changed by hand. Use the records-req that made it, or restore a backup."
+            )
         if revision != HEAD:
             try:
                 self.upgrade()
@@ -145,6 +186,15 @@ def _first_line(exc: BaseException) -> str:
     """The driver's own message, without SQLAlchemy's background links."""
     inner = getattr(exc, "orig", None) or exc
     return str(inner).strip().splitlines()[0] if str(inner).strip() else type(inner).__name__
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """The revisions of this version's migration scripts (read only when a database is not at HEAD)."""
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(None)
+    return frozenset(script.revision for script in ScriptDirectory.from_config(config).walk_revisions())
 
 
 def alembic_config(connection: Any) -> Any:

@@ -45,8 +45,47 @@ TABLES: list[tuple[str, type[Base]]] = [
 ]
 
 
+MAX_DEPTH = 32  # an export nests five levels deep; anything far deeper is not one of ours
+
+
 class DumpError(RecordsReqError):
     pass
+
+
+def read_export(path: Path) -> Any:
+    """The JSON of an export file, or one clear :class:`DumpError` (not JSON, not UTF-8, or
+    nested deeper than :data:`MAX_DEPTH`, which would otherwise exhaust Python's recursion)."""
+    import json
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DumpError(f"{path} is not a records-req export: it is not UTF-8 text.") from None
+    except OSError as exc:
+        raise DumpError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise DumpError(f"{path} nests deeper than {MAX_DEPTH} levels: it is not a records-req export.") from None
+    except ValueError as exc:
+        raise DumpError(f"{path} is not valid JSON: {exc}") from None
+    if _depth_exceeds(data, MAX_DEPTH):
+        raise DumpError(f"{path} nests deeper than {MAX_DEPTH} levels: it is not a records-req export.")
+    return data
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` deep (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _table(model: type[Base]) -> Table:

@@ -25,7 +25,7 @@ def make_bundle(
 ) -> list[dict[str, Any]]:
     """Write the bundle of the request ``details`` describe to ``output``; return its manifest."""
     data, manifest = bundle_bytes(details)
-    write_all({output: data}, force=force, **(guard or {}))
+    write_all({output: data}, force=force, make_parents=False, **(guard or {}))
     return manifest
 
 

@@ -411,7 +411,7 @@ def import_contacts(session: Session, path: Path, known_states: set[str]) -> Con
     and the rest is loaded. Loading the same file again changes nothing."""
     import csv
 
-    from records_req.hygiene import clean
+    from records_req.hygiene import clean, email_problem
     from records_req.tracker.service import find_agency, set_agency
 
     try:
@@ -456,8 +456,9 @@ def import_contacts(session: Session, path: Path, known_states: set[str]) -> Con
             skipped.append((line, str(exc)))
             continue
         email = fields.get("records_email")
-        if email is not None and (email.count("@") != 1 or any(ch.isspace() for ch in email)):
-            skipped.append((line, f"email {email!r} is not one address"))
+        problem = email_problem(email) if email is not None else None
+        if problem:
+            skipped.append((line, f"email {email!r} is not one address: {problem}"))
             continue
         portal = fields.get("portal_url")
         if portal is not None and not portal.lower().startswith(("https://", "http://")):

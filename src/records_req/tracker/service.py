@@ -29,6 +29,7 @@ from records_req.tracker.lifecycle import (
     CLOSED,
     EVENTS,
     Recorded,
+    State,
     Tracked,
     replay,
     track,
@@ -123,6 +124,10 @@ def agency(session: Session, state: str, name: str) -> Agency:
 
 
 def set_agency(session: Session, state: str, name: str, **fields: Any) -> Agency:
+    from records_req.hygiene import email_address
+
+    if fields.get("records_email") is not None:  # one address, whichever door it came through
+        fields["records_email"] = email_address("--email", fields["records_email"])
     found = agency(session, state, name)
     for field, value in fields.items():
         if value is not None:
@@ -135,7 +140,7 @@ def merge_agency(options: dict[str, Any], row: Agency, *, remember: bool = True)
     """The agency's known contact details fill the options left empty; details given on the
     command line for an agency that had none are remembered (never replacing known ones), unless
     ``remember`` is False (a preview)."""
-    from records_req.hygiene import clean
+    from records_req.hygiene import clean, email_address
 
     for option, field in (
         ("agency_address", "mailing_address"),
@@ -147,7 +152,8 @@ def merge_agency(options: dict[str, Any], row: Agency, *, remember: bool = True)
             options[option] = known
         elif not known and remember:
             value = options[option].replace("\\n", "\n") if option == "agency_address" else options[option]
-            setattr(row, field, clean(f"--{option.replace('_', '-')}", value))
+            check = email_address if option == "agency_email" else clean
+            setattr(row, field, check(f"--{option.replace('_', '-')}", value))
 
 
 def directory_since(
@@ -400,9 +406,16 @@ def log_event(
         raise UsageError(f"amount must be a number from 0 to 1,000,000,000, not {amount!r}.")
     if kind == "extended" and not (data.get("days") or data.get("until")):
         raise UsageError("'extended' needs --days N or --until DATE.")
-    if state.sent_on and on < state.sent_on and kind not in ("note", "reminder"):
-        warnings.append(f"The date {on} is before the request was sent ({state.sent_on}).")
-    event = Event(request_id=request.id, kind=kind, on=on, note=note, data=data, forced=bool(reason))
+    early = before_sent(state, kind, on)
+    if early:
+        if not force:
+            raise TrackerError(
+                f"Cannot record '{kind}' on request #{request.id}: {early}. Check the date (--on), "
+                "or use --force to record it anyway."
+            )
+        warnings.append(f"Recorded '{kind}' although {early}.")
+    forced = bool(reason or early)  # shown as 'forced' wherever the event is listed
+    event = Event(request_id=request.id, kind=kind, on=on, note=note, data=data, forced=forced)
     request.events.append(event)
     number = data.get("tracking_number")
     if number and number not in {t.number for t in request.tracking_numbers}:
@@ -410,6 +423,17 @@ def log_event(
     session.flush()
     refresh(request, today)
     return event, warnings
+
+
+UNDATED_KINDS = ("sent", "note", "reminder", "estimate", "undo", "edit")  # may fall before 'sent'
+
+
+def before_sent(state: State, kind: str, on: dt.date) -> str | None:
+    """Why an event dated ``on`` cannot be (an agency's answer before the request went out would
+    make it 'completed' or 'denied' with no dates that mean anything), or None."""
+    if state.sent_on is not None and on < state.sent_on and kind not in UNDATED_KINDS:
+        return f"the date {on} is before the request was sent ({state.sent_on})"
+    return None
 
 
 def record_event(
@@ -485,6 +509,17 @@ def edit_last(
         payload["note"] = note
     if data:
         payload["data"] = data
+    if on is not None:  # the dates must still follow 'sent', as when the event was recorded
+        from records_req.tracker.lifecycle import effective
+
+        trial = [
+            *recorded(request.events),
+            Recorded(max(e.id for e in request.events) + 1, "edit", today, None, payload),
+        ]
+        state = replay(trial)
+        early = next((why for e in effective(trial) if (why := before_sent(state, e.kind, e.on))), None)
+        if early:
+            raise TrackerError(f"Cannot date '{target.kind}' {on} on request #{request.id}: {early}.")
     log_event(session, request, "edit", today, data=payload, today=today)
     return target
 
@@ -573,19 +608,22 @@ def open_requests(
             eml=eml,
         ).values()
     ]
-    if not again:  # --again numbers its files instead
-        for req in parts:  # before any letter is written: a refused part leaves no files behind
-            refuse_duplicate(session, agency_row, [t.key for t in req.topics])
-        refuse_others_letters(session, planned)
-        taken = [str(path) for path in planned if path.exists()]
-        if taken and not force:
-            raise OutputError(f"{', '.join(taken)} already exists. Use --force to replace it, or --date.")
-    made: list[tuple[Request, dict[str, Path]]] = []
     if not jurisdiction.is_federal:  # the letter names the agreements ICE lists for this agency
         from records_req.tracker.directory import listed_agreements
 
         listed = listed_agreements(session, agency_row.state, agency_row.name)
         parts = [req._replace(agreements=listed) if req.kind == "initial" else req for req in parts]
+    if not again:  # --again numbers its files instead
+        for req in parts:  # before any letter is written: a refused part leaves no files behind
+            refuse_duplicate(session, agency_row, [t.key for t in req.topics])
+        refuse_others_letters(session, planned)
+        taken = [path for path in planned if path.exists()]
+        if taken and not force:  # no request owns them: the same bytes are a letter an interrupted run left
+            taken = [p for p in taken if p not in _orphans(parts, agency_name, formats, out_dir, user_templates, eml)]
+        if taken and not force:
+            names = ", ".join(str(p) for p in taken)
+            raise OutputError(f"{names} already exists. Use --force to replace it, or --date.")
+    made: list[tuple[Request, dict[str, Path]]] = []
     for req in parts:
         request = create_request(
             session,
@@ -613,12 +651,41 @@ def open_requests(
             user_templates=user_templates,
             keep_existing=again,  # never overwrite the earlier request's letter
             eml=eml,
+            adopt_same=not again,
         )
         for ext, path in paths.items():
             add_document(session, request, "letter", path, original_name=path.name, data=rendered[ext])
         refresh(request, today)
         made.append((request, paths))
     return made
+
+
+def _orphans(
+    parts: Sequence[LetterRequest],
+    agency_name: str,
+    formats: str,
+    out_dir: Path | None,
+    user_templates: Path | None,
+    eml: bool,
+) -> set[Path]:
+    """The files of these letters that already hold exactly their bytes: what ``new`` left when it
+    was killed after writing the letter and before committing its request (rendered again only
+    when such files exist). The caller has checked that no request owns them."""
+    from records_req.letters.render import prepare_letter, unchanged
+
+    found: set[Path] = set()
+    for req in parts:
+        _, paths, rendered = prepare_letter(
+            req,
+            agency_name=agency_name,
+            topic_keys=[t.key for t in req.topics],
+            formats=formats,
+            out_dir=out_dir,
+            user_templates=user_templates,
+            eml=eml,
+        )
+        found |= unchanged({paths[ext]: rendered[ext] for ext in paths if ext in rendered})
+    return found
 
 
 def _who_asked(request: Request, profile: Profile | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 from flask import render_template as _render
 
 from records_req.errors import RecordsReqError, UsageError
+from records_req.store.db import SchemaChanged
 from records_req.store.reader import like_contains
 
 if TYPE_CHECKING:
@@ -916,6 +917,27 @@ ERROR_TITLES = {
     413: "Too large",
     500: "Something went wrong",
 }
+
+
+@bp.before_app_request
+def refuse_writes_after_a_newer_migration() -> tuple[str, int] | None:
+    """A form posted to a dashboard whose database a newer records-req has migrated since it
+    started is refused with one page, before anything is read or written (one row read per form;
+    every write transaction checks again, for the campaign's threads and the API)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    db = store()
+    try:
+        db.refuse_other_schema(db.current_revision())
+    except SchemaChanged as exc:
+        return schema_changed(exc)
+    return None
+
+
+@bp.app_errorhandler(SchemaChanged)
+def schema_changed(error: Exception) -> tuple[str, int]:
+    t = translator()
+    return render("error.html", 503, code=503, title=t("The database was upgraded"), message=str(error))
 
 
 @bp.app_errorhandler(400)
