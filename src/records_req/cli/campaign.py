@@ -133,7 +133,7 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
         steps = campaigns.plan(session, targets, options, today=now)
         creates = sum(1 for s in steps if s.action == "create")
         if not o["dry_run"] and creates and prof is None:  # remember who asked, as `new` does
-            prof = service.set_profile(
+            prof = service.remember_profile(  # another campaign starting now may make it first: kept
                 session,
                 o["profile_key"],
                 name=o["requester_name"],
@@ -260,7 +260,7 @@ def _print_outcomes(
     for reason, n in counts["skipped"].items():
         click.echo(f"  {n} skipped: {REASONS[reason]}")
     for o in outcomes:
-        if o.action == "skipped" and o.reason != "in-campaign":
+        if o.action == "skipped" and (o.reason != "in-campaign" or o.meanwhile):
             click.echo(f"    {o.target.name} ({o.target.state}): {o.message}")
     if eml:
         _print_drafts(counts)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -78,6 +79,19 @@ class Agency(Base):
 
 class Request(Base):
     __tablename__ = "requests"
+    __table_args__ = (
+        # One open request per agency and set of topics (the duplicate rule), held by the database
+        # itself so that two writers at once cannot both pass it: ``open_key`` is the sorted topics
+        # while the request is open, and NULL once it closes or for a deliberate second (--again).
+        Index(
+            "uq_requests_open_key",
+            "agency_id",
+            "open_key",
+            unique=True,
+            sqlite_where=text("open_key IS NOT NULL"),
+            postgresql_where=text("open_key IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
@@ -100,6 +114,7 @@ class Request(Base):
     # What the initial letter asked for, as sent (letters.compose.AsSent); None before migration 0009.
     as_sent: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     closed: Mapped[bool] = mapped_column(default=False)
+    open_key: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)  # tracker.service.open_key
 
     agency: Mapped[Agency] = relationship(back_populates="requests")
     profile: Mapped[Profile | None] = relationship()

@@ -122,6 +122,7 @@ class Outcome(NamedTuple):
     message: str | None
     request_id: int | None
     files: dict[str, str]
+    meanwhile: bool = False  # skipped for what another writer did after the plan (a campaign run at once)
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
     from records_req.letters.request import RequestSpec, build_letter_request, dated_window_start
     from records_req.store.models import Agency, Request, Tag
     from records_req.tracker.directory import listed_by_agency
-    from records_req.tracker.service import directory_since
+    from records_req.tracker.service import directory_since, holder_message
 
     laws = load_laws()
     letter_date = options.letter_date or today
@@ -331,7 +332,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             continue
         dup = next((r for r in open_.get(agency.id, []) if sorted(r.topics) == sorted(keys)), None)
         if dup is not None and not options.again:
-            skip("already-requested", f"Request #{dup.id} for the same records is still open ({dup.status}).", dup.id)
+            skip("already-requested", holder_message(dup, agency.name, keys), dup.id)
             continue
         try:
             paths = letter_paths(
@@ -441,11 +442,31 @@ def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered 
 
 
 def _quiet_worker() -> None:
-    """Ctrl-C reaches every process of the terminal: the main process stops the campaign (and
-    says how to resume it); a worker ignores it rather than print a traceback."""
+    """Set up a worker process. Ctrl-C reaches every process of the terminal: the main process
+    stops the campaign (and says how to resume it); a worker ignores it rather than print a
+    traceback. And a worker never outlives the campaign: if the main process dies (``kill -9``,
+    a crash, a closed terminal), the worker exits at once instead of waiting for work for ever
+    and holding the terminal (``campaign ... | tee log`` would never end)."""
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, name="records-req-parent-watch", daemon=True).start()
+
+
+def _exit_with_parent() -> None:
+    """Wait for the campaign's process to end, then end this one. The wait is on multiprocessing's
+    parent sentinel (a pipe whose other end only the parent holds: it reads as closed the moment
+    the parent is gone, however it died), so it works with the forkserver and spawn starts alike."""
+    import multiprocessing
+    import os
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+    wait([parent.sentinel])
+    os._exit(1)
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -490,43 +511,86 @@ def _record(
     from records_req.laws import load_laws
     from records_req.output import write_all
     from records_req.store.models import Agency, Profile
-    from records_req.tracker.service import add_document, create_request, letter_owner, refresh
+    from records_req.tracker.service import (
+        DuplicateRequest,
+        add_document,
+        create_request,
+        holder_message,
+        letter_owner,
+        lock_agency,
+        open_duplicate,
+        refresh,
+    )
 
     job = step.job
     assert job is not None
     files = {job.paths[ext]: data for ext, data in result.files.items()}
+    topics = list(job.topic_keys)
     with store.write() as session:
+        agency_row = session.get(Agency, step.target.agency_id)
+        assert agency_row is not None
+        # The plan is re-checked under the agency's lock, before any file is written: another
+        # campaign (or this one started twice) may have written to the agency since.
+        lock_agency(session, agency_row.id)
+
+        def skipped(reason: Reason, message: str, request_id: int) -> Outcome:
+            return Outcome(step.target, "skipped", reason, message, request_id, {}, meanwhile=True)
+
+        mine = _campaign_request(session, options.tag, agency_row.id, topics)
+        if mine is not None:
+            return skipped(
+                "in-campaign",
+                f"Request #{mine} to {agency_row.name} was made meanwhile by another run of this campaign.",
+                mine,
+            )
+        if not options.again:
+            dup = open_duplicate(session, agency_row.id, topics)
+            if dup is not None:
+                return skipped("already-requested", holder_message(dup, agency_row.name, topics), dup.id)
         owner = letter_owner(session, *files)
-        if owner is not None:  # another run got there first
-            return Outcome(step.target, "skipped", "in-campaign", f"Request #{owner} has this letter.", owner, {})
+        if owner is not None:
+            first = next(iter(files))
+            return skipped("file-exists", f"{first} is the letter of request #{owner}; use --date or --out.", owner)
         existing = [p for p, data in files.items() if p.exists()]
         same = [p for p in existing if p.is_file() and p.read_bytes() == files[p]]
         if len(same) < len(existing) and not options.force:
             names = ", ".join(str(p) for p in existing if p not in same)
             return Outcome(step.target, "skipped", "file-exists", f"{names} already exists (--force).", None, {})
         write_all({p: d for p, d in files.items() if p not in same}, force=options.force, **protected)
-        agency_row = session.get(Agency, step.target.agency_id)
-        assert agency_row is not None
-        request = create_request(
-            session,
-            jurisdiction=load_laws()[job.code],
-            agency_row=agency_row,
-            profile=session.get(Profile, profile_id) if profile_id else None,
-            topics=list(job.topic_keys),
-            items=list(result.items),
-            since=result.since,
-            until=result.until,
-            letter_date=job.spec.letter_date or today,
-            fee_limit=result.fee_limit,
-            co_requester=result.co_requester,
-            as_sent=result.as_sent,
-            tags=[options.tag],
-            again=True,  # plan() decided
-        )
+        try:
+            request = create_request(
+                session,
+                jurisdiction=load_laws()[job.code],
+                agency_row=agency_row,
+                profile=session.get(Profile, profile_id) if profile_id else None,
+                topics=topics,
+                items=list(result.items),
+                since=result.since,
+                until=result.until,
+                letter_date=job.spec.letter_date or today,
+                fee_limit=result.fee_limit,
+                co_requester=result.co_requester,
+                as_sent=result.as_sent,
+                tags=[options.tag],
+                again=options.again,
+            )
+        except DuplicateRequest as exc:  # a writer that does not take the lock (never expected)
+            return skipped("already-requested", str(exc), exc.request_id)
         for path, data in files.items():
             add_document(session, request, "letter", path, original_name=path.name, data=data, flush=False)
         refresh(request, today)
         return Outcome(step.target, "created", None, None, request.id, {p.suffix[1:]: str(p) for p in files})
+
+
+def _campaign_request(session: Session, tag: str, agency_id: int, topics: Sequence[str]) -> int | None:
+    """The campaign's own request to the agency for these topics, if it has one."""
+    from records_req.store.models import Request, Tag
+
+    wanted = sorted(topics)
+    rows = session.execute(
+        select(Request.id, Request.topics).join(Tag).where(Tag.tag == tag, Request.agency_id == agency_id)
+    )
+    return next((request_id for request_id, found in rows if sorted(found) == wanted), None)
 
 
 def summary(outcomes: Sequence[Outcome], *, eml: bool = False) -> dict[str, Any]:

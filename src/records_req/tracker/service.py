@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from records_req.dates import today as date_today
@@ -45,6 +47,9 @@ class TrackerError(RecordsReqError):
     pass
 
 
+_Row = TypeVar("_Row", Profile, Agency)
+
+
 def name_key(name: str) -> str:
     return " ".join(name.replace("’", "'").lower().split())
 
@@ -52,20 +57,54 @@ def name_key(name: str) -> str:
 # --- profiles and agencies ----------------------------------------------------------------------
 
 
+def _insert_or_get(session: Session, row: _Row, existing: Callable[[], _Row | None]) -> _Row:
+    """Insert ``row``, or, when another writer inserted the same unique key meanwhile (two first
+    campaigns at once on PostgreSQL), return theirs: never a failed command."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        found = existing()
+        if found is None:
+            raise
+        return found
+    return row
+
+
 def set_profile(session: Session, key: str, **fields: Any) -> Profile:
-    profile = session.scalar(select(Profile).where(Profile.key == key))
-    if profile is None:
-        if not fields.get("name"):
-            raise UsageError("A new profile needs --name.")
-        profile = Profile(key=key, name=fields["name"])
-        session.add(profile)
+    """Create or change profile ``key`` (``profile set``)."""
+    return _save_profile(session, key, fields, keep_existing=False)
+
+
+def remember_profile(session: Session, key: str, **fields: Any) -> Profile:
+    """Profile ``key`` as it is, or, if there is none, a new one with ``fields``: who signed a first
+    letter (``new``, a campaign), kept for the follow-ups. A profile that exists, even one another
+    writer made a moment ago (two first campaigns at once), is never overwritten."""
+    return _save_profile(session, key, fields, keep_existing=True)
+
+
+def _save_profile(session: Session, key: str, fields: dict[str, Any], *, keep_existing: bool) -> Profile:
     from records_req.hygiene import letter_text
 
+    values: dict[str, Any] = {}
     for field, value in fields.items():
         if value is not None:
             if field in ("name", "address", "organization") and isinstance(value, str):
                 value = letter_text(f"--{field}", value)  # a profile's text is printed on every letter
-            setattr(profile, field, value)
+            values[field] = value
+    profile = session.scalar(select(Profile).where(Profile.key == key))
+    if profile is not None and keep_existing:
+        return profile
+    if profile is None:
+        if not values.get("name"):
+            raise UsageError("A new profile needs --name.")
+        new = Profile(key=key, **values)
+        profile = _insert_or_get(session, new, lambda: get_profile(session, key))
+        if profile is new or keep_existing:
+            return profile
+    for field, value in values.items():
+        setattr(profile, field, value)
     session.flush()
     return profile
 
@@ -93,7 +132,7 @@ def fill_from_profile(options: dict[str, Any], profile: Profile | None) -> dict[
 def remember_requester(session: Session, key: str, requester: Any) -> Profile:
     """Save who signed a first letter as profile ``key``, for the follow-up and appeal letters."""
     r = requester
-    return set_profile(
+    return remember_profile(
         session,
         key,
         name=r.name,
@@ -117,9 +156,8 @@ def agency(session: Session, state: str, name: str) -> Agency:
     """The agency with this name in this state, created on first use."""
     found = find_agency(session, state, name)
     if found is None:
-        found = Agency(state=state.upper(), name=name.strip(), name_key=name_key(name))
-        session.add(found)
-        session.flush()
+        new = Agency(state=state.upper(), name=name.strip(), name_key=name_key(name))
+        found = _insert_or_get(session, new, lambda: find_agency(session, state, name))
     return found
 
 
@@ -257,21 +295,52 @@ def start_request(
 # --- requests -----------------------------------------------------------------------------------
 
 
+def open_key(topics: Sequence[str]) -> str:
+    """What makes two requests to one agency the same request: their sorted topics. An open
+    request holds it in ``requests.open_key``, under a unique index (migration 0010)."""
+    return json.dumps(sorted(str(t) for t in topics), ensure_ascii=False, separators=(",", ":"))
+
+
+def lock_agency(session: Session, agency_id: int) -> None:
+    """Hold the agency for the rest of the transaction, so that deciding on a new request to it
+    (is one already open? is its letter's file another request's?) and making it is one step that
+    no other writer can interleave: a row lock on PostgreSQL (FOR NO KEY UPDATE), and on SQLite
+    the database's one writer at a time (every writing transaction begins IMMEDIATE)."""
+    session.execute(select(Agency.id).where(Agency.id == agency_id).with_for_update(key_share=True))
+
+
 def open_duplicate(session: Session, agency_id: int, topics: Sequence[str]) -> Request | None:
-    """An open request to the same agency for the same topics, if there is one."""
+    """An open request to the same agency for the same topics, if there is one (the one that holds
+    the key first, then the oldest)."""
     wanted = sorted(topics)
-    candidates = session.scalars(select(Request).where(Request.agency_id == agency_id, Request.closed.is_(False)))
-    return next((r for r in candidates if sorted(r.topics) == wanted), None)
+    candidates = session.scalars(
+        select(Request).where(Request.agency_id == agency_id, Request.closed.is_(False)).order_by(Request.id)
+    )
+    same = [r for r in candidates if sorted(r.topics) == wanted]
+    return next((r for r in same if r.open_key is not None), same[0] if same else None)
+
+
+def holder_message(request: Request, agency_name: str, topics: Sequence[str]) -> str:
+    """'Request #12 to X for wso is still open (draft).': which request already holds the agency."""
+    records = ", ".join(topics) or "these records"
+    return f"Request #{request.id} to {agency_name} for {records} is still open ({request.status})."
 
 
 def refuse_duplicate(session: Session, agency_row: Agency, topics: Sequence[str]) -> None:
     """A second open request to the same agency for the same topics is refused (``--again``)."""
     dup = open_duplicate(session, agency_row.id, topics)
     if dup is not None:
-        raise TrackerError(
-            f"Request #{dup.id} to {agency_row.name} for {', '.join(topics) or 'these records'} "
-            f"is still open ({dup.status}). Use --again to make another one."
+        raise DuplicateRequest(
+            dup.id, f"{holder_message(dup, agency_row.name, topics)} Use --again to make another one."
         )
+
+
+class DuplicateRequest(TrackerError):
+    """An open request already holds the agency for these records; ``request_id`` says which."""
+
+    def __init__(self, request_id: int, message: str) -> None:
+        super().__init__(message)
+        self.request_id = request_id
 
 
 def create_request(
@@ -291,6 +360,9 @@ def create_request(
     again: bool,
     as_sent: dict[str, Any] | None = None,
 ) -> Request:
+    """One new request. Unless ``again``, it takes the agency's key for these topics: a request
+    already open for them is refused by name, and if another writer made one meanwhile the
+    database's unique index refuses this one (never two open requests for the same records)."""
     if not again:
         refuse_duplicate(session, agency_row, topics)
     request = Request(
@@ -307,13 +379,25 @@ def create_request(
         as_sent=as_sent,
         status="draft",
         closed=False,
+        open_key=None if again else open_key(topics),
         events=[],  # a new request has none: set, so that reading them costs no query
         documents=[],
         tracking_numbers=[],
     )
     request.tags = [Tag(tag=t) for t in sorted(set(tags))]
-    session.add(request)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(request)
+            session.flush()
+    except IntegrityError:
+        holder = session.scalar(
+            select(Request).where(Request.agency_id == agency_row.id, Request.open_key == request.open_key)
+        )
+        if holder is None or again:
+            raise
+        raise DuplicateRequest(
+            holder.id, f"{holder_message(holder, agency_row.name, topics)} Use --again to make another one."
+        ) from None
     return request
 
 
@@ -344,6 +428,8 @@ def refresh(request: Request, today: dt.date) -> Tracked:
     state = tracked(request, today)
     request.status = state.state.status
     request.closed = state.state.status in CLOSED
+    if request.closed:
+        request.open_key = None  # the agency may be asked again for these records
     request.due_on = state.due_on
     request.due_statutory = state.statutory
     request.schedule = schedule_json(request, state.state.sent_on or today)
@@ -613,6 +699,7 @@ def open_requests(
 
         listed = listed_agreements(session, agency_row.state, agency_row.name)
         parts = [req._replace(agreements=listed) if req.kind == "initial" else req for req in parts]
+    lock_agency(session, agency_row.id)  # decide and create as one step (two writers at once)
     if not again:  # --again numbers its files instead
         for req in parts:  # before any letter is written: a refused part leaves no files behind
             refuse_duplicate(session, agency_row, [t.key for t in req.topics])
