@@ -111,6 +111,7 @@ def users() -> None:
     \b
     Examples:
       records-req users add ana
+      records-req users passwd ana
       records-req users list
     """
 
@@ -139,11 +140,42 @@ def users_add(ctx: click.Context, /, name: str, password_stdin: bool) -> None:
     click.echo(f"Added user {name!r}.")
 
 
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input (one line).")
+@click.pass_context
+def users_passwd(ctx: click.Context, /, name: str, password_stdin: bool) -> None:
+    """Change an account's password (asked twice); every session of the account ends at once.
+
+    The account's calendar address changes too: subscribe again from the Reports page.
+
+    \b
+    Examples:
+      records-req users passwd ana
+      printf '%s\\n' "$PASSWORD" | records-req users passwd ana --password-stdin
+    """
+    from records_req.cli.tracker import store
+    from records_req.web.accounts import change_password, find_user
+
+    with store(ctx).read() as session:
+        find_user(session, name)  # a clear error before asking for a password
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with store(ctx).write() as session:
+        change_password(session, name, password)
+    click.echo(
+        f"Changed the password of {name!r}: its sessions have ended, and its calendar address is new "
+        "(subscribe again from the Reports page)."
+    )
+
+
 @users.command("remove")
 @click.argument("name")
 @click.pass_context
 def users_remove(ctx: click.Context, /, name: str) -> None:
-    """Remove an account.
+    """Remove an account: its sessions and its calendar address end with it.
 
     \b
     Examples:

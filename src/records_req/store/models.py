@@ -34,6 +34,13 @@ NAMING = {
 }
 
 
+def new_secret() -> str:
+    """A random value for a user's session key or calendar address (256 bits)."""
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
 def utcnow() -> dt.datetime:
     """Instants are stored as naive UTC: SQLite loses time zones, so none are kept anywhere."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -236,3 +243,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Each signed-in session carries session_key; replacing it (sign-out, a new password) ends them
+    # all, and an account added again gets a new one (migration 0011).
+    session_key: Mapped[str] = mapped_column(String(64), default=new_secret)
+    feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_secret)  # the calendar address

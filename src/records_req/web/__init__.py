@@ -7,7 +7,8 @@ reports.data, tracker.campaign...); nothing is computed here. The app is built b
 Security, in :mod:`records_req.web.guard`: the server binds to 127.0.0.1 unless told otherwise,
 checks the Host header (against DNS rebinding), puts a CSRF token on every form that changes
 anything, sends its session cookie SameSite=Strict and HttpOnly, and, when it serves beyond this
-computer, requires a login (accounts from ``records-req users add``) on every page.
+computer, requires a login (accounts from ``records-req users add``) on every page; the server can
+end those sessions, and failed sign-ins are throttled (records_req.web.accounts and .throttle).
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         RECORDS_REQ=settings,
     )
     app.config.update(settings.extra)
+    if not settings.local:  # failed sign-ins, counted in this process (web.throttle)
+        from records_req.web.throttle import SignInThrottle
+
+        app.extensions["records_req_throttle"] = SignInThrottle()
     guard.install(app)
     app.register_blueprint(pages.bp)
     return app

@@ -2,6 +2,14 @@
 
 Passwords are hashed with scrypt (``hashlib.scrypt``, memory-hard; RFC 7914) with a random salt
 per account, and compared in constant time. Only the hash is stored.
+
+Sessions end on the server: each signed-in session carries its account's ``session_key``, checked
+on every page. Signing out and a password change replace the key (ending every session of that
+account, in every browser and every server process), removing the account deletes it, and an
+account added again under the same name gets a new one. Each account has its own calendar address
+(``feed_token``), which ends with the account and changes with its password.
+
+Failed sign-ins are throttled per address and per account (records_req.web.throttle).
 """
 
 from __future__ import annotations
@@ -12,13 +20,16 @@ import hmac
 import os
 import re
 import threading
-import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_req.errors import UsageError
-from records_req.store.models import User
+from records_req.store.models import User, new_secret
+
+if TYPE_CHECKING:
+    from records_req.web.throttle import Refusal, SignInThrottle
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1  # about 32 MiB and a few tens of milliseconds per check
 MIN_PASSWORD = 12
@@ -54,24 +65,74 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+
+
 def add_user(session: Session, name: str, password: str) -> User:
     if not NAME.match(name):
         raise UsageError("A user name is 1 to 80 letters, digits, '.', '_', '@' or '-'.")
-    if len(password) < MIN_PASSWORD:
-        raise UsageError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    _check_password(password)
     if session.scalar(select(User).where(User.name == name)) is not None:
-        raise UsageError(f"There is already a user {name!r}; 'records-req users remove {name}' first.")
-    user = User(name=name, password_hash=hash_password(password))
+        raise UsageError(f"There is already a user {name!r}; 'records-req users passwd {name}' changes the password.")
+    user = User(name=name, password_hash=hash_password(password), session_key=new_secret(), feed_token=new_secret())
     session.add(user)
     session.flush()
     return user
 
 
-def remove_user(session: Session, name: str) -> None:
+def find_user(session: Session, name: str) -> User:
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         raise UsageError(f"No user {name!r}; 'records-req users list' shows them.")
-    session.delete(user)
+    return user
+
+
+def remove_user(session: Session, name: str) -> None:
+    """Remove an account: its sessions and its calendar address end with it."""
+    session.delete(find_user(session, name))
+
+
+def change_password(session: Session, name: str, password: str) -> User:
+    """A new password: every session of the account ends, and its calendar address changes."""
+    _check_password(password)
+    user = find_user(session, name)
+    user.password_hash = hash_password(password)
+    user.session_key = new_secret()
+    user.feed_token = new_secret()
+    return user
+
+
+def end_sessions(session: Session, name: str) -> None:
+    """Sign out: every session of this account ends (a copy of the cookie opens nothing)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is not None:
+        user.session_key = new_secret()
+
+
+def session_is_current(session: Session, name: object, key: object) -> bool:
+    """A session cookie's account still exists and its key is the account's current one."""
+    if not isinstance(name, str) or not isinstance(key, str):
+        return False
+    current = session.scalar(select(User.session_key).where(User.name == name))
+    return current is not None and hmac.compare_digest(current.encode(), key.encode())
+
+
+def feed_token_of(session: Session, name: object) -> str | None:
+    """The secret part of this account's calendar address."""
+    return session.scalar(select(User.feed_token).where(User.name == str(name))) if isinstance(name, str) else None
+
+
+FEED_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def feed_owner(session: Session, token: str) -> User | None:
+    """The account whose calendar address carries ``token`` (None: no account, or a removed one)."""
+    if not FEED_TOKEN.match(token):
+        return None
+    user = session.scalar(select(User).where(User.feed_token == token))
+    return user if user is not None and hmac.compare_digest(user.feed_token.encode(), token.encode()) else None
 
 
 def users(session: Session) -> list[User]:
@@ -84,15 +145,23 @@ _DUMMY = hash_password("not a password", salt=b"records-req-salt")
 
 
 # Each check takes about 32 MiB and tens of milliseconds: a few at a time, whatever the number
-# of requests (a flood of logins queues instead of exhausting memory), and a failed one waits.
+# of requests (a flood of logins queues instead of exhausting memory). The throttle is asked
+# inside the same slot, so that guesses queued in parallel cannot all pass it at once.
 _CHECKS = threading.BoundedSemaphore(2)
-FAILED_LOGIN_DELAY = 0.5  # seconds
 
 
-def check_login(session: Session, name: str, password: str) -> User | None:
+def check_login(
+    session: Session, name: str, password: str, *, address: str | None, throttle: SignInThrottle
+) -> User | Refusal | None:
+    """The account, if the name and password match; a Refusal if this address or this account has
+    failed too often lately (the password is then not checked at all); None if they do not match."""
     user = session.scalar(select(User).where(User.name == name))
     with _CHECKS:
+        refused = throttle.refusal(address, name)
+        if refused is not None:
+            return refused
         ok = verify_password(password, user.password_hash if user is not None else _DUMMY)
-    if not ok:
-        time.sleep(FAILED_LOGIN_DELAY)  # slows guessing; a right password never waits
-    return user if ok and user is not None else None
+        if not ok or user is None:
+            throttle.failed(address, name)
+            return None
+    return user

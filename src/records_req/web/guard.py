@@ -41,12 +41,12 @@ def install(app: Flask) -> None:
         host = request.headers.get("Host", "")
         if not host or not host_is_trusted(host, trusted):
             abort(400, description="This server does not answer to that host name.")
-        # 2. Beyond this computer, every page but the login needs a signed-in user, and a
-        #    session expires after SESSION_HOURS.
+        # 2. Beyond this computer, every page but the login needs a signed-in user whose session
+        #    the server has not ended, and a session expires after SESSION_HOURS.
         if not settings.local and request.endpoint not in OPEN_PAGES:
             since = session.get("login_at")
             fresh = isinstance(since, str) and _age(since) < app.permanent_session_lifetime
-            if not session.get("user") or not fresh or not _still_a_user(settings, session["user"]):
+            if not session.get("user") or not fresh or not _current(settings, session["user"], session.get("key")):
                 session.clear()
                 if request.method in SAFE_METHODS:
                     return redirect(url_for("pages.login", next=request.full_path))
@@ -88,12 +88,11 @@ def _age(iso: str) -> dt.timedelta:
     return dt.datetime.now(dt.UTC) - then
 
 
-def _still_a_user(settings: Any, name: object) -> bool:
-    """The signed-in account still exists: ``users remove`` ends its sessions at once."""
-    from sqlalchemy import select
-
+def _current(settings: Any, name: object, key: object) -> bool:
+    """The signed-in account still exists and has not ended this session (sign-out, a new
+    password, ``users remove``): checked in the database on every page, so in every process."""
     from records_req.store.db import open_store
-    from records_req.store.models import User
+    from records_req.web.accounts import session_is_current
 
     with open_store(settings.db_url).read() as session:
-        return session.scalar(select(User.id).where(User.name == str(name))) is not None
+        return session_is_current(session, name, key)

@@ -793,11 +793,25 @@ def campaign_progress(job: str) -> Any:
 # --- reports ------------------------------------------------------------------------------------
 
 
-def feed_token() -> str:
-    """The secret part of the calendar feed's address: a calendar app cannot sign in."""
+def local_feed_token() -> str:
+    """The calendar address's secret on a dashboard served only to this computer (no accounts)."""
     key = current_app.config["SECRET_KEY"]
     key = key if isinstance(key, bytes) else str(key).encode()
     return hmac.new(key, b"records-req calendar feed", hashlib.sha256).hexdigest()[:32]
+
+
+def feed_token() -> str:
+    """The secret part of the calendar feed's address (a calendar app cannot sign in): beyond this
+    computer, the signed-in account's own, which ends with the account (web.accounts)."""
+    if settings().local:
+        return local_feed_token()
+    from records_req.web.accounts import feed_token_of
+
+    with store().read() as s:
+        token = feed_token_of(s, session.get("user"))
+    if token is None:
+        abort(401, description="Sign in first.")
+    return token
 
 
 @bp.route("/reports")
@@ -832,8 +846,15 @@ def report_download(fmt: str) -> Response:
 
 @bp.route("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Response:
-    if not hmac.compare_digest(token.encode(), feed_token().encode()):
-        abort(404)
+    if settings().local:
+        if not hmac.compare_digest(token.encode(), local_feed_token().encode()):
+            abort(404)
+    else:
+        from records_req.web.accounts import feed_owner
+
+        with store().read() as s:
+            if feed_owner(s, token) is None:
+                abort(404)  # a removed account's address, or a local dashboard's, opens nothing here
     return Response(_report_bytes("ics"), mimetype=REPORT_FORMATS["ics"])
 
 
@@ -848,14 +869,21 @@ def login() -> Any:
         return redirect(url_for("pages.dashboard"))
     if request.method == "GET":
         return render("login.html")
+    from records_req.web.throttle import Refusal
+
     name = request.form.get("name", "")
+    throttle = current_app.extensions["records_req_throttle"]
     with store().read() as s:
-        user = check_login(s, name, request.form.get("password", ""))
+        user = check_login(s, name, request.form.get("password", ""), address=request.remote_addr, throttle=throttle)
+    if isinstance(user, Refusal):
+        page, status = render("login.html", 429, error=user.message(), name=name)
+        return Response(page, status, headers={"Retry-After": str(user.retry_after)}, mimetype="text/html")
     if user is None:
         return render("login.html", 401, error="That name and password do not match an account.", name=name)
     session.clear()
     session.permanent = True
     session["user"] = user.name
+    session["key"] = user.session_key  # the server ends the session by replacing it (web.accounts)
     session["login_at"] = dt.datetime.now(dt.UTC).isoformat()
     return redirect(local_path(request.args.get("next") or "") or url_for("pages.dashboard"), 303)
 
@@ -876,6 +904,13 @@ def local_path(target: str) -> str | None:
 
 @bp.post("/logout")
 def logout() -> Any:
+    """Sign out: the account's sessions end on the server too, so a copy of the cookie opens nothing."""
+    name = session.get("user")
+    if isinstance(name, str) and not settings().local:
+        from records_req.web.accounts import end_sessions
+
+        with store().write() as s:
+            end_sessions(s, name)
     session.clear()
     return redirect(url_for("pages.login" if not settings().local else "pages.dashboard"), 303)
 

@@ -1,0 +1,353 @@
+"""The dashboard's accounts beyond this computer: sessions the server can end (sign-out, a password
+change, a removed account, even when the name comes back), a calendar address per account, and
+sign-in guessing bounded per account and per address with a growing wait."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from flask import Flask
+
+from records_req.web import Settings, create_app
+
+from .cli_helpers import Tracker
+
+TEAM = {"Host": "10.0.0.5:8765"}
+PASSWORD = "correct horse battery staple"
+COOKIE = "records_req_session"
+
+
+@pytest.fixture
+def rr(db_url: str, tmp_path: Path) -> Tracker:
+    return Tracker(db_url, tmp_path)
+
+
+def team_app(rr: Tracker) -> Flask:
+    return create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", host="10.0.0.5", secret_key=b"k" * 32))
+
+
+def add(rr: Tracker, name: str, password: str = PASSWORD) -> None:
+    rr("users", "add", name, "--password-stdin", input_text=password + "\n")
+
+
+def sign_in(app: Flask, name: str, password: str = PASSWORD, address: str = "10.0.0.7") -> Any:
+    """A fresh browser signing in; returns its test client (with the session cookie)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    page = client.get("/login", headers=TEAM).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    client.post("/login", data={"name": name, "password": password, "csrf_token": token.group(1)}, headers=TEAM)
+    return client
+
+
+def cookie_of(client: Any) -> str:
+    found = client.get_cookie(COOKIE, domain="10.0.0.5")
+    assert found is not None, "not signed in"
+    return str(found.value)
+
+
+def opens(app: Flask, cookie: str) -> bool:
+    """Whether a copy of this session cookie (say, on a stolen laptop) still opens the dashboard."""
+    client = app.test_client()
+    client.set_cookie(COOKIE, cookie, domain="10.0.0.5")
+    return bool(client.get("/", headers=TEAM).status_code == 200)
+
+
+def feed_address(client: Any) -> str:
+    page = client.get("/reports", headers=TEAM).get_data(as_text=True)
+    found = re.search(r"http://10\.0\.0\.5:8765(/calendar/[^<]+\.ics)", page)
+    assert found, "no calendar address on the reports page"
+    return found.group(1)
+
+
+def feed_works(app: Flask, path: str) -> bool:
+    got = app.test_client().get(path, headers=TEAM)
+    return got.status_code == 200 and got.data.startswith(b"BEGIN:VCALENDAR")
+
+
+# --- sessions the server ends --------------------------------------------------------------------
+
+
+def test_a_session_cookie_stops_working_after_sign_out(rr: Tracker) -> None:
+    add(rr, "ana")
+    app = team_app(rr)
+    browser = sign_in(app, "ana")
+    kept = cookie_of(browser)  # a copy taken before signing out
+    assert opens(app, kept)
+    page = browser.get("/", headers=TEAM).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    assert browser.post("/logout", data={"csrf_token": token.group(1)}, headers=TEAM).status_code == 303
+    assert not opens(app, kept)
+    assert opens(app, cookie_of(sign_in(app, "ana")))  # signing in again works
+
+
+def test_a_password_change_ends_every_session_and_only_the_new_password_signs_in(rr: Tracker) -> None:
+    add(rr, "ana")
+    add(rr, "bea")
+    app = team_app(rr)
+    laptop, phone, other = (
+        cookie_of(sign_in(app, "ana")),
+        cookie_of(sign_in(app, "ana")),
+        cookie_of(sign_in(app, "bea")),
+    )
+    out = rr("users", "passwd", "ana", "--password-stdin", input_text="a much newer passphrase\n")
+    assert "ana" in out
+    assert not opens(app, laptop) and not opens(app, phone)
+    assert opens(app, other)  # another account's sessions go on
+    assert not opens(app, cookie_of(sign_in(app, "ana")))  # the old password no longer signs in
+    assert opens(app, cookie_of(sign_in(app, "ana", "a much newer passphrase")))
+
+
+def test_users_passwd_asks_twice_checks_the_length_and_never_takes_the_password_as_an_argument(rr: Tracker) -> None:
+    add(rr, "ana")
+    rr("users", "passwd", "ana", input_text="another good password\nanother good password\n")
+    rr("users", "passwd", "ana", "--password-stdin", input_text="short\n", code=2)
+    rr("users", "passwd", "nobody", "--password-stdin", input_text="another good password\n", code=2)
+    assert "No user 'nobody'" in rr.stderr
+    rr("users", "passwd", "ana", "another good password", code=2)  # no such argument
+    app = team_app(rr)
+    assert opens(app, cookie_of(sign_in(app, "ana", "another good password")))
+
+
+def test_a_removed_accounts_sessions_stay_dead_when_the_name_is_added_again(rr: Tracker) -> None:
+    add(rr, "ana")
+    app = team_app(rr)
+    stolen = cookie_of(sign_in(app, "ana"))
+    assert opens(app, stolen)
+    rr("users", "remove", "ana")
+    assert not opens(app, stolen)
+    add(rr, "ana")  # the administrator's way to change a password, before `users passwd`
+    assert not opens(app, stolen)
+    add(rr, "bea")
+    assert not opens(app, stolen)
+    assert opens(app, cookie_of(sign_in(app, "ana")))
+
+
+def test_a_session_still_expires_after_its_lifetime(rr: Tracker) -> None:
+    from records_req.web import SESSION_HOURS
+
+    add(rr, "ana")
+    app = team_app(rr)
+    with time_machine.travel(dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC), tick=False) as clock:
+        cookie = cookie_of(sign_in(app, "ana"))
+        clock.shift(dt.timedelta(hours=SESSION_HOURS) - dt.timedelta(minutes=1))
+        assert opens(app, cookie)
+        clock.shift(dt.timedelta(minutes=2))
+        assert not opens(app, cookie)
+
+
+# --- the calendar feed ---------------------------------------------------------------------------
+
+
+def test_each_account_has_its_own_calendar_address_which_ends_with_the_account(rr: Tracker) -> None:
+    add(rr, "ana")
+    add(rr, "bea")
+    app = team_app(rr)
+    ana, bea = feed_address(sign_in(app, "ana")), feed_address(sign_in(app, "bea"))
+    assert ana != bea
+    assert feed_works(app, ana) and feed_works(app, bea)
+    assert feed_address(sign_in(app, "ana")) == ana  # stable: a calendar app keeps its subscription
+    rr("users", "remove", "ana")
+    assert not feed_works(app, ana)
+    assert feed_works(app, bea)
+    add(rr, "ana")
+    assert not feed_works(app, ana)  # never again, for the new ana or anyone
+    new_ana = feed_address(sign_in(app, "ana"))
+    assert new_ana not in (ana, bea) and feed_works(app, new_ana)
+
+
+def test_a_password_change_gives_a_new_calendar_address(rr: Tracker) -> None:
+    add(rr, "ana")
+    app = team_app(rr)
+    old = feed_address(sign_in(app, "ana"))
+    rr("users", "passwd", "ana", "--password-stdin", input_text="a much newer passphrase\n")
+    assert not feed_works(app, old)
+    assert feed_works(app, feed_address(sign_in(app, "ana", "a much newer passphrase")))
+
+
+def test_the_local_calendar_address_does_not_open_a_dashboard_served_to_a_team(rr: Tracker) -> None:
+    add(rr, "ana")
+    local = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", secret_key=b"k" * 32)).test_client()
+    page = local.get("/reports", headers={"Host": "127.0.0.1:8765"}).get_data(as_text=True)
+    found = re.search(r"http://127\.0\.0\.1:8765(/calendar/[^<]+\.ics)", page)
+    assert found
+    assert local.get(found.group(1), headers={"Host": "127.0.0.1:8765"}).status_code == 200
+    assert not feed_works(team_app(rr), found.group(1))  # same secret key, served beyond: refused
+
+
+# --- sign-in throttling: the limiter's decisions, on an injected clock -----------------------------
+
+
+START = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+
+
+def attack(addresses: list[str], names: list[str], hours: float) -> tuple[int, list[int]]:
+    """A patient attacker: guesses as fast as allowed, waiting out each refusal. Returns how many
+    guesses got through to a password check, and each wait it was told."""
+    from records_req.web.throttle import SignInThrottle
+
+    throttle = SignInThrottle()
+    guesses, waits = 0, []
+    with time_machine.travel(START, tick=False) as clock:
+        end = START + dt.timedelta(hours=hours)
+        i = 0
+        while dt.datetime.now(dt.UTC) < end:
+            address, name = addresses[i % len(addresses)], names[i % len(names)]
+            refused = throttle.refusal(address, name)
+            if refused is None:
+                throttle.failed(address, name)
+                guesses += 1
+                i += 1
+                clock.shift(0.05)  # 20 guesses a second when nothing stops it
+            else:
+                assert refused.retry_after >= 1
+                waits.append(refused.retry_after)
+                clock.shift(refused.retry_after)
+    return guesses, waits
+
+
+def assert_growing(waits: list[int]) -> None:
+    """Up to a minute at first, then most of an hour, then many hours: each step waits longer."""
+    assert waits and waits[0] <= 60
+    first_long = next(i for i, w in enumerate(waits) if w > 600)
+    first_longer = next(i for i, w in enumerate(waits) if w > 3600)
+    assert 0 < first_long < first_longer
+    assert max(waits[:first_long]) <= 60 and max(waits[:first_longer]) <= 3600
+
+
+def test_guessing_one_account_from_one_address_is_refused_with_a_growing_wait() -> None:
+    from records_req.web.throttle import ADDRESS_LIMITS
+
+    guesses, waits = attack(["203.0.113.9"], ["ana"], hours=24)
+    first = ADDRESS_LIMITS[0]
+    assert guesses <= ADDRESS_LIMITS[-1].amount + first.amount  # a day's allowance, not 20 a second
+    assert_growing(waits)
+
+
+def test_guessing_one_account_from_many_addresses_is_refused_per_account() -> None:
+    from records_req.web.throttle import ACCOUNT_LIMITS
+
+    addresses = [f"198.51.100.{n}" for n in range(1, 255)]
+    guesses, waits = attack(addresses, ["ana"], hours=24)
+    assert guesses <= ACCOUNT_LIMITS[-1].amount + ACCOUNT_LIMITS[0].amount
+    assert_growing(waits)
+
+
+def test_spraying_many_names_from_one_address_is_refused_per_address() -> None:
+    from records_req.web.throttle import ADDRESS_LIMITS
+
+    guesses, _ = attack(["203.0.113.9"], [f"user{n}" for n in range(500)], hours=24)
+    assert guesses <= ADDRESS_LIMITS[-1].amount + ADDRESS_LIMITS[0].amount
+
+
+def test_an_ipv6_client_is_one_address_across_its_64_block() -> None:
+    guesses, _ = attack([f"2001:db8:1:2::{n:x}" for n in range(1, 300)], [f"user{n}" for n in range(500)], hours=1)
+    from records_req.web.throttle import ADDRESS_LIMITS
+
+    assert guesses <= max(limit.amount for limit in ADDRESS_LIMITS if limit.get_expiry() <= 3600)
+
+
+def test_the_throttle_refuses_one_account_not_others_and_forgets_after_the_window() -> None:
+    from records_req.web.throttle import ACCOUNT_LIMITS, SignInThrottle
+
+    throttle = SignInThrottle()
+    per_minute = ACCOUNT_LIMITS[0].amount
+    with time_machine.travel(START, tick=False) as clock:
+        for n in range(per_minute):
+            assert throttle.refusal(f"198.51.100.{n}", "ana") is None
+            throttle.failed(f"198.51.100.{n}", "ana")
+        refused = throttle.refusal("198.51.100.200", "ana")
+        assert refused is not None and refused.reason == "account" and 1 <= refused.retry_after <= 60
+        assert throttle.refusal("198.51.100.200", "bea") is None
+        clock.shift(refused.retry_after)
+        assert throttle.refusal("198.51.100.200", "ana") is None
+
+
+# --- sign-in throttling through the dashboard ----------------------------------------------------
+
+
+def try_password(client: Any, name: str, password: str) -> Any:
+    page = client.get("/login", headers=TEAM).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    return client.post("/login", data={"name": name, "password": password, "csrf_token": token.group(1)}, headers=TEAM)
+
+
+def test_the_dashboard_refuses_guessing_with_a_clear_page_even_for_the_right_password(rr: Tracker) -> None:
+    from records_req.web.throttle import ACCOUNT_LIMITS, ADDRESS_LIMITS
+
+    add(rr, "ana")
+    app = team_app(rr)
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    with time_machine.travel(START, tick=False):
+        for _ in range(ADDRESS_LIMITS[0].amount):
+            assert try_password(client, "ana", "wrong guess number").status_code == 401
+        refused = try_password(client, "ana", PASSWORD)  # right, but refused: it tells nothing
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        text = refused.get_data(as_text=True)
+        assert "Too many failed sign-ins from this address" in text and "Traceback" not in text
+        assert not opens(app, cookie_of(client))  # not signed in
+        # From many addresses, the account itself is refused; another account is not.
+        for n in range(ACCOUNT_LIMITS[0].amount - ADDRESS_LIMITS[0].amount):
+            client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+            assert try_password(client, "ana", "wrong guess number").status_code == 401
+        client.environ_base["REMOTE_ADDR"] = "192.0.2.77"
+        refused = try_password(client, "ana", PASSWORD)
+        assert refused.status_code == 429 and "for this account" in refused.get_data(as_text=True)
+    add(rr, "bea")
+    assert opens(app, cookie_of(sign_in(app, "bea", address="192.0.2.77")))
+
+
+def test_the_throttle_cookie_is_not_the_key_a_new_browser_changes_nothing(rr: Tracker) -> None:
+    from records_req.web.throttle import ADDRESS_LIMITS
+
+    add(rr, "ana")
+    app = team_app(rr)
+    with time_machine.travel(START, tick=False):
+        for _ in range(ADDRESS_LIMITS[0].amount):
+            client = app.test_client()  # no cookie carried over
+            client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+            assert try_password(client, "ana", "wrong guess number").status_code == 401
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+        assert try_password(client, "ana", "wrong guess number").status_code == 429
+
+
+def test_accounts_made_before_revocable_sessions_get_their_own_keys(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from records_req.store.db import Store, _sqlite_setup, alembic_config
+    from records_req.store.models import User
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    _sqlite_setup(engine)
+    with engine.connect() as conn:
+        command.upgrade(alembic_config(conn), "0009")
+        conn.commit()
+    with engine.begin() as conn:
+        for name in ("ana", "bea"):
+            conn.execute(
+                text(
+                    "INSERT INTO users (name, password_hash, created_at) VALUES (:n, 'scrypt$x', '2026-01-01 00:00:00')"
+                ),
+                {"n": name},
+            )
+    engine.dispose()
+    store = Store(url)  # migrates to the newest revision on open
+    with store.read() as session:
+        users = session.query(User).order_by(User.name).all()
+        keys = {u.session_key for u in users} | {u.feed_token for u in users}
+        assert [u.name for u in users] == ["ana", "bea"] and len(keys) == 4
+        assert all(len(k) >= 40 for k in keys)
+    store.dispose()
