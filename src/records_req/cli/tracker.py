@@ -203,9 +203,9 @@ def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | Non
     """
     if not file.is_file():
         raise UsageError(f"{file} is not a regular file.")
-    from records_req.ice.sheets import check_suffix, read_in_background
+    from records_req.ice.sheets import check_file, read_in_background
 
-    check_suffix(file.name)
+    check_file(file)
     reading = read_in_background(file)  # before SQLAlchemy is imported: the two overlap
     try:
         from records_req.tracker.directory import import_sheet

@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -157,15 +157,59 @@ def list_date(file_name: str, downloaded_on: dt.date | None, fallback: dt.date, 
 
 SUFFIXES = (".xlsx", ".csv")
 
+# What an import reads at most (issue 17: sheets that inflate). ICE's May 2026 participating list
+# is a 232 KB file of 22 parts that unpack to 1.5 MB (the sheet 0.85 MB, its links 0.47 MB, the
+# shared strings 0.1 MB, every other part under 30 KB); it has 1,854 rows of 13 cells (8 named),
+# 83 characters in its longest cell, 507 in its longest link, 154,000 characters of text in all.
+# The bounds are 20 to 100 times that; the README's "Limits" lists them.
+MAX_FILE_BYTES = 25 * 2**20  # the file as downloaded (the dashboard's upload limit too)
+MAX_UNPACKED_BYTES = 50 * 2**20  # an .xlsx's parts, uncompressed, all together
+MAX_PART_BYTES = 2 * 2**20  # any one part but the sheets, their links and the shared strings
+MAX_PARTS = 1_000
+MAX_ROWS = 50_000  # by row number, the header and any title rows included
+MAX_COLUMNS = 50  # cells to the right are not read
+MAX_CELL = 2_000  # characters in one cell, or in one link's address
+MAX_TEXT = 20_000_000  # characters in all the cells read
+MAX_CSV_LINE = 100_000  # characters in one line of a CSV
+HEADER_WITHIN = 10  # the header may have title rows above it, in the first this many rows
+_LARGE_PARTS = re.compile(r"^xl/(?:worksheets/(?:_rels/)?[^/]+|sharedStrings\.xml)$")
+_CHUNK = 2**16
+
+
+def _too_large(path: object, what: str, ice: str) -> SheetError:
+    return SheetError(
+        f"{path} {what} ({ice}); an import reads no more, so nothing was imported: check that it is ICE's "
+        "list as downloaded from ice.gov."
+    )
+
 
 def read_sheet(path: Path) -> Sheet:
-    """Read a participating or pending sheet (``.xlsx`` or ``.csv``)."""
-    check_suffix(path.name)
-    if path.suffix.lower() == ".csv":
-        sheet_name, header, rows = _csv_rows(path)
-    else:
-        sheet_name, header, rows = _xlsx_rows(path)
-    return parse_rows(str(path), sheet_name, header, rows)
+    """Read a participating or pending sheet (``.xlsx`` or ``.csv``), within the bounds above:
+    whatever the file holds, a failure is one :class:`SheetError` line."""
+    import warnings
+    import zipfile
+    import zlib
+
+    check_file(path)
+    try:
+        with warnings.catch_warnings():  # openpyxl warns of what it repairs (a date beyond any date...)
+            warnings.simplefilter("ignore")
+            if path.suffix.lower() == ".csv":
+                return _read_csv(path)
+            _check_package(path)
+            return _read_xlsx(path)
+    except SheetError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SheetError(f"{path} is damaged ({exc}); download it again.") from None
+    except OSError as exc:
+        raise SheetError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    except Exception as exc:  # openpyxl on parts it does not expect: any error, one line
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise SheetError(
+            f"{path} cannot be read as ICE's list ({type(exc).__name__}: {reason}); open it in Excel and save it "
+            "again as .xlsx."
+        ) from None
 
 
 def check_suffix(file_name: str) -> None:
@@ -177,50 +221,267 @@ def check_suffix(file_name: str) -> None:
         raise SheetError(f"{file_name} is {what}: open it in Excel or LibreOffice and save it as .xlsx or .csv.")
 
 
-def _csv_rows(path: Path) -> tuple[str, list[str], list[tuple[int, list[Any], list[str | None]]]]:
+def check_file(path: Path, file_name: str | None = None) -> None:
+    """What can be known before reading: the suffix (of ``file_name``, default ``path``'s) and
+    the size. A 1 GB file is refused here, before it is hashed or read."""
+    check_suffix(file_name or path.name)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            table = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SheetError(f"Cannot read {path}: {exc}") from None
-    if not table:
-        raise SheetError(f"{path} is empty.")
-    links: list[str | None] = []
-    return "csv", table[0], [(i, list(r), links) for i, r in enumerate(table[1:], 2)]
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SheetError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if size > MAX_FILE_BYTES:
+        raise _too_large(
+            path, f"is {size / 2**20:,.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB", "ICE's lists are under 1 MB"
+        )
 
 
-def _xlsx_rows(path: Path) -> tuple[str, list[str], list[tuple[int, list[Any], list[str | None]]]]:
-    """The rows of the sheet whose first row names STATE and SUPPORT TYPE, with each cell's
-    hyperlink. Cells are read in openpyxl's read-only mode (1.6 times faster on ICE's May 2026 list),
-    which drops hyperlinks, so the links are read from the sheet's own XML (:func:`_sheet_links`)."""
+def _letter(column: int) -> str:
+    from openpyxl.utils.cell import get_column_letter
+
+    return str(get_column_letter(column))
+
+
+class _Bounds:
+    """Counts what a read has taken in, and refuses the file at the first bound passed."""
+
+    def __init__(self, path: Path, rows_are: str = "row") -> None:
+        self.path, self.text, self.rows_are = path, 0, rows_are
+
+    def row(self, number: int, values: list[Any], line: int | None = None) -> list[Any]:
+        """One row's values (at most MAX_COLUMNS), checked."""
+        values = values[:MAX_COLUMNS]
+        where = f"row {number:,}" + (f" (line {line:,})" if line is not None and line != number else "")
+        filled = False
+        for column, value in enumerate(values, start=1):
+            if value is None or value == "":
+                continue
+            filled = True
+            if isinstance(value, str):
+                if len(value) > MAX_CELL:
+                    raise _too_large(
+                        self.path,
+                        f"has {len(value):,} characters in {where}, column {_letter(column)}, more than the "
+                        f"{MAX_CELL:,} characters a cell may hold",
+                        "ICE's longest cell has under 100",
+                    )
+                self.text += len(value)
+        if filled and number > MAX_ROWS:
+            raise _too_large(
+                self.path, f"has more than {MAX_ROWS:,} rows ({where} is filled)", "ICE's lists have under 2,000"
+            )
+        if self.text > MAX_TEXT:
+            raise _too_large(
+                self.path,
+                f"holds more than {MAX_TEXT:,} characters of text by {where}",
+                "ICE's lists hold under 200,000",
+            )
+        return values
+
+
+def _is_header(values: Sequence[Any]) -> bool:
+    names = {" ".join(str(v).upper().split()) for v in values if isinstance(v, str)}
+    return "STATE" in names and "SUPPORT TYPE" in names
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path) -> Sheet:
+    """Streamed: one record at a time, never the whole file. Quoting is read strictly: a quote
+    that is never closed would swallow every row after it into one cell."""
+    bounds = _Bounds(path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(_csv_lines(path, handle), strict=True)
+        records = _csv_records(path, reader, bounds)
+        header: list[Any] | None = None
+        first: list[Any] | None = None
+        for number, values in records:
+            first = values if first is None else first
+            if _is_header(values):
+                header = values
+                break
+            if number >= HEADER_WITHIN:
+                break
+        if header is None:  # parse_rows says which column the first row lacks
+            return parse_rows(str(path), "csv", first or [], ())
+        no_links: list[str | None] = []
+        return parse_rows(str(path), "csv", header, ((n, v, no_links) for n, v in records))
+
+
+def _csv_lines(path: Path, handle: Any) -> Iterator[str]:
+    """The file's lines, none longer than MAX_CSV_LINE: a line is read whole before the csv
+    module sees a cell of it, so a file of one 25 MB line would be 25 MB of text at once."""
+    number = 0
+    while line := handle.readline(MAX_CSV_LINE + 1):
+        number += 1
+        if len(line) > MAX_CSV_LINE:
+            raise _too_large(
+                path, f"has a line of more than {MAX_CSV_LINE:,} characters (line {number:,})", "ICE's have under 1,000"
+            )
+        yield line
+
+
+def _csv_records(path: Path, reader: Any, bounds: _Bounds) -> Iterator[tuple[int, list[Any]]]:
+    number = 0
+    while True:
+        line = reader.line_num + 1  # where this record begins
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                raise _too_large(
+                    path,
+                    f"has a cell of more than {MAX_CELL:,} characters in row {number + 1:,} (line {line:,})",
+                    "ICE's longest cell has under 100",
+                ) from None
+            raise SheetError(
+                f"{path}: row {number + 1:,} (line {line:,}) cannot be read ({reason}): a quote is not closed, or "
+                'a quote inside a quoted cell is not doubled (""). Fix it, or import the .xlsx ICE published.'
+            ) from None
+        except UnicodeDecodeError:
+            raise SheetError(
+                f'{path} is not UTF-8 text (at row {number + 1:,}, line {line:,}): save it as "CSV UTF-8", '
+                "or import the .xlsx ICE published."
+            ) from None
+        number += 1
+        yield number, bounds.row(number, values, line)
+
+
+# --- Excel --------------------------------------------------------------------------------------
+
+
+def _check_package(path: Path) -> None:
+    """Before openpyxl opens it: the workbook's parts are counted and their unpacked sizes
+    bounded (zipfile never unpacks more than a part's declared size: a part that says less than
+    it holds fails its CRC), every part is unpacked once, streamed, to find a damaged one, and
+    every XML part is refused if it declares a DOCTYPE (entities, external or expanding: Excel
+    never writes one). The check runs expat with defusedxml's handlers, without building a tree:
+    six times faster than defusedxml's own parser on ICE's sheet."""
+    import pyexpat
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise SheetError(f"{path} is not an Excel workbook ({exc}).") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_PARTS:
+            raise _too_large(path, f"has more than {MAX_PARTS:,} parts", "ICE's lists have about 20")
+        if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+            raise _too_large(
+                path, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB", "ICE's lists unpack to under 2 MB"
+            )
+        for info in infos:
+            if info.file_size > MAX_PART_BYTES and not _LARGE_PARTS.match(info.filename):
+                raise _too_large(
+                    path,
+                    f"has a part, {info.filename}, that unpacks to more than {MAX_PART_BYTES // 2**20} MB",
+                    "ICE's parts but the sheet, its links and its shared strings are under 30 KB",
+                )
+
+        def refuse(*_: Any) -> int:
+            raise _DoctypeError
+
+        for info in infos:
+            if info.is_dir():
+                continue
+            if info.flag_bits & 0x1:
+                raise SheetError(f"{path} is protected by a password: open it in Excel and save it without one.")
+            parser = None
+            try:
+                with archive.open(info) as stream:
+                    chunk = stream.read(_CHUNK)
+                    if info.filename.endswith((".xml", ".rels")) or _looks_like_xml(chunk):
+                        parser = pyexpat.ParserCreate()
+                        parser.StartDoctypeDeclHandler = refuse
+                        parser.EntityDeclHandler = refuse
+                        parser.UnparsedEntityDeclHandler = refuse
+                        parser.ExternalEntityRefHandler = refuse
+                    while chunk:
+                        if parser is not None:
+                            parser.Parse(chunk, False)
+                        chunk = stream.read(_CHUNK)
+                    if parser is not None:
+                        parser.Parse(b"", True)
+            except _DoctypeError:
+                raise SheetError(
+                    f"{path}: its part {info.filename} declares a DOCTYPE (XML entities), which Excel never writes; "
+                    "it is not read. Download the list again from ice.gov."
+                ) from None
+            except pyexpat.ExpatError as exc:
+                raise SheetError(
+                    f"{path} is damaged: its part {info.filename} is not well-formed XML ({exc}); download it again."
+                ) from None
+            except NotImplementedError as exc:
+                raise SheetError(f"{path}: its part {info.filename} cannot be unpacked ({exc}).") from None
+            except Exception as exc:
+                raise SheetError(f"{path} is damaged ({info.filename}: {exc}); download it again.") from None
+
+
+class _DoctypeError(Exception):
+    pass
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """Whatever its name, a part openpyxl might parse as XML (UTF-8 or UTF-16, a BOM or not)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
+        return True
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def _read_xlsx(path: Path) -> Sheet:
+    """The rows of the first sheet with a header naming STATE and SUPPORT TYPE in its first rows,
+    with each cell's hyperlink. Cells are read in openpyxl's read-only mode (1.6 times faster on
+    ICE's May 2026 list), streamed row by row and at most MAX_COLUMNS wide whatever size the sheet
+    declares; read-only mode drops hyperlinks, so the links are read from the sheet's own XML
+    (:func:`_sheet_links`)."""
     import zipfile
 
     from openpyxl import load_workbook
-    from openpyxl.utils.cell import get_column_letter
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise SheetError(f"{path} is not an Excel workbook ({exc}).") from None
     try:
-        for ws in book.worksheets:  # the sheet whose first row names STATE and SUPPORT TYPE
-            first = next(ws.iter_rows(min_row=1, max_row=1), ())
-            header = [_text(c.value) or "" for c in first]
-            upper = [h.upper() for h in header]
-            if "STATE" in upper and "SUPPORT TYPE" in upper:
-                with zipfile.ZipFile(path) as archive:
-                    links = _sheet_links(archive, ws.title)
-                letters = [get_column_letter(i + 1) for i in range(max(len(header), 1))]
-                rows = []
-                for number, row in enumerate(ws.iter_rows(min_row=2), start=2):
-                    while len(letters) < len(row):
-                        letters.append(get_column_letter(len(letters) + 1))
-                    values = [None if c.data_type == "e" else c.value for c in row]
-                    rows.append((number, values, [links.get(f"{letters[i]}{number}") for i in range(len(row))]))
-                return ws.title, header, rows
+        bounds = _Bounds(path)
+        for ws in book.worksheets:
+            ws.reset_dimensions()  # a declared A1:XFD1048576 is not 17 billion cells to pad
+            found = None
+            for number, row in enumerate(ws.iter_rows(max_row=HEADER_WITHIN, max_col=MAX_COLUMNS), start=1):
+                values = bounds.row(number, [c.value for c in row])
+                if _is_header(values):
+                    found = number, values
+                    break
+            if found is None:
+                continue
+            at, values = found
+            header = [_text(v) or "" for v in values]
+            names = [" ".join(h.upper().split()) for h in header]
+            link_columns = {i + 1 for i, name in enumerate(names) if name in ("MOA", "ADDENDUM")}
+            with zipfile.ZipFile(path) as archive:
+                links = _sheet_links(archive, ws.title, link_columns, path)
+
+            def rows(ws: Any = ws, at: int = at, links: dict[tuple[int, int], str] = links) -> Iterator[Any]:
+                previous = None
+                for number, row in enumerate(ws.iter_rows(min_row=at + 1, max_col=MAX_COLUMNS), start=at + 1):
+                    if row is previous:  # openpyxl fills rows the XML leaves out with one empty tuple
+                        continue
+                    previous = row
+                    values = bounds.row(number, [None if c.data_type == "e" else c.value for c in row])
+                    yield number, values, [links.get((column, number)) for column in range(1, len(values) + 1)]
+
+            return parse_rows(str(path), ws.title, header, rows())
     finally:
         book.close()
-    raise SheetError(f"{path} has no sheet whose first row names STATE and SUPPORT TYPE: not an ICE 287(g) list.")
+    raise SheetError(
+        f"{path} has no sheet with a header naming STATE and SUPPORT TYPE in its first {HEADER_WITHIN} rows: "
+        "not an ICE 287(g) list."
+    )
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -228,51 +489,108 @@ _RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _sheet_links(archive: Any, title: str) -> dict[str, str]:
-    """Each cell's external hyperlink target (``{"G2": "https://..."}``) in the sheet called
-    ``title``: its ``<hyperlinks>`` element, resolved through the sheet's relationships part."""
+def _sheet_links(archive: Any, title: str, columns: set[int], path: Path) -> dict[tuple[int, int], str]:
+    """The external hyperlink target of each cell in ``columns`` (MOA, ADDENDUM) of the sheet
+    called ``title``, by (column, row): its ``<hyperlinks>`` element, resolved through the sheet's
+    relationships part. Streamed: the sheet's cells are skipped, a range is clipped to the rows an
+    import reads, and only the relationships the links name are kept."""
     import posixpath
-    import xml.etree.ElementTree as ET
 
-    from openpyxl.utils.cell import get_column_letter, range_boundaries
+    from defusedxml.ElementTree import fromstring, iterparse
+    from openpyxl.utils.cell import range_boundaries
 
-    def rels(part: str) -> dict[str, str]:
-        name = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    def rels_name(part: str) -> str:
+        return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+
+    def targets(part: str, wanted: set[str] | None) -> dict[str, str]:
+        name = rels_name(part)
         if name not in archive.namelist():
             return {}
-        root = ET.fromstring(archive.read(name))
-        return {r.get("Id", ""): r.get("Target", "") for r in root.iter(f"{_PACKAGE_RELS}Relationship")}
+        found: dict[str, str] = {}
+        with archive.open(name) as stream:
+            for _, element in iterparse(stream, forbid_dtd=True):
+                if element.tag == f"{_PACKAGE_RELS}Relationship":
+                    rid = element.get("Id", "")
+                    if wanted is None or rid in wanted:
+                        found[rid] = element.get("Target", "")
+                element.clear()
+        return found
 
-    workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+    workbook = fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
     rid = next((s.get(f"{_RELS}id") for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == title), None)
-    target = rels("xl/workbook.xml").get(rid or "")
-    if not target:
+    target = targets("xl/workbook.xml", None).get(rid or "")
+    if not target or not columns:
         return {}
     part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    data = archive.read(part)
-    start, end = data.rfind(b"<hyperlinks"), data.rfind(b"</hyperlinks>")
-    if start < 0 or end < start:
+    data = _hyperlinks_element(archive, part)
+    if data is None:
         return {}
-    targets = rels(part)
-    links: dict[str, str] = {}
-    for match in re.finditer(rb"<(?:\w+:)?hyperlink\b([^>]*)>", data[start:end]):
+    wanted: dict[tuple[int, int], str] = {}  # (column, row) -> relationship id
+    covered = 0
+    for match in re.finditer(rb"<(?:\w+:)?hyperlink\b([^>]*)>", data):
         attributes = dict(re.findall(rb'([\w:]+)="([^"]*)"', match.group(1)))
         ref = attributes.get(b"ref", b"").decode("ascii", "replace")
         link_id = next((v for k, v in attributes.items() if k.endswith(b":id")), None)
-        url = targets.get(link_id.decode("ascii", "replace")) if link_id else None
-        if not ref or not url:
+        if not ref or not link_id:
             continue  # an internal link (a location in the workbook) has no target
-        low_col, low_row, high_col, high_row = range_boundaries(ref)
-        for column in range(low_col or 1, (high_col or low_col or 1) + 1):
-            for row in range(low_row or 1, (high_row or low_row or 1) + 1):
-                links.setdefault(f"{get_column_letter(column)}{row}", url)
+        try:
+            low_col, low_row, high_col, high_row = range_boundaries(ref)
+        except ValueError:
+            continue
+        low_row, low_col = low_row or 1, low_col or 1
+        high_row = min(high_row or low_row, MAX_ROWS)
+        for column in columns:
+            if low_col <= column <= (high_col or low_col):
+                covered += max(high_row - low_row + 1, 0)
+                if covered > 2 * MAX_ROWS:
+                    raise _too_large(path, f"links more than {2 * MAX_ROWS:,} cells", "ICE's lists link under 2,000")
+                for row in range(low_row, high_row + 1):
+                    wanted.setdefault((column, row), link_id.decode("ascii", "replace"))
+    urls = targets(part, set(wanted.values()))
+    links: dict[tuple[int, int], str] = {}
+    for (column, row), link_id in wanted.items():
+        url = urls.get(link_id)
+        if not url:
+            continue
+        if len(url) > MAX_CELL:
+            raise _too_large(
+                path,
+                f"links cell {_letter(column)}{row} to an address of {len(url):,} characters, more than the "
+                f"{MAX_CELL:,} an address may have",
+                "ICE's longest has 507",
+            )
+        links[(column, row)] = url
     return links
+
+
+def _hyperlinks_element(archive: Any, part: str) -> bytes | None:
+    """The sheet's ``<hyperlinks>`` element onwards (it follows the cells), read in chunks: the
+    cells before it are never held in memory."""
+    marker = b"<hyperlinks"
+    kept: bytearray | None = None
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(_CHUNK):
+            if kept is not None:
+                kept += chunk
+                continue
+            data = tail + chunk
+            at = data.find(marker)
+            if at >= 0:
+                kept = bytearray(data[at:])
+            else:
+                tail = data[-len(marker) :]
+    if kept is None:
+        return None
+    end = kept.rfind(b"</hyperlinks>")
+    return bytes(kept[:end] if end >= 0 else kept)
 
 
 def parse_rows(
     path: str, sheet_name: str, header: Sequence[str], rows: Iterable[tuple[int, list[Any], list[str | None]]]
 ) -> Sheet:
-    """Normalize rows read from either format (the column order comes from the header text)."""
+    """Normalize rows read from either format (the column order comes from the header text). A
+    row with a character no database can store (NUL) is skipped, with its number and the reason."""
     names = [" ".join(str(h or "").upper().split()) for h in header]
     where = {name: i for i, name in enumerate(names) if name}
     for needed in ("STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE"):
@@ -284,13 +602,32 @@ def parse_rows(
     for number, values, links in rows:
         if not any(_text(v) for v in values):
             continue  # trailing formatted blank rows
-
+        unstorable = _unstorable(values, names)
+        if unstorable:
+            skipped.append(Skipped(number, unstorable))
+            continue
         row = _Row(values, links, where)
         try:
             agreements.append(_agreement(number, row.cell, row.link, kind))
         except _RowError as exc:
             skipped.append(Skipped(number, str(exc)))
     return Sheet(path, kind, sheet_name, tuple(n for n in names if n), tuple(agreements), tuple(skipped))
+
+
+def _unstorable(values: Sequence[Any], names: Sequence[str]) -> str | None:
+    """Why a row cannot be stored as it is: a NUL character (PostgreSQL refuses it in text; the
+    row is skipped on SQLite alike) or a lone surrogate (not UTF-8)."""
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or (value.isascii() and "\x00" not in value):
+            continue
+        column = names[i] if i < len(names) and names[i] else f"column {_letter(i + 1)}"
+        if "\x00" in value:
+            return f"{column} holds a NUL character (\\x00), which no database stores; fix the cell"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{column} holds a character that is not text (a lone surrogate); fix the cell"
+    return None
 
 
 class _RowError(ValueError):

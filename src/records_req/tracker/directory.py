@@ -71,7 +71,9 @@ class ImportResult(NamedTuple):
 
 
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's SHA-256, read in chunks (never the whole file in memory)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def import_sheet(
@@ -87,10 +89,10 @@ def import_sheet(
     date in ICE's file name (``file_name``, default ``path``'s), else by ``downloaded_on``, else
     by ``fallback`` (default: the file's modification time); the result says which. ``reading``:
     the sheet, already being read (ice.sheets.read_in_background)."""
-    from records_req.ice.sheets import check_suffix, list_date, read_sheet
+    from records_req.ice.sheets import check_file, list_date, read_sheet
 
     name = file_name or path.name
-    check_suffix(name)
+    check_file(path, name)  # the suffix and the size, before the file is hashed or read
     fallback_on, fallback_by = fallback or (dt.date.fromtimestamp(path.stat().st_mtime), "file date")
     digest = file_hash(path)
     earlier = session.scalars(select(IceImport).where(IceImport.sha256 == digest)).first()

@@ -309,16 +309,27 @@ def _upload_to_temp(field: str) -> tuple[Path, str, str]:
     upload = request.files.get(field)
     if upload is None or not upload.filename:
         raise UsageError("Choose a file to upload.")
-    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    if not data:
+    # Werkzeug has already spooled the body to a temporary file past 500 KB (MAX_CONTENT_LENGTH
+    # bounds it); it is copied in chunks, so no upload is ever held whole in the server's memory.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    head = upload.stream.read(4096)
+    if not head:
         raise UsageError("The file is empty.")
-    suffix = sniff(data[:4096])
+    suffix = sniff(head)
     if suffix is None:
         raise UsageError("This kind of file is not accepted: upload a PDF, a Word or Excel file, an image or text.")
     name = clean("The file's name", Path(upload.filename.replace("\\", "/")).name) or f"upload{suffix}"
     handle = tempfile.NamedTemporaryFile(prefix="records-req-upload-", suffix=suffix, delete=False)  # noqa: SIM115
     with handle:
-        handle.write(data)
+        size, chunk = 0, head
+        while chunk:
+            size += len(chunk)
+            if size > limit:
+                handle.close()
+                Path(handle.name).unlink(missing_ok=True)
+                abort(413)
+            handle.write(chunk)
+            chunk = upload.stream.read(2**16)
     return Path(handle.name), name, suffix
 
 
