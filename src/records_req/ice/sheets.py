@@ -24,6 +24,7 @@ from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from records_req.errors import RecordsReqError
+from records_req.names import agency_key
 
 Model = Literal["JEM", "TFM", "WSO"]
 Kind = Literal["participating", "pending"]
@@ -104,9 +105,8 @@ class Sheet(NamedTuple):
 
 
 def name_key(name: str) -> str:
-    """A name as compared across imports: case, spacing, apostrophes and 'the' do not matter."""
-    text = " ".join(name.replace("’", "'").replace("\u00a0", " ").lower().split())
-    return text.removeprefix("the ")
+    """A name as compared across imports: the one agency key (records_req.names.agency_key)."""
+    return agency_key(name)
 
 
 # --- a list's date -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from records_req.names import agency_slug
 from records_req.output import OutputError, write_all, write_atomic
 
 __all__ = ["OutputError", "default_out_dir", "letter_paths", "letter_stem", "slugify", "write_all", "write_atomic"]
@@ -65,7 +66,7 @@ def letter_paths(
     extensions: Sequence[str],
 ) -> dict[str, Path]:
     """The files for one letter, checked to stay inside ``out_dir``."""
-    folder = out_dir / code.upper() / slugify(agency)
+    folder = out_dir / code.upper() / agency_slug(agency)  # one agency, one folder; two agencies, two
     stem = letter_stem(date, [slugify(t, 30) for t in topics], kind)
     paths = {ext: folder / f"{stem}.{ext}" for ext in extensions}
     root = out_dir.resolve()

@@ -233,9 +233,14 @@ class Reader:
             where.append("r.id IN (SELECT request_id FROM request_tags WHERE tag = ?)")
             params.append(tag)
         if agency_text:
-            key = " ".join(agency_text.replace("’", "'").lower().split())  # as service.name_key does
-            where.append("a.name_key LIKE ? ESCAPE '\\'")
-            params.append(like_contains(key))
+            from records_req.names import agency_key  # the one agency key, as every match uses
+
+            key = agency_key(agency_text)
+            if key:
+                where.append("a.name_key LIKE ? ESCAPE '\\'")
+                params.append(like_contains(key))
+            else:  # no letter or digit to look for: nothing matches
+                where.append("1 = 0")
         rows = self.rows(
             "SELECT r.id, r.jurisdiction, a.name AS agency, r.topics, r.status, r.due_on, "
             "r.due_statutory, r.closed, r.schedule FROM requests r JOIN agencies a ON a.id = r.agency_id "

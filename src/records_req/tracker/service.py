@@ -51,7 +51,10 @@ _Row = TypeVar("_Row", Profile, Agency)
 
 
 def name_key(name: str) -> str:
-    return " ".join(name.replace("’", "'").lower().split())
+    """The one agency key (records_req.names.agency_key): 'The X' and 'X' are one agency."""
+    from records_req.names import agency_key
+
+    return agency_key(name)
 
 
 # --- profiles and agencies ----------------------------------------------------------------------

@@ -592,7 +592,8 @@ def agencies() -> tuple[str, int]:
         if text:
             from records_req.tracker.service import name_key
 
-            query = query.where(Agency.name_key.like(like_contains(name_key(text)), escape="\\"))
+            key = name_key(text)  # the one agency key; a query with no letter or digit finds nothing
+            query = query.where(Agency.name_key.like(like_contains(key), escape="\\") if key else Agency.id < 0)
         models = listed_models(s)  # ICE's newest list, as `agencies list` reads it
         found: Iterator[dict[str, Any]] = (
             {
