@@ -138,3 +138,74 @@ def test_a_second_clock_that_runs_anyway_reaches_every_view(
     for day in days:
         answers = views(rr, rid, dt.date.fromisoformat(day))
         assert len(set(answers.values())) == 1, (code, day, answers)
+
+
+# --- a changed law file (issue 18; the architecture review's section 2.4) ----------------------
+
+
+def law_copy(folder: Path, code: str, old: str, new: str) -> Path:
+    """A copy of the shipped law file with one line of one jurisdiction's entry changed (a law
+    fix, or a user's own edit through RECORDS_REQ_LAWS)."""
+    from records_req.resources import data_dir
+
+    text = (data_dir() / "state_pra.yaml").read_text(encoding="utf-8")
+    start = text.index(f"\n- code: {code}\n")
+    end = text.index("\n- code: ", start + 1)
+    entry = text[start:end]
+    assert entry.count(old) >= 1, (code, old)
+    path = folder / f"laws-{code}.yaml"
+    path.write_text(text[:start] + entry.replace(old, new, 1) + text[end:], encoding="utf-8")
+    return path
+
+
+def every_view(rr: Tracker, rid: int, on: dt.date) -> dict[str, tuple[bool, str | None]]:
+    """(overdue, due) of one request in every view: the CLI's list, due, show and JSON report, the
+    dashboard's numbers, its overview page, its list and its request page, and the Python API."""
+    import re
+
+    from records_req import api
+    from records_req.web import Settings, create_app
+
+    out = {name: (answer[1], answer[2]) for name, answer in views(rr, rid, on).items()}
+    app = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", today=on, secret_key=b"k" * 32))
+    client = app.test_client()
+    host = {"Host": "127.0.0.1:8765"}
+
+    def page(url: str) -> str:
+        response = client.get(url, headers=host)
+        assert response.status_code == 200, url
+        return str(response.get_data(as_text=True))
+
+    pattern = rf'<tr( class="late")?><td><a href="/requests/{rid}">{rid}</a>.*?<td class="date">([^<]*)</td>'
+    listed = re.search(pattern, page("/requests"))
+    assert listed, "the request is not on the dashboard's list"
+    out["web list"] = (listed.group(1) is not None, listed.group(2) or None)
+    details = page(f"/requests/{rid}")
+    due = re.search(r'<p class="due"><strong>([^<]+)</strong>', details)
+    out["web request page"] = ('<p class="status late">' in details, due.group(1) if due else None)
+    board = page("/")
+    late_part, soon_part = board.split('id="overdue"')[1].split('id="soon"')
+    row = re.search(rf'>{rid}</a></td><td>[^<]*</td><td>[^<]*</td><td class="date">([^<]*)</td>', late_part + soon_part)
+    if row:
+        out["web dashboard"] = (f">{rid}</a>" in late_part, row.group(1))
+    with api.open(rr.url) as tracker:
+        seen = tracker.view(rid, today=on)
+    out["api"] = (seen.overdue, seen.due.isoformat() if seen.due else None)
+    return out
+
+
+def test_every_view_follows_a_changed_law_file(rr: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Virginia's five working days made ten in a copy of the law file: every view gives the new
+    due date and drops "overdue" at once, without `db recompute` (review 2026-12-b, section 2.4)."""
+    on = dt.date(2026, 11, 27)
+    rid = rr.new("VA", "Fairfax County Sheriff's Office", "--requester-state", "VA")
+    rr("sent", str(rid), "--via", "email", "--on", "2026-11-16", today=on.isoformat())
+    before = every_view(rr, rid, on)
+    assert set(before.values()) == {(True, "2026-11-23")}, before
+    monkeypatch.setenv("RECORDS_REQ_LAWS", str(law_copy(rr.tmp, "VA", "    days: 5\n", "    days: 10\n")))
+    for _ in range(2):  # the first read finds the cache stale; the second reads what it stored
+        after = every_view(rr, rid, on)
+        assert set(after.values()) == {(False, "2026-12-02")}, after
+    monkeypatch.delenv("RECORDS_REQ_LAWS")  # and back to the shipped law
+    again = every_view(rr, rid, on)
+    assert set(again.values()) == {(True, "2026-11-23")}, again

@@ -189,6 +189,36 @@ def calendar_for(jurisdiction: Jurisdiction) -> ClosureCalendar:
     return ClosureCalendar(jurisdiction.code, source)
 
 
+def calendar_fingerprint(jurisdiction: Jurisdiction) -> str:
+    """A short hash of what decides this jurisdiction's closure days: its holiday spec, and where
+    the days come from (the shipped table's entry for it, or the installed holidays package where
+    the table is stale or the year outside it). Part of a cached schedule's stamp
+    (tracker.schedule_cache)."""
+    import hashlib
+
+    spec = jurisdiction.holidays
+    table = _table()
+    entries = table.get("jurisdictions")
+    entry = entries.get(jurisdiction.code) if isinstance(entries, dict) else None
+    shipped = entry if isinstance(entry, dict) and entry.get("fingerprint") == spec.fingerprint() else None
+    one_off = table.get("federal_one_off") if spec.one_off else None
+    payload = json.dumps(
+        [spec.fingerprint(), table.get("years"), shipped, one_off, _holidays_version()], sort_keys=True
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@cache
+def _holidays_version() -> str:
+    """The installed holidays package's version (the days outside the shipped table come from it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("holidays")
+    except PackageNotFoundError:
+        return "?"
+
+
 def build_table(jurisdictions: Iterable[Jurisdiction]) -> dict[str, object]:
     """The content of ``data/closures.json`` for these jurisdictions."""
     from importlib.metadata import version

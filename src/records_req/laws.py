@@ -455,10 +455,12 @@ def _appeal_specific(appeal: Appeal) -> bool:
 
 
 class Laws(Mapping[str, Jurisdiction]):
-    """All jurisdictions by upper-case code, in file order. Lookups are case-insensitive."""
+    """All jurisdictions by upper-case code, in file order. Lookups are case-insensitive.
+    ``digest``: the SHA-256 of the file text they were read from (schedule_cache's stamps)."""
 
-    def __init__(self, path: Path, jurisdictions: list[Jurisdiction]) -> None:
+    def __init__(self, path: Path, jurisdictions: list[Jurisdiction], digest: str = "") -> None:
         self.path = path
+        self.digest = digest
         self._by_code = {j.code: j for j in jurisdictions}
 
     def __getitem__(self, code: str) -> Jurisdiction:
@@ -523,7 +525,7 @@ def _validate(path: Path, raw: object, *, fresh: bool, text: str) -> Laws:
         jurisdictions.append(jurisdiction)
     if fresh:  # only a file that passed validation is cached
         _write_cache(text, raw)
-    return Laws(path, jurisdictions)
+    return Laws(path, jurisdictions, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 # --- parsing, with a cache ----------------------------------------------------------------------

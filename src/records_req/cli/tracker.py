@@ -46,6 +46,7 @@ def read_view(ctx: click.Context) -> Iterator[Reader]:
     with reader(url) as fast:
         if fast is not None:
             yield fast
+            _keep_fresh(ctx, fast)
             return
     store(ctx)  # creates or migrates the database
     with reader(url) as fast:
@@ -54,6 +55,16 @@ def read_view(ctx: click.Context) -> Iterator[Reader]:
 
             raise StoreError("The database cannot be read (only SQLite and PostgreSQL are supported).")
         yield fast
+        _keep_fresh(ctx, fast)
+
+
+def _keep_fresh(ctx: click.Context, fast: Reader) -> None:
+    """Store what the read computed again because the law data or the engine changed."""
+    if fast.fresh:
+        from records_req.tracker.service import keep_fresh
+
+        fast.close()
+        keep_fresh(store(ctx), fast.fresh)
 
 
 def protected_outputs(ctx: click.Context) -> dict[str, list[Path]]:

@@ -14,10 +14,13 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from records_req.errors import RecordsReqError
+
+if TYPE_CHECKING:
+    from records_req.tracker.schedule_cache import Cached, Fresh, Stamps
 
 HEAD_QUERY = "SELECT version_num FROM alembic_version"
 
@@ -100,6 +103,10 @@ class Reader:
             raise ReaderError(f"no fast reader for {url.split(':', 1)[0]}")
         self.mark = "?" if self.sqlite_path is not None else "%s"
         self._connection: Any = None
+        self._stamps: Stamps | None = None
+        # Requests whose cached schedule was stale (the law data or the engine changed since it
+        # was stored), as computed again by this reader: tracker.service.keep_fresh stores them.
+        self.fresh: dict[int, Fresh] = {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -166,6 +173,81 @@ class Reader:
     def json(value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
+    # --- the cached schedule's stamp (tracker.schedule_cache) ---
+
+    @property
+    def stamps(self) -> Stamps:
+        """The stamps a fresh schedule carries under the law data in use."""
+        if self._stamps is None:
+            from records_req.tracker.schedule_cache import current
+
+            self._stamps = current()
+        return self._stamps
+
+    def _stale_sql(self) -> tuple[str, list[Any]]:
+        """A condition true of every row whose stamp is not among the current ones (a superset of
+        the stale rows: Python decides each one), so that a filter on the cached status keeps
+        the rows whose status is about to be computed again."""
+        current = sorted({s for pair in self.stamps.by_code.values() for s in pair})
+        if not current:
+            return "1 = 0", []
+        return f"(r.schedule_stamp IS NULL OR r.schedule_stamp NOT IN ({', '.join('?' for _ in current)}))", current
+
+    def _recompute(self, stale: dict[int, tuple[str, str, str | None]], today: dt.date) -> dict[int, Cached]:
+        """Compute again, from their events, the cached answers of stale requests (id: code,
+        agency, stamp as stored), as every writer computes them; kept in :attr:`fresh`."""
+        from records_req.laws import load_laws
+        from records_req.tracker.lifecycle import Recorded
+        from records_req.tracker.schedule_cache import Fresh, compute
+
+        laws = load_laws()
+        ids = sorted(stale)
+        history: dict[int, list[Recorded]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for e in self.rows(
+                f'SELECT id, request_id, kind, "on", note, data, forced FROM events '
+                f"WHERE request_id IN ({marks}) ORDER BY request_id, id",
+                chunk,
+            ):
+                history.setdefault(e["request_id"], []).append(
+                    Recorded(
+                        e["id"],
+                        e["kind"],
+                        self.date(e["on"]) or dt.date.min,
+                        e["note"],
+                        self.json(e["data"]) or {},
+                        bool(e["forced"]),
+                    )
+                )
+        out: dict[int, Cached] = {}
+        for request_id in ids:
+            code, agency, old = stale[request_id]
+            if code not in laws:
+                continue
+            events = history.get(request_id, [])
+            _, cached = compute(events, laws[code].for_agency(agency), today, request_id)
+            self.fresh[request_id] = Fresh(cached, old, events[-1].id if events else 0)
+            out[request_id] = cached
+        return out
+
+    def _freshen(self, rows: list[dict[str, Any]], today: dt.date) -> None:
+        """Replace, in rows read with their stamp, the cache of any stale one by its fresh answer."""
+        expected = self.stamps.expected
+        stale = {}
+        for row in rows:
+            stamp = expected(row["jurisdiction"], row["agency"])
+            if stamp is not None and row["schedule_stamp"] != stamp:
+                stale[row["id"]] = (row["jurisdiction"], row["agency"], row["schedule_stamp"])
+        if not stale:
+            return
+        fresh = self._recompute(stale, today)
+        for row in rows:
+            cached = fresh.get(row["id"])
+            if cached is not None:
+                row.update(status=cached.status, closed=cached.closed, schedule=cached.schedule)
+
     # --- queries ---
 
     def ice_imports(self, kind: str) -> list[Any]:
@@ -214,18 +296,21 @@ class Reader:
     ) -> list[RequestRow]:
         where: list[str] = ["1 = 1"]
         params: list[Any] = []
+        # Filters on the cached status also keep the rows whose cache is stale: their status is
+        # computed again below, and filtered again, with the rest, in Python.
+        stale_sql, stale_params = self._stale_sql()
         if status == "open":
-            where.append("r.closed = ?")
-            params.append(False)
+            where.append(f"(r.closed = ? OR {stale_sql})")
+            params.extend([False, *stale_params])
         elif status == "closed":
-            where.append("r.closed = ?")
-            params.append(True)
+            where.append(f"(r.closed = ? OR {stale_sql})")
+            params.extend([True, *stale_params])
         elif status == "overdue":  # decided below, from each request's schedule
-            where.append(f"r.status IN ({', '.join('?' for _ in waiting)})")
-            params.extend(waiting)
+            where.append(f"(r.status IN ({', '.join('?' for _ in waiting)}) OR {stale_sql})")
+            params.extend([*waiting, *stale_params])
         elif status:
-            where.append("r.status = ?")
-            params.append(status)
+            where.append(f"(r.status = ? OR {stale_sql})")
+            params.extend([status, *stale_params])
         if state:
             where.append("r.jurisdiction = ?")
             params.append(state.upper())
@@ -243,17 +328,23 @@ class Reader:
                 where.append("1 = 0")
         rows = self.rows(
             "SELECT r.id, r.jurisdiction, a.name AS agency, r.topics, r.status, r.due_on, "
-            "r.due_statutory, r.closed, r.schedule FROM requests r JOIN agencies a ON a.id = r.agency_id "
-            f"WHERE {' AND '.join(where)} ORDER BY r.id",
+            "r.due_statutory, r.closed, r.schedule, r.schedule_stamp FROM requests r "
+            f"JOIN agencies a ON a.id = r.agency_id WHERE {' AND '.join(where)} ORDER BY r.id",
             [self._param(p) for p in params],
         )
+        self._freshen(rows, today)
         out = []
         for row in rows:
-            row["topics"] = self.json(row["topics"]) or []
             row["closed"] = bool(row["closed"])
+            if (status == "open" and row["closed"]) or (status == "closed" and not row["closed"]):
+                continue
+            if status == "overdue" and row["status"] not in waiting:
+                continue
+            if status and status not in ("open", "closed", "overdue") and row["status"] != status:
+                continue
+            row["topics"] = self.json(row["topics"]) or []
             due_on, statutory, overdue, label = self._on(row, today, waiting)
             row.update(due_on=due_on, due_statutory=statutory, overdue=overdue, due_label=label)
-            del row["schedule"]
             if status == "overdue" and not overdue:
                 continue
             if due_before is not None and (due_on is None or due_on > due_before):
@@ -279,13 +370,15 @@ class Reader:
 
     def overview_rows(self) -> tuple[tuple[Any, ...], ...]:
         """Every request in one query, as it is stored (id, jurisdiction, agency, status,
-        closed, letter_date, schedule, due_on, due_statutory): what :meth:`overview` answers
-        from, and, being the data itself, an exact key for a cache of the answer."""
+        closed, letter_date, schedule, due_on, due_statutory, schedule_stamp): what
+        :meth:`overview` answers from, and, being the data itself, with :attr:`stamps`'s key
+        an exact key for a cache of the answer."""
         cursor = self.connect().cursor()
         try:
             cursor.execute(
                 "SELECT r.id, r.jurisdiction, a.name, r.status, r.closed, r.letter_date, r.schedule, "
-                "r.due_on, r.due_statutory FROM requests r JOIN agencies a ON a.id = r.agency_id ORDER BY r.id"
+                "r.due_on, r.due_statutory, r.schedule_stamp FROM requests r "
+                "JOIN agencies a ON a.id = r.agency_id ORDER BY r.id"
             )
             return tuple(cursor.fetchall())
         finally:
@@ -295,16 +388,26 @@ class Reader:
         self, today: dt.date, waiting: Sequence[str], found: Sequence[tuple[Any, ...]] | None = None
     ) -> list[tuple[Any, ...]]:
         """Every request with the lifecycle's cached answer on ``today`` (as ``list`` and ``due``
-        read it), as tuples (id, jurisdiction, agency, status, closed, letter_date, sent_on,
-        due_on, statutory, overdue, due_label): what the dashboard counts (reports.data.Overview).
-        ``found``: :meth:`overview_rows`, if already read."""
+        read it; a stale one computed again), as tuples (id, jurisdiction, agency, status,
+        closed, letter_date, sent_on, due_on, statutory, overdue, due_label): what the dashboard
+        counts (reports.data.Overview). ``found``: :meth:`overview_rows`, if already read."""
         found = self.overview_rows() if found is None else found
+        expected = self.stamps.expected
+        stale = {}
+        for rid, code, agency, *_rest, stamp in found:
+            wanted = expected(code, agency)
+            if wanted is not None and stamp != wanted:
+                stale[rid] = (code, agency, stamp)
+        fresh = self._recompute(stale, today) if stale else {}
         day = today.isoformat()
         out = []
-        for rid, code, agency, status, closed, letter_date, schedule, due_on, due_statutory in found:
+        for rid, code, agency, status, closed, letter_date, schedule, due_on, due_statutory, _stamp in found:
+            cached = fresh.get(rid)
+            if cached is not None:
+                status, closed, schedule = cached.status, cached.closed, cached.schedule
             if isinstance(schedule, str) and schedule not in ("null", "[]"):
                 due, statutory, overdue, label, sent_on = _answer(schedule, status != "draft", day)
-            else:  # a row written before schedules existed
+            else:  # a row written before schedules existed, under a law file that lacks its state
                 row = {"schedule": None, "due_on": due_on, "due_statutory": due_statutory, "status": status}
                 due, statutory, overdue, label = self._on(row, today, waiting)
                 sent_on = None

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,7 +28,6 @@ from records_req.store.models import (
     TrackingNumber,
 )
 from records_req.tracker.lifecycle import (
-    CLOSED,
     EVENTS,
     Recorded,
     State,
@@ -41,6 +40,8 @@ from records_req.tracker.lifecycle import (
 if TYPE_CHECKING:
     from records_req.letters.compose import LetterRequest, ListedAgreement
     from records_req.letters.request import RequestSpec
+    from records_req.store.db import Store
+    from records_req.tracker.schedule_cache import Cached, Fresh
 
 
 class TrackerError(RecordsReqError):
@@ -427,34 +428,62 @@ def tracked(request: Request, today: dt.date) -> Tracked:
 
 
 def refresh(request: Request, today: dt.date) -> Tracked:
-    """Recompute the cached status, date and schedule from the events."""
-    state = tracked(request, today)
-    request.status = state.state.status
-    request.closed = state.state.status in CLOSED
-    if request.closed:
-        request.open_key = None  # the agency may be asked again for these records
-    request.due_on = state.due_on
-    request.due_statutory = state.statutory
-    request.schedule = schedule_json(request, state.state.sent_on or today)
+    """Recompute the cached status, date and schedule from the events, stamped with the law and
+    engine they came from (tracker.schedule_cache)."""
+    from records_req.tracker.schedule_cache import compute
+
+    j = load_laws()[request.jurisdiction].for_agency(request.agency.name)
+    state, cached = compute(recorded(request.events), j, today, request.id)
+    _keep(request, cached)
     return state
 
 
-def schedule_json(request: Request, start: dt.date) -> str | None:
-    """The request's stages (lifecycle.schedule) as JSON, for the fast read path."""
-    import json
+def _keep(request: Request, cached: Cached) -> None:
+    request.status = cached.status
+    request.closed = cached.closed
+    if cached.closed:
+        request.open_key = None  # the agency may be asked again for these records
+    request.due_on = cached.due_on
+    request.due_statutory = cached.due_statutory
+    request.schedule = cached.schedule
+    request.schedule_stamp = cached.stamp
 
-    from records_req.calendars import calendar_for
-    from records_req.laws import load_laws
-    from records_req.tracker.lifecycle import schedule
 
-    j = load_laws()[request.jurisdiction].for_agency(request.agency.name)
-    stages = schedule(recorded(request.events), j, calendar_for(j), start)
-    return json.dumps(
-        [
-            [s.start.isoformat(), s.due_on.isoformat() if s.due_on else None, s.statutory, s.overdue, s.label]
-            for s in stages
-        ]
-    )
+def keep_fresh(store: Store, fresh: Mapping[int, Fresh]) -> int:
+    """After a read that computed stale schedules again (store.reader.Reader.fresh), store them
+    in one transaction, so the next read is fast again. A database this user cannot write keeps
+    its stale rows (every read computes them again, with the same answers): not an error."""
+    if not fresh:
+        return 0
+    try:
+        with store.write() as session:
+            return store_fresh(session, fresh)
+    except RecordsReqError:
+        return 0
+
+
+def store_fresh(session: Session, fresh: Mapping[int, Fresh]) -> int:
+    """Store what a read computed again for requests whose cached schedule was stale (see
+    store.reader.Reader.fresh), unless the request changed meanwhile (a new event, or another
+    process stored it first). Returns how many were stored."""
+    stored = 0
+    ids = sorted(fresh)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        newest = dict(
+            session.execute(
+                select(Event.request_id, func.max(Event.id))
+                .where(Event.request_id.in_(chunk))
+                .group_by(Event.request_id)
+            ).all()
+        )
+        for request in session.scalars(select(Request).where(Request.id.in_(chunk))):
+            item = fresh[request.id]
+            if request.schedule_stamp != item.old_stamp or newest.get(request.id, 0) != item.last_event:
+                continue
+            _keep(request, item.cached)
+            stored += 1
+    return stored
 
 
 def log_event(

@@ -70,12 +70,23 @@ def view() -> Iterator[Reader]:
     with reader(url) as fast:
         if fast is not None:
             yield fast
+            _keep_fresh(fast)
             return
     store()  # creates or migrates the database
     with reader(url) as fast:
         if fast is None:
             abort(500, description="The database cannot be read.")
         yield fast
+        _keep_fresh(fast)
+
+
+def _keep_fresh(fast: Reader) -> None:
+    """Store what the read computed again because the law data or the engine changed."""
+    if fast.fresh:
+        from records_req.tracker.service import keep_fresh
+
+        fast.close()
+        keep_fresh(store(), fast.fresh)
 
 
 def lang() -> str:
@@ -141,7 +152,7 @@ def dashboard() -> tuple[str, int]:
     now = today()
     with view() as fast:
         found = fast.overview_rows()
-        key = (now, lang(), found)
+        key = (now, lang(), fast.stamps.key, found)
         context = _DASHBOARD.get(key)
         if context is None:
             numbers = overview(fast, now, found)
