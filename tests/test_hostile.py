@@ -201,13 +201,22 @@ def test_free_text_never_gives_a_traceback_and_stays_in_out(tmp_path: Path, agen
 
 
 def test_another_requests_letter_is_never_replaced(tracked: Path, tmp_path: Path) -> None:
-    # "Lee County Sheriff's Office" and "Lee County Sheriffs Office" make the same file name.
+    # "Lee County Sheriffs Office" is the agency of request #1 under the one agency key: its open
+    # request is named, and nothing is written.
     letters = sorted((tmp_path / "out").rglob("*.pdf"))
     before = snapshot(tmp_path / "out")
     code, output = run(
         "new", "--state", "FL", "--agency", "Lee County Sheriffs Office", "--topic", "wso", *PROFILE, "--force"
     )
-    assert code == 1 and "letter of request #1" in output and letters
+    assert code == 1 and "Request #1 to Lee County Sheriff's Office" in output and letters
+    assert snapshot(tmp_path / "out") == before
+    # Once #1 is closed, a new request of the same day would write #1's letter's file name: never,
+    # even with --force.
+    assert run("log", "1", "withdrawn", "--force")[0] == 0
+    code, output = run(
+        "new", "--state", "FL", "--agency", "Lee County Sheriffs Office", "--topic", "wso", *PROFILE, "--force"
+    )
+    assert code == 1 and "letter of request #1" in output
     assert snapshot(tmp_path / "out") == before
     code, output = run("list", "--json")
     assert output.count('"id"') == 1, "no second request was created"
