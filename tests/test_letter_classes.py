@@ -419,8 +419,11 @@ def test_a_later_letter_signs_with_the_requester_of_its_own_request(tmp_path: Pa
 
 
 def test_idaho_requires_the_requesters_phone_and_mailing_address() -> None:
-    with pytest.raises(UsageError, match=r"Idaho Code § 74-102\(4\).*--requester-address, --requester-phone"):
+    with pytest.raises(UsageError, match=r"requester's address and phone \(Idaho Code § 74-102\(4\)\)") as refused:
         build_letter_request(LAWS["ID"], spec("ID", requester_address=None, requester_phone=None))
+    from records_req.cli.wording import message  # the command line names the options that give them
+
+    assert message(refused.value).endswith("(Idaho Code § 74-102(4)): add --requester-address, --requester-phone.")
     req, _ = build_letter_request(
         LAWS["ID"], spec("ID", requester_address="1 Main St\nBoise, ID 83702", requester_phone="208-555-0100")
     )

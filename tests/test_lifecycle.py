@@ -16,7 +16,7 @@ LAWS = load_laws()
 def run(code: str, events: list[tuple[str, dt.date, dict[str, Any]]], today: dt.date) -> Tracked:
     recorded = [Recorded(i + 1, kind, on, None, data) for i, (kind, on, data) in enumerate(events)]
     j = LAWS[code]
-    return track(recorded, j, calendar_for(j), today, 1)
+    return track(recorded, j, calendar_for(j), today)
 
 
 def test_illinois_repeated_extensions_stay_within_the_one_statutory_extension() -> None:
@@ -36,7 +36,7 @@ def test_a_clarification_request_does_not_hide_a_running_clock() -> None:
     )
     assert tracked.state.status == "awaiting-requester"
     assert tracked.due_on == D(2026, 3, 9) and tracked.overdue
-    assert "followup" in tracked.next_step
+    assert tracked.next_action.kind == "follow-up" and tracked.next_action.case == "overdue"
     early = run(
         "IL", [("sent", D(2026, 3, 2), {"via": "email"}), ("clarification-requested", D(2026, 3, 4), {})], D(2026, 3, 5)
     )

@@ -488,4 +488,6 @@ def test_after_the_appeal_window_closes_every_view_says_what_remains(rr: Tracker
     report = rr.tmp / "nj.json"
     rr("report", "--format", "json", "-o", str(report), "--force", today="2027-03-01")
     reported = {r["id"]: r for r in json.loads(report.read_text(encoding="utf-8"))["requests"]}[rid]
-    assert reported["next_step"] == shown["next_step"]
+    # the same action; the command line adds the command to run (Run: records-req followup N)
+    assert reported["next_action"] == shown["next_action"]
+    assert shown["next_step"] == f"{reported['next_step']} Run: records-req followup {rid}"

@@ -37,6 +37,7 @@ from records_req.dates import today as clock
 if TYPE_CHECKING:
     from records_req.store.db import Store
     from records_req.store.models import Request
+    from records_req.tracker.lifecycle import NextAction
 
 __all__ = ["RequestView", "Tracker", "open"]
 
@@ -54,11 +55,12 @@ class RequestView:
     due_label: str
     statutory: bool
     overdue: bool
-    next_step: str
+    next_step: str  # the next action in plain English (records_req.wording)
     explanation: tuple[str, ...]
     appeal_window: str | None
     files: tuple[Path, ...]
     notes: tuple[str, ...] = ()
+    next_action: NextAction | None = None  # the same as data: kind, on (a date), case, facts
 
 
 class Tracker:
@@ -184,6 +186,7 @@ def _view(request: Request, today: dt.date) -> RequestView:
         statutory=state.statutory,
         overdue=state.overdue,
         next_step=state.next_step,
+        next_action=state.next_action,
         explanation=tuple(state.deadline.lines) if state.deadline else (),
         appeal_window=state.appeal.describe() if state.appeal else None,
         files=tuple(Path(d.path) for d in request.documents if d.role == "letter"),

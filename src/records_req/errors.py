@@ -7,9 +7,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, NamedTuple, TypeVar
+
+E = TypeVar("E", bound="RecordsReqError")
+
+
+class Note(NamedTuple):
+    """A message as data: a code and its facts. The core says what is true; each door words it
+    (the command line names its flags, the dashboard its fields, in English or Spanish).
+    ``records_req.wording`` has the codes and their plain English."""
+
+    code: str
+    facts: Mapping[str, Any] = {}
+
 
 class RecordsReqError(Exception):
-    """Base class for errors a user can act on. ``str(error)`` is the whole message."""
+    """Base class for errors a user can act on. ``str(error)`` is the whole message, in plain
+    English that names no command and no flag; ``note``, where set, is the same as data."""
+
+    note: Note | None = None
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        message = next((a for a in args if isinstance(a, Noted)), None)  # a message that keeps its note
+        if message is not None:
+            self.note = message.note
+
+    @classmethod
+    def of(cls: type[E], code: str, /, **facts: Any) -> E:
+        """The error for the note ``code`` with its ``facts``, its message in plain English."""
+        return cls(Noted(code, **facts))
+
+
+class Noted(str):
+    """A note's plain English words that keep the note as data (``.note``): a door that words it
+    its own way (the command line, naming flags) reads the note; the others print the words."""
+
+    note: Note
+
+    def __new__(cls, code: str, /, **facts: Any) -> Noted:
+        from records_req.wording import plain
+
+        note = Note(code, facts)
+        self = super().__new__(cls, plain(note))
+        self.note = note
+        return self
 
 
 class UsageError(RecordsReqError):

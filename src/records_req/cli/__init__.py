@@ -76,9 +76,13 @@ class RecordsReqGroup(click.Group):
             click.echo("\nInterrupted; nothing was left half-written.", err=True)
             ctx.exit(130)
         except UsageError as exc:
-            raise click.UsageError(str(exc), ctx) from None
+            from records_req.cli.wording import message
+
+            raise click.UsageError(message(exc), ctx) from None
         except RecordsReqError as exc:
-            raise click.ClickException(str(exc)) from None
+            from records_req.cli.wording import message
+
+            raise click.ClickException(message(exc)) from None
 
 
 def hoist_global_options(args: list[str], names: tuple[str, ...]) -> list[str]:

@@ -188,9 +188,10 @@ def _list_line(source: dict[str, Any] | None) -> str:
 
 
 def _print_plan(steps: list[Any], as_json: bool, source: dict[str, Any] | None) -> None:
-    from records_req.tracker.campaign import REASONS, step_dict
+    from records_req.cli.wording import reason_words, text
+    from records_req.tracker.campaign import step_dict
 
-    rows = [step_dict(s) for s in steps]
+    rows = [step_dict(s) | {"message": text(s.message) if s.message else None} for s in steps]
     if as_json:
         emit_json(
             {
@@ -212,7 +213,7 @@ def _print_plan(steps: list[Any], as_json: bool, source: dict[str, Any] | None) 
                     r["state"],
                     r["agency"],
                     r["listed"],
-                    "letter" if r["action"] == "letter" else f"skip: {REASONS[r['reason']].split(' (')[0]}",
+                    "letter" if r["action"] == "letter" else f"skip: {reason_words(r['reason'])}",
                 ]
                 for r in rows
             ],
@@ -235,11 +236,12 @@ def _print_outcomes(
     *,
     eml: bool = False,
 ) -> None:
-    from records_req.tracker.campaign import REASONS, outcome_dict, summary
+    from records_req.cli.wording import reason_text, text
+    from records_req.tracker.campaign import outcome_dict, summary
 
     counts = summary(outcomes, eml=eml)
     if as_json:
-        rows = [outcome_dict(o) for o in outcomes]
+        rows = [outcome_dict(o) | {"message": text(o.message) if o.message else None} for o in outcomes]
         emit_json(
             {
                 "tag": tag,
@@ -258,10 +260,10 @@ def _print_outcomes(
         f"{counts['created']} letters written, {skipped} skipped."
     )
     for reason, n in counts["skipped"].items():
-        click.echo(f"  {n} skipped: {REASONS[reason]}")
+        click.echo(f"  {n} skipped: {reason_text(reason)}")
     for o in outcomes:
         if o.action == "skipped" and (o.reason != "in-campaign" or o.meanwhile):
-            click.echo(f"    {o.target.name} ({o.target.state}): {o.message}")
+            click.echo(f"    {o.target.name} ({o.target.state}): {text(o.message)}")
     if eml:
         _print_drafts(counts)
     if counts["created"]:

@@ -265,8 +265,14 @@ def make_letter(options: dict[str, Any]) -> dict[str, Any]:
         "topics": [t.key for t in req.topics],
         "records": len([b for b in letter_obj.body if b.kind == "item"]),
         "files": {ext: str(path) for ext, path in paths.items()},
-        "notes": notes,
+        "notes": [text(n) for n in notes],
     }
+
+
+def text(value: object) -> str:
+    from records_req.cli.wording import text as worded
+
+    return worded(value)
 
 
 def no_draft_note(req: LetterRequest, remedy: str) -> str:

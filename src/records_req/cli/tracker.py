@@ -14,6 +14,7 @@ import click
 from records_req.cli.dates import DATE
 from records_req.cli.letters import eml_option, letter_options, output_options, requester_options
 from records_req.cli.output import emit_json, json_option, table, via_option
+from records_req.cli.wording import command, next_step, text, worded
 from records_req.errors import UsageError
 
 if TYPE_CHECKING:
@@ -154,6 +155,14 @@ def profile_show(ctx: click.Context, /, key: str, as_json: bool) -> None:
                 click.echo(f"{k:13s} {v}")
 
 
+DATED_BY = {  # how the import says what it dated the list by
+    "file name": "the date in ICE's file name",
+    "downloaded": "the day you downloaded it (--downloaded)",
+    "file date": "the file's modification time; give --downloaded DATE if you downloaded it another day",
+    "upload date": "the day it was uploaded; give the day you downloaded it if it was another",
+}
+
+
 @click.group()
 def agencies() -> None:
     """The agencies you write to, with their contact details.
@@ -233,8 +242,6 @@ def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | Non
     if not result.new:
         click.echo(f"{file} was imported before (import #{result.import_id}); nothing changed.")
         return
-    from records_req.tracker.directory import DATED_BY
-
     click.echo(
         f"Import #{result.import_id}: {data['kind']} list of {data['listed_on']}, {result.agreements} agreements with "
         f"{result.agencies} agencies; {len(data['skipped'])} rows skipped."
@@ -550,12 +557,12 @@ def new(ctx: click.Context, /, **options: Any) -> None:
                     "status": request.status,
                     "topics": [t.key for t in req.topics],
                     "files": {e: str(p) for e, p in paths.items()},
-                    "notes": notes,
+                    "notes": [text(n) for n in notes],
                     "tags": tags,
                 }
             )
     for note in notes:
-        click.echo(f"Note: {note}", err=True)
+        click.echo(f"Note: {text(note)}", err=True)
     if options["as_json"]:
         emit_json(results[0] if len(results) == 1 else results)
         return
@@ -625,8 +632,9 @@ def _record(
         from records_req.tracker.views import orm_row, summary
 
         result = summary(orm_row(request), state) | {"event": {"id": event.id, "kind": kind, "on": on.isoformat()}}
+    result = worded(result)
     for warning in warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"Warning: {text(warning)}", err=True)
     if options.get("as_json"):
         emit_json(result)
     else:
@@ -821,6 +829,8 @@ def list_requests(
             "due": r.due_on.isoformat() if r.due_on else None,
             "statutory": r.due_statutory,
             "overdue": r.overdue,
+            "next_action": r.next_action or None,  # its kind: send, wait, follow-up, appeal...
+            "command": command(r.next_action, r.id),
         }
         for r in found
     ]
@@ -840,10 +850,11 @@ def list_requests(
                     ", ".join(r["topics"]),
                     r["status"] + (" (OVERDUE)" if r["overdue"] else ""),
                     r["due"] or "",
+                    r["command"] or "",
                 ]
                 for r in rows
             ],
-            ["id", "state", "agency", "topics", "status", "due"],
+            ["id", "state", "agency", "topics", "status", "due", "next"],
         )
     )
 
@@ -860,7 +871,7 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
       records-req show 1
       records-req show 1 --json
     """
-    data = request_details(ctx, request_id)
+    data = worded(request_details(ctx, request_id))
     if as_json:
         emit_json(data)
         return
@@ -943,6 +954,8 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
                     "statutory": r.due_statutory,
                     "overdue": overdue,
                     "days_late": (now - (r.due_on or now)).days if overdue else 0,
+                    "next_action": r.next_action or None,
+                    "command": command(r.next_action, r.id),
                 }
             )
         for e in view.reminders(horizon):
@@ -982,10 +995,11 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
                     x["date"],
                     (f"OVERDUE {x['days_late']}d" if x["overdue"] else x["what"])
                     + (f": {x['text']}" if x.get("text") else ""),
+                    x.get("command") or "",
                 ]
                 for x in rows
             ],
-            ["id", "state", "agency", "status", "date", "what"],
+            ["id", "state", "agency", "status", "date", "what", "next"],
         )
     )
 
@@ -1012,8 +1026,9 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
         )
         after = service.tracked(request, now)
         files = {e: str(p) for e, p in paths.items()}
+    step = next_step(after.next_action.to_dict(), after.next_step, request_id)
     for note in notes:
-        click.echo(f"Note: {note}", err=True)
+        click.echo(f"Note: {text(note)}", err=True)
     if options.get("as_json"):
         emit_json(
             {
@@ -1021,13 +1036,15 @@ def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dic
                 "kind": kind,
                 "files": files,
                 "status": after.state.status,
-                "next_step": after.next_step,
+                "next_step": step,
+                "next_action": after.next_action.to_dict(),
+                "command": command(after.next_action.kind, request_id),
             }
         )
         return
     for written in files.values():
         click.echo(written)
-    click.echo(f"#{request_id}: {kind} letter logged. Next: {after.next_step}")
+    click.echo(f"#{request_id}: {kind} letter logged. Next: {step}")
 
 
 def _letter_kind_options(f: Any) -> Any:

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from records_req.errors import RecordsReqError
+from records_req.errors import Noted, RecordsReqError
 from records_req.laws import Jurisdiction
 from records_req.letters.model import Block, Kind, Letter, long_date
 from records_req.resources import templates_dir
@@ -412,7 +412,7 @@ ABOUT_THIS_REQUEST = (
         standing=True,
     ),
 )
-FOCUSED_LIMIT = 12  # more items than this from the chosen topics: suggest --split
+FOCUSED_LIMIT = 12  # more items than this from the chosen topics: suggest one request per topic
 
 
 def record_items(req: LetterRequest, *, automatic: bool = True) -> list[Item]:
@@ -468,10 +468,7 @@ def focus_note(req: LetterRequest) -> str | None:
     count = len(record_items(req, automatic=False))
     if count <= FOCUSED_LIMIT or req.kind != "initial":
         return None
-    return (
-        f"This letter asks for {count} categories of records. Requests of {FOCUSED_LIMIT} or fewer come "
-        "back faster and are less likely to be called too broad; consider --split (one request per topic)."
-    )
+    return Noted("focus", count=count, limit=FOCUSED_LIMIT)
 
 
 def the(name: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from records_req.dates import today
-from records_req.errors import RecordsReqError, UsageError
+from records_req.errors import Noted, RecordsReqError, UsageError
 
 if TYPE_CHECKING:
     from records_req.deadlines import Event, Via
@@ -48,13 +48,13 @@ def since_from_agreements(agreements: Sequence[ListedAgreement]) -> tuple[dt.dat
     signed = sorted(a.signed for a in agreements if a.signed and not a.pending)
     pending = sorted(a.listed_on for a in agreements if a.pending)
     if signed:
-        anchor, what = signed[0], f"its earliest agreement on ICE's list was signed on {signed[0].isoformat()}"
+        anchor, code = signed[0], "since-signed"
     elif pending:
-        anchor, what = pending[0], f"ICE's pending list showed it on {pending[0].isoformat()}"
+        anchor, code = pending[0], "since-pending"
     else:
         return None
     since = months_before(anchor, MONTHS_BEFORE_SIGNING)
-    return since, f"Records from {since.isoformat()} on: {what} (--since to change)."
+    return since, Noted(code, since=since.isoformat(), on=anchor.isoformat())
 
 
 @dataclass(frozen=True)
@@ -114,11 +114,11 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
     chosen: list[Topic] = [all_topics.get_or_raise(k) for k in spec.topic_keys or ()]
     items = tuple(filter(None, (clean("--item", i) for i in spec.items or ())))
     if not chosen and not items:
-        raise UsageError("Name at least one --topic (see 'records-req topics') or --item.")
+        raise UsageError.of("need-topic")
     empty = [t.key for t in chosen if not t.applies_to(j)]
     if empty:
         where = "a federal request" if j.is_federal else f"a request to a {j.name} agency"
-        raise UsageError(f"Topic(s) {', '.join(empty)} ask nothing of {where}; see 'records-req topics'.")
+        raise UsageError.of("topics-empty", topics=", ".join(empty), where=where)
     if j.is_federal:
         non_federal = [t.key for t in chosen if not t.federal]
         if non_federal:
@@ -145,7 +145,7 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
 
     name = letter_text("--requester-name", spec.requester_name)
     if not name:
-        raise UsageError("Give --requester-name (the person or group signing the letter).")
+        raise UsageError.of("need-requester-name")
     requester = Requester(
         name=name,
         email=clean("--requester-email", spec.requester_email),
@@ -155,7 +155,7 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
         state=(clean("--requester-state", spec.requester_state) or "").upper() or None,
     )
     if not (requester.email or requester.address):
-        raise UsageError("Give --requester-email or --requester-address so the agency can reply.")
+        raise UsageError.of("need-reply-address")
     co_requester = letter_text("--co-requester", spec.co_requester)
     co_address = letter_text("--co-requester-address", _newlines(spec.co_requester_address))
     if (spec.kind) == "initial":  # later letters continue a request already made
@@ -164,35 +164,27 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
         if co_address:
             co_requester = f"{co_requester}\n{co_address}"
         elif j.residency.restricted is True and requester.state != j.code:
-            raise UsageError(
-                "Give --co-requester-address too: where only residents may ask, the resident who joins "
-                "the request signs it with an address, so the agency can see who is asking."
-            )
+            raise UsageError.of("need-co-requester-address")
 
     if spec.kind == "initial" and j.submission is not None:
         missing = [f for f in j.submission.requires if not getattr(requester, f)]
         if missing:
-            options = ", ".join(f"--requester-{f}" for f in missing)
-            raise UsageError(
-                f"{j.name} law requires a request to give the requester's {' and '.join(missing)} "
-                f"({j.submission.citation}): add {options}."
+            raise UsageError.of(
+                "law-requires",
+                state=j.name,
+                fields=" and ".join(missing),
+                missing=tuple(missing),
+                citation=j.submission.citation,
             )
     agency_name = letter_text("--agency", spec.agency) or ""
     if not agency_name:
-        raise UsageError("Give the agency's name (--agency).")
+        raise UsageError.of("need-agency")
     fee_category = spec.fee_category or "other"
     if j.is_federal:
         if spec.expedite and fee_category in ("other", "commercial"):
-            raise UsageError(
-                f"--expedite asks ICE to accept that you are primarily engaged in disseminating information "
-                f"(6 C.F.R. § 5.5(e)(1)(ii)), which contradicts --fee-category {fee_category}. Use news-media or "
-                "educational with --requester-org, or drop --expedite."
-            )
+            raise UsageError.of("expedite-contradicts-fee", category=fee_category)
         if fee_category == "news-media" and not requester.organization:
-            raise UsageError(
-                "News-media fee status needs the outlet you gather and publish news for: give --requester-org "
-                "(5 U.S.C. § 552(a)(4)(A)(ii); 6 C.F.R. § 5.11(b))."
-            )
+            raise UsageError.of("news-media-needs-org")
         agency = ice_foia_office()
         about: str | None = agency_name
     else:
@@ -211,12 +203,12 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
     # A follow-up or appeal describes the request as it was sent: its own date range, never widened.
     until: dt.date = spec.until or spec.request_until or request_date or letter_date
     if since > until:
-        raise UsageError(f"--since {since} is after --until {until}.")
+        raise UsageError.of("since-after-until", since=since.isoformat(), until=until.isoformat())
     dated_since = min(max(spec.dated_since, since), until) if spec.dated_since else None
     timing = None
     if kind != "initial":
         if request_date is None:
-            raise UsageError(f"A {kind} letter needs --request-date (when the request was sent).")
+            raise UsageError.of("need-request-date", kind=kind)
         if letter_date < request_date:
             raise UsageError(f"The letter's date {letter_date} is before the request's date {request_date}.")
         timing = _timing(j, kind, request_date, letter_date, spec)
@@ -261,12 +253,7 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
         )
     to_agency = kind != "appeal" or not j.appeal.addressee
     if not j.is_federal and to_agency and not (agency.address or agency.email):
-        notes.append(
-            "The letter has no address or email for the agency (--agency-address, --agency-email). "
-            "Send it to the address the agency designates for records requests"
-            + (f" ({j.law.request_to})" if j.law.request_to else "")
-            + "; some laws turn on it (e.g. Tex. Gov't Code § 552.234, KRS 61.872(2)(b), 65 P.S. § 67.703)."
-        )
+        notes.append(Noted("no-agency-address", where=f" ({j.law.request_to})" if j.law.request_to else ""))
     return req, notes
 
 
@@ -293,10 +280,7 @@ def _ground_notes(j: Jurisdiction, req: LetterRequest) -> list[str]:
         )
     appeal = j.appeal
     if req.denied_on is not None and not found and appeal.grounds_required:
-        notes.append(
-            f"WARNING: this appeal answers none of the agency's grounds, and {appeal.name} requires an appeal to "
-            f"address them ({appeal.citation}). Give the grounds the denial cited with --exemptions."
-        )
+        notes.append(Noted("grounds-unanswered", body=appeal.name, citation=appeal.citation))
     return notes
 
 
@@ -360,13 +344,8 @@ def _check_residency(j: Jurisdiction, requester: Any, co_requester: str | None, 
         return
     who = f" ({j.residency.who})" if j.residency.who else ""
     if restricted == "disputed":
-        notes.append(
-            f"Whether non-residents may use the {j.law.name} is disputed{who}; "
-            f"{j.residency.citation}. Consider a {j.name} co-requester (--co-requester)."
-        )
+        notes.append(Noted("residency-disputed", law=j.law.name, who=who, citation=j.residency.citation, state=j.name))
         return
-    raise RecordsReqError(
-        f"The {j.law.name} lets only residents request records{who}; {j.residency.citation}. "
-        f"If you live in {j.name}, add --requester-state {j.code}; otherwise name a resident "
-        "who joins the request with --co-requester."
+    raise RecordsReqError.of(
+        "residents-only", law=j.law.name, who=who, citation=j.residency.citation, state=j.name, code=j.code
     )

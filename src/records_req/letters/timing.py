@@ -23,7 +23,7 @@ from records_req.deadlines import (
     missed_clock_name,
     running_clock,
 )
-from records_req.errors import RecordsReqError
+from records_req.errors import Noted, RecordsReqError
 from records_req.laws import Jurisdiction
 
 LetterKind = Literal["follow-up", "appeal"]
@@ -124,12 +124,12 @@ def plan(
     early = denied_on is None and due_on is not None and letter_date <= due_on
     if early and not force:
         assert due_on is not None
-        what = "follow-up" if kind == "follow-up" else "appeal of a failure to respond"
-        raise LetterTimingError(
-            f"No {what} yet: the agency has until {fmt(due_on)} to {missed.clock.duty_words} "
-            f"({missed.clock.citation}), and the letter is dated {fmt(letter_date)}. Write it after "
-            "that date, or use --force to write "
-            + ("a courteous status inquiry instead." if kind == "follow-up" else "it anyway.")
+        raise LetterTimingError.of(
+            "followup-too-early" if kind == "follow-up" else "appeal-too-early",
+            due=due_on,
+            duty=missed.clock.duty_words,
+            citation=missed.clock.citation,
+            date=letter_date,
         )
     deemed = None
     if denied_on is None:
@@ -150,10 +150,10 @@ def plan(
                 f"The {window.verb} period has closed: {window.describe()} The letter is dated {fmt(letter_date)}."
             )
             if not force:
-                raise LetterTimingError(message + " Use --force to write it anyway; it will not claim to be timely.")
+                raise LetterTimingError.of("appeal-late", closed=message)
             warnings.append(message + " The letter does not claim to be timely.")
     if kind == "appeal" and early and due_on is not None:
-        warnings.append(f"Written before the agency's time ran out ({fmt(due_on)}), as you asked (--force).")
+        warnings.append(Noted("written-early", due=due_on))
     soon = due_on is None and missed.followup is not None and letter_date < missed.followup
     if kind == "follow-up" and soon:
         assert missed.followup is not None

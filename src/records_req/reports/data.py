@@ -64,6 +64,7 @@ class RequestView(NamedTuple):
     documents: tuple[dict[str, Any], ...]
     explanation: tuple[str, ...]
     requester: dict[str, str | None] | None
+    next_action: dict[str, Any] | None = None  # next_step as data (lifecycle.NextAction.to_dict)
 
     @property
     def days_to_first_response(self) -> int | None:
@@ -198,7 +199,7 @@ def build(rows: dict[str, Any], as_of: dt.date, filters: Filters) -> Report:
         j = laws[row["jurisdiction"]].for_agency(row.get("agency"))
         calendar = calendars.setdefault(j.code, calendar_for(j))
         recorded = [Recorded(e["id"], e["kind"], e["on"], e["note"], e["data"], e["forced"]) for e in events]
-        state = track(recorded, j, calendar, as_of, row["id"])
+        state = track(recorded, j, calendar, as_of)
         live: list[dict[str, Any]] = [{"on": e.on, "kind": e.kind, "note": e.note} for e in effective(recorded)]
         sent = state.state.sent_on
         views.append(
@@ -223,6 +224,7 @@ def build(rows: dict[str, Any], as_of: dt.date, filters: Filters) -> Report:
                 due_label=state.due_label,
                 statutory=state.statutory,
                 next_step=state.next_step,
+                next_action=state.next_action.to_dict(),
                 tracking_numbers=tuple(rows["numbers"].get(row["id"], [])),
                 events=tuple({"on": e["on"].isoformat(), "kind": e["kind"], "note": e["note"]} for e in live),
                 documents=tuple(rows["documents"].get(row["id"], [])),

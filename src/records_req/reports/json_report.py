@@ -44,6 +44,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "due_label": r.due_label,
                 "statutory": r.statutory,
                 "next_step": r.next_step,
+                "next_action": r.next_action,
                 "tracking_numbers": list(r.tracking_numbers),
                 "events": list(r.events),
                 "documents": list(r.documents),

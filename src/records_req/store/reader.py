@@ -43,6 +43,9 @@ class RequestRow(NamedTuple):
     due_statutory: bool
     overdue: bool
     due_label: str
+    # The next action's kind (lifecycle.NextAction.kind: send, follow-up, appeal...): each door
+    # words it (`list` and `due` as the command to run). "" from a schedule cached before it.
+    next_action: str = ""
 
 
 def like_contains(text: str) -> str:
@@ -345,6 +348,7 @@ class Reader:
             row["topics"] = self.json(row["topics"]) or []
             due_on, statutory, overdue, label = self._on(row, today, waiting)
             row.update(due_on=due_on, due_statutory=statutory, overdue=overdue, due_label=label)
+            row["next_action"] = self._action(row, today)
             if status == "overdue" and not overdue:
                 continue
             if due_before is not None and (due_on is None or due_on > due_before):
@@ -364,6 +368,7 @@ class Reader:
                 due_statutory=row["due_statutory"],
                 overdue=row["overdue"],
                 due_label=row["due_label"],
+                next_action=row["next_action"],
             )
             for row in out
         ]
@@ -414,6 +419,16 @@ class Reader:
             letter = _iso_date(letter_date[:10]) if isinstance(letter_date, str) else letter_date
             out.append((rid, code, agency, status, bool(closed), letter, sent_on, due, statutory, overdue, label))
         return out
+
+    def _action(self, row: dict[str, Any], today: dt.date) -> str:
+        """The next action's kind on ``today``, from the cached schedule (the stage in force, as
+        :meth:`_on` finds it); "" where the schedule was cached before it carried one."""
+        current = None
+        day = today.isoformat()
+        for stage in self.schedule(row["schedule"]) or ():
+            if current is None or stage[0] <= day:
+                current = stage
+        return str(current[5]) if current is not None and len(current) > 5 else ""
 
     def _on(
         self, row: dict[str, Any], today: dt.date, waiting: Sequence[str], stages: Any = None

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records_req.errors import RecordsReqError, UsageError
+from records_req.errors import Noted, RecordsReqError, UsageError
+from records_req.wording import REASONS as _REASONS
 
 if TYPE_CHECKING:
     from records_req.letters.compose import ListedAgreement
@@ -49,15 +50,9 @@ Reason = Literal[
     "file-exists",  # a file not written by this tool is where the letter would go (--force)
     "invalid",  # the request cannot be written (the message says why)
 ]
-REASONS: dict[str, str] = {
-    "in-campaign": "already in this campaign",
-    "already-requested": "already requested (--again to write anyway)",
-    "residency": "only residents may ask (--requester-state or --co-requester)",
-    "state-bars-287g": "the state's law bars 287(g) (--include-barred to write anyway)",
-    "no-law": "no public-records law data for the place",
-    "file-exists": "a file is in the way (--force to replace it)",
-    "invalid": "the request cannot be written",
-}
+# Each reason's few plain words (records_req.wording.REASONS); the doors word them (the command
+# line adds the flag that writes anyway, the dashboard says them in English or Spanish).
+REASONS: dict[str, str] = dict(_REASONS)
 
 
 @dataclass(frozen=True)
@@ -171,10 +166,7 @@ def select_targets(session: Session, selection: Selection) -> list[Target]:
     pending = newest_import(session, "pending") if selection.pending else None
     if participating is None and pending is None:
         kind = "pending" if selection.pending else "participating"
-        raise UsageError(
-            f"No {kind} list of ICE's imported yet: download it from ice.gov/287g and run "
-            "'records-req agencies import FILE'."
-        )
+        raise UsageError.of("no-ice-list", kind=kind)
     source = pending if selection.pending else participating
     assert source is not None
     query = select(IceAgreement).where(IceAgreement.import_id == source.id)
@@ -277,22 +269,18 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
 
         j = laws.get(target.state)
         if j is None:
-            skip("no-law", f"records-req has no public-records law data for {target.state}.")
+            skip("no-law", Noted("no-law", state=target.state))
             continue
         if j.immigration.stance == "prohibits" and not options.include_barred:
             citation = j.immigration.letter_citation or j.immigration.citation
             unverified = f" (not confirmed: {j.immigration.unverified})" if j.immigration.unverified else ""
-            skip(
-                "state-bars-287g",
-                f"{j.name} law bars 287(g) agreements ({citation}){unverified}; --include-barred writes to it.",
-            )
+            skip("state-bars-287g", Noted("state-bars-287g", state=j.name, citation=citation, unverified=unverified))
             continue
         resident = (requester.get("requester_state") or "").upper() == j.code
         if j.residency.restricted is True and not resident and not options.co_requester:
             skip(
                 "residency",
-                f"The {j.law.name} lets only residents request records ({j.residency.citation}); "
-                f"add --requester-state {j.code} if you live there, or a resident --co-requester.",
+                Noted("campaign-residency", law=j.law.name, citation=j.residency.citation, code=j.code),
             )
             continue
         agency = agencies[target.agency_id]
@@ -323,7 +311,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
         try:
             req, _notes = build_letter_request(j, spec)
         except RecordsReqError as exc:
-            skip("invalid", str(exc))
+            skip("invalid", noted(exc))
             continue
         keys = tuple(t.key for t in req.topics)
         earlier = campaign.get((agency.id, tuple(sorted(keys))))
@@ -339,16 +327,14 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
                 out_dir, j.code, agency.name, letter_date.isoformat(), list(keys) or ["items"], "initial", extensions
             )
         except RecordsReqError as exc:
-            skip("invalid", str(exc))
+            skip("invalid", noted(exc))
             continue
         eml_to = draft_recipient(req)[1] if options.eml else None
         if eml_to:
             paths = with_draft_path(paths, req)
         owner = next((owned[str(p)] for p in paths.values() if str(p) in owned), None)
         if owner is not None:
-            skip(
-                "file-exists", f"{paths[extensions[0]]} is the letter of request #{owner}; use --date or --out.", owner
-            )
+            skip("file-exists", Noted("letter-of-another", path=str(paths[extensions[0]]), owner=owner), owner)
             continue
         spec = replace(spec, since=req.since)
         steps.append(
@@ -492,7 +478,7 @@ def run(
     creates = [s for s in steps if s.action == "create"]
     for step, result in rendered(creates, jobs):
         if isinstance(result, RecordsReqError):
-            outcomes.append(Outcome(step.target, "skipped", "invalid", str(result), None, {}))
+            outcomes.append(Outcome(step.target, "skipped", "invalid", noted(result), None, {}))
         else:
             outcomes.append(_record(store, step, result, options, profile_id, today, protected or {}))
         progress()
@@ -550,12 +536,12 @@ def _record(
         owner = letter_owner(session, *files)
         if owner is not None:
             first = next(iter(files))
-            return skipped("file-exists", f"{first} is the letter of request #{owner}; use --date or --out.", owner)
+            return skipped("file-exists", Noted("letter-of-another", path=str(first), owner=owner), owner)
         existing = [p for p, data in files.items() if p.exists()]
         same = [p for p in existing if p.is_file() and p.read_bytes() == files[p]]
         if len(same) < len(existing) and not options.force:
             names = ", ".join(str(p) for p in existing if p not in same)
-            return Outcome(step.target, "skipped", "file-exists", f"{names} already exists (--force).", None, {})
+            return Outcome(step.target, "skipped", "file-exists", Noted("file-exists", names=names), None, {})
         write_all({p: d for p, d in files.items() if p not in same}, force=options.force, **protected)
         try:
             request = create_request(
@@ -613,6 +599,19 @@ def summary(outcomes: Sequence[Outcome], *, eml: bool = False) -> dict[str, Any]
     return counts
 
 
+def noted(error: RecordsReqError) -> str:
+    """An error's message, keeping its note (if it has one) for the doors to word."""
+    return Noted(error.note.code, **error.note.facts) if error.note is not None else str(error)
+
+
+def note_dict(message: str | None) -> dict[str, Any] | None:
+    """A skip message's note as JSON (its code and facts), where it has one."""
+    from records_req.tracker.lifecycle import as_json
+
+    note = getattr(message, "note", None)
+    return {"code": note.code, "facts": as_json(note.facts)} if note is not None else None
+
+
 def outcome_dict(o: Outcome) -> dict[str, Any]:
     return {
         "state": o.target.state,
@@ -621,6 +620,7 @@ def outcome_dict(o: Outcome) -> dict[str, Any]:
         "action": o.action,
         "reason": o.reason,
         "message": o.message,
+        "note": note_dict(o.message),
         "request_id": o.request_id,
         "files": o.files,
     }
@@ -634,6 +634,7 @@ def step_dict(s: Step) -> dict[str, Any]:
         "action": "letter" if s.action == "create" else "skip",
         "reason": s.reason,
         "message": s.message,
+        "note": note_dict(s.message),
         "request_id": s.request_id,
         "files": {ext: str(p) for ext, p in s.job.paths.items()} if s.job else {},
         "since": s.job.spec.since.isoformat() if s.job and s.job.spec.since else None,

@@ -22,13 +22,6 @@ from records_req.ice.changes import ImportInfo
 from records_req.ice.sheets import MOA_NOTE, MODEL_NAMES, STATES, DatedBy, ListDate, Reading, Sheet, name_key
 from records_req.store.models import Agency, IceAgreement, IceImport
 
-DATED_BY = {  # how the import says what it dated the list by
-    "file name": "the date in ICE's file name",
-    "downloaded": "the day you downloaded it (--downloaded)",
-    "file date": "the file's modification time; give --downloaded DATE if you downloaded it another day",
-    "upload date": "the day it was uploaded; give the day you downloaded it if it was another",
-}
-
 
 class ImportResult(NamedTuple):
     import_id: int

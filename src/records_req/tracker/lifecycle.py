@@ -7,7 +7,9 @@ fields; both are events themselves, so the history keeps everything that was eve
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from records_req.deadlines import (
@@ -22,7 +24,6 @@ from records_req.deadlines import (
     assume_received,
     court_route,
     deemed_denial_date,
-    fmt,
     running_clock,
     second_clock,
     walk_days,
@@ -30,7 +31,7 @@ from records_req.deadlines import (
 from records_req.deadlines import (
     Event as ClockEvent,
 )
-from records_req.laws import Jurisdiction
+from records_req.laws import Appeal, Jurisdiction
 
 # status names, as shown to users
 DRAFT = "draft"
@@ -65,26 +66,26 @@ class EventSpec(NamedTuple):
 
 
 EVENTS: dict[str, EventSpec] = {
-    "sent": EventSpec(("via",), "the request went out (--via mail|email|portal|fax|hand)"),
+    "sent": EventSpec(("via",), "the request went out (via mail, email, portal, fax or hand)"),
     "acknowledged": EventSpec(("tracking_number",), "the agency confirmed receipt"),
-    "extended": EventSpec(("days", "until"), "the agency took more time (--days N or --until DATE)"),
+    "extended": EventSpec(("days", "until"), "the agency took more time (a number of days, or until a date)"),
     "clarification-requested": EventSpec((), "the agency asked you to clarify (clock may stop)"),
     "clarified": EventSpec((), "you answered the clarification"),
-    "fee-estimate": EventSpec(("amount",), "the agency sent a fee estimate (--amount)"),
+    "fee-estimate": EventSpec(("amount",), "the agency sent a fee estimate (its amount)"),
     "fee-paid": EventSpec(("amount",), "you paid the fee"),
     "fee-waived": EventSpec((), "the agency waived the fee"),
     "partial-release": EventSpec((), "some records arrived"),
     "released": EventSpec((), "the records arrived: the request is complete"),
     "no-records": EventSpec((), "the agency says it has no responsive records"),
-    "denied": EventSpec(("exemptions",), "the agency denied the request (--exemptions)"),
+    "denied": EventSpec(("exemptions",), "the agency denied the request (the exemptions it cited)"),
     "appealed": EventSpec(
         ("body", "reconsideration"), "you appealed (where only a court can review: asked to reconsider)"
     ),
-    "appeal-decided": EventSpec(("outcome",), "the appeal was decided (--outcome granted|denied|partial)"),
+    "appeal-decided": EventSpec(("outcome",), "the appeal was decided (granted, denied or partial)"),
     "withdrawn": EventSpec((), "you withdrew the request"),
-    "estimate": EventSpec(("until",), "the agency's own promised completion date (--until)"),
+    "estimate": EventSpec(("until",), "the agency's own promised completion date (until a date)"),
     "note": EventSpec((), "a note for the record"),
-    "reminder": EventSpec(("text",), "a personal reminder, shown by 'due'"),
+    "reminder": EventSpec(("text",), "a personal reminder, shown with what falls due"),
     "followed-up": EventSpec(("document",), "a follow-up letter was sent"),
     "undo": EventSpec(("target",), "hides an earlier event"),
     "edit": EventSpec(("target", "on", "note", "data"), "replaces an earlier event's fields"),
@@ -154,7 +155,7 @@ def effective(events: Iterable[Recorded]) -> list[Recorded]:
 
 
 def why_not(state: State, kind: str) -> str | None:
-    """Why an event makes no sense now (None if it does). `--force` records it anyway."""
+    """Why an event makes no sense now (None if it does). A forced event is recorded anyway."""
     status = state.status
     if kind in ("note", "reminder", "estimate", "undo", "edit"):
         return None
@@ -262,8 +263,90 @@ def replay(events: Iterable[Recorded]) -> State:
     )
 
 
+# What the requester does next, as data: a kind from this closed set, a date and the facts. The
+# doors word it (records_req.wording has the plain English and Spanish; the command line adds the
+# command to run, the dashboard a button). Nothing here names a command, a flag or a button.
+SEND = "send"  # send the letter, then record that it went
+WAIT = "wait"  # the agency's move: wait (for a date, or follow up if nothing comes by one)
+ANSWER_AGENCY = "answer-agency"  # the agency asked for a clarification or a fee
+FOLLOW_UP = "follow-up"  # write the follow-up letter
+APPEAL = "appeal"  # write the appeal (where only a court reviews: the letter asking to reconsider)
+AWAIT_DECISION = "await-decision"  # the appeal body decides
+AWAIT_RECONSIDERATION = "await-reconsideration"  # the agency was asked to reconsider; the court remains
+SUE = "sue"  # the appeal window closed; a court action remains
+NEW_REQUEST = "new-request"  # nothing remains for this request but a new one
+NOTHING = "nothing"  # the request is closed
+ACTIONS = (
+    SEND,
+    WAIT,
+    ANSWER_AGENCY,
+    FOLLOW_UP,
+    APPEAL,
+    AWAIT_DECISION,
+    AWAIT_RECONSIDERATION,
+    SUE,
+    NEW_REQUEST,
+    NOTHING,
+)
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """The one next thing to do: ``kind`` (one of :data:`ACTIONS`), ``on`` (the date to act by or
+    to wait for; None where no date runs), ``case`` (which situation of the kind, for the words:
+    records_req.wording) and ``facts`` (the dates, the body, the citation, the deadline...;
+    a nested action or appeal window as a dict)."""
+
+    kind: str
+    on: dt.date | None = None
+    case: str = ""
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The action as JSON: dates in ISO form."""
+        return {"kind": self.kind, "on": as_json(self.on), "case": self.case, "facts": as_json(self.facts)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NextAction:
+        """The action back from :meth:`to_dict` (dates parsed, a nested action made one again)."""
+        return cls(
+            str(data["kind"]),
+            _from_json(data.get("on")),
+            str(data.get("case") or ""),
+            _from_json(data.get("facts") or {}),
+        )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return dt.date.fromisoformat(value)
+    if isinstance(value, Mapping):
+        if set(value) == {"kind", "on", "case", "facts"}:
+            return NextAction.from_dict(value)
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
+
+
+def as_json(value: Any) -> Any:
+    """Facts as JSON: dates in ISO form, actions and mappings as dicts."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, NextAction):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_json(v) for v in value]
+    return value
+
+
 class Tracked(NamedTuple):
-    """What a request owes and when: the deadline that matters now, and the next step."""
+    """What a request owes and when: the deadline that matters now, and the next action."""
 
     state: State
     deadline: Deadline | None  # the statutory clock running now, if any
@@ -271,15 +354,25 @@ class Tracked(NamedTuple):
     due_label: str
     statutory: bool
     overdue: bool
-    next_step: str
-    next_date: dt.date | None
+    next_action: NextAction
     appeal: AppealWindow | None = None  # the requester's appeal window, once it runs
     deemed_denial_on: dt.date | None = None  # when silence becomes (or became) a denial
+
+    @property
+    def next_date(self) -> dt.date | None:
+        return self.next_action.on
+
+    @property
+    def next_step(self) -> str:
+        """The next action in plain English, naming no command (records_req.wording)."""
+        from records_req.wording import action_words
+
+        return action_words(self.next_action)
 
 
 def followup_due(tracked: Tracked) -> bool:
     """Whether a follow-up is owed now: the statutory date has passed, and no follow-up was sent
-    after it (the same test that makes ``next_step`` say "send a follow-up")."""
+    after it (the same test that makes the next action a follow-up)."""
     followed = tracked.state.followed_up_on
     return (
         tracked.statutory
@@ -298,6 +391,7 @@ class Stage(NamedTuple):
     statutory: bool
     overdue: bool
     label: str
+    action: str = ""  # the next action's kind (NextAction.kind); "" in a schedule cached before it
 
 
 def _changes(tracked: Tracked) -> set[dt.date]:
@@ -309,6 +403,8 @@ def _changes(tracked: Tracked) -> set[dt.date]:
         days |= {tracked.appeal.opened, tracked.appeal.last_day}
     if tracked.deemed_denial_on is not None:
         days.add(tracked.deemed_denial_on)
+    if tracked.next_action.on is not None:
+        days.add(tracked.next_action.on)
     return {d for d in days if d is not None}
 
 
@@ -337,7 +433,9 @@ def schedule(
     day = start
     for _ in range(16):  # a request passes a handful of dates; the cap only guards a bad loop
         tracked = track(events, j, calendar, day, followup_days=followup_days)
-        stage = Stage(day, tracked.due_on, tracked.statutory, tracked.overdue, tracked.due_label)
+        stage = Stage(
+            day, tracked.due_on, tracked.statutory, tracked.overdue, tracked.due_label, tracked.next_action.kind
+        )
         if not stages or stage[1:] != stages[-1][1:]:
             stages.append(stage)
         dates = _changes(tracked) | _second_clock_day(tracked.state, j, calendar, followup_days)
@@ -357,9 +455,9 @@ def stage_on(stages: Sequence[Stage], today: dt.date) -> Stage | None:
     return current
 
 
-def _no_clock(state: State, step: str) -> Tracked:
-    """Where no date runs: only the next step to show."""
-    return Tracked(state, None, None, "", False, False, step, None)
+def _no_clock(state: State, action: NextAction) -> Tracked:
+    """Where no date runs: only the next action to show."""
+    return Tracked(state, None, None, "", False, False, action)
 
 
 def track(
@@ -367,15 +465,17 @@ def track(
     j: Jurisdiction,
     calendar: Calendar,
     today: dt.date,
-    request_id: int | str = "ID",
+    request_id: object = None,
     followup_days: int = 10,
 ) -> Tracked:
+    """What the request owes on ``today``, and the next action as data. ``request_id`` is not
+    used (the lifecycle names no request; the doors do): it stays for callers that pass it."""
+    del request_id
     state = replay(events)
-    rid = request_id
     if state.status == DRAFT:
-        return _no_clock(state, f"Send the letter, then record it: records-req sent {rid} --via email")
+        return _no_clock(state, NextAction(SEND))
     if state.closed:
-        return _no_clock(state, f"Nothing more: the request is {state.status}.")
+        return _no_clock(state, NextAction(NOTHING, facts={"status": state.status}))
 
     deadline = _agency_deadline(state, j, calendar, followup_days, today)
     clock_stopped = deadline is None or deadline.paused
@@ -387,9 +487,7 @@ def track(
             "",
             deadline.statutory if deadline else False,
             False,
-            "The agency is waiting for you (clarification or fee); answer it, then record "
-            f"'clarified', 'fee-paid' or 'fee-waived' with records-req log {rid}.",
-            None,
+            NextAction(ANSWER_AGENCY, case="clock-stopped"),
         )
 
     if state.status == APPEALED:
@@ -405,12 +503,11 @@ def track(
             "appeal decision (suggested follow-up, not statutory)",
             False,
             False,
-            f"Await the decision of {j.appeal.name}; follow up around {fmt(suggested)}." + _after_decision(j),
-            suggested,
+            NextAction(AWAIT_DECISION, suggested, "suggested", {"body": j.appeal.name, **_after_decision(j)}),
         )
 
     if state.status == DENIED:
-        return _after_denial(state, j, calendar, today, rid, state.denied_on or today, "denied")
+        return _after_denial(state, j, calendar, today, state.denied_on or today, "denied")
 
     assert deadline is not None
     due_on = deadline.date or deadline.followup
@@ -427,33 +524,18 @@ def track(
     )
     if not overdue:
         if not statutory and due_on is not None and today > due_on and state.followed_up_on is None:
-            return Tracked(
-                state,
-                deadline,
-                due_on,
-                label,
-                False,
-                False,
-                f"No answer yet: send a follow-up: records-req followup {rid}",
-                due_on,
-            )
+            return Tracked(state, deadline, due_on, label, False, False, NextAction(FOLLOW_UP, due_on, "no-answer"))
         if statutory and due_on:
-            step = f"Wait for the agency's response, due {fmt(due_on)}."
+            action = NextAction(WAIT, due_on, "response-due", {"due": due_on})
         elif due_on and today > due_on and state.followed_up_on is not None:
-            step = (
-                f"Followed up on {fmt(state.followed_up_on)}. The law sets no deadline; if nothing "
-                f"comes, consider {j.appeal.name} ({j.appeal.citation})."
-            )
+            action = NextAction(WAIT, due_on, "followed-up", {"followed_up": state.followed_up_on, **_route(j.appeal)})
         elif due_on:
-            step = f"The law sets no deadline; follow up if nothing arrives by {fmt(due_on)}."
+            action = NextAction(WAIT, due_on, "follow-up-by", {"by": due_on})
         else:
-            step = "Wait for the agency's response."
-        if state.status == AWAITING_REQUESTER:
-            step = (
-                "The agency asked you something (clarification or fee); this law does not stop the "
-                f"clock for it. Answer it, and record it with records-req log {rid}. " + step
-            )
-        return Tracked(state, deadline, due_on, label, statutory, False, step, due_on)
+            action = NextAction(WAIT, None, "response")
+        if state.status == AWAITING_REQUESTER:  # this law does not stop the clock for it
+            action = NextAction(ANSWER_AGENCY, action.on, "clock-runs", {"then": action})
+        return Tracked(state, deadline, due_on, label, statutory, False, action)
     assert due_on is not None  # overdue implies a date
     assert state.sent_on is not None
     received, _ = assume_received(j, calendar, state.sent_on, state.via)
@@ -464,43 +546,49 @@ def track(
     if denied_on is not None and today > denied_on and j.appeal.window_from_silence:
         window = appeal_window(j, calendar, denied_on, "deemed denied")
     if state.followed_up_on is None or state.followed_up_on <= due_on:
-        step = f"Overdue since {fmt(due_on)}: send a follow-up: records-req followup {rid}"
+        facts: dict[str, Any] = {"overdue_since": due_on}
         if window is not None and window.last_day is not None and today <= window.last_day:
-            step += f". {window.describe()} A follow-up does not stop that clock."
+            facts["window"] = window_facts(window)  # a follow-up does not stop that clock
         elif window is not None and window.last_day is not None:
-            step += ". " + _after_window(j, calendar, window, today)
-        return Tracked(state, deadline, due_on, label, True, True, step, today, window, denied_on)
+            facts["after_window"] = _after_window(j, calendar, window, today)
+        action = NextAction(FOLLOW_UP, today, "overdue", facts)
+        return Tracked(state, deadline, due_on, label, True, True, action, window, denied_on)
     followed = state.followed_up_on
     if window is not None:
         # The agency's silence is now a denial: what runs is the requester's appeal window.
-        tracked = _after_denial(state, j, calendar, today, rid, window.opened, "deemed denied")
+        tracked = _after_denial(state, j, calendar, today, window.opened, "deemed denied")
         return tracked._replace(deadline=deadline)
+    late = {"overdue_since": due_on, "followed_up": followed}
     if denied_on is not None:
-        return Tracked(
-            state,
-            deadline,
-            due_on,
-            label,
-            True,
-            True,
-            f"Overdue since {fmt(due_on)} and followed up on {fmt(followed)}. Under "
-            f"{j.deemed_denial.citation}, continued silence becomes a denial on {fmt(denied_on)}.",
+        action = NextAction(
+            WAIT,
             today,
-            None,
-            denied_on,
+            "deemed-denial-ahead",
+            late | {"citation": j.deemed_denial.citation, "denial_on": denied_on},
         )
-    return Tracked(
-        state,
-        deadline,
-        due_on,
-        label,
-        True,
-        True,
-        f"Overdue since {fmt(due_on)} and followed up on {fmt(followed)}. "
-        f"Silence is not a denial under this law; consider {j.appeal.name} "
-        f"({j.appeal.citation}).",
-        today,
-    )
+        return Tracked(state, deadline, due_on, label, True, True, action, None, denied_on)
+    action = NextAction(WAIT, today, "silence-not-denial", late | _route(j.appeal))
+    return Tracked(state, deadline, due_on, label, True, True, action)
+
+
+def _route(appeal: Appeal) -> dict[str, Any]:
+    """The review body's name and citation, as facts."""
+    return {"body": appeal.name, "citation": appeal.citation}
+
+
+def window_facts(window: AppealWindow) -> dict[str, Any]:
+    """An appeal window as facts: its route (``court`` reads as a court action), the body, the
+    citation, the period, how it opened (``denied`` or ``deemed denied``), when, and its last day."""
+    appeal = window.appeal
+    return {
+        "route": appeal.route,
+        **_route(appeal),
+        "days": appeal.deadline_days,
+        "unit": appeal.deadline_unit,
+        "how": window.how,
+        "opened": window.opened,
+        "last_day": window.last_day,
+    }
 
 
 def _awaiting_decision(state: State, j: Jurisdiction, calendar: Calendar, today: dt.date) -> Tracked:
@@ -508,26 +596,20 @@ def _awaiting_decision(state: State, j: Jurisdiction, calendar: Calendar, today:
     appeal = j.appeal
     assert appeal.decision_days is not None and appeal.decision_unit is not None and state.appealed_on
     by = walk_days(calendar, state.appealed_on, appeal.decision_days, appeal.decision_unit)
-    cite = appeal.decision_citation
-    if today > by:
-        step = (
-            f"{appeal.name} had until {fmt(by)} to decide ({cite}) and the decision is overdue, unless the body "
-            "extended that time as the law allows: ask it for the decision in writing." + _after_decision(j)
+    facts = {"body": appeal.name, "by": by, "citation": appeal.decision_citation, **_after_decision(j)}
+    if today > by:  # unless the body extended that time as the law allows: ask for the decision
+        return Tracked(
+            state, None, by, "appeal decision", True, True, NextAction(AWAIT_DECISION, today, "overdue", facts)
         )
-        return Tracked(state, None, by, "appeal decision", True, True, step, today)
-    step = f"Await the decision of {appeal.name}, due by {fmt(by)} ({cite})." + _after_decision(j)
-    return Tracked(state, None, by, "appeal decision", True, False, step, by)
+    return Tracked(state, None, by, "appeal decision", True, False, NextAction(AWAIT_DECISION, by, "due", facts))
 
 
-def _after_decision(j: Jurisdiction) -> str:
-    """The court's period that the appeal body's decision starts (NY, PA, KY, UT), in words."""
+def _after_decision(j: Jurisdiction) -> dict[str, Any]:
+    """The court's period that the appeal body's decision starts (NY, PA, KY, UT), as facts."""
     lim = j.limitation
     if lim is None or lim.after != "appeal_decision":
-        return ""
-    return (
-        f" If it goes against you, a court action must be filed within {lim.days} {lim.unit} days of "
-        f"{lim.trigger} ({lim.citation})."
-    )
+        return {}
+    return {"limitation": {"days": lim.days, "unit": lim.unit, "trigger": lim.trigger, "citation": lim.citation}}
 
 
 def _reconsideration(state: State, j: Jurisdiction, calendar: Calendar, today: dt.date, suggested: dt.date) -> Tracked:
@@ -541,18 +623,14 @@ def _reconsideration(state: State, j: Jurisdiction, calendar: Calendar, today: d
         )
         how = "deemed denied"
     suit = court_route(j)
-    asked = fmt(state.appealed_on) if state.appealed_on else "the date logged"
-    step = (
-        f"You asked the agency on {asked} to reconsider; nothing has been filed in any court. If the "
-        f"records do not come by {fmt(suggested)}, the remedy is {j.appeal.name} ({j.appeal.citation})"
-    )
+    facts: dict[str, Any] = {"asked_on": state.appealed_on, "follow_up_on": suggested, **_route(j.appeal)}
     window = appeal_window(j, calendar, opened, how, suit) if suit is not None and opened is not None else None
+    action = NextAction(AWAIT_RECONSIDERATION, suggested, "", facts)
     if window is not None and window.last_day is not None:
-        step += f", which must be filed by {fmt(window.last_day)} ({window.appeal.citation})."
+        facts["file_by"] = window.last_day
+        facts["file_citation"] = window.appeal.citation
         if today > window.last_day:
-            step = _after_window(j, calendar, window, today)
-    else:
-        step += "."
+            action = _after_window(j, calendar, window, today)
     return Tracked(
         state,
         None,
@@ -560,8 +638,7 @@ def _reconsideration(state: State, j: Jurisdiction, calendar: Calendar, today: d
         "answer to the request for reconsideration (suggested follow-up, not statutory)",
         False,
         False,
-        step,
-        suggested,
+        action,
         window,
     )
 
@@ -571,21 +648,18 @@ def _after_denial(
     j: Jurisdiction,
     calendar: Calendar,
     today: dt.date,
-    rid: int | str,
     since: dt.date,
     how: str,
 ) -> Tracked:
     window = appeal_window(j, calendar, since, how)
-    appeal = j.appeal
-    where = f"{appeal.name} ({appeal.citation})"
     last = window.last_day
-    if last is None:
-        step = f"The request was {how}: appeal to {where}; the law sets no deadline for that appeal."
+    facts: dict[str, Any] = {"how": how, "since": since, "route": window.appeal.route, **_route(j.appeal)}
+    if last is None:  # the law sets no deadline for that appeal
         suit = court_route(j)
-        if suit is not None and suit is not appeal:
+        if suit is not None and suit is not j.appeal:
             court = appeal_window(j, calendar, since, how, suit)
             if court.last_day is not None:
-                step += f" A court action ({court.appeal.citation}) must be filed by {fmt(court.last_day)}."
+                facts["court"] = {"citation": court.appeal.citation, "last_day": court.last_day}
                 return Tracked(
                     state,
                     None,
@@ -593,43 +667,39 @@ def _after_denial(
                     "court action deadline",
                     True,
                     False,
-                    f"{step} records-req appeal {rid}",
-                    court.last_day,
+                    NextAction(APPEAL, court.last_day, "no-deadline", facts),
                     court,
                 )
-        return _no_clock(state, f"{step} records-req appeal {rid}")._replace(appeal=window)
-    verb = window.verb
-    step = f"The request was {how} on {fmt(since)}: {verb} to {where} by {fmt(last)}. records-req appeal {rid}"
+        return _no_clock(state, NextAction(APPEAL, None, "no-deadline", facts))._replace(appeal=window)
+    action = NextAction(APPEAL, last, "window", facts | {"last_day": last})
     if today > last:
-        step = _after_window(j, calendar, window, today)
-    return Tracked(state, None, last, f"{verb} deadline", True, False, step, last, window)
+        action = _after_window(j, calendar, window, today)
+    return Tracked(state, None, last, f"{window.verb} deadline", True, False, action, window)
 
 
-def _after_window(j: Jurisdiction, calendar: Calendar, window: AppealWindow, today: dt.date | None = None) -> str:
+def _after_window(
+    j: Jurisdiction, calendar: Calendar, window: AppealWindow, today: dt.date | None = None
+) -> NextAction:
     """What is true once the appeal window has closed, and what is left to do: the court, within
     its own limit where the law has one, or a new request (which starts every clock again)."""
     assert window.last_day is not None
-    said = (
-        f"The {window.verb} window ({window.appeal.name}, {window.appeal.citation}) closed on {fmt(window.last_day)}."
-    )
+    closed = {"route": window.appeal.route, **_route(window.appeal), "on": window.last_day}
     if window.appeal.route == "court":
-        return f"{said} A new request starts the clock again."
+        return NextAction(NEW_REQUEST, None, "window-closed", {"closed": closed})
     court = next((a for a in window.appeal.also if a.route == "court"), None)
     if court is None and j.appeal.route != "court":
         # Our data names no court route here; in many of these states (PA, CT, NY...) a court hears
         # only the appeal body's decision, so a suit is not promised.
-        return (
-            f"{said} A new request starts the clock again; whether a court can still hear this one "
-            "depends on the state's law (ask a lawyer)."
-        )
+        return NextAction(NEW_REQUEST, None, "court-unknown", {"closed": closed})
     court = court or j.appeal
     court_window = appeal_window(j, calendar, window.opened, window.how, court)
     if court_window.last_day is None:
-        return f"{said} What remains is {court.name} ({court.citation}), with no deadline in the law, or a new request."
+        return NextAction(SUE, None, "court-no-deadline", {"closed": closed, "court": _route(court)})
     if today is not None and today > court_window.last_day:
-        closed = fmt(court_window.last_day)
-        return f"{said} The time to go to {court.name} closed on {closed} too; a new request starts the clock again."
-    return f"{said} What remains is {court.name} ({court.citation}) by {fmt(court_window.last_day)}, or a new request."
+        facts = {"closed": closed, "court": {**_route(court), "last_day": court_window.last_day}}
+        return NextAction(NEW_REQUEST, None, "court-closed", facts)
+    last = court_window.last_day
+    return NextAction(SUE, last, "court", {"closed": closed, "court": {**_route(court), "last_day": last}})
 
 
 def _agency_deadline(

@@ -35,7 +35,7 @@ from records_req.laws import Jurisdiction, Laws, is_elected_office
 if TYPE_CHECKING:
     from records_req.tracker.lifecycle import Recorded, Tracked
 
-ENGINE_VERSION = 1
+ENGINE_VERSION = 2  # 2: each stage carries the next action's kind (list and due word it)
 
 
 def stamp_of(jurisdiction: Jurisdiction) -> str:
@@ -155,7 +155,14 @@ def compute(
     stages = schedule(events, jurisdiction, calendar, state.state.sent_on or today)
     text = json.dumps(
         [
-            [s.start.isoformat(), s.due_on.isoformat() if s.due_on else None, s.statutory, s.overdue, s.label]
+            [
+                s.start.isoformat(),
+                s.due_on.isoformat() if s.due_on else None,
+                s.statutory,
+                s.overdue,
+                s.label,
+                s.action,
+            ]
             for s in stages
         ]
     )

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from records_req.dates import today as date_today
-from records_req.errors import RecordsReqError, UsageError
+from records_req.errors import Noted, RecordsReqError, UsageError
 from records_req.laws import Jurisdiction, load_laws
 from records_req.store.models import (
     Agency,
@@ -334,9 +334,7 @@ def refuse_duplicate(session: Session, agency_row: Agency, topics: Sequence[str]
     """A second open request to the same agency for the same topics is refused (``--again``)."""
     dup = open_duplicate(session, agency_row.id, topics)
     if dup is not None:
-        raise DuplicateRequest(
-            dup.id, f"{holder_message(dup, agency_row.name, topics)} Use --again to make another one."
-        )
+        raise DuplicateRequest(dup.id, Noted("already-requested", holder=holder_message(dup, agency_row.name, topics)))
 
 
 class DuplicateRequest(TrackerError):
@@ -400,7 +398,7 @@ def create_request(
         if holder is None or again:
             raise
         raise DuplicateRequest(
-            holder.id, f"{holder_message(holder, agency_row.name, topics)} Use --again to make another one."
+            holder.id, Noted("already-requested", holder=holder_message(holder, agency_row.name, topics))
         ) from None
     return request
 

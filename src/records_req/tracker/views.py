@@ -37,7 +37,8 @@ def summary(row: dict[str, Any], state: Tracked) -> dict[str, Any]:
         "due": state.due_on.isoformat() if state.due_on else None,
         "due_label": state.due_label,
         "statutory": state.statutory,
-        "next_step": state.next_step,
+        "next_step": state.next_step,  # plain English, naming no command (records_req.wording)
+        "next_action": state.next_action.to_dict(),  # the same as data: kind, on, case, facts
         "sent": state.state.sent_on.isoformat() if state.state.sent_on else None,
         "tracking_numbers": list(row["tracking_numbers"]),
     }
@@ -55,7 +56,7 @@ def request_details(view: Reader, request_id: int, today: dt.date) -> dict[str, 
         raise UsageError(f"No request #{request_id}. 'records-req list' shows them.")
     j = load_laws()[row["jurisdiction"]].for_agency(row.get("agency_name"))
     events = [Recorded(e["id"], e["kind"], e["on"], e["note"], e["data"], e["forced"]) for e in row["events"]]
-    state = track(events, j, calendar_for(j), now, request_id)
+    state = track(events, j, calendar_for(j), now)
     return summary(row, state) | {
         "law": {"name": j.law.name, "citation": j.law.citation},
         "events": [

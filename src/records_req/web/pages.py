@@ -100,6 +100,16 @@ def translator() -> Callable[[str], str]:
     return _catalog(lang()).gettext
 
 
+def said(message: object) -> str:
+    """An error or a note in the dashboard's words and language: its note (records_req.errors.Note)
+    in plain words, where it has one, never the command line's flags; else its text."""
+    from records_req.errors import Note
+    from records_req.wording import note_words
+
+    note = getattr(message, "note", None)
+    return note_words(note, lang()) if isinstance(note, Note) else str(message)
+
+
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     return _render(template, t=translator(), lang=lang(), today=today(), **context), status
 
@@ -233,13 +243,18 @@ def request_page(request_id: int) -> tuple[str, int]:
 
 def _request_page(request_id: int, error: str | None = None, status: int = 200, **kept: Any) -> tuple[str, int]:
     from records_req.deadlines import VIAS
-    from records_req.tracker.lifecycle import USER_EVENTS
+    from records_req.tracker.lifecycle import USER_EVENTS, NextAction
+    from records_req.wording import action_words
 
     data = _details(request_id)
+    action = NextAction.from_dict(data["next_action"])
     return render(
         "request.html",
         status,
         r=data,
+        next_words=action_words(action, lang()),
+        next_kind=action.kind,
+        next_route=action.facts.get("route"),
         events=[e for e in USER_EVENTS if e != "sent"],
         vias=VIAS,
         error=error,
@@ -283,8 +298,8 @@ def log_event(request_id: int) -> Any:
                 today=today(),
             )
     except RecordsReqError as exc:
-        return _request_page(request_id, str(exc), 422, **request.form.to_dict())
-    _notice(" ".join([f"{kind} recorded on {on.isoformat()}.", *warnings]))
+        return _request_page(request_id, said(exc), 422, **request.form.to_dict())
+    _notice(" ".join([f"{kind} recorded on {on.isoformat()}.", *map(said, warnings)]))
     return redirect(url_for("pages.request_page", request_id=request_id), 303)
 
 
@@ -389,8 +404,8 @@ def later_letter(request_id: int) -> Any:
                 s, req, kind, today=today(), force=request.form.get("force") == "1", out_dir=settings().out_dir
             )
     except RecordsReqError as exc:
-        return _request_page(request_id, str(exc), 422)
-    _notice(" ".join([f"The {kind} letter is written and logged; download it below.", *notes]))
+        return _request_page(request_id, said(exc), 422)
+    _notice(" ".join([f"The {kind} letter is written and logged; download it below.", *map(said, notes)]))
     return redirect(url_for("pages.request_page", request_id=request_id), 303)
 
 
@@ -528,7 +543,9 @@ def new_submit() -> Any:
             with store().write() as s:
                 made, _, notes = service.start_request(s, j, spec, today=today(), tags=tags, out_dir=settings().out_dir)
                 new_id = made.id
-            _notice(" ".join(["Request created; its letter is below. Mark it sent when you send it.", *notes]))
+            _notice(
+                " ".join(["Request created; its letter is below. Mark it sent when you send it.", *map(said, notes)])
+            )
             return redirect(url_for("pages.request_page", request_id=new_id), 303)
         with store().read() as s:  # the letter as "create" would write it, remembering nothing
             from records_req.tracker.directory import listed_agreements
@@ -555,9 +572,9 @@ def new_submit() -> Any:
                 else REPORT_FORMATS["xlsx"].replace("spreadsheetml.sheet", "wordprocessingml.document")
             )
             return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-        return render("new.html", preview=letter.plain_text(), notes=notes, **_new_context(form))
+        return render("new.html", preview=letter.plain_text(), notes=[said(n) for n in notes], **_new_context(form))
     except RecordsReqError as exc:
-        return render("new.html", 422, error=str(exc), **_new_context(form))
+        return render("new.html", 422, error=said(exc), **_new_context(form))
 
 
 @bp.route("/states/<code>.json")
@@ -772,11 +789,12 @@ def campaign() -> Any:
             targets = campaigns.select_targets(s, selection)
             steps = campaigns.plan(s, targets, options, today=today())
         if request.form.get("action") != "run":
-            return render("campaign.html", plan=[campaigns.step_dict(x) for x in steps], form=form, **ctx)
+            plan = [campaigns.step_dict(x) | {"message": said(x.message) if x.message else None} for x in steps]
+            return render("campaign.html", plan=plan, form=form, **ctx)
         if not options.tag:
             raise UsageError("Name the campaign (its tag) to write the letters.")
     except RecordsReqError as exc:
-        return render("campaign.html", 422, error=str(exc), form=form, **ctx)
+        return render("campaign.html", 422, error=said(exc), form=form, **ctx)
     job = hashlib.sha256(f"{options.tag}{dt.datetime.now(dt.UTC)}".encode()).hexdigest()[:16]
     creates = sum(1 for x in steps if x.action == "create")
     with _CAMPAIGNS_LOCK:
