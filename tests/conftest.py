@@ -1,26 +1,65 @@
 from __future__ import annotations
 
 import os
+import signal
+import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the serial tests are not kept apart
+    fcntl = None  # type: ignore[assignment]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+ICE_SHEETS = SHARED / "data" / "ice-287g"
+
+
+def ice_sheet(name: str) -> Path:
+    """One of ICE's real sheets: from ../shared/data/ice-287g when it is there, else the copy shipped
+    in tests/fixtures/ice-287g (only the smallest is shipped; see its SOURCE.md). A path that does not
+    exist means the test needs the larger set, which only ../shared holds."""
+    shared = ICE_SHEETS / name
+    return shared if shared.exists() else FIXTURES / "ice-287g" / name
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """As a runner started with SIGINT ignored: children started inside inherit SIG_IGN."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def default_sigint() -> None:
+    """preexec_fn for a child that must answer Ctrl-C: a runner started with SIGINT ignored (a shell's
+    background job, nohup, some CI) passes SIG_IGN on to its children, and Python then never raises
+    KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.setenv("RECORDS_REQ_HOME", str(home))
+    monkeypatch.delenv("RECORDS_REQ_LAWS", raising=False)
+    monkeypatch.delenv("RECORDS_REQ_DB", raising=False)
+    monkeypatch.delenv("RECORDS_REQ_OUT", raising=False)
 
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No test touches the user's real data directory or a user's law file override."""
     home = tmp_path / "home"
-    monkeypatch.setenv("RECORDS_REQ_HOME", str(home))
-    monkeypatch.delenv("RECORDS_REQ_LAWS", raising=False)
-    monkeypatch.delenv("RECORDS_REQ_DB", raising=False)
-    monkeypatch.delenv("RECORDS_REQ_OUT", raising=False)
+    isolate(monkeypatch, home)
     yield home
 
 
@@ -89,8 +128,82 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         drop()  # type: ignore[operator]
 
 
+SERIAL_LOCK = Path(tempfile.gettempdir()) / "records-req-tests.serial.lock"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database on each backend for a module's read-only tests (seed it in a module-scoped
+    fixture under ``isolated_home_for``; its tests must only read it)."""
+    from records_req.store.db import close_all
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('shared-db') / 'records.db'}"
+        close_all()
+        return
+    url, drop = fresh_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()  # type: ignore[operator]
+
+
+@contextmanager
+def isolated_home_for(home: Path) -> Iterator[Path]:
+    """isolated_home for a fixture wider than one test (module-scoped ones run before it)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate(monkeypatch, home)
+        yield home
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``serial`` share one xdist group (addopts has ``--dist loadgroup``): one worker
+    runs them while the others run the rest. pytest 9.2 broke that grouping in pytest-xdist 3.8
+    (pytest-xdist issue 1386), so the lock below is what keeps them one at a time."""
+    for item in items:
+        if item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
+    # The long tests marked slow (a wheel build, two writers of 500 events) first, so that no worker
+    # is still running one of them after the other has finished everything else.
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") and not item.get_closest_marker("serial")))
+
+
+@pytest.fixture(autouse=True)
+def one_serial_test_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``serial`` (signals, kills, real servers with short timeouts) holds a lock that
+    every worker, and every other pytest run on this machine, shares: no two run at the same time."""
+    if request.node.get_closest_marker("serial") is None or fcntl is None:
+        yield
+        return
+    with SERIAL_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def skip_reason(report: Any) -> str:
+    longrepr = report.longrepr
+    reason = str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+def skips_by_reason(reports: list[Any]) -> list[tuple[int, str]]:
+    """Skipped tests counted by reason, most first: one line each instead of one per test."""
+    counts = Counter(skip_reason(r) for r in reports)
+    return sorted(((n, reason) for reason, n in counts.items()), key=lambda c: (-c[0], c[1]))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say how many tests ran on PostgreSQL, so a CI log shows it at a glance."""
+    """Count the skips by reason, and say how many tests ran on PostgreSQL, so a CI log shows both
+    at a glance."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        terminalreporter.section("skipped, by reason", sep="-")
+        for n, reason in skips_by_reason(skipped):
+            terminalreporter.write_line(f"{n:>5} {reason}")
     counts = {}
     for outcome in ("passed", "failed", "skipped", "error"):
         reports = terminalreporter.stats.get(outcome, [])

@@ -20,7 +20,7 @@ import pytest
 from records_req.ice.sheets import read_sheet
 
 from .cli_helpers import Tracker
-from .conftest import SHARED, subprocess_env
+from .conftest import default_sigint, ice_sheet, sigint_ignored, subprocess_env
 from .letter_helpers import docx_text, pdf_text, words
 
 HOSTILE = 'Smith, Jones & <Co> "Police"'
@@ -233,6 +233,7 @@ def consistent(rr: Tracker) -> list[dict[str, Any]]:
     return [{"orphans": sorted(map(str, on_disk - owned)), "requests": len(requests)}]
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_campaign_killed_anywhere_resumes_without_loss_or_duplicates(rr: Tracker, seed: int) -> None:
     chooser = random.Random(seed)
@@ -282,13 +283,20 @@ main()
 """
 
 
+@pytest.mark.serial
 def test_ctrl_c_stops_a_parallel_campaign_cleanly_and_it_resumes(rr: Tracker) -> None:
     args = ["--db", rr.url, "--as-of", "2026-12-01", "campaign", "--state", "TX", "--topic", "wso", "--tag", "K"]
     args += [*REQUESTER, "--out", str(rr.tmp / "out"), "--jobs", "2"]
     env = subprocess_env(RECORDS_REQ_HOME=str(rr.tmp / "home"))
-    stopped = subprocess.run(
-        [sys.executable, "-c", CTRL_C, *args], env=env, capture_output=True, text=True, start_new_session=True
-    )
+    with sigint_ignored():  # as under a runner started with SIGINT ignored (nohup, a background job)
+        stopped = subprocess.run(
+            [sys.executable, "-c", CTRL_C, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            start_new_session=True,
+            preexec_fn=default_sigint,  # the user's Ctrl-C: a terminal's campaign does not ignore it
+        )
     assert stopped.returncode == 130, stopped.stderr
     assert "Run the same command again to resume" in stopped.stderr and "Traceback" not in stopped.stderr
     resumed = subprocess.run([sys.executable, "-m", "records_req", *args], env=env, capture_output=True, text=True)
@@ -299,12 +307,13 @@ def test_ctrl_c_stops_a_parallel_campaign_cleanly_and_it_resumes(rr: Tracker) ->
 
 # --- the real list ------------------------------------------------------------------------------
 
-NEWEST = SHARED / "data" / "ice-287g" / "participatingAgencies05182026am.xlsx"
-PENDING = SHARED / "data" / "ice-287g" / "pendingAgencies02272026am.xlsx"
-OLDER = SHARED / "data" / "ice-287g" / "participatingAgencies05192025pm.xlsx"
+NEWEST = ice_sheet("participatingAgencies05182026am.xlsx")
+PENDING = ice_sheet("pendingAgencies02272026am.xlsx")  # shipped in tests/fixtures: always there
+OLDER = ice_sheet("participatingAgencies05192025pm.xlsx")
+needs_shared = pytest.mark.skipif(not NEWEST.exists(), reason="ICE's larger sheets are not in ../shared/data/ice-287g")
 
 
-@pytest.mark.skipif(not NEWEST.exists(), reason="ICE's sheets are not in ../shared/data/ice-287g")
+@needs_shared
 def test_on_the_real_list_every_texas_wso_agency_is_selected_once(db_url: str, tmp_path: Path) -> None:
     from records_req.tracker.service import name_key
 
@@ -316,7 +325,7 @@ def test_on_the_real_list_every_texas_wso_agency_is_selected_once(db_url: str, t
     assert len(data["letters"]) == len(expected)
 
 
-@pytest.mark.skipif(not PENDING.exists(), reason="ICE's sheets are not in ../shared/data/ice-287g")
+@needs_shared
 def test_pending_selects_applications_a_later_signed_list_does_not_show_signed(db_url: str, tmp_path: Path) -> None:
     rr = Tracker(db_url, tmp_path)
     rr("agencies", "import", str(PENDING), "--downloaded", "2026-02-27")

@@ -153,6 +153,7 @@ RUNS = {
 }
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("which", RUNS)
 def test_two_campaigns_started_at_once_ask_each_agency_once(db_url: str, tmp_path: Path, which: str) -> None:
     n = 24
@@ -191,6 +192,7 @@ def test_two_campaigns_started_at_once_ask_each_agency_once(db_url: str, tmp_pat
                 assert why["reason"] == "in-campaign"
 
 
+@pytest.mark.serial
 def test_two_first_campaigns_on_a_fresh_database_both_succeed_and_share_the_profile(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -323,6 +325,7 @@ def alive(pid: int) -> bool:
     return found is not None and found[1] not in ("Z", "X")  # a zombie has exited
 
 
+@pytest.mark.serial
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
 def test_the_workers_of_a_killed_campaign_exit_and_release_its_output(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'records.db'}"

@@ -50,9 +50,13 @@ def test_readme_has_the_two_commands() -> None:
     assert "pip install . && records-req" in README
 
 
-def test_ci_runs_the_readme_test_command() -> None:
+def test_ci_installs_once_and_runs_the_readme_test_command() -> None:
+    """.ci/run installs the test and dev extras once, then runs the README's test command as it is."""
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert 'python -m pip install ".[test]" && python -m pytest' in ci
+    installs = [line.strip() for line in ci.splitlines() if "pip install" in line and "--upgrade pip" not in line]
+    assert installs == ['python -m pip install -q ".[test,dev]"'], installs
+    assert 'pip install ".[test]" && python -m pytest' in README
+    assert ci.rstrip().splitlines()[-1] == "python -m pytest"
 
 
 def test_readme_lists_the_report_columns_in_order() -> None:

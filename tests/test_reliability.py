@@ -227,6 +227,7 @@ KILLED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.serial
 def test_a_writer_killed_mid_transaction_leaves_the_database_consistent(db_url: str, tmp_path: Path) -> None:
     seed(db_url, tmp_path, n=2)
     store = Store(db_url)

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,47 +15,57 @@ from typing import Any
 import pytest
 
 from .cli_helpers import Tracker
+from .conftest import isolated_home_for
 
 AS_OF = "2026-11-27"
 
 
+@pytest.fixture(scope="module")
+def seeded(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Four requests: two overdue in VA (one tagged), one due soon in GA, one completed in TX.
+    Seeded once per module and backend (and xdist worker): the tests below only read it."""
+    tmp = tmp_path_factory.mktemp("reports")
+    with isolated_home_for(tmp / "home"):
+        d = Tracker(module_db_url, tmp)
+        d("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--phone", "555-0100", "--state", "VA")
+        d("agencies", "set", "--state", "VA", "--name", "Fairfax County Sheriff", "--models", "WSO; Task Force")
+        for state, agency, tag in (
+            ("VA", "Fairfax County Sheriff", "VA 2026"),
+            ("VA", "Henrico County Sheriff", "VA 2026"),
+            ("GA", "Cobb County Sheriff", ""),
+            ("TX", "Harris County Sheriff", ""),
+        ):
+            args = [
+                "new",
+                "--state",
+                state,
+                "--agency",
+                agency,
+                "--topic",
+                "wso",
+                "--out",
+                str(tmp / "out"),
+                "--format",
+                "pdf",
+                "--date",
+                "2026-11-01",
+            ]
+            if tag:
+                args += ["--tag", tag]
+            d(*args)
+        d("sent", "1", "--on", "2026-11-02")  # VA: due 2026-11-10 -> 17 days late
+        d("sent", "2", "--on", "2026-11-16")  # VA: due 2026-11-23 -> 4 days late
+        d("log", "2", "acknowledged", "--on", "2026-11-18", "--tracking-number", "R-2")
+        d("sent", "3", "--on", "2026-11-25")  # GA: 3 business days -> due 2026-12-02
+        d("sent", "4", "--on", "2026-11-02")
+        d("log", "4", "released", "--on", "2026-11-12")
+    return module_db_url
+
+
 @pytest.fixture
-def db(db_url: str, tmp_path: Path) -> Tracker:
-    """Four requests: two overdue in VA (one tagged), one due soon in GA, one completed in TX."""
-    d = Tracker(db_url, tmp_path)
-    d("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--phone", "555-0100", "--state", "VA")
-    d("agencies", "set", "--state", "VA", "--name", "Fairfax County Sheriff", "--models", "WSO; Task Force")
-    for state, agency, tag in (
-        ("VA", "Fairfax County Sheriff", "VA 2026"),
-        ("VA", "Henrico County Sheriff", "VA 2026"),
-        ("GA", "Cobb County Sheriff", ""),
-        ("TX", "Harris County Sheriff", ""),
-    ):
-        args = [
-            "new",
-            "--state",
-            state,
-            "--agency",
-            agency,
-            "--topic",
-            "wso",
-            "--out",
-            str(tmp_path / "out"),
-            "--format",
-            "pdf",
-            "--date",
-            "2026-11-01",
-        ]
-        if tag:
-            args += ["--tag", tag]
-        d(*args)
-    d("sent", "1", "--on", "2026-11-02")  # VA: due 2026-11-10 -> 17 days late
-    d("sent", "2", "--on", "2026-11-16")  # VA: due 2026-11-23 -> 4 days late
-    d("log", "2", "acknowledged", "--on", "2026-11-18", "--tracking-number", "R-2")
-    d("sent", "3", "--on", "2026-11-25")  # GA: 3 business days -> due 2026-12-02
-    d("sent", "4", "--on", "2026-11-02")
-    d("log", "4", "released", "--on", "2026-11-12")
-    return d
+def db(seeded: str, tmp_path: Path) -> Tracker:
+    """The seeded database; each test writes its reports in its own directory."""
+    return Tracker(seeded, tmp_path)
 
 
 def test_csv_rows_match_the_database(db: Tracker) -> None:
@@ -252,50 +263,42 @@ def test_catalogs_are_compiled_from_their_sources() -> None:
         assert po.with_suffix(".mo").read_bytes() == expected, "run python scripts/compile_catalogs.py"
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-DRIVER = shutil.which("chromedriver")
+CHROMIUM = (
+    os.environ.get("RECORDS_REQ_CHROMIUM")
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or shutil.which("google-chrome")
+)
 
 
 @pytest.mark.skipif(
-    not (CHROMIUM and DRIVER), reason="needs Chromium and chromedriver (apt-get install chromium chromium-driver)"
+    not CHROMIUM,
+    reason="no Chromium: install Debian's chromium (apt-get install chromium) or set RECORDS_REQ_CHROMIUM",
 )
 @pytest.mark.parametrize(("width", "height"), [(375, 812), (1280, 900)], ids=["phone", "desktop"])
 def test_html_in_a_real_browser(db: Tracker, width: int, height: int) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
+    """The HTML report in Debian's Chromium, driven by Playwright as tests/test_web_browser.py does."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
-    page = db.report("html")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={db.tmp / 'chrome-profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-    try:
-        driver.set_window_size(width, height)
-        driver.get(page.as_uri())
-        summary = driver.find_element(By.ID, "summary")
-        overdue = driver.find_element(By.ID, "overdue")
-        assert summary.is_displayed() and overdue.is_displayed()
-        assert driver.find_element(By.ID, "overdue-count").text == "2"
-        rows = overdue.find_elements(By.CSS_SELECTOR, "tbody tr")
-        assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows] == ["1", "2"]
-        viewport: Any = driver.execute_script("return window.innerWidth")
-        page_width: Any = driver.execute_script("return document.documentElement.scrollWidth")
-        assert page_width <= viewport, "no sideways scrolling of the page itself"
-        box: Any = driver.execute_script(
-            "const r = document.getElementById('summary').getBoundingClientRect(); return [r.left, r.right];"
-        )
-        assert box[0] >= 0 and box[1] <= viewport
-    finally:
-        driver.quit()
+    page_file = db.report("html")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(page_file.as_uri())
+            summary = page.locator("#summary")
+            overdue = page.locator("#overdue")
+            assert summary.is_visible() and overdue.is_visible()
+            assert page.locator("#overdue-count").inner_text() == "2"
+            first_cells = overdue.locator("tbody tr td:first-child").all_inner_texts()
+            assert first_cells == ["1", "2"]
+            viewport: Any = page.evaluate("window.innerWidth")
+            page_width: Any = page.evaluate("document.documentElement.scrollWidth")
+            assert page_width <= viewport, "no sideways scrolling of the page itself"
+            box: Any = page.evaluate(
+                "(() => { const r = document.getElementById('summary').getBoundingClientRect(); "
+                "return [r.left, r.right]; })()"
+            )
+            assert box[0] >= 0 and box[1] <= viewport
+        finally:
+            browser.close()

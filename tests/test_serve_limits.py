@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import subprocess_env
+from .conftest import default_sigint, subprocess_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # real servers with a 1 s timeout: one at a time
 
 TIMEOUT = 1  # seconds: `serve --timeout`, small so the tests are quick
 DEADLINE = 20.0  # seconds any one wait may take before the test fails
@@ -50,7 +50,7 @@ def server(tmp_path: Path) -> Iterator[int]:
         "--max-connections",
         "8",
     ]
-    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     try:
         assert proc.stderr is not None
         for line in proc.stderr:  # the startup message comes once the socket listens

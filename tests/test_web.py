@@ -394,6 +394,7 @@ def test_the_requests_list_pages_through_many_requests(rr: Tracker, monkeypatch:
     assert web.get("/requests?page=999").status_code == 200 and web.get("/requests?page=x").status_code == 200
 
 
+@pytest.mark.serial
 def test_serve_listens_on_localhost_answers_and_stops_on_ctrl_c(rr: Tracker) -> None:
     import http.client
     import os
@@ -402,14 +403,16 @@ def test_serve_listens_on_localhost_answers_and_stops_on_ctrl_c(rr: Tracker) -> 
     import subprocess
     import sys
 
-    from .conftest import subprocess_env
+    from .conftest import default_sigint, sigint_ignored, subprocess_env
 
     with socket.socket() as probe:  # a free port
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = subprocess_env(RECORDS_REQ_HOME=str(rr.tmp / "home"))
     command = [sys.executable, "-m", "records_req", "--db", rr.url, "serve", "--port", str(port), "--no-browser"]
-    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    with sigint_ignored():  # as under a runner started with SIGINT ignored (nohup, a background job)
+        # preexec_fn: the user's Ctrl-C; a server started from a terminal does not ignore it.
+        server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     try:
         assert server.stderr is not None
         lines = []

@@ -1,0 +1,93 @@
+"""The test suite's own set-up (tests/conftest.py and pyproject.toml's addopts), run on small
+throw-away suites in a subprocess: skips counted by reason, the serial tests on one worker, and
+ICE's one shipped sheet."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from .conftest import FIXTURES, REPO, ice_sheet
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A scratch suite with this project's conftest and pytest settings (addopts included)."""
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    section = text[text.index("[tool.pytest.ini_options]") :]
+    section = section[: section.index("\n[", 1)]
+    pytester.makepyprojecttoml("\n".join(x for x in section.splitlines() if not x.startswith("testpaths")))
+    pytester.makeconftest((REPO / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    return pytester
+
+
+def test_skips_are_counted_by_reason_and_the_summary_line_comes_last(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        test_skips="""
+        import pytest
+
+        @pytest.mark.parametrize("i", range(7))
+        def test_needs_a_service(i):
+            pytest.skip("the service is not running")
+
+        @pytest.mark.skipif(True, reason="not on this system")
+        def test_elsewhere():
+            pass
+
+        def test_runs():
+            pass
+        """
+    )
+    result = suite.runpytest_subprocess()
+    result.assert_outcomes(passed=1, skipped=8)
+    lines = result.stdout.lines
+    assert not [line for line in lines if line.startswith("SKIPPED")], "one line per skipped test"
+    counted = [line.strip() for line in lines[lines.index(next(x for x in lines if "skipped, by reason" in x)) + 1 :]]
+    assert counted[:2] == ["7 the service is not running", "1 not on this system"]
+    assert re.fullmatch(r"=+ 1 passed, 8 skipped in .* =+", lines[-1]), lines[-1]
+
+
+def test_the_serial_tests_never_run_at_the_same_time(suite: pytest.Pytester) -> None:
+    """Each serial test stays a moment and looks for another one running: none ever is."""
+    suite.makepyfile(
+        test_serial="""
+        import os
+        import time
+        from pathlib import Path
+
+        import pytest
+
+        @pytest.mark.serial
+        @pytest.mark.parametrize("i", range(6))
+        def test_one_at_a_time(i, tmp_path_factory):
+            running = tmp_path_factory.getbasetemp().parent / "running"
+            running.mkdir(exist_ok=True)
+            me = running / str(i)
+            me.touch()
+            try:
+                end = time.monotonic() + 0.3
+                while time.monotonic() < end:
+                    assert [p.name for p in running.iterdir()] == [me.name]
+                    time.sleep(0.02)
+            finally:
+                me.unlink()
+
+        @pytest.mark.parametrize("i", range(6))
+        def test_anywhere(i):
+            pass
+        """
+    )
+    result = suite.runpytest_subprocess("-n", "2")
+    result.assert_outcomes(passed=12)
+
+
+def test_one_real_ice_sheet_ships_with_the_tests_as_its_source_says() -> None:
+    shipped = FIXTURES / "ice-287g" / "pendingAgencies02272026am.xlsx"
+    source = (FIXTURES / "ice-287g" / "SOURCE.md").read_text(encoding="utf-8")
+    assert f"sha256 {hashlib.sha256(shipped.read_bytes()).hexdigest()}" in source
+    assert ice_sheet(shipped.name).read_bytes() == shipped.read_bytes()  # ../shared's copy is the same file
+    assert not ice_sheet("participatingAgencies01012099am.xlsx").exists()
