@@ -560,11 +560,13 @@ def test_the_audit_sees_a_page_with_a_preview_and_an_error(tab: Tab) -> None:
     page.get_by_label("The state you live in (two letters)").fill("VA")
     page.get_by_role("button", name="Preview the letter").click()
     expect(page.locator("pre.letter")).to_be_visible()
+    page.wait_for_load_state("load")  # the stylesheet too: a page measured before it is laid out wide
     problems = [f"preview: {p}" for p in page.evaluate(AUDIT)]
     page.get_by_label("From").fill("2026-12-31")
     page.get_by_label("Until").fill("2026-01-01")
     page.get_by_role("button", name="Preview the letter").click()
     expect(page.get_by_role("alert")).to_be_visible()
+    page.wait_for_load_state("load")
     problems += [f"error: {p}" for p in page.evaluate(AUDIT)]
     assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
     tab.answered(422)
