@@ -186,7 +186,7 @@ def assume_received(
     rule = j.receipt
     if via in ELECTRONIC and rule is not None and rule.electronic_days and rule.electronic_unit:
         days, unit = rule.electronic_days, rule.electronic_unit
-        received = add_business_days(calendar, sent, days) if unit == "business" else sent + dt.timedelta(days=days)
+        received = walk_days(calendar, sent, days, unit)
         plural = "day" if days == 1 else "days"
         return received, (
             f"Sent by {via} on {fmt(sent)}; under {rule.citation} a request sent by {via} is received "
@@ -1017,4 +1017,4 @@ def walk_days(calendar: Calendar, start: dt.date, days: int, unit: Unit) -> dt.d
 
 def add_business_days(calendar: Calendar, start: dt.date, days: int) -> dt.date:
     """The day ``days`` business days after ``start``: the engine's own count, for any use."""
-    return _Walk(calendar, {}, []).advance(start, days, "business")
+    return walk_days(calendar, start, days, "business")

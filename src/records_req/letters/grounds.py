@@ -99,9 +99,14 @@ def _split_outside_parentheses(text: str) -> list[str]:
     return parts
 
 
+def _as_text(part: str) -> str:
+    """A command-line token as words ('law-enforcement' reads 'law enforcement'); other text as is."""
+    return part.replace("-", " ") if _TOKEN.fullmatch(part) else part
+
+
 def _words(exemptions: str) -> str:
-    """Tokens as words ('law-enforcement' reads 'law enforcement'), for matching."""
-    return "; ".join(p.replace("-", " ") if _TOKEN.fullmatch(p) else p for p in _parts(exemptions))
+    """The grounds as words, for matching."""
+    return "; ".join(_as_text(p) for p in _parts(exemptions))
 
 
 def exemptions_in_words(exemptions: str | None, federal: bool) -> str | None:
@@ -114,7 +119,7 @@ def exemptions_in_words(exemptions: str | None, federal: bool) -> str | None:
     words: list[str] = []  # a token is named by the general ground's title
     for part in _parts(exemptions):
         if _TOKEN.fullmatch(part):
-            text = part.replace("-", " ")
+            text = _as_text(part)
             found = next((g for g in library if _matches(g, text)), None)
             words.append(found.title if found else text)
         else:
@@ -131,7 +136,7 @@ def unanswered(exemptions: str | None, federal: bool, code: str | None = None) -
     library = [g for g in load_grounds() if g.fits(federal, code)]
     out = []
     for part in _parts(exemptions):
-        text = (part.replace("-", " ") if _TOKEN.fullmatch(part) else part).lower()
+        text = _as_text(part).lower()
         if not any(_matches(g, text) for g in library):
             out.append(part)
     return out
@@ -187,13 +192,12 @@ def cited_as(ground: Ground, exemptions: str | None) -> str | None:
     the answer names the provision it answers; None for a command-line token."""
     if not exemptions:
         return None
-    others = [g for g in load_grounds() if g.key != ground.key and g.key not in ground.replaces]
+    related = {ground.key, *ground.replaces, *(g.key for g in load_grounds() if ground.key in g.replaces)}
+    others = [g for g in load_grounds() if g.key not in related]  # a part naming only this ground
     parts = [
         p
         for p in _parts(exemptions)
-        if not _TOKEN.fullmatch(p)
-        and _matches(ground, p.lower())
-        and not any(_matches(g, p.lower()) for g in others if g.key not in _replacing(ground))
+        if not _TOKEN.fullmatch(p) and _matches(ground, p.lower()) and not any(_matches(g, p.lower()) for g in others)
     ]
 
     def bare(text: str) -> str:
@@ -201,8 +205,3 @@ def cited_as(ground: Ground, exemptions: str | None) -> str | None:
 
     parts = [p for p in parts if bare(p) not in bare(ground.title)]  # the title already names it
     return "; ".join(parts) or None
-
-
-def _replacing(ground: Ground) -> set[str]:
-    """The keys of the state answers that take this general ground's place."""
-    return {g.key for g in load_grounds() if ground.key in g.replaces}

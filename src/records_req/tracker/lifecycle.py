@@ -538,10 +538,7 @@ def track(
         return Tracked(state, deadline, due_on, label, statutory, False, action)
     assert due_on is not None  # overdue implies a date
     assert state.sent_on is not None
-    received, _ = assume_received(j, calendar, state.sent_on, state.via)
-    denied_on = deemed_denial_date(
-        j, calendar, received, acknowledged=state.acknowledged_on, events=state.clock_events, on=today
-    )
+    denied_on = _deemed_denied_on(state, j, calendar, today)
     window = None
     if denied_on is not None and today > denied_on and j.appeal.window_from_silence:
         window = appeal_window(j, calendar, denied_on, "deemed denied")
@@ -612,16 +609,21 @@ def _after_decision(j: Jurisdiction) -> dict[str, Any]:
     return {"limitation": {"days": lim.days, "unit": lim.unit, "trigger": lim.trigger, "citation": lim.citation}}
 
 
+def _deemed_denied_on(state: State, j: Jurisdiction, calendar: Calendar, today: dt.date) -> dt.date | None:
+    """When the agency's silence on a sent request is (or becomes) a denial under the law."""
+    assert state.sent_on is not None
+    received, _ = assume_received(j, calendar, state.sent_on, state.via)
+    return deemed_denial_date(
+        j, calendar, received, acknowledged=state.acknowledged_on, events=state.clock_events, on=today
+    )
+
+
 def _reconsideration(state: State, j: Jurisdiction, calendar: Calendar, today: dt.date, suggested: dt.date) -> Tracked:
     """Where the law's only route is a court, the letter after a denial asked the agency to
     reconsider: nothing is before a court, and the time to sue runs on (SC, MO: one year)."""
     opened, how = state.denied_on, "denied"
     if opened is None and state.sent_on is not None:
-        received, _ = assume_received(j, calendar, state.sent_on, state.via)
-        opened = deemed_denial_date(
-            j, calendar, received, acknowledged=state.acknowledged_on, events=state.clock_events, on=today
-        )
-        how = "deemed denied"
+        opened, how = _deemed_denied_on(state, j, calendar, today), "deemed denied"
     suit = court_route(j)
     facts: dict[str, Any] = {"asked_on": state.appealed_on, "follow_up_on": suggested, **_route(j.appeal)}
     window = appeal_window(j, calendar, opened, how, suit) if suit is not None and opened is not None else None

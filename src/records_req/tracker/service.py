@@ -811,18 +811,8 @@ def _who_asked(request: Request, profile: Profile | None) -> dict[str, Any]:
     the profile."""
     stored = (request.as_sent or {}).get("requester")
     if stored:
-        return {f"requester_{key}": stored.get(field) for key, field in _REQUESTER_KEYS}
-    return {f"requester_{key}": getattr(profile, field) if profile else None for key, field in _REQUESTER_KEYS}
-
-
-_REQUESTER_KEYS = (
-    ("name", "name"),
-    ("email", "email"),
-    ("address", "address"),
-    ("phone", "phone"),
-    ("org", "organization"),
-    ("state", "state"),
-)
+        return {option: stored.get(field) for option, field in REQUESTER_FIELDS.items()}
+    return {option: getattr(profile, field) if profile else None for option, field in REQUESTER_FIELDS.items()}
 
 
 def later_letter(
