@@ -475,3 +475,59 @@ def test_an_appeal_decision_deadline_is_statutory_and_goes_overdue(code: str) ->
     assert "due by Tue 2026-12-01 (§ X)" in waiting.next_step
     late = track(events, j, calendar_for(j), D(2026, 12, 3), 1)
     assert late.overdue and "the decision is overdue" in late.next_step
+
+
+def test_every_door_gives_an_old_agreement_a_two_year_window_for_emails(tmp_path: Path) -> None:
+    """An agency ICE lists with a 2020 agreement: standing documents reach back to 2020, emails and
+    counts two years, whether the request is made by `new`, by a campaign or by the Python API."""
+    from records_req import api
+
+    header = "STATE,LAW ENFORCEMENT AGENCY,TYPE,COUNTY,SUPPORT TYPE,SIGNED,MOA,ADDENDUM"
+    rows = [
+        "OHIO,Butler County Sheriff's Office,County,Butler County,Jail Enforcement Model,06/08/2020,,",
+        "OHIO,Warren County Sheriff's Office,County,Warren County,Jail Enforcement Model,06/08/2020,,",
+        "OHIO,Clermont County Sheriff's Office,County,Clermont County,Jail Enforcement Model,06/08/2020,,",
+    ]
+    sheet = tmp_path / "participatingAgencies11302026am.csv"
+    sheet.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    run = cli_at(tmp_path)
+    run("agencies", "import", str(sheet))
+    who = ["--requester-name", "Ana Núñez", "--requester-email", "a@example.org", "--requester-state", "OH"]
+    run(
+        "new",
+        "--state",
+        "OH",
+        "--agency",
+        "Butler County Sheriff's Office",
+        "--topic",
+        "jail-model",
+        "--format",
+        "pdf",
+        *who,
+    )
+    run(
+        "campaign",
+        "--state",
+        "OH",
+        "--county",
+        "Warren",
+        "--topic",
+        "jail-model",
+        "--tag",
+        "t",
+        "--format",
+        "pdf",
+        *who,
+    )
+    with api.open(f"sqlite:///{tmp_path / 'r.db'}", out_dir=tmp_path) as tracker:
+        tracker.new_request(
+            "OH", "Clermont County Sheriff's Office", topics=["jail-model"], requester_name="Ana Núñez",
+            requester_email="a@example.org", requester_state="OH", letter_date=D(2026, 10, 27), formats="pdf",
+        )  # fmt: skip
+    from tests.letter_helpers import pdf_text
+
+    for county in ("butler", "warren", "clermont"):
+        [letter] = tmp_path.glob(f"OH/{county}-county-sheriffs-office/*.pdf")
+        text = " ".join(pdf_text(letter).split())
+        assert "in effect at any time from March 1, 2020" in text, county
+        assert "received from October 1, 2024 through October 27, 2026" in text, county

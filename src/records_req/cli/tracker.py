@@ -518,7 +518,7 @@ def new(ctx: click.Context, /, **options: Any) -> None:
         if not options.get("since"):
             found = service.directory_since(session, j, agency_row, options.get("until") or options["letter_date"])
             if found is not None:
-                options["since"], since_note = found
+                options["since"], options["dated_since"], since_note = found
         whole, notes = build_request(j, options)
         if since_note:
             notes.insert(0, since_note)

@@ -558,6 +558,12 @@ def as_sent(req: LetterRequest) -> AsSent:
     )
 
 
+def kept_with_request(req: LetterRequest) -> dict[str, Any]:
+    """What the tracker stores with a new request: what its letter asked for (:class:`AsSent`)
+    and who signed it, so that later letters restate both as sent."""
+    return as_sent(req).to_json() | {"requester": req.requester._asdict()}
+
+
 def context(req: LetterRequest) -> dict[str, Any]:
     """Everything a wording template may use. `records-req templates check` lists it."""
     j = req.jurisdiction

@@ -238,7 +238,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
     from records_req.laws import load_laws
     from records_req.letters.files import default_out_dir, letter_paths
     from records_req.letters.render import draft_recipient, with_draft_path
-    from records_req.letters.request import RequestSpec, build_letter_request, dated_window_start
+    from records_req.letters.request import RequestSpec, build_letter_request
     from records_req.store.models import Agency, Request, Tag
     from records_req.tracker.directory import listed_by_agency
     from records_req.tracker.service import directory_since, holder_message
@@ -288,9 +288,8 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
         since, dated_since = options.since, None
         if since is None:
             found = directory_since(session, j, agency, options.until or letter_date, agreements)
-            since = found[0] if found else None
-            if since is not None:
-                dated_since = dated_window_start(since, options.until or letter_date)
+            if found is not None:
+                since, dated_since = found.since, found.dated_since
         spec = RequestSpec(
             agency=agency.name,
             topic_keys=options.topic_keys,
@@ -385,10 +384,9 @@ def render_job(job: Job) -> Rendered | RecordsReqError:
                 files["eml"] = draft
     except RecordsReqError as exc:
         return exc
-    from records_req.letters.compose import as_sent
+    from records_req.letters.compose import kept_with_request
 
-    kept = as_sent(req).to_json() | {"requester": req.requester._asdict()}
-    return Rendered(files, req.since, req.until, req.items, req.fee_limit, req.co_requester, kept)
+    return Rendered(files, req.since, req.until, req.items, req.fee_limit, req.co_requester, kept_with_request(req))
 
 
 def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered | RecordsReqError]]:

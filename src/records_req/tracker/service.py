@@ -9,7 +9,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -198,19 +198,30 @@ def merge_agency(options: dict[str, Any], row: Agency, *, remember: bool = True)
             setattr(row, field, check(f"--{option.replace('_', '-')}", value))
 
 
+class DirectorySince(NamedTuple):
+    """The default date range for an agency on ICE's list: standing documents from ``since`` (a few
+    months before it signed), other records from ``dated_since`` (at most two years back), and the
+    note that tells the user so."""
+
+    since: dt.date
+    dated_since: dt.date
+    note: str
+
+
 def directory_since(
     session: Session,
     jurisdiction: Jurisdiction,
     agency_row: Agency,
     until: dt.date,
     listed: Sequence[ListedAgreement] | None = None,
-) -> tuple[dt.date, str] | None:
-    """The default ``--since`` for an agency on ICE's list (a few months before it signed), with
-    a note for the user; None for a federal request, an agency ICE does not list, or a listed date
-    after ``until`` (a typo such as 5025). ``listed``: the agency's agreements, if already read."""
+) -> DirectorySince | None:
+    """The default ``--since`` for an agency on ICE's list, and the window of the items that are
+    not standing documents; None for a federal request, an agency ICE does not list, or a listed
+    date after ``until`` (a typo such as 5025). ``listed``: the agency's agreements, if already
+    read. Every door (new, campaigns, the dashboard, the API) takes the range from here."""
     if jurisdiction.is_federal:
         return None
-    from records_req.letters.request import since_from_agreements
+    from records_req.letters.request import dated_window_start, since_from_agreements
     from records_req.tracker.directory import listed_agreements
 
     if listed is None:
@@ -218,7 +229,14 @@ def directory_since(
     found = since_from_agreements(listed)
     if found is None or found[0] > until:
         return None
-    return found
+    since, note = found
+    dated_since = dated_window_start(since, until)
+    if dated_since > since:
+        note += (
+            " Standing documents (agreements, policies, rosters) from then on; emails, counts and "
+            f"costs from {dated_since.isoformat()} (two years)."
+        )
+    return DirectorySince(since, dated_since, note)
 
 
 def with_directory(
@@ -234,18 +252,9 @@ def with_directory(
     merge_agency(known, agency_row, remember=remember)
     since, note, dated_since = spec.since, None, spec.dated_since
     if since is None:
-        until = spec.until or spec.letter_date or date_today()
-        found = directory_since(session, jurisdiction, agency_row, until)
+        found = directory_since(session, jurisdiction, agency_row, spec.until or spec.letter_date or date_today())
         if found is not None:
-            since, note = found
-            from records_req.letters.request import dated_window_start
-
-            dated_since = dated_window_start(since, until)
-            if dated_since > since:
-                note += (
-                    f" Standing documents (agreements, policies, rosters) from then on; emails, counts and "
-                    f"costs from {dated_since.isoformat()} (two years)."
-                )
+            since, dated_since, note = found
     filled = replace(
         spec,
         since=since,
@@ -708,7 +717,7 @@ def open_requests(
     request's letter is never replaced, and an existing file only with ``force``. ``eml``: an
     unsent email draft beside each letter where the agency's email is known (its path is then
     among the letter's)."""
-    from records_req.letters.compose import as_sent as as_sent_of
+    from records_req.letters.compose import kept_with_request
     from records_req.letters.render import planned_paths, write_letter
     from records_req.output import OutputError
 
@@ -756,7 +765,7 @@ def open_requests(
             co_requester=req.co_requester,
             tags=tags,
             again=again,
-            as_sent=as_sent_of(req).to_json() | {"requester": req.requester._asdict()},
+            as_sent=kept_with_request(req),
         )
         _, paths, rendered = write_letter(
             req,
