@@ -509,3 +509,18 @@ def test_the_preview_is_the_letter_create_writes(rr: Tracker) -> None:
     letter = next(d for d in rr.json("show", str(made["id"]))["documents"] if d["path"].endswith(".docx"))
     text = docx_text(Path(letter["path"]))
     assert "from February 1, 2025" in text and "pia@hcso.example" in text
+
+
+def test_the_request_page_names_a_reconsideration_request_as_the_cli_does(rr: Tracker) -> None:
+    """South Carolina's only route is a court: the letter after a denial asks the agency to
+    reconsider. The page's timeline says so, as `show` does (one rule, below both doors)."""
+    rid = rr.new("SC", "Charleston County Sheriff's Office", "--requester-name", "Ana Núñez",
+                 "--requester-email", "ana@example.org", "--requester-state", "SC")  # fmt: skip
+    rr("sent", str(rid), "--on", "2026-10-28", today="2026-10-28")
+    rr("log", str(rid), "denied", "--on", "2026-11-09", today="2026-11-09")
+    rr("appeal", str(rid), today="2026-11-16")
+    shown = rr("show", str(rid), today="2026-11-20")
+    assert "reconsideration requested" in shown and "appealed (" not in shown
+    page = browser(rr).get(f"/requests/{rid}").get_data(as_text=True)
+    assert "<strong>reconsideration requested</strong>" in page
+    assert "<strong>appealed</strong>" not in page and "reconsideration: True" not in page

@@ -889,12 +889,8 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
         click.echo(f"Appeal window: {data['appeal_window']['text']}")
     click.echo("\nTimeline:")
     for e in data["events"]:
-        shown = dict(e["data"])
-        kind = e["kind"]
-        if kind == "appealed" and shown.pop("reconsideration", False):
-            kind = "reconsideration requested"  # a letter to the agency before suit: no court has it
-            shown = {"court": shown.pop("body")} if "body" in shown else shown
-        extra = ", ".join(f"{k}={v}" for k, v in shown.items())
+        kind = e["label"]  # views.event_shown: a reconsideration request is not an appeal to a court
+        extra = ", ".join(f"{k}={v}" for k, v in e["facts"].items())
         mark = " [forced]" if e["forced"] else ""
         click.echo(
             f"  {e['on']}  {kind}{mark}" + (f" ({extra})" if extra else "") + (f": {e['note']}" if e["note"] else "")

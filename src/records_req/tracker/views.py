@@ -4,6 +4,7 @@ detail pages and the dashboard print, from the lifecycle's one answer. Read-only
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from records_req.errors import UsageError
@@ -44,6 +45,15 @@ def summary(row: dict[str, Any], state: Tracked) -> dict[str, Any]:
     }
 
 
+def event_shown(kind: str, data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """An event as every view names it, and the facts it shows: an 'appealed' letter in a state
+    whose only route is a court was a request for reconsideration to the agency (no court has it)."""
+    facts = dict(data)
+    if kind == "appealed" and facts.pop("reconsideration", False):
+        return "reconsideration requested", ({"court": facts.pop("body")} if "body" in facts else facts)
+    return kind, facts
+
+
 def request_details(view: Reader, request_id: int, today: dt.date) -> dict[str, Any]:
     """Everything about one request on ``today`` (what ``records-req show --json`` prints)."""
     from records_req.calendars import calendar_for
@@ -67,6 +77,7 @@ def request_details(view: Reader, request_id: int, today: dt.date) -> dict[str, 
                 "note": e["note"],
                 "data": dict(e["data"]),
                 "forced": e["forced"],
+                **dict(zip(("label", "facts"), event_shown(e["kind"], e["data"]), strict=True)),
             }
             for e in row["events"]
         ],
