@@ -518,7 +518,7 @@ def test_the_request_page_names_a_reconsideration_request_as_the_cli_does(rr: Tr
                  "--requester-email", "ana@example.org", "--requester-state", "SC")  # fmt: skip
     rr("sent", str(rid), "--on", "2026-10-28", today="2026-10-28")
     rr("log", str(rid), "denied", "--on", "2026-11-09", today="2026-11-09")
-    rr("appeal", str(rid), today="2026-11-16")
+    rr("appeal", str(rid), "--out", str(rr.tmp / "out"), today="2026-11-16")
     shown = rr("show", str(rid), today="2026-11-20")
     assert "reconsideration requested" in shown and "appealed (" not in shown
     page = browser(rr).get(f"/requests/{rid}").get_data(as_text=True)
