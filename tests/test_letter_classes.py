@@ -461,7 +461,7 @@ def test_a_late_appeal_warns_once(code: str) -> None:
 @pytest.mark.parametrize("code", ["NE", "KY", "PA"])
 def test_an_appeal_decision_deadline_is_statutory_and_goes_overdue(code: str) -> None:
     from records_req.calendars import calendar_for
-    from records_req.tracker.lifecycle import Recorded, track
+    from records_req.lifecycle import Recorded, track
 
     base = LAWS[code]
     j = base._replace(appeal=base.appeal._replace(decision_days=15, decision_unit="calendar", decision_citation="§ X"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from records_req.calendars import calendar_for
 from records_req.laws import load_laws
-from records_req.tracker.lifecycle import Recorded, Tracked, effective, track
+from records_req.lifecycle import Recorded, Tracked, effective, track
 
 D = dt.date
 LAWS = load_laws()

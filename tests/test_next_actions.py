@@ -15,7 +15,7 @@ import pytest
 from records_req.calendars import calendar_for
 from records_req.cli import COMMANDS
 from records_req.laws import load_laws
-from records_req.tracker.lifecycle import ACTIONS, NextAction, Recorded, track
+from records_req.lifecycle import ACTIONS, NextAction, Recorded, track
 from records_req.wording import action_words
 
 from .cli_helpers import Tracker

@@ -91,10 +91,10 @@ def test_the_connecticut_case_from_the_issue(rr: Tracker) -> None:
 
 
 def test_the_fast_reader_and_the_orm_give_the_same_rows(rr: Tracker, db_url: str) -> None:
+    from records_req.lifecycle import CAN_BE_OVERDUE
     from records_req.store.db import open_store
     from records_req.store.reader import reader
     from records_req.tracker import service
-    from records_req.tracker.lifecycle import CAN_BE_OVERDUE
 
     for code, steps in (("PA", ["denied"]), ("CT", ["followup"]), ("TX", []), ("MD", ["acknowledged"])):
         rid = rr.new(code, f"{code} Sheriff's Office", "--requester-state", code)

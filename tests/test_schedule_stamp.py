@@ -1,4 +1,4 @@
-"""The cached schedule is stamped with what it was computed from (tracker.schedule_cache): a
+"""The cached schedule is stamped with what it was computed from (schedule_cache): a
 changed law entry, calendar or engine makes it stale, and the first read computes it again and
 stores it. The views themselves are held equal under a changed law file in test_parity.py."""
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from records_req import schedule_cache
 from records_req.laws import load_laws
-from records_req.tracker import schedule_cache
-from records_req.tracker.schedule_cache import current, stamp_of
+from records_req.schedule_cache import current, stamp_of
 
 from .cli_helpers import Tracker
 from .test_parity import law_copy

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 from records_req.dates import today as clock
 
 if TYPE_CHECKING:
+    from records_req.lifecycle import NextAction
     from records_req.store.db import Store
     from records_req.store.models import Request
-    from records_req.tracker.lifecycle import NextAction
 
 __all__ = ["RequestView", "Tracker", "open"]
 

@@ -193,7 +193,7 @@ def calendar_fingerprint(jurisdiction: Jurisdiction) -> str:
     """A short hash of what decides this jurisdiction's closure days: its holiday spec, and where
     the days come from (the shipped table's entry for it, or the installed holidays package where
     the table is stale or the year outside it). Part of a cached schedule's stamp
-    (tracker.schedule_cache)."""
+    (schedule_cache)."""
     import hashlib
 
     spec = jurisdiction.holidays

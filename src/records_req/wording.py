@@ -1,4 +1,4 @@
-"""The words of a next action (records_req.tracker.lifecycle.NextAction) and of a note
+"""The words of a next action (records_req.lifecycle.NextAction) and of a note
 (records_req.errors.Note), in plain English or in Spanish.
 
 The core returns facts; these are their sentences, for every door. They name no command, no flag
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from records_req.errors import Note
-    from records_req.tracker.lifecycle import NextAction
+    from records_req.lifecycle import NextAction
 
 WEEKDAYS = {
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),

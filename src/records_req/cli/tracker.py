@@ -709,7 +709,7 @@ def log(ctx: click.Context, /, request_id: int, kind: str, **options: Any) -> No
       records-req log 1 extended --days 10 --note "agency letter of 12/4"
       records-req log 1 denied --exemptions "Fla. Stat. 119.071(2)(c)"
     """
-    from records_req.tracker.lifecycle import USER_EVENTS
+    from records_req.lifecycle import USER_EVENTS
 
     if kind not in USER_EVENTS:
         raise click.BadParameter(f"{kind!r}; use one of {', '.join(USER_EVENTS)}", param_hint="EVENT")
@@ -804,7 +804,7 @@ def list_requests(
       records-req list --status open --state FL --json
       records-req list --tag "FL WSO 2026"
     """
-    from records_req.tracker.lifecycle import CAN_BE_OVERDUE, STATUSES
+    from records_req.lifecycle import CAN_BE_OVERDUE, STATUSES
 
     if status and status not in (*STATUSES, "open", "closed", "overdue"):
         raise UsageError(f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}.")
@@ -931,7 +931,7 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
     horizon = now + dt.timedelta(days=within)
     rows: list[dict[str, Any]] = []
     with read_view(ctx) as view:
-        from records_req.tracker.lifecycle import CAN_BE_OVERDUE
+        from records_req.lifecycle import CAN_BE_OVERDUE
 
         waiting = sorted(CAN_BE_OVERDUE)
         found = view.requests(
@@ -1152,7 +1152,7 @@ def attach(
         request = service.get_request(session, request_id)
         event = None
         if event_kind:
-            from records_req.tracker.lifecycle import USER_EVENTS
+            from records_req.lifecycle import USER_EVENTS
 
             if event_kind not in USER_EVENTS:
                 raise UsageError(f"Unknown event {event_kind!r}. Events: {', '.join(USER_EVENTS)}.")

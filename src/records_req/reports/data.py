@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from records_req.laws import load_laws
-from records_req.tracker.lifecycle import Recorded, effective, track
+from records_req.lifecycle import Recorded, effective, track
 
 FIRST_RESPONSE = frozenset(
     {
@@ -298,7 +298,7 @@ class Overview(NamedTuple):
 
 def overview(view: Any, as_of: dt.date, found: Sequence[tuple[Any, ...]] | None = None) -> Overview:
     """The dashboard's numbers on ``as_of`` (``found``: the reader's overview_rows, if read)."""
-    from records_req.tracker.lifecycle import CAN_BE_OVERDUE
+    from records_req.lifecycle import CAN_BE_OVERDUE
 
     rows = []
     for row in view.overview(as_of, sorted(CAN_BE_OVERDUE), found):

@@ -1,10 +1,10 @@
 """The tables. Events are appended, never edited: an undo or an edit is itself an event.
 
 ``requests.status`` and ``requests.due_on`` are caches derived from the events (see
-``records_req.tracker.lifecycle``) so that listing 100,000 requests needs no replay; every write
+``records_req.lifecycle``) so that listing 100,000 requests needs no replay; every write
 recomputes them, and ``records-req db recompute`` rebuilds them all. ``requests.schedule_stamp``
 names the law and engine they were computed from, so a read recomputes them when either changed
-(``records_req.tracker.schedule_cache``).
+(``records_req.schedule_cache``).
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ class Request(Base):
     due_statutory: Mapped[bool] = mapped_column(default=False)  # is due_on set by law?
     # the lifecycle's answer for every day: JSON [[from, due_on, statutory, overdue, label], ...]
     schedule: Mapped[str | None] = mapped_column(Text)
-    # What the schedule was computed from (tracker.schedule_cache.stamp_of); None before 0013.
+    # What the schedule was computed from (schedule_cache.stamp_of); None before 0013.
     schedule_stamp: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     # What the initial letter asked for, as sent (letters.compose.AsSent); None before migration 0009.
     as_sent: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)

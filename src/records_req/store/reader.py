@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from records_req.errors import RecordsReqError
 
 if TYPE_CHECKING:
-    from records_req.tracker.schedule_cache import Cached, Fresh, Stamps
+    from records_req.schedule_cache import Cached, Fresh, Stamps
 
 HEAD_QUERY = "SELECT version_num FROM alembic_version"
 
@@ -176,13 +176,13 @@ class Reader:
     def json(value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
-    # --- the cached schedule's stamp (tracker.schedule_cache) ---
+    # --- the cached schedule's stamp (schedule_cache) ---
 
     @property
     def stamps(self) -> Stamps:
         """The stamps a fresh schedule carries under the law data in use."""
         if self._stamps is None:
-            from records_req.tracker.schedule_cache import current
+            from records_req.schedule_cache import current
 
             self._stamps = current()
         return self._stamps
@@ -200,8 +200,8 @@ class Reader:
         """Compute again, from their events, the cached answers of stale requests (id: code,
         agency, stamp as stored), as every writer computes them; kept in :attr:`fresh`."""
         from records_req.laws import load_laws
-        from records_req.tracker.lifecycle import Recorded
-        from records_req.tracker.schedule_cache import Fresh, compute
+        from records_req.lifecycle import Recorded
+        from records_req.schedule_cache import Fresh, compute
 
         laws = load_laws()
         ids = sorted(stale)
@@ -472,7 +472,7 @@ class Reader:
 
     def reminders(self, horizon: dt.date) -> list[dict[str, Any]]:
         """Reminders of open requests falling by ``horizon``, after undo and edit."""
-        from records_req.tracker.lifecycle import Recorded, effective
+        from records_req.lifecycle import Recorded, effective
 
         requests = {
             r["id"]: r

@@ -604,7 +604,7 @@ def noted(error: RecordsReqError) -> str:
 
 def note_dict(message: str | None) -> dict[str, Any] | None:
     """A skip message's note as JSON (its code and facts), where it has one."""
-    from records_req.tracker.lifecycle import as_json
+    from records_req.lifecycle import as_json
 
     note = getattr(message, "note", None)
     return {"code": note.code, "facts": as_json(note.facts)} if note is not None else None
@@ -666,7 +666,7 @@ def followups(
     """A follow-up letter for every request of the campaign whose statutory date has passed and
     that was not followed up since (lifecycle.followup_due), one transaction each; the others are
     listed with the reason they get none. Running it again writes nothing new."""
-    from records_req.tracker.lifecycle import followup_due
+    from records_req.lifecycle import followup_due
     from records_req.tracker.service import get_request, later_letter, tracked
 
     with store.read() as session:

@@ -18,6 +18,15 @@ from sqlalchemy.orm import Session, selectinload
 from records_req.dates import today as date_today
 from records_req.errors import Noted, RecordsReqError, UsageError
 from records_req.laws import Jurisdiction, load_laws
+from records_req.lifecycle import (
+    EVENTS,
+    Recorded,
+    State,
+    Tracked,
+    replay,
+    track,
+    why_not,
+)
 from records_req.store.models import (
     Agency,
     Document,
@@ -27,21 +36,12 @@ from records_req.store.models import (
     Tag,
     TrackingNumber,
 )
-from records_req.tracker.lifecycle import (
-    EVENTS,
-    Recorded,
-    State,
-    Tracked,
-    replay,
-    track,
-    why_not,
-)
 
 if TYPE_CHECKING:
     from records_req.letters.compose import LetterRequest, ListedAgreement
     from records_req.letters.request import RequestSpec
+    from records_req.schedule_cache import Cached, Fresh
     from records_req.store.db import Store
-    from records_req.tracker.schedule_cache import Cached, Fresh
 
 
 class TrackerError(RecordsReqError):
@@ -436,8 +436,8 @@ def tracked(request: Request, today: dt.date) -> Tracked:
 
 def refresh(request: Request, today: dt.date) -> Tracked:
     """Recompute the cached status, date and schedule from the events, stamped with the law and
-    engine they came from (tracker.schedule_cache)."""
-    from records_req.tracker.schedule_cache import compute
+    engine they came from (schedule_cache)."""
+    from records_req.schedule_cache import compute
 
     j = load_laws()[request.jurisdiction].for_agency(request.agency.name)
     state, cached = compute(recorded(request.events), j, today, request.id)
@@ -635,7 +635,7 @@ def edit_last(
     if data:
         payload["data"] = data
     if on is not None:  # the dates must still follow 'sent', as when the event was recorded
-        from records_req.tracker.lifecycle import effective
+        from records_req.lifecycle import effective
 
         trial = [
             *recorded(request.events),
@@ -841,7 +841,7 @@ def later_letter(
     dashboard all do. Returns the files and the notes for the user."""
     from records_req.letters.render import planned_paths, write_letter
     from records_req.letters.request import RequestSpec, build_letter_request
-    from records_req.tracker.lifecycle import why_not
+    from records_req.lifecycle import why_not
 
     state = tracked(request, today)
     if state.state.sent_on is None:

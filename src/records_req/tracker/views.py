@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from records_req.errors import UsageError
 
 if TYPE_CHECKING:
+    from records_req.lifecycle import Tracked
     from records_req.store.reader import Reader
-    from records_req.tracker.lifecycle import Tracked
 
 
 def orm_row(request: Any) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def request_details(view: Reader, request_id: int, today: dt.date) -> dict[str, 
     """Everything about one request on ``today`` (what ``records-req show --json`` prints)."""
     from records_req.calendars import calendar_for
     from records_req.laws import load_laws
-    from records_req.tracker.lifecycle import Recorded, track
+    from records_req.lifecycle import Recorded, track
 
     now = today
     row = view.request(request_id)

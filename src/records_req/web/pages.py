@@ -190,7 +190,7 @@ PAGE_ROWS = 200  # requests per page of the list
 
 @bp.route("/requests")
 def requests_list() -> tuple[str, int]:
-    from records_req.tracker.lifecycle import CAN_BE_OVERDUE, STATUSES
+    from records_req.lifecycle import CAN_BE_OVERDUE, STATUSES
 
     status = query_arg("status")
     state = (query_arg("state") or "").upper() or None
@@ -243,7 +243,7 @@ def request_page(request_id: int) -> tuple[str, int]:
 
 def _request_page(request_id: int, error: str | None = None, status: int = 200, **kept: Any) -> tuple[str, int]:
     from records_req.deadlines import VIAS
-    from records_req.tracker.lifecycle import USER_EVENTS, NextAction
+    from records_req.lifecycle import USER_EVENTS, NextAction
     from records_req.wording import action_words
 
     data = _details(request_id)
@@ -362,9 +362,9 @@ def _upload_to_temp(field: str) -> tuple[Path, str, str]:
 @bp.post("/requests/<int:request_id>/attach")
 def attach(request_id: int) -> Any:
     """A received file, kept by its hash in the data directory, as ``records-req attach`` does."""
+    from records_req.lifecycle import USER_EVENTS
     from records_req.paths import data_home
     from records_req.tracker import service
-    from records_req.tracker.lifecycle import USER_EVENTS
 
     try:
         temp, name, _suffix = _upload_to_temp("file")

@@ -1,5 +1,5 @@
 """Requests: stamp the cached schedule with what it was computed from (the jurisdiction's law
-entry as loaded, its closure calendar, the engine's version: tracker.schedule_cache), so that
+entry as loaded, its closure calendar, the engine's version: schedule_cache), so that
 ``list``, ``due`` and the dashboard compute it again when the law data or the engine changed.
 
 Existing rows get no stamp: the first read of each computes it again (and stores it where it can

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from records_req.laws import Jurisdiction, Laws, is_elected_office
 
 if TYPE_CHECKING:
-    from records_req.tracker.lifecycle import Recorded, Tracked
+    from records_req.lifecycle import Recorded, Tracked
 
 ENGINE_VERSION = 2  # 2: each stage carries the next action's kind (list and due word it)
 
@@ -148,7 +148,7 @@ def compute(
     ``jurisdiction`` (already ``for_agency``): the one computation every writer and every stale
     read uses."""
     from records_req.calendars import calendar_for
-    from records_req.tracker.lifecycle import CLOSED, schedule, track
+    from records_req.lifecycle import CLOSED, schedule, track
 
     calendar = calendar_for(jurisdiction)
     state = track(events, jurisdiction, calendar, today, request_id)
