@@ -78,7 +78,7 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
       records-req list --tag "TX WSO 2026"
       records-req followup --tag "TX WSO 2026"
     """
-    from records_req.cli.tracker import protected_outputs, store, today
+    from records_req.cli.context import protected_outputs, store, today
     from records_req.hygiene import clean
     from records_req.laws import load_laws
     from records_req.tracker import campaign as campaigns

@@ -60,7 +60,7 @@ def report(
       records-req report --format ics  -o out/deadlines.ics
       records-req report --state TX --tag "TX WSO 2026" --since 2026-01-01 --format pdf -o out/tx.pdf
     """
-    from records_req.cli.tracker import protected_outputs, read_view, today
+    from records_req.cli.context import protected_outputs, read_view, today
     from records_req.output import write_all
     from records_req.reports import render
     from records_req.reports.data import Filters, load

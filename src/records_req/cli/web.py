@@ -63,7 +63,7 @@ def serve(
       records-req serve --port 9000 --no-browser
       records-req --db postgresql://team@db/records serve --host 10.0.0.5 --allow-host records.lan
     """
-    from records_req.cli.tracker import db_url, store
+    from records_req.cli.context import db_url, store
     from records_req.web import Settings, create_app
 
     settings = Settings(
@@ -128,7 +128,7 @@ def users_add(ctx: click.Context, /, name: str, password_stdin: bool) -> None:
       records-req users add ana
       printf '%s\\n' "$PASSWORD" | records-req users add ana --password-stdin
     """
-    from records_req.cli.tracker import store
+    from records_req.cli.context import store
     from records_req.web.accounts import add_user
 
     if password_stdin:
@@ -154,7 +154,7 @@ def users_passwd(ctx: click.Context, /, name: str, password_stdin: bool) -> None
       records-req users passwd ana
       printf '%s\\n' "$PASSWORD" | records-req users passwd ana --password-stdin
     """
-    from records_req.cli.tracker import store
+    from records_req.cli.context import store
     from records_req.web.accounts import change_password, find_user
 
     with store(ctx).read() as session:
@@ -181,7 +181,7 @@ def users_remove(ctx: click.Context, /, name: str) -> None:
     Examples:
       records-req users remove ana
     """
-    from records_req.cli.tracker import store
+    from records_req.cli.context import store
     from records_req.web.accounts import remove_user
 
     with store(ctx).write() as session:
@@ -199,7 +199,7 @@ def users_list(ctx: click.Context, /, as_json: bool) -> None:
     Examples:
       records-req users list --json
     """
-    from records_req.cli.tracker import store
+    from records_req.cli.context import store
     from records_req.web.accounts import users as all_users
 
     with store(ctx).read() as session:
