@@ -47,9 +47,9 @@ def rss_mb() -> float:
 
 def campaign(folder: Path, jobs: int, limit: int | None = None) -> dict[str, Any]:
     """Import the national list into a fresh SQLite database and write the campaign."""
+    from records_req.agencies.ice_lists import import_sheet
     from records_req.store.db import Store
     from records_req.tracker import campaign as campaigns
-    from records_req.tracker.directory import import_sheet
 
     store = Store(f"sqlite:///{folder / 'records.db'}")
     with store.write() as session:

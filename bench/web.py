@@ -23,6 +23,7 @@ TODAY = dt.date(2026, 12, 1)
 
 def build(folder: Path, n: int) -> str:
     """A database of ``n`` requests to 500 agencies, sent over the past year, some answered."""
+    from records_req.agencies.directory import agency as make_agency
     from records_req.laws import load_laws
     from records_req.store.db import Store
     from records_req.tracker import service
@@ -32,7 +33,7 @@ def build(folder: Path, n: int) -> str:
     laws = load_laws()
     with store.write() as session:
         profile = service.set_profile(session, "default", name="Ana Núñez", email="ana@example.org")
-        agencies = [service.agency(session, STATES[i % 10], f"Agency {i} Sheriff's Office") for i in range(500)]
+        agencies = [make_agency(session, STATES[i % 10], f"Agency {i} Sheriff's Office") for i in range(500)]
         for i in range(n):
             agency = agencies[i % 500]
             letter_date = TODAY - dt.timedelta(days=(i * 7) % 360)

@@ -47,10 +47,9 @@ def test_the_readme_folder_is_unchanged() -> None:
 
 def test_every_module_uses_the_one_key() -> None:
     from records_req.ice.sheets import name_key as sheet_key
-    from records_req.tracker.service import name_key as tracker_key
 
     for a, b in SAME:
-        assert sheet_key(a) == tracker_key(b) == agency_key(a)
+        assert sheet_key(a) == agency_key(b) == agency_key(a)
     source = Path(__file__).parent.parent / "src" / "records_req"
     copies = [
         str(p.relative_to(source))

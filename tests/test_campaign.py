@@ -315,7 +315,7 @@ needs_shared = pytest.mark.skipif(not NEWEST.exists(), reason="ICE's larger shee
 
 @needs_shared
 def test_on_the_real_list_every_texas_wso_agency_is_selected_once(db_url: str, tmp_path: Path) -> None:
-    from records_req.tracker.service import name_key
+    from records_req.names import agency_key as name_key
 
     rr = Tracker(db_url, tmp_path)
     rr("agencies", "import", str(NEWEST), "--downloaded", "2026-05-18")

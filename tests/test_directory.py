@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from records_req.ice.sheets import read_sheet
-from records_req.tracker.service import name_key
+from records_req.names import agency_key as name_key
 
 from .cli_helpers import Tracker
 from .conftest import ice_sheet
@@ -78,8 +78,8 @@ def test_import_changes_and_the_directory(rr: Tracker) -> None:
     assert not any("Ft. Myers Police" in str(a.get("agency")) for a in diff["removed"])
     assert not any(r["from"]["state"] != r["to"]["state"] for r in diff["renamed"]), "another state is another agency"
     assert any(r["state"] == "MD" for r in diff["removed"]), "Maryland's agreements ended in 2026"
+    from records_req.agencies.ice_lists import changes
     from records_req.store.db import open_store
-    from records_req.tracker.directory import changes
 
     with open_store(rr.url).read() as session:  # the library's answer is the command's, to the byte
         assert json.dumps(changes(session)) == json.dumps(diff)
@@ -320,7 +320,7 @@ def test_existing_imports_are_dated_by_their_stored_file_name_on_upgrade(db_url:
             (i.listed_on.isoformat(), i.dated_by, i.downloaded_on)
             for i in session.query(IceImport).order_by(IceImport.id)
         ]
-        from records_req.tracker.directory import newest_import
+        from records_req.agencies.ice_lists import newest_import
 
         latest = newest_import(session)
         assert latest is not None and latest.id == 2

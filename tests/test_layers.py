@@ -18,12 +18,11 @@ DATABASE = ("sqlalchemy", "records_req.store.models", "records_req.store.db")
 DOOR_DATABASE_USES: dict[str, set[str]] = {
     "api.py": {"records_req.store.db", "records_req.store.models"},
     "cli/campaign.py": {"records_req.store.models", "sqlalchemy"},
-    "cli/agencies.py": {"records_req.store.models", "sqlalchemy"},
     "cli/context.py": {"records_req.store.db"},
     "cli/db.py": {"records_req.store.db", "records_req.store.models", "sqlalchemy"},
     "web/accounts.py": {"records_req.store.models", "sqlalchemy"},
     "web/guard.py": {"records_req.store.db"},
-    "web/pages.py": {"records_req.store.db", "records_req.store.models", "sqlalchemy"},
+    "web/pages.py": {"records_req.store.db", "records_req.store.models"},
 }
 # What the store may import of the rest of the program: the floors below it (the pure core: the law,
 # the engine, the lifecycle and its cached schedule, ICE's sheets and their diff), never the

@@ -43,18 +43,11 @@ def profile_set(ctx: click.Context, /, key: str, **fields: Any) -> None:
     Examples:
       records-req profile set --name "Ana Núñez" --email ana@example.org --address "..." --state FL
     """
-    from records_req.hygiene import clean
-    from records_req.tracker.service import set_profile
+    from records_req.tracker.profiles import save_profile
 
-    values = {k: clean(f"--{k}", v.replace("\\n", "\n") if v else v) for k, v in fields.items()}
-    state = values.get("state")
-    if state:
-        from records_req.laws import load_laws
-
-        values["state"] = load_laws().get_or_raise(state).code
     with store(ctx).write() as session:
-        row = set_profile(session, key, **values)
-        click.echo(f"Profile '{row.key}': {row.name}")
+        card = save_profile(session, key, **fields)
+    click.echo(f"Profile '{card.key}': {card.name}")
 
 
 @profile.command("show")
@@ -68,13 +61,13 @@ def profile_show(ctx: click.Context, /, key: str, as_json: bool) -> None:
     Examples:
       records-req profile show --json
     """
-    from records_req.tracker.service import get_profile
+    from records_req.tracker.profiles import UnknownProfile, show_profile
 
-    with store(ctx).read() as session:
-        row = get_profile(session, key)
-        if row is None:
-            raise UsageError(f"No profile '{key}'. Create it with 'records-req profile set --name ...'.")
-        data = {k: getattr(row, k) for k in ("key", "name", "email", "address", "phone", "organization", "state")}
+    try:
+        with store(ctx).read() as session:
+            data = show_profile(session, key).to_dict()
+    except UnknownProfile:
+        raise UsageError(f"No profile '{key}'. Create it with 'records-req profile set --name ...'.") from None
     if as_json:
         emit_json(data)
     else:
@@ -120,14 +113,14 @@ def agencies_set(ctx: click.Context, /, state: str, name: str, **fields: Any) ->
     Examples:
       records-req agencies set --state FL --name "Lee County Sheriff's Office" --officer "Records Unit"
     """
+    from records_req.agencies.directory import AgencyFields, set_agency
     from records_req.hygiene import clean
     from records_req.laws import load_laws
-    from records_req.tracker.service import set_agency
 
     code = load_laws().get_or_raise(state).code
     values = {k: clean(f"--{k}", v.replace("\\n", "\n") if v else v) for k, v in fields.items()}
     with store(ctx).write() as session:
-        row = set_agency(session, code, clean("--name", name) or name, **values)
+        row = set_agency(session, code, clean("--name", name) or name, AgencyFields(**values))
         click.echo(f"Agency #{row.id}: {row.name} ({row.state})")
 
 
@@ -156,7 +149,7 @@ def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | Non
     check_file(file)
     reading = read_in_background(file)  # before SQLAlchemy is imported: the two overlap
     try:
-        from records_req.tracker.directory import import_sheet
+        from records_req.agencies.ice_lists import import_sheet
 
         with store(ctx).write() as session:
             result = import_sheet(session, file, downloaded_on=downloaded, reading=reading)
@@ -194,36 +187,52 @@ def agencies_import(ctx: click.Context, /, file: Path, downloaded: dt.date | Non
 
 @agencies.command("import-contacts")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Add a name that looks like a known agency's as a new agency (it is reported and left out otherwise).",
+)
 @json_option
 @click.pass_context
-def agencies_import_contacts(ctx: click.Context, /, file: Path, as_json: bool) -> None:
+def agencies_import_contacts(ctx: click.Context, /, file: Path, create: bool, as_json: bool) -> None:
     """Load agencies' contact details from a CSV.
 
     \b
     Columns (header row, any order): state, agency, and any of
     email, portal, address, officer, phone. An empty cell keeps what
-    the directory knows; "\\n" in an address starts a new line.
+    the directory knows; "\\n" in an address starts a new line. A new
+    name a near miss of a known agency's ("Sherif" for "Sheriff") is
+    reported as a probable duplicate and left out, unless --create.
 
     \b
     Examples:
       records-req agencies import-contacts contacts.csv
     """
+    from records_req.agencies.contacts import import_contacts
     from records_req.laws import load_laws
-    from records_req.tracker.directory import import_contacts
 
     known = set(load_laws())
     with store(ctx).write() as session:
-        result = import_contacts(session, file, known)
+        result = import_contacts(session, file, known, create=create)
     data = result.to_dict(file)
     if as_json:
         emit_json(data)
         return
+    duplicates = f", {len(result.duplicates)} probable duplicates" if result.duplicates else ""
     click.echo(
         f"{result.rows} rows: {result.created} agencies added, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {len(result.skipped)} skipped."
+        f"{result.unchanged} unchanged, {len(result.skipped)} skipped{duplicates}."
     )
     for line, reason in result.skipped:
         click.echo(f"  line {line}: {reason}")
+    for d in result.duplicates:
+        click.echo(
+            f"  line {d.line}: {d.name!r} looks like {d.known!r} ({d.state}), already in the directory; not added."
+        )
+    if result.duplicates:
+        click.echo(
+            "  Write the directory's name in the CSV, or load it again with --create to add them as new agencies."
+        )
 
 
 @agencies.command("imports")
@@ -236,11 +245,10 @@ def agencies_imports(ctx: click.Context, /, as_json: bool) -> None:
     Examples:
       records-req agencies imports --json
     """
-    from records_req.tracker.directory import import_dict, imports, newest_import
+    from records_req.agencies.ice_lists import import_rows
 
     with store(ctx).read() as session:
-        latest = {i.id for i in (newest_import(session, k) for k in ("participating", "pending")) if i is not None}
-        rows = [import_dict(i, latest) for i in imports(session)]
+        rows = import_rows(session)
     if as_json:
         emit_json(rows)
         return
@@ -306,43 +314,37 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
     Examples:
       records-req agencies show "Lee County Sheriff's Office" --state FL
     """
+    from records_req.agencies.directory import UnknownAgency, agency_card
     from records_req.ice.sheets import MOA_NOTE
-    from records_req.tracker import service
-    from records_req.tracker.directory import agency_agreements, list_dict, newest_import
 
-    with store(ctx).read() as session:
-        agency = service.find_agency(session, state, name)
-        found = agency_agreements(session, state, name)
-        lists = {kind: list_dict(newest_import(session, kind)) for kind in ("participating", "pending")}
-        data = {
-            "state": state.upper(),
-            "name": agency.name if agency else name,
-            "email": agency.records_email if agency else None,
-            "portal": agency.portal_url if agency else None,
-            "address": agency.mailing_address if agency else None,
-            "officer": agency.records_officer if agency else None,
-            "phone": agency.phone if agency else None,
-            "agreements": found,
-            "lists": lists,  # ICE's newest lists, which the agreements are read from
-        }
-    if agency is None and not found:
-        raise UsageError(f"No agency {name!r} in {state.upper()}: 'records-req agencies list --state {state.upper()}'.")
+    try:
+        with store(ctx).read() as session:
+            card = agency_card(session, state, name)
+    except UnknownAgency as exc:
+        offer = (
+            f" Did you mean {' or '.join(repr(c) for c in exc.close)}?"
+            if exc.close
+            else f" 'records-req agencies list --state {exc.state}' lists them."
+        )
+        raise UsageError(f"No agency {exc.name!r} in {exc.state}.{offer}") from None
     if as_json:
-        emit_json(data)
+        emit_json(card.to_dict())
         return
-    click.echo(f"{data['name']} ({data['state']})")
+    a = card.agency
+    click.echo(f"{a.name} ({a.state})")
     for key in ("email", "portal", "address", "officer", "phone"):
-        if data[key]:
-            click.echo(f"  {key}: {data[key]}")
-    newest = ", ".join(f"{k} {v['listed_on']} ({v['file']})" for k, v in lists.items() if v)
-    if not found:
+        if value := getattr(a, key):
+            click.echo(f"  {key}: {value}")
+    newest = ", ".join(f"{k} {v['listed_on']} ({v['file']})" for k, v in card.lists.items() if v)
+    if not card.agreements:
         click.echo(f"  No agreement on ICE's newest list{f' ({newest})' if newest else ''}.")
     else:
         click.echo(f"  On ICE's newest lists: {newest}")
-    for a in found:
-        status = f"pending since {a['pending_since']}" if a["pending"] else f"signed {a['signed'] or '?'}"
-        click.echo(f"  {a['model_name']}: {status}; MOA {a['moa_url'] or 'not published'}")
-        for note in a["notes"]:
+    for g in card.agreements:
+        since = g.pending_since.isoformat() if g.pending_since else None
+        status = f"pending since {since}" if g.pending else f"signed {g.signed.isoformat() if g.signed else '?'}"
+        click.echo(f"  {g.model_name}: {status}; MOA {g.moa_url or 'not published'}")
+        for note in g.notes:
             click.echo(f"    {'warning' if note.startswith(MOA_NOTE) else 'note'}: {note}")
 
 
@@ -353,49 +355,30 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
     type=click.Choice(["wso", "jem", "tfm"], case_sensitive=False),
     help="Only agencies with this 287(g) model.",
 )
+@click.option("--name", help="Only agencies whose name contains this (case, punctuation and 'The' do not matter).")
 @json_option
 @click.pass_context
-def agencies_list(ctx: click.Context, /, state: str | None, model: str | None, as_json: bool) -> None:
+def agencies_list(ctx: click.Context, /, state: str | None, model: str | None, name: str | None, as_json: bool) -> None:
     """List known agencies (with the 287(g) models ICE's newest list gives them).
 
     \b
     Examples:
       records-req agencies list --state TX --json
       records-req agencies list --state TX --model wso
+      records-req agencies list --state FL --name "lee county"
     """
-    from sqlalchemy import select
-
-    from records_req.store.models import Agency
-    from records_req.tracker.directory import listed_models
+    from records_req.agencies.directory import list_agencies
 
     with store(ctx).read() as session:
-        query = select(Agency).order_by(Agency.state, Agency.name_key)
-        if state:
-            query = query.where(Agency.state == state.upper())
-        models = listed_models(session)  # ICE's newest list, as show, changes and campaign read it
-        rows = [
-            {
-                "id": a.id,
-                "state": a.state,
-                "name": a.name,
-                "email": a.records_email,
-                "portal": a.portal_url,
-                "address": a.mailing_address,
-                "officer": a.records_officer,
-                "phone": a.phone,
-                "models": models.get((a.state, a.name_key)),
-            }
-            for a in session.scalars(query)
-            if not model or model.upper() in (models.get((a.state, a.name_key)) or "").split("; ")
-        ]
+        rows = list_agencies(session, state=state, model=model, name=name)
     if as_json:
-        emit_json(rows)
+        emit_json([r.to_dict() for r in rows])
         return
     click.echo(
         table(
-            [[str(r["id"]), str(r["state"]), str(r["name"]), str(r["email"] or "")] for r in rows],
+            [[str(r.id), r.state, r.name, r.email or ""] for r in rows],
             ["id", "state", "agency", "records email"],
         )
         if rows
-        else "No agencies yet."
+        else ("No agency matches." if state or model or name else "No agencies yet.")
     )

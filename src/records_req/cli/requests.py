@@ -41,6 +41,7 @@ def new(ctx: click.Context, /, **options: Any) -> None:
       records-req new --state FL --agency "Lee County Sheriff's Office" --topic wso --tag "FL WSO 2026"
       records-req new --state TX --agency "Harris County Sheriff's Office" --topic wso --topic costs --split
     """
+    from records_req.agencies import directory
     from records_req.cli.letters import build_request, check_eml, no_draft_note
     from records_req.hygiene import clean
     from records_req.laws import load_laws
@@ -54,12 +55,16 @@ def new(ctx: click.Context, /, **options: Any) -> None:
         prof = service.get_profile(session, options["profile_key"])
         service.fill_from_profile(options, prof)
         agency_name = clean("--agency", options["agency"]) or ""
-        agency_row = service.agency(session, j.code if not j.is_federal else "US", agency_name)
-        service.merge_agency(options, agency_row)
+        agency_row = directory.agency(session, j.code if not j.is_federal else "US", agency_name)
+        given = directory.Contacts(
+            options.get("agency_address"), options.get("agency_email"), options.get("records_officer")
+        )
+        known = directory.merge_agency(agency_row, given)
+        options.update(agency_address=known.address, agency_email=known.email, records_officer=known.officer)
         options["letter_date"] = options.get("letter_date") or now
         since_note = None
         if not options.get("since"):
-            found = service.directory_since(session, j, agency_row, options.get("until") or options["letter_date"])
+            found = directory.directory_since(session, j, agency_row, options.get("until") or options["letter_date"])
             if found is not None:
                 options["since"], options["dated_since"], since_note = found
         whole, notes = build_request(j, options)

@@ -158,9 +158,8 @@ def select_targets(session: Session, selection: Selection) -> list[Target]:
     """The agencies of ICE's newest participating list (or, with ``pending``, its newest pending
     list, less what a later participating list shows signed) that match every filter, by state
     and name."""
+    from records_req.agencies.ice_lists import newest_import
     from records_req.store.models import Agency, IceAgreement
-    from records_req.tracker.directory import newest_import
-    from records_req.tracker.service import name_key as agency_key
 
     participating = newest_import(session, "participating")
     pending = newest_import(session, "pending") if selection.pending else None
@@ -191,7 +190,7 @@ def select_targets(session: Session, selection: Selection) -> list[Target]:
             continue
         if selection.signed_since and not (a.signed and a.signed >= selection.signed_since):
             continue
-        chosen.setdefault((a.state, agency_key(a.agency)), []).append(a)
+        chosen.setdefault((a.state, a.agency_key), []).append(a)  # the one agency key, as imported
     agencies = {
         (ag.state, ag.name_key): ag
         for ag in session.scalars(select(Agency).where(Agency.state.in_(sorted({s for s, _ in chosen}))))
@@ -208,13 +207,13 @@ def select_targets(session: Session, selection: Selection) -> list[Target]:
 def source_list(session: Session, selection: Selection) -> dict[str, Any] | None:
     """The list a campaign is built from (ICE's newest participating list, or its newest pending
     list with ``pending``): its import, file and ICE's date, for the plan and the summary."""
-    from records_req.tracker.directory import list_dict, newest_import
+    from records_req.agencies.ice_lists import list_dict, newest_import
 
     return list_dict(newest_import(session, "pending" if selection.pending else "participating"))
 
 
 def _add_agency(session: Session, state: str, name: str) -> Agency:
-    from records_req.tracker.service import agency
+    from records_req.agencies.directory import agency
 
     return agency(session, state, name)
 
@@ -234,14 +233,14 @@ def _listed(rows: Sequence[IceAgreement]) -> str:
 
 def plan(session: Session, targets: Sequence[Target], options: Options, *, today: dt.date) -> list[Step]:
     """For each agency: the letter it gets, or why it gets none. Reads, never writes."""
-    from records_req.ice.sheets import name_key
+    from records_req.agencies.directory import directory_since
+    from records_req.agencies.ice_lists import listed_by_agency
     from records_req.laws import load_laws
     from records_req.letters.files import default_out_dir, letter_paths
     from records_req.letters.render import draft_recipient, with_draft_path
     from records_req.letters.request import RequestSpec, build_letter_request
     from records_req.store.models import Agency, Request, Tag
-    from records_req.tracker.directory import listed_by_agency
-    from records_req.tracker.service import directory_since, holder_message
+    from records_req.tracker.service import holder_message
 
     laws = load_laws()
     letter_date = options.letter_date or today
@@ -284,7 +283,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             )
             continue
         agency = agencies[target.agency_id]
-        agreements = listed.get((agency.state, name_key(agency.name)), ())
+        agreements = listed.get((agency.state, agency.name_key), ())
         since, dated_since = options.since, None
         if since is None:
             found = directory_since(session, j, agency, options.until or letter_date, agreements)

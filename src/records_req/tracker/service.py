@@ -7,15 +7,15 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from records_req.dates import today as date_today
+from records_req.agencies.directory import agency, insert_or_get, with_directory
 from records_req.errors import Noted, RecordsReqError, UsageError
 from records_req.laws import Jurisdiction, load_laws
 from records_req.lifecycle import (
@@ -38,7 +38,7 @@ from records_req.store.models import (
 )
 
 if TYPE_CHECKING:
-    from records_req.letters.compose import LetterRequest, ListedAgreement
+    from records_req.letters.compose import LetterRequest
     from records_req.letters.request import RequestSpec
     from records_req.schedule_cache import Cached, Fresh
     from records_req.store.db import Store
@@ -48,32 +48,7 @@ class TrackerError(RecordsReqError):
     pass
 
 
-_Row = TypeVar("_Row", Profile, Agency)
-
-
-def name_key(name: str) -> str:
-    """The one agency key (records_req.names.agency_key): 'The X' and 'X' are one agency."""
-    from records_req.names import agency_key
-
-    return agency_key(name)
-
-
 # --- profiles and agencies ----------------------------------------------------------------------
-
-
-def _insert_or_get(session: Session, row: _Row, existing: Callable[[], _Row | None]) -> _Row:
-    """Insert ``row``, or, when another writer inserted the same unique key meanwhile (two first
-    campaigns at once on PostgreSQL), return theirs: never a failed command."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        found = existing()
-        if found is None:
-            raise
-        return found
-    return row
 
 
 def set_profile(session: Session, key: str, **fields: Any) -> Profile:
@@ -104,7 +79,7 @@ def _save_profile(session: Session, key: str, fields: dict[str, Any], *, keep_ex
         if not values.get("name"):
             raise UsageError("A new profile needs --name.")
         new = Profile(key=key, **values)
-        profile = _insert_or_get(session, new, lambda: get_profile(session, key))
+        profile = insert_or_get(session, new, lambda: get_profile(session, key))
         if profile is new or keep_existing:
             return profile
     for field, value in values.items():
@@ -150,120 +125,6 @@ def remember_requester(session: Session, key: str, requester: Any) -> Profile:
 
 def get_profile(session: Session, key: str = "default") -> Profile | None:
     return session.scalar(select(Profile).where(Profile.key == key))
-
-
-def find_agency(session: Session, state: str, name: str) -> Agency | None:
-    return session.scalar(select(Agency).where(Agency.state == state.upper(), Agency.name_key == name_key(name)))
-
-
-def agency(session: Session, state: str, name: str) -> Agency:
-    """The agency with this name in this state, created on first use."""
-    found = find_agency(session, state, name)
-    if found is None:
-        new = Agency(state=state.upper(), name=name.strip(), name_key=name_key(name))
-        found = _insert_or_get(session, new, lambda: find_agency(session, state, name))
-    return found
-
-
-def set_agency(session: Session, state: str, name: str, **fields: Any) -> Agency:
-    from records_req.hygiene import email_address
-
-    if fields.get("records_email") is not None:  # one address, whichever door it came through
-        fields["records_email"] = email_address("--email", fields["records_email"])
-    found = agency(session, state, name)
-    for field, value in fields.items():
-        if value is not None:
-            setattr(found, field, value)
-    session.flush()
-    return found
-
-
-def merge_agency(options: dict[str, Any], row: Agency, *, remember: bool = True) -> None:
-    """The agency's known contact details fill the options left empty; details given on the
-    command line for an agency that had none are remembered (never replacing known ones), unless
-    ``remember`` is False (a preview)."""
-    from records_req.hygiene import clean, email_address
-
-    for option, field in (
-        ("agency_address", "mailing_address"),
-        ("agency_email", "records_email"),
-        ("records_officer", "records_officer"),
-    ):
-        known = getattr(row, field)
-        if not options.get(option):
-            options[option] = known
-        elif not known and remember:
-            value = options[option].replace("\\n", "\n") if option == "agency_address" else options[option]
-            check = email_address if option == "agency_email" else clean
-            setattr(row, field, check(f"--{option.replace('_', '-')}", value))
-
-
-class DirectorySince(NamedTuple):
-    """The default date range for an agency on ICE's list: standing documents from ``since`` (a few
-    months before it signed), other records from ``dated_since`` (at most two years back), and the
-    note that tells the user so."""
-
-    since: dt.date
-    dated_since: dt.date
-    note: str
-
-
-def directory_since(
-    session: Session,
-    jurisdiction: Jurisdiction,
-    agency_row: Agency,
-    until: dt.date,
-    listed: Sequence[ListedAgreement] | None = None,
-) -> DirectorySince | None:
-    """The default ``--since`` for an agency on ICE's list, and the window of the items that are
-    not standing documents; None for a federal request, an agency ICE does not list, or a listed
-    date after ``until`` (a typo such as 5025). ``listed``: the agency's agreements, if already
-    read. Every door (new, campaigns, the dashboard, the API) takes the range from here."""
-    if jurisdiction.is_federal:
-        return None
-    from records_req.letters.request import dated_window_start, since_from_agreements
-    from records_req.tracker.directory import listed_agreements
-
-    if listed is None:
-        listed = listed_agreements(session, agency_row.state, agency_row.name)
-    found = since_from_agreements(listed)
-    if found is None or found[0] > until:
-        return None
-    since, note = found
-    dated_since = dated_window_start(since, until)
-    if dated_since > since:
-        note += (
-            " Standing documents (agreements, policies, rosters) from then on; emails, counts and "
-            f"costs from {dated_since.isoformat()} (two years)."
-        )
-    return DirectorySince(since, dated_since, note)
-
-
-def with_directory(
-    session: Session, jurisdiction: Jurisdiction, spec: RequestSpec, agency_row: Agency, *, remember: bool = True
-) -> tuple[RequestSpec, str | None]:
-    """``spec`` with what the directory knows of the agency: its contact details where the spec
-    has none (and the spec's remembered where the directory had none, unless ``remember`` is
-    False), and the default ``since`` from ICE's list, with the note that says so."""
-    from dataclasses import replace
-
-    known = {"agency_address": spec.agency_address, "agency_email": spec.agency_email}
-    known["records_officer"] = spec.records_officer
-    merge_agency(known, agency_row, remember=remember)
-    since, note, dated_since = spec.since, None, spec.dated_since
-    if since is None:
-        found = directory_since(session, jurisdiction, agency_row, spec.until or spec.letter_date or date_today())
-        if found is not None:
-            since, dated_since, note = found
-    filled = replace(
-        spec,
-        since=since,
-        dated_since=dated_since,
-        agency_address=known["agency_address"],
-        agency_email=known["agency_email"],
-        records_officer=known["records_officer"],
-    )
-    return filled, note
 
 
 def start_request(
@@ -734,7 +595,7 @@ def open_requests(
         ).values()
     ]
     if not jurisdiction.is_federal:  # the letter names the agreements ICE lists for this agency
-        from records_req.tracker.directory import listed_agreements
+        from records_req.agencies.ice_lists import listed_agreements
 
         listed = listed_agreements(session, agency_row.state, agency_row.name)
         parts = [req._replace(agreements=listed) if req.kind == "initial" else req for req in parts]

@@ -20,7 +20,6 @@ from flask import render_template as _render
 
 from records_req.errors import RecordsReqError, UsageError
 from records_req.store.db import SchemaChanged
-from records_req.store.reader import like_contains
 
 if TYPE_CHECKING:
     from records_req.store.db import Store
@@ -548,12 +547,13 @@ def new_submit() -> Any:
             )
             return redirect(url_for("pages.request_page", request_id=new_id), 303)
         with store().read() as s:  # the letter as "create" would write it, remembering nothing
-            from records_req.tracker.directory import listed_agreements
+            from records_req.agencies.directory import find_agency, with_directory
+            from records_req.agencies.ice_lists import listed_agreements
 
-            found = service.find_agency(s, j.code if not j.is_federal else "US", spec.agency)
+            found = find_agency(s, j.code if not j.is_federal else "US", spec.agency)
             since_note = None
             if found is not None:
-                spec, since_note = service.with_directory(s, j, spec, found, remember=False)
+                spec, since_note = with_directory(s, j, spec, found, remember=False)
             req, notes = build_letter_request(j, spec)
             if since_note:
                 notes.insert(0, since_note)
@@ -605,36 +605,14 @@ def state_info(code: str) -> Response:
 
 @bp.route("/agencies")
 def agencies() -> tuple[str, int]:
-    from sqlalchemy import select
-
-    from records_req.store.models import Agency
-    from records_req.tracker.directory import listed_models
+    from records_req.agencies.directory import list_agencies
 
     state = (query_arg("state") or "").upper() or None
     model = (query_arg("model") or "").upper() or None
     text = query_arg("q") or ""
     with store().read() as s:
-        query = select(Agency).order_by(Agency.state, Agency.name_key)
-        if state:
-            query = query.where(Agency.state == state)
-        if text:
-            from records_req.tracker.service import name_key
-
-            key = name_key(text)  # the one agency key; a query with no letter or digit finds nothing
-            query = query.where(Agency.name_key.like(like_contains(key), escape="\\") if key else Agency.id < 0)
-        models = listed_models(s)  # ICE's newest list, as `agencies list` reads it
-        found: Iterator[dict[str, Any]] = (
-            {
-                "id": a.id,
-                "state": a.state,
-                "name": a.name,
-                "models": models.get((a.state, a.name_key)),
-                "email": a.records_email,
-            }
-            for a in s.scalars(query)
-        )
         wanted = model if model in ("WSO", "JEM", "TFM") else None
-        rows = [r for r in found if not wanted or wanted in (r["models"] or "").split("; ")][:500]
+        rows = list_agencies(s, state=state, model=wanted, name=text or None, limit=500)
     return render(
         "agencies.html",
         rows=rows,
@@ -647,71 +625,47 @@ def agencies() -> tuple[str, int]:
 def agency_search() -> Response:
     """The directory's agencies in a state whose name contains ``q``, with the agreements ICE's
     newest lists show: what the new-request form suggests as you type."""
-    from sqlalchemy import select
+    from records_req.agencies.directory import search
 
-    from records_req.store.models import Agency
-    from records_req.tracker.directory import agency_agreements
-    from records_req.tracker.service import name_key
-
-    state = (query_arg("state") or "").upper()
-    text = name_key(query_arg("q") or "")
-    if not state or len(text) < 2:
-        return jsonify([])
     with store().read() as s:
-        found = s.scalars(
-            select(Agency)
-            .where(Agency.state == state, Agency.name_key.like(like_contains(text), escape="\\"))
-            .order_by(Agency.name_key)
-            .limit(20)
-        )
-        rows = [
+        found = search(s, (query_arg("state") or "").upper(), query_arg("q") or "")
+    return jsonify(
+        [
             {
                 "name": a.name,
-                "email": a.records_email,
-                "address": a.mailing_address,
+                "email": a.email,
+                "address": a.address,
                 "agreements": [
                     {
-                        "model": g["model_name"],
-                        "signed": g["signed"],
-                        "pending": g["pending"],
-                        "pending_since": g.get("pending_since"),
+                        "model": g.model_name,
+                        "signed": g.signed.isoformat() if g.signed else None,
+                        "pending": g.pending,
+                        "pending_since": g.pending_since.isoformat() if g.pending_since else None,
                     }
-                    for g in agency_agreements(s, a.state, a.name)
+                    for g in a.agreements
                 ],
             }
             for a in found
         ]
-    return jsonify(rows)
+    )
 
 
 @bp.route("/agencies/<int:agency_id>")
 def agency_page(agency_id: int) -> tuple[str, int]:
-    from records_req.store.models import Agency
-    from records_req.tracker.directory import agency_agreements
+    from records_req.agencies.directory import agency_card_by_id
 
     with store().read() as s:
-        found = s.get(Agency, agency_id)
-        if found is None:
-            abort(404)
-        agency = {
-            "id": found.id,
-            "state": found.state,
-            "name": found.name,
-            "email": found.records_email,
-            "portal": found.portal_url,
-            "address": found.mailing_address,
-            "officer": found.records_officer,
-            "phone": found.phone,
-        }
-        agreements = agency_agreements(s, found.state, found.name)
-    return render("agency.html", agency=agency, agreements=agreements)
+        card = agency_card_by_id(s, agency_id)
+    if card is None:
+        abort(404)
+    return render("agency.html", agency=card.agency, agreements=card.agreements)
 
 
 @bp.post("/agencies/import")
 def agencies_import() -> Any:
     """One of ICE's sheets, uploaded: imported (agencies import), and what changed shown."""
+    from records_req.agencies.ice_lists import changes, import_sheet
     from records_req.ice.sheets import SheetError
-    from records_req.tracker.directory import changes, import_sheet
 
     try:
         temp, name, suffix = _upload_to_temp("sheet")

@@ -1,6 +1,9 @@
-"""The agency directory built from ICE's 287(g) lists: imports, what changed, each agency's
-agreements. Every import is kept whole (file hash, rows, what was skipped), so any two imports can
-be compared; contact details users added to an agency are never touched by an import.
+"""ICE's 287(g) lists in the database: imports, ICE's newest list of each kind, what changed, each
+agency's agreements. Every import is kept whole (file hash, rows, what was skipped), so any two
+imports can be compared; contact details users added to an agency are never touched by an import.
+
+"The newest list" has one answer, :func:`newest_import` (ICE's own date, records_req.ice.changes.newest),
+and an agency's rows are matched by the one agency key (records_req.names.agency_key).
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from records_req.errors import UsageError
+from records_req.ice.changes import ImportInfo
+from records_req.ice.sheets import MOA_NOTE, MODEL_NAMES, DatedBy, ListDate, Reading, Sheet
+from records_req.names import agency_key
+from records_req.store.models import Agency, IceAgreement, IceImport
 
 if TYPE_CHECKING:
     from records_req.letters.compose import ListedAgreement
-from records_req.ice.changes import ImportInfo
-from records_req.ice.sheets import MOA_NOTE, MODEL_NAMES, STATES, DatedBy, ListDate, Reading, Sheet, name_key
-from records_req.store.models import Agency, IceAgreement, IceImport
 
 
 class ImportResult(NamedTuple):
@@ -71,19 +74,39 @@ def file_hash(path: Path) -> str:
 
 def import_sheet(
     session: Session,
-    path: Path,
+    source: Path | bytes,
     *,
     downloaded_on: dt.date | None = None,
     file_name: str | None = None,
     fallback: tuple[dt.date, DatedBy] | None = None,
     reading: Reading | None = None,
 ) -> ImportResult:
-    """Import one of ICE's sheets; the same file twice changes nothing. The list is dated by the
-    date in ICE's file name (``file_name``, default ``path``'s), else by ``downloaded_on``, else
-    by ``fallback`` (default: the file's modification time); the result says which. ``reading``:
-    the sheet, already being read (ice.sheets.read_in_background)."""
+    """Import one of ICE's sheets, a file or its bytes (then ``file_name`` is required); the same
+    sheet twice changes nothing. The list is dated by the date in ICE's file name (``file_name``,
+    default the path's), else by ``downloaded_on``, else by ``fallback``, a date and how it is
+    known (default: the file's modification time; for bytes, today as the upload date); the result
+    says which. ``reading``: the sheet, already being read (ice.sheets.read_in_background)."""
     from records_req.ice.sheets import check_file, list_date, read_sheet
 
+    if isinstance(source, bytes):
+        if file_name is None:
+            raise ValueError("import_sheet: a sheet given as bytes needs its file_name")
+        import tempfile
+
+        from records_req.dates import today
+
+        with tempfile.TemporaryDirectory(prefix="records-req-sheet-") as folder:
+            path = Path(folder) / f"sheet{Path(file_name).suffix.lower()}"
+            path.write_bytes(source)
+            return import_sheet(
+                session,
+                path,
+                downloaded_on=downloaded_on,
+                file_name=file_name,
+                fallback=fallback or (today(), "upload date"),
+                reading=reading,
+            )
+    path = source
     name = file_name or path.name
     check_file(path, name)  # the suffix and the size, before the file is hashed or read
     fallback_on, fallback_by = fallback or (dt.date.fromtimestamp(path.stat().st_mtime), "file date")
@@ -126,7 +149,7 @@ def import_sheet(
                     "row": a.row,
                     "state": a.state,
                     "agency": a.agency,
-                    "agency_key": name_key(a.agency),
+                    "agency_key": agency_key(a.agency),
                     "agency_type": a.agency_type,
                     "county": a.county,
                     "model": a.model,
@@ -157,7 +180,6 @@ def import_sheet(
 def _add_listed_agencies(session: Session, sheet: Sheet) -> None:
     """The directory gains every agency on the list; contact details are never erased."""
     from records_req.store.models import utcnow
-    from records_req.tracker.service import name_key as agency_key
 
     names: dict[tuple[str, str], str] = {}
     for a in sheet.agreements:
@@ -174,17 +196,17 @@ def _add_listed_agencies(session: Session, sheet: Sheet) -> None:
 
 def listed_models(session: Session) -> dict[tuple[str, str], str]:
     """The 287(g) models of each agency on ICE's newest participating list, by (state, the
-    directory's name key): ``"TFM; WSO"``. What ``agencies list`` shows and filters by."""
-    from records_req.tracker.service import name_key as agency_key
-
+    directory's name key): ``"TFM; WSO"``. What the agency listings show and filter by."""
     latest = newest_import(session, "participating")
     if latest is None:
         return {}
     found: dict[tuple[str, str], set[str]] = {}
-    for state, agency, model in session.execute(
-        select(IceAgreement.state, IceAgreement.agency, IceAgreement.model).where(IceAgreement.import_id == latest.id)
+    for state, key, model in session.execute(
+        select(IceAgreement.state, IceAgreement.agency_key, IceAgreement.model).where(
+            IceAgreement.import_id == latest.id
+        )
     ):
-        found.setdefault((state, agency_key(agency)), set()).add(model)
+        found.setdefault((state, key), set()).add(model)
     return {key: "; ".join(sorted(models)) for key, models in found.items()}
 
 
@@ -222,6 +244,13 @@ def import_dict(imp: IceImport, newest_ids: set[int] | None = None) -> dict[str,
         "agreements": len(imp.agreements),
         "skipped": len(imp.skipped or []),
     }
+
+
+def import_rows(session: Session) -> list[dict[str, Any]]:
+    """Every import in import order, as the listing shows it (:func:`import_dict`), each marked
+    ``newest`` where it is ICE's newest list of its kind here."""
+    latest = {i.id for i in (newest_import(session, k) for k in ("participating", "pending")) if i is not None}
+    return [import_dict(i, latest) for i in imports(session)]
 
 
 def import_infos(session: Session, kind: str) -> list[ImportInfo]:
@@ -270,22 +299,59 @@ def agreements_of(session: Session, state: str, name: str) -> list[IceAgreement]
                 .where(
                     IceAgreement.import_id == newest.id,
                     IceAgreement.state == state.upper(),
-                    IceAgreement.agency_key == name_key(name),
+                    IceAgreement.agency_key == agency_key(name),
                 )
                 .order_by(IceAgreement.id)
             )
     return found
 
 
-def agency_agreements(session: Session, state: str, name: str) -> list[dict[str, Any]]:
-    """The agency's agreements as ``agencies show`` lists them; a pending application carries
-    ``pending_since``, the date of the first pending list that named it (ICE's date in the
-    list's file name, or the day it was downloaded)."""
+class AgencyAgreement(NamedTuple):
+    """One of an agency's agreements on ICE's newest lists (a pending application that a later
+    participating list shows signed is left out)."""
+
+    state: str
+    model: str  # WSO, JEM or TFM
+    model_name: str  # "Warrant Service Officer"...
+    signed: dt.date | None
+    pending: bool  # an application on ICE's pending list
+    pending_since: dt.date | None  # a pending application: the date of the first pending list that named it
+    moa_url: str | None
+    addendum_url: str | None
+    agency: str  # the name as ICE's list writes it
+    agency_type: str | None
+    county: str | None
+    notes: tuple[str, ...]  # ICE's notes and the sheet reader's warnings (MOA_NOTE...)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``agencies show --json`` gives it (``pending_since`` only on a pending application)."""
+        row = {
+            "state": self.state,
+            "agency": self.agency,
+            "model": self.model,
+            "model_name": self.model_name,
+            "type": self.agency_type,
+            "county": self.county,
+            "signed": self.signed.isoformat() if self.signed else None,
+            "moa_url": self.moa_url,
+            "addendum_url": self.addendum_url,
+            "pending": self.pending,
+            "notes": list(self.notes),
+        }
+        if self.pending:
+            row["pending_since"] = self.pending_since.isoformat() if self.pending_since else None
+        return row
+
+
+def agency_agreements(session: Session, state: str, name: str) -> list[AgencyAgreement]:
+    """The agency's agreements on ICE's newest lists (:func:`current`); a pending application
+    carries ``pending_since``, the date of the first pending list that named it (ICE's date in
+    the list's file name, or the day it was downloaded)."""
     from sqlalchemy import func
 
     rows = []
     for a in current(agreements_of(session, state, name)):
-        row = _row(a)
+        first = None
         if a.pending:
             first = session.scalar(
                 select(func.min(IceImport.listed_on))
@@ -297,8 +363,22 @@ def agency_agreements(session: Session, state: str, name: str) -> list[dict[str,
                     IceAgreement.model == a.model,
                 )
             )
-            row["pending_since"] = first.isoformat() if first else None
-        rows.append(row)
+        rows.append(
+            AgencyAgreement(
+                state=a.state,
+                model=a.model,
+                model_name=MODEL_NAMES.get(a.model, a.model),  # type: ignore[call-overload]
+                signed=a.signed,
+                pending=a.pending,
+                pending_since=first,
+                moa_url=a.moa_url,
+                addendum_url=a.addendum_url,
+                agency=a.agency,
+                agency_type=a.agency_type,
+                county=a.county,
+                notes=tuple(a.notes or ()),
+            )
+        )
     return rows
 
 
@@ -349,12 +429,6 @@ def listed_from(found: Sequence[IceAgreement]) -> tuple[ListedAgreement, ...]:
     )
 
 
-def _row(a: IceAgreement) -> dict[str, Any]:
-    from records_req.ice.changes import COLUMNS, AgreementRow
-
-    return AgreementRow(*(getattr(a, c) for c in COLUMNS)).to_dict()
-
-
 def changes(session: Session, since_import: int | None = None) -> dict[str, Any]:
     """What changed between two participating imports (the newest and the one before it, or
     ``since_import``): agreements added, removed, renamed and changed (records_req.ice.changes)."""
@@ -368,104 +442,3 @@ def changes(session: Session, since_import: int | None = None) -> dict[str, Any]
         return [AgreementRow(*r) for r in found]
 
     return diff(older, newest, rows(older), rows(newest))
-
-
-# --- contacts from a CSV ------------------------------------------------------------------------
-
-CONTACT_COLUMNS: dict[str, str] = {  # CSV column -> Agency field
-    "email": "records_email",
-    "portal": "portal_url",
-    "address": "mailing_address",
-    "officer": "records_officer",
-    "phone": "phone",
-}
-
-
-class ContactsResult(NamedTuple):
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-    skipped: list[tuple[int, str]]  # (CSV line, reason)
-
-    def to_dict(self, path: Path) -> dict[str, Any]:
-        return {
-            "file": str(path),
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "skipped": [{"row": row, "reason": reason} for row, reason in self.skipped],
-        }
-
-
-def import_contacts(session: Session, path: Path, known_states: set[str]) -> ContactsResult:
-    """Load agencies' contact details from a CSV with the columns ``state`` and ``agency`` (or
-    ``name``) and any of ``email``, ``portal``, ``address``, ``officer``, ``phone``. An empty cell
-    leaves what the directory knows; a row that cannot be read is skipped with its line and reason,
-    and the rest is loaded. Loading the same file again changes nothing."""
-    import csv
-
-    from records_req.hygiene import clean, email_problem
-    from records_req.tracker.service import find_agency, set_agency
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV UTF-8.") from exc
-    reader = csv.reader(text.splitlines())
-    header = [h.strip().lower() for h in next(reader, [])]
-    name_column = "agency" if "agency" in header else "name"
-    missing = [c for c in ("state", name_column) if c not in header]
-    if missing:
-        raise UsageError(
-            f"{path}: no column {', '.join(repr(c) for c in missing)} in the header; the columns are "
-            f"state, agency, {', '.join(CONTACT_COLUMNS)}."
-        )
-    unknown = [h for h in header if h and h not in {"state", name_column, *CONTACT_COLUMNS}]
-    if unknown:
-        raise UsageError(
-            f"{path}: unknown column {', '.join(repr(c) for c in unknown)}; the columns are "
-            f"state, agency, {', '.join(CONTACT_COLUMNS)}."
-        )
-    rows = created = updated = unchanged = 0
-    skipped: list[tuple[int, str]] = []
-    for line, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        rows += 1
-        record = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header) if h}
-        state_text, name = record["state"], " ".join(record[name_column].split())
-        code = state_text.upper() if state_text.upper() in known_states else STATES.get(state_text.upper())
-        if code is None or code not in known_states:
-            skipped.append((line, f"unknown state {state_text!r}"))
-            continue
-        if not name:
-            skipped.append((line, "no agency name"))
-            continue
-        try:
-            fields = {
-                CONTACT_COLUMNS[c]: clean(c, record[c].replace("\\n", "\n")) for c in CONTACT_COLUMNS if record.get(c)
-            }
-        except UsageError as exc:
-            skipped.append((line, str(exc)))
-            continue
-        email = fields.get("records_email")
-        problem = email_problem(email) if email is not None else None
-        if problem:
-            skipped.append((line, f"email {email!r} is not one address: {problem}"))
-            continue
-        portal = fields.get("portal_url")
-        if portal is not None and not portal.lower().startswith(("https://", "http://")):
-            skipped.append((line, f"portal {portal!r} is not a web address (http:// or https://)"))
-            continue
-        before = find_agency(session, code, name)
-        old = {f: getattr(before, f) for f in fields} if before is not None else None
-        set_agency(session, code, name, **fields)
-        if old is None:
-            created += 1
-        elif old != fields:
-            updated += 1
-        else:
-            unchanged += 1
-    return ContactsResult(rows, created, updated, unchanged, skipped)
