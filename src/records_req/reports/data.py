@@ -28,6 +28,7 @@ FIRST_RESPONSE = frozenset(
     }
 )
 COMPLETION = frozenset({"released", "no-records"})
+CANNOT_MOVE_A_DATE = frozenset({"note", "reminder"})
 SCHEMA_VERSION = 1
 
 
@@ -65,6 +66,11 @@ class RequestView(NamedTuple):
     explanation: tuple[str, ...]
     requester: dict[str, str | None] | None
     next_action: dict[str, Any] | None = None  # next_step as data (lifecycle.NextAction.to_dict)
+    # How many recorded events could have moved its dates (every event but notes and reminders,
+    # undone ones and the undoing included: the count only grows), and when the last was recorded.
+    # The calendar's SEQUENCE and LAST-MODIFIED (reports/ics.py).
+    revision: int = 0
+    revised_at: dt.datetime | None = None
 
     @property
     def days_to_first_response(self) -> int | None:
@@ -114,6 +120,7 @@ class Report(NamedTuple):
     as_of: dt.date
     filters: Filters
     requests: tuple[RequestView, ...]
+    database_id: str = ""  # the database's own random id (migration 0014): calendar UIDs carry it
 
     # --- the summary ---
 
@@ -202,6 +209,7 @@ def build(rows: dict[str, Any], as_of: dt.date, filters: Filters) -> Report:
         state = track(recorded, j, calendar, as_of)
         live: list[dict[str, Any]] = [{"on": e.on, "kind": e.kind, "note": e.note} for e in effective(recorded)]
         sent = state.state.sent_on
+        moves = [e for e in events if e["kind"] not in CANNOT_MOVE_A_DATE]
         views.append(
             RequestView(
                 id=row["id"],
@@ -225,6 +233,8 @@ def build(rows: dict[str, Any], as_of: dt.date, filters: Filters) -> Report:
                 statutory=state.statutory,
                 next_step=state.next_step,
                 next_action=state.next_action.to_dict(),
+                revision=len(moves),
+                revised_at=moves[-1].get("created_at") if moves else None,
                 tracking_numbers=tuple(rows["numbers"].get(row["id"], [])),
                 events=tuple({"on": e["on"].isoformat(), "kind": e["kind"], "note": e["note"]} for e in live),
                 documents=tuple(rows["documents"].get(row["id"], [])),
@@ -240,7 +250,7 @@ def build(rows: dict[str, Any], as_of: dt.date, filters: Filters) -> Report:
                 },
             )
         )
-    return Report(as_of, filters, tuple(views))
+    return Report(as_of, filters, tuple(views), rows.get("database_id", ""))
 
 
 def _first(events: Sequence[dict[str, Any]], kinds: frozenset[str], after: dt.date | None) -> dt.date | None:

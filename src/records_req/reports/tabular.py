@@ -8,10 +8,14 @@ a shared export, a tag, a tracking number. A spreadsheet takes a cell that start
 - the XLSX writes every text cell as text, never a formula or an error value, with the text as it
   was; a cell that looks like a formula also gets Excel's own "text" mark (``quotePrefix``, what
   typing ``'=1`` in Excel stores), so that editing it in Excel does not turn it into one. Numbers
-  stay numbers and dates are dates (shown ``yyyy-mm-dd``).
+  stay numbers, dates are date cells (shown ``yyyy-mm-dd``) and true/false are Excel's TRUE and
+  FALSE; each sheet's header is frozen and filters, and its columns are as wide as their text (up
+  to a limit), so it sorts and filters as people expect.
 - the CSV, which has no types, puts a single quote before such a cell's first character, as
   OWASP's CSV-injection guidance advises (:func:`neutralise`); numbers are never touched. Lines
   end in CRLF (RFC 4180), so that a carriage return inside a value is quoted and cannot start a row.
+  Excel on Windows reads a CSV as UTF-8 only when it starts with a byte-order mark (otherwise
+  "Núñez" shows as "NÃºÃ±ez"): ``bom=True`` writes one.
 """
 
 from __future__ import annotations
@@ -61,14 +65,15 @@ def _csv_cell(value: Cell) -> str | int | float:
     return neutralise(value)
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    """A UTF-8 CSV (RFC 4180: CRLF, quoted where needed) in which no text cell starts a formula."""
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, bom: bool = False) -> bytes:
+    """A UTF-8 CSV (RFC 4180: CRLF, quoted where needed) in which no text cell starts a formula;
+    with ``bom``, it starts with the byte-order mark Excel on Windows needs to read it as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(name) for name in header])
     for row in rows:
         writer.writerow([_csv_cell(value) for value in row])
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
 # What an XLSX cannot hold as it is (openpyxl raises IllegalCharacterError) goes in the format's
@@ -90,10 +95,8 @@ def _cell(sheet: Any, value: Cell) -> Any:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ERROR_CODES
 
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if value is None or isinstance(value, int | float):
-        return value
+        return value  # numbers, and booleans (Excel's TRUE and FALSE)
     if isinstance(value, dt.date):
         cell = WriteOnlyCell(sheet, value)
         cell.number_format = "yyyy-mm-dd"
@@ -107,18 +110,49 @@ def _cell(sheet: Any, value: Cell) -> Any:
     return cell
 
 
+MIN_WIDTH, MAX_WIDTH = 6, 60  # a column's width, in characters
+WIDTH_SAMPLE = 1000  # rows measured for the widths (a 10,000-row report need not be read twice)
+
+
+def _width(value: Cell) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, dt.date):
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _widths(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[float]:
+    """Each column as wide as its header and its longest value among the first rows, within
+    :data:`MIN_WIDTH` and :data:`MAX_WIDTH` (and a little room for the filter's button)."""
+    widths = [len(name) + 3 for name in header]
+    for row in rows[:WIDTH_SAMPLE]:
+        for i, value in enumerate(row[: len(widths)]):
+            widths[i] = max(widths[i], _width(value) + 1)
+    return [float(min(MAX_WIDTH, max(MIN_WIDTH, w))) for w in widths]
+
+
 def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]]]]) -> bytes:
-    """An XLSX with a worksheet per (title, header, rows): the header bold and frozen, every text
-    cell text, numbers and dates typed. Written row by row (openpyxl's write-only mode)."""
+    """An XLSX with a worksheet per (title, header, rows): the header bold, frozen and with
+    filters, columns as wide as their text, every text cell text, numbers, dates and booleans
+    typed. Written row by row (openpyxl's write-only mode)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, header, rows in sheets:
+    for title, header, given in sheets:
+        rows = given if isinstance(given, list) else list(given)
         sheet = book.create_sheet(title)
         sheet.freeze_panes = "A2"
+        for i, width in enumerate(_widths(header, rows), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        if header:
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
         names = [WriteOnlyCell(sheet, _xlsx_text(name)) for name in header]
         for cell in names:
             cell.data_type, cell.font = "s", bold
@@ -160,8 +194,8 @@ def rows(report: Report) -> list[list[Cell]]:
     return [[get(r) for _, _, get in COLUMNS] for r in report.requests]
 
 
-def to_csv(report: Report) -> bytes:
-    return csv_bytes([name for name, _, _ in COLUMNS], rows(report))
+def to_csv(report: Report, *, bom: bool = False) -> bytes:
+    return csv_bytes([name for name, _, _ in COLUMNS], rows(report), bom=bom)
 
 
 def to_xlsx(report: Report) -> bytes:

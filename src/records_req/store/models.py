@@ -251,3 +251,13 @@ class User(Base):
     # all, and an account added again gets a new one (migration 0011).
     session_key: Mapped[str] = mapped_column(String(64), default=new_secret)
     feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_secret)  # the calendar address
+
+
+class Setting(Base):
+    """A fact about the database itself (migration 0014): ``database_id``, made once at random,
+    keeps the calendar's event UIDs apart from another database's."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -176,6 +176,17 @@ class Reader:
     def json(value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
+    @staticmethod
+    def datetime(value: Any) -> dt.datetime | None:
+        if value is None or isinstance(value, dt.datetime):
+            return value
+        return dt.datetime.fromisoformat(str(value))
+
+    def database_id(self) -> str:
+        """The database's own random id (migration 0014): the calendar's UIDs carry it."""
+        found = self.rows("SELECT value FROM settings WHERE key = ?", ["database_id"])
+        return str(found[0]["value"]) if found else ""
+
     # --- the cached schedule's stamp (schedule_cache) ---
 
     @property
@@ -584,11 +595,12 @@ def report_rows(view: Reader, *, state: str | None, tags: Sequence[str]) -> dict
         chunk = ids[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
         for e in view.rows(
-            f'SELECT id, request_id, kind, "on", note, data, forced FROM events '
+            f'SELECT id, request_id, kind, "on", note, data, forced, created_at FROM events '
             f"WHERE request_id IN ({marks}) ORDER BY request_id, id",
             chunk,
         ):
             e["on"] = view.date(e["on"])
+            e["created_at"] = view.datetime(e["created_at"])
             e["data"] = view.json(e["data"]) or {}
             e["forced"] = bool(e["forced"])
             events.setdefault(e["request_id"], []).append(e)
@@ -611,6 +623,7 @@ def report_rows(view: Reader, *, state: str | None, tags: Sequence[str]) -> dict
         "documents": documents,
         "numbers": numbers,
         "tags": tags_by_id,
+        "database_id": view.database_id(),
     }
 
 
