@@ -72,10 +72,20 @@ def agency(session: Session, state: str, name: str) -> Agency:
 
 
 def close_names(session: Session, state: str, name: str, *, limit: int = 3, cutoff: float = 0.6) -> list[str]:
-    """The names of the state's agencies closest to ``name`` (difflib on the one key), closest first:
-    what a lookup that found nothing suggests."""
+    """The names of the state's agencies closest to ``name`` (difflib's ratio on the one key, at
+    least ``cutoff``, and within 0.1 of the closest, so that a shared "County Sheriff's Office"
+    alone does not make a name close), closest first: what a lookup that found nothing offers."""
+    key = agency_key(name)
     names = dict(session.execute(select(Agency.name_key, Agency.name).where(Agency.state == state.upper())).all())
-    return [names[k] for k in difflib.get_close_matches(agency_key(name), list(names), n=limit, cutoff=cutoff)]
+    matcher = difflib.SequenceMatcher(b=key)
+    scores = []
+    for other in names:
+        matcher.set_seq1(other)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            scores.append((matcher.ratio(), other))
+    scores = sorted((s for s in scores if s[0] >= cutoff), key=lambda s: (-s[0], s[1]))
+    best = scores[0][0] if scores else 0.0
+    return [names[other] for score, other in scores[:limit] if score >= best - 0.1]
 
 
 _NUMBER = re.compile(r"\d+")
