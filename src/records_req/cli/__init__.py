@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "db": "db",
     "report": "reports",
     "campaign": "campaign",
+    "send": "mail",
+    "mail": "mail",
     "serve": "web",
     "users": "web",
 }

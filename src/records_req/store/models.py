@@ -190,6 +190,33 @@ class Document(Base):
     request: Mapped[Request] = relationship(back_populates="documents")
 
 
+class OutgoingMessage(Base):
+    """A letter sent by email from the user's own mailbox (records_req.mail.send): one row per
+    request and letter, so the same letter is never sent twice. ``status``: sending (handed to the
+    server, answer not yet recorded), accepted, refused (a permanent 5xx: not retried), failed (a
+    transient 4xx: tried again on the next run) or unknown (the connection broke mid-message)."""
+
+    __tablename__ = "outgoing_messages"
+    __table_args__ = (UniqueConstraint("request_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))  # the PDF sent
+    letter_kind: Mapped[str] = mapped_column(String(20))  # initial | follow-up | appeal
+    letter_path: Mapped[str] = mapped_column(Text)
+    to_address: Mapped[str] = mapped_column(Text)
+    from_address: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # naive UTC: the server's 250
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))  # the 'sent' event
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class IceImport(Base):
     """One of ICE's 287(g) sheets, imported whole, so that any two imports can be compared."""
 
