@@ -4,10 +4,15 @@ docxtpl's usual loop (load the .docx, parse it with python-docx, rewrite the Jin
 re-serialize, save) costs tens of milliseconds per letter. The Word template never changes
 between letters, so this module does the template work once: it takes the body of
 ``word/document.xml`` (and any header or footer holding tags), lets docxtpl rewrite the tags
-(``patch_xml``), compiles the result in a sandboxed Jinja environment with autoescaping and strict
-undefined variables, and keeps the other parts of the package, already compressed. Each letter is
-then one template render, the compression of the rendered parts, and the joining of the zip's
-records. Values go in as docxtpl's ``RichText`` would put them: escaped, in one run.
+(``DocxTemplate.patch_xml``), and compiles the result in a sandboxed Jinja environment with
+autoescaping and strict undefined variables. Each letter is then one template render and the
+package written with ``zipfile``. Values go in as docxtpl's ``RichText`` would put them: escaped,
+in one run.
+
+Each letter's package has its own document properties (``docProps/core.xml``: the requester as
+author, the subject as title, the letter's date as created and modified, its language), and, where
+a letter has more than one numbered list, a restarted copy of the template's list for each list
+after the first, so that Word numbers each from 1 as the PDF does.
 
 A new process does not redo the template work either: the rewritten tags are cached on disk,
 keyed by the SHA-256 of the template's parts, of docxtpl's rewriting code and of this module, and
@@ -17,20 +22,18 @@ needs neither docxtpl nor python-docx at run time, only when a template is new o
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
 import os
 import re
-import struct
 import zipfile
-import zlib
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from records_req.letters.compose import TemplateError
-from records_req.letters.model import Letter, keep_last_paragraph
+from records_req.letters.model import LANGUAGE, Letter, keep_last_paragraph
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -42,16 +45,11 @@ _PARAGRAPH = re.compile(r"<w:p([ >])")
 _PARAGRAPH_AFTER_NEWLINE = re.compile(r"\n<w:p([ >])")
 # A fixed timestamp keeps the zip entries identical from run to run.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
-# The fixed part of a central directory record and the end of central directory record, as the
-# ZIP format (PKWARE's APPNOTE, section 4.3) defines them and zipfile writes them. Of the central
-# record: the lengths of its extra field and comment, and the offset of the member's local header
-# (its last 4 bytes).
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
-_END = struct.Struct("<4s4H2LH")
-_END_SIGNATURE = b"PK\005\006"
-_CD_EXTRA, _CD_COMMENT, _CD_OFFSET = 13, 14, 18
-_OFFSET_AT = _CENTRAL.size - 4
-_SMALL = zipfile.ZIP64_LIMIT // 2  # far from any size that would need ZIP64 records
+# Members already compressed (a letterhead's picture): stored as they are, not deflated again.
+_STORED = (".png", ".jpg", ".jpeg", ".gif", ".emf", ".wmf", ".tif", ".tiff", ".bmp", ".svg", ".odttf", ".ttf")
+_CORE = "docProps/core.xml"
+_NUMBERING = "word/numbering.xml"
+_NUM_ID = re.compile(r'<w:numId w:val="(\d+)"\s*/>')
 
 
 class _Part(NamedTuple):
@@ -61,28 +59,23 @@ class _Part(NamedTuple):
     suffix: str
 
 
-class _Record(NamedTuple):
-    """One member of the zip as ``zipfile`` writes it: the local header with the compressed data,
-    and the central directory record (its offset field still zero)."""
-
-    local: bytes
-    central: bytes
-
-
 class CompiledDocx(NamedTuple):
     """A Word template ready to render many letters."""
 
     source: Path
     parts: tuple[_Part, ...]
     members: tuple[tuple[zipfile.ZipInfo, bytes], ...]  # every member of the template, in order
-    records: tuple[_Record | None, ...]  # the static members' records (None: a rendered part)
+    items_num: str | None  # the numId of the template's numbered list (a decimal one), if any
 
     @property
     def links_ok(self) -> bool:
         """Whether web addresses can be hyperlinks: the template's body has the relationships
         part to list them in and declares the ``r:`` prefix (any Word template does)."""
-        document = next((data for info, data in self.members if info.filename == "word/document.xml"), b"")
-        return any(info.filename == _RELATIONSHIPS for info, _ in self.members) and b"xmlns:r=" in document
+        document = self.member("word/document.xml") or b""
+        return self.member(_RELATIONSHIPS) is not None and b"xmlns:r=" in document
+
+    def member(self, name: str) -> bytes | None:
+        return next((data for info, data in self.members if info.filename == name), None)
 
     def render(self, letter: Letter) -> bytes:
         links: list[str] = []
@@ -96,73 +89,79 @@ class CompiledDocx(NamedTuple):
             xml = _PARAGRAPH_AFTER_NEWLINE.sub(r"<w:p\1", xml)
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%")
             xml = xml.replace("%_}", "%}")
-            rendered[part.name] = (part.prefix + xml + part.suffix).encode("utf-8")
+            rendered[part.name] = part.prefix + xml + part.suffix
         if links:
-            rels = next(data for info, data in self.members if info.filename == _RELATIONSHIPS)
+            rels = self.member(_RELATIONSHIPS)
+            assert rels is not None  # links_ok
             rendered[_RELATIONSHIPS] = _with_links(rels, links)
-        records: list[_Record] = []
-        for (info, data), record in zip(self.members, self.records, strict=True):
-            if record is None or info.filename in rendered:
-                record = _record(info, rendered.get(info.filename, data))
-            if record is None:
-                return self.render_plain(rendered)
-            records.append(record)
-        return _join(records) or self.render_plain(rendered)
-
-    def render_plain(self, rendered: dict[str, bytes]) -> bytes:
-        """The same package written member by member with ``zipfile`` (what :meth:`render`
-        must equal byte for byte; also the way for a package too large for that shortcut)."""
+        self._restart_lists(context, rendered)
+        if self.member(_CORE) is not None:
+            rendered[_CORE] = core_properties(letter)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
             for info, data in self.members:
-                out.writestr(_fixed(info), rendered.get(info.filename, data))
+                text = rendered.get(info.filename)
+                out.writestr(_fixed(info), data if text is None else text.encode("utf-8"))
         return buffer.getvalue()
+
+    def _restart_lists(self, context: dict[str, Any], rendered: dict[str, str]) -> None:
+        """Each numbered list after the first restarts at 1 (a ``w:num`` of its own, with a
+        start override), as in the PDF; Word would otherwise go on counting. Done only where the
+        document's paragraphs of that list are exactly the letter's numbered items."""
+        lists = [block["list"] for block in context["body"] if block["kind"] == "item" and block["numbered"]]
+        numbering = self.member(_NUMBERING)
+        document = rendered.get("word/document.xml", "")
+        if self.items_num is None or numbering is None or not lists or lists[-1] == 0:
+            return
+        found = [m for m in _NUM_ID.finditer(document) if m.group(1) == self.items_num]
+        if len(found) != len(lists):
+            return
+        text = numbering.decode("utf-8")
+        abstract = re.search(rf'<w:num w:numId="{self.items_num}"[^>]*>\s*<w:abstractNumId w:val="(\d+)"', text)
+        if abstract is None or "</w:numbering>" not in text:
+            return
+        first = max(int(n) for n in re.findall(r'<w:num w:numId="(\d+)"', text)) + 1
+        added = "".join(
+            f'<w:num w:numId="{first + k - 1}"><w:abstractNumId w:val="{abstract.group(1)}"/>'
+            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+            for k in range(1, lists[-1] + 1)
+        )
+        end = text.rindex("</w:numbering>")
+        rendered[_NUMBERING] = text[:end] + added + text[end:]
+        out, at = [], 0
+        for match, k in zip(found, lists, strict=True):
+            out.append(document[at : match.start(1)])
+            out.append(match.group(1) if k == 0 else str(first + k - 1))
+            at = match.end(1)
+        rendered["word/document.xml"] = "".join(out) + document[at:]
 
 
 def _fixed(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-    fixed.compress_type = zipfile.ZIP_DEFLATED
+    fixed.compress_type = zipfile.ZIP_STORED if info.filename.lower().endswith(_STORED) else zipfile.ZIP_DEFLATED
     fixed.external_attr = info.external_attr
     return fixed
 
 
-def _record(info: zipfile.ZipInfo, data: bytes) -> _Record | None:
-    """The member as ``zipfile`` writes it, cut out of a one-member archive; None where the
-    member is too large for a plain record (ZIP64) or the archive has an unexpected shape."""
-    if len(data) > _SMALL:
-        return None
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as one:
-        one.writestr(_fixed(info), data)
-    raw = buffer.getvalue()
-    fields = _END.unpack(raw[-_END.size :])
-    count, size, offset, comment = fields[4], fields[5], fields[6], fields[7]
-    central = raw[offset : -_END.size]
-    if fields[0] != _END_SIGNATURE or count != 1 or comment or len(central) != size:
-        return None
-    header = _CENTRAL.unpack(central[: _CENTRAL.size])
-    if header[_CD_OFFSET] != 0 or header[_CD_EXTRA] or header[_CD_COMMENT]:
-        return None
-    return _Record(raw[:offset], central)
-
-
-def _join(records: list[_Record]) -> bytes | None:
-    """The archive ``zipfile`` would write for these members, from their records."""
-    if len(records) >= 0xFFFF:
-        return None
-    locals_: list[bytes] = []
-    centrals: list[bytes] = []
-    offset = 0
-    for record in records:
-        centrals.append(record.central[:_OFFSET_AT] + struct.pack("<L", offset) + record.central[_OFFSET_AT + 4 :])
-        locals_.append(record.local)
-        offset += len(record.local)
-    directory = b"".join(centrals)
-    if offset + len(directory) > _SMALL:
-        return None
-    count = len(records)
-    end = _END.pack(_END_SIGNATURE, 0, 0, count, count, len(directory), offset, 0)
-    return b"".join(locals_) + directory + end
+def core_properties(letter: Letter) -> str:
+    """The letter's document properties (``docProps/core.xml``): its requester as author, its
+    subject as title, what it is as subject, its date (midnight UTC) as created and modified,
+    and its language."""
+    when = f"{letter.date.isoformat()}T00:00:00Z"
+    author = escape(letter.author, quote=False)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(letter.subject, quote=False)}</dc:title>"
+        f"<dc:subject>{escape(letter.about, quote=False)}</dc:subject>"
+        f"<dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy>"
+        "<cp:revision>1</cp:revision>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
+        f"<dc:language>{LANGUAGE}</dc:language></cp:coreProperties>"
+    )
 
 
 class _Rich:
@@ -173,8 +172,6 @@ class _Rich:
     __slots__ = ("xml",)
 
     def __init__(self, text: str) -> None:
-        from html import escape
-
         self.xml = f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
 
     def __str__(self) -> str:
@@ -192,8 +189,6 @@ class _Linked(_Rich):
     __slots__ = ()
 
     def __init__(self, pieces: list[tuple[str, bool]], links: list[str]) -> None:
-        from html import escape
-
         xml = []
         for piece, is_link in pieces:
             if not is_link:
@@ -227,42 +222,72 @@ _RELATIONSHIPS = "word/_rels/document.xml.rels"
 _HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 
 
-def _with_links(rels: bytes, links: list[str]) -> bytes:
+def _with_links(rels: bytes, links: list[str]) -> str:
     """The document's relationships with one external hyperlink for each address."""
-    from html import escape
-
     added = "".join(
         f'<Relationship Id="{_link_id(n)}" Type="{_HYPERLINK}" Target="{escape(url)}" TargetMode="External"/>'
         for n, url in enumerate(links, 1)
     )
     text = rels.decode("utf-8")
     end = text.rindex("</Relationships>")
-    return (text[:end] + added + text[end:]).encode("utf-8")
+    return text[:end] + added + text[end:]
 
 
 def docx_context(letter: Letter, links: list[str] | None = None) -> dict[str, Any]:
     """What the Word template renders. With ``links`` (a list to fill), http(s) addresses in the
-    body become hyperlinks, each added to ``links`` (whose relationships the caller must add)."""
+    body become hyperlinks, each added to ``links`` (whose relationships the caller must add).
+
+    A block is ``numbered`` where Word's list gives the same label as the letter: items labelled
+    1., 2., 3. in a row (``list`` counts the numbered lists from 0), bullets labelled "•"; any
+    other label is typed. ``signed`` is the signature without its empty lines: ``gap`` says how
+    many came before a line (two or more: the room to sign), which Word gives as space before."""
     keep = keep_last_paragraph(letter)
     last = len(letter.body) - 1
+    body: list[dict[str, Any]] = []
+    lists = -1
+    for i, b in enumerate(letter.body):
+        block = {
+            "kind": b.kind,
+            "label": b.label,
+            "text": b.text,
+            "rich": _rich(b.text, links),
+            "keep": keep and i == last,  # the last paragraph stays with the closing
+            "numbered": b.kind == "bullet" and b.label == "\u2022",
+            "list": 0,
+        }
+        if b.kind == "item":
+            run = body[-1]["position"] + 1 if body and body[-1]["kind"] == "item" else 1
+            block["position"] = run
+            if run == 1:
+                lists += 1
+            block["list"] = lists
+        body.append(block)
+    for block in body:  # a list is numbered by Word only if every label in it is its number
+        if block["kind"] == "item":
+            same_list = [b for b in body if b["kind"] == "item" and b["list"] == block["list"]]
+            block["numbered"] = all(b["label"] == f"{b['position']}." for b in same_list)
+    numbered_lists = sorted({b["list"] for b in body if b["kind"] == "item" and b["numbered"]})
+    for block in body:
+        if block["kind"] == "item" and block["numbered"]:
+            block["list"] = numbered_lists.index(block["list"])
+    signed: list[dict[str, Any]] = []
+    gap = 0
+    for line in letter.signature:
+        if not line:
+            gap += 1
+            continue
+        signed.append({"text": line, "gap": gap})
+        gap = 0
     return {
         "sender": list(letter.sender),
         "date": letter.date_text,
         "recipient": list(letter.recipient),
         "subject": f"Re: {letter.subject}",
         "salutation": letter.salutation,
-        "body": [
-            {
-                "kind": b.kind,
-                "label": b.label,
-                "text": b.text,
-                "rich": _rich(b.text, links),
-                "keep": keep and i == last,  # the last paragraph stays with the closing
-            }
-            for i, b in enumerate(letter.body)
-        ],
+        "body": body,
         "closing": letter.closing,
         "signature": list(letter.signature),
+        "signed": signed,
         "continuation": letter.continuation,
     }
 
@@ -335,7 +360,26 @@ def _compile(path: Path, package: bytes) -> CompiledDocx:
         except TemplateSyntaxError as exc:
             raise TemplateError(f"Word template {path} ({name}) has a tag error: {exc.message}") from None
         parts.append(_Part(name, prefix, template, suffix))
-    return CompiledDocx(path, tuple(parts), members, _static_records(package, members, set(split)))
+    return CompiledDocx(path, tuple(parts), members, _items_num(members, split["word/document.xml"][1]))
+
+
+def _items_num(members: tuple[tuple[zipfile.ZipInfo, bytes], ...], body: str) -> str | None:
+    """The numId of the numbered (decimal) list the template's body uses for the records, if
+    there is one: the list a letter's later lists restart."""
+    numbering = next((data for info, data in members if info.filename == _NUMBERING), b"").decode("utf-8")
+    num_ids: list[str] = _NUM_ID.findall(body)
+    for num_id in dict.fromkeys(num_ids):
+        num = re.search(rf'<w:num w:numId="{num_id}"[^>]*>\s*<w:abstractNumId w:val="(\d+)"', numbering)
+        if num is None:
+            continue
+        abstract = re.search(
+            rf'<w:abstractNum [^>]*w:abstractNumId="{num.group(1)}".*?</w:abstractNum>', numbering, re.S
+        )
+        if abstract is not None and re.search(
+            r'<w:lvl w:ilvl="0".*?<w:numFmt w:val="decimal"', abstract.group(0), re.S
+        ):
+            return num_id
+    return None
 
 
 def _split_root(xml: str) -> tuple[str, str, str]:
@@ -343,74 +387,6 @@ def _split_root(xml: str) -> tuple[str, str, str]:
     start = xml.index(">", xml.index("<w:hdr" if "<w:hdr" in xml else "<w:ftr")) + 1
     end = xml.rindex("</w:")
     return xml[:start], xml[start:end], xml[end:]
-
-
-# --- the static members' records, cached ---------------------------------------------------------
-
-
-def _static_records(
-    package: bytes, members: tuple[tuple[zipfile.ZipInfo, bytes], ...], rendered: set[str]
-) -> tuple[_Record | None, ...]:
-    """Each static member's record (None for the rendered parts). Compressing them takes a few
-    milliseconds; they are cached on disk under the SHA-256 of the template, with the versions of
-    zlib, Python and this module that decide their bytes."""
-    cache_file = _records_cache_file(package)
-    try:
-        with cache_file.open(encoding="utf-8") as handle:
-            cached = _decode_records(json.load(handle), members, rendered)
-        if cached is not None:
-            return cached
-    except (OSError, ValueError):
-        pass
-    records = tuple(None if info.filename in rendered else _record(info, data) for info, data in members)
-    encoded = [
-        None if r is None else [base64.b64encode(r.local).decode(), base64.b64encode(r.central).decode()]
-        for r in records
-    ]
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(encoded), encoding="utf-8")
-        tmp.replace(cache_file)
-    except OSError:
-        pass
-    return records
-
-
-def _decode_records(
-    data: object, members: tuple[tuple[zipfile.ZipInfo, bytes], ...], rendered: set[str]
-) -> tuple[_Record | None, ...] | None:
-    """The cached records, if they fit the template's members (one record a static member, each
-    naming its member); else None."""
-    if not isinstance(data, list) or len(data) != len(members):
-        return None
-    out: list[_Record | None] = []
-    for (info, _), item in zip(members, data, strict=True):
-        if item is None and info.filename in rendered:
-            out.append(None)
-            continue
-        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)):
-            return None
-        if info.filename in rendered:
-            return None
-        local, central = (base64.b64decode(v, validate=True) for v in item)
-        name = info.filename.encode("utf-8")
-        if central[_CENTRAL.size : _CENTRAL.size + len(name)] != name:
-            return None
-        out.append(_Record(local, central))
-    return tuple(out)
-
-
-def _records_cache_file(package: bytes) -> Path:
-    import sys
-
-    from records_req import __version__
-    from records_req.paths import cache_dir
-
-    digest = hashlib.sha256(package)
-    digest.update(f"|{zlib.ZLIB_RUNTIME_VERSION}|{sys.version}|".encode())
-    digest.update(Path(__file__).read_bytes())
-    return cache_dir() / f"docx-records-{__version__}-{digest.hexdigest()[:32]}.json"
 
 
 # --- docxtpl's tag rewriting, cached ------------------------------------------------------------
@@ -435,8 +411,16 @@ def _patched(path: Path, inners: dict[str, str]) -> dict[str, str]:
             pass
     from docxtpl import DocxTemplate
 
-    patcher = DocxTemplate(path)  # only its tag rewriting (patch_xml) is used
-    sources = {name: _PARAGRAPH.sub(r"\n<w:p\1", patcher.patch_xml(inner)) for name, inner in inners.items()}
+    # Only docxtpl's tag rewriting is used: DocxTemplate.patch_xml, the step of its public
+    # render() that turns Word's runs into Jinja tags. Its public API has no way to render one
+    # template many times, which is what makes a letter fast (pyproject.toml pins the versions
+    # tests/test_templates.py compares against docxtpl's own render).
+    rewrite = getattr(DocxTemplate(path), "patch_xml", None)
+    if rewrite is None:
+        raise TemplateError(
+            f"Word template {path} cannot be prepared: this docxtpl has no patch_xml (records-req needs docxtpl<0.21)."
+        )
+    sources = {name: _PARAGRAPH.sub(r"\n<w:p\1", rewrite(inner)) for name, inner in inners.items()}
     if cache_file is not None:
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
