@@ -132,12 +132,26 @@ def test_the_docx_keeps_headings_the_closing_and_the_signature_with_what_follows
     document = docx.Document(io.BytesIO(render_docx(letter_with(body))))
     paragraphs = {p.text: p for p in document.paragraphs if p.text}
     for text in ("Records requested", "Thank you for your help.", "Sincerely,"):
-        fmt = paragraphs[text].paragraph_format
-        assert fmt.keep_with_next and fmt.keep_together, text
-    assert paragraphs["Ana Núñez"].paragraph_format.keep_with_next
-    assert not paragraphs[FILLER].paragraph_format.keep_with_next  # only the last paragraph
+        assert kept(paragraphs[text], "keep_with_next") and kept(paragraphs[text], "keep_together"), text
+    assert kept(paragraphs["Ana Núñez"], "keep_with_next")
+    assert not kept(paragraphs[FILLER], "keep_with_next")  # only the last paragraph
     closing = [p.text for p in document.paragraphs].index("Sincerely,")
-    assert all(p.paragraph_format.keep_with_next for p in document.paragraphs[closing:])
+    assert all(kept(p, "keep_with_next") for p in document.paragraphs[closing:])
+
+
+def kept(paragraph: Any, name: str) -> bool:
+    """A paragraph's keep setting as Word applies it: its own, else its style's (or that style's
+    base style's)."""
+    own = getattr(paragraph.paragraph_format, name)
+    if own is not None:
+        return bool(own)
+    style = paragraph.style
+    while style is not None:
+        value = getattr(style.paragraph_format, name)
+        if value is not None:
+            return bool(value)
+        style = style.base_style
+    return False
 
 
 # --- web addresses ------------------------------------------------------------------------------

@@ -54,6 +54,18 @@ class Letter(NamedTuple):
         to = self.to or (self.recipient[0] if self.recipient else "")
         return ", ".join(part for part in (to, self.date_text) if part)
 
+    @property
+    def author(self) -> str:
+        """Who signs: the requester's name (the first line of the signature)."""
+        return next((line for line in self.signature if line), "")
+
+    @property
+    def about(self) -> str:
+        """What the letter is, for a file's properties: 'Public records request to X'."""
+        to = self.to or (self.recipient[0] if self.recipient else "")
+        what = _ABOUT[self.kind]
+        return f"{what} to {to}" if to else what
+
     def sequence(self) -> list[tuple[Role, str, str]]:
         """(role, label, text) in reading order: the one source of both renderers' text."""
         out: list[tuple[Role, str, str]] = []
@@ -78,6 +90,15 @@ class Letter(NamedTuple):
         for _role, label, text in self.sequence():
             lines.append(f"{label} {text}" if label else text)
         return "\n".join(lines) + "\n"
+
+
+_ABOUT: dict[Kind, str] = {
+    "initial": "Public records request",
+    "follow-up": "Follow-up on a public records request",
+    "appeal": "Appeal of a public records decision",
+}
+# The language of every letter (the wording templates are English), as the DOCX and PDF declare it.
+LANGUAGE = "en-US"
 
 
 def keep_last_paragraph(letter: Letter) -> bool:

@@ -4,11 +4,13 @@ The text is DejaVu Serif, shipped in the package and embedded (subset) in every 
 Vietnamese, Greek and Cyrillic names render; characters DejaVu lacks (Chinese, Japanese, Korean)
 fall back, run by run, to Droid Sans Fallback, registered only when a letter needs it. Every value
 is escaped before it reaches reportlab's paragraph markup. ``invariant=1`` makes the output
-byte-stable for the same letter.
+byte-stable for the same letter; the PDF's dates are the letter's date (midnight UTC), and it
+declares its language (/Lang), title, author and subject, with a bookmark at each heading.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import threading
@@ -16,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from records_req.letters.model import Letter, keep_last_paragraph
+from records_req.letters.model import LANGUAGE, Letter, keep_last_paragraph
 from records_req.resources import fonts_dir
 
 if TYPE_CHECKING:
@@ -367,13 +369,21 @@ def numbered_canvas(continuation: str = "") -> Any:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
+            self._sections: list[tuple[str, float]] = []
+
+        def mark_section(self, title: str, top: float) -> None:
+            """A bookmark (outline entry) at ``top`` of this page, made when the page is written
+            (pages are held until the number of pages is known, and a bookmark names its page)."""
+            self._sections.append((title, top))
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
+            self._sections = []
             self._startPage()  # type: ignore[attr-defined]
 
         def save(self) -> None:
             total = len(self._pages)
+            marked = 0
             for state in self._pages:
                 self.__dict__.update(state)
                 self.setFont(REGULAR, 9)
@@ -381,6 +391,10 @@ def numbered_canvas(continuation: str = "") -> Any:
                 self.drawCentredString(LETTER[0] / 2, 0.6 * inch, f"Page {page} of {total}")
                 if continuation and page > 1:
                     self.drawString(inch, LETTER[1] - 0.6 * inch, f"{continuation} · page {page}")
+                for title, top in self._sections:
+                    marked += 1
+                    self.bookmarkHorizontal(f"section-{marked}", 0, top)
+                    self.addOutlineEntry(title, f"section-{marked}", level=0)
                 super().showPage()
             super().save()
 
@@ -445,7 +459,7 @@ def render_pdf(letter: Letter) -> bytes:
     _import_platypus()
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import inch
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     _configure()
     styles = _styles()
@@ -469,6 +483,8 @@ def render_pdf(letter: Letter) -> bytes:
             flow.append(Paragraph(text_markup, style, bulletText=label))
         else:
             flow.append(Paragraph(text_markup, style))
+        if role == "heading":
+            flow[-1].rr_outline = text  # a bookmark (see _outlined_doc_template)
     if closing_at is not None:
         # The closing and the signature on one page, with the last paragraph if the letter ends
         # with one (keep_last_paragraph): "Sincerely," never ends a page that the name starts.
@@ -478,20 +494,52 @@ def render_pdf(letter: Letter) -> bytes:
         flow[keep_from:] = [KeepTogether(flow[keep_from:])]
 
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = _outlined_doc_template()(
         buffer,
         pagesize=LETTER,
         leftMargin=inch,
         rightMargin=inch,
         topMargin=inch,
         bottomMargin=inch,
-        title=f"Re: {letter.subject}",
-        author=next((line for line in letter.signature if line), ""),
+        title=letter.subject,
+        author=letter.author,
+        subject=letter.about,
         creator="records-req",
-        invariant=1,
+        lang=LANGUAGE,
+        displayDocTitle=1,
+        invariant=1,  # byte-identical output for the same letter; the dates are set below
         initialFontName=REGULAR,
         initialFontSize=10.5,
     )
+    created = pdf_date(letter.date)
 
-    doc.build(flow, canvasmaker=numbered_canvas(letter.continuation))
+    def dated(canvas: Any, _doc: Any) -> None:
+        canvas.setDateFormatter(lambda *_: created)
+
+    doc.build(flow, onFirstPage=dated, canvasmaker=numbered_canvas(letter.continuation))
     return buffer.getvalue()
+
+
+def pdf_date(day: dt.date) -> str:
+    """The PDF's CreationDate and ModDate: the letter's date at midnight UTC (the same bytes for
+    the same letter, and the truth about when it was written)."""
+    return f"D:{day:%Y%m%d}000000+00'00'"
+
+
+@cache
+def _outlined_doc_template() -> Any:
+    """reportlab's SimpleDocTemplate with a bookmark (an entry of the PDF's outline) at each
+    heading, so a reader can move through the letter's sections.
+
+    reportlab writes no structure tree (no tagged PDF); the document's language, title, author
+    and subject are what a screen reader can be given."""
+    from reportlab.platypus import SimpleDocTemplate
+
+    class Outlined(SimpleDocTemplate):
+        def afterFlowable(self, flowable: Any) -> None:
+            title = getattr(flowable, "rr_outline", None)
+            if title is not None and hasattr(self.canv, "mark_section"):
+                bottom = getattr(self.frame, "_y")  # noqa: B009  (the frame's cursor, below the flowable)
+                self.canv.mark_section(title, bottom + flowable.height + flowable.getSpaceAfter())
+
+    return Outlined
