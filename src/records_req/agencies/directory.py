@@ -314,18 +314,8 @@ class AgencyCard(NamedTuple):
     lists: dict[str, dict[str, Any] | None]  # kind -> ice_lists.list_dict of ICE's newest list
 
     def to_dict(self) -> dict[str, Any]:
-        a = self.agency
-        return {
-            "state": a.state,
-            "name": a.name,
-            "email": a.email,
-            "portal": a.portal,
-            "address": a.address,
-            "officer": a.officer,
-            "phone": a.phone,
-            "agreements": [g.to_dict() for g in self.agreements],
-            "lists": self.lists,
-        }
+        shown = {k: v for k, v in self.agency._asdict().items() if k not in ("id", "models")}
+        return shown | {"agreements": [g.to_dict() for g in self.agreements], "lists": self.lists}
 
 
 def agency_card(session: Session, state: str, name: str) -> AgencyCard:

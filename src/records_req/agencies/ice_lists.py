@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from records_req.ice.changes import ImportInfo
+from records_req.ice.changes import AgreementRow, ImportInfo
 from records_req.ice.sheets import MOA_NOTE, MODEL_NAMES, DatedBy, ListDate, Reading, Sheet
 from records_req.names import agency_key
 from records_req.store.models import Agency, IceAgreement, IceImport
@@ -324,20 +324,22 @@ class AgencyAgreement(NamedTuple):
     notes: tuple[str, ...]  # ICE's notes and the sheet reader's warnings (MOA_NOTE...)
 
     def to_dict(self) -> dict[str, Any]:
-        """As ``agencies show --json`` gives it (``pending_since`` only on a pending application)."""
-        row = {
-            "state": self.state,
-            "agency": self.agency,
-            "model": self.model,
-            "model_name": self.model_name,
-            "type": self.agency_type,
-            "county": self.county,
-            "signed": self.signed.isoformat() if self.signed else None,
-            "moa_url": self.moa_url,
-            "addendum_url": self.addendum_url,
-            "pending": self.pending,
-            "notes": list(self.notes),
-        }
+        """As ``agencies show --json`` gives it: ICE's row (records_req.ice.changes.AgreementRow), and
+        ``pending_since`` on a pending application."""
+        row = AgreementRow(
+            0,
+            self.state,
+            self.agency,
+            "",
+            self.agency_type,
+            self.county,
+            self.model,
+            self.signed,
+            self.moa_url,
+            self.addendum_url,
+            self.pending,
+            list(self.notes),
+        ).to_dict()
         if self.pending:
             row["pending_since"] = self.pending_since.isoformat() if self.pending_since else None
         return row
@@ -432,7 +434,7 @@ def listed_from(found: Sequence[IceAgreement]) -> tuple[ListedAgreement, ...]:
 def changes(session: Session, since_import: int | None = None) -> dict[str, Any]:
     """What changed between two participating imports (the newest and the one before it, or
     ``since_import``): agreements added, removed, renamed and changed (records_req.ice.changes)."""
-    from records_req.ice.changes import COLUMNS, AgreementRow, diff, pick
+    from records_req.ice.changes import COLUMNS, diff, pick
 
     older, newest = pick(import_infos(session, "participating"), since_import)
     columns = [getattr(IceAgreement, c) for c in COLUMNS]
