@@ -312,3 +312,35 @@ def test_deliver_keeps_to_the_rate(tmp_path: Path, server: Server) -> None:
     outcomes = mail.deliver(store, plans, settings, PASSWORD, today=dt.date.today(), rate=6, pause=pauses.append)
     assert [o.status for o in outcomes] == ["accepted"] * 3
     assert len(pauses) == 2 and all(0 < p <= 10 for p in pauses)
+
+
+def test_the_dashboard_shows_the_message_then_sends_it_on_confirmation(
+    tmp_path: Path, server: Server, password_env: None
+) -> None:
+    import re
+
+    from records_req.web import Settings, create_app
+
+    url = f"sqlite:///{tmp_path / 'records.db'}"
+    t = Tracker(url, tmp_path)
+    set_up(t, server)
+    rid = request_to(t, AGENCY, "records@hcso.example")
+    client = create_app(Settings(db_url=url, out_dir=tmp_path / "out", secret_key=b"k" * 32)).test_client()
+    host = {"Host": "127.0.0.1:8765"}
+    page = client.get(f"/requests/{rid}", headers=host).get_data(as_text=True)
+    assert f'href="/requests/{rid}/send"' in page  # the button on the request page
+    confirm = client.get(f"/requests/{rid}/send", headers=host).get_data(as_text=True)
+    assert "records@hcso.example" in confirm and "[rr-" in confirm and ".pdf (" in confirm
+    assert server.received == []  # showing it sends nothing
+    forged = client.post(f"/requests/{rid}/send", data={"csrf_token": "x" * 43}, headers=host)
+    assert forged.status_code == 403 and server.received == []
+    found = re.search(r'name="csrf_token" value="([^"]+)"', confirm)
+    assert found
+    sent = client.post(f"/requests/{rid}/send", data={"csrf_token": found.group(1)}, headers=host)
+    assert sent.status_code == 303
+    assert len(server.received) == 1
+    after = client.get(f"/requests/{rid}", headers=host).get_data(as_text=True)
+    assert "accepted at" in after and t.json("show", str(rid))["status"] != "draft"
+    again = client.post(f"/requests/{rid}/send", data={"csrf_token": found.group(1)}, headers=host)
+    assert again.status_code == 409 and "already sent" in again.get_data(as_text=True)
+    assert len(server.received) == 1

@@ -97,4 +97,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.extensions["records_req_throttle"] = SignInThrottle()
     guard.install(app)
     app.register_blueprint(pages.bp)
+    from records_req.web import mail
+
+    app.register_blueprint(mail.bp)  # send a letter by email (records_req.mail)
     return app

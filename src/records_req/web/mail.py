@@ -1,0 +1,49 @@
+"""The dashboard's "Send by email": the message shown first (records_req.mail.send.plan, the
+command line's dry run), then sent on confirmation (deliver), as ``records-req send`` does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, session, url_for
+
+from records_req.errors import RecordsReqError
+
+bp = Blueprint("mail", __name__)
+
+
+@bp.get("/requests/<int:request_id>/send")
+def confirm(request_id: int) -> tuple[str, int]:
+    """What would go where: to, from, subject, attachment; a button to send it."""
+    from records_req.mail.send import plan
+    from records_req.mail.settings import required
+    from records_req.web.pages import render, said, store
+
+    try:
+        [planned] = plan(store(), required(), request_ids=[request_id])
+    except RecordsReqError as exc:
+        return render("send.html", 200, request_id=request_id, error=said(exc), p=None)
+    return render("send.html", 200, request_id=request_id, error=None, p=planned)
+
+
+@bp.post("/requests/<int:request_id>/send")
+def send(request_id: int) -> Any:
+    """Send it (the guard has checked the form's CSRF token), then back to the request."""
+    from records_req.mail.send import deliver, plan
+    from records_req.mail.settings import password, required
+    from records_req.web.pages import render, said, store, today
+
+    try:
+        settings = required()
+        plans = plan(store(), settings, request_ids=[request_id])
+        if not plans[0].will_send:
+            return render("send.html", 409, request_id=request_id, error=plans[0].detail, p=plans[0])
+        [outcome] = deliver(store(), plans, settings, password(settings)[0], today=today())
+    except RecordsReqError as exc:
+        return render("send.html", 502, request_id=request_id, error=said(exc), p=None)
+    if outcome.status != "accepted":
+        return render("send.html", 502, request_id=request_id, error=f"{outcome.status}: {outcome.error}", p=None)
+    session["notice"] = (
+        f"Sent to {outcome.to_email}; accepted at {outcome.accepted_at} (Message-ID {outcome.message_id})."
+    )
+    return redirect(url_for("pages.request_page", request_id=request_id), code=303)
