@@ -771,9 +771,19 @@ def later_letter(
 
 
 def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
-    """Copy a received file into the data directory under its content hash; never move it."""
+    """Copy a received file into the data directory under its content hash; never move it. It is
+    kept under the extension of what its bytes are (records_req.filetypes: an .xlsx is not a
+    .zip); a kind of file the tracker does not take is refused."""
+    from records_req.filetypes import accepted_kinds, identify_file
+
     if not source.is_file():  # a FIFO, a device or a socket could block or never end
         raise UsageError(f"{source} is not a regular file; attach the file itself.")
+    found = identify_file(source)
+    if found is None:
+        raise TrackerError(
+            f"{source.name}: this kind of file is not taken (known by its contents, not its name). "
+            f"Accepted: {accepted_kinds()}."
+        )
     digest = hashlib.sha256()
     size = 0
     with source.open("rb") as handle:
@@ -781,7 +791,7 @@ def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
             digest.update(chunk)
             size += len(chunk)
     sha = digest.hexdigest()
-    target = home / "files" / sha[:2] / f"{sha}{''.join(source.suffixes[-1:]).lower()}"
+    target = home / "files" / sha[:2] / f"{sha}{found.extension}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")

@@ -302,31 +302,6 @@ def log_event(request_id: int) -> Any:
     return redirect(url_for("pages.request_page", request_id=request_id), 303)
 
 
-ALLOWED_UPLOADS = {  # what an agency sends: sniffed from the bytes, never trusted from the name
-    b"%PDF-": ".pdf",
-    b"PK\x03\x04": ".zip",  # DOCX, XLSX, a zip of records
-    b"\x89PNG\r\n\x1a\n": ".png",
-    b"\xff\xd8\xff": ".jpg",
-    b"II*\x00": ".tif",
-    b"MM\x00*": ".tif",
-}
-
-
-def sniff(head: bytes) -> str | None:
-    """The file type by its first bytes; plain text (UTF-8: an email, a CSV) is allowed too."""
-    for magic, suffix in ALLOWED_UPLOADS.items():
-        if head.startswith(magic):
-            if suffix == ".zip" and b"word/" in head:
-                return ".docx"
-            return suffix
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not a UTF-8 character cut at the end of the sample
-            return None
-    return ".txt" if b"\x00" not in head else None
-
-
 def _upload_to_temp(field: str) -> tuple[Path, str, str]:
     """The uploaded file in a temporary file named by us (the user's name is kept as a label only)."""
     from records_req.hygiene import clean
@@ -337,14 +312,13 @@ def _upload_to_temp(field: str) -> tuple[Path, str, str]:
     # Werkzeug has already spooled the body to a temporary file past 500 KB (MAX_CONTENT_LENGTH
     # bounds it); it is copied in chunks, so no upload is ever held whole in the server's memory.
     limit = current_app.config["MAX_CONTENT_LENGTH"]
+    from records_req.filetypes import accepted_kinds, identify_file
+
     head = upload.stream.read(4096)
     if not head:
         raise UsageError("The file is empty.")
-    suffix = sniff(head)
-    if suffix is None:
-        raise UsageError("This kind of file is not accepted: upload a PDF, a Word or Excel file, an image or text.")
-    name = clean("The file's name", Path(upload.filename.replace("\\", "/")).name) or f"upload{suffix}"
-    handle = tempfile.NamedTemporaryFile(prefix="records-req-upload-", suffix=suffix, delete=False)  # noqa: SIM115
+    name = clean("The file's name", Path(upload.filename.replace("\\", "/")).name)
+    handle = tempfile.NamedTemporaryFile(prefix="records-req-upload-", delete=False)  # noqa: SIM115
     with handle:
         size, chunk = 0, head
         while chunk:
@@ -355,7 +329,13 @@ def _upload_to_temp(field: str) -> tuple[Path, str, str]:
                 abort(413)
             handle.write(chunk)
             chunk = upload.stream.read(2**16)
-    return Path(handle.name), name, suffix
+    found = identify_file(Path(handle.name), name)  # what the bytes are, never the name (filetypes)
+    if found is None:
+        Path(handle.name).unlink(missing_ok=True)
+        raise UsageError(f"This kind of file is not accepted. Upload one of these: {accepted_kinds()}.")
+    name = name or f"upload{found.extension}"
+    named = Path(handle.name).replace(Path(handle.name).with_suffix(found.extension))
+    return named, name, found.extension
 
 
 @bp.post("/requests/<int:request_id>/attach")
@@ -670,9 +650,9 @@ def agencies_import() -> Any:
     try:
         temp, name, suffix = _upload_to_temp("sheet")
         try:
-            if suffix not in (".zip", ".txt"):
+            if suffix not in (".xlsx", ".zip", ".csv", ".txt"):
                 raise UsageError("Upload ICE's sheet as it was downloaded: an .xlsx or .csv file.")
-            sheet_path = temp.with_suffix(".xlsx" if suffix == ".zip" else ".csv")
+            sheet_path = temp.with_suffix(".xlsx" if suffix in (".xlsx", ".zip") else ".csv")
             temp.rename(sheet_path)
             temp = sheet_path
             with store().write() as s:  # dated as the CLI dates it: ICE's file name, then the form's date
