@@ -60,15 +60,20 @@ def server(tmp_path: Path) -> Iterator[int]:
             pytest.fail("serve did not start")
         yield port
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop(proc)
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Ctrl-C for a server still running, then SIGKILL if it has not ended within 30 seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def half_sent(port: int, data: bytes = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n") -> socket.socket:

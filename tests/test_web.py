@@ -275,7 +275,7 @@ def test_users_are_stored_as_scrypt_hashes_and_serve_refuses_to_open_up_without_
 
     with open_store(rr.url).read() as session:
         [user] = session.query(User).all()
-        assert user.password_hash.startswith("scrypt$") and "horse" not in user.password_hash
+        assert user.password_hash.startswith("scrypt:32768:8:1$") and "horse" not in user.password_hash
         assert verify_password("correct horse battery staple", user.password_hash)
         assert not verify_password("correct horse battery stapl", user.password_hash)
     rr("users", "remove", "ana")

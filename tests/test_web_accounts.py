@@ -143,6 +143,49 @@ def test_a_session_still_expires_after_its_lifetime(rr: Tracker) -> None:
         assert not opens(app, cookie)
 
 
+# --- password hashes ---------------------------------------------------------------------------
+
+
+def old_format_hash(password: str) -> str:
+    """A hash as records-req stored them before it used Werkzeug's: scrypt$N$r$p$salt$hash (base64)."""
+    import base64
+    import hashlib
+
+    salt = b"sixteen byte salt"[:16]
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt${2**14}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def stored_hash(rr: Tracker, name: str) -> str:
+    from sqlalchemy import select
+
+    from records_req.store.db import open_store
+    from records_req.store.models import User
+
+    with open_store(rr.url).read() as session:
+        return str(session.scalar(select(User.password_hash).where(User.name == name)))
+
+
+def test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced(rr: Tracker) -> None:
+    from sqlalchemy import update
+
+    from records_req.store.db import open_store
+    from records_req.store.models import User
+
+    add(rr, "ana")
+    add(rr, "bea")
+    with open_store(rr.url).write() as session:
+        session.execute(update(User).values(password_hash=old_format_hash(PASSWORD)))
+        session.execute(update(User).where(User.name == "bea").values(password_hash="scrypt:1:8:1$damaged$00"))
+    app = team_app(rr)
+    assert not opens(app, cookie_of(sign_in(app, "ana", "a wrong password here")))
+    assert stored_hash(rr, "ana") == old_format_hash(PASSWORD)  # a failure changes nothing
+    assert opens(app, cookie_of(sign_in(app, "ana")))
+    assert stored_hash(rr, "ana").startswith("scrypt:32768:8:1$")  # Werkzeug's format from now on
+    assert opens(app, cookie_of(sign_in(app, "ana")))  # and the same password still signs in
+    assert sign_in(app, "bea").get("/", headers=TEAM).status_code == 302  # a damaged hash: refused, no crash
+
+
 # --- the calendar feed ---------------------------------------------------------------------------
 
 

@@ -39,6 +39,20 @@ from records_req.errors import UsageError
     show_default=True,
     help="Connections open at once; more wait their turn.",
 )
+@click.option(
+    "--behind-proxy",
+    type=click.IntRange(0, 5),
+    default=0,
+    metavar="HOPS",
+    help="A TLS reverse proxy (Caddy, nginx) is in front: trust the last HOPS of its X-Forwarded headers.",
+)
+@click.option(
+    "--proxy-address",
+    default="127.0.0.1",
+    show_default=True,
+    help="With --behind-proxy: the proxy's address, the only peer whose X-Forwarded headers count.",
+)
+@click.option("--insecure", is_flag=True, help="Serve a team on this address without TLS (a network you trust).")
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -50,18 +64,24 @@ def serve(
     out_dir: Path | None,
     timeout: int,
     max_connections: int,
+    behind_proxy: int,
+    proxy_address: str,
+    insecure: bool,
 ) -> None:
     """Open the dashboard: the whole tool in a browser, on this computer. Ctrl-C stops it.
 
-    It listens on 127.0.0.1 only. To serve a team on another address, create accounts first
-    (records-req users add NAME); every page then asks for a sign-in. A client that stays silent
-    for --timeout seconds, or takes longer to send a request's headers, is disconnected.
+    It listens on 127.0.0.1 only. To serve a team, create accounts first (records-req users add
+    NAME); every page then asks for a sign-in. Put a TLS reverse proxy in front (--behind-proxy 1,
+    listening on 127.0.0.1, --allow-host the name people type): another address without TLS is
+    refused unless --insecure. A client that stays silent for --timeout seconds, or takes longer
+    to send a request's headers, is disconnected. Each request is logged on stderr in one line.
 
     \b
     Examples:
       records-req serve
       records-req serve --port 9000 --no-browser
-      records-req --db postgresql://team@db/records serve --host 10.0.0.5 --allow-host records.lan
+      records-req --db postgresql://team@db/records serve --behind-proxy 1 --allow-host records.example.org
+      records-req serve --host 10.0.0.5 --allow-host records.lan --insecure
     """
     from records_req.cli.context import db_url, store
     from records_req.web import Settings, create_app
@@ -73,7 +93,19 @@ def serve(
         port=port,
         today=(ctx.find_root().obj or {}).get("today"),
         allowed_hosts=allowed_hosts,
+        behind_proxy=behind_proxy,
     )
+    if behind_proxy:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(proxy_address)
+        except ValueError:
+            raise UsageError(f"--proxy-address takes the proxy's IP address, not {proxy_address!r}.") from None
+    if behind_proxy and not allowed_hosts:
+        raise UsageError(
+            "Behind a proxy, give the name people type in their browser: --allow-host records.example.org."
+        )
     if not settings.local:
         from records_req.web.accounts import users
 
@@ -83,18 +115,26 @@ def serve(
                     f"Serving on {host} reaches beyond this computer: create an account first "
                     "(records-req users add NAME), then every page asks for a sign-in."
                 )
+        if not behind_proxy and not insecure:
+            raise UsageError(
+                f"Serving on {host} without TLS would send passwords in clear: put a TLS reverse proxy in "
+                "front (--behind-proxy 1; see the README's team section), or add --insecure on a network you trust."
+            )
     else:
         store(ctx)  # create or migrate the database before the first page
-    from records_req.web.server import Limits, Server
+    from records_req.web.server import Limits, Proxy, Server
 
     app = create_app(settings)
+    proxy = Proxy(proxy_address, behind_proxy) if behind_proxy else None
     try:
-        server = Server(app, host, port, Limits(timeout=timeout, max_connections=max_connections))
+        server = Server(app, host, port, Limits(timeout=timeout, max_connections=max_connections), proxy)
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise UsageError(f"Cannot listen on {host}:{port}: {reason}. Try another --port.") from None
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if settings.local else shown}:{port}/"
+    if behind_proxy:
+        url = f"https://{allowed_hosts[0]}/"  # what people open: the proxy, by its name
     click.echo(f"records-req dashboard at {url} (Ctrl-C stops it)", err=True)  # once it listens
     if not no_browser:
         import threading

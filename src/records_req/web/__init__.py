@@ -38,12 +38,15 @@ class Settings:
     port: int = 8765
     today: dt.date | None = None  # fixed "today" (tests, --as-of); None: the real date
     allowed_hosts: tuple[str, ...] = ()  # extra Host names a team reaches the server by
+    behind_proxy: int = 0  # TLS reverse proxies in front (web.server trusts their X-Forwarded-For/-Proto)
     secret_key: bytes | None = None  # None: kept in the data directory, made on first use
     extra: dict[str, object] = field(default_factory=dict)  # Flask config for tests
 
     @property
     def local(self) -> bool:
-        """Served only to this computer (loopback): no login needed."""
+        """Served only to this computer (loopback, with no proxy in front): no login needed."""
+        if self.behind_proxy:
+            return False  # a proxy on this computer brings the team's requests to a loopback address
         if self.host == "localhost":
             return True
         try:
@@ -90,6 +93,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         TRUSTED_HOSTS=settings.trusted_hosts(),
         RECORDS_REQ=settings,
     )
+    if settings.behind_proxy:  # reached through a TLS proxy: the cookie never travels in clear
+        app.config.update(SESSION_COOKIE_SECURE=True)
     app.config.update(settings.extra)
     if not settings.local:  # failed sign-ins, counted in this process (web.throttle)
         from records_req.web.throttle import SignInThrottle

@@ -1,7 +1,9 @@
 """Accounts for the dashboard when it serves beyond this computer: ``records-req users add``.
 
-Passwords are hashed with scrypt (``hashlib.scrypt``, memory-hard; RFC 7914) with a random salt
-per account, and compared in constant time. Only the hash is stored.
+Passwords are hashed by Werkzeug's ``generate_password_hash(method="scrypt")`` (memory-hard;
+RFC 7914; a random salt per account, compared in constant time by ``check_password_hash``). Only
+the hash is stored. Hashes made by records-req before it used Werkzeug (``scrypt$N$r$p$salt$hash``,
+base64) are still checked, and replaced by Werkzeug's on the account's next successful sign-in.
 
 Sessions end on the server: each signed-in session carries its account's ``session_key``, checked
 on every page. Signing out and a password change replace the key (ending every session of that
@@ -15,9 +17,9 @@ Failed sign-ins are throttled per address and per account (records_req.web.throt
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
-import os
 import re
 import threading
 from typing import TYPE_CHECKING
@@ -31,25 +33,39 @@ from records_req.store.models import User, new_secret
 if TYPE_CHECKING:
     from records_req.web.throttle import Refusal, SignInThrottle
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1  # about 32 MiB and a few tens of milliseconds per check
+METHOD = "scrypt"  # Werkzeug's default cost: N=2**15, r=8, p=1 (about 32 MiB, ~0.1 s per check)
+CURRENT = "scrypt:32768:8:1$"  # how a hash made with today's method and cost begins
 MIN_PASSWORD = 12
 NAME = re.compile(r"^[A-Za-z0-9._@-]{1,80}$")
 
 
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or os.urandom(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, maxmem=64 * 2**20, dklen=32
-    )
-    encode = base64.b64encode
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
+def hash_password(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method=METHOD)
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches ``stored``, a Werkzeug hash or one of the older format."""
+    if stored.startswith("scrypt$"):
+        return _verify_old(password, stored)
+    from werkzeug.security import check_password_hash
+
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
+        return check_password_hash(stored, password)
+    except (ValueError, TypeError):  # a damaged hash (scrypt's parameters out of range)
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """A hash of the older format, or of another cost than today's: replace it at the next sign-in."""
+    return not stored.startswith(CURRENT)
+
+
+def _verify_old(password: str, stored: str) -> bool:
+    """The format records-req wrote before it used Werkzeug: ``scrypt$N$r$p$salt$hash`` (base64)."""
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
         expected = base64.b64decode(digest)
         actual = hashlib.scrypt(
             password.encode("utf-8"),
@@ -141,12 +157,14 @@ def users(session: Session) -> list[User]:
 
 # A fixed hash to check against when the name is unknown, so that a wrong name and a wrong
 # password take the same time.
-_DUMMY = hash_password("not a password", salt=b"records-req-salt")
+@functools.cache
+def _dummy() -> str:
+    return hash_password("not a password")
 
 
-# Each check takes about 32 MiB and tens of milliseconds: a few at a time, whatever the number
-# of requests (a flood of logins queues instead of exhausting memory). The throttle is asked
-# inside the same slot, so that guesses queued in parallel cannot all pass it at once.
+# Each check takes about 32 MiB and a tenth of a second: a few at a time, whatever the number of
+# requests (a flood of logins queues instead of exhausting memory). The throttle is asked inside
+# the same slot, so that guesses queued in parallel cannot all pass it at once.
 _CHECKS = threading.BoundedSemaphore(2)
 
 
@@ -154,14 +172,19 @@ def check_login(
     session: Session, name: str, password: str, *, address: str | None, throttle: SignInThrottle
 ) -> User | Refusal | None:
     """The account, if the name and password match; a Refusal if this address or this account has
-    failed too often lately (the password is then not checked at all); None if they do not match."""
+    failed too often lately (the password is then not checked at all); None if they do not match.
+
+    A match against an older hash stores the password's hash anew (``session`` must be a writing
+    one), so every account moves to today's format as its owner signs in."""
     user = session.scalar(select(User).where(User.name == name))
     with _CHECKS:
         refused = throttle.refusal(address, name)
         if refused is not None:
             return refused
-        ok = verify_password(password, user.password_hash if user is not None else _DUMMY)
+        ok = verify_password(password, user.password_hash if user is not None else _dummy())
         if not ok or user is None:
             throttle.failed(address, name)
             return None
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
     return user

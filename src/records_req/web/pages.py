@@ -804,11 +804,7 @@ def _report_bytes(fmt: str) -> bytes:
     tag = query_arg("tag")
     with view() as fast:
         data = load(fast, today(), Filters(state=state, tags=(tag,) if tag else ()))
-
-    def link(request_id: int) -> str:  # the calendar's events link back to their request's page
-        return url_for("pages.request_page", request_id=request_id, _external=True)
-
-    return render_report(data, fmt, lang(), link=link)
+    return render_report(data, fmt, lang())
 
 
 @bp.route("/reports/report.<fmt>")
@@ -852,7 +848,7 @@ def login() -> Any:
 
     name = request.form.get("name", "")
     throttle = current_app.extensions["records_req_throttle"]
-    with store().read() as s:
+    with store().write() as s:  # an older password hash is replaced on a successful sign-in
         user = check_login(s, name, request.form.get("password", ""), address=request.remote_addr, throttle=throttle)
     if isinstance(user, Refusal):
         page, status = render("login.html", 429, error=user.message(), name=name)
