@@ -130,6 +130,9 @@ class Deadline:
     followup: dt.date | None  # a suggested, non-statutory follow-up date
     paused: bool
     explanation: tuple[Step, ...]
+    # Where the law sets no number of days, the date the agency itself promised by an extension
+    # (the suggested follow-up moves to it); None otherwise.
+    promised: dt.date | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -157,6 +160,7 @@ class Deadline:
             "statutory": self.statutory,
             "paused": self.paused,
             "followup": self.followup.isoformat() if self.followup else None,
+            "promised": self.promised.isoformat() if self.promised else None,
             "awaiting_acknowledgment": self.awaiting_acknowledgment,
             "note": self.clock.note,
             "explanation": self.lines,
@@ -292,7 +296,10 @@ def due(
                 followup,
             )
         )
-        return Deadline(rule.jurisdiction, clock, effective, None, False, followup, False, tuple(steps))
+        followup, promised = _promised(calendar, walk, followup, events, steps)
+        return Deadline(
+            rule.jurisdiction, clock, effective, None, False, followup, False, tuple(steps), promised=promised
+        )
 
     unit_words = f"{clock.days} {clock.unit} day{'s' if clock.days != 1 else ''}"
     if clock.counts_receipt_day:
@@ -344,6 +351,35 @@ def due(
         )
     )
     return Deadline(rule.jurisdiction, clock, effective, date, True, None, False, tuple(steps))
+
+
+def _promised(
+    calendar: Calendar, walk: _Walk, followup: dt.date, events: Sequence[Event], steps: list[Step]
+) -> tuple[dt.date, dt.date | None]:
+    """Where the law sets no number of days, an extension is the agency's own promise: it moves the
+    suggested follow-up to the promised date (the latest, if several). Days count from the day the agency
+    extended (business days unless the extension says otherwise). Returns (follow-up, promised)."""
+    promised = None
+    for event in sorted((e for e in events if isinstance(e, Extended)), key=lambda e: e.on):
+        if event.until is not None:
+            day, how = event.until, f"to {fmt(event.until)}"
+        elif event.days is not None:
+            unit: Unit = event.unit or "business"
+            day = walk.advance(event.on, event.days, unit)
+            how = f"by {event.days} {unit} day{'s' if event.days != 1 else ''}, counted from {fmt(event.on)}"
+        else:  # "all the law allows": the law allows no set length
+            steps.append(Step("warning", "The law sets no fixed length for an extension.", event.on))
+            continue
+        promised = day if promised is None else max(promised, day)
+        steps.append(
+            Step(
+                "extension",
+                f"Extended on {fmt(event.on)} {how}. The law sets no number of days; the agency "
+                f"promised {fmt(day)}; follow up after {fmt(day)}. This is not a statutory deadline.",
+                day,
+            )
+        )
+    return (followup if promised is None else promised), promised
 
 
 def awaiting_acknowledgment(

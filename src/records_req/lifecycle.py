@@ -520,13 +520,23 @@ def track(
             "suggested follow-up (no date runs until the agency acknowledges)"
             if deadline.awaiting_acknowledgment
             else "suggested follow-up (the law sets no number of days)"
+            if deadline.promised is None
+            else "suggested follow-up: the agency's promised date (the law sets no number of days)"
         )
     )
+    promised = deadline.promised  # a no-number law: the agency's own date moved the follow-up
     if not overdue:
         if not statutory and due_on is not None and today > due_on and state.followed_up_on is None:
-            return Tracked(state, deadline, due_on, label, False, False, NextAction(FOLLOW_UP, due_on, "no-answer"))
+            action = (
+                NextAction(FOLLOW_UP, due_on, "promise-passed", {"promised": promised})
+                if promised
+                else NextAction(FOLLOW_UP, due_on, "no-answer")
+            )
+            return Tracked(state, deadline, due_on, label, False, False, action)
         if statutory and due_on:
             action = NextAction(WAIT, due_on, "response-due", {"due": due_on})
+        elif promised and due_on and today <= due_on:
+            action = NextAction(WAIT, due_on, "promised", {"promised": promised})
         elif due_on and today > due_on and state.followed_up_on is not None:
             action = NextAction(WAIT, due_on, "followed-up", {"followed_up": state.followed_up_on, **_route(j.appeal)})
         elif due_on:

@@ -35,7 +35,9 @@ from records_req.laws import Jurisdiction, Laws, is_elected_office
 if TYPE_CHECKING:
     from records_req.lifecycle import Recorded, Tracked
 
-ENGINE_VERSION = 2  # 2: each stage carries the next action's kind (list and due word it)
+ENGINE_VERSION = 3  # 2: each stage carries the next action's kind (list and due word it)
+# 3: where the law sets no number of days, an extension moves the suggested follow-up to the
+# agency's promised date
 
 
 def stamp_of(jurisdiction: Jurisdiction) -> str:

@@ -100,6 +100,11 @@ def _action(action: NextAction, w: Words) -> str:
     if kind == "follow-up":
         if case == "no-answer":
             return w(_("No answer yet: send a follow-up."))
+        if case == "promise-passed":
+            return w(
+                _("The law sets no number of days; the agency promised {promised} and nothing came: send a follow-up."),
+                promised=f["promised"],
+            )
         text = w(_("Overdue since {since}: send a follow-up."), since=f["overdue_since"])
         if f.get("window"):
             text += " " + _window(f["window"], w) + " " + w(_("A follow-up does not stop that clock."))
@@ -188,6 +193,11 @@ def _verb(facts: Mapping[str, Any], w: Words) -> str:
 def _wait(case: str, f: Mapping[str, Any], w: Words) -> str:
     if case == "response-due":
         return w(_("Wait for the agency's response, due {due}."), due=f["due"])
+    if case == "promised":
+        return w(
+            _("The law sets no number of days; the agency promised {promised}; follow up after {promised}."),
+            promised=f["promised"],
+        )
     if case == "follow-up-by":
         return w(_("The law sets no deadline; follow up if nothing arrives by {by}."), by=f["by"])
     if case == "followed-up":
