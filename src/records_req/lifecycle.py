@@ -139,19 +139,185 @@ def effective(events: Iterable[Recorded]) -> list[Recorded]:
         if event.kind in ("undo", "edit") or event.id in undone:
             continue
         for edit in edits.get(event.id, []):
-            changes = dict(edit.data.get("data") or {})
-            data = dict(event.data)
-            if "days" in changes:  # an extension is either by days or to a date
-                data.pop("until", None)
-            if "until" in changes:
-                data.pop("days", None)
-            event = event._replace(
-                on=dt.date.fromisoformat(edit.data["on"]) if edit.data.get("on") else event.on,
-                note=edit.data.get("note", event.note),
-                data={**data, **changes},
-            )
+            if edit.id not in undone:
+                event = _edited(event, edit)
         out.append(event)
     return out
+
+
+def _edited(event: Recorded, edit: Recorded) -> Recorded:
+    """``event`` with one edit's fields applied."""
+    changes = dict(edit.data.get("data") or {})
+    data = dict(event.data)
+    if "days" in changes:  # an extension is either by days or to a date
+        data.pop("until", None)
+    if "until" in changes:
+        data.pop("days", None)
+    return event._replace(
+        on=dt.date.fromisoformat(edit.data["on"]) if edit.data.get("on") else event.on,
+        note=edit.data.get("note", event.note),
+        data={**data, **changes},
+    )
+
+
+class Line(NamedTuple):
+    """One line of a request's history, as every door shows it (:func:`history`).
+
+    An ordinary event is shown with its edits applied, and ``undone_on``/``undone_by`` set when it
+    was undone (the doors strike it through: it is no longer in force). An edit is a line of its own,
+    dated when it was recorded, naming its ``target`` and each changed field's old and new value
+    (``changes``). The 'undo' events themselves are not lines: they are the ``undone_*`` of their target.
+    """
+
+    id: int
+    kind: str
+    on: dt.date
+    note: str | None
+    data: Mapping[str, Any]
+    forced: bool
+    undone_on: dt.date | None = None
+    undone_by: str | None = None  # who undid it, where the door knew (a signed-in account)
+    target: int | None = None  # an edit: the event it changed
+    changes: Mapping[str, tuple[Any, Any]] = {}  # an edit: field -> (old, new)
+
+    @property
+    def undone(self) -> bool:
+        return self.undone_on is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The line as JSON (dates in ISO form; an edit's changes as {field: [old, new]})."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "on": self.on.isoformat(),
+            "note": self.note,
+            "data": as_json(self.data),
+            "forced": self.forced,
+            "undone": self.undone,
+            "undone_on": as_json(self.undone_on),
+            "undone_by": self.undone_by,
+            "target": self.target,
+            "changes": {k: list(v) for k, v in self.changes.items()},
+        }
+
+    def words(self) -> str:
+        """The line in plain English, as a timeline prints it: 'extended (days: 10)', 'edit of
+        #3: on 2026-12-01 -> 2026-12-03', with '(undone on D by U)' where it was undone."""
+        if self.kind == "edit":
+            text = f"edit of #{self.target}: " + "; ".join(
+                f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in self.changes.items()
+            )
+        else:
+            facts = ", ".join(f"{k}: {_shown(v)}" for k, v in self.data.items() if k != "warning")
+            text = self.kind + (f" ({facts})" if facts else "") + (f" - {self.note}" if self.note else "")
+        if self.forced:
+            text += " [recorded with force" + (f": {self.data['warning']}" if self.data.get("warning") else "") + "]"
+        if self.undone:
+            text += f" (undone on {self.undone_on}" + (f" by {self.undone_by}" if self.undone_by else "") + ")"
+        return text
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None or value == "" else str(value)
+
+
+def history(events: Iterable[Recorded]) -> list[Line]:
+    """The request's history in date order (ties in the order entered): every event with its edits
+    applied, undone ones marked with when and by whom, each edit with its old and new values."""
+    ordered = sorted(events, key=lambda e: e.id)
+    undo = {e.data["target"]: e for e in ordered if e.kind == "undo" and isinstance(e.data.get("target"), int)}
+    current = {e.id: e for e in ordered if e.kind not in ("undo", "edit")}
+    lines: list[Line] = []
+    for event in ordered:
+        if event.kind == "undo":
+            continue
+        if event.kind == "edit":
+            target = event.data.get("target")
+            before = current.get(target) if isinstance(target, int) else None
+            if before is None:
+                continue
+            after = before if event.id in undo else _edited(before, event)
+            current[before.id] = after
+            changes = _changes_of(before, after)
+            lines.append(_line(event, undo.get(event.id))._replace(target=before.id, changes=changes))
+    for event in current.values():
+        lines.append(_line(event, undo.get(event.id)))
+    return sorted(lines, key=lambda line: (line.on, line.id))
+
+
+def _line(event: Recorded, undo: Recorded | None) -> Line:
+    by = undo.data.get("by") if undo is not None else None
+    return Line(
+        event.id,
+        event.kind,
+        event.on,
+        event.note,
+        event.data,
+        event.forced,
+        undo.on if undo is not None else None,
+        str(by) if by else None,
+    )
+
+
+def _changes_of(before: Recorded, after: Recorded) -> dict[str, tuple[Any, Any]]:
+    changes: dict[str, tuple[Any, Any]] = {}
+    if before.on != after.on:
+        changes["on"] = (before.on.isoformat(), after.on.isoformat())
+    if before.note != after.note:
+        changes["note"] = (before.note, after.note)
+    for key in sorted(set(before.data) | set(after.data)):
+        if before.data.get(key) != after.data.get(key):
+            changes[key] = (before.data.get(key), after.data.get(key))
+    return changes
+
+
+# What each event's date may not precede: the request's going out, or the event it answers.
+_ANSWERS = {
+    "clarified": ("clarification-requested", "the clarification request it answers"),
+    "fee-paid": ("fee-estimate", "the fee estimate"),
+    "fee-waived": ("fee-estimate", "the fee estimate"),
+    "appeal-decided": ("appealed", "the appeal it decides"),
+}
+UNDATED_KINDS = frozenset({"note", "reminder", "estimate", "undo", "edit"})  # may fall on any day
+
+
+def too_early(events: Iterable[Recorded], kind: str, on: dt.date, letter_date: dt.date | None) -> str | None:
+    """Why ``kind`` cannot be dated ``on`` after ``events`` (the events so far), with the dates:
+    'sent' before the letter's own date, an agency's answer before the request went out, an answer
+    before what it answers (a payment before the estimate, an appeal's decision before the appeal,
+    an appeal before the denial). None if the date is possible. A forced event is recorded anyway."""
+    if kind in UNDATED_KINDS:
+        return None
+    if kind == "sent":
+        if letter_date is not None and on < letter_date:
+            return f"{on} is before the letter's own date ({letter_date})"
+        return None
+    live = effective(events)
+    state = replay(live)
+    if kind in _ANSWERS:
+        earlier, what = _ANSWERS[kind]
+        since = max((e.on for e in live if e.kind == earlier), default=None)
+        if since is not None and on < since:
+            return f"{on} is before {what} ({since})"
+    if kind == "appealed" and state.denied_on is not None and on < state.denied_on:
+        return f"{on} is before the denial ({state.denied_on})"
+    if state.sent_on is not None and on < state.sent_on:
+        return f"{on} is before the request was sent ({state.sent_on})"
+    return None
+
+
+def dates_out_of_order(events: Sequence[Recorded], letter_date: dt.date | None) -> str | None:
+    """The first event in force whose date :func:`too_early` refuses against the events entered
+    before it (edits applied), worded with its kind; None if every date is possible. An edit that
+    moves a date is checked with this on the history it would make."""
+    live = effective(events)
+    for i, event in enumerate(live):
+        if event.forced:
+            continue
+        why = too_early(live[:i], event.kind, event.on, letter_date)
+        if why:
+            return f"'{event.kind}' on {why}"
+    return None
 
 
 def why_not(state: State, kind: str) -> str | None:
@@ -576,6 +742,46 @@ def track(
         return Tracked(state, deadline, due_on, label, True, True, action, None, denied_on)
     action = NextAction(WAIT, today, "silence-not-denial", late | _route(j.appeal))
     return Tracked(state, deadline, due_on, label, True, True, action)
+
+
+class KeyDates(NamedTuple):
+    """The dates a lawyer or a complaint needs, kept once the request moves on (an appeal, a
+    decision): the agency's response deadline, when its silence became (or becomes) a denial, the
+    denial, and the requester's appeal window it opened. As the history stood before the first
+    appeal; each None where it does not apply."""
+
+    response: Deadline | None
+    deemed_denial_on: dt.date | None
+    denied_on: dt.date | None
+    appeal: AppealWindow | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "response_deadline": self.response.to_dict() if self.response else None,
+            "deemed_denial_on": as_json(self.deemed_denial_on),
+            "denied_on": as_json(self.denied_on),
+            "appeal_window": self.appeal.to_dict() if self.appeal else None,
+        }
+
+
+def key_dates(
+    events: Sequence[Recorded], j: Jurisdiction, calendar: Calendar, today: dt.date, followup_days: int = 10
+) -> KeyDates:
+    """The request's :class:`KeyDates` on ``today``, from the events before the first appeal."""
+    live = effective(events)
+    appealed = next((e.on for e in sorted(live, key=lambda e: (e.on, e.id)) if e.kind == "appealed"), None)
+    day = min(today, appealed) if appealed is not None else today
+    state = replay([e for e in live if e.kind != "appealed" and (appealed is None or e.on <= appealed)])
+    if state.sent_on is None:
+        return KeyDates(None, None, None, None)
+    deadline = _agency_deadline(state, j, calendar, followup_days, day)
+    deemed = _deemed_denied_on(state, j, calendar, day)
+    window = None
+    if state.denied_on is not None:
+        window = appeal_window(j, calendar, state.denied_on, "denied")
+    elif deemed is not None and day > deemed and j.appeal.window_from_silence:
+        window = appeal_window(j, calendar, deemed, "deemed denied")
+    return KeyDates(deadline, deemed, state.denied_on, window)
 
 
 def _route(appeal: Appeal) -> dict[str, Any]:

@@ -25,7 +25,6 @@ COMMANDS: dict[str, str] = {
     "templates": "letters",
     "profile": "agencies",
     "agencies": "agencies",
-    "watch": "watch",
     "new": "requests",
     "sent": "requests",
     "log": "requests",

@@ -736,4 +736,4 @@ def bundle(ctx: click.Context, /, request_id: int, output: Path, force: bool) ->
 
     details = request_details(ctx, request_id)
     manifest = make_bundle(details, output, force=force, guard=protected_outputs(ctx))
-    click.echo(f"{output}: {len(manifest)} files")
+    click.echo(f"{output}: {len(manifest)} files and a manifest of their hashes")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from records_req.dates import today
+from records_req.lifecycle import KeyDates, Line
 from records_req.output import OutputError, write_all
 
 _TIME = (2020, 1, 1, 0, 0, 0)
@@ -50,10 +51,14 @@ def bundle_bytes(details: dict[str, Any]) -> tuple[bytes, list[dict[str, Any]]]:
             entry = f"{folder}/{doc['sha256'][:8]}-{name}"
             name = entry.rsplit("/", 1)[1]
         files[entry] = data
+    lines, dates = _history(details)
     timeline = {k: v for k, v in details.items() if k not in ("deadline", "explanation")}
+    timeline |= {"history": [line.to_dict() for line in lines], **dates.to_dict()}
     files["timeline.json"] = _json(timeline)
-    files["deadline.json"] = _json({"deadline": details["deadline"], "explanation": details["explanation"]})
-    files["deadline.pdf"] = _explanation_pdf(details)
+    files["deadline.json"] = _json(
+        {"deadline": details["deadline"], "explanation": details["explanation"], **dates.to_dict()}
+    )
+    files["deadline.pdf"] = _explanation_pdf(details, lines, dates)
     manifest = [
         {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
         for name, data in sorted(files.items())
@@ -70,18 +75,47 @@ def _json(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _explanation_pdf(details: dict[str, Any]) -> bytes:
-    """The timeline and the deadline's explanation as a short PDF, in the letters' fonts."""
+def _history(details: dict[str, Any]) -> tuple[list[Line], KeyDates]:
+    """The request's history in date order and its key dates, from the lifecycle (the same answer
+    ``show`` gives), as the bundle keeps them."""
+    import datetime as dt
+
+    from records_req.calendars import calendar_for
+    from records_req.laws import load_laws
+    from records_req.lifecycle import Recorded, history, key_dates
+
+    recorded = [
+        Recorded(e["id"], e["kind"], dt.date.fromisoformat(e["on"]), e["note"], e["data"], e["forced"])
+        for e in details["events"]
+    ]
+    j = load_laws()[details["jurisdiction"]].for_agency(details["agency"])
+    as_of = dt.date.fromisoformat(details["as_of"])
+    return history(recorded), key_dates(recorded, j, calendar_for(j), as_of)
+
+
+def _explanation_pdf(details: dict[str, Any], lines: list[Line], dates: KeyDates) -> bytes:
+    """The timeline, the key dates and the deadline's explanation as a short PDF, in the letters'
+    fonts. An undone event stays in the timeline, marked undone; it is not in force."""
     import datetime as dt
 
     from records_req.letters.model import Block, Letter
     from records_req.letters.pdf import render_pdf
 
     body = [Block("heading", "Timeline")]
-    body += [
-        Block("bullet", f"{e['on']}: {e['kind']}" + (f" ({e['note']})" if e["note"] else ""), "•")
-        for e in details["events"]
+    body += [Block("bullet", f"{line.on}: {line.words()}", "•") for line in lines]
+    body.append(Block("heading", "Key dates"))
+    response = dates.response
+    facts = [
+        ("Response due", response.date if response else None),
+        ("Suggested follow-up (not statutory)", response.followup if response and not response.date else None),
+        ("Silence becomes a denial", dates.deemed_denial_on),
+        ("Denied", dates.denied_on),
     ]
+    body += [Block("bullet", f"{label}: {day}", "•") for label, day in facts if day is not None]
+    if dates.appeal is not None:
+        body.append(Block("bullet", dates.appeal.describe(), "•"))
+    if all(day is None for _, day in facts) and dates.appeal is None:
+        body.append(Block("paragraph", "None yet: the request has not been sent."))
     body.append(Block("heading", "Current deadline"))
     body.append(
         Block(

@@ -1,0 +1,132 @@
+"""A history people can trust (issue 19): date order, undone events marked, edits of any event
+recorded with their old and new values, dates that cannot be refused with the dates, and the
+evidence bundle keeping the dates a lawyer needs after an appeal. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from records_req.lifecycle import Recorded, dates_out_of_order, history, too_early
+
+from .cli_helpers import Tracker
+
+D = dt.date
+
+
+@pytest.fixture
+def rr(db_url: str, tmp_path: Path) -> Tracker:
+    tracker = Tracker(db_url, tmp_path)
+    tracker("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--address", "1 Main St")
+    return tracker
+
+
+def pa_request(rr: Tracker) -> str:
+    """A Pennsylvania request whose letter is dated 2026-11-27."""
+    return str(rr.new("PA", "Allegheny County Sheriff's Office", "--requester-state", "PA"))
+
+
+# --- the evidence bundle ----------------------------------------------------------------------
+
+
+def test_the_bundle_keeps_the_deadline_the_denial_and_the_appeal_window_after_an_appeal(
+    rr: Tracker, tmp_path: Path
+) -> None:
+    rid = pa_request(rr)
+    rr("sent", rid, "--via", "email", "--on", "2026-11-30", today="2026-12-01")
+    before = rr.json("show", rid, today="2026-12-01")
+    assert before["due"] == "2026-12-07"  # 5 business days: 12-01..12-04, 12-07 (65 P.S. § 67.901)
+    rr("log", rid, "denied", "--on", "2026-12-08", today="2026-12-08")
+    denied = rr.json("show", rid, today="2026-12-09")
+    assert denied["appeal_window"]["last_day"] == "2026-12-30"
+    rr("log", rid, "appealed", "--on", "2026-12-10", today="2026-12-10")
+
+    out = tmp_path / "bundle.zip"
+    printed = rr("bundle", rid, "-o", str(out), today="2026-12-11")
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        deadline = json.loads(archive.read("deadline.json"))
+        timeline = json.loads(archive.read("timeline.json"))
+        manifest = json.loads(archive.read("manifest.json"))
+        pdf = archive.read("deadline.pdf")
+    for kept in (deadline, timeline):
+        assert kept["response_deadline"]["due"] == "2026-12-07"
+        assert kept["denied_on"] == "2026-12-08"
+        assert kept["deemed_denial_on"] == "2026-12-07"
+        assert kept["appeal_window"]["last_day"] == "2026-12-30"
+        assert kept["appeal_window"]["opened"] == "2026-12-08"
+    # The count printed is the files hashed, and says the manifest is there too.
+    assert len(manifest) == len(names) - 1
+    assert f"{len(manifest)} files and a manifest" in printed
+
+    import io
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Response due: 2026-12-07" in text and "Denied: 2026-12-08" in text
+    assert "2026-12-30" in text  # the appeal window's last day
+
+
+# --- the history, pure ------------------------------------------------------------------------
+
+
+def test_history_is_in_date_order_with_undone_events_marked_and_edits_as_lines() -> None:
+    events = [
+        Recorded(1, "sent", D(2026, 12, 6), None, {"via": "email"}),
+        Recorded(2, "reminder", D(2026, 12, 9), None, {"text": "call"}),
+        Recorded(3, "extended", D(2026, 12, 1), "letter", {"days": 10}),
+        Recorded(4, "acknowledged", D(2026, 12, 6), None, {}),
+        Recorded(5, "undo", D(2026, 12, 7), None, {"target": 4, "by": "ana"}),
+        Recorded(6, "edit", D(2026, 12, 8), None, {"target": 3, "on": "2026-12-07", "note": "their letter"}),
+    ]
+    lines = history(events)
+    assert [(line.id, line.on) for line in lines] == [
+        (1, D(2026, 12, 6)),
+        (4, D(2026, 12, 6)),  # a tie: in the order entered
+        (3, D(2026, 12, 7)),  # the edit moved it
+        (6, D(2026, 12, 8)),
+        (2, D(2026, 12, 9)),
+    ]
+    assert all(line.kind != "undo" for line in lines)
+    undone = next(line for line in lines if line.id == 4)
+    assert undone.undone and undone.undone_on == D(2026, 12, 7) and undone.undone_by == "ana"
+    assert "(undone on 2026-12-07 by ana)" in undone.words()
+    edit = next(line for line in lines if line.kind == "edit")
+    assert edit.target == 3
+    assert edit.changes == {"on": ("2026-12-01", "2026-12-07"), "note": ("letter", "their letter")}
+    assert edit.words() == "edit of #3: on 2026-12-01 -> 2026-12-07; note letter -> their letter"
+
+
+def _events(*items: tuple[str, dt.date, dict[str, Any]]) -> list[Recorded]:
+    return [Recorded(i + 1, kind, on, None, data) for i, (kind, on, data) in enumerate(items)]
+
+
+def test_dates_that_precede_what_they_depend_on_are_named_with_both_dates() -> None:
+    letter = D(2026, 12, 6)
+    assert too_early([], "sent", D(2026, 11, 27), letter) == "2026-11-27 is before the letter's own date (2026-12-06)"
+    assert too_early([], "sent", D(2026, 12, 6), letter) is None
+    sent = _events(("sent", D(2026, 12, 7), {"via": "email"}))
+    assert too_early(sent, "released", D(2026, 12, 1), letter) == (
+        "2026-12-01 is before the request was sent (2026-12-07)"
+    )
+    denied = _events(("sent", D(2026, 12, 7), {}), ("denied", D(2026, 12, 10), {}))
+    assert too_early(denied, "appealed", D(2026, 12, 9), letter) == "2026-12-09 is before the denial (2026-12-10)"
+    appealed = _events(("sent", D(2026, 12, 7), {}), ("denied", D(2026, 12, 10), {}), ("appealed", D(2026, 12, 14), {}))
+    assert too_early(appealed, "appeal-decided", D(2026, 12, 11), letter) == (
+        "2026-12-11 is before the appeal it decides (2026-12-14)"
+    )
+    estimate = _events(("sent", D(2026, 12, 7), {}), ("fee-estimate", D(2026, 12, 10), {"amount": 20}))
+    assert (
+        too_early(estimate, "fee-paid", D(2026, 12, 9), letter) == "2026-12-09 is before the fee estimate (2026-12-10)"
+    )
+    assert too_early(estimate, "note", D(2026, 1, 1), letter) is None
+    # An edit that moves 'sent' after the answer makes the answer too early.
+    moved = [*_events(("sent", D(2026, 12, 7), {}), ("released", D(2026, 12, 9), {}))]
+    moved.append(Recorded(3, "edit", D(2026, 12, 10), None, {"target": 1, "on": "2026-12-10"}))
+    assert dates_out_of_order(moved, letter) == "'released' on 2026-12-09 is before the request was sent (2026-12-10)"
