@@ -105,4 +105,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from records_req.web import mail
 
     app.register_blueprint(mail.bp)  # send a letter by email (records_req.mail)
+    from records_req.web import ice
+
+    app.register_blueprint(ice.bp)  # ICE's lists: what changed, the watches, "Update now"
     return app

@@ -476,6 +476,7 @@ def _new_context(form: dict[str, Any] | None = None) -> dict[str, Any]:
 @bp.route("/new")
 def new_form() -> tuple[str, int]:
     form: dict[str, Any] = {"state": request.args.get("state", ""), "agency": request.args.get("agency", "")}
+    form["topics"] = request.args.getlist("topic")  # a watch's match names its model's topic (web/ice.py)
     return render("new.html", **_new_context(form))
 
 
