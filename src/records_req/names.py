@@ -40,6 +40,15 @@ def agency_key(name: str) -> str:
     return " ".join(words)
 
 
+def county_key(text: str) -> str:
+    """A county as compared: 'Harris', 'Harris County' and 'harris county ' are one key (as are
+    Louisiana's parishes and Alaska's boroughs)."""
+    words = text.lower().replace("\u2019", "'").split()
+    while words and words[-1] in ("county", "parish", "borough", "co.", "co"):
+        words.pop()
+    return " ".join(words)
+
+
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{n}" for p in ("com", "lpt") for n in range(10)}
 
 

@@ -431,12 +431,12 @@ def listed_from(found: Sequence[IceAgreement]) -> tuple[ListedAgreement, ...]:
     )
 
 
-def changes(session: Session, since_import: int | None = None) -> dict[str, Any]:
-    """What changed between two participating imports (the newest and the one before it, or
+def changes(session: Session, since_import: int | None = None, kind: str = "participating") -> dict[str, Any]:
+    """What changed between two imports of one kind (the newest and the one before it, or
     ``since_import``): agreements added, removed, renamed and changed (records_req.ice.changes)."""
     from records_req.ice.changes import COLUMNS, diff, pick
 
-    older, newest = pick(import_infos(session, "participating"), since_import)
+    older, newest = pick(import_infos(session, kind), since_import)
     columns = [getattr(IceAgreement, c) for c in COLUMNS]
 
     def rows(info: ImportInfo) -> list[AgreementRow]:

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "templates": "letters",
     "profile": "agencies",
     "agencies": "agencies",
+    "watch": "watch",
     "new": "requests",
     "sent": "requests",
     "log": "requests",

@@ -382,3 +382,8 @@ def agencies_list(ctx: click.Context, /, state: str | None, model: str | None, n
         if rows
         else ("No agency matches." if state or model or name else "No agencies yet.")
     )
+
+
+from records_req.cli.watch import agencies_update  # noqa: E402 (its module holds the watches' words too)
+
+agencies.add_command(agencies_update)

@@ -264,6 +264,19 @@ class IceAgreement(Base):
     ice_import: Mapped[IceImport] = relationship(back_populates="agreements")
 
 
+class Watch(Base):
+    """What a group watches on ICE's lists (``watch add``): a state, and maybe a county and a model.
+    After each update, the new agreements that match are listed (records_req.agencies.watches)."""
+
+    __tablename__ = "watches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(2))
+    county: Mapped[str | None] = mapped_column(Text)  # as given: "Harris" or "Harris County"
+    model: Mapped[str | None] = mapped_column(String(3))  # WSO, JEM or TFM; None: any
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class User(Base):
     """An account for the web dashboard when it serves beyond this computer (``users add``).
     Only a salted scrypt hash of the password is kept (records_req.web.accounts)."""
