@@ -55,6 +55,15 @@ class Noted(str):
         return self
 
 
+class StoreError(RecordsReqError):
+    """The database cannot be opened, read or written (records_req.store)."""
+
+
+class SchemaChanged(StoreError):
+    """The database's schema is no longer the one this records-req was started with: a newer
+    records-req migrated it while this one (a dashboard, a long campaign) kept running."""
+
+
 class UsageError(RecordsReqError):
     """Bad input on the command line (exit code 2)."""
 

@@ -78,11 +78,11 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
       records-req list --tag "TX WSO 2026"
       records-req followup --tag "TX WSO 2026"
     """
-    from records_req.cli.context import protected_outputs, store, today
+    from records_req.cli.context import workspace
     from records_req.hygiene import clean
     from records_req.laws import load_laws
     from records_req.tracker import campaign as campaigns
-    from records_req.tracker import service
+    from records_req.tracker.service import REQUESTER_FIELDS
 
     if not o["topic_keys"] and not o["items"]:
         raise UsageError("Name at least one --topic (see 'records-req topics') or --item.")
@@ -102,48 +102,30 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
         signed_since=o["signed_since"],
         pending=o["pending"],
     )
-    now = today(ctx)
-    db = store(ctx)
-    with db.write() as session:  # reading, and adding listed agencies the directory lacks
-        prof = service.get_profile(session, o["profile_key"])
-        service.fill_from_profile(o, prof)
-        targets = campaigns.select_targets(session, selection)
-        source = campaigns.source_list(session, selection)
-        letter_date = o["letter_date"] or (_campaign_date(session, tag) if tag else None) or now
-        options = campaigns.Options(
-            tag=tag or "",
-            topic_keys=tuple(o["topic_keys"]),
-            items=tuple(o["items"]),
-            requester={key: o[key] for key in service.REQUESTER_FIELDS},
-            co_requester=o["co_requester"],
-            co_requester_address=o["co_requester_address"],
-            since=o["since"],
-            until=o["until"],
-            letter_date=letter_date,
-            fee_limit=o["fee_limit"],
-            topics_file=o["topics_file"],
-            again=o["again"],
-            include_barred=o["include_barred"],
-            force=o["force"],
-            formats=o["formats"],
-            out_dir=o["out_dir"],
-            user_templates=o["user_templates"],
-            eml=o["eml"],
-        )
-        steps = campaigns.plan(session, targets, options, today=now)
-        creates = sum(1 for s in steps if s.action == "create")
-        if not o["dry_run"] and creates and prof is None:  # remember who asked, as `new` does
-            prof = service.remember_profile(  # another campaign starting now may make it first: kept
-                session,
-                o["profile_key"],
-                name=o["requester_name"],
-                email=o["requester_email"],
-                address=o["requester_address"],
-                phone=o["requester_phone"],
-                organization=o["requester_org"],
-                state=o["requester_state"],
-            )
-        profile_id = prof.id if prof is not None else None
+    ws = workspace(ctx)
+    options = campaigns.Options(
+        tag=tag or "",
+        topic_keys=tuple(o["topic_keys"]),
+        items=tuple(o["items"]),
+        requester={key: o[key] for key in REQUESTER_FIELDS},
+        co_requester=o["co_requester"],
+        co_requester_address=o["co_requester_address"],
+        since=o["since"],
+        until=o["until"],
+        letter_date=o["letter_date"],
+        fee_limit=o["fee_limit"],
+        topics_file=o["topics_file"],
+        again=o["again"],
+        include_barred=o["include_barred"],
+        force=o["force"],
+        formats=o["formats"],
+        out_dir=o["out_dir"],
+        user_templates=o["user_templates"],
+        eml=o["eml"],
+    )
+    prepared = campaigns.prepare(ws, selection, options, profile_key=o["profile_key"], dry_run=o["dry_run"])
+    steps, options, source, creates = prepared.steps, prepared.options, prepared.source, prepared.creates
+    letter_date = options.letter_date or ws.today
     if o["dry_run"]:
         _print_plan(steps, o["as_json"], source)
         return
@@ -152,29 +134,19 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
     try:
         with bar:
             outcomes = campaigns.run(
-                db,
+                ws.store,
                 steps,
                 options,
-                profile_id=profile_id,
-                today=now,
+                profile_id=prepared.profile_id,
+                today=ws.today,
                 jobs=jobs,
                 progress=lambda: bar.update(1),
-                protected=protected_outputs(ctx),
+                protected=ws.protected(),
             )
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted. Run the same command again to resume campaign {tag!r}.", err=True)
         raise click.exceptions.Exit(130) from None
     _print_outcomes(tag or "", outcomes, o["as_json"], letter_date, source, eml=o["eml"])
-
-
-def _campaign_date(session: Any, tag: str) -> dt.date | None:
-    """A resumed campaign keeps the date of its first letters (so their files and names match)."""
-    from sqlalchemy import func, select
-
-    from records_req.store.models import Request, Tag
-
-    found: dt.date | None = session.scalar(select(func.min(Request.letter_date)).join(Tag).where(Tag.tag == tag))
-    return found
 
 
 def _list_line(source: dict[str, Any] | None) -> str:

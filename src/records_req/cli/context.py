@@ -1,5 +1,6 @@
-"""The command line's shared plumbing: the database, the fast reader, today's date and the paths
-no output may replace, all taken from the click context."""
+"""The command line's Workspace, taken from the click context: the database (``--db``), the day
+taken as today (``--as-of``), and the paths no output may replace. Every command asks for it here;
+the helpers below are its short names."""
 
 from __future__ import annotations
 
@@ -12,68 +13,46 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from records_req.store.db import Store
     from records_req.store.reader import Reader
-
-
-def store(ctx: click.Context) -> Store:
-    from records_req.store.db import open_store
-
-    url = (ctx.find_root().obj or {}).get("db")
-    return open_store(url)
+    from records_req.workspace import Store, Workspace
 
 
 REQUEST_ID = click.IntRange(1, 2**62)
 
 
-def db_url(ctx: click.Context) -> str:
-    from records_req.store.urls import default_url, normalize_url
+def workspace(ctx: click.Context) -> Workspace:
+    """The Workspace of this command line: built once from the global options."""
+    from records_req.workspace import Workspace
 
-    return normalize_url((ctx.find_root().obj or {}).get("db") or default_url())
+    root = ctx.find_root()
+    obj = root.obj if isinstance(root.obj, dict) else {}
+    found = obj.get("workspace")
+    if not isinstance(found, Workspace):
+        found = Workspace(db_url=obj.get("db"), as_of=obj.get("today"))
+        if isinstance(root.obj, dict):
+            root.obj["workspace"] = found
+    return found
+
+
+def store(ctx: click.Context) -> Store:
+    return workspace(ctx).store
+
+
+def db_url(ctx: click.Context) -> str:
+    return workspace(ctx).url
 
 
 @contextmanager
 def read_view(ctx: click.Context) -> Iterator[Reader]:
     """A fast read-only view of the database (see store/reader.py); migrates it first if needed."""
-    from records_req.store.reader import reader
-
-    url = db_url(ctx)
-    with reader(url) as fast:
-        if fast is not None:
-            yield fast
-            _keep_fresh(ctx, fast)
-            return
-    store(ctx)  # creates or migrates the database
-    with reader(url) as fast:
-        if fast is None:
-            from records_req.store.db import StoreError
-
-            raise StoreError("The database cannot be read (only SQLite and PostgreSQL are supported).")
+    with workspace(ctx).read() as fast:
         yield fast
-        _keep_fresh(ctx, fast)
-
-
-def _keep_fresh(ctx: click.Context, fast: Reader) -> None:
-    """Store what the read computed again because the law data or the engine changed."""
-    if fast.fresh:
-        from records_req.tracker.service import keep_fresh
-
-        fast.close()
-        keep_fresh(store(ctx), fast.fresh)
 
 
 def protected_outputs(ctx: click.Context) -> dict[str, list[Path]]:
-    """Paths no output may replace (``write_all``'s keyword arguments): the live database with its
-    journal files, and the store of received files in the data directory."""
-    from records_req.paths import data_home
-    from records_req.store.urls import sqlite_file
-
-    database = sqlite_file(db_url(ctx))
-    files = [Path(database + suffix) for suffix in ("", "-wal", "-shm", "-journal")] if database else []
-    return {"protected": files, "protected_dirs": [data_home() / "files"]}
+    """Paths no output may replace (``write_all``'s keyword arguments)."""
+    return workspace(ctx).protected()
 
 
 def today(ctx: click.Context) -> dt.date:
-    from records_req.dates import today as clock
-
-    return clock((ctx.find_root().obj or {}).get("today"))
+    return workspace(ctx).today

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from records_req.cli.context import protected_outputs, store, today
+from records_req.cli.context import protected_outputs, store, workspace
 from records_req.cli.output import emit_json, json_option
 
 
@@ -24,12 +24,10 @@ def paths(ctx: click.Context, /, as_json: bool) -> None:
     from records_req.letters.files import default_out_dir
     from records_req.paths import cache_dir, data_home
     from records_req.resources import templates_dir
-    from records_req.store.db import default_url, masked, normalize_url
 
-    url = (ctx.find_root().obj or {}).get("db") or default_url()
     data = {
         "data_dir": str(data_home()),
-        "database": masked(normalize_url(url)),
+        "database": workspace(ctx).shown_url,
         "out_dir": str(default_out_dir().resolve()),
         "cache_dir": str(cache_dir()),
         "laws": str(default_laws_path()),
@@ -124,17 +122,7 @@ def db_recompute(ctx: click.Context, /) -> None:
     Examples:
       records-req db recompute
     """
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
+    from records_req.tracker.service import recompute_all
 
-    from records_req.store.models import Request
-    from records_req.tracker.service import refresh
-
-    now = today(ctx)
-    with store(ctx).write() as session:
-        rows = session.scalars(select(Request).options(selectinload(Request.events)))
-        n = 0
-        for request in rows:
-            refresh(request, now)
-            n += 1
+    n = recompute_all(workspace(ctx))
     click.echo(f"Recomputed {n} requests.")

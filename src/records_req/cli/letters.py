@@ -13,8 +13,8 @@ from records_req.cli.dates import DATE
 from records_req.cli.output import emit_json, json_option, table, via_option
 
 if TYPE_CHECKING:
-    from records_req.laws import Jurisdiction
     from records_req.letters.compose import LetterRequest
+    from records_req.letters.request import RequestSpec
 
 
 def requester_options(f: Any) -> Any:
@@ -242,18 +242,22 @@ def make_letter(options: dict[str, Any]) -> dict[str, Any]:
     from records_req.hygiene import clean
     from records_req.laws import load_laws
     from records_req.letters.render import write_letter
+    from records_req.letters.request import build_letter_request
+    from records_req.workspace import LetterOutput
 
     j = load_laws().get_or_raise(options["state"])
-    req, notes = build_request(j, options)
+    req, notes = build_letter_request(j, spec_from_options(options))
     letter_obj, paths, _ = write_letter(
         req,
         agency_name=clean("--agency", options["agency"]) or "agency",
         topic_keys=[t.key for t in req.topics],
-        formats=options["formats"],
-        out_dir=options.get("out_dir"),
-        force=options["force"],
-        user_templates=options.get("user_templates"),
-        eml=bool(options.get("eml")),
+        output=LetterOutput(
+            formats=options["formats"],
+            out_dir=options.get("out_dir"),
+            force=options["force"],
+            templates=options.get("user_templates"),
+            eml=bool(options.get("eml")),
+        ),
     )
     if options.get("eml") and "eml" not in paths:
         notes.append(no_draft_note(req, "give --agency-email ADDRESS"))
@@ -285,15 +289,14 @@ def no_draft_note(req: LetterRequest, remedy: str) -> str:
     return f"No .eml draft: no email address is known for {name}; {remedy}."
 
 
-def build_request(j: Jurisdiction, options: dict[str, Any]) -> tuple[LetterRequest, list[str]]:
-    """The CLI's options, checked against the law (records_req.letters.request)."""
+def spec_from_options(options: dict[str, Any]) -> RequestSpec:
+    """The command line's options as the request they describe (checked later, against the law)."""
     from dataclasses import fields
 
-    from records_req.letters.request import RequestSpec, build_letter_request
+    from records_req.letters.request import RequestSpec
 
     known = {f.name for f in fields(RequestSpec)}
-    spec = RequestSpec(**{k: v for k, v in options.items() if k in known and v is not None})
-    return build_letter_request(j, spec)
+    return RequestSpec(**{k: v for k, v in options.items() if k in known and v is not None})
 
 
 @click.command()

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from records_req.cli.context import REQUEST_ID, protected_outputs, read_view, store, today
+from records_req.cli.context import REQUEST_ID, protected_outputs, read_view, store, today, workspace
 from records_req.cli.dates import DATE
 from records_req.cli.letters import eml_option, letter_options, output_options, requester_options
 from records_req.cli.output import emit_json, json_option, table, via_option
 from records_req.cli.wording import command, next_step, text, worded
 from records_req.errors import UsageError
+
+if TYPE_CHECKING:
+    from records_req.workspace import LetterOutput
 
 # --- new ------------------------------------------------------------------------------------------
 
@@ -41,74 +44,47 @@ def new(ctx: click.Context, /, **options: Any) -> None:
       records-req new --state FL --agency "Lee County Sheriff's Office" --topic wso --tag "FL WSO 2026"
       records-req new --state TX --agency "Harris County Sheriff's Office" --topic wso --topic costs --split
     """
-    from records_req.agencies import directory
-    from records_req.cli.letters import build_request, check_eml, no_draft_note
-    from records_req.hygiene import clean
+    from records_req.cli.letters import check_eml, no_draft_note, spec_from_options
     from records_req.laws import load_laws
-    from records_req.tracker import service
+    from records_req.tracker.service import start_request
 
     check_eml(options)
     j = load_laws().get_or_raise(options["state"])
-    now = today(ctx)
-    results: list[dict[str, Any]] = []
-    with store(ctx).write() as session:
-        prof = service.get_profile(session, options["profile_key"])
-        service.fill_from_profile(options, prof)
-        agency_name = clean("--agency", options["agency"]) or ""
-        agency_row = directory.agency(session, j.code if not j.is_federal else "US", agency_name)
-        given = directory.Contacts(
-            options.get("agency_address"), options.get("agency_email"), options.get("records_officer")
-        )
-        known = directory.merge_agency(agency_row, given)
-        options.update(agency_address=known.address, agency_email=known.email, records_officer=known.officer)
-        options["letter_date"] = options.get("letter_date") or now
-        since_note = None
-        if not options.get("since"):
-            found = directory.directory_since(session, j, agency_row, options.get("until") or options["letter_date"])
-            if found is not None:
-                options["since"], options["dated_since"], since_note = found
-        whole, notes = build_request(j, options)
-        if since_note:
-            notes.insert(0, since_note)
-        if prof is None:  # remember who asked, for the follow-up and appeal letters
-            prof = service.remember_requester(session, options["profile_key"], whole.requester)
-            notes.append(f"Saved your details as profile '{prof.key}' (records-req profile show).")
-        tags = [t for t in (clean("--tag", t) for t in options["tags"]) if t]
-        parts = [whole]
-        if options["split"] and len(whole.topics) + (1 if whole.items else 0) > 1:
-            parts = [whole._replace(topics=(topic,), items=()) for topic in whole.topics]
-            if whole.items:
-                parts.append(whole._replace(topics=(), items=whole.items))
-        made = service.open_requests(
-            session,
-            j,
-            parts,
-            agency_row=agency_row,
-            agency_name=agency_name,
-            profile=prof,
-            tags=tags,
-            today=now,
-            again=options["again"],
-            force=options["force"],
-            formats=options["formats"],
-            out_dir=options.get("out_dir"),
-            user_templates=options.get("user_templates"),
-            eml=options["eml"],
-        )
-        if options["eml"] and any("eml" not in paths for _, paths in made):
-            remedy = "give --agency-email ADDRESS (kept in the directory), or load it with 'agencies import-contacts'"
-            notes.append(no_draft_note(parts[0], remedy))
-        for (request, paths), req in zip(made, parts, strict=True):
-            results.append(
-                {
-                    "id": request.id,
-                    "status": request.status,
-                    "topics": [t.key for t in req.topics],
-                    "files": {e: str(p) for e, p in paths.items()},
-                    "notes": [text(n) for n in notes],
-                    "tags": tags,
-                }
-            )
+    ws = workspace(ctx)
+    output = ws.output(
+        formats=options["formats"],
+        out_dir=options.get("out_dir"),
+        force=options["force"],
+        templates=options.get("user_templates"),
+        eml=options["eml"],
+    )
+    started = start_request(
+        ws,
+        j,
+        spec_from_options(options),
+        output=output,
+        tags=options["tags"],
+        split=options["split"],
+        again=options["again"],
+        profile_key=options["profile_key"],
+    )
+    notes = list(started.notes)
+    if started.saved_profile is not None:
+        notes.append(f"Saved your details as profile '{started.saved_profile}' (records-req profile show).")
+    if options["eml"] and started.drafts_missing:
+        remedy = "give --agency-email ADDRESS (kept in the directory), or load it with 'agencies import-contacts'"
+        notes.append(no_draft_note(started.letters[0], remedy))
+    results: list[dict[str, Any]] = [
+        {
+            "id": made.id,
+            "status": made.status,
+            "topics": list(made.topics),
+            "files": {e: str(p) for e, p in made.files.items()},
+            "notes": [text(n) for n in notes],
+            "tags": list(started.tags),
+        }
+        for made in started.made
+    ]
     for note in notes:
         click.echo(f"Note: {text(note)}", err=True)
     if options["as_json"]:
@@ -352,20 +328,10 @@ def list_requests(
       records-req list --status open --state FL --json
       records-req list --tag "FL WSO 2026"
     """
-    from records_req.lifecycle import CAN_BE_OVERDUE, STATUSES
+    from records_req.tracker.agenda import listed
 
-    if status and status not in (*STATUSES, "open", "closed", "overdue"):
-        raise UsageError(f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}.")
-    now = today(ctx)
     with read_view(ctx) as view:
-        found = view.requests(
-            status=status,
-            state=state,
-            tags=tags,
-            agency_text=agency_text,
-            today=now,
-            waiting=sorted(CAN_BE_OVERDUE),
-        )
+        found = listed(view, today(ctx), status=status, state=state, tags=tags, agency_text=agency_text)
     rows: list[dict[str, Any]] = [
         {
             "id": r.id,
@@ -475,53 +441,16 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
       records-req due --within 7
       records-req due --tag "FL WSO 2026" --json
     """
+    from records_req.tracker.agenda import due_items
+
     now = today(ctx)
     horizon = now + dt.timedelta(days=within)
-    rows: list[dict[str, Any]] = []
     with read_view(ctx) as view:
-        from records_req.lifecycle import CAN_BE_OVERDUE
-
-        waiting = sorted(CAN_BE_OVERDUE)
-        found = view.requests(
-            status="open", state=state, tags=tags, agency_text=None, today=now, due_before=horizon, waiting=waiting
-        )
-        for r in found:
-            overdue = r.overdue
-            rows.append(
-                {
-                    "id": r.id,
-                    "jurisdiction": r.jurisdiction,
-                    "agency": r.agency,
-                    "status": r.status,
-                    "date": (r.due_on or now).isoformat(),
-                    "what": "deadline",
-                    "statutory": r.due_statutory,
-                    "overdue": overdue,
-                    "days_late": (now - (r.due_on or now)).days if overdue else 0,
-                    "next_action": r.next_action or None,
-                    "command": command(r.next_action, r.id),
-                }
-            )
-        for e in view.reminders(horizon):
-            if state and e["jurisdiction"] != state.upper():
-                continue
-            if tags and not set(tags) <= set(e["tags"]):
-                continue
-            rows.append(
-                {
-                    "id": e["request_id"],
-                    "jurisdiction": e["jurisdiction"],
-                    "agency": e["agency"],
-                    "status": e["status"],
-                    "date": e["on"].isoformat(),
-                    "what": "reminder",
-                    "text": e["data"].get("text"),
-                    "statutory": False,
-                    "overdue": False,
-                    "days_late": 0,
-                }
-            )
-    rows.sort(key=lambda x: (not x["overdue"], x["date"], x["id"]))
+        items = due_items(view, now, within=within, state=state, tags=tags)
+    rows: list[dict[str, Any]] = [
+        item.to_dict() | ({"command": command(item.next_action or "", item.id)} if item.what == "deadline" else {})
+        for item in items
+    ]
     if as_json:
         emit_json(rows)
         return
@@ -551,23 +480,24 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
 # --- letters after the first --------------------------------------------------------------------
 
 
+def _letter_output(ctx: click.Context, options: dict[str, Any]) -> LetterOutput:
+    """A later letter's output options as the Workspace's LetterOutput."""
+    return workspace(ctx).output(
+        formats=options["formats"],
+        out_dir=options.get("out_dir"),
+        force=options["force"],
+        templates=options.get("user_templates"),
+        date=options.get("letter_date"),
+    )
+
+
 def _kind_letter(ctx: click.Context, /, request_id: int, kind: str, options: dict[str, Any]) -> None:
     from records_req.tracker import service
 
     now = today(ctx)
     with store(ctx).write() as session:
         request = service.get_request(session, request_id)
-        paths, notes = service.later_letter(
-            session,
-            request,
-            kind,
-            today=now,
-            letter_date=options.get("letter_date"),
-            force=options["force"],
-            formats=options["formats"],
-            out_dir=options.get("out_dir"),
-            user_templates=options.get("user_templates"),
-        )
+        paths, notes = service.later_letter(session, request, kind, today=now, output=_letter_output(ctx, options))
         after = service.tracked(request, now)
         files = {e: str(p) for e, p in paths.items()}
     step = next_step(after.next_action.to_dict(), after.next_step, request_id)
@@ -626,16 +556,7 @@ def followup(ctx: click.Context, /, request_id: int | None, tag: str | None, **o
     from records_req.tracker.campaign import followups
 
     assert tag is not None
-    results = followups(
-        store(ctx),
-        tag,
-        today=today(ctx),
-        letter_date=options.get("letter_date"),
-        force=options["force"],
-        formats=options["formats"],
-        out_dir=options.get("out_dir"),
-        user_templates=options.get("user_templates"),
-    )
+    results = followups(store(ctx), tag, today=today(ctx), output=_letter_output(ctx, options))
     if options.get("as_json"):
         emit_json(results)
         return
@@ -687,31 +608,12 @@ def attach(
     Examples:
       records-req attach 1 response.pdf --event released
     """
-    from records_req.paths import data_home
-    from records_req.tracker import service
+    from records_req.tracker.service import attach_file
 
-    if not file.is_file():  # a FIFO, a device or a socket could block or never end
-        raise UsageError(f"{file} is not a regular file; attach the file itself.")
-    from records_req.hygiene import clean
-
-    clean("The file's name", file.name)  # refuses names that are not UTF-8
-    now = today(ctx)
-    with store(ctx).write() as session:
-        request = service.get_request(session, request_id)
-        event = None
-        if event_kind:
-            from records_req.lifecycle import USER_EVENTS
-
-            if event_kind not in USER_EVENTS:
-                raise UsageError(f"Unknown event {event_kind!r}. Events: {', '.join(USER_EVENTS)}.")
-            event, _ = service.log_event(session, request, event_kind, on or now, note=note, today=now)
-        target, sha, size = service.store_received_file(data_home(), file)
-        document = service.add_document(
-            session, request, "received", target, original_name=file.name, event=event, data=None
-        )
-        if document.sha256 != sha or document.size != size:
-            raise service.TrackerError(f"{file} changed while it was being copied; try again.")
-        click.echo(f"#{request_id}: attached {file.name} (sha256 {sha[:12]}…) as {target}")
+    done = attach_file(workspace(ctx), request_id, file, kind=event_kind, on=on, note=note)
+    for warning in done.warnings:
+        click.echo(f"Warning: {text(warning)}", err=True)
+    click.echo(f"#{request_id}: attached {done.name} (sha256 {done.sha256[:12]}…) as {done.path}")
 
 
 @click.command()

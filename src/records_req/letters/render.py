@@ -11,6 +11,7 @@ from records_req.resources import templates_dir
 
 if TYPE_CHECKING:
     from records_req.letters.compose import LetterRequest
+    from records_req.workspace import LetterOutput
 
 FORMATS = ("docx", "pdf")
 
@@ -79,17 +80,15 @@ def planned_paths(
     *,
     agency_name: str,
     topic_keys: Sequence[str],
-    formats: str = "both",
-    out_dir: Path | None = None,
-    eml: bool = False,
+    output: LetterOutput,
 ) -> dict[str, Path]:
-    """Where :func:`write_letter` will put this letter's files (with ``eml``, the draft's too,
-    where the recipient's email is known)."""
+    """Where :func:`write_letter` will put this letter's files (with ``output.eml``, the draft's
+    too, where the recipient's email is known)."""
     from records_req.letters.files import default_out_dir, letter_paths
 
-    chosen = FORMATS if formats == "both" else (formats,)
+    chosen = FORMATS if output.formats == "both" else (output.formats,)
     paths = letter_paths(
-        out_dir or default_out_dir(),
+        output.out_dir or default_out_dir(),
         req.jurisdiction.code,
         agency_name,
         req.date.isoformat(),
@@ -97,7 +96,7 @@ def planned_paths(
         req.kind,
         chosen,
     )
-    return with_draft_path(paths, req) if eml else paths
+    return with_draft_path(paths, req) if output.eml else paths
 
 
 def write_letter(
@@ -105,37 +104,27 @@ def write_letter(
     *,
     agency_name: str,
     topic_keys: Sequence[str],
-    formats: str = "both",
-    out_dir: Path | None = None,
-    force: bool = False,
-    user_templates: Path | None = None,
+    output: LetterOutput,
     keep_existing: bool = False,
-    eml: bool = False,
     adopt_same: bool = False,
 ) -> tuple[Letter, dict[str, Path], dict[str, bytes]]:
-    """Compose, render and write one letter under ``out_dir``: the one path every command takes.
+    """Compose, render and write one letter as ``output`` says (its formats, under its folder,
+    replacing a file only with its ``force``): the one path every command takes.
 
     ``keep_existing``: if the file names are taken (another request's letter), number this one
-    (``-2``, ``-3``...) instead of refusing or replacing. ``eml``: also write the unsent email
-    draft (:func:`draft_email`) beside the letter where the recipient's email is known; the
+    (``-2``, ``-3``...) instead of refusing or replacing. ``output.eml``: also write the unsent
+    email draft (:func:`draft_email`) beside the letter where the recipient's email is known; the
     paths then include ``eml`` (absent: no email known, no draft). ``adopt_same``: a file that
     already holds exactly these bytes (left by an interrupted run) is kept, not refused.
     """
     from records_req.output import write_all
 
     letter, paths, rendered = prepare_letter(
-        req,
-        agency_name=agency_name,
-        topic_keys=topic_keys,
-        formats=formats,
-        out_dir=out_dir,
-        user_templates=user_templates,
-        keep_existing=keep_existing,
-        eml=eml,
+        req, agency_name=agency_name, topic_keys=topic_keys, output=output, keep_existing=keep_existing
     )
     written = {paths[ext]: rendered[ext] for ext in paths if ext in rendered}
     same = unchanged(written) if adopt_same else set()
-    write_all({p: data for p, data in written.items() if p not in same}, force=force)
+    write_all({p: data for p, data in written.items() if p not in same}, force=output.force)
     return letter, {ext: paths[ext] for ext in paths if ext in rendered}, rendered
 
 
@@ -154,20 +143,16 @@ def prepare_letter(
     *,
     agency_name: str,
     topic_keys: Sequence[str],
-    formats: str = "both",
-    out_dir: Path | None = None,
-    user_templates: Path | None = None,
+    output: LetterOutput,
     keep_existing: bool = False,
-    eml: bool = False,
 ) -> tuple[Letter, dict[str, Path], dict[str, bytes]]:
     """The letter, where its files go and their bytes, without writing anything."""
     from records_req.letters.compose import compose
 
+    user_templates = output.templates
     letter = compose(req, user_templates)
-    chosen = FORMATS if formats == "both" else (formats,)
-    paths = planned_paths(
-        req, agency_name=agency_name, topic_keys=topic_keys, formats=formats, out_dir=out_dir, eml=eml
-    )
+    chosen = FORMATS if output.formats == "both" else (output.formats,)
+    paths = planned_paths(req, agency_name=agency_name, topic_keys=topic_keys, output=output)
     number = 2
     while keep_existing and any(p.exists() for p in paths.values()):
         paths = {ext: p.with_name(f"{p.stem.rsplit('~', 1)[0]}~{number}{p.suffix}") for ext, p in paths.items()}

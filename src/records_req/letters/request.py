@@ -102,6 +102,13 @@ def _topics(spec: RequestSpec) -> Topics:
     return load_topics(spec.topics_file)
 
 
+def checked_agency(name: str) -> str:
+    """The agency's name as a letter prints it (refused if it is not text a letter can print)."""
+    from records_req.hygiene import letter_text
+
+    return letter_text("--agency", name) or ""
+
+
 def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequest, list[str]]:
     """Check a request against the law and turn it into a LetterRequest, with notes for the user."""
     from records_req.hygiene import clean, email_address, letter_text
@@ -176,7 +183,7 @@ def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequ
                 missing=tuple(missing),
                 citation=j.submission.citation,
             )
-    agency_name = letter_text("--agency", spec.agency) or ""
+    agency_name = checked_agency(spec.agency)
     if not agency_name:
         raise UsageError.of("need-agency")
     fee_category = spec.fee_category or "other"

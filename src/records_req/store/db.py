@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from records_req.errors import RecordsReqError
+from records_req.errors import SchemaChanged, StoreError
 from records_req.store.urls import DB_ENV, HEAD, default_url, masked, normalize_url
 
 __all__ = [
@@ -37,15 +37,6 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class StoreError(RecordsReqError):
-    pass
-
-
-class SchemaChanged(StoreError):
-    """The database's schema is no longer the one this records-req was started with: a newer
-    records-req migrated it while this one (a dashboard, a long campaign) kept running."""
 
 
 def _sqlite_setup(engine: Engine) -> None:

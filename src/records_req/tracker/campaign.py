@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from records_req.letters.request import RequestSpec
     from records_req.store.db import Store
     from records_req.store.models import Agency, IceAgreement
+    from records_req.workspace import LetterOutput, Workspace
 
 TYPES = {"county": "County", "municipality": "Municipality", "state": "State Agency"}
 
@@ -226,6 +227,69 @@ def _listed(rows: Sequence[IceAgreement]) -> str:
         else:
             parts.append(f"{a.model} signed {a.signed.isoformat()}" if a.signed else f"{a.model} (no date)")
     return "; ".join(parts)
+
+
+# --- preparing ----------------------------------------------------------------------------------
+
+
+class Prepared(NamedTuple):
+    """A campaign ready to run: its plan, the options it runs with (the requester filled from the
+    profile, the letters' date settled), the profile that signs, and the list it is built from."""
+
+    steps: list[Step]
+    options: Options
+    profile_id: int | None
+    source: dict[str, Any] | None
+
+    @property
+    def creates(self) -> int:
+        return sum(1 for s in self.steps if s.action == "create")
+
+
+def campaign_date(session: Session, tag: str) -> dt.date | None:
+    """The date of a campaign's first letters, if it has any: a resumed campaign keeps it, so
+    that its files and their names match."""
+    from sqlalchemy import func
+
+    from records_req.store.models import Request, Tag
+
+    found: dt.date | None = session.scalar(select(func.min(Request.letter_date)).join(Tag).where(Tag.tag == tag))
+    return found
+
+
+def prepare(
+    workspace: Workspace,
+    selection: Selection,
+    options: Options,
+    *,
+    profile_key: str = "default",
+    dry_run: bool = False,
+) -> Prepared:
+    """Everything a campaign decides before it writes, the same for every door (the command line,
+    the dashboard): the requester's empty fields from the profile; the letters' date (given, else a
+    resumed campaign's first date, else today); the plan; and, for a run that writes letters, who
+    signs saved as the profile when there is none. One transaction (it also adds listed agencies
+    the directory lacks)."""
+    from records_req.tracker.service import REQUESTER_FIELDS, get_profile, remember_profile
+
+    today = workspace.today
+    with workspace.write() as session:
+        profile = get_profile(session, profile_key)
+        given = options.requester or {}
+        requester = {
+            option: given.get(option) or (getattr(profile, field) if profile is not None else None)
+            for option, field in REQUESTER_FIELDS.items()
+        }
+        letter_date = options.letter_date or (campaign_date(session, options.tag) if options.tag else None) or today
+        options = replace(options, requester=requester, letter_date=letter_date)
+        targets = select_targets(session, selection)
+        source = source_list(session, selection)
+        steps = plan(session, targets, options, today=today)
+        if not dry_run and profile is None and any(s.action == "create" for s in steps):
+            profile = remember_profile(  # another campaign starting now may make it first: kept
+                session, profile_key, **{field: requester[option] for option, field in REQUESTER_FIELDS.items()}
+            )
+        return Prepared(steps, options, profile.id if profile is not None else None, source)
 
 
 # --- planning -----------------------------------------------------------------------------------
@@ -656,11 +720,7 @@ def followups(
     tag: str,
     *,
     today: dt.date,
-    letter_date: dt.date | None = None,
-    force: bool = False,
-    formats: str = "both",
-    out_dir: Path | None = None,
-    user_templates: Path | None = None,
+    output: LetterOutput,
 ) -> list[dict[str, Any]]:
     """A follow-up letter for every request of the campaign whose statutory date has passed and
     that was not followed up since (lifecycle.followup_due), one transaction each; the others are
@@ -693,11 +753,7 @@ def followups(
                         request,
                         "follow-up",
                         today=today,
-                        letter_date=letter_date,
-                        force=force,
-                        formats=formats,
-                        out_dir=out_dir,
-                        user_templates=user_templates,
+                        output=output,
                     )
             except RecordsReqError as exc:
                 row |= {"action": "none", "reason": str(exc)}

@@ -9,7 +9,7 @@ import json
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from records_req.letters.request import RequestSpec
     from records_req.schedule_cache import Cached, Fresh
     from records_req.store.db import Store
+    from records_req.workspace import LetterOutput, Workspace
 
 
 class TrackerError(RecordsReqError):
@@ -98,14 +99,15 @@ REQUESTER_FIELDS = {  # a request's requester option -> the profile field that f
 }
 
 
-def fill_from_profile(options: dict[str, Any], profile: Profile | None) -> dict[str, Any]:
-    """The requester options given, with the profile's details where one was left empty (the
-    command line, the dashboard and campaigns all sign letters so); returns ``options``."""
-    if profile is not None:
-        for option, field in REQUESTER_FIELDS.items():
-            if not options.get(option):
-                options[option] = getattr(profile, field)
-    return options
+def with_profile(spec: RequestSpec, profile: Profile | None) -> RequestSpec:
+    """``spec`` with the profile's details where a requester field was left empty: the command
+    line, the dashboard, the Python API and campaigns all sign letters so."""
+    if profile is None:
+        return spec
+    from dataclasses import replace
+
+    filled = {option: getattr(profile, field) for option, field in REQUESTER_FIELDS.items()}
+    return replace(spec, **{k: v for k, v in filled.items() if not getattr(spec, k) and v})
 
 
 def remember_requester(session: Session, key: str, requester: Any) -> Profile:
@@ -127,43 +129,115 @@ def get_profile(session: Session, key: str = "default") -> Profile | None:
     return session.scalar(select(Profile).where(Profile.key == key))
 
 
+class Made(NamedTuple):
+    """A request a use case created, with its letter's files (by extension: docx, pdf, eml)."""
+
+    id: int
+    status: str
+    topics: tuple[str, ...]
+    files: dict[str, Path]
+
+
+class Started(NamedTuple):
+    """What :func:`start_request` did: the requests made (none for a preview), the letters as
+    they are (or would be) written, the notes for the user, the tags, and the profile that was
+    saved as who asked (None: one existed already, or a preview)."""
+
+    made: tuple[Made, ...]
+    letters: tuple[LetterRequest, ...]
+    notes: tuple[str, ...]
+    tags: tuple[str, ...]
+    saved_profile: str | None = None
+
+    @property
+    def drafts_missing(self) -> bool:
+        """An email draft was asked for, and a letter got none (no email known)."""
+        return any("eml" not in m.files for m in self.made)
+
+
 def start_request(
-    session: Session,
+    workspace: Workspace,
     jurisdiction: Jurisdiction,
     spec: RequestSpec,
     *,
-    today: dt.date,
+    output: LetterOutput | None = None,
     tags: Sequence[str] = (),
-    force: bool = False,
-    formats: str = "both",
-    out_dir: Path | None = None,
+    split: bool = False,
+    again: bool = False,
+    preview: bool = False,
     profile_key: str = "default",
-) -> tuple[Request, dict[str, Path], list[str]]:
-    """One new tracked request and its letter, with what the directory knows (with_directory),
-    remembering who asked: what the Python API and the dashboard create (``records-req new``
-    adds --split on the same functions)."""
-    from records_req.letters.request import build_letter_request
+) -> Started:
+    """Start tracking a new request and write its letter: the one way every door makes one
+    (``new``, the dashboard's form, the Python API). In one transaction: the requester's empty
+    fields come from the profile, the agency's known contact details and ICE's dates from the
+    directory (:func:`with_directory`), the letter is checked against the law, who asked is
+    remembered as the profile when there is none, and each letter is written (one per topic
+    with ``split``; ``again`` allows a second open request for the same records).
 
-    agency_row = agency(session, jurisdiction.code if not jurisdiction.is_federal else "US", spec.agency)
-    spec, since_note = with_directory(session, jurisdiction, spec, agency_row)
-    req, notes = build_letter_request(jurisdiction, spec)
-    if since_note:
-        notes.insert(0, since_note)
-    profile = get_profile(session, profile_key) or remember_requester(session, profile_key, req.requester)
-    [(request, paths)] = open_requests(
-        session,
-        jurisdiction,
-        [req],
-        agency_row=agency_row,
-        agency_name=spec.agency,
-        profile=profile,
-        tags=tags,
-        today=today,
-        force=force,
-        formats=formats,
-        out_dir=out_dir,
-    )
-    return request, paths, notes
+    ``preview``: nothing is written or remembered; the letters are returned as they would be."""
+    from dataclasses import replace
+
+    from records_req.agencies.directory import find_agency
+    from records_req.hygiene import clean
+    from records_req.letters.request import build_letter_request, checked_agency
+
+    output = output or workspace.output()
+    today = workspace.today
+    spec = replace(spec, agency=checked_agency(spec.agency), letter_date=spec.letter_date or output.date or today)
+    chosen = tuple(t for t in (clean("A tag", t) for t in tags) if t)
+    state = jurisdiction.code if not jurisdiction.is_federal else "US"
+    if preview:
+        with workspace.session() as session:
+            spec = with_profile(spec, get_profile(session, profile_key))
+            found = find_agency(session, state, spec.agency)
+            since_note = None
+            if found is not None:
+                spec, since_note = with_directory(session, jurisdiction, spec, found, remember=False)
+            req, notes = build_letter_request(jurisdiction, spec)
+            if not jurisdiction.is_federal:
+                from records_req.agencies.ice_lists import listed_agreements
+
+                req = req._replace(agreements=listed_agreements(session, jurisdiction.code, spec.agency))
+        return Started((), (req,), tuple([since_note] if since_note else []) + tuple(notes), chosen)
+    with workspace.write() as session:
+        profile = get_profile(session, profile_key)
+        spec = with_profile(spec, profile)
+        agency_row = agency(session, state, spec.agency)
+        spec, since_note = with_directory(session, jurisdiction, spec, agency_row)
+        whole, notes = build_letter_request(jurisdiction, spec)
+        if since_note:
+            notes.insert(0, since_note)
+        saved = None
+        if profile is None:  # remember who asked, for the follow-up and appeal letters
+            profile = remember_requester(session, profile_key, whole.requester)
+            saved = profile.key
+        parts = [whole]
+        if split and len(whole.topics) + (1 if whole.items else 0) > 1:
+            parts = [whole._replace(topics=(topic,), items=()) for topic in whole.topics]
+            if whole.items:
+                parts.append(whole._replace(topics=(), items=whole.items))
+        made = open_requests(
+            session,
+            jurisdiction,
+            parts,
+            agency_row=agency_row,
+            agency_name=spec.agency,
+            profile=profile,
+            tags=chosen,
+            today=today,
+            again=again,
+            output=output,
+        )
+        return Started(
+            tuple(
+                Made(request.id, request.status, tuple(t.key for t in req.topics), paths)
+                for (request, paths), req in zip(made, parts, strict=True)
+            ),
+            tuple(parts),
+            tuple(notes),
+            chosen,
+            saved,
+        )
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -551,9 +625,7 @@ def refuse_others_letters(session: Session, paths: Iterable[Path], request_id: i
     for path in paths:
         owner = letter_owner(session, path)
         if owner is not None and owner != request_id:
-            raise RecordsReqError(
-                f"{path} is the letter of request #{owner} and is never replaced; use --date or --out."
-            )
+            raise RecordsReqError.of("letter-of-another", path=path, owner=owner)
 
 
 def open_requests(
@@ -567,17 +639,12 @@ def open_requests(
     tags: Sequence[str],
     today: dt.date,
     again: bool = False,
-    force: bool = False,
-    formats: str = "both",
-    out_dir: Path | None = None,
-    user_templates: Path | None = None,
-    eml: bool = False,
+    output: LetterOutput,
 ) -> list[tuple[Request, dict[str, Path]]]:
-    """Create one tracked request per letter and write each letter: what ``records-req new``,
-    the Python API and the dashboard all do. Every file is checked before any is written: another
-    request's letter is never replaced, and an existing file only with ``force``. ``eml``: an
-    unsent email draft beside each letter where the agency's email is known (its path is then
-    among the letter's)."""
+    """Create one tracked request per letter and write each letter (:func:`start_request`).
+    Every file is checked before any is written: another request's letter is never replaced, and
+    an existing file only with ``output.force``. ``output.eml``: an unsent email draft beside each
+    letter where the agency's email is known (its path is then among the letter's)."""
     from records_req.letters.compose import kept_with_request
     from records_req.letters.render import planned_paths, write_letter
     from records_req.output import OutputError
@@ -589,9 +656,7 @@ def open_requests(
             req,
             agency_name=agency_name,
             topic_keys=[t.key for t in req.topics],
-            formats=formats,
-            out_dir=out_dir,
-            eml=eml,
+            output=output,
         ).values()
     ]
     if not jurisdiction.is_federal:  # the letter names the agreements ICE lists for this agency
@@ -605,11 +670,10 @@ def open_requests(
             refuse_duplicate(session, agency_row, [t.key for t in req.topics])
         refuse_others_letters(session, planned)
         taken = [path for path in planned if path.exists()]
-        if taken and not force:  # no request owns them: the same bytes are a letter an interrupted run left
-            taken = [p for p in taken if p not in _orphans(parts, agency_name, formats, out_dir, user_templates, eml)]
-        if taken and not force:
-            names = ", ".join(str(p) for p in taken)
-            raise OutputError(f"{names} already exists. Use --force to replace it, or --date.")
+        if taken and not output.force:  # no request owns them: the same bytes are a letter an interrupted run left
+            taken = [p for p in taken if p not in _orphans(parts, agency_name, output)]
+        if taken and not output.force:
+            raise OutputError.of("file-exists", names=", ".join(str(p) for p in taken))
     made: list[tuple[Request, dict[str, Path]]] = []
     for req in parts:
         request = create_request(
@@ -632,12 +696,8 @@ def open_requests(
             req,
             agency_name=agency_name,
             topic_keys=[t.key for t in req.topics],
-            formats=formats,
-            out_dir=out_dir,
-            force=force,
-            user_templates=user_templates,
+            output=output,
             keep_existing=again,  # never overwrite the earlier request's letter
-            eml=eml,
             adopt_same=not again,
         )
         for ext, path in paths.items():
@@ -647,14 +707,7 @@ def open_requests(
     return made
 
 
-def _orphans(
-    parts: Sequence[LetterRequest],
-    agency_name: str,
-    formats: str,
-    out_dir: Path | None,
-    user_templates: Path | None,
-    eml: bool,
-) -> set[Path]:
+def _orphans(parts: Sequence[LetterRequest], agency_name: str, output: LetterOutput) -> set[Path]:
     """The files of these letters that already hold exactly their bytes: what ``new`` left when it
     was killed after writing the letter and before committing its request (rendered again only
     when such files exist). The caller has checked that no request owns them."""
@@ -666,10 +719,7 @@ def _orphans(
             req,
             agency_name=agency_name,
             topic_keys=[t.key for t in req.topics],
-            formats=formats,
-            out_dir=out_dir,
-            user_templates=user_templates,
-            eml=eml,
+            output=output,
         )
         found |= unchanged({paths[ext]: rendered[ext] for ext in paths if ext in rendered})
     return found
@@ -691,15 +741,14 @@ def later_letter(
     kind: str,
     *,
     today: dt.date,
-    letter_date: dt.date | None = None,
-    force: bool = False,
-    formats: str = "both",
-    out_dir: Path | None = None,
-    user_templates: Path | None = None,
+    output: LetterOutput,
 ) -> tuple[dict[str, Path], list[str]]:
     """Write a follow-up or an appeal for a tracked request, as it was sent, with the dates its
-    events give, and log it: what ``records-req followup`` and ``appeal``, the Python API and the
-    dashboard all do. Returns the files and the notes for the user."""
+    events give, and log it: what every door does (``output.date``: the letter's date, default
+    ``today``; ``output.force``: a status inquiry or a late appeal all the same, replacing its
+    files). Returns the files and the notes for the user."""
+    from dataclasses import replace
+
     from records_req.letters.render import planned_paths, write_letter
     from records_req.letters.request import RequestSpec, build_letter_request
     from records_req.lifecycle import why_not
@@ -724,7 +773,7 @@ def later_letter(
         items=tuple(request.items),
         since=request.since,
         until=request.until,
-        letter_date=letter_date or today,
+        letter_date=output.date or today,
         fee_limit=request.fee_limit,
         co_requester=request.co_requester,
         kind=kind,  # type: ignore[arg-type]
@@ -735,7 +784,7 @@ def later_letter(
         via=state.state.via,
         acknowledged=state.state.acknowledged_on,
         clock_events=state.state.clock_events,
-        force=force,
+        force=output.force,
         **_who_asked(request, profile),
     )
     req, notes = build_letter_request(j, spec)
@@ -744,17 +793,10 @@ def later_letter(
 
         req = req._replace(as_sent=AsSent.from_json(request.as_sent))
     keys = list(request.topics)
-    planned = planned_paths(req, agency_name=agency_row.name, topic_keys=keys, formats=formats, out_dir=out_dir)
+    output = replace(output, eml=False)  # a later letter's draft is not written here
+    planned = planned_paths(req, agency_name=agency_row.name, topic_keys=keys, output=output)
     refuse_others_letters(session, planned.values(), request.id)
-    _, paths, rendered = write_letter(
-        req,
-        agency_name=agency_row.name,
-        topic_keys=keys,
-        formats=formats,
-        out_dir=out_dir,
-        force=force,
-        user_templates=user_templates,
-    )
+    _, paths, rendered = write_letter(req, agency_name=agency_row.name, topic_keys=keys, output=output)
     event, _ = log_event(
         session,
         request,
@@ -768,6 +810,58 @@ def later_letter(
     for ext, path in paths.items():
         add_document(session, request, "letter", path, original_name=path.name, event=event, data=rendered[ext])
     return paths, notes
+
+
+class Attached(NamedTuple):
+    """A received file kept with its request: where the copy is, its name, hash and size, and the
+    event logged with it (None: none)."""
+
+    request_id: int
+    name: str
+    path: Path
+    sha256: str
+    size: int
+    event_id: int | None
+    warnings: tuple[str, ...] = ()
+
+
+def attach_file(
+    workspace: Workspace,
+    request_id: int,
+    source: Path,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    on: dt.date | None = None,
+    note: str | None = None,
+    home: Path | None = None,
+) -> Attached:
+    """Keep a received file with its request, and log the event it brought (``kind``, on ``on``,
+    default today, with ``note``): what every door's attach does, in one transaction. The event is
+    recorded as any other (:func:`record_event`: the note's text is checked); the file is copied
+    into the data directory (``home``, default the user's) under its hash, never moved, and the
+    copy is checked against what was read (hash and size) before it is recorded. ``name``: the
+    name the user knows it by (default the file's own)."""
+    from records_req.hygiene import clean
+    from records_req.lifecycle import USER_EVENTS
+    from records_req.paths import data_home
+
+    if not source.is_file():  # a FIFO, a device or a socket could block or never end
+        raise UsageError(f"{source} is not a regular file; attach the file itself.")
+    label = clean("The file's name", name if name is not None else source.name) or source.name
+    if kind and kind not in USER_EVENTS:
+        raise UsageError(f"Unknown event {kind!r}. Events: {', '.join(USER_EVENTS)}.")
+    today = workspace.today
+    with workspace.write() as session:
+        request = get_request(session, request_id)
+        event, warnings = None, list[str]()
+        if kind:
+            event, warnings = record_event(session, request, kind, on or today, today=today, note=note)
+        target, sha, size = store_received_file(home or data_home(), source)
+        document = add_document(session, request, "received", target, original_name=label, event=event)
+        if document.sha256 != sha or document.size != size:
+            raise TrackerError(f"{label} changed while it was being copied; try again.")
+        return Attached(request_id, label, target, sha, size, event.id if event else None, tuple(warnings))
 
 
 def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
@@ -798,6 +892,33 @@ def store_received_file(home: Path, source: Path) -> tuple[Path, str, int]:
         shutil.copyfile(source, tmp)
         tmp.replace(target)
     return target, sha, size
+
+
+class StoredFile(NamedTuple):
+    """A stored letter or received file: where it is, the name it is known by, and its hash."""
+
+    path: Path
+    name: str
+    sha256: str
+
+
+def stored_document(workspace: Workspace, document_id: int) -> StoredFile | None:
+    """Where document ``document_id`` is kept (None: no such document)."""
+    with workspace.session() as session:
+        found = session.get(Document, document_id)
+        return None if found is None else StoredFile(Path(found.path), found.original_name, found.sha256)
+
+
+def recompute_all(workspace: Workspace) -> int:
+    """Recompute every request's cached status, due date and schedule from its events, in one
+    transaction; returns how many requests there are."""
+    today = workspace.today
+    with workspace.write() as session:
+        n = 0
+        for request in session.scalars(select(Request).options(selectinload(Request.events))):
+            refresh(request, today)
+            n += 1
+    return n
 
 
 # --- queries ------------------------------------------------------------------------------------

@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, session, url_for
 from flask import render_template as _render
 
-from records_req.errors import RecordsReqError, UsageError
-from records_req.store.db import SchemaChanged
+from records_req.errors import RecordsReqError, SchemaChanged, UsageError
 
 if TYPE_CHECKING:
-    from records_req.store.db import Store
     from records_req.store.reader import Reader
     from records_req.web import Settings
+    from records_req.workspace import Store, Workspace
 
 bp = Blueprint("pages", __name__)
 TOPIC_LIMIT = 40
@@ -47,45 +46,27 @@ def settings() -> Settings:
     return found
 
 
-def today() -> dt.date:
-    from records_req.dates import today as clock
+def workspace() -> Workspace:
+    """The dashboard's Workspace: its database, its letters' folder and its day."""
+    from records_req.workspace import Workspace
 
-    return clock(settings().today)
+    s = settings()
+    return Workspace(db_url=s.db_url, out_dir=s.out_dir, as_of=s.today)
+
+
+def today() -> dt.date:
+    return workspace().today
 
 
 def store() -> Store:
-    from records_req.store.db import open_store
-
-    return open_store(settings().db_url)
+    return workspace().store
 
 
 @contextmanager
 def view() -> Iterator[Reader]:
     """The fast read-only view the CLI's list, due and show use (migrating the database first)."""
-    from records_req.store.reader import reader
-    from records_req.store.urls import default_url, normalize_url
-
-    url = normalize_url(settings().db_url or default_url())
-    with reader(url) as fast:
-        if fast is not None:
-            yield fast
-            _keep_fresh(fast)
-            return
-    store()  # creates or migrates the database
-    with reader(url) as fast:
-        if fast is None:
-            abort(500, description="The database cannot be read.")
+    with workspace().read() as fast:
         yield fast
-        _keep_fresh(fast)
-
-
-def _keep_fresh(fast: Reader) -> None:
-    """Store what the read computed again because the law data or the engine changed."""
-    if fast.fresh:
-        from records_req.tracker.service import keep_fresh
-
-        fast.close()
-        keep_fresh(store(), fast.fresh)
 
 
 def lang() -> str:
@@ -341,30 +322,25 @@ def _upload_to_temp(field: str) -> tuple[Path, str, str]:
 @bp.post("/requests/<int:request_id>/attach")
 def attach(request_id: int) -> Any:
     """A received file, kept by its hash in the data directory, as ``records-req attach`` does."""
-    from records_req.lifecycle import USER_EVENTS
-    from records_req.paths import data_home
-    from records_req.tracker import service
+    from records_req.tracker.service import attach_file
 
     try:
         temp, name, _suffix = _upload_to_temp("file")
         try:
-            kind = request.form.get("event") or None
-            if kind and kind not in USER_EVENTS:
-                raise UsageError(f"Unknown event {kind!r}.")
-            with store().write() as s:
-                req = service.get_request(s, request_id)
-                event = None
-                if kind:
-                    event, _ = service.record_event(
-                        s, req, kind, form_date("on") or today(), today=today(), note=request.form.get("note")
-                    )
-                target, sha, _size = service.store_received_file(data_home(), temp)
-                service.add_document(s, req, "received", target, original_name=name, event=event)
+            done = attach_file(
+                workspace(),
+                request_id,
+                temp,
+                name=name,
+                kind=request.form.get("event") or None,
+                on=form_date("on"),
+                note=request.form.get("note"),
+            )
         finally:
             temp.unlink(missing_ok=True)
     except RecordsReqError as exc:
-        return _request_page(request_id, str(exc), 422)
-    _notice(f"Attached {name} (sha256 {sha[:12]}…).")
+        return _request_page(request_id, said(exc), 422)
+    _notice(" ".join([f"Attached {done.name} (sha256 {done.sha256[:12]}…).", *map(said, done.warnings)]))
     return redirect(url_for("pages.request_page", request_id=request_id), 303)
 
 
@@ -379,9 +355,8 @@ def later_letter(request_id: int) -> Any:
     try:
         with store().write() as s:
             req = service.get_request(s, request_id)
-            _paths, notes = service.later_letter(
-                s, req, kind, today=today(), force=request.form.get("force") == "1", out_dir=settings().out_dir
-            )
+            output = workspace().output(force=request.form.get("force") == "1")
+            _paths, notes = service.later_letter(s, req, kind, today=today(), output=output)
     except RecordsReqError as exc:
         return _request_page(request_id, said(exc), 422)
     _notice(" ".join([f"The {kind} letter is written and logged; download it below.", *map(said, notes)]))
@@ -407,13 +382,12 @@ def bundle(request_id: int) -> Response:
 @bp.route("/documents/<int:document_id>")
 def document(document_id: int) -> Response:
     """A stored letter or received file: the path comes from the database, never from the URL."""
-    from records_req.store.models import Document
+    from records_req.tracker.service import stored_document
 
-    with store().read() as s:
-        found = s.get(Document, document_id)
-        if found is None:
-            abort(404)
-        path, name, sha = Path(found.path), found.original_name, found.sha256
+    found = stored_document(workspace(), document_id)
+    if found is None:
+        abort(404)
+    path, name, sha = found
     if not path.is_file():
         abort(410, description="The file is no longer where it was written.")
     data = path.read_bytes()
@@ -510,36 +484,25 @@ def _spec_from_form() -> tuple[Any, Any, dict[str, Any]]:
 def new_submit() -> Any:
     """Preview the letter, download it, or create the tracked request (``records-req new``)."""
     from records_req.letters.compose import compose
-    from records_req.letters.request import build_letter_request
-    from records_req.tracker import service
+    from records_req.tracker.service import start_request
 
     action = request.form.get("action", "preview")
     form: dict[str, Any] = request.form.to_dict()
     form["topics"] = request.form.getlist("topic")
     try:
         j, spec, form = _spec_from_form()
+        tags = [form.get("tag", "")]
         if action == "create":
-            tags = [t for t in [form.get("tag", "").strip()] if t]
-            with store().write() as s:
-                made, _, notes = service.start_request(s, j, spec, today=today(), tags=tags, out_dir=settings().out_dir)
-                new_id = made.id
+            started = start_request(workspace(), j, spec, tags=tags)
             _notice(
-                " ".join(["Request created; its letter is below. Mark it sent when you send it.", *map(said, notes)])
+                " ".join(
+                    ["Request created; its letter is below. Mark it sent when you send it.", *map(said, started.notes)]
+                )
             )
-            return redirect(url_for("pages.request_page", request_id=new_id), 303)
-        with store().read() as s:  # the letter as "create" would write it, remembering nothing
-            from records_req.agencies.directory import find_agency, with_directory
-            from records_req.agencies.ice_lists import listed_agreements
-
-            found = find_agency(s, j.code if not j.is_federal else "US", spec.agency)
-            since_note = None
-            if found is not None:
-                spec, since_note = with_directory(s, j, spec, found, remember=False)
-            req, notes = build_letter_request(j, spec)
-            if since_note:
-                notes.insert(0, since_note)
-            if not j.is_federal:
-                req = req._replace(agreements=listed_agreements(s, j.code, spec.agency))
+            return redirect(url_for("pages.request_page", request_id=started.made[0].id), 303)
+        # the letter as "create" would write it, remembering nothing
+        started = start_request(workspace(), j, spec, tags=tags, preview=True)
+        req, notes = started.letters[0], started.notes
         letter = compose(req)
         if action in ("docx", "pdf"):
             from records_req.letters.files import slugify
@@ -672,12 +635,39 @@ def agencies_import() -> Any:
     return render("imported.html", summary=summary, diff=diff)
 
 
-_CAMPAIGNS: dict[str, dict[str, Any]] = {}  # progress of campaigns running in this server
-_CAMPAIGNS_LOCK = threading.Lock()
+class CampaignRuns:
+    """The progress of the campaigns this server runs, by job: kept with the app (its
+    ``extensions``), shared by the threads that write the letters and the pages that show them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: dict[str, dict[str, Any]] = {}
+
+    def start(self, job: str, tag: str, total: int) -> None:
+        with self.lock:
+            self.jobs[job] = {"tag": tag, "total": total, "done": 0, "finished": False, "error": None}
+
+    def step(self, job: str) -> None:
+        with self.lock:
+            self.jobs[job]["done"] += 1
+
+    def update(self, job: str, **values: Any) -> None:
+        with self.lock:
+            self.jobs[job].update(values)
+
+    def get(self, job: str) -> dict[str, Any]:
+        with self.lock:
+            return dict(self.jobs.get(job) or {})
+
+
+def campaign_runs() -> CampaignRuns:
+    runs: CampaignRuns = current_app.extensions.setdefault("records_req_campaigns", CampaignRuns())
+    return runs
 
 
 def _campaign_options(form: dict[str, Any]) -> tuple[Any, Any]:
     from records_req.tracker import campaign as campaigns
+    from records_req.tracker.service import REQUESTER_FIELDS
 
     def many(name: str) -> tuple[str, ...]:
         return tuple(v.strip() for v in request.form.getlist(name) if v.strip())
@@ -690,66 +680,61 @@ def _campaign_options(form: dict[str, Any]) -> tuple[Any, Any]:
         signed_since=form_date("signed_since"),
         pending=form.get("pending") == "1",
     )
-    from records_req.tracker.service import REQUESTER_FIELDS, fill_from_profile, get_profile
-
-    with store().read() as s:
-        requester = fill_from_profile({key: form.get(key) or None for key in REQUESTER_FIELDS}, get_profile(s))
     options = campaigns.Options(
         tag=(form.get("tag") or "").strip(),
         topic_keys=tuple(request.form.getlist("topic")) or ("wso",),
-        requester=requester,
+        requester={key: form.get(key) or None for key in REQUESTER_FIELDS},  # the profile fills the rest
         co_requester=form.get("co_requester") or None,
         co_requester_address=form.get("co_requester_address") or None,
         include_barred=form.get("include_barred") == "1",
         again=form.get("again") == "1",
         eml=form.get("eml") == "1",
         out_dir=settings().out_dir,
-        letter_date=today(),
     )
     return selection, options
 
 
 @bp.route("/campaign", methods=["GET", "POST"])
 def campaign() -> Any:
-    """Who a campaign would write to, and why not (the dry run); then run it with a progress view."""
+    """Who a campaign would write to, and why not (the dry run); then run it with a progress view.
+    The plan, the letters' date (a resumed campaign keeps its first) and the profile that signs
+    are decided as the command line's ``campaign`` decides them (campaign.prepare)."""
     from records_req.tracker import campaign as campaigns
 
     ctx = _new_context()
     if request.method == "GET":
         return render("campaign.html", **ctx)
     form = request.form.to_dict()
+    running = request.form.get("action") == "run"
+    ws = workspace()
     try:
         selection, options = _campaign_options(form)
-        with store().write() as s:
-            targets = campaigns.select_targets(s, selection)
-            steps = campaigns.plan(s, targets, options, today=today())
-        if request.form.get("action") != "run":
-            plan = [campaigns.step_dict(x) | {"message": said(x.message) if x.message else None} for x in steps]
-            return render("campaign.html", plan=plan, form=form, **ctx)
-        if not options.tag:
+        if running and not options.tag:
             raise UsageError("Name the campaign (its tag) to write the letters.")
+        prepared = campaigns.prepare(ws, selection, options, dry_run=not running)
+        if not running:
+            plan = [
+                campaigns.step_dict(x) | {"message": said(x.message) if x.message else None} for x in prepared.steps
+            ]
+            return render("campaign.html", plan=plan, form=form, **ctx)
     except RecordsReqError as exc:
         return render("campaign.html", 422, error=said(exc), form=form, **ctx)
+    options = prepared.options
     job = hashlib.sha256(f"{options.tag}{dt.datetime.now(dt.UTC)}".encode()).hexdigest()[:16]
-    creates = sum(1 for x in steps if x.action == "create")
-    with _CAMPAIGNS_LOCK:
-        _CAMPAIGNS[job] = {"tag": options.tag, "total": creates, "done": 0, "finished": False, "error": None}
-    db, now = store(), today()  # the thread needs no request: it gets what it uses
+    runs = campaign_runs()
+    runs.start(job, options.tag, prepared.creates)
+    db, now = ws.store, ws.today  # the thread needs no request: it gets what it uses
 
     def work() -> None:
-        def progress() -> None:
-            with _CAMPAIGNS_LOCK:
-                _CAMPAIGNS[job]["done"] += 1
-
         try:
-            outcomes = campaigns.run(db, steps, options, profile_id=None, today=now, progress=progress)
+            outcomes = campaigns.run(
+                db, prepared.steps, options, profile_id=prepared.profile_id, today=now, progress=lambda: runs.step(job)
+            )
             result = campaigns.summary(outcomes)
         except RecordsReqError as exc:  # pragma: no cover - shown on the progress page
             result = None
-            with _CAMPAIGNS_LOCK:
-                _CAMPAIGNS[job]["error"] = str(exc)
-        with _CAMPAIGNS_LOCK:
-            _CAMPAIGNS[job].update(finished=True, summary=result)
+            runs.update(job, error=str(exc))
+        runs.update(job, finished=True, summary=result)
 
     threading.Thread(target=work, name=f"campaign-{job}", daemon=True).start()
     return redirect(url_for("pages.campaign_progress", job=job), 303)
@@ -757,8 +742,7 @@ def campaign() -> Any:
 
 @bp.route("/campaign/<job>")
 def campaign_progress(job: str) -> Any:
-    with _CAMPAIGNS_LOCK:
-        state = dict(_CAMPAIGNS.get(job) or {})
+    state = campaign_runs().get(job)
     if not state:
         abort(404)
     if request.args.get("format") == "json":
