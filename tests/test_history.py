@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ def test_history_is_in_date_order_with_undone_events_marked_and_edits_as_lines()
     edit = next(line for line in lines if line.kind == "edit")
     assert edit.target == 3
     assert edit.changes == {"on": ("2026-12-01", "2026-12-07"), "note": ("letter", "their letter")}
-    assert edit.words() == "edit of #3: on 2026-12-01 -> 2026-12-07; note letter -> their letter"
+    assert edit.words() == "#6 edit of #3: on 2026-12-01 -> 2026-12-07; note letter -> their letter"
 
 
 def _events(*items: tuple[str, dt.date, dict[str, Any]]) -> list[Recorded]:
@@ -130,3 +131,47 @@ def test_dates_that_precede_what_they_depend_on_are_named_with_both_dates() -> N
     moved = [*_events(("sent", D(2026, 12, 7), {}), ("released", D(2026, 12, 9), {}))]
     moved.append(Recorded(3, "edit", D(2026, 12, 10), None, {"target": 1, "on": "2026-12-10"}))
     assert dates_out_of_order(moved, letter) == "'released' on 2026-12-09 is before the request was sent (2026-12-10)"
+
+
+# --- the timeline, through the doors ----------------------------------------------------------
+
+
+def _undone_timeline(rr: Tracker) -> str:
+    """A VA request sent 12-01 with an extension logged late for 11-30... then a reminder, an
+    acknowledgment undone: entered out of date order."""
+    rid = str(rr.new("VA", "Fairfax County Sheriff's Office", "--requester-state", "VA"))
+    rr("sent", rid, "--via", "email", "--on", "2026-12-01", today="2026-12-01")
+    rr("remind", rid, "--on", "2026-12-09", "call the clerk", today="2026-12-02")
+    rr("log", rid, "acknowledged", "--on", "2026-12-02", "--tracking-number", "R-1", today="2026-12-02")
+    rr("undo", rid, today="2026-12-03")
+    rr("log", rid, "note", "--on", "2026-12-01", "--note", "called", today="2026-12-03")
+    return rid
+
+
+def test_show_prints_the_timeline_in_date_order_with_the_undone_event_marked(rr: Tracker) -> None:
+    rid = _undone_timeline(rr)
+    text = rr("show", rid, today="2026-12-04")
+    timeline = text.split("Timeline:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split()[0] for line in timeline] == ["2026-12-01", "2026-12-01", "2026-12-02", "2026-12-09"]
+    assert "sent" in timeline[0] and "called" in timeline[1]
+    assert "acknowledged" in timeline[2] and "(undone on 2026-12-03)" in timeline[2]
+    assert "undo" not in text.replace("undone", "") and "target" not in text
+
+
+def test_the_request_page_strikes_through_an_undone_event(rr: Tracker) -> None:
+    from .test_web import browser
+
+    rid = _undone_timeline(rr)
+    page = browser(rr).get(f"/requests/{rid}").get_data(as_text=True)
+    timeline = page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    items = timeline.split("<li ")[1:]
+    assert [re.search(r'datetime="([^"]+)"', item).group(1) for item in items] == [  # type: ignore[union-attr]
+        "2026-12-01",
+        "2026-12-01",
+        "2026-12-02",
+        "2026-12-09",
+    ]
+    struck = items[2]
+    assert 'class="undone"' in struck and "<del>" in struck and "acknowledged" in struck.split("</del>")[0]
+    assert "undone on 2026-12-03" in struck
+    assert "target" not in timeline and ">undo<" not in timeline

@@ -55,8 +55,10 @@ def test_the_issue_walkthrough(rr: Tracker) -> None:
     rr("log", "1", "note", "--tracking-number", "PRR-2211-B", "--note", "split by the agency")
     assert rr.json("show", "1")["tracking_numbers"] == ["PRR-2211", "PRR-2211-B"]
     assert [e["kind"] for e in shown["events"]] == ["sent", "acknowledged", "extended"]
-    # Florida sets no number of days: a suggested, non-statutory follow-up date.
-    assert shown["statutory"] is False and shown["due"] == "2026-12-11"
+    # Florida sets no number of days: a suggested, non-statutory follow-up date, which the
+    # agency's extension moves to the date it promised: 12/4 + 10 business days = 12/18.
+    assert shown["statutory"] is False and shown["due"] == "2026-12-18"
+    assert "the agency promised Fri 2026-12-18" in shown["next_step"]
     assert any("not a statutory deadline" in line for line in shown["explanation"])
 
 

@@ -200,18 +200,20 @@ class Line(NamedTuple):
             "changes": {k: list(v) for k, v in self.changes.items()},
         }
 
-    def words(self) -> str:
-        """The line in plain English, as a timeline prints it: 'extended (days: 10)', 'edit of
-        #3: on 2026-12-01 -> 2026-12-03', with '(undone on D by U)' where it was undone."""
+    def words(self, label: str | None = None, facts: Mapping[str, Any] | None = None) -> str:
+        """The line in plain English, as a timeline prints it: '#4 extended (days: 10)', '#6 edit
+        of #3: on 2026-12-01 -> 2026-12-03', with '(undone on D by U)' where it was undone.
+        ``label`` and ``facts``: the event as the views name it (views.event_shown)."""
         if self.kind == "edit":
-            text = f"edit of #{self.target}: " + "; ".join(
+            text = f"#{self.id} edit of #{self.target}: " + "; ".join(
                 f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in self.changes.items()
             )
         else:
-            facts = ", ".join(f"{k}: {_shown(v)}" for k, v in self.data.items() if k != "warning")
-            text = self.kind + (f" ({facts})" if facts else "") + (f" - {self.note}" if self.note else "")
+            shown = ", ".join(f"{k}: {_shown(v)}" for k, v in (facts or self.data).items() if k != "warning")
+            text = f"#{self.id} {label or self.kind}" + (f" ({shown})" if shown else "")
+            text += f" - {self.note}" if self.note else ""
         if self.forced:
-            text += " [recorded with force" + (f": {self.data['warning']}" if self.data.get("warning") else "") + "]"
+            text += " [forced" + (f": {self.data['warning']}" if self.data.get("warning") else "") + "]"
         if self.undone:
             text += f" (undone on {self.undone_on}" + (f" by {self.undone_by}" if self.undone_by else "") + ")"
         return text
@@ -243,6 +245,27 @@ def history(events: Iterable[Recorded]) -> list[Line]:
     for event in current.values():
         lines.append(_line(event, undo.get(event.id)))
     return sorted(lines, key=lambda line: (line.on, line.id))
+
+
+def recorded_of(events: Iterable[Mapping[str, Any]]) -> list[Recorded]:
+    """Events as the views give them (``show --json``'s "events": id, kind, on as a date or in
+    ISO form, note, data, forced), as the lifecycle takes them."""
+    return [
+        Recorded(
+            int(e["id"]),
+            str(e["kind"]),
+            e["on"] if isinstance(e["on"], dt.date) else dt.date.fromisoformat(e["on"]),
+            e.get("note"),
+            e.get("data") or {},
+            bool(e.get("forced")),
+        )
+        for e in events
+    ]
+
+
+def history_of(events: Iterable[Mapping[str, Any]]) -> list[Line]:
+    """:func:`history` of events as the views give them (:func:`recorded_of`)."""
+    return history(recorded_of(events))
 
 
 def _line(event: Recorded, undo: Recorded | None) -> Line:

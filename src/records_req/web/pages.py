@@ -232,6 +232,7 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         "request.html",
         status,
         r=data,
+        history=_history(data["events"]),
         next_words=action_words(action, lang()),
         next_kind=action.kind,
         next_route=action.facts.get("route"),
@@ -241,6 +242,15 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         kept=kept,
         notice=session.pop("notice", None),
     )
+
+
+def _history(events: list[dict[str, Any]]) -> list[tuple[Any, str, dict[str, Any]]]:
+    """The timeline as the page shows it: lifecycle.history's lines in date order (undone ones
+    struck through, edits with old and new values), each with its label and facts as shown."""
+    from records_req.lifecycle import history_of
+    from records_req.tracker.views import event_shown
+
+    return [(line, *event_shown(line.kind, line.data)) for line in history_of(events)]
 
 
 def _notice(text: str) -> None:
