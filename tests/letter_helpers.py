@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any
 
 _PAGE = re.compile(r"Page \d+ of \d+|^.* · page \d+$", re.M)
 # A web address too long for its line breaks after one of its separators (letters/links.py), with
@@ -15,44 +14,11 @@ _BROKEN_ADDRESS = re.compile(r"https?://\S*[/_\-?&=]")
 
 def docx_text(data: bytes | Path) -> str:
     """The paragraphs' text, each item of a Word list led by the label Word shows ("1.\\t",
-    "•\\t"), counted as Word counts: per list (numId), from its start or start override."""
-    import docx
+    "•\\t"), counted as Word counts: per list (numId), from its start or start override
+    (records_req.letters.docx_read, which the email body of `send` reads too)."""
+    from records_req.letters.docx_read import paragraphs
 
-    source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
-    document = docx.Document(source)
-    labels = _list_labels(document)
-    return "\n".join(f"{labels[i]}\t{p.text}" if i in labels else p.text for i, p in enumerate(document.paragraphs))
-
-
-def _list_labels(document: Any) -> dict[int, str]:
-    from docx.oxml.ns import qn
-
-    paragraphs = document.paragraphs
-    if not any(p._p.pPr is not None and p._p.pPr.numPr is not None for p in paragraphs):
-        return {}
-    numbering = document.part.numbering_part.element
-    abstract = {a.get(qn("w:abstractNumId")): a for a in numbering.findall(qn("w:abstractNum"))}
-    levels: dict[str, tuple[str, str, int]] = {}  # numId -> (format, text, start) of level 0
-    for num in numbering.findall(qn("w:num")):
-        level = abstract[num.find(qn("w:abstractNumId")).get(qn("w:val"))].find(qn("w:lvl"))
-        start = int(level.find(qn("w:start")).get(qn("w:val")))
-        override = num.find(f"{qn('w:lvlOverride')}/{qn('w:startOverride')}")
-        if override is not None:
-            start = int(override.get(qn("w:val")))
-        fmt, text = (level.find(qn(f"w:{name}")).get(qn("w:val")) for name in ("numFmt", "lvlText"))
-        levels[num.get(qn("w:numId"))] = (fmt, text, start)
-    counters: dict[str, int] = {}
-    labels = {}
-    for i, p in enumerate(paragraphs):
-        num_pr = p._p.pPr.numPr if p._p.pPr is not None else None
-        if num_pr is None or num_pr.numId is None or num_pr.numId.val == 0:
-            continue
-        num_id = str(num_pr.numId.val)
-        fmt, text, start = levels[num_id]
-        counters[num_id] = counters.get(num_id, start - 1) + 1
-        assert fmt in ("decimal", "bullet"), fmt  # the letters' two kinds of list
-        labels[i] = text.replace("%1", str(counters[num_id])) if fmt == "decimal" else text
-    return labels
+    return "\n".join(f"{label}\t{text}" if label else text for label, text in paragraphs(data))
 
 
 def pdf_text(data: bytes | Path) -> str:

@@ -207,3 +207,16 @@ def test_a_docxtpl_without_its_tag_rewriting_is_one_clear_error(
     monkeypatch.setattr(docx_module, "_patch_cache_file", lambda inners: None)  # no cached rewriting
     with pytest.raises(TemplateError, match="cannot be prepared: this docxtpl has no patch_xml"):
         docx_module._compile(template, template.read_bytes())
+
+
+def test_the_email_body_shows_each_list_as_word_numbers_it() -> None:
+    """`send` takes the email body from the DOCX: bullets stay bullets and a second list starts at 1
+    (the body once counted every Word list item in one run: "3. one", "5. second a")."""
+    from records_req.mail.message import letter_text
+
+    body = [Block("paragraph", "ICE has published:"), Block("bullet", "one", "•"), Block("bullet", "two", "•")]
+    body += [Block("item", "first a", "1."), Block("paragraph", "Between the lists.")]
+    body += [Block("item", "second a", "1."), Block("item", "second b", "2.")]
+    text = letter_text(render_docx(letter_with(body))).body
+    assert "• one\n\n• two" in text
+    assert "1. first a" in text and "1. second a\n\n2. second b" in text

@@ -13,12 +13,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from records_req.errors import RecordsReqError
 
@@ -68,10 +67,10 @@ def letter_text(docx: bytes) -> LetterText:
     "Re:" line, one paragraph apart from the next (a numbered item with its number), the lines
     after the closing ("Sincerely,") together as the signature, and the sender's own lines
     (address, email, phone: the first lines, before the date) under it, as in any email."""
-    from docx import Document
+    from records_req.letters.docx_read import paragraphs as read
 
     try:
-        paragraphs = _paragraphs(Document(io.BytesIO(docx)))
+        paragraphs = [f"{label} {text}" if label else text for label, text in _stripped(read(docx))]
     except Exception as exc:  # python-docx raises zip, XML and key errors on a damaged file
         raise LetterTextError(f"the letter's DOCX cannot be read ({type(exc).__name__}: {exc})") from None
     at = next((i for i, text in enumerate(paragraphs) if text.startswith("Re: ")), None)
@@ -92,18 +91,13 @@ def letter_text(docx: bytes) -> LetterText:
     return LetterText(subject, "\n\n".join(parts) + "\n")
 
 
-def _paragraphs(document: Any) -> list[str]:
-    """The document's paragraphs as text; a paragraph Word numbers itself gets its number."""
-    out: list[str] = []
-    number = 0
-    for paragraph in document.paragraphs:
-        text = paragraph.text.replace("\t", " ").rstrip()
-        properties = paragraph._p.pPr
-        numbered = properties is not None and properties.numPr is not None
-        if numbered and text.strip():
-            number += 1
-            text = f"{number}. {text}"
-        out.append(text)
+def _stripped(paragraphs: list[tuple[str | None, str]]) -> list[tuple[str | None, str]]:
+    """Tabs (Word's gap after a list label, or a typed label's) as spaces, line ends trimmed; a list
+    label is kept only on a paragraph with text."""
+    out: list[tuple[str | None, str]] = []
+    for label, text in paragraphs:
+        text = text.replace("\t", " ").rstrip()
+        out.append((label if text.strip() else None, text))
     return out
 
 

@@ -799,7 +799,11 @@ def _report_bytes(fmt: str) -> bytes:
     tag = query_arg("tag")
     with view() as fast:
         data = load(fast, today(), Filters(state=state, tags=(tag,) if tag else ()))
-    return render_report(data, fmt, lang())
+
+    def link(request_id: int) -> str:  # the calendar's events link back to their request's page
+        return url_for("pages.request_page", request_id=request_id, _external=True)
+
+    return render_report(data, fmt, lang(), link=link)
 
 
 @bp.route("/reports/report.<fmt>")
