@@ -21,17 +21,17 @@ def test_a_script_can_run_a_request_through_its_life(tmp_path: Path) -> None:
             requester_email="ana@example.org",
             letter_date=dt.date(2026, 11, 20),
         )
-        assert view.status == "draft" and all(p.exists() for p in view.files)
+        assert view.status == "draft" and view.letters and all(p.exists() for p in view.letters)
         tracker.log(view.id, "sent", on=dt.date(2026, 11, 20), via="email")
         # 65 P.S. § 67.901: 5 business days; Thanksgiving and the day after are closed -> Dec 1.
-        assert tracker.view(view.id, today=dt.date(2026, 11, 24)).due == dt.date(2026, 12, 1)
+        assert tracker.view(view.id, today=dt.date(2026, 11, 24)).due_on == dt.date(2026, 12, 1)
         with pytest.raises(LetterTimingError, match="2026-12-01"):
             tracker.follow_up(view.id, on=dt.date(2026, 11, 24))
         later = tracker.follow_up(view.id, on=dt.date(2026, 12, 3))
-        assert any(p.name.endswith("-follow-up.pdf") for p in later.files)
+        assert any(p.name.endswith("-follow-up.pdf") for p in later.letters)
         # After the follow-up, the deemed denial (§ 67.901) runs the 15-business-day appeal window.
-        assert later.appeal_window and "Office of Open Records" in later.appeal_window
-        assert later.due == dt.date(2026, 12, 22) and later.due_label == "appeal deadline"
+        assert later.appeal_window and "Office of Open Records" in later.appeal_window.describe()
+        assert later.due_on == dt.date(2026, 12, 22) and later.due_label == "appeal deadline"
 
 
 def test_the_api_letter_uses_the_agency_directory_like_the_cli(tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_the_api_letter_uses_the_agency_directory_like_the_cli(tmp_path: Path) -
             requester_email="ana@example.org",
             letter_date=dt.date(2026, 11, 20),
         )
-        text = docx_text(next(p for p in view.files if p.suffix == ".docx"))
+        text = docx_text(next(p for p in view.letters if p.suffix == ".docx"))
     assert "openrecords@hcso.example" in text and "1200 Baker St" in text
 
 
@@ -79,4 +79,4 @@ def test_the_api_log_checks_like_the_cli_and_answers_for_today(tmp_path: Path) -
             tracker.log(view.id, "extended", on=dt.date(2026, 10, 2), days=-5)
         with pytest.raises(RecordsReqError, match="days must be"):
             tracker.log(view.id, "extended", on=dt.date(2026, 10, 2), days="30")
-        assert tracker.view(view.id).due == sent.due, "a refused extension records nothing"
+        assert tracker.view(view.id).due_on == sent.due_on, "a refused extension records nothing"

@@ -32,41 +32,24 @@ import builtins
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from records_req.views import RequestDetails, RequestRow
 
 if TYPE_CHECKING:
     from records_req.agencies.ice_lists import ImportResult
     from records_req.deadlines import DeadlineReport
-    from records_req.lifecycle import NextAction
-    from records_req.store.reader import RequestRow
     from records_req.tracker.agenda import DueItem
     from records_req.tracker.campaign import Outcome, Step
     from records_req.workspace import Store, Workspace
 
-__all__ = ["CampaignResult", "RequestView", "Tracker", "connect"]
+__all__ = ["CampaignResult", "RequestDetails", "RequestRow", "RequestView", "Tracker", "connect"]
 
 
-@dataclass(frozen=True)
-class RequestView:
-    """What a request owes and when: one answer, the same as every view of the command line."""
-
-    id: int
-    jurisdiction: str
-    agency: str
-    topics: tuple[str, ...]
-    status: str
-    due: dt.date | None
-    due_label: str
-    statutory: bool
-    overdue: bool
-    next_step: str  # the next action in plain English (records_req.wording)
-    explanation: tuple[str, ...]
-    appeal_window: str | None
-    files: tuple[Path, ...]
-    notes: tuple[str, ...] = ()
-    next_action: NextAction | None = None  # the same as data: kind, on (a date), case, facts
+# The request as a script sees it: the details ``show`` prints (records_req.views); its older name.
+RequestView = RequestDetails
 
 
 @dataclass(frozen=True)
@@ -145,7 +128,7 @@ class Tracker:
         again: bool = False,
         profile: str = "default",
         **details: Any,
-    ) -> RequestView:
+    ) -> RequestDetails:
         """Write the request letter (DOCX and PDF) and start tracking it, as ``records-req new``
         (the requester's empty fields come from the profile; who asks is saved as the profile
         when there is none). With ``split``, one request per topic: the first is returned, the
@@ -171,21 +154,55 @@ class Tracker:
             self.workspace, j, spec, output=output, tags=tags, split=split, again=again, profile_key=profile
         )
         view = self.view(started.made[0].id, today=letter_date)
-        return replace(view, notes=started.notes)
+        return view._replace(notes=tuple(started.notes))
 
     def log(
-        self, request_id: int, kind: str, *, on: dt.date | None = None, note: str | None = None, **data: Any
-    ) -> RequestView:
+        self,
+        request_id: int,
+        kind: str,
+        *,
+        on: dt.date | None = None,
+        note: str | None = None,
+        force: bool = False,
+        **data: Any,
+    ) -> RequestDetails:
         """Record an event (``sent`` with ``via=``, ``acknowledged``, ``extended`` with ``days=`` or
         ``until=``, ``denied`` with ``exemptions=``, ``released``...) on ``on`` (default today), with
-        an optional ``note``, as ``records-req log``. Returns the request as it stands today."""
+        an optional ``note``, as ``records-req log``. One that makes no sense now, or dated before
+        what it depends on, is refused unless ``force`` (then its warning is kept in the history and
+        in the result's ``notes``). Returns the request as it stands today."""
         from records_req.tracker import service
 
         now = self.workspace.today
         with self.workspace.write() as session:
             request = service.get_request(session, request_id)
-            service.record_event(session, request, kind, on or now, note=note, fields=data, today=now)
-            return _view(request, now)
+            _, warnings = service.record_event(
+                session, request, kind, on or now, note=note, fields=data, force=force, today=now
+            )
+        return self.view(request_id, today=now)._replace(notes=tuple(warnings))
+
+    def edit(
+        self,
+        request_id: int,
+        event: int | None = None,
+        *,
+        on: dt.date | None = None,
+        note: str | None = None,
+        force: bool = False,
+        **data: Any,
+    ) -> RequestDetails:
+        """Change event number ``event`` (default: the last in force): its date, note or fields, as
+        ``records-req edit``; the change is recorded with the old values. Returns the request."""
+        from records_req.tracker import service
+
+        now = self.workspace.today
+        fields = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items() if v is not None}
+        with self.workspace.write() as session:
+            request = service.get_request(session, request_id)
+            _, warnings = service.edit_last(
+                session, request, now, on=on, note=note, data=fields, event=event, force=force
+            )
+        return self.view(request_id, today=now)._replace(notes=tuple(warnings))
 
     def attach(
         self,
@@ -195,7 +212,7 @@ class Tracker:
         event: str | None = None,
         on: dt.date | None = None,
         note: str | None = None,
-    ) -> RequestView:
+    ) -> RequestDetails:
         """Keep a received file with the request (copied under its hash; checked after the copy),
         logging ``event`` if given, as ``records-req attach``."""
         from records_req.tracker.service import attach_file
@@ -203,32 +220,32 @@ class Tracker:
         attach_file(self.workspace, request_id, Path(file), kind=event, on=on, note=note)
         return self.view(request_id)
 
-    def follow_up(self, request_id: int, *, on: dt.date | None = None, force: bool = False) -> RequestView:
+    def follow_up(self, request_id: int, *, on: dt.date | None = None, force: bool = False) -> RequestDetails:
         """Write and log a follow-up letter, as ``records-req followup`` (refused before the due
         date unless ``force``, which writes a status inquiry instead)."""
         return self._later(request_id, "follow-up", on, force)
 
-    def appeal(self, request_id: int, *, on: dt.date | None = None, force: bool = False) -> RequestView:
+    def appeal(self, request_id: int, *, on: dt.date | None = None, force: bool = False) -> RequestDetails:
         """Write and log the appeal, as ``records-req appeal`` (a late one is refused unless
         ``force``, and then claims no timeliness)."""
         return self._later(request_id, "appeal", on, force)
 
-    def _later(self, request_id: int, kind: str, on: dt.date | None, force: bool) -> RequestView:
+    def _later(self, request_id: int, kind: str, on: dt.date | None, force: bool) -> RequestDetails:
         from records_req.tracker import service
 
         day = self._today(on)
         output = self.workspace.output(force=force, date=day)
         with self.workspace.write() as session:
             request = service.get_request(session, request_id)
-            paths, notes = service.later_letter(session, request, kind, today=day, output=output)
-            return replace(_view(request, day), files=tuple(paths.values()), notes=tuple(notes))
+            _paths, notes = service.later_letter(session, request, kind, today=day, output=output)
+        return self.view(request_id, today=day)._replace(notes=tuple(notes))
 
-    def view(self, request_id: int, *, today: dt.date | None = None) -> RequestView:
-        """The request as ``records-req show`` sees it on ``today``."""
-        from records_req.tracker import service
+    def view(self, request_id: int, *, today: dt.date | None = None) -> RequestDetails:
+        """The request as ``records-req show`` sees it on ``today`` (its letters: ``.letters``)."""
+        from records_req.tracker.views import request_details
 
-        with self.workspace.session() as session:
-            return _view(service.get_request(session, request_id), self._today(today))
+        with self.workspace.read() as view:
+            return request_details(view, request_id, self._today(today))
 
     def list(
         self,
@@ -381,25 +398,3 @@ def connect(
 
 
 open = connect  # the first name of connect(), kept for the scripts that use it
-
-
-def _view(request: Any, today: dt.date) -> RequestView:
-    from records_req.tracker import service
-
-    state = service.tracked(request, today)
-    return RequestView(
-        id=request.id,
-        jurisdiction=request.jurisdiction,
-        agency=request.agency.name,
-        topics=tuple(request.topics),
-        status=state.state.status,
-        due=state.due_on,
-        due_label=state.due_label,
-        statutory=state.statutory,
-        overdue=state.overdue,
-        next_step=state.next_step,
-        next_action=state.next_action,
-        explanation=tuple(state.deadline.lines) if state.deadline else (),
-        appeal_window=state.appeal.describe() if state.appeal else None,
-        files=tuple(Path(d.path) for d in request.documents if d.role == "letter"),
-    )

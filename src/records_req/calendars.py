@@ -166,15 +166,6 @@ class ClosureCalendar:
             return None
         return name
 
-    def is_business_day(self, day: dt.date) -> bool:
-        return self.closure(day) is None
-
-    def next_business_day(self, day: dt.date) -> dt.date:
-        """``day`` itself if offices are open, else the next day they are."""
-        while not self.is_business_day(day):
-            day += dt.timedelta(days=1)
-        return day
-
 
 def calendar_for(jurisdiction: Jurisdiction) -> ClosureCalendar:
     """The closure calendar of a jurisdiction: the shipped table, or live where it is stale."""

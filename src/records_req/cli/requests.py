@@ -17,6 +17,7 @@ from records_req.cli.wording import command, next_step, text, worded
 from records_req.errors import UsageError
 
 if TYPE_CHECKING:
+    from records_req.views import RequestDetails
     from records_req.workspace import LetterOutput
 
 # --- new ------------------------------------------------------------------------------------------
@@ -152,11 +153,9 @@ def _record(
             force=options.get("force", False),
             today=now,
         )
-        state = service.tracked(request, now)
-        from records_req.tracker.views import orm_row, summary
-
-        result = summary(orm_row(request), state) | {"event": {"id": event.id, "kind": kind, "on": on.isoformat()}}
-    result = worded(result)
+        recorded = {"id": event.id, "kind": kind, "on": on.isoformat()}
+    state = request_details(ctx, request_id)
+    result = worded(state.summary_json() | {"event": recorded})
     for warning in warnings:
         click.echo(f"Warning: {text(warning)}", err=True)
     if options.get("as_json"):
@@ -165,7 +164,7 @@ def _record(
         click.echo(
             f"#{request_id}: {kind} on {on.isoformat()}. Now {result['status']}"
             + (
-                (f", due {result['due']}" if state.statutory else f", {state.due_label} {result['due']}")
+                (f", due {result['due']}" if state.due_statutory else f", {state.due_label} {result['due']}")
                 if result["due"]
                 else ""
             )
@@ -337,14 +336,14 @@ def list_requests(
             "id": r.id,
             "jurisdiction": r.jurisdiction,
             "agency": r.agency,
-            "topics": r.topics,
-            "tags": r.tags,
+            "topics": list(r.topics),
+            "tags": list(r.tags),
             "status": r.status,
             "due": r.due_on.isoformat() if r.due_on else None,
             "statutory": r.due_statutory,
             "overdue": r.overdue,
-            "next_action": r.next_action or None,  # its kind: send, wait, follow-up, appeal...
-            "command": command(r.next_action, r.id),
+            "next_action": r.next_kind or None,  # its kind: send, wait, follow-up, appeal...
+            "command": command(r.next_kind, r.id),
         }
         for r in found
     ]
@@ -385,7 +384,7 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
       records-req show 1
       records-req show 1 --json
     """
-    data = worded(request_details(ctx, request_id))
+    data = worded(request_details(ctx, request_id).to_json())
     if as_json:
         emit_json(data)
         return
@@ -402,13 +401,13 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
     if data["appeal_window"]:
         click.echo(f"Appeal window: {data['appeal_window']['text']}")
     click.echo("\nTimeline:")
-    from records_req.lifecycle import history_of
-    from records_req.tracker.views import event_shown
-
-    # In date order; an undone event stays, marked "undone on D by U"; an edit is its own line.
-    for line in history_of(data["events"]):
-        # views.event_shown: a reconsideration request is not an appeal to a court
-        click.echo(f"  {line.on}  {line.words(*event_shown(line.kind, line.data))}")
+    for e in data["events"]:
+        kind = e["label"]  # views.event_shown: a reconsideration request is not an appeal to a court
+        extra = ", ".join(f"{k}={v}" for k, v in e["facts"].items())
+        mark = " [forced]" if e["forced"] else ""
+        click.echo(
+            f"  {e['on']}  {kind}{mark}" + (f" ({extra})" if extra else "") + (f": {e['note']}" if e["note"] else "")
+        )
     if data["documents"]:
         click.echo("\nDocuments:")
         for d in data["documents"]:
@@ -419,7 +418,7 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
             click.echo(f"  {i:>2}. {line}")
 
 
-def request_details(ctx: click.Context, request_id: int) -> dict[str, Any]:
+def request_details(ctx: click.Context, request_id: int) -> RequestDetails:
     """`show`'s data (tracker.views.request_details) through the fast read path."""
     from records_req.tracker.views import request_details as details
 

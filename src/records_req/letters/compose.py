@@ -58,7 +58,6 @@ ICE_FOIA_APPEALS = (
     "500 12th Street SW, Mail Stop 5900",
     "Washington, DC 20536-5900",
 )
-FEE_CATEGORIES = ("news-media", "educational", "noncommercial-scientific", "other", "commercial")
 
 
 class TemplateError(RecordsReqError):

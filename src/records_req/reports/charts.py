@@ -11,7 +11,7 @@ GROUPS = (("overdue", "#c0392b"), ("open", "#2e86c1"), ("closed", "#95a5a6"))
 
 
 class Charted(Protocol):
-    """What a chart needs of a request: a report's RequestView, or a dashboard row."""
+    """What a chart needs of a request: a report's RequestDetails, or a dashboard's RequestRow (records_req.views)."""
 
     @property
     def jurisdiction(self) -> str: ...

@@ -7,8 +7,9 @@ from html import escape
 from typing import Any
 
 from records_req.reports import charts, tables
-from records_req.reports.data import Report, RequestView
+from records_req.reports.data import Report
 from records_req.reports.i18n import labeller
+from records_req.views import RequestDetails
 
 CSS = """
 :root { color-scheme: light; }
@@ -71,7 +72,7 @@ def _filters(report: Report, t: Any) -> str:
     return "; ".join(parts) or t("All requests")
 
 
-def _detail(r: RequestView, t: Any) -> str:
+def _detail(r: RequestDetails, t: Any) -> str:
     rows = [
         [t("Agency"), r.agency],
         [t("Law"), f"{r.law}, {r.law_citation}"],
@@ -83,7 +84,7 @@ def _detail(r: RequestView, t: Any) -> str:
     if r.tracking_numbers:
         rows.append(["#", ", ".join(r.tracking_numbers)])
     if r.requester:
-        who = ", ".join(v for v in r.requester.values() if v)
+        who = ", ".join(v for v in r.requester if v)
         rows.append([t("Requester"), who])
     out = [
         f'<details id="r{r.id}"><summary>#{r.id} {escape(r.agency)} ({escape(r.jurisdiction)}): '
@@ -91,13 +92,13 @@ def _detail(r: RequestView, t: Any) -> str:
     ]
     out.append(_table(["", ""], rows))
     out.append(f"<h3>{escape(t('Timeline'))}</h3>")
-    out.append(_table(["date", "event", "note"], [[e["on"], e["kind"], e["note"] or ""] for e in r.events]))
+    out.append(_table(["date", "event", "note"], [[e.on.isoformat(), e.kind, e.note or ""] for e in r.in_force]))
     if r.documents:
         out.append(f"<h3>{escape(t('Documents'))}</h3>")
         out.append(
             _table(
                 ["role", "file", "sha256"],
-                [[d["role"], d["name"], d["sha256"][:16] + "…"] for d in r.documents],
+                [[d.role, d.name, d.sha256[:16] + "…"] for d in r.documents],
             )
         )
     if r.explanation:

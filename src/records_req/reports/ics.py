@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from records_req.reports.data import Report, RequestView
+from records_req.reports.data import Report
+from records_req.views import RequestDetails
 
 PRODID = "-//records-req//deadlines//EN"
 CLOSED = ("draft", "completed", "no-records", "withdrawn")
@@ -34,7 +35,7 @@ def request_link(dashboard: str) -> Callable[[int], str]:
     return lambda request_id: f"{root}/requests/{request_id}"
 
 
-def uid(r: RequestView, database_id: str) -> str:
+def uid(r: RequestDetails, database_id: str) -> str:
     """The event's UID: which request, which clock and which database."""
     clock = "appeal" if "appeal" in r.due_label or "court" in r.due_label else "response"
     return f"request-{r.id}-{clock}-{database_id or 'local'}@records-req"
@@ -64,7 +65,7 @@ def to_ics(
     for r in report.requests:
         if r.due_on is None or r.status in CLOSED:
             continue
-        kind = "statutory" if r.statutory else "suggested"
+        kind = "statutory" if r.due_statutory else "suggested"
         summary = f"#{r.id} {r.agency}: {r.due_label or 'deadline'}"
         description = (
             f"Request #{r.id} to {r.agency} ({r.jurisdiction_name}) under the {r.law}, "

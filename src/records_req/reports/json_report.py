@@ -42,14 +42,17 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "completed": r.completed_on.isoformat() if r.completed_on else None,
                 "due": r.due_on.isoformat() if r.due_on else None,
                 "due_label": r.due_label,
-                "statutory": r.statutory,
+                "statutory": r.due_statutory,
                 "next_step": r.next_step,
-                "next_action": r.next_action,
+                "next_action": r.next_action.to_dict(),
                 "tracking_numbers": list(r.tracking_numbers),
-                "events": list(r.events),
-                "documents": list(r.documents),
+                "events": [{"on": e.on.isoformat(), "kind": e.kind, "note": e.note} for e in r.in_force],
+                "documents": [
+                    {"request_id": r.id, "role": d.role, "name": d.name, "sha256": d.sha256, "size": d.size}
+                    for d in r.documents
+                ],
                 "explanation": list(r.explanation),
-                "requester": r.requester,
+                "requester": r.requester._asdict() if r.requester else None,
             }
             for r in report.requests
         ],

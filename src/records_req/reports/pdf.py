@@ -116,11 +116,11 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
             p(f"{t('Next step')}: {r.next_step}", small),
         ]
         if r.requester:
-            block.append(p(f"{t('Requester')}: {', '.join(v for v in r.requester.values() if v)}", small))
-        if r.events:
-            block.append(p(f"{t('Timeline')}: " + "; ".join(f"{e['on']} {e['kind']}" for e in r.events), small))
+            block.append(p(f"{t('Requester')}: {', '.join(v for v in r.requester if v)}", small))
+        if r.in_force:
+            block.append(p(f"{t('Timeline')}: " + "; ".join(f"{e.on.isoformat()} {e.kind}" for e in r.in_force), small))
         if r.documents:
-            block.append(p(f"{t('Documents')}: " + "; ".join(f"{d['role']} {d['name']}" for d in r.documents), small))
+            block.append(p(f"{t('Documents')}: " + "; ".join(f"{d.role} {d.name}" for d in r.documents), small))
         if r.explanation:
             block.append(p(f"{t('How the deadline was computed')}:", small))
             block.extend(p(f"{i}. {line}", small) for i, line in enumerate(r.explanation, 1))

@@ -27,7 +27,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from records_req.reports.data import Report, RequestView
+from records_req.reports.data import Report
+from records_req.views import RequestDetails
 
 Cell = str | int | float | bool | dt.date | None
 
@@ -166,7 +167,7 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell
 
 
 # (column, what it holds, how to get it). The README documents these; a test checks they match.
-COLUMNS: list[tuple[str, str, Callable[[RequestView], Cell]]] = [
+COLUMNS: list[tuple[str, str, Callable[[RequestDetails], Cell]]] = [
     ("id", "request number", lambda r: r.id),
     ("jurisdiction", "USPS code (US: federal FOIA)", lambda r: r.jurisdiction),
     ("agency", "agency name", lambda r: r.agency),
@@ -184,7 +185,7 @@ COLUMNS: list[tuple[str, str, Callable[[RequestView], Cell]]] = [
     ("days_to_completion", "days from sending to completion", lambda r: r.days_to_completion),
     ("due", "the date that matters now", lambda r: r.due_on),
     ("due_label", "what that date is", lambda r: r.due_label),
-    ("statutory", "true if that date is set by law", lambda r: r.statutory),
+    ("statutory", "true if that date is set by law", lambda r: r.due_statutory),
     ("tracking_numbers", "the agency's reference numbers, separated by ';'", lambda r: ";".join(r.tracking_numbers)),
     ("next_step", "what to do next", lambda r: r.next_step),
 ]

@@ -14,12 +14,14 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from records_req.errors import RecordsReqError
+from records_req.views import RequestRow
 
 if TYPE_CHECKING:
+    from records_req.lifecycle import Stage
     from records_req.schedule_cache import Cached, Fresh, Stamps
 
 HEAD_QUERY = "SELECT version_num FROM alembic_version"
@@ -27,25 +29,6 @@ HEAD_QUERY = "SELECT version_num FROM alembic_version"
 
 class ReaderError(RecordsReqError):
     pass
-
-
-class RequestRow(NamedTuple):
-    """One request as `list` and `due` show it: the lifecycle's answer on the day asked."""
-
-    id: int
-    jurisdiction: str
-    agency: str
-    topics: list[str]
-    tags: list[str]
-    status: str
-    closed: bool
-    due_on: dt.date | None
-    due_statutory: bool
-    overdue: bool
-    due_label: str
-    # The next action's kind (lifecycle.NextAction.kind: send, follow-up, appeal...): each door
-    # words it (`list` and `due` as the command to run). "" from a schedule cached before it.
-    next_action: str = ""
 
 
 def like_contains(text: str) -> str:
@@ -59,23 +42,42 @@ def _iso_date(text: str) -> dt.date:
 
 
 @lru_cache(maxsize=200_000)
-def _parsed_schedule(text: str) -> tuple[tuple[Any, ...], ...] | None:
-    stages = json.loads(text)
-    return tuple(tuple(stage) for stage in stages) if stages else None
+def _parsed_schedule(text: str) -> tuple[Stage, ...]:
+    """A cached schedule (schedule_cache.compute's JSON) as the lifecycle's stages; () for none."""
+    from records_req.lifecycle import Stage
+
+    stages = json.loads(text) if text else None
+    return tuple(
+        Stage(
+            _iso_date(stage[0]),
+            _iso_date(stage[1]) if stage[1] else None,
+            bool(stage[2]),
+            bool(stage[3]),
+            str(stage[4]),
+            str(stage[5]) if len(stage) > 5 else "",  # "" in a schedule cached before it
+        )
+        for stage in stages or ()
+    )
+
+
+def _topics(value: Any) -> tuple[str, ...]:
+    """A request's topics as stored (JSON text on SQLite; a list from PostgreSQL's json)."""
+    return _topics_text(value) if isinstance(value, str) else tuple(value or ())
+
+
+@lru_cache(maxsize=8192)
+def _topics_text(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text) or ())
 
 
 @lru_cache(maxsize=200_000)
-def _answer(schedule: str, sent: bool, day: str) -> tuple[dt.date | None, bool, bool, str, dt.date | None]:
-    """(due, statutory, overdue, label, sent on) from a cached schedule on ``day``: the stage in
-    force then (lifecycle.stage_on, on ISO dates). Kept per schedule and day, so a warm
-    dashboard answers 10,000 requests from memory; a changed request has a new schedule."""
-    stages = _parsed_schedule(schedule) or ((day, None, False, False, ""),)
-    current = stages[0]
-    for stage in stages:
-        if stage[0] <= day:
-            current = stage
-    due = _iso_date(current[1]) if current[1] else None
-    return due, bool(current[2]), bool(current[3]), str(current[4]), _iso_date(stages[0][0]) if sent else None
+def _answer(schedule: str, day: dt.date) -> Stage | None:
+    """The stage of a cached schedule in force on ``day`` (lifecycle.stage_on). Kept per schedule
+    and day, so a warm dashboard answers 10,000 requests from memory; a changed request has a
+    new schedule."""
+    from records_req.lifecycle import stage_on
+
+    return stage_on(_parsed_schedule(schedule), day)
 
 
 def _sqlite_path(url: str) -> str | None:
@@ -166,11 +168,6 @@ class Reader:
         if value is None or isinstance(value, dt.date):
             return value
         return _iso_date(str(value)[:10])
-
-    @staticmethod
-    def schedule(value: Any) -> Any:
-        """A cached schedule, parsed (and kept: a warm dashboard parses each one once)."""
-        return _parsed_schedule(value) if isinstance(value, str) else value
 
     @staticmethod
     def json(value: Any) -> Any:
@@ -306,8 +303,12 @@ class Reader:
         agency_text: str | None,
         today: dt.date,
         due_before: dt.date | None = None,
-        waiting: Sequence[str] = (),
     ) -> list[RequestRow]:
+        """The requests with the lifecycle's cached answer on ``today`` (a stale one computed
+        again), by ``status`` (a status, or open, closed or overdue: views.status_filter), state,
+        tags (all of them), a piece of the agency's name and a due date by ``due_before``."""
+        from records_req.lifecycle import CAN_BE_OVERDUE
+
         where: list[str] = ["1 = 1"]
         params: list[Any] = []
         # Filters on the cached status also keep the rows whose cache is stale: their status is
@@ -319,7 +320,8 @@ class Reader:
         elif status == "closed":
             where.append(f"(r.closed = ? OR {stale_sql})")
             params.extend([True, *stale_params])
-        elif status == "overdue":  # decided below, from each request's schedule
+        elif status == "overdue":  # only a status the agency owes an answer in can be overdue
+            waiting = sorted(CAN_BE_OVERDUE)
             where.append(f"(r.status IN ({', '.join('?' for _ in waiting)}) OR {stale_sql})")
             params.extend([*waiting, *stale_params])
         elif status:
@@ -340,125 +342,107 @@ class Reader:
                 params.append(like_contains(key))
             else:  # no letter or digit to look for: nothing matches
                 where.append("1 = 0")
-        rows = self.rows(
-            "SELECT r.id, r.jurisdiction, a.name AS agency, r.topics, r.status, r.due_on, "
-            "r.due_statutory, r.closed, r.schedule, r.schedule_stamp FROM requests r "
+        found = self.rows(
+            "SELECT r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
+            "r.due_on, r.due_statutory, r.schedule_stamp, r.topics FROM requests r "
             f"JOIN agencies a ON a.id = r.agency_id WHERE {' AND '.join(where)} ORDER BY r.id",
             [self._param(p) for p in params],
         )
-        self._freshen(rows, today)
+        rows = self._answers([tuple(row.values()) for row in found], today, with_tags=False)
         out = []
         for row in rows:
-            row["closed"] = bool(row["closed"])
-            if (status == "open" and row["closed"]) or (status == "closed" and not row["closed"]):
+            if (status == "open" and row.closed) or (status == "closed" and not row.closed):
                 continue
-            if status == "overdue" and row["status"] not in waiting:
+            if status == "overdue" and not row.overdue:
                 continue
-            if status and status not in ("open", "closed", "overdue") and row["status"] != status:
+            if status not in (None, "open", "closed", "overdue") and row.status != status:
                 continue
-            row["topics"] = self.json(row["topics"]) or []
-            due_on, statutory, overdue, label = self._on(row, today, waiting)
-            row.update(due_on=due_on, due_statutory=statutory, overdue=overdue, due_label=label)
-            row["next_action"] = self._action(row, today)
-            if status == "overdue" and not overdue:
-                continue
-            if due_before is not None and (due_on is None or due_on > due_before):
+            if due_before is not None and (row.due_on is None or row.due_on > due_before):
                 continue
             out.append(row)
-        tags_by_id = self._tags([r["id"] for r in out])
-        return [
-            RequestRow(
-                id=row["id"],
-                jurisdiction=row["jurisdiction"],
-                agency=row["agency"],
-                topics=list(row["topics"]),
-                tags=tags_by_id.get(row["id"], []),
-                status=row["status"],
-                closed=row["closed"],
-                due_on=row["due_on"],
-                due_statutory=row["due_statutory"],
-                overdue=row["overdue"],
-                due_label=row["due_label"],
-                next_action=row["next_action"],
-            )
-            for row in out
-        ]
+        tags_by_id = self._tags([r.id for r in out])
+        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out]
 
     def overview_rows(self) -> tuple[tuple[Any, ...], ...]:
         """Every request in one query, as it is stored (id, jurisdiction, agency, status,
-        closed, letter_date, schedule, due_on, due_statutory, schedule_stamp): what
-        :meth:`overview` answers from, and, being the data itself, with :attr:`stamps`'s key
-        an exact key for a cache of the answer."""
+        closed, letter_date, schedule, due_on, due_statutory, schedule_stamp, topics, tags):
+        what :meth:`overview` answers from, and, being the data itself, with :attr:`stamps`'s
+        key an exact key for a cache of the answer."""
+        tags = "group_concat(t.tag, char(31))" if self.is_sqlite else "string_agg(t.tag, chr(31) ORDER BY t.tag)"
         cursor = self.connect().cursor()
         try:
             cursor.execute(
                 "SELECT r.id, r.jurisdiction, a.name, r.status, r.closed, r.letter_date, r.schedule, "
-                "r.due_on, r.due_statutory, r.schedule_stamp FROM requests r "
+                "r.due_on, r.due_statutory, r.schedule_stamp, CAST(r.topics AS TEXT), "
+                f"(SELECT {tags} FROM request_tags t WHERE t.request_id = r.id) FROM requests r "
                 "JOIN agencies a ON a.id = r.agency_id ORDER BY r.id"
             )
             return tuple(cursor.fetchall())
         finally:
             cursor.close()
 
-    def overview(
-        self, today: dt.date, waiting: Sequence[str], found: Sequence[tuple[Any, ...]] | None = None
-    ) -> list[tuple[Any, ...]]:
+    def overview(self, today: dt.date, found: Sequence[tuple[Any, ...]] | None = None) -> list[RequestRow]:
         """Every request with the lifecycle's cached answer on ``today`` (as ``list`` and ``due``
-        read it; a stale one computed again), as tuples (id, jurisdiction, agency, status,
-        closed, letter_date, sent_on, due_on, statutory, overdue, due_label): what the dashboard
-        counts (reports.data.Overview). ``found``: :meth:`overview_rows`, if already read."""
-        found = self.overview_rows() if found is None else found
+        read it; a stale one computed again): what the dashboard counts (reports.data.Overview).
+        ``found``: :meth:`overview_rows`, if already read."""
+        return self._answers(self.overview_rows() if found is None else found, today, with_tags=True)
+
+    def _answers(self, found: Sequence[tuple[Any, ...]], today: dt.date, *, with_tags: bool) -> list[RequestRow]:
+        """Rows as read (id, jurisdiction, agency, status, closed, letter_date, schedule, due_on,
+        due_statutory, schedule_stamp, topics[, tags]) as RequestRows on ``today``: the stage of
+        each cached schedule in force then, a stale one computed again first."""
+        from records_req.views import days_late
+
         expected = self.stamps.expected
         stale = {}
-        for rid, code, agency, *_rest, stamp in found:
+        for rid, code, agency, *rest in found:
             wanted = expected(code, agency)
-            if wanted is not None and stamp != wanted:
-                stale[rid] = (code, agency, stamp)
+            if wanted is not None and rest[6] != wanted:
+                stale[rid] = (code, agency, rest[6])
         fresh = self._recompute(stale, today) if stale else {}
-        day = today.isoformat()
         out = []
-        for rid, code, agency, status, closed, letter_date, schedule, due_on, due_statutory, _stamp in found:
+        for rid, code, agency, status, closed, letter_date, schedule, due_on, statutory, _stamp, topics, *tags in found:
             cached = fresh.get(rid)
             if cached is not None:
                 status, closed, schedule = cached.status, cached.closed, cached.schedule
-            if isinstance(schedule, str) and schedule not in ("null", "[]"):
-                due, statutory, overdue, label, sent_on = _answer(schedule, status != "draft", day)
-            else:  # a row written before schedules existed, under a law file that lacks its state
-                row = {"schedule": None, "due_on": due_on, "due_statutory": due_statutory, "status": status}
-                due, statutory, overdue, label = self._on(row, today, waiting)
-                sent_on = None
-            letter = _iso_date(letter_date[:10]) if isinstance(letter_date, str) else letter_date
-            out.append((rid, code, agency, status, bool(closed), letter, sent_on, due, statutory, overdue, label))
+            stage = _answer(schedule, today) if isinstance(schedule, str) else None
+            if stage is not None:
+                _start, due, statutory, overdue, label, kind = stage
+                sent_on = _parsed_schedule(schedule)[0].start if status != "draft" else None
+            else:  # a row whose schedule a law file that lacks its state cannot compute
+                due, statutory, overdue, label, kind, sent_on = self._unscheduled(status, due_on, statutory, today)
+            out.append(
+                RequestRow(
+                    id=rid,
+                    jurisdiction=code,
+                    agency=agency,
+                    status=status,
+                    closed=bool(closed),
+                    due_on=due,
+                    due_statutory=statutory,
+                    overdue=overdue,
+                    days_late=days_late(due, overdue, today),
+                    due_label=label,
+                    next_kind=kind,
+                    letter_date=self.date(letter_date) or dt.date.min,
+                    sent_on=sent_on,
+                    topics=_topics(topics),
+                    tags=tuple(sorted(tags[0].split("\x1f"))) if with_tags and tags and tags[0] else (),
+                )
+            )
         return out
 
-    def _action(self, row: dict[str, Any], today: dt.date) -> str:
-        """The next action's kind on ``today``, from the cached schedule (the stage in force, as
-        :meth:`_on` finds it); "" where the schedule was cached before it carried one."""
-        current = None
-        day = today.isoformat()
-        for stage in self.schedule(row["schedule"]) or ():
-            if current is None or stage[0] <= day:
-                current = stage
-        return str(current[5]) if current is not None and len(current) > 5 else ""
+    def _unscheduled(
+        self, status: str, due_on: Any, statutory: Any, today: dt.date
+    ) -> tuple[dt.date | None, bool, bool, str, str, dt.date | None]:
+        """The answer of a row without a cached schedule, from its cached columns: overdue only in
+        a status the agency owes an answer in (lifecycle.CAN_BE_OVERDUE)."""
+        from records_req.lifecycle import CAN_BE_OVERDUE
 
-    def _on(
-        self, row: dict[str, Any], today: dt.date, waiting: Sequence[str], stages: Any = None
-    ) -> tuple[dt.date | None, bool, bool, str]:
-        """The lifecycle's answer on ``today``: from the cached schedule (one answer for every
-        view), or, for a row written before schedules existed, from the cached columns.
-        ``stages``: the schedule, if already parsed."""
-        stages = self.schedule(row["schedule"]) if stages is None else stages
-        if stages:
-            current = stages[0]
-            day = today.isoformat()  # stages start on ISO dates: compared as text, parsed once
-            for stage in stages:
-                if stage[0] <= day:
-                    current = stage
-            return self.date(current[1]), bool(current[2]), bool(current[3]), str(current[4])
-        due_on = self.date(row["due_on"])
-        statutory = bool(row["due_statutory"])
-        overdue = statutory and due_on is not None and due_on < today and row["status"] in waiting
-        return due_on, statutory, overdue, ""
+        due = self.date(due_on)
+        statutory = bool(statutory)
+        overdue = statutory and due is not None and due < today and status in CAN_BE_OVERDUE
+        return due, statutory, overdue, "", "", None
 
     def _param(self, value: Any) -> Any:
         if self.is_sqlite and isinstance(value, dt.date):
@@ -529,42 +513,17 @@ class Reader:
                 )
         return sorted(out, key=lambda r: (r["on"], r["id"]))
 
-    def request(self, request_id: int) -> dict[str, Any] | None:
-        found = self.rows(
-            "SELECT r.*, a.name AS agency_name, a.state AS agency_state "
-            "FROM requests r JOIN agencies a ON a.id = r.agency_id WHERE r.id = ?",
-            [request_id],
-        )
-        if not found:
-            return None
-        row = found[0]
-        row["topics"] = self.json(row["topics"]) or []
-        events = self.rows(
-            'SELECT id, kind, "on", note, data, forced FROM events WHERE request_id = ? ORDER BY id',
-            [request_id],
-        )
-        for event in events:
-            event["on"] = self.date(event["on"])
-            event["data"] = self.json(event["data"]) or {}
-            event["forced"] = bool(event["forced"])
-        row["events"] = events
-        row["documents"] = self.rows(
-            "SELECT id, role, path, original_name AS name, sha256, size FROM documents "
-            "WHERE request_id = ? ORDER BY id",
-            [request_id],
-        )
-        row["tags"] = self._tags([request_id]).get(request_id, [])
-        row["tracking_numbers"] = [
-            r["number"]
-            for r in self.rows("SELECT number FROM tracking_numbers WHERE request_id = ? ORDER BY number", [request_id])
-        ]
-        return row
 
-
-def report_rows(view: Reader, *, state: str | None, tags: Sequence[str]) -> dict[str, Any]:
-    """Everything a report needs, in four queries: requests, events, documents, tracking numbers."""
+def report_rows(
+    view: Reader, *, state: str | None = None, tags: Sequence[str] = (), ids: Sequence[int] | None = None
+) -> dict[str, Any]:
+    """Everything a report (or one request's details: ``ids``) needs, in five queries: requests,
+    events, documents, tracking numbers and tags (tracker.views.details_of reads them)."""
     where: list[str] = ["1 = 1"]
     params: list[Any] = []
+    if ids is not None:
+        where.append(f"r.id IN ({', '.join('?' for _ in ids)})" if ids else "1 = 0")
+        params.extend(ids)
     if state:
         where.append("r.jurisdiction = ?")
         params.append(state.upper())
@@ -605,11 +564,11 @@ def report_rows(view: Reader, *, state: str | None, tags: Sequence[str]) -> dict
             e["forced"] = bool(e["forced"])
             events.setdefault(e["request_id"], []).append(e)
         for d in view.rows(
-            "SELECT request_id, role, original_name AS name, sha256, size FROM documents "
+            "SELECT request_id, id, role, path, original_name AS name, sha256, size FROM documents "
             f"WHERE request_id IN ({marks}) ORDER BY request_id, id",
             chunk,
         ):
-            documents.setdefault(d["request_id"], []).append(d)
+            documents.setdefault(d.pop("request_id"), []).append(d)
         for t in view.rows(
             f"SELECT request_id, number FROM tracking_numbers WHERE request_id IN ({marks}) "
             "ORDER BY request_id, number",

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
-    from records_req.store.reader import Reader, RequestRow
+    from records_req.store.reader import Reader
+    from records_req.views import RequestRow
 
 
 class DueItem(NamedTuple):
@@ -41,19 +42,9 @@ def due_items(
 ) -> list[DueItem]:
     """Open requests due by ``today + within`` days (the overdue ones too) and reminders falling
     by then, in one list: overdue first, then by date."""
-    from records_req.lifecycle import CAN_BE_OVERDUE
-
     horizon = today + dt.timedelta(days=within)
     items: list[DueItem] = []
-    found = view.requests(
-        status="open",
-        state=state,
-        tags=tags,
-        agency_text=None,
-        today=today,
-        due_before=horizon,
-        waiting=sorted(CAN_BE_OVERDUE),
-    )
+    found = view.requests(status="open", state=state, tags=tags, agency_text=None, today=today, due_before=horizon)
     for r in found:
         on = r.due_on or today
         items.append(
@@ -66,8 +57,8 @@ def due_items(
                 what="deadline",
                 statutory=r.due_statutory,
                 overdue=r.overdue,
-                days_late=(today - on).days if r.overdue else 0,
-                next_action=r.next_action or None,
+                days_late=r.days_late,
+                next_action=r.next_kind or None,
             )
         )
     for e in view.reminders(horizon):
@@ -104,16 +95,6 @@ def listed(
 ) -> list[RequestRow]:
     """The requests ``list`` shows: by status (a status such as awaiting-response, or open, closed
     or overdue), state, tags (all of them) and a piece of the agency's name, as on ``today``."""
-    from records_req.errors import UsageError
-    from records_req.lifecycle import CAN_BE_OVERDUE, STATUSES
+    from records_req.views import status_filter
 
-    if status and status not in (*STATUSES, "open", "closed", "overdue"):
-        raise UsageError(f"Unknown status {status!r}. Use open, closed, overdue or one of {', '.join(STATUSES)}.")
-    return view.requests(
-        status=status,
-        state=state,
-        tags=tags,
-        agency_text=agency_text,
-        today=today,
-        waiting=sorted(CAN_BE_OVERDUE),
-    )
+    return view.requests(status=status_filter(status), state=state, tags=tags, agency_text=agency_text, today=today)

@@ -12,17 +12,20 @@ import io
 import json
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from records_req.dates import today
 from records_req.lifecycle import KeyDates, Line
 from records_req.output import OutputError, write_all
 
+if TYPE_CHECKING:
+    from records_req.views import RequestDetails
+
 _TIME = (2020, 1, 1, 0, 0, 0)
 
 
 def make_bundle(
-    details: dict[str, Any], output: Path, *, force: bool, guard: dict[str, list[Path]] | None = None
+    details: RequestDetails, output: Path, *, force: bool, guard: dict[str, list[Path]] | None = None
 ) -> list[dict[str, Any]]:
     """Write the bundle of the request ``details`` describe to ``output``; return its manifest."""
     data, manifest = bundle_bytes(details)
@@ -30,8 +33,9 @@ def make_bundle(
     return manifest
 
 
-def bundle_bytes(details: dict[str, Any]) -> tuple[bytes, list[dict[str, Any]]]:
+def bundle_bytes(request: RequestDetails) -> tuple[bytes, list[dict[str, Any]]]:
     """The zip (letters, received files, timeline, deadline, manifest of hashes) and its manifest."""
+    details = request.to_json()  # the files keep what ``show --json`` prints
     files: dict[str, bytes] = {}
     for doc in details["documents"]:
         path = Path(doc["path"])
@@ -82,9 +86,12 @@ def _history(details: dict[str, Any]) -> tuple[list[Line], KeyDates]:
 
     from records_req.calendars import calendar_for
     from records_req.laws import load_laws
-    from records_req.lifecycle import history, key_dates, recorded_of
+    from records_req.lifecycle import Recorded, history, key_dates
 
-    recorded = recorded_of(details["events"])
+    recorded = [
+        Recorded(e["id"], e["kind"], dt.date.fromisoformat(e["on"]), e["note"], e["data"], e["forced"])
+        for e in details["events"]
+    ]
     j = load_laws()[details["jurisdiction"]].for_agency(details["agency"])
     as_of = dt.date.fromisoformat(details["as_of"])
     return history(recorded), key_dates(recorded, j, calendar_for(j), as_of)
@@ -99,9 +106,7 @@ def _explanation_pdf(details: dict[str, Any], lines: list[Line], dates: KeyDates
     from records_req.letters.pdf import render_pdf
 
     body = [Block("heading", "Timeline")]
-    from records_req.tracker.views import event_shown
-
-    body += [Block("bullet", f"{line.on}: {line.words(*event_shown(line.kind, line.data))}", "•") for line in lines]
+    body += [Block("bullet", f"{line.on}: {line.words()}", "•") for line in lines]
     body.append(Block("heading", "Key dates"))
     response = dates.response
     facts = [

@@ -22,11 +22,11 @@ from records_req.errors import RecordsReqError, SchemaChanged, UsageError
 
 if TYPE_CHECKING:
     from records_req.store.reader import Reader
+    from records_req.views import RequestDetails
     from records_req.web import Settings
     from records_req.workspace import Store, Workspace
 
 bp = Blueprint("pages", __name__)
-TOPIC_LIMIT = 40
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 REPORT_FORMATS = {
     "pdf": "application/pdf",
@@ -170,23 +170,21 @@ PAGE_ROWS = 200  # requests per page of the list
 
 @bp.route("/requests")
 def requests_list() -> tuple[str, int]:
-    from records_req.lifecycle import CAN_BE_OVERDUE, STATUSES
+    from records_req.lifecycle import STATUSES
+    from records_req.tracker.agenda import listed
+    from records_req.views import status_filter
 
     status = query_arg("status")
     state = (query_arg("state") or "").upper() or None
     tag = query_arg("tag")
     agency = query_arg("agency")
-    if status and status not in (*STATUSES, "open", "closed", "overdue"):
-        status = None
+    error = None
     with view() as fast:
-        rows = fast.requests(
-            status=status,
-            state=state,
-            tags=(tag,) if tag else (),
-            agency_text=agency,
-            today=today(),
-            waiting=sorted(CAN_BE_OVERDUE),
-        )
+        try:
+            status_filter(status)
+        except UsageError as exc:  # an unknown status: said above the whole list, never dropped in silence
+            error, status = said(exc), None
+        rows = listed(fast, today(), status=status, state=state, tags=(tag,) if tag else (), agency_text=agency)
     pages = max(1, -(-len(rows) // PAGE_ROWS))
     try:
         page = min(max(1, int(query_arg("page") or 1)), pages)
@@ -195,6 +193,7 @@ def requests_list() -> tuple[str, int]:
     chosen = {"status": status, "state": state, "tag": tag, "agency": agency}
     return render(
         "requests.html",
+        error=error,
         rows=rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
         total=len(rows),
         page=page,
@@ -206,7 +205,7 @@ def requests_list() -> tuple[str, int]:
     )
 
 
-def _details(request_id: int) -> dict[str, Any]:
+def _details(request_id: int) -> RequestDetails:
     from records_req.tracker.views import request_details
 
     with view() as fast:
@@ -223,16 +222,15 @@ def request_page(request_id: int) -> tuple[str, int]:
 
 def _request_page(request_id: int, error: str | None = None, status: int = 200, **kept: Any) -> tuple[str, int]:
     from records_req.deadlines import VIAS
-    from records_req.lifecycle import USER_EVENTS, NextAction
+    from records_req.lifecycle import USER_EVENTS
     from records_req.wording import action_words
 
-    data = _details(request_id)
-    action = NextAction.from_dict(data["next_action"])
+    details = _details(request_id)
+    action = details.next_action
     return render(
         "request.html",
         status,
-        r=data,
-        history=_history(data["events"]),
+        r=details.to_json(),
         next_words=action_words(action, lang()),
         next_kind=action.kind,
         next_route=action.facts.get("route"),
@@ -242,15 +240,6 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         kept=kept,
         notice=session.pop("notice", None),
     )
-
-
-def _history(events: list[dict[str, Any]]) -> list[tuple[Any, str, dict[str, Any]]]:
-    """The timeline as the page shows it: lifecycle.history's lines in date order (undone ones
-    struck through, edits with old and new values), each with its label and facts as shown."""
-    from records_req.lifecycle import history_of
-    from records_req.tracker.views import event_shown
-
-    return [(line, *event_shown(line.kind, line.data)) for line in history_of(events)]
 
 
 def _notice(text: str) -> None:
@@ -799,11 +788,7 @@ def _report_bytes(fmt: str) -> bytes:
     tag = query_arg("tag")
     with view() as fast:
         data = load(fast, today(), Filters(state=state, tags=(tag,) if tag else ()))
-
-    def link(request_id: int) -> str:  # the calendar's events link back to their request's page
-        return url_for("pages.request_page", request_id=request_id, _external=True)
-
-    return render_report(data, fmt, lang(), link=link)
+    return render_report(data, fmt, lang())
 
 
 @bp.route("/reports/report.<fmt>")
