@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "campaign": "campaign",
     "send": "mail",
     "mail": "mail",
+    "inbox": "inbox",
     "serve": "web",
     "users": "web",
 }

@@ -18,7 +18,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 from records_req.errors import RecordsReqError, UsageError
 
@@ -127,9 +127,9 @@ def update(changes: dict[str, Any]) -> MailSettings:
     return settings
 
 
-def save(settings: MailSettings) -> None:
-    """Write the settings atomically, readable only by this user."""
-    path = settings_path()
+def save(settings: MailSettings | Any, path: Path | None = None) -> None:
+    """Write the settings (a dataclass; ``path``: default mail.json) atomically, readable only by this user."""
+    path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = json.dumps(asdict(settings), indent=2, sort_keys=True) + "\n"
@@ -150,7 +150,7 @@ def password(settings: MailSettings) -> tuple[str, str]:
     from_env = os.environ.get(PASSWORD_ENV)
     if from_env:
         return from_env, "environment"
-    found = _keyring_call("get_password", settings)
+    found = keyring_call("get_password", settings)
     if found:
         return found, "keyring"
     raise MailSetupError(
@@ -171,10 +171,17 @@ def store_password(settings: MailSettings, secret: str) -> None:
     """Keep the password in the system keyring (never in a file records-req writes)."""
     if not secret:
         raise UsageError("The password is empty.")
-    _keyring_call("set_password", settings, secret)
+    keyring_call("set_password", settings, secret)
 
 
-def _keyring_call(name: str, settings: MailSettings, *args: str) -> str | None:
+class Keyed(Protocol):
+    """An account whose password the keyring keeps under ``keyring_name`` (SMTP here, IMAP in the inbox)."""
+
+    @property
+    def keyring_name(self) -> str: ...
+
+
+def keyring_call(name: str, settings: Keyed, *args: str) -> str | None:
     try:
         import keyring
         from keyring.errors import KeyringError

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -301,3 +302,121 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class InboundMessage(Base):
+    """A message taken in from the user's mailbox or a file (records_req.inbox): its headers, its
+    text (never HTML), how it was matched to a request (or None: it waits in the queue), and what
+    was noticed about it (``notes``: a forged In-Reply-To, no text part, a broken MIME structure...).
+    The raw bytes are kept at ``raw_path``, in the data directory under their hash."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str | None] = mapped_column(Text, index=True)
+    in_reply_to: Mapped[str | None] = mapped_column(Text)
+    references: Mapped[str | None] = mapped_column(Text)
+    from_address: Mapped[str | None] = mapped_column(Text)
+    from_name: Mapped[str | None] = mapped_column(Text)
+    to_address: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # naive UTC, from its Date header
+    received_on: Mapped[dt.date] = mapped_column(Date)  # the day it is dated (the sender's day)
+    source: Mapped[str] = mapped_column(Text)  # "imap://user@host/INBOX;UID=7" or the file's path
+    raw_path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)  # the text part, or the HTML part's text, or ""
+    body_from: Mapped[str] = mapped_column(String(10))  # text | html | none
+    kind: Mapped[str] = mapped_column(String(20))  # reply | out-of-office | bounce
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"), index=True)
+    matched_by: Mapped[str | None] = mapped_column(String(20))  # records_req.inbox.match.HOW
+    match_note: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    attachments: Mapped[list[MessageAttachment]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="MessageAttachment.position"
+    )
+    proposals: Mapped[list[InboxProposal]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="InboxProposal.id"
+    )
+
+
+class ReceivedFile(Base):
+    """A file received (an attachment), stored once by its hash, with its text per page in
+    ``received_pages`` (``text_note`` says why there is none: scanned without OCR, password...)."""
+
+    __tablename__ = "received_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    extension: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer)
+    text_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReceivedPage(Base):
+    """One page's text of a received file (a PDF's page, a spreadsheet's sheet; a document: page 1)."""
+
+    __tablename__ = "received_pages"
+    __table_args__ = (UniqueConstraint("sha256", "page"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("received_files.sha256", ondelete="CASCADE"))
+    page: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class MessageAttachment(Base):
+    """An attachment of a message: stored (``sha256`` names the received file) or refused (``note``)."""
+
+    __tablename__ = "message_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(ForeignKey("received_files.sha256", ondelete="SET NULL"))
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # stored | refused
+    note: Mapped[str | None] = mapped_column(Text)
+
+    message: Mapped[InboundMessage] = relationship(back_populates="attachments")
+
+
+class InboxProposal(Base):
+    """An event read from a reply, with the sentence it was read from; it changes nothing until the
+    user confirms it (then ``event_id`` is the event recorded) or rejects it."""
+
+    __tablename__ = "inbox_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    on: Mapped[dt.date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sentence: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | confirmed | rejected
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    message: Mapped[InboundMessage] = relationship(back_populates="proposals")
+
+
+class ImapFolder(Base):
+    """How far a mailbox's folder was read: its UIDVALIDITY and the last UID taken in."""
+
+    __tablename__ = "imap_folders"
+    __table_args__ = (UniqueConstraint("account", "folder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(Text)  # user@host:port
+    folder: Mapped[str] = mapped_column(Text)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
