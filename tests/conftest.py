@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import sqlite3
 import tempfile
 import uuid
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -88,7 +91,7 @@ BACKENDS = [
 
 
 def fresh_postgres_database() -> tuple[str, object]:
-    """A new, empty PostgreSQL database; returns its URL and a function that drops it."""
+    """A new, empty PostgreSQL database (no schema); returns its URL and a function that drops it."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -112,20 +115,245 @@ def fresh_postgres_database() -> tuple[str, object]:
     return admin_url.set(database=name).render_as_string(hide_password=False), drop
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database on each backend: SQLite always, PostgreSQL when RECORDS_REQ_TEST_PG is set."""
+def new_database_id(execute: Callable[[str, dict[str, str]], object]) -> None:
+    """A copy of a database is another database: it gets its own random ``database_id``, as a new
+    one gets from its migration (0014), so no two test databases share one."""
+    execute("UPDATE settings SET value = :value WHERE key = 'database_id'", {"value": uuid.uuid4().hex})
+
+
+class SqliteTemplate:
+    """A database migrated once per worker; each test gets a copy of the file, at the current schema
+    and empty, in a few milliseconds instead of running every migration again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "template.db"
+
+    def copy(self, target: Path) -> str:
+        from records_req.store.db import Store
+
+        if not self.path.exists():
+            store = Store(f"sqlite:///{self.path}")
+            store.dispose()  # the last connection closed: the WAL is checkpointed and removed
+        shutil.copyfile(self.path, target)
+        with sqlite3.connect(target) as conn:
+            new_database_id(lambda sql, params: conn.execute(sql, params))
+        conn.close()
+        return f"sqlite:///{target}"
+
+
+class PostgresDatabases:
+    """The PostgreSQL databases of one worker, made and reset while the tests run.
+
+    A template is migrated once; the first databases are copies of it (``CREATE DATABASE ...
+    TEMPLATE``). A database a test is done with is put back as the template was (every table
+    emptied and refilled with what the migrations wrote, the sequences where they were, its own new
+    ``database_id``) while the next test runs on another, instead of being dropped and made again:
+    on a busy server those two cost seconds. A database whose schema a test changed (its tables,
+    columns, indexes, constraints or triggers) is dropped and replaced by a new copy."""
+
+    SCHEMA = """
+        SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) FROM (
+            SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable || ':'
+                   || coalesce(column_default, '') AS x
+              FROM information_schema.columns WHERE table_schema = 'public'
+            UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+            UNION ALL SELECT conrelid::regclass::text || ':' || conname || ':' || pg_get_constraintdef(oid)
+              FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+            UNION ALL SELECT tgrelid::regclass::text || ':' || tgname FROM pg_trigger WHERE NOT tgisinternal
+            UNION ALL SELECT 'sequence:' || sequencename FROM pg_sequences WHERE schemaname = 'public'
+        ) AS schema"""
+
+    def __init__(self) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.pool import NullPool
+
+        from records_req.store.db import normalize_url
+
+        assert PG_URL
+        self.url = make_url(normalize_url(PG_URL))
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self.run = uuid.uuid4().hex[:8]  # other runs on the same server never meet these names
+        self.count = 0
+        self.template: str | None = None
+        self.schema = ""
+        self.tables: list[str] = []
+        self.rows: list[tuple[str, str]] = []  # (table, row as JSON): what the migrations wrote
+        self.sequences: list[tuple[str, int | None]] = []
+        self.ready: deque[Future[str]] = deque()
+        self.names: set[str] = set()
+        self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rrtest-databases")
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def _admin(self, statement: str) -> None:
+        from sqlalchemy import text
+
+        with self.admin.connect() as conn:
+            conn.execute(text(statement))
+
+    @contextmanager
+    def _on(self, name: str) -> Iterator[Any]:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(self.url_of(name), poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+
+    def _make_template(self) -> None:
+        from sqlalchemy import text
+
+        from records_req.store.db import Store
+
+        self.template = f"rrtpl_{self.run}_{os.getpid()}"
+        self._admin(f'CREATE DATABASE "{self.template}"')
+        Store(self.url_of(self.template)).dispose()  # migrated, and no connection left on it
+        with self._on(self.template) as conn:
+            self.schema = conn.execute(text(self.SCHEMA)).scalar()
+            self.tables = list(
+                conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+            )
+            for table in self.tables:
+                rows = conn.execute(text(f'SELECT row_to_json(t)::text FROM "{table}" AS t')).scalars()
+                self.rows += [(table, row) for row in rows]
+            self.sequences = [
+                (row[0], row[1])
+                for row in conn.execute(
+                    text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+                )
+            ]
+
+    def _new(self) -> str:
+        from sqlalchemy import text
+
+        self.count += 1
+        name = f"rrtest_{self.run}_{os.getpid()}_{self.count}"
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.names.add(name)
+        with self._on(name) as conn:
+            new_database_id(lambda sql, params: conn.execute(text(sql), params))
+        return name
+
+    def _drop(self, name: str) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.names.discard(name)
+
+    def _reset(self, name: str) -> str:
+        """The database as the template was, or a new copy where a test changed its schema."""
+        from sqlalchemy import text
+
+        self._admin(  # what a test left connected (a server, a killed process's session) is ended
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
+            "AND pid <> pg_backend_pid()"
+        )
+        with self._on(name) as conn:
+            same = conn.execute(text(self.SCHEMA)).scalar() == self.schema
+            if same:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in self.tables) + " RESTART IDENTITY CASCADE"))
+                for table, row in self.rows:
+                    conn.execute(
+                        text(f'INSERT INTO "{table}" SELECT * FROM json_populate_record(NULL::"{table}", :row)'),
+                        {"row": row},
+                    )
+                for sequence, value in self.sequences:
+                    if value is not None:
+                        conn.execute(text("SELECT setval(:s, :v, true)"), {"s": f'"{sequence}"', "v": value})
+                new_database_id(lambda sql, params: conn.execute(text(sql), params))
+        if same:
+            return name
+        self._drop(name)
+        return self._new()
+
+    def take(self) -> str:
+        """A database at the current schema, with nothing in it but what the migrations wrote."""
+        if self.template is None:
+            self._make_template()
+        name = self.ready.popleft().result() if self.ready else self._new()
+        if not self.ready:
+            self.ready.append(self.background.submit(self._new))  # the next test's, made meanwhile
+        return self.url_of(name)
+
+    def give_back(self, url: str) -> None:
+        """A database a test is done with (its connections closed by then), to be reset meanwhile."""
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
+        assert name
+        self.ready.append(self.background.submit(self._reset, name))
+
+    def close(self) -> None:
+        for made in self.ready:
+            made.exception()  # done, or failed: everything it made is in self.names
+        self.background.shutdown(wait=True)
+        names = [*self.names, *([self.template] if self.template else [])]
+        with ThreadPoolExecutor(max_workers=len(names) or 1) as dropping:  # at once: they wait for one checkpoint
+            list(dropping.map(self._drop, names))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases()
+    try:
+        yield databases
+    finally:
+        databases.close()
+
+
+def _migrated_database(request: pytest.FixtureRequest, folder: Path, empty: bool = False) -> Iterator[str]:
+    """A database of ``request.param``'s backend: at the current schema and empty, or with no schema
+    at all when ``empty``."""
     from records_req.store.db import close_all
 
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'records.db'}"
+        path = folder / "records.db"
+        yield f"sqlite:///{path}" if empty else request.getfixturevalue("sqlite_template").copy(path)
         close_all()
         return
-    url, drop = fresh_postgres_database()
+    if empty:
+        url, drop = fresh_postgres_database()
+        try:
+            yield url
+        finally:
+            drop()  # type: ignore[operator]
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    url = databases.take()
     try:
         yield url
     finally:
-        drop()  # type: ignore[operator]
+        close_all()
+        databases.give_back(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database on each backend, at the current schema and empty: SQLite always, PostgreSQL
+    when RECORDS_REQ_TEST_PG is set. Each is a copy of one migrated per worker. A test of a migration
+    that builds an older schema itself is marked ``empty_db`` and gets a database with no schema."""
+    empty = request.node.get_closest_marker("empty_db") is not None
+    if not empty and "alembic_config(" in _source(request.function):
+        pytest.fail("a test that runs migrations itself needs @pytest.mark.empty_db (a database with no schema)")
+    yield from _migrated_database(request, tmp_path, empty)
+
+
+def _source(function: Any) -> str:
+    import inspect
+
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):  # pragma: no cover - no source: nothing to check
+        return ""
 
 
 SERIAL_LOCK = Path(tempfile.gettempdir()) / "records-req-tests.serial.lock"
@@ -135,17 +363,7 @@ SERIAL_LOCK = Path(tempfile.gettempdir()) / "records-req-tests.serial.lock"
 def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One database on each backend for a module's read-only tests (seed it in a module-scoped
     fixture under ``isolated_home_for``; its tests must only read it)."""
-    from records_req.store.db import close_all
-
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('shared-db') / 'records.db'}"
-        close_all()
-        return
-    url, drop = fresh_postgres_database()
-    try:
-        yield url
-    finally:
-        drop()  # type: ignore[operator]
+    yield from _migrated_database(request, tmp_path_factory.mktemp("shared-db"))
 
 
 @contextmanager

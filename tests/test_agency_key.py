@@ -89,6 +89,7 @@ def test_the_x_and_x_are_one_agency_with_one_open_request(tmp_path: Path) -> Non
     assert code == 0 and out.count("Fairfax County") == 1
 
 
+@pytest.mark.empty_db
 def test_the_migration_rekeys_and_keeps_apart_what_it_would_merge(
     db_url: str, capfd: pytest.CaptureFixture[str]
 ) -> None:

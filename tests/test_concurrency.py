@@ -250,6 +250,7 @@ def test_the_database_refuses_a_second_open_request_even_when_the_check_is_passe
     assert rr.new("TX", "Houston Police Department", "--date", "2026-11-30") > again["id"]  # the profile signs
 
 
+@pytest.mark.empty_db
 def test_the_migration_keeps_duplicates_made_before_it_and_reports_them(
     db_url: str, capfd: pytest.CaptureFixture[str]
 ) -> None:

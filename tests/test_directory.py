@@ -282,6 +282,7 @@ def test_a_sheet_that_is_not_xlsx_or_csv_is_one_clear_line(rr: Tracker, tmp_path
     ]
 
 
+@pytest.mark.empty_db
 def test_existing_imports_are_dated_by_their_stored_file_name_on_upgrade(db_url: str, tmp_path: Path) -> None:
     """Migration 0008 on a database from 0007 (SQLite and PostgreSQL): each import's date comes
     from its stored file name, else from its download date, which it keeps."""

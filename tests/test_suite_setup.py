@@ -91,3 +91,40 @@ def test_one_real_ice_sheet_ships_with_the_tests_as_its_source_says() -> None:
     assert f"sha256 {hashlib.sha256(shipped.read_bytes()).hexdigest()}" in source
     assert ice_sheet(shipped.name).read_bytes() == shipped.read_bytes()  # ../shared's copy is the same file
     assert not ice_sheet("participatingAgencies01012099am.xlsx").exists()
+
+
+SEEN_DATABASE_IDS: set[str] = set()
+
+
+@pytest.mark.parametrize("turn", range(4))
+def test_each_test_gets_an_empty_database_at_the_current_schema_whatever_the_one_before_did(
+    db_url: str, turn: int
+) -> None:
+    """db_url's databases are copies of one migrated template, and on PostgreSQL they are reused:
+    whatever a test wrote, or changed in the schema or the revision, the next test never sees it."""
+    from sqlalchemy import text
+
+    from records_req.store.db import HEAD, Store
+
+    store = Store(db_url)
+    try:
+        with store.engine.begin() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+            assert conn.execute(text("SELECT count(*) FROM agencies")).scalar() == 0
+            assert "left_behind" not in list(conn.execute(text("SELECT * FROM agencies")).keys())
+            database_id = conn.execute(text("SELECT value FROM settings WHERE key = 'database_id'")).scalar()
+            assert database_id and database_id not in SEEN_DATABASE_IDS  # each database its own id
+            SEEN_DATABASE_IDS.add(database_id)
+            conn.execute(
+                text(
+                    "INSERT INTO agencies (state, name, name_key, created_at) "
+                    "VALUES ('VA', 'Left behind', 'left behind', '2026-11-27 00:00:00')"
+                )
+            )
+            assert conn.execute(text("SELECT max(id) FROM agencies")).scalar() == 1  # numbering starts over
+        with store.engine.begin() as conn:  # what a test may do to the schema and the revision
+            conn.execute(text("UPDATE alembic_version SET version_num = 'zz-other'"))
+            if turn % 2:
+                conn.execute(text("ALTER TABLE agencies ADD COLUMN left_behind TEXT"))
+    finally:
+        store.dispose()
