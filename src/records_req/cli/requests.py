@@ -401,13 +401,13 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
     if data["appeal_window"]:
         click.echo(f"Appeal window: {data['appeal_window']['text']}")
     click.echo("\nTimeline:")
-    for e in data["events"]:
-        kind = e["label"]  # views.event_shown: a reconsideration request is not an appeal to a court
-        extra = ", ".join(f"{k}={v}" for k, v in e["facts"].items())
-        mark = " [forced]" if e["forced"] else ""
-        click.echo(
-            f"  {e['on']}  {kind}{mark}" + (f" ({extra})" if extra else "") + (f": {e['note']}" if e["note"] else "")
-        )
+    from records_req.lifecycle import history_of
+    from records_req.tracker.views import event_shown
+
+    # In date order; an undone event stays, marked "undone on D by U"; an edit is its own line.
+    for line in history_of(data["events"]):
+        # views.event_shown: a reconsideration request is not an appeal to a court
+        click.echo(f"  {line.on}  {line.words(*event_shown(line.kind, line.data))}")
     if data["documents"]:
         click.echo("\nDocuments:")
         for d in data["documents"]:

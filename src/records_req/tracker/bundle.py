@@ -86,12 +86,9 @@ def _history(details: dict[str, Any]) -> tuple[list[Line], KeyDates]:
 
     from records_req.calendars import calendar_for
     from records_req.laws import load_laws
-    from records_req.lifecycle import Recorded, history, key_dates
+    from records_req.lifecycle import history, key_dates, recorded_of
 
-    recorded = [
-        Recorded(e["id"], e["kind"], dt.date.fromisoformat(e["on"]), e["note"], e["data"], e["forced"])
-        for e in details["events"]
-    ]
+    recorded = recorded_of(details["events"])
     j = load_laws()[details["jurisdiction"]].for_agency(details["agency"])
     as_of = dt.date.fromisoformat(details["as_of"])
     return history(recorded), key_dates(recorded, j, calendar_for(j), as_of)
@@ -106,7 +103,9 @@ def _explanation_pdf(details: dict[str, Any], lines: list[Line], dates: KeyDates
     from records_req.letters.pdf import render_pdf
 
     body = [Block("heading", "Timeline")]
-    body += [Block("bullet", f"{line.on}: {line.words()}", "•") for line in lines]
+    from records_req.tracker.views import event_shown
+
+    body += [Block("bullet", f"{line.on}: {line.words(*event_shown(line.kind, line.data))}", "•") for line in lines]
     body.append(Block("heading", "Key dates"))
     response = dates.response
     facts = [

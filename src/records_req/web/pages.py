@@ -231,6 +231,7 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         "request.html",
         status,
         r=details.to_json(),
+        history=_history(details.to_json()["events"]),
         next_words=action_words(action, lang()),
         next_kind=action.kind,
         next_route=action.facts.get("route"),
@@ -240,6 +241,15 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         kept=kept,
         notice=session.pop("notice", None),
     )
+
+
+def _history(events: list[dict[str, Any]]) -> list[tuple[Any, str, dict[str, Any]]]:
+    """The timeline as the page shows it: lifecycle.history's lines in date order (undone ones
+    struck through, edits with old and new values), each with its label and facts as shown."""
+    from records_req.lifecycle import history_of
+    from records_req.tracker.views import event_shown
+
+    return [(line, *event_shown(line.kind, line.data)) for line in history_of(events)]
 
 
 def _notice(text: str) -> None:
@@ -788,7 +798,11 @@ def _report_bytes(fmt: str) -> bytes:
     tag = query_arg("tag")
     with view() as fast:
         data = load(fast, today(), Filters(state=state, tags=(tag,) if tag else ()))
-    return render_report(data, fmt, lang())
+
+    def link(request_id: int) -> str:  # the calendar's events link back to their request's page
+        return url_for("pages.request_page", request_id=request_id, _external=True)
+
+    return render_report(data, fmt, lang(), link=link)
 
 
 @bp.route("/reports/report.<fmt>")
