@@ -207,9 +207,12 @@ def concurrent_writers(url: str, tmp_path: Path, per_process: int) -> int:
 
 
 @pytest.mark.slow
-def test_two_processes_appending_500_events_each_lose_nothing(db_url: str, tmp_path: Path) -> None:
+def test_two_processes_appending_events_at_once_lose_nothing(db_url: str, tmp_path: Path) -> None:
+    """Two processes, 200 transactions each (each replays the request's history, tens of ms): both
+    write for several seconds at the same time into one request. (It was
+    500 each, for the same assertion at two and a half times the cost.)"""
     seed(db_url, tmp_path, n=1)
-    assert concurrent_writers(db_url, tmp_path, 500) == 1000
+    assert concurrent_writers(db_url, tmp_path, 200) == 400
 
 
 KILLED = textwrap.dedent("""
