@@ -24,10 +24,10 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_from_elsewhere(tmp_path: Path
     )
     (wheel,) = dist.glob("records_req-*.whl")
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
+    venv.create(env_dir)  # no pip of its own: this pip installs into it (--python), without compiling
     bin_dir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
     subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install", "-q", "--no-compile", str(wheel)],
         check=True,
         env=subprocess_env(),
     )
