@@ -49,18 +49,6 @@ ALLOWED: dict[tuple[str, str], str] = {
             "--exemptions",
         )
     },
-    # tracker/service.py is being reworked at the same time (the Workspace, issue 18): its
-    # refusals (an unknown id, a forced event, an owned file, a bad amount) become notes there.
-    ("tracker/service.py", "'records-req list' shows them"): "service.py in rework",
-    ("tracker/service.py", "--email"): "a field label in hygiene.clean's message; service.py in rework",
-    ("tracker/service.py", "--note"): "a field label in hygiene.clean's message; service.py in rework",
-    ("tracker/service.py", "use --force to record it anyway"): "service.py in rework",
-    ("tracker/service.py", "--amount must be a number"): "service.py in rework (the dashboard checks its own field)",
-    ("tracker/service.py", "use --date or --out"): "service.py in rework",
-    ("tracker/service.py", "'extended' needs --days N or --until DATE."): "the dashboard's form sends one or the other",
-    ("tracker/service.py", "A new profile needs --name."): "profile set: a command",
-    ("tracker/service.py", ". Use --force to record it anyway."): "service.py in rework",
-    ("tracker/service.py", " already exists. Use --force to replace it, or --date."): "service.py in rework",
     ("output.py", " already exists. Use --force to replace it, or --date."): "letter files: to be a note",
     # Hints that point at a command, given where only the command line or the API can be.
     ("errors.py", "'records-req states'"): "an unknown state code (the dashboard offers a list)",

@@ -133,9 +133,10 @@ def test_events_from_the_request_page_move_the_deadline_as_the_cli_does(rr: Trac
     assert f"<strong>{shown['due']}</strong>" in page  # the CLI's due date, after the extension
     for line in shown["explanation"]:
         assert line.replace("'", "&#39;").replace('"', "&#34;") in page
-    # The CLI's refusal and message, unchanged: an extension needs a number of days or a date.
+    # The CLI's refusal, in the dashboard's words: an extension needs a number of days or a date.
     wrong = web.post(f"/requests/{late}/event", {"kind": "extended", "on": "2026-11-06"})
-    assert wrong.status_code == 422 and "needs --days N or --until DATE" in wrong.get_data(as_text=True)
+    said = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "needs the number of days or the date" in said and "--days" not in said
     bad_date = web.post(f"/requests/{late}/event", {"kind": "acknowledged", "on": "2026-02-30"})
     assert bad_date.status_code == 422 and "2026-02-30" in bad_date.get_data(as_text=True)
     assert len(rr.json("show", str(late))["events"]) == 3

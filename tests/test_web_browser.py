@@ -290,7 +290,7 @@ def test_a_refused_event_shows_the_cli_message_and_keeps_the_form(tab: Tab) -> N
     page.get_by_label("What happened", exact=True).select_option("extended")
     page.get_by_label("Note").fill("called <b>Tuesday</b>")
     page.get_by_role("button", name="Record", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("needs --days N or --until DATE")
+    expect(page.get_by_role("alert")).to_contain_text("needs the number of days or the date")
     expect(page.get_by_label("What happened", exact=True)).to_have_value("extended")
     expect(page.get_by_label("Note")).to_have_value("called <b>Tuesday</b>")
     details = shown(rr, late)

@@ -370,6 +370,17 @@ NOTES: dict[str, str] = {
     "in-campaign": _("Request #{request} of this campaign."),
     "in-campaign-meanwhile": _("Request #{request} to {agency} was made meanwhile by another run of this campaign."),
     "already-requested": _("{holder} Make another one only if you mean to."),
+    # the tracker's refusals (records_req.tracker.service)
+    "no-request": _("No request #{request}."),
+    "event-refused": _(
+        "Cannot record '{kind}' on request #{request}: {reason}. Record it anyway only if you are sure."
+    ),
+    "event-before-sent": _(
+        "Cannot record '{kind}' on request #{request}: {reason}. Check the date, or record it anyway if you are sure."
+    ),
+    "extended-needs-length": _("'extended' needs the number of days or the date it extends the deadline to."),
+    "amount-not-number": _("The amount must be a number of dollars, not {value}."),
+    "profile-needs-name": _("A new profile needs a name."),
 }
 
 # A campaign's reasons to skip an agency, counted in its summary (records_req.tracker.campaign.Reason).

@@ -110,6 +110,15 @@ NOTES: dict[str, str] = {
     "in-campaign": "Request #{request} of this campaign.",
     "in-campaign-meanwhile": "Request #{request} to {agency} was made meanwhile by another run of this campaign.",
     "already-requested": "{holder} Use --again to make another one.",
+    "no-request": "No request #{request}. 'records-req list' shows them.",
+    "event-refused": "Cannot record '{kind}' on request #{request}: {reason}. Use --force to record it anyway.",
+    "event-before-sent": (
+        "Cannot record '{kind}' on request #{request}: {reason}. Check the date (--on), "
+        "or use --force to record it anyway."
+    ),
+    "extended-needs-length": "'extended' needs --days N or --until DATE.",
+    "amount-not-number": "--amount must be a number of dollars, not {value}.",
+    "profile-needs-name": "A new profile needs --name.",
 }
 
 # A campaign's reasons to skip an agency, with the flag that writes anyway.

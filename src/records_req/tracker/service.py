@@ -78,7 +78,7 @@ def _save_profile(session: Session, key: str, fields: dict[str, Any], *, keep_ex
         return profile
     if profile is None:
         if not values.get("name"):
-            raise UsageError("A new profile needs --name.")
+            raise UsageError.of("profile-needs-name")
         new = Profile(key=key, **values)
         profile = insert_or_get(session, new, lambda: get_profile(session, key))
         if profile is new or keep_existing:
@@ -354,7 +354,7 @@ def get_request(session: Session, request_id: int) -> Request:
         options=[selectinload(Request.events), selectinload(Request.agency)],
     )
     if request is None:
-        raise UsageError(f"No request #{request_id}. 'records-req list' shows them.")
+        raise UsageError.of("no-request", request=request_id)
     return request
 
 
@@ -452,9 +452,7 @@ def log_event(
     reason = why_not(state, kind)
     if reason:
         if not force:
-            raise TrackerError(
-                f"Cannot record '{kind}' on request #{request.id}: {reason}. Use --force to record it anyway."
-            )
+            raise TrackerError.of("event-refused", kind=kind, request=request.id, reason=reason)
         warnings.append(f"Recorded '{kind}' although {reason}.")
     days = data.get("days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365):
@@ -465,14 +463,11 @@ def log_event(
     ):
         raise UsageError(f"amount must be a number from 0 to 1,000,000,000, not {amount!r}.")
     if kind == "extended" and not (data.get("days") or data.get("until")):
-        raise UsageError("'extended' needs --days N or --until DATE.")
+        raise UsageError.of("extended-needs-length")
     early = before_sent(state, kind, on)
     if early:
         if not force:
-            raise TrackerError(
-                f"Cannot record '{kind}' on request #{request.id}: {early}. Check the date (--on), "
-                "or use --force to record it anyway."
-            )
+            raise TrackerError.of("event-before-sent", kind=kind, request=request.id, reason=early)
         warnings.append(f"Recorded '{kind}' although {early}.")
     forced = bool(reason or early)  # shown as 'forced' wherever the event is listed
     event = Event(request_id=request.id, kind=kind, on=on, note=note, data=data, forced=forced)
@@ -519,11 +514,11 @@ def record_event(
             continue
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if key == "amount" and not (number and math.isfinite(value)):
-            raise UsageError(f"--amount must be a number of dollars, not {value}.")
+            raise UsageError.of("amount-not-number", value=value)
         if isinstance(value, dt.date):
             value = value.isoformat()
         data[key] = clean(f"--{key.replace('_', '-')}", value) if isinstance(value, str) else value
-    return log_event(session, request, kind, on, note=clean("--note", note), data=data, force=force, today=today)
+    return log_event(session, request, kind, on, note=clean("The note", note), data=data, force=force, today=today)
 
 
 def last_event(request: Request) -> Event:
