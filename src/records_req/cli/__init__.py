@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "send": "mail",
     "mail": "mail",
     "inbox": "inbox",
+    "search": "search",
     "serve": "web",
     "users": "web",
 }

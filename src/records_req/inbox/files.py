@@ -24,6 +24,7 @@ from typing import NamedTuple
 LISTED = 50  # a zip's entries named in its note
 MAX_PAGES = 2000  # pages of text kept from one PDF
 OCR_TIMEOUT = 120  # seconds for one page
+EXTRACTED = (".pdf", ".docx", ".xlsx", ".zip", ".txt", ".csv", ".eml")  # the kinds :func:`extract` reads
 
 
 class Extracted(NamedTuple):

@@ -108,4 +108,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from records_req.web import ice
 
     app.register_blueprint(ice.bp)  # ICE's lists: what changed, the watches, "Update now"
+    from records_req.web import search
+
+    app.register_blueprint(search.bp)  # search what agencies sent (records_req.search)
     return app
