@@ -366,6 +366,28 @@ def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     yield from _migrated_database(request, tmp_path_factory.mktemp("shared-db"))
 
 
+CHROMIUM_ENV = "RECORDS_REQ_CHROMIUM"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium (Debian's, or $RECORDS_REQ_CHROMIUM; never one ``playwright install``
+    downloads) per worker, driven by Playwright and shared by every browser test; a test opens its
+    own context (``chromium.new_context()``), which keeps tests apart. Skipped without either."""
+    path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium")
+    if not path or not Path(path).is_file():
+        pytest.skip(
+            f"no Chromium: install Debian's chromium (apt-get install chromium) or set {CHROMIUM_ENV}=/path/to/chrome"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"], headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @contextmanager
 def isolated_home_for(home: Path) -> Iterator[Path]:
     """isolated_home for a fixture wider than one test (module-scoped ones run before it)."""

@@ -6,8 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -272,42 +270,27 @@ def test_catalogs_are_compiled_from_their_sources() -> None:
         assert po.with_suffix(".mo").read_bytes() == expected, "run python scripts/compile_catalogs.py"
 
 
-CHROMIUM = (
-    os.environ.get("RECORDS_REQ_CHROMIUM")
-    or shutil.which("chromium")
-    or shutil.which("chromium-browser")
-    or shutil.which("google-chrome")
-)
-
-
-@pytest.mark.skipif(
-    not CHROMIUM,
-    reason="no Chromium: install Debian's chromium (apt-get install chromium) or set RECORDS_REQ_CHROMIUM",
-)
 @pytest.mark.parametrize(("width", "height"), [(375, 812), (1280, 900)], ids=["phone", "desktop"])
-def test_html_in_a_real_browser(db: Tracker, width: int, height: int) -> None:
+def test_html_in_a_real_browser(db: Tracker, chromium: Any, width: int, height: int) -> None:
     """The HTML report in Debian's Chromium, driven by Playwright as tests/test_web_browser.py does."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-
     page_file = db.report("html")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(page_file.as_uri())
-            summary = page.locator("#summary")
-            overdue = page.locator("#overdue")
-            assert summary.is_visible() and overdue.is_visible()
-            assert page.locator("#overdue-count").inner_text() == "2"
-            first_cells = overdue.locator("tbody tr td:first-child").all_inner_texts()
-            assert first_cells == ["1", "2"]
-            viewport: Any = page.evaluate("window.innerWidth")
-            page_width: Any = page.evaluate("document.documentElement.scrollWidth")
-            assert page_width <= viewport, "no sideways scrolling of the page itself"
-            box: Any = page.evaluate(
-                "(() => { const r = document.getElementById('summary').getBoundingClientRect(); "
-                "return [r.left, r.right]; })()"
-            )
-            assert box[0] >= 0 and box[1] <= viewport
-        finally:
-            browser.close()
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        summary = page.locator("#summary")
+        overdue = page.locator("#overdue")
+        assert summary.is_visible() and overdue.is_visible()
+        assert page.locator("#overdue-count").inner_text() == "2"
+        first_cells = overdue.locator("tbody tr td:first-child").all_inner_texts()
+        assert first_cells == ["1", "2"]
+        viewport: Any = page.evaluate("window.innerWidth")
+        page_width: Any = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= viewport, "no sideways scrolling of the page itself"
+        box: Any = page.evaluate(
+            "(() => { const r = document.getElementById('summary').getBoundingClientRect(); "
+            "return [r.left, r.right]; })()"
+        )
+        assert box[0] >= 0 and box[1] <= viewport
+    finally:
+        context.close()

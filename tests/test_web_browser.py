@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import shutil
 import struct
 import threading
 from collections.abc import Iterable, Iterator
@@ -27,7 +26,7 @@ from typing import Any
 import pytest
 
 try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect
 except ImportError:  # pragma: no cover - the test extras bring it
     pytest.skip("Playwright for Python is not installed (pip install '.[test]')", allow_module_level=True)
 
@@ -39,7 +38,6 @@ from .letter_helpers import docx_text
 TODAY = dt.date(2026, 12, 1)
 HOSTILE = 'Smith & <Co> "Police" 警察署'
 ANA = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "VA")
-CHROMIUM_ENV = "RECORDS_REQ_CHROMIUM"
 SCREENSHOTS_ENV = "RECORDS_REQ_SCREENSHOTS"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 VIEWPORTS: dict[str, dict[str, Any]] = {
@@ -51,20 +49,7 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
 # --- the browser, the server, a tab ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """One headless Chromium for the whole module (a context per test keeps tests apart)."""
-    path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium")
-    if not path or not Path(path).is_file():
-        pytest.skip(
-            f"no Chromium: install Debian's chromium (apt-get install chromium) or set {CHROMIUM_ENV}=/path/to/chrome"
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"], headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+# The browser: ``chromium`` in tests/conftest.py, one per worker for every browser test.
 
 
 @dataclass
