@@ -138,7 +138,7 @@ def set_agency(session: Session, state: str, name: str, fields: AgencyFields | N
 
     fields = fields or AgencyFields()
     if fields.records_email is not None:
-        fields = fields._replace(records_email=email_address("--email", fields.records_email))
+        fields = fields._replace(records_email=email_address("The agency's email", fields.records_email))
     found = agency(session, state, name)
     for field, value in fields._asdict().items():
         if value is not None:
@@ -164,11 +164,11 @@ def merge_agency(row: Agency, given: Contacts, *, remember: bool = True) -> Cont
     known = Contacts(row.mailing_address, row.records_email, row.records_officer)
     if remember:
         if given.address and not known.address:
-            row.mailing_address = clean("--agency-address", given.address.replace("\\n", "\n"))
+            row.mailing_address = clean("The agency's address", given.address.replace("\\n", "\n"))
         if given.email and not known.email:
-            row.records_email = email_address("--agency-email", given.email)
+            row.records_email = email_address("The agency's email", given.email)
         if given.officer and not known.officer:
-            row.records_officer = clean("--records-officer", given.officer)
+            row.records_officer = clean("The records officer", given.officer)
     return Contacts(given.address or known.address, given.email or known.email, given.officer or known.officer)
 
 

@@ -114,11 +114,12 @@ def agencies_set(ctx: click.Context, /, state: str, name: str, **fields: Any) ->
       records-req agencies set --state FL --name "Lee County Sheriff's Office" --officer "Records Unit"
     """
     from records_req.agencies.directory import AgencyFields, set_agency
-    from records_req.hygiene import clean
+    from records_req.hygiene import clean, email_address
     from records_req.laws import load_laws
 
     code = load_laws().get_or_raise(state).code
     values = {k: clean(f"--{k}", v.replace("\\n", "\n") if v else v) for k, v in fields.items()}
+    values["records_email"] = email_address("--email", values["records_email"])  # named as typed here
     with store(ctx).write() as session:
         row = set_agency(session, code, clean("--name", name) or name, AgencyFields(**values))
         click.echo(f"Agency #{row.id}: {row.name} ({row.state})")

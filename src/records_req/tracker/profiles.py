@@ -64,9 +64,15 @@ def save_profile(
     from records_req.hygiene import clean
     from records_req.tracker.service import set_profile
 
-    given = {"name": name, "email": email, "address": address, "phone": phone, "organization": organization}
-    values: dict[str, Any] = {k: clean(f"--{k}", v.replace("\\n", "\n") if v else v) for k, v in given.items()}
-    state = clean("--state", state)
+    given = {
+        "name": ("The name", name),
+        "email": ("The email", email),
+        "address": ("The address", address),
+        "phone": ("The phone number", phone),
+        "organization": ("The organization", organization),
+    }
+    values: dict[str, Any] = {k: clean(label, v.replace("\\n", "\n") if v else v) for k, (label, v) in given.items()}
+    state = clean("The state", state)
     if state:
         from records_req.laws import load_laws
 
