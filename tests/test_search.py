@@ -194,7 +194,9 @@ def test_the_dashboard_search_marks_words_and_escapes_what_the_agency_sent(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<mark>quota</mark>" in html
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html  # SQLite's snippet shows the text escaped; PostgreSQL's leaves tags out
+    quoted = re.findall("<blockquote>(.*?)</blockquote>", html)
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in q or q == "<mark>quota</mark> bold" for q in quoted), quoted
     assert "<b>bold</b>" not in html
     assert f'href="/requests/{tx}"' in html and "HCSO-287g-records.pdf" in html and "Miami-Dade" not in html
     empty = client.get("/search?q=%22")
