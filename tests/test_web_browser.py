@@ -509,6 +509,7 @@ def audited_site(rr: Tracker, tmp_path: Path) -> int:
 def test_every_page_passes_the_accessibility_and_layout_audit(tab: Tab, tmp_path: Path) -> None:
     late = audited_site(tab.site.rr, tmp_path)
     pages = ["/", "/requests", f"/requests/{late}", "/new?state=VA", "/agencies", "/campaign", "/reports"]
+    pages.append("/search?q=looking")  # a hit: the attached response, its word in <mark>
     problems: list[str] = []
     for path in pages:
         tab.open(path)
