@@ -27,13 +27,13 @@ def rr(db_url: str, tmp_path: Path) -> Tracker:
 def test_an_agency_not_found_is_offered_the_close_names(rr: Tracker) -> None:
     rr("agencies", "set", "--state", "TX", "--name", "Galveston County Sheriff's Office")
     rr("agencies", "set", "--state", "TX", "--name", "Harris County Sheriff's Office")
-    rr("agencies", "show", "Galveston Cnty Sherif Office", "--state", "TX", code=2)
+    rr("agencies", "show", "Galveston Cnty Sherif Office", "--state", "TX", code=1)
     assert "No agency 'Galveston Cnty Sherif Office' in TX." in rr.stderr
     assert 'Did you mean "Galveston County Sheriff\'s Office"?' in rr.stderr, rr.stderr
     assert "Harris" not in rr.stderr and "Traceback" not in rr.stderr
     shown = rr.json("agencies", "show", "the galveston county sheriffs office", "--state", "TX")
     assert shown["name"] == "Galveston County Sheriff's Office", "the one key finds a respelling outright"
-    rr("agencies", "show", "Nowhere Police Department", "--state", "TX", code=2)
+    rr("agencies", "show", "Nowhere Police Department", "--state", "TX", code=1)
     assert "'records-req agencies list --state TX' lists them." in rr.stderr, "nothing close: where to look"
 
 

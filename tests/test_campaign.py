@@ -367,7 +367,7 @@ def test_sent_by_tag_starts_every_draft_clock_once(rr: Tracker) -> None:
     assert rr.json("show", str(first), today="2026-12-02")["sent"] == "2026-11-20"  # untouched
     again = rr.json("sent", "--tag", "T", "--on", "2026-12-03", today="2026-12-03")
     assert all(r["action"] == "none" for r in again)
-    rr("sent", "--tag", "nobody", today="2026-12-03", code=2)
+    rr("sent", "--tag", "nobody", today="2026-12-03", code=1)
 
 
 def test_a_whole_process_import_reads_the_sheet_beside_the_database_start_and_says_the_same(

@@ -200,7 +200,7 @@ def test_an_update_imports_the_pages_sheet_and_a_watch_matches_its_new_agreement
     assert "watch #1 (AR, Franklin County, TFM): Franklin County Sheriff's Office, TFM (pending application)" in checked
     assert 'records-req new --state AR --agency "Franklin County Sheriff\'s Office" --topic task-force' in checked
     assert "Removed watch #1" in rr("watch", "remove", "1")
-    rr("watch", "remove", "1", code=2)
+    rr("watch", "remove", "1", code=1)
     assert "No watch #1" in rr.stderr
     assert rr.json("watch", "check")["matches"] == []
 

@@ -243,7 +243,7 @@ def test_paths_masks_the_database_password(tmp_path: Path) -> None:
 
 
 def test_unknown_request_is_a_clear_usage_error(rr: Tracker) -> None:
-    rr("show", "99", code=2)
+    rr("show", "99", code=1)
     assert "No request #99" in rr.stderr
 
 

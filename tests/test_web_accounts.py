@@ -109,7 +109,7 @@ def test_users_passwd_asks_twice_checks_the_length_and_never_takes_the_password_
     add(rr, "ana")
     rr("users", "passwd", "ana", input_text="another good password\nanother good password\n")
     rr("users", "passwd", "ana", "--password-stdin", input_text="short\n", code=2)
-    rr("users", "passwd", "nobody", "--password-stdin", input_text="another good password\n", code=2)
+    rr("users", "passwd", "nobody", "--password-stdin", input_text="another good password\n", code=1)
     assert "No user 'nobody'" in rr.stderr
     rr("users", "passwd", "ana", "another good password", code=2)  # no such argument
     app = team_app(rr)

@@ -91,7 +91,8 @@ def residency_words(j: Jurisdiction) -> str:
 
 
 def _short(text: str, width: int = 36) -> str:
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+    """``text`` cut to ``width`` at a space, never inside a word (a citation stays whole)."""
+    return text if len(text) <= width else text[: width - 3].rsplit(" ", 1)[0].rstrip(" ,;:") + "..."
 
 
 def clock_words(j: Jurisdiction) -> str:

@@ -1,7 +1,8 @@
 """Domain errors. The CLI turns them into exit codes once, at its edge.
 
-- :class:`UsageError` and its subclasses: the user asked for something that does not exist or
-  gave a value that cannot be read (exit code 2).
+- :class:`UsageError` and its subclasses: the user gave a value that cannot be read (exit code 2,
+  with the sub-command's usage), except :class:`NotFoundError`: what the user named does not
+  exist (exit code 1, no usage banner).
 - Every other :class:`RecordsReqError`: the request was understood but cannot be done (exit 1).
 """
 
@@ -66,6 +67,12 @@ class SchemaChanged(StoreError):
 
 class UsageError(RecordsReqError):
     """Bad input on the command line (exit code 2)."""
+
+
+class NotFoundError(UsageError):
+    """Something named does not exist: no request #99, no such agency, tag, watch or profile.
+    The command was used rightly, so the command line exits 1 without a usage banner (a
+    :class:`UsageError` still, for the doors that treat both as the user's to fix)."""
 
 
 class UnknownJurisdictionError(UsageError):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from records_req.errors import UsageError
+from records_req.errors import NotFoundError
 from records_req.names import agency_key
 from records_req.store.models import Agency, Profile
 
@@ -47,7 +47,7 @@ def insert_or_get(session: Session, row: _Row, existing: Callable[[], _Row | Non
 # --- one agency ---------------------------------------------------------------------------------
 
 
-class UnknownAgency(UsageError):
+class UnknownAgency(NotFoundError):
     """No agency of this name in this state; ``close``: the names the directory has that look like
     it (closest first), for the door to offer."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from records_req.errors import UsageError
+from records_req.errors import NotFoundError, UsageError
 from records_req.names import agency_key, county_key
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class WatchMatch(NamedTuple):
         }
 
 
-class UnknownWatch(UsageError):
+class UnknownWatch(NotFoundError):
     pass
 
 

@@ -13,7 +13,7 @@ import click
 
 from records_req import __version__
 from records_req.cli.dates import DATE
-from records_req.errors import RecordsReqError, UsageError
+from records_req.errors import NotFoundError, RecordsReqError, UsageError
 
 # Each command lives in the module of its noun and is imported only when it is used, so that
 # `records-req deadline` does not pay for building the requests' forty options.
@@ -71,23 +71,58 @@ class RecordsReqGroup(click.Group):
 
             module, _, attr = COMMANDS[cmd_name].partition(":")
             command = getattr(importlib.import_module(f"records_req.cli.{module}"), attr or cmd_name)
+            report_errors_in(command)
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            return _invoke_reporting_errors(super().invoke, ctx)
         except KeyboardInterrupt:  # files are written atomically: nothing partial is left behind
             click.echo("\nInterrupted; nothing was left half-written.", err=True)
             ctx.exit(130)
-        except UsageError as exc:
-            from records_req.cli.wording import message
 
-            raise click.UsageError(message(exc), ctx) from None
-        except RecordsReqError as exc:
-            from records_req.cli.wording import message
 
-            raise click.ClickException(message(exc)) from None
+def report_errors_in(command: click.Command) -> None:
+    """Make ``command`` (and each sub-command of a group) turn domain errors into click's where
+    they happen, so that a usage error shows that sub-command's usage, not the root's."""
+    if getattr(command, "_reports_errors", False):
+        return
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            report_errors_in(sub)
+    from records_req.cli.completion import add_completion
+    from records_req.cli.help import prepare_help
+
+    prepare_help(command)
+    add_completion(command)
+    invoke = command.invoke
+
+    def reporting(ctx: click.Context) -> Any:
+        return _invoke_reporting_errors(invoke, ctx)
+
+    command.invoke = reporting  # type: ignore[method-assign]
+    command._reports_errors = True  # type: ignore[attr-defined]
+
+
+def _invoke_reporting_errors(invoke: Any, ctx: click.Context) -> Any:
+    """``invoke(ctx)``, with the domain's errors turned into click's, the one place where they
+    get their exit code: something named that does not exist (no request #99) exits 1 with one
+    line; a value that cannot be read exits 2 with ``ctx``'s usage; any other error exits 1."""
+    try:
+        return invoke(ctx)
+    except NotFoundError as exc:
+        from records_req.cli.wording import message
+
+        raise click.ClickException(message(exc)) from None
+    except UsageError as exc:
+        from records_req.cli.wording import message
+
+        raise click.UsageError(message(exc), ctx) from None
+    except RecordsReqError as exc:
+        from records_req.cli.wording import message
+
+        raise click.ClickException(message(exc)) from None
 
 
 def hoist_global_options(args: list[str], names: tuple[str, ...]) -> list[str]:
@@ -123,7 +158,7 @@ def hoist_global_options(args: list[str], names: tuple[str, ...]) -> list[str]:
     "--db",
     metavar="URL",
     envvar="RECORDS_REQ_DB",
-    help="Database URL (SQLite file or postgresql://...) [env: RECORDS_REQ_DB].",
+    help="Database URL (an SQLite file or postgresql://user@host/db) [env: RECORDS_REQ_DB].",
 )
 @click.option(
     "--as-of",

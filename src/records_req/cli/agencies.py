@@ -11,7 +11,7 @@ import click
 from records_req.cli.context import read_view, store
 from records_req.cli.dates import DATE
 from records_req.cli.output import emit_json, json_option, table
-from records_req.errors import UsageError
+from records_req.errors import NotFoundError, UsageError
 
 # --- profile and agencies -----------------------------------------------------------------------
 
@@ -67,7 +67,7 @@ def profile_show(ctx: click.Context, /, key: str, as_json: bool) -> None:
         with store(ctx).read() as session:
             data = show_profile(session, key).to_dict()
     except UnknownProfile:
-        raise UsageError(f"No profile '{key}'. Create it with 'records-req profile set --name ...'.") from None
+        raise NotFoundError(f"No profile '{key}'. Create it with 'records-req profile set --name ...'.") from None
     if as_json:
         emit_json(data)
     else:
@@ -327,7 +327,7 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
             if exc.close
             else f" 'records-req agencies list --state {exc.state}' lists them."
         )
-        raise UsageError(f"No agency {exc.name!r} in {exc.state}.{offer}") from None
+        raise NotFoundError(f"No agency {exc.name!r} in {exc.state}.{offer}") from None
     if as_json:
         emit_json(card.to_dict())
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from records_req.cli.context import protected_outputs, store, workspace
-from records_req.cli.output import emit_json, json_option
+from records_req.cli.output import emit_json, is_stdout, json_option, progress, write_stdout
 
 
 @click.command()
@@ -52,15 +52,17 @@ def db() -> None:
 
 
 @db.command("export")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.pass_context
 def db_export(ctx: click.Context, /, file: Path, force: bool) -> None:
-    """Write every profile, agency, request, event and document record to a JSON file.
+    """Write every profile, agency, request, event and document record to a JSON file (- for
+    standard output).
 
     \b
     Examples:
       records-req db export backup.json
+      records-req db export - | gzip > backup.json.gz
     """
     import json
 
@@ -69,9 +71,13 @@ def db_export(ctx: click.Context, /, file: Path, force: bool) -> None:
 
     with store(ctx).read() as session:
         data = export_data(session)
-    text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    write_all({file: text.encode("utf-8")}, force=force, make_parents=False, **protected_outputs(ctx))
+    content = (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
     counts = ", ".join(f"{len(data[k])} {k}" for k in ("requests", "events", "documents"))
+    if is_stdout(file):
+        write_stdout(content, binary=False, what="The export")
+        click.echo(f"Exported {counts}", err=True)  # standard output holds the export alone
+        return
+    write_all({file: content}, force=force, make_parents=False, **protected_outputs(ctx))
     click.echo(f"{file}: {counts}")
 
 
@@ -96,7 +102,8 @@ def db_import(ctx: click.Context, /, file: Path) -> None:
         # documents stay in the data or output directory, or beside the export or the working
         # directory (a letter written with --out): never elsewhere on the machine
         roots = [data_home(), default_out_dir(), file.resolve().parent, Path.cwd()]
-        counts = import_data(session, data, allowed_roots=roots)
+        with progress("Importing") as step:
+            counts = import_data(session, data, allowed_roots=roots, progress=step)
     click.echo(f"Imported {', '.join(f'{n} {k}' for k, n in counts.items())}.")
 
 

@@ -65,7 +65,7 @@ def states(code: str | None, coverage: bool, as_json: bool) -> None:
             j.law.short_name,
             clock_words(j),
             residency_words(j),
-            j.immigration.stance,
+            j.immigration.stance.replace("_", " "),
         ]
         for j in laws.values()
     ]

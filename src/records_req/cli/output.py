@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO, TypeVar
 
 import click
@@ -27,13 +28,109 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False))
 
 
-def table(rows: list[list[str]], headers: list[str]) -> str:
-    """A plain, aligned text table."""
+@contextmanager
+def progress(label: str, *, shown: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback for a long job, drawing click's progress bar on
+    standard error when it is a terminal (nothing at all otherwise, not even the label click would
+    print once), so standard output, and ``--json`` (``shown=False``), hold only the answer."""
+    import sys
+
+    try:
+        shown = shown and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        shown = False
+    bar: Any = None
+
+    def step(done: int, total: int) -> None:
+        nonlocal bar
+        if not shown:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield step
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def is_stdout(path: object) -> bool:
+    """Whether a file argument is ``-``: standard output."""
+    return str(path) == "-"
+
+
+def write_stdout(content: bytes, *, binary: bool, what: str) -> None:
+    """``content`` on standard output, for a file argument given as ``-``. A binary file (a zip, a
+    PDF) is refused on a terminal, where it would be noise: one usage line."""
+    import sys
+
+    if binary and sys.stdout.isatty():
+        raise click.UsageError(f"{what} is not for a terminal: give a file name, or pipe it.")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(content)
+    sys.stdout.buffer.flush()
+
+
+def output_width() -> int | None:
+    """How wide a table may be: ``$COLUMNS`` where set, else the terminal's width when standard
+    output is a terminal; ``None`` (no limit) for a pipe or a file, where a row stays one line."""
+    import os
+    import shutil
+    import sys
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return shutil.get_terminal_size().columns if tty else None
+
+
+def table(rows: list[list[str]], headers: list[str], width: int | None = None) -> str:
+    """A plain, aligned text table that fits ``width`` (by default :func:`output_width`): the
+    widest columns are narrowed first and their cells wrapped at spaces, never inside a word (a
+    word longer than its column makes the table wider rather than being cut)."""
+    import textwrap
+
+    gap = "  "
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines.extend("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
-    return "\n".join(lines)
+    limit = output_width() if width is None else width
+    if limit is not None:
+        # no column narrower than its longest word
+        floors = [
+            max(len(word) for cell in [h, *(r[i] for r in rows)] for word in [*cell.split(), ""])
+            for i, h in enumerate(headers)
+        ]
+        room = limit - len(gap) * (len(headers) - 1)
+        while sum(widths) > room:
+            slack = [w - f for w, f in zip(widths, floors, strict=True)]
+            if max(slack) <= 0:
+                break
+            widest = max(range(len(widths)), key=lambda i: (widths[i] if slack[i] > 0 else -1, -i))
+            widths[widest] -= 1
+
+    def lines_of(cells: list[str]) -> list[str]:
+        wrapped = [
+            textwrap.wrap(c, w, break_long_words=False, break_on_hyphens=False) or [""] if len(c) > w else [c]
+            for c, w in zip(cells, widths, strict=True)
+        ]
+        return [
+            gap.join(
+                (part[k] if k < len(part) else "").ljust(w) for part, w in zip(wrapped, widths, strict=True)
+            ).rstrip()
+            for k in range(max(len(part) for part in wrapped))
+        ]
+
+    out = lines_of(headers)
+    out.append(gap.join("-" * w for w in widths))
+    for row in rows:
+        out.extend(lines_of(row))
+    return "\n".join(out)
 
 
 # Terminal control from outside text (a sheet's cell, an agency's name, a reply's subject): whole

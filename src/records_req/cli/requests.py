@@ -12,7 +12,15 @@ import click
 from records_req.cli.context import REQUEST_ID, protected_outputs, read_view, store, today, workspace
 from records_req.cli.dates import DATE
 from records_req.cli.letters import eml_option, letter_options, output_options, requester_options
-from records_req.cli.output import emit_json, json_option, table, via_option
+from records_req.cli.output import (
+    emit_json,
+    is_stdout,
+    json_option,
+    progress,
+    table,
+    via_option,
+    write_stdout,
+)
 from records_req.cli.wording import command, next_step, text, worded
 from records_req.errors import UsageError
 
@@ -201,8 +209,8 @@ def sent(ctx: click.Context, /, request_id: int | None, tag: str | None, via: st
 
     assert tag is not None
     now = today(ctx)
-    with store(ctx).write() as session:
-        results = mark_sent(session, tag, on=options.get("on") or now, via=via, today=now)
+    with store(ctx).write() as session, progress("Recording", shown=not options.get("as_json")) as step:
+        results = mark_sent(session, tag, on=options.get("on") or now, via=via, today=now, progress=step)
     if options.get("as_json"):
         emit_json(results)
         return
@@ -555,7 +563,8 @@ def followup(ctx: click.Context, /, request_id: int | None, tag: str | None, **o
     from records_req.tracker.campaign import followups
 
     assert tag is not None
-    results = followups(store(ctx), tag, today=today(ctx), output=_letter_output(ctx, options))
+    with progress("Writing follow-ups", shown=not options.get("as_json")) as step:
+        results = followups(store(ctx), tag, today=today(ctx), output=_letter_output(ctx, options), progress=step)
     if options.get("as_json"):
         emit_json(results)
         return
@@ -620,9 +629,9 @@ def attach(
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     required=True,
-    help="The .zip file to write.",
+    help="The .zip file to write (- for standard output).",
 )
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @click.pass_context
@@ -632,9 +641,15 @@ def bundle(ctx: click.Context, /, request_id: int, output: Path, force: bool) ->
     \b
     Examples:
       records-req bundle 1 -o request-1.zip
+      records-req bundle 1 -o - | ssh archive 'cat > request-1.zip'
     """
-    from records_req.tracker.bundle import make_bundle
+    from records_req.tracker.bundle import bundle_bytes, make_bundle
 
     details = request_details(ctx, request_id)
+    if is_stdout(output):
+        content, manifest = bundle_bytes(details)
+        write_stdout(content, binary=True, what="A zip")
+        click.echo(f"{len(manifest)} files and a manifest of their hashes", err=True)
+        return
     manifest = make_bundle(details, output, force=force, guard=protected_outputs(ctx))
     click.echo(f"{output}: {len(manifest)} files and a manifest of their hashes")

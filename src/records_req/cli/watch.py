@@ -11,7 +11,7 @@ import click
 
 from records_req.cli.context import store, today
 from records_req.cli.output import emit_json, json_option, table
-from records_req.errors import UsageError
+from records_req.errors import NotFoundError, UsageError
 
 MODEL_CHOICE = click.Choice(["wso", "jem", "tfm"], case_sensitive=False)
 CHANGE_WORDS = {"new-agreement": "new agreement", "model-added": "model added"}
@@ -250,7 +250,7 @@ def watch_remove(ctx: click.Context, /, watch_id: int) -> None:
         with store(ctx).write() as session:
             row = remove_watch(session, watch_id)
     except UnknownWatch:
-        raise UsageError(f"No watch #{watch_id}; 'records-req watch list' lists them.") from None
+        raise NotFoundError(f"No watch #{watch_id}; 'records-req watch list' lists them.") from None
     click.echo(f"Removed watch #{row.id}: {_watch_words(row.to_dict())}")
 
 

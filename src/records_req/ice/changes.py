@@ -160,7 +160,7 @@ def _plain(value: Any) -> Any:
 def pick(imports: Sequence[ImportInfo], since_import: int | None) -> tuple[ImportInfo, ImportInfo]:
     """The two participating imports to compare: the newest list (:func:`newest`), and
     ``since_import`` or the list before it, in the lists' own order (:func:`list_order`)."""
-    from records_req.errors import UsageError
+    from records_req.errors import NotFoundError, UsageError
 
     if len(imports) < 2 and since_import is None:
         raise UsageError("There is nothing to compare yet: import at least two participating sheets.")
@@ -168,5 +168,7 @@ def pick(imports: Sequence[ImportInfo], since_import: int | None) -> tuple[Impor
     latest = newest(ordered)
     older = next((i for i in ordered if i.import_id == since_import), None) if since_import else ordered[-2]
     if latest is None or older is None or older.import_id == latest.import_id:
-        raise UsageError(f"No earlier participating import #{since_import}; 'records-req agencies imports' lists them.")
+        raise NotFoundError(
+            f"No earlier participating import #{since_import}; 'records-req agencies imports' lists them."
+        )
     return older, latest

@@ -7,7 +7,7 @@ the two files are identical. Identifiers are kept, so references between rows ho
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -139,9 +139,15 @@ def _check_document_path(text: str, number: int, roots: Sequence[Path]) -> None:
         )
 
 
-def import_data(session: Session, data: Any, allowed_roots: Sequence[Path] = ()) -> dict[str, int]:
+def import_data(
+    session: Session,
+    data: Any,
+    allowed_roots: Sequence[Path] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
     """Load an export into an empty database. Document paths must stay inside ``allowed_roots``
-    (the data and output directories): an export must not point the tool at other files."""
+    (the data and output directories): an export must not point the tool at other files.
+    ``progress(done, total)`` is told the rows loaded so far, table by table."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DumpError("Not a records-req export (no 'format': 'records-req-export').")
     if data.get("version") != VERSION:
@@ -151,7 +157,10 @@ def import_data(session: Session, data: Any, allowed_roots: Sequence[Path] = ())
     ):
         raise DumpError("The target database is not empty; import only into an empty database.")
     counts: dict[str, int] = {}
+    total = sum(len(rows) for name, _model in TABLES if isinstance(rows := data.get(name, []), list))
     for name, model in TABLES:
+        if progress is not None:
+            progress(sum(counts.values()), total)
         rows = data.get(name, [])
         table = _table(model)
         converted = []
@@ -167,6 +176,8 @@ def import_data(session: Session, data: Any, allowed_roots: Sequence[Path] = ())
         if converted:
             session.execute(table.insert(), converted)
         counts[name] = len(converted)
+    if progress is not None:
+        progress(sum(counts.values()), total)
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         for name, model in TABLES:

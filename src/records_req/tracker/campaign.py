@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records_req.errors import Noted, RecordsReqError, UsageError
+from records_req.errors import Noted, NotFoundError, RecordsReqError, UsageError
 from records_req.wording import REASONS as _REASONS
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from records_req.workspace import LetterOutput, Workspace
 
 TYPES = {"county": "County", "municipality": "Municipality", "state": "State Agency"}
+# Told how far a long job is: (requests done, requests in all).
+Progress = Callable[[int, int], None]
 
 # Why an agency gets no letter: the summary counts these.
 Reason = Literal[
@@ -708,7 +710,7 @@ def tagged(session: Session, tag: str) -> list[int]:
 
     ids = list(session.scalars(select(Request.id).join(Tag).where(Tag.tag == tag).order_by(Request.id)))
     if not ids:
-        raise UsageError(f"No request has the tag {tag!r}; 'records-req list' shows the tags.")
+        raise NotFoundError(f"No request has the tag {tag!r}; 'records-req list' shows the tags.")
     return ids
 
 
@@ -721,10 +723,12 @@ def followups(
     *,
     today: dt.date,
     output: LetterOutput,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """A follow-up letter for every request of the campaign whose statutory date has passed and
     that was not followed up since (lifecycle.followup_due), one transaction each; the others are
-    listed with the reason they get none. Running it again writes nothing new."""
+    listed with the reason they get none. Running it again writes nothing new. ``progress(done,
+    total)`` is called after each request."""
     from records_req.lifecycle import followup_due
     from records_req.tracker.service import get_request, later_letter, tracked
 
@@ -732,6 +736,8 @@ def followups(
         ids = tagged(session, tag)
     results: list[dict[str, Any]] = []
     for request_id in ids:
+        if progress is not None:
+            progress(len(results), len(ids))
         with store.write() as session:
             request = get_request(session, request_id)
             state = tracked(request, today)
@@ -760,6 +766,8 @@ def followups(
             else:
                 row |= {"action": "follow-up", "files": {e: str(p) for e, p in paths.items()}}
             results.append(row)
+    if progress is not None:
+        progress(len(results), len(ids))
     return results
 
 
@@ -776,13 +784,19 @@ def _why_no_followup(state: Any) -> str:
     return f"followed up on {s.followed_up_on}"
 
 
-def mark_sent(session: Session, tag: str, *, on: dt.date, via: str, today: dt.date) -> list[dict[str, Any]]:
+def mark_sent(
+    session: Session, tag: str, *, on: dt.date, via: str, today: dt.date, progress: Progress | None = None
+) -> list[dict[str, Any]]:
     """Record ``sent`` for every request of the campaign still a draft (one transaction: the
-    caller's); the others are listed with their status. Running it again records nothing."""
+    caller's); the others are listed with their status. Running it again records nothing.
+    ``progress(done, total)`` is called after each request."""
     from records_req.tracker.service import get_request, record_event, tracked
 
+    ids = tagged(session, tag)
     results: list[dict[str, Any]] = []
-    for request in (get_request(session, request_id) for request_id in tagged(session, tag)):
+    for request in (get_request(session, request_id) for request_id in ids):
+        if progress is not None:
+            progress(len(results), len(ids))
         row: dict[str, Any] = {"id": request.id, "state": request.jurisdiction, "agency": request.agency.name}
         if request.status != "draft":
             results.append(row | {"action": "none", "reason": f"already {request.status}"})
@@ -790,4 +804,6 @@ def mark_sent(session: Session, tag: str, *, on: dt.date, via: str, today: dt.da
         record_event(session, request, "sent", on, fields={"via": via}, today=today)
         state = tracked(request, today)
         results.append(row | {"action": "sent", "due": state.due_on.isoformat() if state.due_on else None})
+    if progress is not None:
+        progress(len(results), len(ids))
     return results

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
-from records_req.errors import UsageError
+from records_req.errors import NotFoundError
 
 
 class ProfileCard(NamedTuple):
@@ -25,7 +25,7 @@ class ProfileCard(NamedTuple):
         return self._asdict()
 
 
-class UnknownProfile(UsageError):
+class UnknownProfile(NotFoundError):
     """No profile ``key`` yet."""
 
     def __init__(self, key: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from records_req.agencies.directory import agency, insert_or_get, with_directory
-from records_req.errors import Noted, RecordsReqError, UsageError
+from records_req.errors import Noted, NotFoundError, RecordsReqError, UsageError
 from records_req.laws import Jurisdiction, load_laws
 from records_req.lifecycle import (
     EVENTS,
@@ -354,7 +354,7 @@ def get_request(session: Session, request_id: int) -> Request:
         options=[selectinload(Request.events), selectinload(Request.agency)],
     )
     if request is None:
-        raise UsageError.of("no-request", request=request_id)
+        raise NotFoundError.of("no-request", request=request_id)
     return request
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from records_req.errors import UsageError
+from records_req.errors import NotFoundError
 from records_req.views import Document, Event, RequestDetails, Requester, days_late, event_shown
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def request_details(view: Reader, request_id: int, today: dt.date) -> RequestDet
 
     rows = report_rows(view, ids=(request_id,))
     if not rows["requests"]:
-        raise UsageError(f"No request #{request_id}. 'records-req list' shows them.")
+        raise NotFoundError(f"No request #{request_id}. 'records-req list' shows them.")
     return details_of(rows["requests"][0], rows, load_laws(), today)
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records_req.errors import UsageError
+from records_req.errors import NotFoundError, UsageError
 from records_req.store.models import User, new_secret
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def add_user(session: Session, name: str, password: str) -> User:
 def find_user(session: Session, name: str) -> User:
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        raise UsageError(f"No user {name!r}; 'records-req users list' shows them.")
+        raise NotFoundError(f"No user {name!r}; 'records-req users list' shows them.")
     return user
 
 
