@@ -172,7 +172,8 @@ def test_eml_drafts_parse_back_with_the_pdf_attached(rr: Tracker) -> None:
 
 
 def test_followup_by_tag_writes_only_for_requests_past_their_statutory_date(rr: Tracker) -> None:
-    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T")
+    # The letters are dated before they are sent (a 'sent' before its letter's date is refused).
+    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T", today="2026-11-02")
     ids = {r["agency"]: r["request_id"] for r in data["created"]}
     late, waiting = ids["Harris County Sheriff's Office"], ids["Houston Police Department"]
     rr("sent", str(late), "--on", "2026-11-02", today="2026-12-01")  # 10 business days: due 2026-11-16
@@ -356,7 +357,8 @@ def test_the_default_since_is_three_months_before_the_first_signing() -> None:
 
 
 def test_sent_by_tag_starts_every_draft_clock_once(rr: Tracker) -> None:
-    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T")
+    # The letters are dated before they are sent (a 'sent' before its letter's date is refused).
+    data = campaign(rr, "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T", today="2026-11-02")
     first = data["created"][0]["request_id"]
     rr("sent", str(first), "--on", "2026-11-20", today="2026-12-01")
     results = rr.json("sent", "--tag", "T", "--on", "2026-12-02", "--via", "email", today="2026-12-02")

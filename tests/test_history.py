@@ -29,7 +29,7 @@ def rr(db_url: str, tmp_path: Path) -> Tracker:
 
 def pa_request(rr: Tracker) -> str:
     """A Pennsylvania request whose letter is dated 2026-11-27."""
-    return str(rr.new("PA", "Allegheny County Sheriff's Office", "--requester-state", "PA"))
+    return str(rr.new("PA", "Allegheny County Sheriff's Office", "--requester-state", "PA", "--date", "2026-11-27"))
 
 
 # --- the evidence bundle ----------------------------------------------------------------------
@@ -173,5 +173,102 @@ def test_the_request_page_strikes_through_an_undone_event(rr: Tracker) -> None:
     ]
     struck = items[2]
     assert 'class="undone"' in struck and "<del>" in struck and "acknowledged" in struck.split("</del>")[0]
-    assert "undone on 2026-12-03" in struck
+    assert "undone on December 3, 2026" in struck
     assert "target" not in timeline and ">undo<" not in timeline
+
+
+# --- dates refused, or forced with the warning kept ---------------------------------------------
+
+
+def test_sent_before_the_letters_date_is_refused_with_both_dates_or_kept_with_force(rr: Tracker) -> None:
+    rid = pa_request(rr)  # the letter is dated 2026-11-27
+    rr("sent", rid, "--via", "email", "--on", "2026-11-20", today="2026-11-28", code=1)
+    assert "2026-11-20 is before the letter's own date (2026-11-27)" in rr.stderr
+    assert len(rr.stderr.strip().splitlines()) == 1 and "Traceback" not in rr.stderr
+    assert rr.json("show", rid, today="2026-11-28")["status"] == "draft"  # nothing recorded
+
+    rr("sent", rid, "--via", "email", "--on", "2026-11-20", "--force", today="2026-11-28")
+    assert "before the letter's own date" in rr.stderr  # the warning, on standard error
+    shown = rr("show", rid, today="2026-11-28")
+    assert "[forced] (2026-11-20 is before the letter's own date (2026-11-27))" in shown
+
+
+def test_an_answer_before_what_it_answers_is_refused(rr: Tracker) -> None:
+    rid = pa_request(rr)
+    rr("sent", rid, "--via", "email", "--on", "2026-11-30", today="2026-12-01")
+    rr("log", rid, "released", "--on", "2026-11-29", today="2026-12-01", code=1)
+    assert "2026-11-29 is before the request was sent (2026-11-30)" in rr.stderr
+    rr("log", rid, "denied", "--on", "2026-12-08", today="2026-12-09")
+    rr("log", rid, "appealed", "--on", "2026-12-07", today="2026-12-09", code=1)
+    assert "2026-12-07 is before the denial (2026-12-08)" in rr.stderr
+    rr("log", rid, "appealed", "--on", "2026-12-10", today="2026-12-10")
+    rr("log", rid, "appeal-decided", "--on", "2026-12-09", "--outcome", "denied", today="2026-12-11", code=1)
+    assert "2026-12-09 is before the appeal it decides (2026-12-10)" in rr.stderr
+
+
+def test_the_dashboard_and_the_api_refuse_the_same_dates_and_force_them(rr: Tracker, tmp_path: Path) -> None:
+    from records_req import api
+
+    from .test_web import browser
+
+    rid = pa_request(rr)
+    web = browser(rr)
+    refused = web.post(
+        f"/requests/{rid}/event", {"kind": "sent", "on": "2026-11-20", "via": "email"}, token_page=f"/requests/{rid}"
+    )
+    assert refused.status_code == 422
+    assert "before the letter&#39;s own date (2026-11-27)" in refused.get_data(as_text=True)
+    forced = web.post(
+        f"/requests/{rid}/event",
+        {"kind": "sent", "on": "2026-11-20", "via": "email", "force": "1"},
+        token_page=f"/requests/{rid}",
+    )
+    assert forced.status_code == 303
+    page = web.get(f"/requests/{rid}").get_data(as_text=True)
+    assert "2026-11-20 is before the letter&#39;s own date (2026-11-27)" in page.split('class="timeline"', 1)[1]
+
+    from records_req.errors import RecordsReqError
+
+    with api.connect(rr.url, out_dir=tmp_path / "out", as_of=D(2026, 12, 1)) as tracker:
+        with pytest.raises(RecordsReqError, match="is before the request was sent"):
+            tracker.log(int(rid), "released", on=D(2026, 11, 19))
+        view = tracker.log(int(rid), "released", on=D(2026, 11, 19), force=True)
+        assert view.status == "completed" and any("before the request was sent" in n for n in view.notes)
+        edited = tracker.edit(int(rid), on=D(2026, 11, 21))  # the last event: 'released'
+        assert any(e.kind == "edit" for e in edited.events)
+
+
+# --- edit any event, every change recorded ------------------------------------------------------
+
+
+def test_edit_changes_any_event_by_its_number_and_the_history_keeps_old_and_new(rr: Tracker) -> None:
+    rid = pa_request(rr)
+    rr("sent", rid, "--via", "email", "--on", "2026-11-30", today="2026-12-01")
+    rr("log", rid, "extended", "--days", "5", "--note", "agency letter", "--on", "2026-12-04", today="2026-12-04")
+    rr("remind", rid, "--on", "2026-12-09", "call the clerk", today="2026-12-04")
+    events = rr.json("show", rid, today="2026-12-04")["events"]
+    extension = next(e["id"] for e in events if e["kind"] == "extended")
+    reminder = next(e["id"] for e in events if e["kind"] == "reminder")
+
+    out = rr(
+        "edit", rid, "--event", str(extension), "--note", "agency letter of 12/4", "--days", "10", today="2026-12-05"
+    )
+    assert f"edited extended (event #{extension})" in out
+    shown = rr.json("show", rid, today="2026-12-05")
+    edit = shown["events"][-1]
+    assert edit["kind"] == "edit" and edit["data"]["target"] == extension
+    assert edit["data"]["was"] == {"on": "2026-12-04", "note": "agency letter", "data": {"days": 5}}
+    text = rr("show", rid, today="2026-12-05")
+    assert f"edit of #{extension}: note agency letter -> agency letter of 12/4; days 5 -> 10" in text
+    assert "call the clerk" in text  # the reminder, the last event, was not touched
+    assert not any(e["kind"] == "edit" and e["data"]["target"] == reminder for e in shown["events"])
+
+    # A date moved before what it depends on is refused, with the dates; --force keeps it, warned.
+    rr("edit", rid, "--event", str(extension), "--on", "2026-11-28", today="2026-12-05", code=1)
+    assert "is before the request was sent (2026-11-30)" in rr.stderr
+    rr("edit", rid, "--event", "999", "--note", "x", today="2026-12-05", code=1)
+    assert "no event #999" in rr.stderr
+    rr("edit", rid, "--event", str(extension), "--on", "2026-11-28", "--force", today="2026-12-05")
+    assert "Warning:" in rr.stderr
+    final = rr("show", rid, today="2026-12-05")
+    assert "[forced] ('extended' on 2026-11-28 is before the request was sent (2026-11-30))" in final, final

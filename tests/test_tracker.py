@@ -306,6 +306,8 @@ def test_the_readme_main_job_without_a_profile_can_follow_up_later(db_url: str, 
         "VA",
         "--out",
         str(tmp_path / "out"),
+        "--date",
+        "2026-11-02",
     )
     assert any("Saved your details" in n for n in data["notes"])
     rr("sent", str(data["id"]), "--on", "2026-11-02")

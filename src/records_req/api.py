@@ -157,18 +157,52 @@ class Tracker:
         return view._replace(notes=tuple(started.notes))
 
     def log(
-        self, request_id: int, kind: str, *, on: dt.date | None = None, note: str | None = None, **data: Any
+        self,
+        request_id: int,
+        kind: str,
+        *,
+        on: dt.date | None = None,
+        note: str | None = None,
+        force: bool = False,
+        **data: Any,
     ) -> RequestDetails:
         """Record an event (``sent`` with ``via=``, ``acknowledged``, ``extended`` with ``days=`` or
         ``until=``, ``denied`` with ``exemptions=``, ``released``...) on ``on`` (default today), with
-        an optional ``note``, as ``records-req log``. Returns the request as it stands today."""
+        an optional ``note``, as ``records-req log``. One that makes no sense now, or dated before
+        what it depends on, is refused unless ``force`` (then its warning is kept in the history and
+        in the result's ``notes``). Returns the request as it stands today."""
         from records_req.tracker import service
 
         now = self.workspace.today
         with self.workspace.write() as session:
             request = service.get_request(session, request_id)
-            service.record_event(session, request, kind, on or now, note=note, fields=data, today=now)
-        return self.view(request_id, today=now)
+            _, warnings = service.record_event(
+                session, request, kind, on or now, note=note, fields=data, force=force, today=now
+            )
+        return self.view(request_id, today=now)._replace(notes=tuple(warnings))
+
+    def edit(
+        self,
+        request_id: int,
+        event: int | None = None,
+        *,
+        on: dt.date | None = None,
+        note: str | None = None,
+        force: bool = False,
+        **data: Any,
+    ) -> RequestDetails:
+        """Change event number ``event`` (default: the last in force): its date, note or fields, as
+        ``records-req edit``; the change is recorded with the old values. Returns the request."""
+        from records_req.tracker import service
+
+        now = self.workspace.today
+        fields = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items() if v is not None}
+        with self.workspace.write() as session:
+            request = service.get_request(session, request_id)
+            _, warnings = service.edit_last(
+                session, request, now, on=on, note=note, data=fields, event=event, force=force
+            )
+        return self.view(request_id, today=now)._replace(notes=tuple(warnings))
 
     def attach(
         self,

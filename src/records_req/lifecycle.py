@@ -88,7 +88,7 @@ EVENTS: dict[str, EventSpec] = {
     "reminder": EventSpec(("text",), "a personal reminder, shown with what falls due"),
     "followed-up": EventSpec(("document",), "a follow-up letter was sent"),
     "undo": EventSpec(("target",), "hides an earlier event"),
-    "edit": EventSpec(("target", "on", "note", "data"), "replaces an earlier event's fields"),
+    "edit": EventSpec(("target", "on", "note", "data", "was"), "replaces an earlier event's fields (keeps the old)"),
 }
 USER_EVENTS = tuple(k for k in EVENTS if k not in ("undo", "edit", "reminder", "followed-up"))
 
@@ -213,7 +213,7 @@ class Line(NamedTuple):
             text = f"#{self.id} {label or self.kind}" + (f" ({shown})" if shown else "")
             text += f" - {self.note}" if self.note else ""
         if self.forced:
-            text += " [forced" + (f": {self.data['warning']}" if self.data.get("warning") else "") + "]"
+            text += " [forced]" + (f" ({self.data['warning']})" if self.data.get("warning") else "")
         if self.undone:
             text += f" (undone on {self.undone_on}" + (f" by {self.undone_by}" if self.undone_by else "") + ")"
         return text

@@ -269,13 +269,16 @@ def remind(ctx: click.Context, /, request_id: int, on: dt.date, text: str) -> No
 @click.option("--days", type=click.IntRange(1, 365), help="The corrected number of days.")
 @click.option("--until", type=DATE, help="The corrected date (extended, estimate).")
 @via_option("sent: corrected.", default=None)
+@click.option("--event", "event", type=click.IntRange(1), help="The event's number, as 'show' lists it (#N).")
+@click.option("--force", is_flag=True, help="Keep a date that falls before what it depends on (with a warning).")
 @click.pass_context
 def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
-    """Correct the last event of a request (recorded as an edit; history is kept).
+    """Correct an event of a request, the last by default (recorded as an edit; history is kept).
 
     \b
     Examples:
       records-req edit 1 --on 2026-11-28
+      records-req edit 1 --event 3 --note "agency letter of 12/4"
     """
     from records_req.tracker import service
 
@@ -285,9 +288,20 @@ def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
     now = today(ctx)
     with store(ctx).write() as session:
         request = service.get_request(session, request_id)
-        target = service.edit_last(session, request, now, on=options["on"], note=options["note"], data=data)
+        target, warnings = service.edit_last(
+            session,
+            request,
+            now,
+            on=options["on"],
+            note=options["note"],
+            data=data,
+            event=options["event"],
+            force=options["force"],
+        )
         state = service.tracked(request, now)
-        click.echo(f"#{request_id}: edited {target.kind} (event {target.id}). Now {state.state.status}.")
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(f"#{request_id}: edited {target.kind} (event #{target.id}). Now {state.state.status}.")
 
 
 @click.command()

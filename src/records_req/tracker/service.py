@@ -21,9 +21,11 @@ from records_req.laws import Jurisdiction, load_laws
 from records_req.lifecycle import (
     EVENTS,
     Recorded,
-    State,
     Tracked,
+    dates_out_of_order,
+    effective,
     replay,
+    too_early,
     track,
     why_not,
 )
@@ -464,12 +466,16 @@ def log_event(
         raise UsageError(f"amount must be a number from 0 to 1,000,000,000, not {amount!r}.")
     if kind == "extended" and not (data.get("days") or data.get("until")):
         raise UsageError.of("extended-needs-length")
-    early = before_sent(state, kind, on)
+    # A date before what it depends on ('sent' before the letter's date, an answer before 'sent',
+    # a decision before the appeal...): refused with both dates, or kept with the warning.
+    early = too_early(recorded(request.events), kind, on, request.letter_date)
     if early:
         if not force:
             raise TrackerError.of("event-before-sent", kind=kind, request=request.id, reason=early)
         warnings.append(f"Recorded '{kind}' although {early}.")
     forced = bool(reason or early)  # shown as 'forced' wherever the event is listed
+    if forced:  # the history keeps why
+        data["warning"] = "; ".join(why for why in (reason, early) if why)
     event = Event(request_id=request.id, kind=kind, on=on, note=note, data=data, forced=forced)
     request.events.append(event)
     number = data.get("tracking_number")
@@ -478,17 +484,6 @@ def log_event(
     session.flush()
     refresh(request, today)
     return event, warnings
-
-
-UNDATED_KINDS = ("sent", "note", "reminder", "estimate", "undo", "edit")  # may fall before 'sent'
-
-
-def before_sent(state: State, kind: str, on: dt.date) -> str | None:
-    """Why an event dated ``on`` cannot be (an agency's answer before the request went out would
-    make it 'completed' or 'denied' with no dates that mean anything), or None."""
-    if state.sent_on is not None and on < state.sent_on and kind not in UNDATED_KINDS:
-        return f"the date {on} is before the request was sent ({state.sent_on})"
-    return None
 
 
 def record_event(
@@ -521,10 +516,19 @@ def record_event(
     return log_event(session, request, kind, on, note=clean("The note", note), data=data, force=force, today=today)
 
 
-def last_event(request: Request) -> Event:
+def last_event(request: Request, number: int | None = None) -> Event:
+    """The event ``number`` of the request (as its history numbers it), or its last one in force:
+    never an undo or an edit, nor an undone event."""
     visible = [e for e in request.events if e.kind not in ("undo", "edit")]
     undone = {e.data.get("target") for e in request.events if e.kind == "undo"}
     live = [e for e in visible if e.id not in undone]
+    if number is not None:
+        found = next((e for e in visible if e.id == number), None)
+        if found is None:
+            raise TrackerError(f"Request #{request.id} has no event #{number} to change.")
+        if found not in live:
+            raise TrackerError(f"Event #{number} of request #{request.id} was undone; record it again instead.")
+        return found
     if not live:
         raise TrackerError(f"Request #{request.id} has no event to change.")
     return live[-1]
@@ -552,8 +556,13 @@ def edit_last(
     on: dt.date | None,
     note: str | None,
     data: dict[str, Any],
-) -> Event:
-    target = last_event(request)
+    event: int | None = None,
+    force: bool = False,
+) -> tuple[Event, list[str]]:
+    """Change event number ``event`` (by default the last in force) as an 'edit' event that keeps
+    the old values ('was') beside the new; a date moved before what it depends on is refused with
+    the dates, or kept with a warning when ``force``. Returns the changed event and the warnings."""
+    target = last_event(request, event)
     unknown = set(data) - set(EVENTS[target.kind].fields)
     if unknown:
         raise UsageError(f"'{target.kind}' takes no {', '.join(sorted(unknown))}.")
@@ -564,19 +573,29 @@ def edit_last(
         payload["note"] = note
     if data:
         payload["data"] = data
-    if on is not None:  # the dates must still follow 'sent', as when the event was recorded
-        from records_req.lifecycle import effective
-
+    if len(payload) == 1:
+        raise UsageError("Give what to change: the date, the note or a field.")
+    current = next(e for e in effective(recorded(request.events)) if e.id == target.id)
+    payload["was"] = {"on": current.on.isoformat(), "note": current.note}
+    if data:
+        payload["was"]["data"] = {k: current.data.get(k) for k in data}
+    warnings: list[str] = []
+    if on is not None:  # the dates must still follow what they depend on
         trial = [
             *recorded(request.events),
             Recorded(max(e.id for e in request.events) + 1, "edit", today, None, payload),
         ]
-        state = replay(trial)
-        early = next((why for e in effective(trial) if (why := before_sent(state, e.kind, e.on))), None)
-        if early:
+        early = dates_out_of_order(trial, request.letter_date)
+        if early and not force:
             raise TrackerError(f"Cannot date '{target.kind}' {on} on request #{request.id}: {early}.")
-    log_event(session, request, "edit", today, data=payload, today=today)
-    return target
+        if early:
+            warnings.append(f"Changed '{target.kind}' although {early}.")
+    edit, _ = log_event(session, request, "edit", today, data=payload, today=today)
+    if warnings:  # kept in the history, as a forced event's warning is
+        edit.forced = True
+        edit.data = {**payload, "warning": early}
+        session.flush()
+    return target, warnings
 
 
 def add_document(
