@@ -154,7 +154,7 @@ def test_show_prints_the_timeline_in_date_order_with_the_undone_event_marked(rr:
     timeline = text.split("Timeline:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert [line.split()[0] for line in timeline] == ["2026-12-01", "2026-12-01", "2026-12-02", "2026-12-09"]
     assert "sent" in timeline[0] and "called" in timeline[1]
-    assert "acknowledged" in timeline[2] and "(undone on 2026-12-03)" in timeline[2]
+    assert "acknowledged" in timeline[2] and "(undone on 2026-12-03 by " in timeline[2]
     assert "undo" not in text.replace("undone", "") and "target" not in text
 
 
@@ -272,3 +272,42 @@ def test_edit_changes_any_event_by_its_number_and_the_history_keeps_old_and_new(
     assert "Warning:" in rr.stderr
     final = rr("show", rid, today="2026-12-05")
     assert "[forced] ('extended' on 2026-11-28 is before the request was sent (2026-11-30))" in final, final
+
+
+def test_the_dashboard_edits_any_event_with_its_own_form(rr: Tracker) -> None:
+    from .test_web import browser
+
+    rid = pa_request(rr)
+    rr("sent", rid, "--via", "email", "--on", "2026-11-30", today="2026-12-01")
+    rr("log", rid, "extended", "--days", "5", "--note", "agency letter", "--on", "2026-12-04", today="2026-12-04")
+    rr("log", rid, "note", "--note", "called", "--on", "2026-12-04", today="2026-12-04")
+    extension = next(e["id"] for e in rr.json("show", rid, today="2026-12-04")["events"] if e["kind"] == "extended")
+    web = browser(rr)
+    page = web.get(f"/requests/{rid}").get_data(as_text=True)
+    assert page.count('class="edit-event"') == 3  # sent, extended, note: one form each
+    url = f"/requests/{rid}/events/{extension}/edit"
+    assert f'action="{url}"' in page
+    form = {"on": "2026-12-04", "note": "agency letter", "days": "10"}
+    assert web.post(url, form, token_page=f"/requests/{rid}").status_code == 303
+    early = web.post(url, {**form, "on": "2026-11-28"}, token_page=f"/requests/{rid}")
+    assert early.status_code == 422
+    assert "is before the request was sent (2026-11-30)" in early.get_data(as_text=True)
+    events = rr.json("show", rid, today="2026-12-04")["events"]
+    edits = [e["data"] for e in events if e["kind"] == "edit"]
+    assert edits == [
+        {
+            "target": extension,
+            "data": {"days": 10},
+            "was": {"on": "2026-12-04", "note": "agency letter", "data": {"days": 5}},
+        }
+    ]
+
+
+def test_undo_says_who_undid_it(rr: Tracker) -> None:
+    import getpass
+
+    rid = pa_request(rr)
+    rr("sent", rid, "--via", "email", "--on", "2026-11-30", today="2026-12-01")
+    rr("log", rid, "acknowledged", "--on", "2026-12-01", today="2026-12-01")
+    rr("undo", rid, today="2026-12-02")
+    assert f"(undone on 2026-12-02 by {getpass.getuser()})" in rr("show", rid, today="2026-12-02")

@@ -87,7 +87,7 @@ EVENTS: dict[str, EventSpec] = {
     "note": EventSpec((), "a note for the record"),
     "reminder": EventSpec(("text",), "a personal reminder, shown with what falls due"),
     "followed-up": EventSpec(("document",), "a follow-up letter was sent"),
-    "undo": EventSpec(("target",), "hides an earlier event"),
+    "undo": EventSpec(("target", "by"), "hides an earlier event (and says who undid it)"),
     "edit": EventSpec(("target", "on", "note", "data", "was"), "replaces an earlier event's fields (keeps the old)"),
 }
 USER_EVENTS = tuple(k for k in EVENTS if k not in ("undo", "edit", "reminder", "followed-up"))

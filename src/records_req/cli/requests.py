@@ -304,6 +304,16 @@ def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
     click.echo(f"#{request_id}: edited {target.kind} (event #{target.id}). Now {state.state.status}.")
 
 
+def _who() -> str | None:
+    """Who is at the keyboard (the system's login name), kept with an undo; None if unknown."""
+    import getpass
+
+    try:
+        return getpass.getuser() or None
+    except (OSError, KeyError):
+        return None
+
+
 @click.command()
 @click.argument("request_id", type=REQUEST_ID)
 @click.pass_context
@@ -319,7 +329,7 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
     now = today(ctx)
     with store(ctx).write() as session:
         request = service.get_request(session, request_id)
-        target = service.undo_last(session, request, now)
+        target = service.undo_last(session, request, now, by=_who())
         state = service.tracked(request, now)
         click.echo(f"#{request_id}: undid {target.kind} of {target.on}. Now {state.state.status}.")
 

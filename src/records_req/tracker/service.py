@@ -534,14 +534,15 @@ def last_event(request: Request, number: int | None = None) -> Event:
     return live[-1]
 
 
-def undo_last(session: Session, request: Request, today: dt.date) -> Event:
+def undo_last(session: Session, request: Request, today: dt.date, by: str | None = None) -> Event:
+    """Undo the last event in force; ``by``: who undid it, where the door knows (the history says so)."""
     target = last_event(request)
     log_event(
         session,
         request,
         "undo",
         today,
-        data={"target": target.id},
+        data={"target": target.id, "by": by},
         today=today,
         note=f"undo of {target.kind} #{target.id}",
     )
@@ -566,6 +567,11 @@ def edit_last(
     unknown = set(data) - set(EVENTS[target.kind].fields)
     if unknown:
         raise UsageError(f"'{target.kind}' takes no {', '.join(sorted(unknown))}.")
+    current = next(e for e in effective(recorded(request.events)) if e.id == target.id)
+    # Only what changes is recorded (a form sends every field, changed or not).
+    on = None if on == current.on else on
+    note = None if note is not None and (note or None) == current.note else note
+    data = {k: v for k, v in data.items() if current.data.get(k) != v}
     payload: dict[str, Any] = {"target": target.id}
     if on is not None:
         payload["on"] = on.isoformat()
@@ -574,8 +580,7 @@ def edit_last(
     if data:
         payload["data"] = data
     if len(payload) == 1:
-        raise UsageError("Give what to change: the date, the note or a field.")
-    current = next(e for e in effective(recorded(request.events)) if e.id == target.id)
+        raise UsageError("Nothing to change: give a new date, note or field.")
     payload["was"] = {"on": current.on.isoformat(), "note": current.note}
     if data:
         payload["was"]["data"] = {k: current.data.get(k) for k in data}

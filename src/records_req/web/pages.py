@@ -292,6 +292,36 @@ def log_event(request_id: int) -> Any:
     return redirect(url_for("pages.request_page", request_id=request_id), 303)
 
 
+@bp.post("/requests/<int:request_id>/events/<int:event_id>/edit")
+def edit_event(request_id: int, event_id: int) -> Any:
+    """Change one event's date, note or days, as ``records-req edit --event N`` does
+    (service.edit_last): recorded as an edit that keeps the old values; a date before what it
+    depends on is refused with the dates unless the box to keep it anyway is ticked."""
+    from records_req.tracker import service
+
+    try:
+        data: dict[str, Any] = {}
+        days = form_number("days", int)
+        if days is not None:
+            data["days"] = days
+        with store().write() as s:
+            req = service.get_request(s, request_id)
+            _target, warnings = service.edit_last(
+                s,
+                req,
+                today(),
+                on=form_date("on"),
+                note=request.form.get("note", "").strip() or None,
+                data=data,
+                event=event_id,
+                force=request.form.get("force") == "1",
+            )
+    except RecordsReqError as exc:
+        return _request_page(request_id, said(exc), 422)
+    _notice(" ".join([translator()("Changed: event #{event}.").format(event=event_id), *map(said, warnings)]))
+    return redirect(url_for("pages.request_page", request_id=request_id) + f"#event-{event_id}", 303)
+
+
 def _upload_to_temp(field: str) -> tuple[Path, str, str]:
     """The uploaded file in a temporary file named by us (the user's name is kept as a label only)."""
     from records_req.hygiene import clean
