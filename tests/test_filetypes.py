@@ -64,7 +64,7 @@ def xlsx() -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.active.append(["case", "date"])  # type: ignore[union-attr]
+    book.active.append(["case", "date"])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -61,7 +61,7 @@ def test_the_records_are_a_word_numbered_list_without_typed_numbers(florida: Let
     assert len(items) >= 10
     by_text = {p.text: p for p in doc.paragraphs}
     formats = {list_format(doc, by_text[text]) for text in items}
-    assert len(formats) == 1 and next(iter(formats))[0] == "decimal"  # one Word list, numbered 1. 2. 3.
+    assert len(formats) == 1 and next(iter(formats)) is not None and next(iter(formats))[0] == "decimal"  # type: ignore[index]  # one Word list, numbered 1. 2. 3.
     assert not [p.text for p in doc.paragraphs if TYPED_NUMBER.match(p.text)], "no number typed as text"
     text = docx_text(render_docx(florida))
     assert "1.\tThe executed Warrant Service Officer" in text  # the label Word shows
@@ -138,8 +138,8 @@ def test_the_pdf_is_dated_titled_and_in_english(florida: Letter) -> None:
 
     data = render_pdf(florida)
     assert render_pdf(florida) == data, "the same bytes for the same letter"
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    meta = reader.metadata
+    reader: Any = pypdf.PdfReader(io.BytesIO(data))  # pypdf's PdfObject types are too loose to index
+    meta: Any = reader.metadata
     assert meta is not None
     stamp = f"D:{florida.date:%Y%m%d}000000+00'00'"
     assert meta["/CreationDate"] == meta["/ModDate"] == stamp
@@ -186,7 +186,7 @@ def test_the_letter_command_writes_both_files_dated_by_the_letter(tmp_path: Path
     assert code == 0, err
     docx_file, pdf_file = (Path(p) for p in sorted(out.split(), key=lambda p: not p.endswith(".docx"))[:2])
     assert docx.Document(str(docx_file)).core_properties.created == dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
-    meta = pypdf.PdfReader(pdf_file).metadata
+    meta: Any = pypdf.PdfReader(pdf_file).metadata
     assert meta is not None and meta["/CreationDate"] == "D:20261127000000+00'00'"
     assert words(docx_text(docx_file)) == words(pdf_text(pdf_file))
 
