@@ -204,12 +204,6 @@ def test_events_validate_themselves() -> None:
         Paused("clarification", D(2026, 1, 5), D(2026, 1, 1))
 
 
-def test_overdue_is_strictly_after_the_due_date() -> None:
-    deadline = due(rule(5), D(2026, 11, 25), CAL)
-    assert not deadline.is_overdue(D(2026, 12, 4))
-    assert deadline.is_overdue(D(2026, 12, 5))
-
-
 def test_json_shape() -> None:
     data = due(rule(5), D(2026, 11, 25), CAL).to_dict()
     assert data["due"] == "2026-12-04"

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from records_req.views import RequestDetails, RequestRow
+from records_req.vocabulary import Via
 
 if TYPE_CHECKING:
     from records_req.agencies.ice_lists import ImportResult
@@ -301,7 +302,7 @@ class Tracker:
         *,
         received: dt.date | None = None,
         sent: dt.date | None = None,
-        via: Literal["mail", "email", "portal", "fax", "hand"] = "email",
+        via: Via = "email",
         acknowledged: dt.date | None = None,
     ) -> DeadlineReport:
         """When an agency must respond, with the explanation, as ``records-req deadline``

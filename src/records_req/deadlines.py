@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from records_req.laws import NOTICE_TRIGGERS, Appeal, Clock, Extension, Jurisdiction, PauseEvent, Unit
+from records_req.vocabulary import VIAS as VIAS  # the ways a request goes out, defined once there
+from records_req.vocabulary import Via as Via
 
-Via = Literal["mail", "email", "portal", "fax", "hand"]
-VIAS: tuple[Via, ...] = ("mail", "email", "portal", "fax", "hand")
 DEFAULT_MAIL_DAYS = 3
 DEFAULT_FOLLOWUP_DAYS = 10
 ClockName = Literal["response", "second_response"]
@@ -137,9 +137,6 @@ class Deadline:
     @property
     def lines(self) -> list[str]:
         return [step.text for step in self.explanation]
-
-    def is_overdue(self, today: dt.date) -> bool:
-        return self.date is not None and today > self.date
 
     @property
     def awaiting_acknowledgment(self) -> bool:

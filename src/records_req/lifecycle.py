@@ -116,7 +116,6 @@ class State(NamedTuple):
     clock_events: tuple[ClockEvent, ...]
     reminders: tuple[tuple[dt.date, str], ...]
     tracking_numbers: tuple[str, ...]
-    appeal_outcome: str | None
 
     @property
     def closed(self) -> bool:
@@ -448,7 +447,6 @@ def replay(events: Iterable[Recorded]) -> State:
         tuple(clock),
         tuple(reminders),
         tuple(numbers),
-        outcome,
     )
 
 
@@ -546,10 +544,6 @@ class Tracked(NamedTuple):
     next_action: NextAction
     appeal: AppealWindow | None = None  # the requester's appeal window, once it runs
     deemed_denial_on: dt.date | None = None  # when silence becomes (or became) a denial
-
-    @property
-    def next_date(self) -> dt.date | None:
-        return self.next_action.on
 
     @property
     def next_step(self) -> str:

@@ -33,10 +33,10 @@ class Words:
     """One language's way of saying things: its sentences and its dates."""
 
     def __init__(self, lang: str = "en") -> None:
-        from records_req.reports.i18n import _catalog
+        from records_req.catalog import catalog
 
         self.lang = lang if lang in WEEKDAYS else "en"
-        self.gettext: Callable[[str], str] = _catalog(self.lang).gettext
+        self.gettext: Callable[[str], str] = catalog(self.lang).gettext
 
     def __call__(self, msgid: str, **facts: Any) -> str:
         return self.gettext(msgid).format(**{k: self.value(v) for k, v in facts.items()})

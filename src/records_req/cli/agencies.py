@@ -12,6 +12,7 @@ from records_req.cli.context import read_view, store
 from records_req.cli.dates import DATE
 from records_req.cli.output import emit_json, json_option, table
 from records_req.errors import NotFoundError, UsageError
+from records_req.vocabulary import MODEL_CHOICES
 
 # --- profile and agencies -----------------------------------------------------------------------
 
@@ -353,7 +354,7 @@ def agencies_show(ctx: click.Context, /, name: str, state: str, as_json: bool) -
 @click.option("--state", help="Only this state.")
 @click.option(
     "--model",
-    type=click.Choice(["wso", "jem", "tfm"], case_sensitive=False),
+    type=click.Choice(MODEL_CHOICES, case_sensitive=False),
     help="Only agencies with this 287(g) model.",
 )
 @click.option("--name", help="Only agencies whose name contains this (case, punctuation and 'The' do not matter).")

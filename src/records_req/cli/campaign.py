@@ -15,6 +15,7 @@ from records_req.cli.dates import DATE
 from records_req.cli.letters import check_eml, eml_option, output_options, requester_options
 from records_req.cli.output import emit_json, table
 from records_req.errors import UsageError
+from records_req.vocabulary import MODEL_CHOICES
 
 SERIAL_UP_TO = 20  # letters; a bigger campaign renders in worker processes by default
 
@@ -25,7 +26,7 @@ SERIAL_UP_TO = 20  # letters; a bigger campaign renders in worker processes by d
     "--model",
     "models",
     multiple=True,
-    type=click.Choice(["wso", "jem", "tfm"], case_sensitive=False),
+    type=click.Choice(MODEL_CHOICES, case_sensitive=False),
     help="Only agencies with an agreement of this model (repeatable).",
 )
 @click.option("--county", "counties", multiple=True, help="Only agencies in this county (repeatable).")

@@ -11,9 +11,10 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
+from records_req.vocabulary import VIAS
+
 # Options every command that prints or writes shares, declared once.
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-VIAS = ("mail", "email", "portal", "fax", "hand")
 
 
 F = TypeVar("F", bound=Callable[..., Any])

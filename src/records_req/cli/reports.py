@@ -10,6 +10,7 @@ import click
 
 from records_req.cli.dates import DATE
 from records_req.reports import FORMATS
+from records_req.vocabulary import LANGUAGES
 
 
 @click.command()
@@ -28,7 +29,7 @@ from records_req.reports import FORMATS
 @click.option("--redact", is_flag=True, help="Leave out the requester's contact details.")
 @click.option(
     "--lang",
-    type=click.Choice(["en", "es"]),
+    type=click.Choice(LANGUAGES),
     default="en",
     show_default=True,
     help="es: PDF and HTML summaries in Spanish as well as English.",

@@ -222,17 +222,25 @@ def sent(ctx: click.Context, /, request_id: int | None, tag: str | None, via: st
         click.echo(f"  {n} not: {reason}")
 
 
-@click.command("log")
+class _LogCommand(click.Command):
+    """``log``, whose help lists the events it takes, each with what it means (lifecycle.EVENTS),
+    read when the help is shown: the list is the tracker's own, never a copy that drifts."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from records_req.lifecycle import EVENTS, USER_EVENTS
+
+        super().format_help_text(ctx, formatter)
+        with formatter.section("Events"):
+            formatter.write_dl([(kind, EVENTS[kind].help) for kind in USER_EVENTS])
+
+
+@click.command("log", cls=_LogCommand)
 @click.argument("request_id", type=REQUEST_ID)
 @click.argument("kind", metavar="EVENT")
 @_event_options
 @click.pass_context
 def log(ctx: click.Context, /, request_id: int, kind: str, **options: Any) -> None:
-    """Record what happened to a request.
-
-    EVENT is one of: acknowledged, extended, clarification-requested, clarified, fee-estimate,
-    fee-paid, fee-waived, partial-release, released, no-records, denied, appealed,
-    appeal-decided, withdrawn, estimate, note, sent.
+    """Record what happened to a request: EVENT is one of the events listed below.
 
     \b
     Examples:

@@ -12,8 +12,9 @@ import click
 from records_req.cli.context import store, today
 from records_req.cli.output import emit_json, json_option, table
 from records_req.errors import NotFoundError, UsageError
+from records_req.vocabulary import MODEL_CHOICES
 
-MODEL_CHOICE = click.Choice(["wso", "jem", "tfm"], case_sensitive=False)
+MODEL_CHOICE = click.Choice(MODEL_CHOICES, case_sensitive=False)
 CHANGE_WORDS = {"new-agreement": "new agreement", "model-added": "model added"}
 _PLAIN_ARG = re.compile(r"[\w@%+=:,./-]+")
 

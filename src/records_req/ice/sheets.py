@@ -25,14 +25,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from records_req.errors import RecordsReqError
 from records_req.names import agency_key
+from records_req.vocabulary import MODEL_NAMES as MODEL_NAMES  # ICE's models, defined once there
+from records_req.vocabulary import Model as Model
 
-Model = Literal["JEM", "TFM", "WSO"]
 Kind = Literal["participating", "pending"]
-MODEL_NAMES: dict[Model, str] = {
-    "JEM": "Jail Enforcement Model",
-    "TFM": "Task Force Model",
-    "WSO": "Warrant Service Officer",
-}
 EARLIEST_SIGNED = dt.date(2016, 1, 1)  # the oldest agreement on the 2026 lists dates from 2016
 
 STATES: dict[str, str] = {
@@ -83,7 +79,7 @@ class Agreement(NamedTuple):
     @property
     def key(self) -> tuple[str, str, str]:
         """What identifies an agreement across imports: state, normalized name, model."""
-        return (self.state, name_key(self.agency), self.model)
+        return (self.state, agency_key(self.agency), self.model)
 
 
 class Skipped(NamedTuple):
@@ -101,12 +97,7 @@ class Sheet(NamedTuple):
 
     @property
     def agencies(self) -> int:
-        return len({(a.state, name_key(a.agency)) for a in self.agreements})
-
-
-def name_key(name: str) -> str:
-    """A name as compared across imports: the one agency key (records_req.names.agency_key)."""
-    return agency_key(name)
+        return len({(a.state, agency_key(a.agency)) for a in self.agreements})
 
 
 # --- a list's date -----------------------------------------------------------------------------

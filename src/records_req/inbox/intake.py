@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,8 +23,7 @@ from records_req.errors import RecordsReqError, UsageError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from records_req.inbox import files
-    from records_req.store.models import InboundMessage, InboxProposal, ReceivedFile
+    from records_req.store.models import InboundMessage, InboxProposal
     from records_req.workspace import Workspace
 
 MAX_ATTACHMENT = 25 * 1024 * 1024  # bytes: a larger attachment is refused (it stays in the raw message)
@@ -178,6 +177,7 @@ def take_in(
 
 def _keep_attachment(session: Session, home: Path, name: str, data: bytes, cap: int) -> AttachmentLine:
     from records_req.inbox import files
+    from records_req.inbox.received import received_file
 
     if len(data) > cap:
         return AttachmentLine(
@@ -186,49 +186,8 @@ def _keep_attachment(session: Session, home: Path, name: str, data: bytes, cap: 
             "(it stays in the raw message)",
         )  # fmt: skip
     kept = files.store(home, data, name)
-    known = _received(session, kept, len(data), lambda: data)
+    known = received_file(session, kept, len(data), lambda: data)
     return AttachmentLine(name, len(data), "stored", kept.sha256, known.kind, known.pages, known.text_note)
-
-
-def _received(session: Session, kept: files.Stored, size: int, data: Callable[[], bytes]) -> ReceivedFile:
-    """The received file's row, with its text per page (the searchable text, records_req.search),
-    extracted the first time these bytes are kept; ``data`` reads them only when needed."""
-    from records_req.inbox import files
-    from records_req.store.models import ReceivedFile, ReceivedPage
-
-    known = session.get(ReceivedFile, kept.sha256)
-    if known is not None:
-        return known
-    text = files.extract(data(), kept.extension) if kept.extension in files.EXTRACTED else files.Extracted([], None)
-    note = text.note
-    if kept.kind == "unknown":
-        note = "a kind of file the tracker does not open: kept as .bin, never opened"
-    known = ReceivedFile(
-        sha256=kept.sha256,
-        extension=kept.extension,
-        kind=kept.kind,
-        size=size,
-        path=str(kept.path),
-        pages=len(text.pages),
-        text_note=note,
-    )
-    session.add(known)
-    session.flush()
-    for n, page in enumerate(text.pages, 1):
-        session.add(ReceivedPage(sha256=kept.sha256, page=n, text=page))
-    session.flush()
-    return known
-
-
-def index_received(session: Session, path: Path, sha256: str) -> None:
-    """Make a file kept with a request by hand (service.attach_file, already stored under its hash)
-    searchable: its text per page is extracted as a reply's attachment's is, once per content."""
-    from records_req.filetypes import identify_file
-    from records_req.inbox import files
-
-    found = identify_file(path)
-    kind = found.kind if found is not None else "unknown"
-    _received(session, files.Stored(path, sha256, path.suffix, kind), path.stat().st_size, path.read_bytes)
 
 
 def _taken(row: InboundMessage, status: str) -> Taken:

@@ -453,19 +453,3 @@ def _patch_cache_file(inners: dict[str, str]) -> Path | None:
     for name in sorted(inners):
         digest.update(b"\0" + name.encode("utf-8") + b"\0" + inners[name].encode("utf-8"))
     return cache_dir() / f"docx-{__version__}-{digest.hexdigest()[:32]}.json"
-
-
-def render_docx_naive(template: Path, letter: Letter) -> bytes:
-    """docxtpl's own loop, for comparison in the benchmark and the tests."""
-    from docxtpl import DocxTemplate
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    doc = DocxTemplate(template)
-    doc.render(
-        docx_context(letter),
-        jinja_env=SandboxedEnvironment(autoescape=True, undefined=StrictUndefined),
-    )
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()

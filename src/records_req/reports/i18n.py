@@ -6,28 +6,21 @@ The Spanish comes from a gettext catalog (``locale/es/LC_MESSAGES/records_req.po
 
 from __future__ import annotations
 
-import gettext
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-DOMAIN = "records_req"
-LANGUAGES = ("en", "es")
+from records_req.catalog import DOMAIN as DOMAIN  # the catalogs are read there (a core leaf)
+from records_req.catalog import LOCALE_DIR as LOCALE_DIR
+from records_req.catalog import catalog
+from records_req.vocabulary import LANGUAGES as LANGUAGES  # the languages spoken, defined once there
 
-
-@cache
-def _catalog(lang: str) -> gettext.NullTranslations:
-    if lang == "en":
-        return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang])
+_catalog = catalog  # the name the dashboard's translator reads
 
 
 def labeller(lang: str) -> Callable[[str], str]:
     """A function giving each label in English, or 'English / Español' for `es`."""
     if lang == "en":
         return lambda text: text
-    translate = _catalog(lang).gettext
+    translate = catalog(lang).gettext
 
     def both(text: str) -> str:
         other = translate(text)

@@ -38,13 +38,25 @@ class DueItem(NamedTuple):
 
 
 def due_items(
-    view: Reader, today: dt.date, *, within: int = 7, state: str | None = None, tags: Sequence[str] = ()
+    view: Reader,
+    today: dt.date,
+    *,
+    within: int = 7,
+    state: str | None = None,
+    tags: Sequence[str] = (),
+    what: Sequence[Literal["deadline", "reminder"]] = ("deadline", "reminder"),
 ) -> list[DueItem]:
     """Open requests due by ``today + within`` days (the overdue ones too) and reminders falling
-    by then, in one list: overdue first, then by date."""
+    by then (the earlier ones too: a reminder stays until its request closes or it is undone), in
+    one list: overdue first, then by date. ``what`` narrows it to the deadlines or the reminders
+    (the dashboard lists its reminders apart)."""
     horizon = today + dt.timedelta(days=within)
     items: list[DueItem] = []
-    found = view.requests(status="open", state=state, tags=tags, agency_text=None, today=today, due_before=horizon)
+    found = (
+        view.requests(status="open", state=state, tags=tags, agency_text=None, today=today, due_before=horizon)
+        if "deadline" in what
+        else []
+    )
     for r in found:
         on = r.due_on or today
         items.append(
@@ -61,7 +73,7 @@ def due_items(
                 next_action=r.next_kind or None,
             )
         )
-    for e in view.reminders(horizon):
+    for e in view.reminders(horizon) if "reminder" in what else ():
         if state and e["jurisdiction"] != state.upper():
             continue
         if tags and not set(tags) <= set(e["tags"]):

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records_req.errors import Noted, NotFoundError, RecordsReqError, UsageError
+from records_req.names import county_key
 from records_req.wording import REASONS as _REASONS
 
 if TYPE_CHECKING:
@@ -150,13 +151,6 @@ class Options:
 # --- selecting ----------------------------------------------------------------------------------
 
 
-def _county_key(text: str) -> str:
-    words = text.lower().replace("’", "'").split()
-    while words and words[-1] in ("county", "parish", "borough", "co.", "co"):
-        words.pop()
-    return " ".join(words)
-
-
 def select_targets(session: Session, selection: Selection) -> list[Target]:
     """The agencies of ICE's newest participating list (or, with ``pending``, its newest pending
     list, less what a later participating list shows signed) that match every filter, by state
@@ -183,11 +177,11 @@ def select_targets(session: Session, selection: Selection) -> list[Target]:
             for a in session.scalars(select(IceAgreement).where(IceAgreement.import_id == participating.id))
         }
         rows = [a for a in rows if (a.state, a.agency_key, a.model) not in signed]
-    counties = {_county_key(c) for c in selection.counties}
+    counties = {county_key(c) for c in selection.counties}
     types = {TYPES[t.lower()] for t in selection.types}
     chosen: dict[tuple[str, str], list[IceAgreement]] = {}
     for a in rows:
-        if counties and _county_key(a.county or "") not in counties:
+        if counties and county_key(a.county or "") not in counties:
             continue
         if types and a.agency_type not in types:
             continue

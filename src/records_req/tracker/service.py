@@ -880,7 +880,7 @@ def attach_file(
         document = add_document(session, request, "received", target, original_name=label, event=event)
         if document.sha256 != sha or document.size != size:
             raise TrackerError(f"{label} changed while it was being copied; try again.")
-        from records_req.inbox.intake import index_received
+        from records_req.inbox.received import index_received
 
         index_received(session, target, sha)  # its text, page by page, for records_req.search
         return Attached(request_id, label, target, sha, size, event.id if event else None, tuple(warnings))
@@ -941,10 +941,3 @@ def recompute_all(workspace: Workspace) -> int:
             refresh(request, today)
             n += 1
     return n
-
-
-# --- queries ------------------------------------------------------------------------------------
-
-
-def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Request)) or 0

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 from flask import render_template as _render
 
 from records_req.errors import RecordsReqError, SchemaChanged, UsageError
+from records_req.vocabulary import LANGUAGES, MODEL_CHOICES, MODELS
 
 if TYPE_CHECKING:
     from records_req.store.reader import Reader
@@ -71,7 +72,7 @@ def view() -> Iterator[Reader]:
 
 def lang() -> str:
     chosen = session.get("lang")
-    return chosen if chosen in ("en", "es") else "en"
+    return chosen if chosen in LANGUAGES else LANGUAGES[0]
 
 
 def translator() -> Callable[[str], str]:
@@ -138,6 +139,7 @@ def dashboard() -> tuple[str, int]:
     came from, the day and the language as its key: the same data never computes it twice."""
     from records_req.reports.charts import svg_per_month, svg_status_by_state
     from records_req.reports.data import overview
+    from records_req.tracker.agenda import due_items
 
     now = today()
     with view() as fast:
@@ -158,7 +160,7 @@ def dashboard() -> tuple[str, int]:
             }
             _DASHBOARD.clear()
             _DASHBOARD[key] = context
-        reminders = [r for r in fast.reminders(now + dt.timedelta(days=14)) if r["on"] >= now]
+        reminders = due_items(fast, now, within=14, what=("reminder",))  # as 'due' lists them
     return render("dashboard.html", shown=DASHBOARD_ROWS, reminders=reminders, **context)
 
 
@@ -594,10 +596,11 @@ def agencies() -> tuple[str, int]:
     model = (query_arg("model") or "").upper() or None
     text = query_arg("q") or ""
     with store().read() as s:
-        wanted = model if model in ("WSO", "JEM", "TFM") else None
+        wanted = model if model in MODELS else None
         rows = list_agencies(s, state=state, model=wanted, name=text or None, limit=500)
     return render(
         "agencies.html",
+        models=MODELS,
         rows=rows,
         chosen={"state": state, "model": model, "q": text},
         notice=session.pop("notice", None),
@@ -670,7 +673,7 @@ def agencies_import() -> Any:
         finally:
             temp.unlink(missing_ok=True)
     except (RecordsReqError, SheetError) as exc:
-        return render("agencies.html", 422, rows=[], chosen={}, error=str(exc))
+        return render("agencies.html", 422, models=MODELS, rows=[], chosen={}, error=str(exc))
     return render("imported.html", summary=summary, diff=diff)
 
 
@@ -740,7 +743,7 @@ def campaign() -> Any:
     are decided as the command line's ``campaign`` decides them (campaign.prepare)."""
     from records_req.tracker import campaign as campaigns
 
-    ctx = _new_context()
+    ctx = _new_context() | {"models": MODEL_CHOICES}
     if request.method == "GET":
         return render("campaign.html", **ctx)
     form = request.form.to_dict()
@@ -920,7 +923,7 @@ def logout() -> Any:
 
 @bp.route("/lang/<code>")
 def set_lang(code: str) -> Any:
-    if code in ("en", "es"):
+    if code in LANGUAGES:
         session["lang"] = code
     back = request.referrer or ""
     here = request.host_url
