@@ -14,9 +14,16 @@ from pathlib import Path
 
 from records_req.errors import RecordsReqError
 
+OUT_ENV = "RECORDS_REQ_OUT"
+
 
 class OutputError(RecordsReqError):
     pass
+
+
+def default_out_dir() -> Path:
+    """The letters' folder unless one is given: ``$RECORDS_REQ_OUT``, else ``out``."""
+    return Path(os.environ.get(OUT_ENV) or "out")
 
 
 def write_all(
@@ -56,8 +63,6 @@ def write_all(
 
 def refuse_missing_folders(files: Iterable[Path]) -> None:
     """One line for a file whose folder does not exist (outside the default ``out/`` tree)."""
-    from records_req.letters.files import default_out_dir
-
     out = default_out_dir().resolve()
     for path in files:
         parent = path.resolve().parent

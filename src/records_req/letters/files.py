@@ -10,25 +10,28 @@ replaced only with ``--force``.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 from records_req.names import agency_slug
-from records_req.output import OutputError, write_all, write_atomic
+from records_req.output import OUT_ENV, OutputError, default_out_dir, write_all, write_atomic
 
-__all__ = ["OutputError", "default_out_dir", "letter_paths", "letter_stem", "slugify", "write_all", "write_atomic"]
+__all__ = [
+    "OUT_ENV",
+    "OutputError",
+    "default_out_dir",
+    "letter_paths",
+    "letter_stem",
+    "slugify",
+    "write_all",
+    "write_atomic",
+]
 
-OUT_ENV = "RECORDS_REQ_OUT"
 MAX_SLUG = 60
 MAX_NAME = 150  # bytes; far below the 255 most filesystems allow
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{n}" for p in ("com", "lpt") for n in range(10)}
-
-
-def default_out_dir() -> Path:
-    return Path(os.environ.get(OUT_ENV) or "out")
 
 
 def slugify(text: str, max_length: int = MAX_SLUG) -> str:
