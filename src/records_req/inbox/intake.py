@@ -302,19 +302,27 @@ def _looks_like_message(data: bytes) -> bool:
 
 
 def import_files(
-    workspace: Workspace, paths: Sequence[Path], *, home: Path | None = None, max_attachment: int = MAX_ATTACHMENT
+    workspace: Workspace,
+    paths: Sequence[Path],
+    *,
+    home: Path | None = None,
+    max_attachment: int = MAX_ATTACHMENT,
+    names: Sequence[str] | None = None,
 ) -> list[Taken | Failed]:
     """Take in every message in ``paths``, in one transaction; a file that cannot be read is one
-    :class:`Failed` line and the others are still taken in."""
+    :class:`Failed` line and the others are still taken in. ``names``: what each path is called
+    in what is kept and said (an uploaded file's own name, not its temporary path)."""
     from records_req.paths import data_home
 
     home = home or data_home()
     today = workspace.today
     out: list[Taken | Failed] = []
     with workspace.write() as session:
-        for path in paths:
+        for n, path in enumerate(paths):
+            name = names[n] if names is not None else str(path)
             try:
                 for entry in entries(path):
+                    entry.source = name + entry.source[len(str(path)) :]
                     if isinstance(entry, Failed):
                         out.append(entry)
                         continue
@@ -325,7 +333,7 @@ def import_files(
                         )
                     )  # fmt: skip
             except OSError as exc:
-                out.append(Failed(str(path), exc.strerror or str(exc)))
+                out.append(Failed(name, exc.strerror or str(exc)))
     return out
 
 
@@ -349,7 +357,9 @@ class MessageRow:
         return asdict(self)
 
 
-def messages(workspace: Workspace, *, unmatched: bool = False) -> list[MessageRow]:
+def messages(workspace: Workspace, *, unmatched: bool = False, request_id: int | None = None) -> list[MessageRow]:
+    """The messages taken in: all, the queue (``unmatched``: replies no rule matched), or one
+    request's (``request_id``)."""
     from sqlalchemy import select
 
     from records_req.store.models import InboundMessage
@@ -358,6 +368,8 @@ def messages(workspace: Workspace, *, unmatched: bool = False) -> list[MessageRo
         query = select(InboundMessage).order_by(InboundMessage.id)
         if unmatched:
             query = query.where(InboundMessage.request_id.is_(None), InboundMessage.kind == "reply")
+        if request_id is not None:
+            query = query.where(InboundMessage.request_id == request_id)
         return [
             MessageRow(
                 m.id,
@@ -401,6 +413,7 @@ class Pending:
     request_id: int | None
     matched_by: str | None
     attachments: list[str]
+    context: list[tuple[str, bool]] = field(default_factory=list)  # the sentence (True) in its text
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self.proposal) | {
@@ -413,18 +426,17 @@ class Pending:
         }
 
 
-def review(workspace: Workspace) -> list[Pending]:
-    """The proposals waiting for the user, message by message."""
+def review(workspace: Workspace, *, request_id: int | None = None) -> list[Pending]:
+    """The proposals waiting for the user, message by message (one request's: ``request_id``)."""
     from sqlalchemy import select
 
-    from records_req.store.models import InboxProposal
+    from records_req.store.models import InboundMessage, InboxProposal
 
     with workspace.session() as session:
-        rows = session.scalars(
-            select(InboxProposal)
-            .where(InboxProposal.status == "pending")
-            .order_by(InboxProposal.message_id, InboxProposal.id)
-        )
+        query = select(InboxProposal).where(InboxProposal.status == "pending")
+        if request_id is not None:
+            query = query.join(InboxProposal.message).where(InboundMessage.request_id == request_id)
+        rows = session.scalars(query.order_by(InboxProposal.message_id, InboxProposal.id))
         return [
             Pending(
                 _proposal_line(p),
@@ -434,9 +446,67 @@ def review(workspace: Workspace) -> list[Pending]:
                 p.message.request_id,
                 p.message.matched_by,
                 [a.name for a in p.message.attachments if a.status == "stored"],
+                in_context(p.message.body, p.sentence),
             )
             for p in rows
         ]
+
+
+@dataclass
+class RequestInbox:
+    """One request's part of the inbox: the messages matched to it and its proposals waiting."""
+
+    messages: list[MessageRow]
+    pending: list[Pending]
+
+
+def for_request(workspace: Workspace, request_id: int) -> RequestInbox:
+    return RequestInbox(messages(workspace, request_id=request_id), review(workspace, request_id=request_id))
+
+
+def in_context(body: str, sentence: str, around: int = 160) -> list[tuple[str, bool]]:
+    """The sentence a proposal was read from, in the text around it: segments of plain text, the
+    sentence's one marked True (a door shows each escaped, the marked one highlighted). The text
+    is read with its spaces and line breaks made single spaces, as the sentence was."""
+    flat = " ".join(body.split())
+    said = " ".join(sentence.split())
+    at = flat.find(said) if said else -1
+    if at < 0:
+        return [(said, True)]
+    start, end = max(0, at - around), min(len(flat), at + len(said) + around)
+    before = ("\u2026" if start else "") + flat[start:at]
+    after = flat[at + len(said) : end] + ("\u2026" if end < len(flat) else "")
+    return [(text, marked) for text, marked in ((before, False), (said, True), (after, False)) if text]
+
+
+@dataclass
+class Download:
+    """A message's attachment, as stored (its bytes checked against its hash)."""
+
+    name: str
+    extension: str  # what its bytes are (records_req.filetypes), not what its name says
+    data: bytes
+
+
+def attachment(workspace: Workspace, message_id: int, position: int) -> Download:
+    """The ``position``-th attachment of a message (from 1), read from the data directory."""
+    from records_req.store.models import ReceivedFile
+
+    with workspace.session() as session:
+        row = _message(session, message_id)
+        found = next((a for a in row.attachments if a.position == position), None)
+        if found is None:
+            raise InboxError(f"Message {message_id} has no attachment {position}.")
+        file = session.get(ReceivedFile, found.sha256) if found.sha256 else None
+        if found.status != "stored" or file is None:
+            raise InboxError(f"{found.name} was not stored apart: {found.note or 'it stays in the raw message'}.")
+        path = Path(file.path)
+        if not path.is_file():
+            raise InboxError(f"{found.name} is no longer where it was stored ({path}).")
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != file.sha256:
+            raise InboxError(f"{found.name} was changed after it was stored; it is not served.")
+        return Download(found.name, file.extension, data)
 
 
 @dataclass

@@ -111,4 +111,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from records_req.web import search
 
     app.register_blueprint(search.bp)  # search what agencies sent (records_req.search)
+    from records_req.web import inbox
+
+    app.register_blueprint(inbox.bp)  # the agency's replies: the queue, review, dropped files (records_req.inbox)
     return app

@@ -224,6 +224,7 @@ def request_page(request_id: int) -> tuple[str, int]:
 
 def _request_page(request_id: int, error: str | None = None, status: int = 200, **kept: Any) -> tuple[str, int]:
     from records_req.deadlines import VIAS
+    from records_req.inbox.intake import for_request
     from records_req.lifecycle import USER_EVENTS
     from records_req.wording import action_words
 
@@ -242,6 +243,7 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         error=error,
         kept=kept,
         notice=session.pop("notice", None),
+        inbox=for_request(workspace(), request_id),  # its replies and proposals (request_inbox.html)
     )
 
 
