@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .conftest import FIXTURES, REPO, ice_sheet
+from .conftest import FIXTURES, REPO, SERIAL_LOCK_ENV, ice_sheet
 
 pytest_plugins = ["pytester"]
 
@@ -51,8 +51,10 @@ def test_skips_are_counted_by_reason_and_the_summary_line_comes_last(suite: pyte
     assert re.fullmatch(r"=+ 1 passed, 8 skipped in .* =+", lines[-1]), lines[-1]
 
 
-def test_the_serial_tests_never_run_at_the_same_time(suite: pytest.Pytester) -> None:
-    """Each serial test stays a moment and looks for another one running: none ever is."""
+def test_the_serial_tests_never_run_at_the_same_time(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each serial test stays a moment and looks for another one running: none ever is. (The scratch
+    suite has its own lock, or it would wait for this run's serial tests and other runs'.)"""
+    monkeypatch.setenv(SERIAL_LOCK_ENV, str(suite.path / "serial.lock"))
     suite.makepyfile(
         test_serial="""
         import os
