@@ -1,9 +1,11 @@
 """Tracker at scale: `due`, `list` and `show` as whole processes over a large database.
 
-Builds databases of 1,000, 10,000 and 100,000 requests (5 events each: 500,000 events at the
-largest) across all 52 jurisdictions, about 3% of them still open, then times each command as a
-separate process (median of several runs) beside `records-req --help`, and reports peak memory.
-Target: each within 1.5x of --help's time plus 150 ms; memory flat as the database grows.
+Builds databases of 10,000 and 100,000 requests with bench/scale.py (about ten events each, so
+1,000,000 events at the largest; realistic histories, every cached schedule computed by the
+engine; one transaction: executemany on SQLite, COPY on PostgreSQL), then times each command as a
+separate process (median of several runs) beside `records-req --help`, reports peak memory, how
+each figure grows from the smallest size to the largest (aim: flat), and the query plans of the
+read path at the largest size. Target: each within 1.5x of --help's time plus 150 ms.
 Prints figures; asserts nothing.
 
     python bench/tracker.py                       # SQLite
@@ -14,10 +16,7 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -28,92 +27,52 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from records_req.laws import load_laws
-from records_req.store.db import Store, close_all, normalize_url
-from records_req.store.models import Agency, Event, Request, Tag
+from records_req.store.db import close_all, normalize_url
 
-TODAY = dt.date(2026, 11, 27)
+sys.path.insert(0, str(Path(__file__).parent))
+from scale import TODAY, build  # bench/scale.py, beside this file
+
 EXE = str(Path(sys.executable).with_name("records-req"))
+COMMANDS = (
+    ("due --within 7", ["due", "--within", "7"]),
+    ("list --status open --json", ["list", "--status", "open", "--json"]),
+    ("show", ["show", "{middle}"]),
+)
 
 
-def build(url: str, n: int) -> None:
-    """Fill an empty, migrated database with n requests (bulk inserts, not the CLI)."""
-    store = Store(url)
-    rng = random.Random(n)
-    codes = sorted(load_laws())
-    agencies = [
-        {
-            "id": i + 1,
-            "state": codes[i % len(codes)],
-            "name": f"Agency {i}",
-            "name_key": f"agency {i}",
-            "created_at": dt.datetime(2026, 1, 1),
-        }
-        for i in range(max(52, n // 20))
-    ]
-    requests, events, tags = [], [], []
-    event_id = 0
-    for rid in range(1, n + 1):
-        agency = agencies[rid % len(agencies)]
-        sent = TODAY - dt.timedelta(days=rng.randint(1, 600))
-        open_ = rng.random() < 0.03
-        status = "awaiting-response" if open_ else rng.choice(["completed", "no-records", "withdrawn"])
-        due = sent + dt.timedelta(days=rng.randint(3, 30)) if open_ else None
-        requests.append(
-            {
-                "id": rid,
-                "agency_id": agency["id"],
-                "profile_id": None,
-                "jurisdiction": agency["state"],
-                "topics": ["wso"],
-                "items": [],
-                "since": dt.date(2025, 1, 1),
-                "until": sent,
-                "letter_date": sent,
-                "fee_limit": 50,
-                "co_requester": None,
-                "created_at": dt.datetime(2026, 1, 1),
-                "status": status,
-                "due_on": due,
-                "due_statutory": open_,
-                "closed": not open_,
-                # the cached schedule the lifecycle writes (three stages, as a real open request has)
-                "schedule": (
-                    json.dumps(
-                        [
-                            [sent.isoformat(), due.isoformat(), True, False, "response"],
-                            [(due + dt.timedelta(days=1)).isoformat(), due.isoformat(), True, True, "response"],
-                            [(due + dt.timedelta(days=40)).isoformat(), None, False, False, ""],
-                        ]
-                    )
-                    if open_ and due is not None
-                    else None
-                ),
-            }
-        )
-        kinds = ["sent", "acknowledged", "note", "note"] + (["note"] if open_ else ["released"])
-        for offset, kind in enumerate(kinds):
-            event_id += 1
-            events.append(
-                {
-                    "id": event_id,
-                    "request_id": rid,
-                    "kind": kind,
-                    "on": sent + dt.timedelta(days=offset),
-                    "note": None,
-                    "data": {"via": "email"} if kind == "sent" else {},
-                    "forced": False,
-                    "created_at": dt.datetime(2026, 1, 1),
-                }
-            )
-        if rid % 10 == 0:
-            tags.append({"request_id": rid, "tag": f"campaign {rid % 7}"})
-    with store.write() as session:
-        for table, rows in ((Agency, agencies), (Request, requests), (Tag, tags), (Event, events)):
-            for start in range(0, len(rows), 20000):
-                session.execute(table.__table__.insert(), rows[start : start + 20000])  # type: ignore[attr-defined]
-    store.dispose()
-    close_all()
+def plans(url: str) -> list[str]:
+    """The query plans of the read path's queries (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE)."""
+    from records_req.store.reader import Reader
+
+    reader = Reader(url)
+    out = [f"stored stamps all current: {reader.all_fresh()}"]
+    queries = (
+        (
+            "list --status open",
+            "SELECT r.id, a.name FROM requests r JOIN agencies a ON a.id = r.agency_id "
+            "WHERE r.closed = ? ORDER BY r.id",
+            [False],
+        ),
+        (
+            "the stamps' walk",
+            "WITH RECURSIVE s(stamp) AS (SELECT min(schedule_stamp) FROM requests UNION ALL "
+            "SELECT (SELECT min(schedule_stamp) FROM requests WHERE schedule_stamp > s.stamp) FROM s "
+            "WHERE s.stamp IS NOT NULL) SELECT stamp FROM s",
+            [],
+        ),
+        ("show's events", 'SELECT id, kind, "on" FROM events WHERE request_id = ? ORDER BY id', [5]),
+    )
+    for label, sql, params in queries:
+        if reader.is_sqlite:
+            found = reader.rows(f"EXPLAIN QUERY PLAN {sql}", [int(p) if isinstance(p, bool) else p for p in params])
+            lines = [str(row["detail"]) for row in found]
+        else:
+            found = reader.rows(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+            lines = [str(next(iter(row.values()))) for row in found]
+        out.append(f"  {label}:")
+        out.extend(f"    {line}" for line in lines)
+    reader.close()
+    return out
 
 
 def timed(args: list[str], env: dict[str, str], runs: int) -> tuple[float, int]:
@@ -153,14 +112,15 @@ def drop_pg(admin_url: str, name: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pg", help="a PostgreSQL URL to benchmark as well")
     parser.add_argument("--build", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:  # run in a child, so that the parent stays small and its children's memory is theirs
-        build(args.build[0], int(args.build[1]))
+        found = build(args.build[0], int(args.build[1]))
+        print(f"{int(found['events']):,} events", end="")
         return
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,6 +130,7 @@ def main() -> None:
         print(f"records-req --help: {help_ms:.0f} ms, {help_mem} MiB; budget per command {budget:.0f} ms")
         backends = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
         for backend, admin in backends:
+            by_size: dict[int, list[float]] = {}
             for n in args.sizes:
                 if backend == "sqlite":
                     url, name = f"sqlite:///{Path(tmp) / f'bench-{n}.db'}", None
@@ -177,23 +138,34 @@ def main() -> None:
                     assert admin
                     url, name = fresh_pg(admin)
                 start = time.perf_counter()
-                subprocess.run([sys.executable, __file__, "--build", url, str(n)], env=env, check=True)
+                events = subprocess.run(
+                    [sys.executable, __file__, "--build", url, str(n)],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 built = time.perf_counter() - start
                 common = ["--db", url, "--as-of", TODAY.isoformat()]
-                figures = []
-                for label, cmd in (
-                    ("due --within 7", ["due", "--within", "7"]),
-                    ("list --status open --json", ["list", "--status", "open", "--json"]),
-                    ("show", ["show", str(n // 2)]),
-                ):
-                    ms, mem = timed([*common, *cmd], env, args.runs)
+                figures, times = [], []
+                for label, cmd in COMMANDS:
+                    ms, mem = timed([*common, *(c.format(middle=n // 2) for c in cmd)], env, args.runs)
                     flag = "ok" if ms <= budget else "OVER"
                     figures.append(f"{label} {ms:.0f} ms {mem} MiB {flag}")
-                print(
-                    f"{backend:10s} {n:>7,} requests ({5 * n:,} events, built in {built:.1f} s): " + "; ".join(figures)
-                )
+                    times.append(ms)
+                by_size[n] = times
+                print(f"{backend:10s} {n:>7,} requests ({events}, built in {built:.1f} s): " + "; ".join(figures))
+                if n == max(args.sizes):
+                    print("\n".join(plans(url)))
                 if name and admin:
                     drop_pg(admin, name)
+            low, high = min(by_size), max(by_size)
+            if low != high:
+                growth = "; ".join(
+                    f"{label} x{b / a:.2f}"
+                    for (label, _), a, b in zip(COMMANDS, by_size[low], by_size[high], strict=True)
+                )
+                print(f"{backend:10s} growth from {low:,} to {high:,} requests (1.00 is flat): {growth}")
 
 
 if __name__ == "__main__":

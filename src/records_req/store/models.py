@@ -101,6 +101,10 @@ class Request(Base):
             sqlite_where=text("open_key IS NOT NULL"),
             postgresql_where=text("open_key IS NOT NULL"),
         ),
+        # The fast read path (migration 0019): whether any cached schedule may be stale, by a walk
+        # over the distinct stamps; the open (or closed) requests in id order, without a scan.
+        Index("ix_requests_schedule_stamp", "schedule_stamp"),
+        Index("ix_requests_closed_id", "closed", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
