@@ -20,13 +20,14 @@ import pytest
 
 from records_req.web import Settings, create_app
 
-from . import test_web_browser
+from . import test_inbox, test_web_browser
 from .cli_helpers import Tracker
 from .test_inbox import MESSAGE_ID, reply, sent_by_email
 from .test_web import HOST, Browser
 from .test_web_browser import Tab
 
 site, tab = test_web_browser.site, test_web_browser.tab  # the dashboard served for real, a Chromium tab
+imap_server = test_inbox.imap_server  # a real Dovecot (tests/imap_server.py)
 
 TODAY = dt.date(2027, 1, 25)
 
@@ -228,6 +229,30 @@ def test_fetch_now_without_a_mailbox_is_one_clear_line(rr: Tracker) -> None:
     assert "Traceback" not in said and "--" not in said.split("Not done:")[1].split(".")[0]
 
 
+def test_fetch_now_reads_the_mailbox_set_up_for_the_command_line(
+    rr: Tracker, tmp_path: Path, imap_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .imap_server import PASSWORD, USER
+
+    rid, token = sent_by_email(rr, rr.url)
+    imap_server.append(reply(tmp_path, "02-extension", token).read_bytes(), "INBOX")
+    rr(
+        "inbox", "account", "set", "--host", imap_server.host, "--port", str(imap_server.port),
+        "--security", "starttls", "--user", USER, "--cafile", str(imap_server.cafile),
+    )  # fmt: skip
+    monkeypatch.setenv("RECORDS_REQ_IMAP_PASSWORD", PASSWORD)
+    web = dashboard(rr)
+    fetched = web.post("/inbox/fetch", {}, token_page="/inbox")
+    assert fetched.status_code == 200
+    said = text(fetched)
+    assert "Read INBOX (ana@example.org" in said and "up to message 1" in said
+    assert "message 1 (December 11, 2026) from mlopez@hcso.example" in said and f"Request #{rid}" in said
+    assert "1 proposed event(s) to review below." in said
+    again = text(web.post("/inbox/fetch", {}, token_page="/inbox"))
+    assert "No new messages." in again  # nothing is read twice
+    assert due(rr, rid) != "2027-01-15"  # proposed, not recorded
+
+
 def test_an_empty_drop_or_too_much_at_once_is_refused_with_one_line(rr: Tracker) -> None:
     from werkzeug.datastructures import FileStorage
     from werkzeug.test import encode_multipart
@@ -293,3 +318,10 @@ def test_files_chosen_and_dropped_at_a_phones_width_are_listed_then_taken_in(tab
     expect(results.nth(2)).to_contain_text("extension.eml: message 2")
     expect(results.nth(2)).to_contain_text(f"Request #{rid}")
     assert [p["kind"] for p in rr.json("inbox", "review", today="2026-12-15")] == ["acknowledged", "extended"]
+    # The pages the inbox adds pass the dashboard's accessibility and layout audit at this width.
+    problems = [f"/inbox (after the files): {p}" for p in page.evaluate(test_web_browser.AUDIT)]
+    for path in ("/inbox", "/inbox/messages/2", f"/requests/{rid}"):
+        tab.open(path)
+        problems += [f"{path}: {p}" for p in page.evaluate(test_web_browser.AUDIT)]
+        problems += [f"{path}: {p}" for p in test_web_browser.keyboard_problems(page)]
+    assert problems == [], "\n".join(problems)
