@@ -204,8 +204,8 @@ def point(here):
             os.kill(os.getpid(), signal.SIGKILL)
 import records_req.output as output
 real_write = output.write_atomic
-def write_atomic(path, data):
-    point("before-write"); real_write(path, data); point("after-write")
+def write_atomic(path, data, **staged):  # written ahead (output.stage), moved into place here
+    point("before-write"); real_write(path, data, **staged); point("after-write")
 output.write_atomic = write_atomic
 from sqlalchemy.orm.session import SessionTransaction
 real_commit = SessionTransaction.commit
@@ -272,8 +272,8 @@ import os, signal, sys
 import records_req.output as output
 real_write = output.write_atomic
 count = [0]
-def write_atomic(path, data):
-    real_write(path, data)
+def write_atomic(path, data, **staged):
+    real_write(path, data, **staged)
     count[0] += 1
     if count[0] == 3:  # Ctrl-C in a terminal: SIGINT to every process of the group, workers too
         os.killpg(os.getpgid(0), signal.SIGINT)

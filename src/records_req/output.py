@@ -32,8 +32,11 @@ def write_all(
     protected: Sequence[Path] = (),
     protected_dirs: Sequence[Path] = (),
     make_parents: bool = True,
+    staged: Mapping[Path, Path] | None = None,
 ) -> None:
     """Write every file atomically; refuse (before writing any) if one exists, unless forced.
+    A file in ``staged`` was written ahead to that temporary file (:func:`stage`): it is moved into
+    place after the same checks, or removed with them if they refuse.
 
     Never, even forced: onto a ``protected`` file (the live database and its journal files) or
     into a ``protected_dirs`` folder (the data directory's file store), nor over something that is
@@ -58,7 +61,7 @@ def write_all(
         names = ", ".join(str(p) for p in existing)
         raise OutputError(f"{names} already exists. Use --force to replace it, or --date.")
     for path, data in files.items():
-        write_atomic(path, data)
+        write_atomic(path, data, staged=(staged or {}).get(path))
 
 
 def refuse_missing_folders(files: Iterable[Path]) -> None:
@@ -118,7 +121,25 @@ def remove_stale_temps(path: Path) -> list[Path]:
     return removed
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, staged: Path | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary file flushed to disk and then renamed, so the
+    file is whole or absent after a crash; ``staged``: that temporary file, written ahead by
+    :func:`stage`, only renamed now."""
+    tmp = staged if staged is not None else stage(path, data)
+    try:
+        Path(tmp).replace(path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"Cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """The first half of :func:`write_atomic`: ``data`` in a temporary file beside ``path``
+    (``.NAME.PID.XXXX.tmp``), flushed to disk, with the permissions the file will have. Several
+    can be written at once from threads (the disk flushes them together); the caller renames each
+    with ``write_atomic(path, data, staged=tmp)`` or removes it (:func:`discard`)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(path)
@@ -129,9 +150,15 @@ def write_atomic(path: Path, data: bytes) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
             Path(tmp).chmod(_file_mode())
-            Path(tmp).replace(path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}") from None
+    return Path(tmp)
+
+
+def discard(staged: Iterable[Path]) -> None:
+    """Remove temporary files :func:`stage` wrote that will not be used."""
+    for tmp in staged:
+        Path(tmp).unlink(missing_ok=True)

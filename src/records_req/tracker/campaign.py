@@ -515,6 +515,9 @@ def _exit_with_parent() -> None:
 # --- running ------------------------------------------------------------------------------------
 
 
+STAGE_AHEAD = 16  # letters whose files are being written ahead of their transactions
+
+
 def run(
     store: Store,
     steps: Sequence[Step],
@@ -528,18 +531,65 @@ def run(
 ) -> list[Outcome]:
     """Write every planned letter and record its request, one agency per transaction, files first:
     a request is committed only once its letter is on disk, and a letter written just before an
-    interruption is adopted by the next run (its bytes are the same)."""
+    interruption is adopted by the next run (its bytes are the same).
+
+    Each letter's files are written ahead, by threads, to hidden temporary files flushed to disk
+    (output.stage: the disk flushes many at once, where one at a time took 5 ms a file); its
+    transaction moves them into place after its checks, or removes them if it skips the agency."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from records_req.output import discard
+
     outcomes = [
         Outcome(s.target, "skipped", s.reason, s.message, s.request_id, {}) for s in steps if s.action == "skip"
     ]
     creates = [s for s in steps if s.action == "create"]
-    for step, result in rendered(creates, jobs):
+    ahead: deque[tuple[Step, Rendered | RecordsReqError, Future[dict[Path, Path]] | None]] = deque()
+    staging = ThreadPoolExecutor(STAGE_AHEAD, thread_name_prefix="records-req-stage")
+
+    def settle() -> None:
+        step, result, staged = ahead.popleft()
         if isinstance(result, RecordsReqError):
             outcomes.append(Outcome(step.target, "skipped", "invalid", noted(result), None, {}))
         else:
-            outcomes.append(_record(store, step, result, options, profile_id, today, protected or {}))
+            assert staged is not None
+            temps = staged.result()
+            try:
+                outcomes.append(_record(store, step, result, options, profile_id, today, protected or {}, temps))
+            finally:
+                discard(temps.values())  # those not moved into place
         progress()
+
+    try:
+        for step, result in rendered(creates, jobs):
+            staged = None if isinstance(result, RecordsReqError) else staging.submit(_stage, step, result)
+            ahead.append((step, result, staged))
+            if len(ahead) >= STAGE_AHEAD:
+                settle()
+        while ahead:
+            settle()
+    finally:
+        staging.shutdown(wait=True, cancel_futures=True)
+        for _step, _result, staged in ahead:  # interrupted: the files written ahead go
+            if staged is not None and not staged.cancelled() and staged.exception() is None:
+                discard(staged.result().values())
     return outcomes
+
+
+def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
+    """Each file of the letter written to its temporary file (output.stage), by path."""
+    from records_req.output import discard, stage
+
+    assert step.job is not None
+    temps: dict[Path, Path] = {}
+    try:
+        for ext, data in result.files.items():
+            path = step.job.paths[ext]
+            temps[path] = stage(path, data)
+    except BaseException:
+        discard(temps.values())
+        raise
+    return temps
 
 
 def _record(
@@ -550,6 +600,7 @@ def _record(
     profile_id: int | None,
     today: dt.date,
     protected: dict[str, Any],
+    staged: dict[Path, Path] | None = None,
 ) -> Outcome:
     from records_req.laws import load_laws
     from records_req.output import write_all
@@ -570,11 +621,11 @@ def _record(
     files = {job.paths[ext]: data for ext, data in result.files.items()}
     topics = list(job.topic_keys)
     with store.write() as session:
-        agency_row = session.get(Agency, step.target.agency_id)
-        assert agency_row is not None
         # The plan is re-checked under the agency's lock, before any file is written: another
         # campaign (or this one started twice) may have written to the agency since.
-        lock_agency(session, agency_row.id)
+        lock_agency(session, step.target.agency_id)
+        agency_row = session.get(Agency, step.target.agency_id)
+        assert agency_row is not None
 
         def skipped(reason: Reason, message: str, request_id: int) -> Outcome:
             return Outcome(step.target, "skipped", reason, message, request_id, {}, meanwhile=True)
@@ -599,7 +650,7 @@ def _record(
         if len(same) < len(existing) and not options.force:
             names = ", ".join(str(p) for p in existing if p not in same)
             return Outcome(step.target, "skipped", "file-exists", Noted("file-exists", names=names), None, {})
-        write_all({p: d for p, d in files.items() if p not in same}, force=options.force, **protected)
+        write_all({p: d for p, d in files.items() if p not in same}, force=options.force, staged=staged, **protected)
         try:
             request = create_request(
                 session,
@@ -616,6 +667,7 @@ def _record(
                 as_sent=result.as_sent,
                 tags=[options.tag],
                 again=options.again,
+                checked=True,  # open_duplicate above, under the lock
             )
         except DuplicateRequest as exc:  # a writer that does not take the lock (never expected)
             return skipped("already-requested", str(exc), exc.request_id)

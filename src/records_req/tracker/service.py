@@ -307,11 +307,13 @@ def create_request(
     tags: Iterable[str],
     again: bool,
     as_sent: dict[str, Any] | None = None,
+    checked: bool = False,
 ) -> Request:
     """One new request. Unless ``again``, it takes the agency's key for these topics: a request
-    already open for them is refused by name, and if another writer made one meanwhile the
-    database's unique index refuses this one (never two open requests for the same records)."""
-    if not again:
+    already open for them is refused by name (``checked``: the caller looked, under the agency's
+    lock, and found none), and if another writer made one meanwhile the database's unique index
+    refuses this one (never two open requests for the same records)."""
+    if not again and not checked:
         refuse_duplicate(session, agency_row, topics)
     request = Request(
         agency_id=agency_row.id,
