@@ -34,13 +34,44 @@ def test_a_clarification_request_does_not_hide_a_running_clock() -> None:
         [("sent", D(2026, 3, 2), {"via": "email"}), ("clarification-requested", D(2026, 3, 4), {})],
         D(2026, 4, 20),
     )
-    assert tracked.state.status == "awaiting-requester"
+    assert tracked.state.status == "fix-required"
     assert tracked.due_on == D(2026, 3, 9) and tracked.overdue
     assert tracked.next_action.kind == "follow-up" and tracked.next_action.case == "overdue"
     early = run(
         "IL", [("sent", D(2026, 3, 2), {"via": "email"}), ("clarification-requested", D(2026, 3, 4), {})], D(2026, 3, 5)
     )
     assert "does not stop the clock" in early.next_step and early.due_on == D(2026, 3, 9)
+
+
+def test_the_agency_waits_for_a_fix_or_a_payment_and_each_is_its_own_status() -> None:
+    # What was one status ("awaiting-requester") says what the agency waits for (MuckRock's
+    # "Fix required", "Payment required"); answering one leaves the other in force.
+    sent = ("sent", D(2026, 3, 2), {"via": "email"})
+    fee = ("fee-estimate", D(2026, 3, 4), {"amount": 40})
+    ask: tuple[str, dt.date, dict[str, Any]] = ("clarification-requested", D(2026, 3, 5), {})
+    assert run("US", [sent, fee], D(2026, 3, 6)).state.status == "payment-required"
+    assert run("US", [sent, ask], D(2026, 3, 6)).state.status == "fix-required"
+    both = run("US", [sent, fee, ask], D(2026, 3, 6))
+    assert both.state.status == "fix-required" and both.next_action.kind == "answer-agency"
+    assert both.next_action.facts["status"] == "fix-required"
+    answered = run("US", [sent, fee, ask, ("clarified", D(2026, 3, 9), {})], D(2026, 3, 10))
+    assert answered.state.status == "payment-required"
+    paid = run(
+        "US", [sent, fee, ask, ("clarified", D(2026, 3, 9), {}), ("fee-paid", D(2026, 3, 10), {})], D(2026, 3, 11)
+    )
+    assert paid.state.status == "awaiting-response"
+
+
+def test_a_court_action_puts_the_request_in_litigation_until_the_records_come() -> None:
+    sent = ("sent", D(2026, 3, 2), {"via": "email"})
+    denied: tuple[str, dt.date, dict[str, Any]] = ("denied", D(2026, 3, 6), {})
+    sued = ("sued", D(2026, 4, 1), {"court": "Circuit Court for Fairfax County"})
+    tracked = run("VA", [sent, denied, sued], D(2026, 4, 2))
+    assert tracked.state.status == "in-litigation" and not tracked.state.closed
+    assert tracked.next_action.kind == "await-court" and tracked.due_on is None and not tracked.overdue
+    assert tracked.next_action.facts == {"court": "Circuit Court for Fairfax County"}
+    won = run("VA", [sent, denied, sued, ("released", D(2026, 6, 1), {})], D(2026, 6, 2))
+    assert won.state.status == "completed"
 
 
 def test_a_clarification_request_stops_the_clock_where_the_law_says_so() -> None:

@@ -228,7 +228,7 @@ def test_the_dashboard_words_the_action_as_a_button_in_english_and_spanish(rr: T
     assert 'href="#sent-on"' in sent
     web.get("/lang/es")
     spanish = web.get(f"/requests/{late}").get_data(as_text=True)
-    assert "Vencida desde el mar 2026-11-10: envíe un seguimiento." in spanish
+    assert "Vencida desde el martes 10 de noviembre de 2026: envíe un seguimiento." in spanish
     assert "Escribir la carta de seguimiento" in spanish
     # The button writes the letter the form below it writes.
     written = web.post(f"/requests/{late}/letter", {"kind": "follow-up"})

@@ -122,8 +122,8 @@ def test_the_spanish_words_of_the_promise() -> None:
         "FL", [("sent", D(2026, 3, 2), {"via": "email"}), ("extended", D(2026, 3, 10), {"days": 10})], D(2026, 3, 17)
     )
     assert action_words(waiting.next_action, "es") == (
-        "La ley no fija un número de días; la agencia prometió el mar 2026-03-24; "
-        "haga un seguimiento después del mar 2026-03-24."
+        "La ley no fija un número de días; la agencia prometió el martes 24 de marzo de 2026; "
+        "haga un seguimiento después del martes 24 de marzo de 2026."
     )
 
 

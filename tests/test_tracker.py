@@ -133,7 +133,7 @@ def test_a_fee_estimate_stops_the_clock_where_the_law_says_so(rr: Tracker) -> No
     assert rr.json("show", rid)["due"] == "2026-11-10"
     rr("log", rid, "fee-estimate", "--amount", "120", "--on", "2026-11-04")
     shown = rr.json("show", rid)
-    assert shown["status"] == "awaiting-requester" and shown["due"] is None
+    assert shown["status"] == "payment-required" and shown["due"] is None
     rr("log", rid, "fee-paid", "--on", "2026-11-10")
     # 11-04 counted (1); paused 11-05..11-10; 11-11 Veterans Day; 11-12, 13, 16, 17 (2-5).
     assert rr.json("show", rid)["due"] == "2026-11-17"

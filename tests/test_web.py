@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from records_req.labels import long_date, status_label
 from records_req.web import Settings, create_app
 
 from .cli_helpers import Tracker
@@ -98,7 +99,7 @@ def test_the_dashboard_shows_the_numbers_of_due_list_and_report(rr: Tracker) -> 
     rr("report", "--format", "json", "-o", str(report), "--as-of", TODAY.isoformat())
     summary = json.loads(report.read_text())["summary"]
     for status, n in summary["by_status"].items():
-        assert f'<th scope="row">{status}</th><td>{n}</td>' in page
+        assert f'<th scope="row">{status_label(status)}</th><td>{n}</td>' in page
     assert "<svg" in page  # the report's charts, inline
 
 
@@ -130,7 +131,7 @@ def test_events_from_the_request_page_move_the_deadline_as_the_cli_does(rr: Trac
     page = web.get(f"/requests/{late}").get_data(as_text=True)
     shown = rr.json("show", str(late), today=TODAY.isoformat())
     assert [e["kind"] for e in shown["events"]] == ["sent", "acknowledged", "extended"]
-    assert f"<strong>{shown['due']}</strong>" in page  # the CLI's due date, after the extension
+    assert f"<strong>{long_date(shown['due'])}</strong>" in page  # the CLI's due date, after the extension
     for line in shown["explanation"]:
         assert line.replace("'", "&#39;").replace('"', "&#34;") in page
     # The CLI's refusal, in the dashboard's words: an extension needs a number of days or a date.
@@ -523,5 +524,5 @@ def test_the_request_page_names_a_reconsideration_request_as_the_cli_does(rr: Tr
     shown = rr("show", str(rid), today="2026-11-20")
     assert "reconsideration requested" in shown and "appealed (" not in shown
     page = browser(rr).get(f"/requests/{rid}").get_data(as_text=True)
-    assert "<strong>reconsideration requested</strong>" in page
+    assert "<strong>You asked the agency to reconsider</strong>" in page
     assert "<strong>appealed</strong>" not in page and "reconsideration: True" not in page

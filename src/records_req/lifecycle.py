@@ -36,28 +36,36 @@ from records_req.laws import Appeal, Jurisdiction
 # status names, as shown to users
 DRAFT = "draft"
 AWAITING_RESPONSE = "awaiting-response"
-AWAITING_REQUESTER = "awaiting-requester"
+# The agency waits for the requester: a clarification (a fix) or a fee (a payment). Both were one
+# status, "awaiting-requester", before 2026-12 (schedule_cache.ENGINE_VERSION 4 computes stored
+# rows again; a filter on the old name matches both: views.status_filter).
+FIX_REQUIRED = "fix-required"
+PAYMENT_REQUIRED = "payment-required"
+AWAITING_REQUESTER = frozenset({FIX_REQUIRED, PAYMENT_REQUIRED})
 PARTIALLY_RELEASED = "partially-released"
 COMPLETED = "completed"
 NO_RECORDS = "no-records"
 DENIED = "denied"
 APPEALED = "appealed"
+IN_LITIGATION = "in-litigation"  # a court action was filed (the 'sued' event)
 WITHDRAWN = "withdrawn"
 STATUSES = (
     DRAFT,
     AWAITING_RESPONSE,
-    AWAITING_REQUESTER,
+    FIX_REQUIRED,
+    PAYMENT_REQUIRED,
     PARTIALLY_RELEASED,
     COMPLETED,
     NO_RECORDS,
     DENIED,
     APPEALED,
+    IN_LITIGATION,
     WITHDRAWN,
 )
 CLOSED = frozenset({COMPLETED, NO_RECORDS, WITHDRAWN})
 # Statuses in which a statutory date can be overdue: the agency owes a response (while the
 # clock is stopped for the requester, the due date is None, so it cannot be overdue).
-CAN_BE_OVERDUE = frozenset({AWAITING_RESPONSE, PARTIALLY_RELEASED, AWAITING_REQUESTER})
+CAN_BE_OVERDUE = frozenset({AWAITING_RESPONSE, PARTIALLY_RELEASED, *AWAITING_REQUESTER})
 
 
 class EventSpec(NamedTuple):
@@ -83,6 +91,7 @@ EVENTS: dict[str, EventSpec] = {
     ),
     "appeal-decided": EventSpec(("outcome",), "the appeal was decided (granted, denied or partial)"),
     "withdrawn": EventSpec((), "you withdrew the request"),
+    "sued": EventSpec(("court",), "you filed a court action for the records (the court's name)"),
     "estimate": EventSpec(("until",), "the agency's own promised completion date (until a date)"),
     "note": EventSpec((), "a note for the record"),
     "reminder": EventSpec(("text",), "a personal reminder, shown with what falls due"),
@@ -116,6 +125,7 @@ class State(NamedTuple):
     clock_events: tuple[ClockEvent, ...]
     reminders: tuple[tuple[dt.date, str], ...]
     tracking_numbers: tuple[str, ...]
+    court: str | None = None  # where a court action was filed ('sued'), if the requester named it
 
     @property
     def closed(self) -> bool:
@@ -359,10 +369,12 @@ def why_not(state: State, kind: str) -> str | None:
         return "the agency has not asked for a clarification"
     if kind in ("fee-paid", "fee-waived") and not _pending(state, "fee_estimate"):
         return "there is no open fee estimate"
-    if kind == "followed-up" and status == AWAITING_REQUESTER:
+    if kind == "followed-up" and status in AWAITING_REQUESTER:
         return "the agency is waiting for your answer (a clarification or a fee); answer it and log it first"
     if kind == "appealed" and status not in (DENIED, AWAITING_RESPONSE, PARTIALLY_RELEASED):
         return f"a request that is {status} cannot be appealed"
+    if kind == "sued" and status == IN_LITIGATION:
+        return "a court action was already recorded"
     if kind == "appeal-decided" and status != APPEALED:
         return "there is no appeal to decide"
     if kind == "acknowledged" and state.acknowledged_on is not None:
@@ -374,6 +386,15 @@ def _pending(state: State, pause: str) -> bool:
     return any(isinstance(e, Paused) and e.event == pause and e.end is None for e in state.clock_events)
 
 
+def _waiting_for(clock: Sequence[ClockEvent]) -> str:
+    """What the agency waits for, by the latest pause still open: a fix (clarification) or a
+    payment (fee estimate); "" when none is open."""
+    open_ = [e for e in clock if isinstance(e, Paused) and e.end is None]
+    if not open_:
+        return ""
+    return FIX_REQUIRED if open_[-1].event == "clarification" else PAYMENT_REQUIRED
+
+
 def replay(events: Iterable[Recorded]) -> State:
     """Fold the effective events into the request's current state."""
     status = DRAFT
@@ -382,7 +403,7 @@ def replay(events: Iterable[Recorded]) -> State:
     clock: list[ClockEvent] = []
     reminders: list[tuple[dt.date, str]] = []
     numbers: list[str] = []
-    outcome = None
+    outcome = court = None
     for event in effective(events):
         kind, on, data = event.kind, event.on, event.data
         number = data.get("tracking_number")
@@ -402,7 +423,7 @@ def replay(events: Iterable[Recorded]) -> State:
         elif kind in ("clarification-requested", "fee-estimate"):
             pause = "clarification" if kind == "clarification-requested" else "fee_estimate"
             clock.append(Paused(pause, on))  # type: ignore[arg-type]
-            status = AWAITING_REQUESTER
+            status = _waiting_for(clock)
         elif kind in ("clarified", "fee-paid", "fee-waived"):
             pause = "clarification" if kind == "clarified" else "fee_estimate"
             for i in range(len(clock) - 1, -1, -1):
@@ -410,8 +431,8 @@ def replay(events: Iterable[Recorded]) -> State:
                 if isinstance(item, Paused) and item.event == pause and item.end is None:
                     clock[i] = Paused(item.event, item.start, max(on, item.start))
                     break
-            if status == AWAITING_REQUESTER and not any(isinstance(e, Paused) and e.end is None for e in clock):
-                status = AWAITING_RESPONSE
+            if status in AWAITING_REQUESTER:
+                status = _waiting_for(clock) or AWAITING_RESPONSE
         elif kind == "partial-release":
             status = PARTIALLY_RELEASED
         elif kind == "released":
@@ -429,6 +450,8 @@ def replay(events: Iterable[Recorded]) -> State:
                 denied_on = on
         elif kind == "withdrawn":
             status = WITHDRAWN
+        elif kind == "sued":
+            status, court = IN_LITIGATION, data.get("court") or None
         elif kind == "estimate" and data.get("until"):
             estimate = dt.date.fromisoformat(data["until"])
         elif kind == "reminder":
@@ -447,6 +470,7 @@ def replay(events: Iterable[Recorded]) -> State:
         tuple(clock),
         tuple(reminders),
         tuple(numbers),
+        court,
     )
 
 
@@ -461,6 +485,7 @@ APPEAL = "appeal"  # write the appeal (where only a court reviews: the letter as
 AWAIT_DECISION = "await-decision"  # the appeal body decides
 AWAIT_RECONSIDERATION = "await-reconsideration"  # the agency was asked to reconsider; the court remains
 SUE = "sue"  # the appeal window closed; a court action remains
+AWAIT_COURT = "await-court"  # a court action was filed: the court decides
 NEW_REQUEST = "new-request"  # nothing remains for this request but a new one
 NOTHING = "nothing"  # the request is closed
 ACTIONS = (
@@ -472,6 +497,7 @@ ACTIONS = (
     AWAIT_DECISION,
     AWAIT_RECONSIDERATION,
     SUE,
+    AWAIT_COURT,
     NEW_REQUEST,
     NOTHING,
 )
@@ -662,7 +688,9 @@ def track(
 
     deadline = _agency_deadline(state, j, calendar, followup_days, today)
     clock_stopped = deadline is None or deadline.paused
-    if state.status == AWAITING_REQUESTER and clock_stopped:
+    if state.status == IN_LITIGATION:
+        return _no_clock(state, NextAction(AWAIT_COURT, None, "", {"court": state.court}))
+    if state.status in AWAITING_REQUESTER and clock_stopped:
         return Tracked(
             state,
             deadline,
@@ -670,7 +698,7 @@ def track(
             "",
             deadline.statutory if deadline else False,
             False,
-            NextAction(ANSWER_AGENCY, case="clock-stopped"),
+            NextAction(ANSWER_AGENCY, case="clock-stopped", facts={"status": state.status}),
         )
 
     if state.status == APPEALED:
@@ -726,8 +754,8 @@ def track(
             action = NextAction(WAIT, due_on, "follow-up-by", {"by": due_on})
         else:
             action = NextAction(WAIT, None, "response")
-        if state.status == AWAITING_REQUESTER:  # this law does not stop the clock for it
-            action = NextAction(ANSWER_AGENCY, action.on, "clock-runs", {"then": action})
+        if state.status in AWAITING_REQUESTER:  # this law does not stop the clock for it
+            action = NextAction(ANSWER_AGENCY, action.on, "clock-runs", {"then": action, "status": state.status})
         return Tracked(state, deadline, due_on, label, statutory, False, action)
     assert due_on is not None  # overdue implies a date
     assert state.sent_on is not None

@@ -39,6 +39,8 @@ def status_filter(status: str | None) -> str | None:
 
     if not status:
         return None
+    if status == "awaiting-requester":  # split in 2026-12 into what the agency waits for
+        raise UsageError.of("status-split", status=status, into="fix-required, payment-required")
     if status not in (*STATUS_GROUPS, *STATUSES):
         raise UsageError(f"Unknown status {status!r}. Use {', '.join(STATUS_GROUPS)} or one of {', '.join(STATUSES)}.")
     return status

@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from records_req.labels import status_label
+
 if TYPE_CHECKING:
     from records_req.errors import Note
     from records_req.lifecycle import NextAction
@@ -47,11 +49,16 @@ class Words:
         return str(value)
 
     def date(self, day: dt.date | str | None) -> str:
-        """'Tue 2026-12-01' (deadlines.fmt), 'mar 2026-12-01' in Spanish."""
+        """'Tue 2026-12-01' (deadlines.fmt); in Spanish the Spanish way, 'martes 1 de diciembre de
+        2026' (Babel's CLDR data)."""
         if day is None:
             return ""
         if isinstance(day, str):
             day = dt.date.fromisoformat(day)
+        if self.lang == "es":
+            from babel.dates import format_date
+
+            return format_date(day, "EEEE d 'de' MMMM 'de' y", locale="es")
         return f"{WEEKDAYS[self.lang][day.weekday()]} {day.isoformat()}"
 
     def unit(self, unit: str | None) -> str:
@@ -75,24 +82,43 @@ def _action(action: NextAction, w: Words) -> str:
     if kind == "send":
         return w(_("Send the letter, then record that it went out."))
     if kind == "nothing":
-        return w(_("Nothing more: the request is {status}."), status=w.word(f["status"]))
+        return w(_("Nothing more: the request is closed ({status})."), status=status_label(f["status"], w.lang))
+    if kind == "await-court":
+        if f.get("court"):
+            return w(
+                _("The court action is filed ({court}): record what the court orders or the agency releases."),
+                court=f["court"],
+            )
+        return w(_("The court action is filed: record what the court orders or the agency releases."))
     if kind == "answer-agency":
         if case == "clock-runs":
             then = f["then"]
             return (
                 w(
                     _(
-                        "The agency asked you something (clarification or fee); this law does not stop the "
-                        "clock for it. Answer it, and record it."
+                        "The agency asked you for a payment; this law does not stop the clock for it. Pay it "
+                        "(or ask for a waiver), and record it."
+                    )
+                    if f.get("status") == "payment-required"
+                    else _(
+                        "The agency asked you to clarify the request; this law does not stop the clock for it. "
+                        "Answer it, and record it."
                     )
                 )
                 + " "
                 + _action(then, w)
             )
+        if f.get("status") == "payment-required":
+            return w(
+                _(
+                    "The agency is waiting for your payment, and its clock is stopped: pay the fee (or ask for a "
+                    "waiver), then record the payment or the waiver."
+                )
+            )
         return w(
             _(
-                "The agency is waiting for you (clarification or fee); answer it, then record "
-                "'clarified', 'fee-paid' or 'fee-waived'."
+                "The agency is waiting for your clarification, and its clock is stopped: answer it, then "
+                "record that you did."
             )
         )
     if kind == "wait":
@@ -381,6 +407,7 @@ NOTES: dict[str, str] = {
     "extended-needs-length": _("'extended' needs the number of days or the date it extends the deadline to."),
     "amount-not-number": _("The amount must be a number of dollars, not {value}."),
     "profile-needs-name": _("A new profile needs a name."),
+    "status-split": _("The status {status} is now two: {into}."),
 }
 
 # A campaign's reasons to skip an agency, counted in its summary (records_req.tracker.campaign.Reason).

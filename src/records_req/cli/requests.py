@@ -128,6 +128,7 @@ def _event_options(f: Any) -> Any:
                 help="appeal-decided: the outcome.",
             ),
             click.option("--tracking-number", help="acknowledged: the agency's reference number."),
+            click.option("--court", help="sued: the court where the action was filed."),
             click.option("--force", is_flag=True, help="Record it even if it makes no sense now."),
             json_option,
         ]
@@ -148,7 +149,9 @@ def _record(
     now = today(ctx)
     on: dt.date = options.get("on") or now
     fields: dict[str, Any] = dict(extra or {})
-    fields |= {k: options.get(k) for k in ("days", "amount", "exemptions", "outcome", "tracking_number", "until")}
+    fields |= {
+        k: options.get(k) for k in ("days", "amount", "exemptions", "outcome", "tracking_number", "until", "court")
+    }
     with store(ctx).write() as session:
         request = service.get_request(session, request_id)
         event, warnings = service.record_event(

@@ -3,9 +3,11 @@ status by state (stacked bars: overdue, open, closed) and requests per month."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Protocol
+
+from records_req.lifecycle import CLOSED
 
 GROUPS = (("overdue", "#c0392b"), ("open", "#2e86c1"), ("closed", "#95a5a6"))
 
@@ -32,7 +34,7 @@ def status_by_state(report: HasRequests) -> tuple[list[str], dict[str, list[int]
     series: dict[str, list[int]] = {name: [0] * len(states) for name, _ in GROUPS}
     index = {code: i for i, code in enumerate(states)}
     for r in report.requests:
-        group = "overdue" if r.overdue else "closed" if r.status in ("completed", "no-records", "withdrawn") else "open"
+        group = "overdue" if r.overdue else "closed" if r.status in CLOSED else "open"
         series[group][index[r.jurisdiction]] += 1
     return states, series
 
@@ -54,7 +56,7 @@ def _svg_bars(labels: list[str], series: list[tuple[str, str, list[int]]], title
         'xmlns="http://www.w3.org/2000/svg" class="chart">',
         f'<text x="{left}" y="18" font-size="14" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#333"/>',
-        f'<text x="{left - 6}" y="{top + 4}" font-size="10" text-anchor="end">{peak}</text>',
+        f'<text x="{left - 6}" y="{top + 4}" font-size="12" text-anchor="end">{peak}</text>',
     ]
     for i, label in enumerate(labels):
         x = left + i * slot + (slot - bar) / 2
@@ -71,26 +73,73 @@ def _svg_bars(labels: list[str], series: list[tuple[str, str, list[int]]], title
             )
         if n <= 40 or i % max(n // 20, 1) == 0:
             parts.append(
-                f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" font-size="9" '
+                f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" font-size="12" '
                 f'text-anchor="middle">{escape(label)}</text>'
             )
     legend_x = float(left)
     for name, color, _ in series:
         parts.append(f'<rect x="{legend_x}" y="{height - 14}" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text x="{legend_x + 14}" y="{height - 5}" font-size="10">{escape(name)}</text>')
-        legend_x += 90
+        parts.append(f'<text x="{legend_x + 14}" y="{height - 5}" font-size="13">{escape(name)}</text>')
+        legend_x += 110
     parts.append("</svg>")
     return "".join(parts)
 
 
-def svg_status_by_state(report: HasRequests, title: str) -> str:
+def svg_status_by_state(report: HasRequests, title: str, names: Mapping[str, str] | None = None) -> str:
+    """``names``: the legend's words for overdue, open and closed (the page's language)."""
     states, series = status_by_state(report)
-    return _svg_bars(states, [(name, color, series[name]) for name, color in GROUPS], title)
+    said = names or {}
+    return _svg_bars(states, [(said.get(name, name), color, series[name]) for name, color in GROUPS], title)
 
 
-def svg_per_month(report: HasRequests, title: str) -> str:
+def svg_per_month(report: HasRequests, title: str, name: str = "requests") -> str:
     months, counts = per_month(report)
-    return _svg_bars(months, [("requests", "#2e86c1", counts)], title)
+    return _svg_bars(months, [(name, "#2e86c1", counts)], title)
+
+
+# A status's colour in the dashboard's chart: the agency's move blue, the requester's amber, the
+# records' arrival green, a refusal or a fight red and purple, the rest grey (each 4.5:1 or more
+# against white, for the bar's label drawn beside it in the same colour's text).
+STATUS_COLORS = {
+    "draft": "#5c5c5c",
+    "awaiting-response": "#0b57a4",
+    "fix-required": "#8a5300",
+    "payment-required": "#8a5300",
+    "partially-released": "#1e6b1e",
+    "completed": "#1e6b1e",
+    "no-records": "#5c5c5c",
+    "denied": "#a30000",
+    "appealed": "#6a1b9a",
+    "in-litigation": "#6a1b9a",
+    "withdrawn": "#5c5c5c",
+}
+
+
+def svg_counts(rows: Sequence[tuple[str, str, int]], title: str) -> str:
+    """Horizontal bars, one per (token, label, count), largest scale first: the label on the
+    left, the count at the bar's end, text at 14 px so that it reads on a phone as on a desktop."""
+    width, row, left, top = 640, 34, 230, 36
+    height = top + row * max(len(rows), 1) + 8
+    peak = max((n for _, _, n in rows), default=1) or 1
+    span = width - left - 60
+    parts = [
+        f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        'xmlns="http://www.w3.org/2000/svg" class="chart bars" font-family="system-ui, sans-serif">',
+        f'<text x="0" y="20" font-size="16" font-weight="bold" fill="#1a1a1a">{escape(title)}</text>',
+    ]
+    for i, (token, label, count) in enumerate(rows):
+        y = top + i * row
+        color = STATUS_COLORS.get(token, "#5c5c5c")
+        bar = max(span * count / peak, 2)
+        parts.append(
+            f'<text x="{left - 10}" y="{y + 20}" font-size="14" text-anchor="end" fill="#1a1a1a">{escape(label)}</text>'
+            f'<rect x="{left}" y="{y + 5}" width="{bar:.1f}" height="22" rx="3" fill="{color}">'
+            f"<title>{escape(label)}: {count}</title></rect>"
+            f'<text x="{left + bar + 8:.1f}" y="{y + 21}" font-size="14" font-weight="bold" '
+            f'fill="{color}">{count}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def drawing(labels: list[str], series: list[tuple[str, str, list[int]]], title: str, font: str) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from records_req.laws import load_laws
+from records_req.lifecycle import STATUSES
 from records_req.views import RequestDetails, RequestRow
 
 if TYPE_CHECKING:
@@ -180,6 +181,32 @@ class Overview(NamedTuple):
 
     def per_month(self) -> dict[str, int]:
         return count_per_month(self.requests)
+
+    def counts(self) -> Counts:
+        """The dashboard's summary: open, overdue, due in the next 7 days, closed, and by status
+        in the lifecycle's order (statuses with no request left out)."""
+        found = self.by_status()
+        ordered = {s: found[s] for s in STATUSES if found.get(s)} | {
+            s: n for s, n in found.items() if s not in STATUSES
+        }
+        return Counts(
+            open=sum(1 for r in self.requests if not r.closed),
+            overdue=len(self.overdue()),
+            due_this_week=len(self.due_soon(7)),
+            closed=sum(1 for r in self.requests if r.closed),
+            by_status=ordered,
+        )
+
+
+class Counts(NamedTuple):
+    """How many requests are open, overdue, due within a week and closed, and how many in each
+    status (the dashboard's cards and its chart)."""
+
+    open: int
+    overdue: int
+    due_this_week: int
+    closed: int
+    by_status: dict[str, int]
 
 
 def overview(view: Reader, as_of: dt.date, found: Sequence[tuple[Any, ...]] | None = None) -> Overview:

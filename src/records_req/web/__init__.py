@@ -111,6 +111,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from records_req.web import search
 
     app.register_blueprint(search.bp)  # search what agencies sent (records_req.search)
+    from records_req.web import words
+
+    app.register_blueprint(words.bp)  # the page's language, and the data in people's words
     from records_req.web import inbox
 
     app.register_blueprint(inbox.bp)  # the agency's replies: the queue, review, dropped files (records_req.inbox)

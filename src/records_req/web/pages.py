@@ -71,14 +71,16 @@ def view() -> Iterator[Reader]:
 
 
 def lang() -> str:
-    chosen = session.get("lang")
-    return chosen if chosen in LANGUAGES else LANGUAGES[0]
+    """The page's language (web.words: the switch's choice, else the browser's Accept-Language)."""
+    from records_req.web.words import lang as page_lang
+
+    return page_lang()
 
 
 def translator() -> Callable[[str], str]:
-    from records_req.reports.i18n import _catalog
+    from records_req.web.words import translator as page_translator
 
-    return _catalog(lang()).gettext
+    return page_translator()
 
 
 def said(message: object) -> str:
@@ -155,13 +157,34 @@ def dashboard() -> tuple[str, int]:
                 "by_state": numbers.by_state(),
                 "overdue": numbers.overdue(),
                 "due_soon": numbers.due_soon(14),
-                "chart_states": svg_status_by_state(numbers, t("Status by state")) if numbers.requests else "",
-                "chart_months": svg_per_month(numbers, t("Requests per month")) if numbers.requests else "",
+                "chart_states": svg_status_by_state(
+                    numbers, t("Status by state"), {k: t(k) for k in ("overdue", "open", "closed")}
+                )
+                if numbers.requests
+                else "",
+                "chart_months": svg_per_month(numbers, t("Requests per month"), t("requests"))
+                if numbers.requests
+                else "",
             }
             _DASHBOARD.clear()
             _DASHBOARD[key] = context
+        counts = context["report"].counts()
         reminders = due_items(fast, now, within=14, what=("reminder",))  # as 'due' lists them
-    return render("dashboard.html", shown=DASHBOARD_ROWS, reminders=reminders, **context)
+    chart_counts = _status_chart(counts.by_status)
+    return render(
+        "dashboard.html", shown=DASHBOARD_ROWS, reminders=reminders, counts=counts, chart_counts=chart_counts, **context
+    )
+
+
+def _status_chart(by_status: dict[str, int]) -> str:
+    """The requests by status as bars, labelled in the page's language (reports.charts.svg_counts)."""
+    from records_req.labels import status_label
+    from records_req.reports.charts import svg_counts
+
+    if not by_status:
+        return ""
+    rows = [(status, status_label(status, lang()), n) for status, n in by_status.items()]
+    return svg_counts(rows, translator()("Requests by status"))
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -225,19 +248,28 @@ def request_page(request_id: int) -> tuple[str, int]:
 def _request_page(request_id: int, error: str | None = None, status: int = 200, **kept: Any) -> tuple[str, int]:
     from records_req.deadlines import VIAS
     from records_req.inbox.intake import for_request
-    from records_req.lifecycle import USER_EVENTS
+    from records_req.lifecycle import USER_EVENTS, history_of
+    from records_req.tracker.thread import document_events, thread
     from records_req.wording import action_words
 
     details = _details(request_id)
     action = details.next_action
+    with view() as fast:
+        events_of = document_events(fast, request_id)
+    lines = history_of(details.to_json()["events"])
     return render(
         "request.html",
         status,
         r=details.to_json(),
+        details=details,
         history=_history(details.to_json()["events"]),
+        thread=thread(details, lines, events_of),
+        contact=_contact(details.jurisdiction, details.agency),
         next_words=action_words(action, lang()),
         next_kind=action.kind,
         next_route=action.facts.get("route"),
+        next_event=_answer_event(details.status),
+        days_left=(details.due_on - details.as_of).days if details.due_on and not details.overdue else None,
         events=[e for e in USER_EVENTS if e != "sent"],
         vias=VIAS,
         error=error,
@@ -245,6 +277,29 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         notice=session.pop("notice", None),
         inbox=for_request(workspace(), request_id),  # its replies and proposals (request_inbox.html)
     )
+
+
+def _answer_event(status: str) -> str | None:
+    """The event that records the requester's answer the agency waits for (none otherwise)."""
+    return {"fix-required": "clarified", "payment-required": "fee-paid"}.get(status)
+
+
+def _contact(state: str, agency: str) -> Any:
+    """The agency's contact from the directory (email, portal, address, phone, records officer),
+    or None where the directory has no entry for it."""
+    from records_req.agencies.directory import find_agency
+
+    with store().read() as s:
+        found = find_agency(s, state, agency)
+        if found is None:
+            return None
+        return {
+            "email": found.records_email,
+            "portal": found.portal_url,
+            "address": found.mailing_address,
+            "phone": found.phone,
+            "officer": found.records_officer,
+        }
 
 
 def _history(events: list[dict[str, Any]]) -> list[tuple[Any, str, dict[str, Any]]]:
@@ -275,6 +330,7 @@ def log_event(request_id: int) -> Any:
             "exemptions": request.form.get("exemptions"),
             "outcome": request.form.get("outcome") or None,
             "tracking_number": request.form.get("tracking_number"),
+            "court": request.form.get("court"),
         }
         if kind == "sent":
             fields["via"] = request.form.get("via") or "email"
@@ -292,7 +348,12 @@ def log_event(request_id: int) -> Any:
             )
     except RecordsReqError as exc:
         return _request_page(request_id, said(exc), 422, **request.form.to_dict())
-    _notice(" ".join([f"{kind} recorded on {on.isoformat()}.", *map(said, warnings)]))
+    from records_req.labels import event_label, long_date
+
+    recorded = translator()("Recorded: {event}, on {date}.").format(
+        event=event_label(kind, lang()), date=long_date(on, lang())
+    )
+    _notice(" ".join([recorded, *map(said, warnings)]))
     return redirect(url_for("pages.request_page", request_id=request_id), 303)
 
 
@@ -383,7 +444,9 @@ def attach(request_id: int) -> Any:
             temp.unlink(missing_ok=True)
     except RecordsReqError as exc:
         return _request_page(request_id, said(exc), 422)
-    _notice(" ".join([f"Attached {done.name} (sha256 {done.sha256[:12]}…).", *map(said, done.warnings)]))
+    _notice(
+        " ".join([translator()("Kept with the request: {name}.").format(name=done.name), *map(said, done.warnings)])
+    )
     return redirect(url_for("pages.request_page", request_id=request_id), 303)
 
 
@@ -402,7 +465,12 @@ def later_letter(request_id: int) -> Any:
             _paths, notes = service.later_letter(s, req, kind, today=today(), output=output)
     except RecordsReqError as exc:
         return _request_page(request_id, said(exc), 422)
-    _notice(" ".join([f"The {kind} letter is written and logged; download it below.", *map(said, notes)]))
+    written = (
+        "The follow-up letter is written and recorded; it is in the thread below."
+        if kind == "follow-up"
+        else "The appeal letter is written and recorded; it is in the thread below."
+    )
+    _notice(" ".join([translator()(written), *map(said, notes)]))
     return redirect(url_for("pages.request_page", request_id=request_id), 303)
 
 
@@ -590,6 +658,9 @@ def state_info(code: str) -> Response:
 # --- agencies and campaigns ---------------------------------------------------------------------
 
 
+AGENCY_ROWS = 100  # agencies per page of the directory
+
+
 @bp.route("/agencies")
 def agencies() -> tuple[str, int]:
     from records_req.agencies.directory import list_agencies
@@ -599,12 +670,27 @@ def agencies() -> tuple[str, int]:
     text = query_arg("q") or ""
     with store().read() as s:
         wanted = model if model in MODELS else None
-        rows = list_agencies(s, state=state, model=wanted, name=text or None, limit=500)
+        found = list_agencies(s, state=state, model=wanted, name=text or None)
+    pages = max(1, -(-len(found) // AGENCY_ROWS))
+    try:
+        page = min(max(1, int(query_arg("page") or 1)), pages)
+    except ValueError:
+        page = 1
+    rows = found[(page - 1) * AGENCY_ROWS : page * AGENCY_ROWS]
+    chosen = {"state": state, "model": model, "q": text}
+    paging = {
+        "page": page,
+        "pages": pages,
+        "total": len(found),
+        "first": (page - 1) * AGENCY_ROWS + 1,
+        "links": {k: v for k, v in chosen.items() if v},
+    }
     return render(
         "agencies.html",
         models=MODELS,
         rows=rows,
-        chosen={"state": state, "model": model, "q": text},
+        chosen=chosen,
+        paging=paging,
         notice=session.pop("notice", None),
     )
 

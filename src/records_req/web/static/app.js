@@ -88,6 +88,13 @@ document.addEventListener("DOMContentLoaded", () => {
     reachable();
     window.addEventListener("resize", reachable);
   }
+  // What the page was asked to show (the letter's preview) is brought into view, and takes the
+  // focus so that a screen reader reads it, instead of waiting below the fold.
+  const shown = document.querySelector("[data-into-view]");
+  if (shown) {
+    shown.scrollIntoView({ block: "start" });
+    shown.focus({ preventScroll: true });
+  }
   // A running campaign: follow its progress.
   const progress = document.getElementById("progress");
   if (progress) {
