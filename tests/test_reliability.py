@@ -49,7 +49,7 @@ def seed(url: str, tmp_path: Path, n: int = 2) -> None:
                 "--out",
                 str(tmp_path / "out"),
                 "--date",
-                "2026-11-27",
+                "2026-11-18",  # the letter is dated before the day it is sent
                 "--format",
                 "pdf",
             ],
