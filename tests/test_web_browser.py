@@ -582,7 +582,7 @@ def test_screenshots_for_the_docs(tab: Tab, tmp_path: Path) -> None:
     tab.open("/")
     expect(page.locator("tr.late")).not_to_have_count(0)
     expect(page.locator("section[aria-labelledby=soon] tbody tr")).not_to_have_count(0)
-    expect(page.locator("svg.chart")).to_have_count(2)
+    expect(page.locator("svg.chart")).to_have_count(3)  # requests by status, by state, per month
     dashboard = SCREENSHOTS / f"dashboard-{tab.width}.png"
     page.screenshot(path=dashboard, full_page=True)
 

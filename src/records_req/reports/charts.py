@@ -116,26 +116,27 @@ STATUS_COLORS = {
 
 
 def svg_counts(rows: Sequence[tuple[str, str, int]], title: str) -> str:
-    """Horizontal bars, one per (token, label, count), largest scale first: the label on the
-    left, the count at the bar's end, text at 14 px so that it reads on a phone as on a desktop."""
-    width, row, left, top = 640, 34, 230, 36
+    """Horizontal bars, one per (token, label, count): the label on the left, the count at the
+    bar's end. Drawn 500 wide with 16 px text, so that scaled to a phone (about 360 px) the text
+    is still 12 px, and shown at its own size on a desktop."""
+    width, row, left, top = 500, 36, 232, 40
     height = top + row * max(len(rows), 1) + 8
     peak = max((n for _, _, n in rows), default=1) or 1
-    span = width - left - 60
+    span = width - left - 40
     parts = [
         f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
         'xmlns="http://www.w3.org/2000/svg" class="chart bars" font-family="system-ui, sans-serif">',
-        f'<text x="0" y="20" font-size="16" font-weight="bold" fill="#1a1a1a">{escape(title)}</text>',
+        f'<text x="0" y="22" font-size="18" font-weight="bold" fill="#1a1a1a">{escape(title)}</text>',
     ]
     for i, (token, label, count) in enumerate(rows):
         y = top + i * row
         color = STATUS_COLORS.get(token, "#5c5c5c")
         bar = max(span * count / peak, 2)
         parts.append(
-            f'<text x="{left - 10}" y="{y + 20}" font-size="14" text-anchor="end" fill="#1a1a1a">{escape(label)}</text>'
-            f'<rect x="{left}" y="{y + 5}" width="{bar:.1f}" height="22" rx="3" fill="{color}">'
+            f'<text x="{left - 8}" y="{y + 22}" font-size="16" text-anchor="end" fill="#1a1a1a">{escape(label)}</text>'
+            f'<rect x="{left}" y="{y + 6}" width="{bar:.1f}" height="24" rx="3" fill="{color}">'
             f"<title>{escape(label)}: {count}</title></rect>"
-            f'<text x="{left + bar + 8:.1f}" y="{y + 21}" font-size="14" font-weight="bold" '
+            f'<text x="{left + bar + 6:.1f}" y="{y + 23}" font-size="16" font-weight="bold" '
             f'fill="{color}">{count}</text>'
         )
     parts.append("</svg>")
