@@ -175,7 +175,7 @@ LIGHT_IMPORTS_IN_FUNCTIONS: dict[str, int] = {
     "tracker/campaign.py": 18,
     "tracker/profiles.py": 2,
     "tracker/service.py": 25,
-    "tracker/views.py": 5,
+    "tracker/views.py": 2,
     "views.py": 2,
     "wording.py": 1,
     "workspace.py": 2,

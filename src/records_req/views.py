@@ -26,7 +26,7 @@ from records_req.errors import UsageError
 
 if TYPE_CHECKING:
     from records_req.deadlines import AppealWindow, Deadline
-    from records_req.lifecycle import NextAction
+    from records_req.lifecycle import Line, NextAction
 
 # What a status filter may name: a status (lifecycle.STATUSES), or one of these groups.
 STATUS_GROUPS = ("open", "closed", "overdue")
@@ -149,6 +149,7 @@ class RequestDetails(NamedTuple):
     completed_on: dt.date | None  # records released or none found
     events: tuple[Event, ...]  # every recorded event, in the order entered (undo and edit too)
     in_force: tuple[Event, ...]  # the events in force: undone ones left out, edits applied
+    history: tuple[Line, ...]  # the timeline every door shows (lifecycle.history): date order, undone marked
     documents: tuple[Document, ...]
     deadline: Deadline | None  # the statutory clock running now, with its explanation
     explanation: tuple[str, ...]  # how the deadline was computed, step by step (none once closed)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from records_req.calendars import ClosureCalendar
     from records_req.store.reader import Reader
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 (2026-12): "events" is the history (date order, undone ones marked, edits as lines)
 R = TypeVar("R", RequestRow, RequestDetails)  # the dashboard's rows, or the report's details
 
 

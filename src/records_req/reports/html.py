@@ -30,6 +30,7 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .45rem; text-align: le
 th { background: #f5f5f5; }
 td.num, th.num { text-align: right; }
 tr.overdue td { background: #fdecea; }
+tr.undone td { color: #555; } tr.undone td:nth-child(-n+2) { text-decoration: line-through; }
 .chart { width: 100%; max-width: 40rem; height: auto; display: block; margin: .5rem 0; }
 details { border: 1px solid #ddd; border-radius: .4rem; padding: .4rem .7rem; margin: .4rem 0; }
 summary { cursor: pointer; font-weight: 600; }
@@ -92,7 +93,8 @@ def _detail(r: RequestDetails, t: Any) -> str:
     ]
     out.append(_table(["", ""], rows))
     out.append(f"<h3>{escape(t('Timeline'))}</h3>")
-    out.append(_table(["date", "event", "note"], [[e.on.isoformat(), e.kind, e.note or ""] for e in r.in_force]))
+    headers, events, undone = tables.timeline(r, t)
+    out.append(_table(headers, events, ["undone" if u else "" for u in undone]))
     if r.documents:
         out.append(f"<h3>{escape(t('Documents'))}</h3>")
         out.append(

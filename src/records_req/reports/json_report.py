@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from records_req.lifecycle import Line
 from records_req.reports.data import SCHEMA_VERSION, Report
 
 SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
@@ -46,7 +47,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "next_step": r.next_step,
                 "next_action": r.next_action.to_dict(),
                 "tracking_numbers": list(r.tracking_numbers),
-                "events": [{"on": e.on.isoformat(), "kind": e.kind, "note": e.note} for e in r.in_force],
+                "events": [_event(line) for line in r.history],
                 "documents": [
                     {"request_id": r.id, "role": d.role, "name": d.name, "sha256": d.sha256, "size": d.size}
                     for d in r.documents
@@ -57,6 +58,15 @@ def to_dict(report: Report) -> dict[str, Any]:
             for r in report.requests
         ],
     }
+
+
+def _event(line: Line) -> dict[str, Any]:
+    """One line of the request's history (lifecycle.history, in date order): an undone event is
+    kept with ``undone``, when and by whom; an edit names its ``target`` and ``changes``."""
+    shown = line.to_dict()
+    return {k: shown[k] for k in ("id", "on", "kind", "note", "forced", "undone", "undone_on", "undone_by")} | (
+        {"target": line.target, "changes": shown["changes"]} if line.kind == "edit" else {}
+    )
 
 
 def to_json(report: Report) -> bytes:

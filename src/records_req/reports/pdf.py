@@ -117,8 +117,16 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
         ]
         if r.requester:
             block.append(p(f"{t('Requester')}: {', '.join(v for v in r.requester if v)}", small))
-        if r.in_force:
-            block.append(p(f"{t('Timeline')}: " + "; ".join(f"{e.on.isoformat()} {e.kind}" for e in r.in_force), small))
+        _headers, events, undone = tables.timeline(r, t)
+        if events:  # an undone event struck through, with when and by whom
+            block.append(p(f"{t('Timeline')}:", small))
+            block.extend(
+                Paragraph(
+                    f"<strike>{markup(f'{on} {words}')}</strike> {markup(gone)}" if u else markup(f"{on} {words}"),
+                    small,
+                )
+                for (on, words, gone), u in zip(events, undone, strict=True)
+            )
         if r.documents:
             block.append(p(f"{t('Documents')}: " + "; ".join(f"{d.role} {d.name}" for d in r.documents), small))
         if r.explanation:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from records_req.reports.data import Report
+from records_req.views import RequestDetails, event_shown
 
 Table = tuple[list[str], list[list[Any]]]
 Label = Callable[[str], str]
@@ -63,3 +64,18 @@ def coverage(report: Report, t: Label) -> Table | None:
         [t("Agency"), *grid["topics"]],
         [[agency, *(row.get(topic, "") for topic in grid["topics"])] for agency, row in grid["rows"].items()],
     )
+
+
+def timeline(r: RequestDetails, t: Label) -> tuple[list[str], list[list[Any]], list[bool]]:
+    """A request's timeline as ``show`` and the request page give it (lifecycle.history: date
+    order, edits as lines with old and new values): (headers, rows, undone), each row the date, the
+    event in words and, for an undone event (no longer in force), when and by whom it was undone."""
+    rows: list[list[Any]] = []
+    for line in r.history:
+        words = line._replace(undone_on=None).words(*event_shown(line.kind, line.data))
+        undone = ""
+        if line.undone_on is not None:
+            undone = f"{t('undone on')} {line.undone_on.isoformat()}"
+            undone += f" {t('by')} {line.undone_by}" if line.undone_by else ""
+        rows.append([line.on.isoformat(), words, undone])
+    return [t("Date"), t("Event"), t("Undone")], rows, [line.undone for line in r.history]

@@ -480,12 +480,18 @@ def log_event(
         data["warning"] = "; ".join(why for why in (reason, early) if why)
     event = Event(request_id=request.id, kind=kind, on=on, note=note, data=data, forced=forced)
     request.events.append(event)
-    number = data.get("tracking_number")
-    if number and number not in {t.number for t in request.tracking_numbers}:
-        request.tracking_numbers.append(TrackingNumber(number=str(number)))
     session.flush()
-    refresh(request, today)
+    _keep_numbers(request, refresh(request, today).state.tracking_numbers)
     return event, warnings
+
+
+def _keep_numbers(request: Request, numbers: Sequence[str]) -> None:
+    """The request's tracking numbers are those of its events in force (lifecycle.replay): an
+    event that brings one adds it; undoing that event, or editing the number away, removes it."""
+    for kept in [t for t in request.tracking_numbers if t.number not in numbers]:
+        request.tracking_numbers.remove(kept)
+    have = {t.number for t in request.tracking_numbers}
+    request.tracking_numbers.extend(TrackingNumber(number=n) for n in numbers if n not in have)
 
 
 def record_event(
@@ -536,9 +542,19 @@ def last_event(request: Request, number: int | None = None) -> Event:
     return live[-1]
 
 
-def undo_last(session: Session, request: Request, today: dt.date, by: str | None = None) -> Event:
-    """Undo the last event in force; ``by``: who undid it, where the door knows (the history says so)."""
+def undo_last(
+    session: Session, request: Request, today: dt.date, by: str | None = None, *, event: int | None = None
+) -> Event:
+    """Undo the last event in force; ``by``: who undid it, where the door knows (the history says so).
+    ``event``: the event the person confirmed undoing (the dashboard's button); if another was
+    recorded since, nothing is undone. A tracking number only the undone event brought goes with it
+    (log_event keeps the numbers of the events in force)."""
     target = last_event(request)
+    if event is not None and target.id != event:
+        raise TrackerError(
+            f"Event #{event} is no longer the last of request #{request.id} ('{target.kind}' #{target.id} "
+            "was recorded or undone since); nothing was undone."
+        )
     log_event(
         session,
         request,

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from records_req.errors import NotFoundError
+from records_req.lifecycle import Recorded, effective, history, track
 from records_req.views import Document, Event, RequestDetails, Requester, days_late, event_shown
 
 if TYPE_CHECKING:
@@ -59,7 +60,6 @@ def details_of(
     """One request's details on ``as_of`` from the rows store.reader.report_rows read (``row``
     one of its requests): the one computation behind ``show``, the report and the request page."""
     from records_req.calendars import calendar_for
-    from records_req.lifecycle import Recorded, effective, track
 
     rid = row["id"]
     stored = rows["events"].get(rid, [])
@@ -107,6 +107,7 @@ def details_of(
         completed_on=_first(in_force, COMPLETION, sent),
         events=events,
         in_force=in_force,
+        history=tuple(history(recorded)),
         documents=tuple(Document(**d) for d in rows["documents"].get(rid, ())),
         deadline=state.deadline,
         explanation=tuple(state.deadline.lines) if state.deadline and not closed else (),

@@ -276,6 +276,7 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         kept=kept,
         notice=session.pop("notice", None),
         inbox=for_request(workspace(), request_id),  # its replies and proposals (request_inbox.html)
+        undoable=details.in_force[-1] if details.in_force else None,  # the event service.undo_last undoes
     )
 
 
@@ -385,6 +386,31 @@ def edit_event(request_id: int, event_id: int) -> Any:
         return _request_page(request_id, said(exc), 422)
     _notice(" ".join([translator()("Changed: event #{event}.").format(event=event_id), *map(said, warnings)]))
     return redirect(url_for("pages.request_page", request_id=request_id) + f"#event-{event_id}", 303)
+
+
+@bp.post("/requests/<int:request_id>/undo")
+def undo_event(request_id: int) -> Any:
+    """Undo the request's last event, as ``records-req undo`` does (service.undo_last), once the
+    person confirmed which one (the form names it: if another was recorded since, nothing is
+    undone). The history keeps who undid it: the signed-in account, or "dashboard" on a dashboard
+    served only to this computer."""
+    from records_req.labels import event_label, long_date
+    from records_req.tracker import service
+
+    who = "dashboard" if settings().local else session.get("user")
+    try:
+        confirmed = form_number("event", int)
+        if confirmed is None:
+            raise UsageError("Choose the event to undo.")
+        with store().write() as s:
+            req = service.get_request(s, request_id)
+            target = service.undo_last(s, req, today(), by=who, event=int(confirmed))
+            kind, on, target_id = target.kind, target.on, target.id
+    except RecordsReqError as exc:
+        return _request_page(request_id, said(exc), 422)
+    undone = translator()("Undone: {event}, of {date}.")
+    _notice(undone.format(event=event_label(kind, lang()), date=long_date(on, lang())))
+    return redirect(url_for("pages.request_page", request_id=request_id) + f"#event-{target_id}", 303)
 
 
 def _upload_to_temp(field: str) -> tuple[Path, str, str]:
@@ -907,7 +933,7 @@ def feed_token() -> str:
 @bp.route("/reports")
 def reports() -> tuple[str, int]:
     feed = url_for("pages.calendar_feed", token=feed_token(), _external=True)
-    return render("reports.html", formats=list(REPORT_FORMATS), feed=feed)
+    return render("reports.html", formats=list(REPORT_FORMATS), feed=feed, local=settings().local)
 
 
 def _report_bytes(fmt: str) -> bytes:
