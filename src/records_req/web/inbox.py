@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, abort, redirect, request, session, url_for
 
 from records_req.errors import RecordsReqError, UsageError
+from records_req.wording import _
 
 if TYPE_CHECKING:
     from records_req.inbox.intake import Failed, Taken
@@ -26,16 +27,20 @@ bp = Blueprint("inbox", __name__)
 
 DROPPED = (".eml", ".mbox", ".msg")  # what the drop zone takes (a Maildir is a folder: the command line)
 HOW = {  # how a message was matched, in the dashboard's words
-    "in-reply-to": "by its In-Reply-To header (a reply to the letter sent by email)",
-    "references": "by its References header",
-    "token": "by the reference in its subject",
-    "tracking-number": "by a tracking number",
-    "agency-address": "by the agency's address",
-    "agency-domain": "by the agency's domain",
-    "bounce": "by the letter it returns",
-    "user": "by you",
+    "in-reply-to": _("by its In-Reply-To header (a reply to the letter sent by email)"),
+    "references": _("by its References header"),
+    "token": _("by the reference in its subject"),
+    "tracking-number": _("by a tracking number"),
+    "agency-address": _("by the agency's address"),
+    "agency-domain": _("by the agency's domain"),
+    "bounce": _("by the letter it returns"),
+    "user": _("by you"),
 }
-BODY_FROM = {"text": "its text part", "html": "the text of its HTML part (never shown as HTML)", "none": "no text"}
+BODY_FROM = {
+    "text": _("its text part"),
+    "html": _("the text of its HTML part (never shown as HTML)"),
+    "none": _("no text"),
+}
 
 
 @bp.app_context_processor

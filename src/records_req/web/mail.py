@@ -31,7 +31,7 @@ def send(request_id: int) -> Any:
     """Send it (the guard has checked the form's CSRF token), then back to the request."""
     from records_req.mail.send import deliver, plan
     from records_req.mail.settings import password, required
-    from records_req.web.pages import render, said, store, today
+    from records_req.web.pages import render, said, store, today, translator
 
     try:
         settings = required()
@@ -43,7 +43,7 @@ def send(request_id: int) -> Any:
         return render("send.html", 502, request_id=request_id, error=said(exc), p=None)
     if outcome.status != "accepted":
         return render("send.html", 502, request_id=request_id, error=f"{outcome.status}: {outcome.error}", p=None)
-    session["notice"] = (
-        f"Sent to {outcome.to_email}; accepted at {outcome.accepted_at} (Message-ID {outcome.message_id})."
+    session["notice"] = translator()("Sent to {to}; accepted at {at} (Message-ID {message_id}).").format(
+        to=outcome.to_email, at=outcome.accepted_at, message_id=outcome.message_id
     )
     return redirect(url_for("pages.request_page", request_id=request_id), code=303)

@@ -90,7 +90,9 @@ def said(message: object) -> str:
     from records_req.wording import note_words
 
     note = getattr(message, "note", None)
-    return note_words(note, lang()) if isinstance(note, Note) else str(message)
+    if isinstance(note, Note):
+        return note_words(note, lang())
+    return translator()(str(message))  # a fixed sentence the catalog has (else as it was said)
 
 
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
