@@ -30,6 +30,8 @@ try:
 except ImportError:  # pragma: no cover - the test extras bring it
     pytest.skip("Playwright for Python is not installed (pip install '.[test]')", allow_module_level=True)
 
+from records_req import labels as status_words
+from records_req.labels import long_date, status_label
 from records_req.web import Settings, create_app
 
 from .cli_helpers import Tracker
@@ -220,9 +222,10 @@ def test_a_request_is_previewed_and_created_from_the_new_request_page(tab: Tab) 
     assert made["agency"] == HOSTILE and made["jurisdiction"] == "VA"
     # the two chosen, and the records Virginia's own 287(g) law (S.B. 783, 2026) creates
     assert sorted(shown(rr, made["id"])["topics"]) == ["ice-communications", "state-law", "wso"]
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"#{made['id']} · {HOSTILE} (VA)")
+    expect(page.get_by_role("heading", level=1)).to_have_text(HOSTILE)
+    expect(page.locator("p.subhead")).to_contain_text(f"Request #{made['id']} · Virginia")
     expect(page.get_by_role("status")).to_contain_text("Request created")
-    expect(page.locator("p.status")).to_contain_text("Status: draft")
+    expect(page.locator("p.status-line .badge").first).to_have_text("Draft, not sent")
 
 
 # --- 2. events move the deadline ----------------------------------------------------------------
@@ -232,7 +235,7 @@ def test_marking_it_sent_and_logging_events_move_the_deadline_as_the_cli_says(ta
     page, rr = tab.page, tab.site.rr
     rid = rr.new("VA", HOSTILE, *ANA)
     tab.open(f"/requests/{rid}")
-    expect(page.locator("p.status")).to_contain_text(f"Status: {shown(rr, rid)['status']}")
+    expect(page.locator("p.status-line .badge").first).to_have_text(status_label(shown(rr, rid)["status"]))
     expect(page.locator("p.due")).to_have_count(0)  # no deadline before it is sent
 
     sent_on = page.get_by_label("Sent on")
@@ -240,31 +243,35 @@ def test_marking_it_sent_and_logging_events_move_the_deadline_as_the_cli_says(ta
     sent_on.fill("2026-11-30")
     page.get_by_label("How", exact=True).select_option("mail")
     page.get_by_role("button", name="Mark sent").click()
-    expect(page.get_by_role("status")).to_contain_text("sent recorded on 2026-11-30.")
+    expect(page.get_by_role("status")).to_contain_text("Recorded: Request sent, on November 30, 2026.")
     after_sent = shown(rr, rid)
     assert after_sent["sent"] == "2026-11-30" and after_sent["due"]
     due = page.locator("p.due strong")
-    expect(due).to_have_text(after_sent["due"])
-    expect(page.locator("p.status")).to_contain_text(f"Status: {after_sent['status']}")
+    expect(due).to_have_text(long_date(after_sent["due"]))
+    expect(page.locator("p.status-line .badge").first).to_have_text(status_label(after_sent["status"]))
     expect(page.get_by_role("button", name="Mark sent")).to_have_count(0)  # sent once
 
     event = page.locator("form").filter(has=page.get_by_role("heading", name="An event"))
     event.get_by_label("What happened", exact=True).select_option("acknowledged")
     event.get_by_label("On", exact=True).fill("2026-12-01")
     event.get_by_role("button", name="Record", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("acknowledged recorded on 2026-12-01.")
-    expect(due).to_have_text(shown(rr, rid)["due"])
+    expect(page.get_by_role("status")).to_contain_text(
+        "Recorded: The agency acknowledged the request, on December 1, 2026."
+    )
+    expect(due).to_have_text(long_date(shown(rr, rid)["due"]))
 
     event.get_by_label("What happened", exact=True).select_option("extended")
     event.get_by_label("On", exact=True).fill("2026-12-01")
     event.get_by_label("Days (extended)").fill("7")
     event.get_by_role("button", name="Record", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("extended recorded on 2026-12-01.")
+    expect(page.get_by_role("status")).to_contain_text("Recorded: The agency took more time, on December 1, 2026.")
     extended = shown(rr, rid)
     assert extended["due"] != after_sent["due"]  # the extension moved it...
-    expect(due).to_have_text(extended["due"])  # ...and the page shows the CLI's new date
-    expect(page.locator("p.status")).to_contain_text(f"Status: {extended['status']}")
-    expect(page.locator("ol.timeline strong")).to_have_text(["sent", "acknowledged", "extended"])
+    expect(due).to_have_text(long_date(extended["due"]))  # ...and the page shows the CLI's new date
+    expect(page.locator("p.status-line .badge").first).to_have_text(status_label(extended["status"]))
+    expect(page.locator("ol.timeline .meta strong")).to_have_text(
+        ["Request sent", "The agency acknowledged the request", "The agency took more time"]
+    )
     expect(page.locator("ol.explanation li")).to_have_text(extended["explanation"])
 
 
@@ -273,11 +280,11 @@ def test_a_refused_event_shows_the_cli_message_and_keeps_the_form(tab: Tab) -> N
     late, _ = two_requests(rr)
     tab.open(f"/requests/{late}")
     page.get_by_label("What happened", exact=True).select_option("extended")
-    page.get_by_label("Note").fill("called <b>Tuesday</b>")
+    page.locator("#ev-note").fill("called <b>Tuesday</b>")  # the new event's note (each event has its own)
     page.get_by_role("button", name="Record", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("needs the number of days or the date")
     expect(page.get_by_label("What happened", exact=True)).to_have_value("extended")
-    expect(page.get_by_label("Note")).to_have_value("called <b>Tuesday</b>")
+    expect(page.locator("#ev-note")).to_have_value("called <b>Tuesday</b>")
     details = shown(rr, late)
     assert [e["kind"] for e in details["events"]] == ["sent"]
     expect(page.locator("p.appeal")).to_have_text(f"Appeal: {details['appeal_window']['text']}")
@@ -297,13 +304,14 @@ def test_an_uploaded_response_is_listed_under_files(tab: Tab, tmp_path: Path) ->
     page.get_by_label("Also record").select_option("partial-release")
     page.get_by_role("button", name="Upload").click()
     sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
-    expect(page.get_by_role("status")).to_contain_text(f"Attached response.pdf (sha256 {sha[:12]}")
-    files = page.locator("section[aria-labelledby=files] li")
-    expect(files.filter(has_text="response.pdf")).to_have_text(f"response.pdf (received, {pdf.stat().st_size} bytes)")
+    expect(page.get_by_role("status")).to_contain_text("Kept with the request: response.pdf.")
+    files = page.locator("ol.timeline p.downloads.received")
+    size = status_words.size(pdf.stat().st_size)  # a few bytes: said in bytes
+    expect(files.filter(has_text="response.pdf")).to_have_text(f"response.pdf (from the agency, {size})")
     details = shown(rr, late)
     [received] = [d for d in details["documents"] if d["role"] == "received"]
     assert received["sha256"] == sha and details["events"][-1]["kind"] == "partial-release"
-    expect(page.locator("ol.timeline li").last).to_contain_text("partial-release")
+    expect(page.locator("ol.timeline > li").filter(has_text="response.pdf")).to_contain_text("Some records arrived")
     # And the file comes back as it went up.
     with page.expect_download() as fetched:
         page.get_by_role("link", name="response.pdf").click()
@@ -318,7 +326,7 @@ def test_the_letter_downloads_as_a_docx_naming_the_agency(tab: Tab, tmp_path: Pa
     page, rr = tab.page, tab.site.rr
     rid = rr.new("VA", HOSTILE, *ANA)
     tab.open(f"/requests/{rid}")
-    link = page.locator("section[aria-labelledby=files] a", has_text=re.compile(r"\.docx$"))
+    link = page.locator("ol.timeline a", has_text="Download DOCX")
     expect(link).to_have_count(1)
     with page.expect_download() as fetched:
         link.click()
