@@ -130,7 +130,7 @@ def single_letter() -> None:
     module.main([])
 
 
-TEXAN = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org")
+TEXAN: tuple[str, ...] = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org")
 TEXAN += ("--requester-address", "1 Main St, Austin, TX 78701", "--requester-state", "TX")
 
 

@@ -252,8 +252,8 @@ def build(url: str, n: int) -> dict[str, float]:
 
         from records_req.store.reader import _pg_conninfo
 
-        with psycopg.connect(_pg_conninfo(url) or "") as connection:
-            with connection.cursor() as cursor:
+        with psycopg.connect(_pg_conninfo(url) or "") as pg:
+            with pg.cursor() as cursor:
                 for table, columns, values in tables:
                     with cursor.copy(f"COPY {table} ({_quoted(columns)}) FROM STDIN") as copy:
                         for row in values:
@@ -261,9 +261,9 @@ def build(url: str, n: int) -> dict[str, float]:
                 for table in ("agencies", "requests", "events"):
                     sequence = f"pg_get_serial_sequence('{table}', 'id')"
                     cursor.execute(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))")
-            connection.commit()
-            connection.autocommit = True
-            connection.execute("VACUUM ANALYZE")
+            pg.commit()
+            pg.autocommit = True
+            pg.execute("VACUUM ANALYZE")
     times["insert"] = time.perf_counter() - start
     times["events"] = len(events)
     return times

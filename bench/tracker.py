@@ -46,7 +46,7 @@ def plans(url: str) -> list[str]:
 
     reader = Reader(url)
     out = [f"stored stamps all current: {reader.all_fresh()}"]
-    queries = (
+    queries: tuple[tuple[str, str, list[object]], ...] = (
         (
             "list --status open",
             "SELECT r.id, a.name FROM requests r JOIN agencies a ON a.id = r.agency_id "

@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 from records_req.errors import RecordsReqError
 
@@ -24,6 +25,13 @@ class OutputError(RecordsReqError):
 def default_out_dir() -> Path:
     """The letters' folder unless one is given: ``$RECORDS_REQ_OUT``, else ``out``."""
     return Path(os.environ.get(OUT_ENV) or "out")
+
+
+class Protected(TypedDict):
+    """What no output may replace (``write_all``'s keyword arguments): files and whole folders."""
+
+    protected: list[Path]
+    protected_dirs: list[Path]
 
 
 def write_all(

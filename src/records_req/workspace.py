@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from records_req.output import Protected
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -131,7 +133,7 @@ class Workspace:
             fast.close()
             keep_fresh(self.store, fast.fresh)
 
-    def protected(self) -> dict[str, list[Path]]:
+    def protected(self) -> Protected:
         """Paths no output may replace (``output.write_all``'s keyword arguments): the live
         database with its journal files, and the store of received files in the data directory."""
         from records_req.paths import data_home
@@ -139,7 +141,7 @@ class Workspace:
 
         database = sqlite_file(self.url)
         files = [Path(database + suffix) for suffix in ("", "-wal", "-shm", "-journal")] if database else []
-        return {"protected": files, "protected_dirs": [data_home() / "files"]}
+        return Protected(protected=files, protected_dirs=[data_home() / "files"])
 
     def output(
         self,

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
+    from records_req.output import Protected
     from records_req.store.reader import Reader
     from records_req.workspace import Store, Workspace
 
@@ -49,7 +49,7 @@ def read_view(ctx: click.Context) -> Iterator[Reader]:
         yield fast
 
 
-def protected_outputs(ctx: click.Context) -> dict[str, list[Path]]:
+def protected_outputs(ctx: click.Context) -> Protected:
     """Paths no output may replace (``write_all``'s keyword arguments)."""
     return workspace(ctx).protected()
 

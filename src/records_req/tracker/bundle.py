@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from records_req.dates import today
 from records_req.lifecycle import KeyDates, Line
-from records_req.output import OutputError, write_all
+from records_req.output import OutputError, Protected, write_all
 
 if TYPE_CHECKING:
     from records_req.views import RequestDetails
@@ -25,11 +25,11 @@ _TIME = (2020, 1, 1, 0, 0, 0)
 
 
 def make_bundle(
-    details: RequestDetails, output: Path, *, force: bool, guard: dict[str, list[Path]] | None = None
+    details: RequestDetails, output: Path, *, force: bool, guard: Protected | None = None
 ) -> list[dict[str, Any]]:
     """Write the bundle of the request ``details`` describe to ``output``; return its manifest."""
     data, manifest = bundle_bytes(details)
-    write_all({output: data}, force=force, make_parents=False, **(guard or {}))
+    write_all({output: data}, force=force, make_parents=False, **(guard or Protected(protected=[], protected_dirs=[])))
     return manifest
 
 

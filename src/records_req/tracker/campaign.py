@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from records_req.errors import Noted, NotFoundError, RecordsReqError, UsageError
 from records_req.names import county_key
+from records_req.output import Protected
 from records_req.wording import REASONS as _REASONS
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from records_req.store.models import Agency, IceAgreement
     from records_req.workspace import LetterOutput, Workspace
 
+NOTHING_PROTECTED = Protected(protected=[], protected_dirs=[])
 TYPES = {"county": "County", "municipality": "Municipality", "state": "State Agency"}
 # Told how far a long job is: (requests done, requests in all).
 Progress = Callable[[int, int], None]
@@ -527,7 +529,7 @@ def run(
     today: dt.date,
     jobs: int = 1,
     progress: Callable[[], None] = lambda: None,
-    protected: dict[str, Any] | None = None,
+    protected: Protected | None = None,
 ) -> list[Outcome]:
     """Write every planned letter and record its request, one agency per transaction, files first:
     a request is committed only once its letter is on disk, and a letter written just before an
@@ -555,7 +557,8 @@ def run(
             assert staged is not None
             temps = staged.result()
             try:
-                outcomes.append(_record(store, step, result, options, profile_id, today, protected or {}, temps))
+                guard = protected or NOTHING_PROTECTED
+                outcomes.append(_record(store, step, result, options, profile_id, today, guard, temps))
             finally:
                 discard(temps.values())  # those not moved into place
         progress()
@@ -599,7 +602,7 @@ def _record(
     options: Options,
     profile_id: int | None,
     today: dt.date,
-    protected: dict[str, Any],
+    protected: Protected,
     staged: dict[Path, Path] | None = None,
 ) -> Outcome:
     from records_req.laws import load_laws
