@@ -327,3 +327,19 @@ def test_the_agencies_page_pages_and_searches(rr: Tracker) -> None:
     assert "201–231 / 231" in last and 'rel="next"' not in last and 'rel="prev"' in last
     found = web.get("/agencies?q=harris").get_data(as_text=True)
     assert "Harris County Sheriff" in found and "Agency number" not in found and "1–1 / 1" in found
+
+
+def test_the_new_request_page_speaks_no_command_line_after_a_preview_or_a_duplicate(rr: Tracker) -> None:
+    """What the form says after it is used (a preview's notes, a duplicate refused, a created
+    request's notes) names no flag and no command either."""
+    web = browser(rr)
+    form = {"state": "VA", "agency": "Henrico County Sheriff's Office", "topic": "wso", "requester_name": "Ana Núñez",
+            "requester_email": "ana@example.org", "requester_state": "VA"}  # fmt: skip
+    pages: dict[str, list[str]] = {}
+    for action in ("preview", "create", "create"):  # the second create is a duplicate
+        answer = web.post("/new", form | {"action": action}, follow_redirects=True)
+        parser = Visible()
+        parser.feed(answer.get_data(as_text=True))
+        pages[f"{action} {len(pages)}"] = parser.texts
+    assert any("is still open" in text for text in pages["create 2"]), pages["create 2"]
+    assert command_words(pages) == []
