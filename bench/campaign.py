@@ -55,6 +55,7 @@ def campaign(folder: Path, jobs: int, limit: int | None = None) -> dict[str, Any
     from records_req.agencies.ice_lists import import_sheet
     from records_req.store.db import Store
     from records_req.tracker import campaign as campaigns
+    from records_req.workspace import LetterOutput
 
     store = Store(f"sqlite:///{folder / 'records.db'}")
     with store.write() as session:
@@ -66,8 +67,7 @@ def campaign(folder: Path, jobs: int, limit: int | None = None) -> dict[str, Any
         co_requester="Rosa Díaz",  # a resident co-requester: no agency is skipped for residency
         co_requester_address="1 Main St",
         include_barred=True,
-        letter_date=dt.date(2026, 12, 1),
-        out_dir=folder / "out",
+        output=LetterOutput(out_dir=folder / "out", date=dt.date(2026, 12, 1)),
     )
     start = time.perf_counter()
     with store.write() as session:
@@ -166,6 +166,7 @@ def breakdown(folder: Path, sample: int, profile: bool) -> dict[str, float]:
     from records_req.letters import compose, docx, pdf
     from records_req.store.db import Store
     from records_req.tracker import campaign as campaigns
+    from records_req.workspace import LetterOutput
 
     spent: dict[str, float] = {}
 
@@ -198,8 +199,7 @@ def breakdown(folder: Path, sample: int, profile: bool) -> dict[str, float]:
         tag="sample",
         topic_keys=("wso",),
         requester=texan(),
-        letter_date=dt.date(2026, 12, 1),
-        out_dir=folder / "out",
+        output=LetterOutput(out_dir=folder / "out", date=dt.date(2026, 12, 1)),
     )
     start = time.process_time()
     with store.write() as session:

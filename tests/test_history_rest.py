@@ -198,3 +198,38 @@ def test_the_reports_page_says_cloud_calendars_cannot_reach_a_local_feed(rr: Tra
     assert "Import" in help_text and 'href="/reports/report.ics"' in help_text
     download: Any = web.get("/reports/report.ics")
     assert download.status_code == 200 and download.data.startswith(b"BEGIN:VCALENDAR")
+
+
+# --- a campaign writes as its LetterOutput says (issue 18) ---------------------------------------
+
+
+def test_a_campaign_takes_the_workspaces_letter_output(db_url: str, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from records_req.tracker import campaign as campaigns
+    from records_req.workspace import LetterOutput, Workspace
+
+    from .test_campaign import SHEET
+
+    sheet = tmp_path / "participatingAgencies11302026am.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    rr = Tracker(db_url, tmp_path)
+    rr("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
+    rr("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--address", "1 Main St, Austin, TX")
+    ws = Workspace(db_url=db_url, out_dir=tmp_path / "unused", as_of=dt.date(2026, 12, 1))
+    output = ws.output(formats="pdf", out_dir=tmp_path / "letters", date=dt.date(2026, 11, 30))
+    assert output == LetterOutput(formats="pdf", out_dir=tmp_path / "letters", date=dt.date(2026, 11, 30))
+    selection = campaigns.Selection(states=("TX",), counties=("Harris",), models=("WSO",))
+    options = campaigns.Options(tag="harris", topic_keys=("wso",), output=output)
+    prepared = campaigns.prepare(ws, selection, options)
+    assert prepared.options.output == output and prepared.creates == 2, prepared.steps
+    outcomes = campaigns.run(ws.store, prepared.steps, prepared.options, profile_id=prepared.profile_id, today=ws.today)
+    created = [o for o in outcomes if o.action == "created"]
+    assert len(created) == 2
+    files = sorted(Path(f) for o in created for f in o.files.values())
+    assert files and all(f.suffix == ".pdf" and (tmp_path / "letters") in f.parents for f in files)
+    assert len(files) == 2 and all("2026-11-30" in f.name for f in files)
+    assert not (tmp_path / "unused").exists()
+    # A resumed campaign given no date keeps its first letters' date.
+    again = campaigns.prepare(ws, selection, campaigns.Options(tag="harris", topic_keys=("wso",), output=ws.output()))
+    assert again.options.output.date == dt.date(2026, 11, 30)

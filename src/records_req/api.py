@@ -363,15 +363,12 @@ class Tracker:
             tag=tag,
             topic_keys=tuple(topics),
             requester=dict(requester) if requester else None,
-            letter_date=letter_date,
             again=again,
             include_barred=include_barred,
-            eml=eml,
-            out_dir=self.workspace.out_dir,
-            user_templates=self.workspace.templates,
+            output=self.workspace.output(date=letter_date, eml=eml),
         )
         prepared = campaigns.prepare(self.workspace, selection, options, profile_key=profile, dry_run=dry_run)
-        day = prepared.options.letter_date or self.workspace.today
+        day = prepared.options.output.date or self.workspace.today
         if dry_run:
             return CampaignResult(tag, day, tuple(prepared.steps))
         outcomes = campaigns.run(

@@ -113,20 +113,22 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
         co_requester_address=o["co_requester_address"],
         since=o["since"],
         until=o["until"],
-        letter_date=o["letter_date"],
         fee_limit=o["fee_limit"],
         topics_file=o["topics_file"],
         again=o["again"],
         include_barred=o["include_barred"],
-        force=o["force"],
-        formats=o["formats"],
-        out_dir=o["out_dir"],
-        user_templates=o["user_templates"],
-        eml=o["eml"],
+        output=ws.output(
+            formats=o["formats"],
+            out_dir=o["out_dir"],
+            force=o["force"],
+            templates=o["user_templates"],
+            date=o["letter_date"],
+            eml=o["eml"],
+        ),
     )
     prepared = campaigns.prepare(ws, selection, options, profile_key=o["profile_key"], dry_run=o["dry_run"])
     steps, options, source, creates = prepared.steps, prepared.options, prepared.source, prepared.creates
-    letter_date = options.letter_date or ws.today
+    letter_date = options.output.date or ws.today
     if o["dry_run"]:
         _print_plan(steps, o["as_json"], source)
         return

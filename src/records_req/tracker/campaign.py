@@ -22,7 +22,7 @@ import datetime as dt
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -128,7 +128,9 @@ class Outcome(NamedTuple):
 
 @dataclass(frozen=True)
 class Options:
-    """How a campaign writes: the requester, the topics and the options of ``records-req new``."""
+    """What a campaign asks and how it writes: the requester, the topics, the options of
+    ``records-req new``, and ``output``, the Workspace's LetterOutput (formats, folder, force,
+    templates, the letters' date, .eml drafts) as a follow-up or a later letter takes it."""
 
     tag: str
     topic_keys: tuple[str, ...]
@@ -138,16 +140,11 @@ class Options:
     co_requester_address: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
-    letter_date: dt.date | None = None
     fee_limit: int = 50
     topics_file: Path | None = None
     again: bool = False
     include_barred: bool = False
-    force: bool = False
-    formats: str = "both"
-    out_dir: Path | None = None
-    user_templates: Path | None = None
-    eml: bool = False
+    output: LetterOutput = field(kw_only=True)  # the door's, from its Workspace (Workspace.output)
 
 
 # --- selecting ----------------------------------------------------------------------------------
@@ -278,8 +275,8 @@ def prepare(
             option: given.get(option) or (getattr(profile, field) if profile is not None else None)
             for option, field in REQUESTER_FIELDS.items()
         }
-        letter_date = options.letter_date or (campaign_date(session, options.tag) if options.tag else None) or today
-        options = replace(options, requester=requester, letter_date=letter_date)
+        letter_date = options.output.date or (campaign_date(session, options.tag) if options.tag else None) or today
+        options = replace(options, requester=requester, output=options.output.dated(letter_date))
         targets = select_targets(session, selection)
         source = source_list(session, selection)
         steps = plan(session, targets, options, today=today)
@@ -305,9 +302,10 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
     from records_req.tracker.service import holder_message
 
     laws = load_laws()
-    letter_date = options.letter_date or today
-    out_dir = options.out_dir or default_out_dir()
-    extensions = ("docx", "pdf") if options.formats == "both" else (options.formats,)
+    output = options.output
+    letter_date = output.date or today
+    out_dir = output.out_dir or default_out_dir()
+    extensions = ("docx", "pdf") if output.formats == "both" else (output.formats,)
     campaign: dict[tuple[int, tuple[str, ...]], int] = {
         (r.agency_id, tuple(sorted(r.topics))): r.id
         for r in session.scalars(select(Request).join(Tag).where(Tag.tag == options.tag))
@@ -389,7 +387,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
         except RecordsReqError as exc:
             skip("invalid", noted(exc))
             continue
-        eml_to = draft_recipient(req)[1] if options.eml else None
+        eml_to = draft_recipient(req)[1] if output.eml else None
         if eml_to:
             paths = with_draft_path(paths, req)
         owner = next((owned[str(p)] for p in paths.values() if str(p) in owned), None)
@@ -401,7 +399,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             Step(
                 target,
                 "create",
-                job=Job(j.code, spec, agency.name, keys, paths, agreements, eml_to, options.user_templates),
+                job=Job(j.code, spec, agency.name, keys, paths, agreements, eml_to, output.templates),
             )
         )
     return steps
@@ -557,8 +555,9 @@ def run(
             assert staged is not None
             temps = staged.result()
             try:
-                guard = protected or NOTHING_PROTECTED
-                outcomes.append(_record(store, step, result, options, profile_id, today, guard, temps))
+                outcomes.append(
+                    _record(store, step, result, options, profile_id, today, protected or NOTHING_PROTECTED, temps)
+                )
             finally:
                 discard(temps.values())  # those not moved into place
         progress()
@@ -650,10 +649,12 @@ def _record(
             return skipped("file-exists", Noted("letter-of-another", path=str(first), owner=owner), owner)
         existing = [p for p, data in files.items() if p.exists()]
         same = [p for p in existing if p.is_file() and p.read_bytes() == files[p]]
-        if len(same) < len(existing) and not options.force:
+        if len(same) < len(existing) and not options.output.force:
             names = ", ".join(str(p) for p in existing if p not in same)
             return Outcome(step.target, "skipped", "file-exists", Noted("file-exists", names=names), None, {})
-        write_all({p: d for p, d in files.items() if p not in same}, force=options.force, staged=staged, **protected)
+        write_all(
+            {p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, **protected
+        )
         try:
             request = create_request(
                 session,

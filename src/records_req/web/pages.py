@@ -846,8 +846,7 @@ def _campaign_options(form: dict[str, Any]) -> tuple[Any, Any]:
         co_requester_address=form.get("co_requester_address") or None,
         include_barred=form.get("include_barred") == "1",
         again=form.get("again") == "1",
-        eml=form.get("eml") == "1",
-        out_dir=settings().out_dir,
+        output=workspace().output(eml=form.get("eml") == "1"),  # the dashboard's folder and today
     )
     return selection, options
 
