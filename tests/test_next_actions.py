@@ -217,7 +217,7 @@ def test_the_dashboard_words_the_action_as_a_button_in_english_and_spanish(rr: T
     rr("sent", str(late), "--on", "2026-11-02", today="2026-11-02")
     web = browser(rr)
     page = web.get(f"/requests/{late}").get_data(as_text=True)
-    assert "Overdue since Tue 2026-11-10: send a follow-up." in page
+    assert "Overdue since Tuesday, November 10, 2026: send a follow-up." in page  # a date as people write it
     button = re.search(r'<form[^>]*class="next-action".*?</form>', page, re.S)
     assert (
         button and 'name="kind" value="follow-up"' in button.group() and "Write the follow-up letter" in button.group()

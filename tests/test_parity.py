@@ -183,16 +183,23 @@ def every_view(rr: Tracker, rid: int, on: dt.date) -> dict[str, tuple[bool, str 
         assert response.status_code == 200, url
         return str(response.get_data(as_text=True))
 
-    pattern = rf'<tr( class="late")?><td><a href="/requests/{rid}">{rid}</a>.*?<td class="date">([^<]*)</td>'
+    # each page writes its dates for people and keeps the day itself in <time datetime="...">
+    pattern = (
+        rf'<tr( class="late")?><td><a href="/requests/{rid}">{rid}</a>.*?<td class="date">(?:<time datetime="([^"]+)")?'
+    )
     listed = re.search(pattern, page("/requests"))
     assert listed, "the request is not on the dashboard's list"
     out["web list"] = (listed.group(1) is not None, listed.group(2) or None)
     details = page(f"/requests/{rid}")
-    due = re.search(r'<p class="due"><strong>([^<]+)</strong>', details)
-    out["web request page"] = ('<p class="status late">' in details, due.group(1) if due else None)
+    due = re.search(r'<p class="due"><strong>([^<]+)</strong>', details)  # "November 23, 2026"
+    day = dt.datetime.strptime(due.group(1), "%B %d, %Y").date().isoformat() if due else None
+    out["web request page"] = ('<span class="badge late">' in details, day)
     board = page("/")
     late_part, soon_part = board.split('id="overdue"')[1].split('id="soon"')
-    row = re.search(rf'>{rid}</a></td><td>[^<]*</td><td>[^<]*</td><td class="date">([^<]*)</td>', late_part + soon_part)
+    row = re.search(
+        rf'>{rid}</a></td><td><a [^>]*>[^<]*</a></td><td>[^<]*</td><td class="date">(?:<time datetime="([^"]+)")?',
+        late_part + soon_part,
+    )
     if row:
         out["web dashboard"] = (f">{rid}</a>" in late_part, row.group(1))
     with api.open(rr.url) as tracker:

@@ -34,10 +34,11 @@ def _(text: str) -> str:
 class Words:
     """One language's way of saying things: its sentences and its dates."""
 
-    def __init__(self, lang: str = "en") -> None:
+    def __init__(self, lang: str = "en", *, written_out: bool = False) -> None:
         from records_req.catalog import catalog
 
         self.lang = lang if lang in WEEKDAYS else "en"
+        self.written_out = written_out  # dates as people write them ("Wednesday, November 25, 2026")
         self.gettext: Callable[[str], str] = catalog(self.lang).gettext
 
     def __call__(self, msgid: str, **facts: Any) -> str:
@@ -59,6 +60,8 @@ class Words:
             from babel.dates import format_date
 
             return format_date(day, "EEEE d 'de' MMMM 'de' y", locale="es")
+        if self.written_out:
+            return f"{day:%A}, {day:%B} {day.day}, {day.year}"
         return f"{WEEKDAYS[self.lang][day.weekday()]} {day.isoformat()}"
 
     def unit(self, unit: str | None) -> str:
@@ -72,9 +75,10 @@ class Words:
 # --- next actions -------------------------------------------------------------------------------
 
 
-def action_words(action: NextAction, lang: str = "en") -> str:
-    """The next action as one or more sentences, naming no command."""
-    return _action(action, Words(lang))
+def action_words(action: NextAction, lang: str = "en", *, written_out: bool = False) -> str:
+    """The next action as one or more sentences, naming no command; ``written_out`` dates for a
+    page ("Wednesday, November 25, 2026"), else the terminal's "Wed 2026-11-25"."""
+    return _action(action, Words(lang, written_out=written_out))
 
 
 def _action(action: NextAction, w: Words) -> str:
