@@ -171,6 +171,10 @@ def test_a_new_request_with_hostile_input_is_previewed_created_and_escaped(rr: T
     letter = next(d for d in shown["documents"] if d["path"].endswith(".docx"))
     download = web.get(f"/documents/{letter['id']}")
     assert download.status_code == 200 and HOSTILE in docx_text(download.data)
+    # The preview's download is named as the saved letter is: its state, its folder and its name.
+    saved = Path(next(d for d in shown["documents"] if d["path"].endswith(".pdf"))["path"])
+    offered = pdf.headers["Content-Disposition"].split('filename="')[1].rstrip('"')
+    assert offered == f"VA-{saved.parent.name}-{saved.name}"
     # A bad date keeps what was typed, and creates nothing.
     again = web.post("/new", form | {"action": "create", "since": "31/31/2026", "agency": "Other PD"})
     assert again.status_code == 422 and "31/31/2026" in again.get_data(as_text=True)

@@ -59,6 +59,13 @@ def letter_stem(date: str, topics: Sequence[str], kind: str) -> str:
     return stem
 
 
+def download_name(code: str, agency: str, date: str, topics: Sequence[str], kind: str, extension: str) -> str:
+    """The name a letter is offered under as a download: its saved file's folder and name in one
+    ("FL-lee-county-sheriffs-office-2026-11-02-wso.pdf"), so both name a letter the same way."""
+    stem = letter_stem(date, [slugify(t, 30) for t in topics], kind)
+    return f"{code.upper()}-{agency_slug(agency)}-{stem}.{extension}"
+
+
 def letter_paths(
     out_dir: Path,
     code: str,

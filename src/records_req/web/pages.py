@@ -644,11 +644,12 @@ def new_submit() -> Any:
         req, notes = started.letters[0], started.notes
         letter = compose(req)
         if action in ("docx", "pdf"):
-            from records_req.letters.files import slugify
+            from records_req.letters.files import download_name
             from records_req.letters.render import render as render_letter
 
             data = render_letter(letter, [action])[action]
-            name = f"{slugify(spec.agency)}-{req.date.isoformat()}.{action}"
+            topics = [t.key for t in req.topics] or ["items"]
+            name = download_name(j.code, spec.agency, req.date.isoformat(), topics, req.kind, action)
             mimetype = (
                 "application/pdf"
                 if action == "pdf"
