@@ -29,6 +29,10 @@ def _hint(reason: str | None, p: Planned | Outcome) -> str:
     if reason == mail.NO_EMAIL:
         state = getattr(p, "state", "XX")
         return f" Add it: records-req agencies set --state {state} --name {p.agency!r} --email ADDRESS."
+    if reason == mail.NO_APPEAL_EMAIL:
+        state = getattr(p, "state", "XX")
+        body = getattr(p, "to_name", "NAME")
+        return f" Add it: records-req agencies set --state {state} --name {body!r} --email ADDRESS."
     if reason == mail.UNKNOWN_BEFORE:
         return f" Check your Sent folder; if it is not there: records-req send {p.request_id} --retry-unknown."
     if reason == mail.NO_LETTER:
@@ -74,7 +78,9 @@ def send(
 ) -> None:
     """Send requests' letters by email from your own mailbox, and record them as sent.
 
-    The letter is the body, its PDF attached, to the agency's records address; the subject
+    The request's newest letter (the initial one, or the follow-up or appeal written since) is
+    the body, its PDF attached, to the agency's records address (an appeal: to the appeal
+    body's address, from the state's law or the agencies list); the subject
     carries a reference token for matching replies. The sent event is dated when your server
     accepted the message. A letter is never sent twice; a campaign can be run again after an
     interruption and sends only what is left.
@@ -152,6 +158,7 @@ def _show_plans(plans: list[Planned], as_json: bool) -> None:
         if not p.will_send:
             click.echo(f"  not sent: {p.detail}.{_hint(p.reason, p)}")
             continue
+        click.echo(f"  letter:   {p.letter_kind}")
         click.echo(f"  to:       {_who(p.to_name, p.to_email)}")
         click.echo(f"  from:     {_who(p.from_name, p.from_email)}")
         click.echo(f"  subject:  {p.subject}")

@@ -2,10 +2,11 @@
 
 One use case for every door (the command line's ``send``, the dashboard's button):
 
-1. :func:`plan` reads what would go where: for each request, its initial letter (the PDF to
-   attach, the DOCX to take the text from), the agency's records address, the subject with its
-   reference token; or why it will not be sent (already sent, refused before, not a draft, no
-   address). Nothing is sent; this is the dry run.
+1. :func:`plan` reads what would go where: for each request, its newest letter (the initial one,
+   or the follow-up or appeal written since: the PDF to attach, the DOCX to take the text from),
+   its addressee's address (the agency's records address; an appeal's, the appeal body's from the
+   law data or the directory), the subject with its reference token; or why it will not be sent
+   (already sent, refused before, not a draft, no address). Nothing is sent; this is the dry run.
 2. :func:`deliver` sends the planned messages over one SMTP connection (TLS, the certificate
    verified), at most ``rate`` a minute. Each letter is first *claimed* in its own transaction: a
    row of ``outgoing_messages`` with its Message-ID, unique by request and letter, so that two
@@ -51,6 +52,7 @@ IN_PROGRESS = "in-progress"
 NOT_DRAFT = "not-draft"
 NO_EMAIL = "no-email"
 NO_LETTER = "no-letter"
+NO_APPEAL_EMAIL = "no-appeal-email"  # the appeal goes to a body whose email is not known
 
 
 class MailError(RecordsReqError):
@@ -157,6 +159,7 @@ def _plan_one(session: Session, request: Request, settings: MailSettings, name: 
     reference = Reference(name, request.id)
     requester = (request.as_sent or {}).get("requester") or {}
     from_name = settings.from_name or requester.get("name") or (request.profile.name if request.profile else None)
+    kind, pdf, docx = _newest_letter(request)
     planned = Planned(
         request_id=request.id,
         agency=agency.name,
@@ -167,8 +170,11 @@ def _plan_one(session: Session, request: Request, settings: MailSettings, name: 
         from_name=from_name,
         subject=None,
         reference=reference.token,
+        letter_kind=kind,
     )
-    pdf, docx = _initial_letter(request)
+    body: str | None = None
+    if kind == "appeal":
+        planned.to_name, planned.to_email, body = _appeal_addressee(session, request)
     if pdf is not None:
         planned.document_id = pdf.id
         previous = _previous(session, request.id, pdf.id)
@@ -184,11 +190,15 @@ def _plan_one(session: Session, request: Request, settings: MailSettings, name: 
                 planned.reason, planned.detail = why
                 planned.subject = previous.subject
                 return planned
-    if request.status != "draft":
+    if kind == "initial" and request.status != "draft":
         planned.reason = NOT_DRAFT
         planned.detail = f"request #{request.id} is already {request.status}: it was sent another way"
         return planned
-    if not agency.records_email:
+    if kind == "appeal" and not planned.to_email:
+        planned.reason = NO_APPEAL_EMAIL
+        planned.detail = f"no email address is known for {body}, where request #{request.id}'s appeal goes"
+        return planned
+    if not planned.to_email:
         planned.reason = NO_EMAIL
         planned.detail = f"no records email is known for {agency.name}"
         return planned
@@ -228,12 +238,40 @@ def _why_not_again(previous: OutgoingMessage, retry_unknown: bool) -> tuple[str,
     return None  # failed (transient): tried again
 
 
-def _initial_letter(request: Request) -> tuple[Document | None, Document | None]:
-    """The initial letter's PDF and DOCX (the documents written with the request, not with an event)."""
-    letters = [d for d in request.documents if d.role == "letter" and d.event_id is None]
-    pdf = next((d for d in letters if d.path.lower().endswith(".pdf")), None)
-    docx = next((d for d in letters if d.path.lower().endswith(".docx")), None)
-    return pdf, docx
+def _newest_letter(request: Request) -> tuple[str, Document | None, Document | None]:
+    """The request's newest letter: its kind (initial, follow-up, appeal), PDF and DOCX. The
+    initial letter's documents were written with the request; a later letter's with the event
+    that logged it (followed-up, appealed), unless that event was undone."""
+    undone = {e.data.get("target") for e in request.events if e.kind == "undo"}
+    kinds = {e.id: e.kind for e in request.events if e.id not in undone}
+    letters = [d for d in request.documents if d.role == "letter" and (d.event_id is None or d.event_id in kinds)]
+    if not letters:
+        return "initial", None, None
+    newest = max(letters, key=lambda d: d.id).event_id
+    group = [d for d in letters if d.event_id == newest]
+    kind = "initial" if newest is None else {"followed-up": "follow-up", "appealed": "appeal"}.get(kinds[newest], "")
+    pdf = next((d for d in group if d.path.lower().endswith(".pdf")), None)
+    docx = next((d for d in group if d.path.lower().endswith(".docx")), None)
+    return kind or "initial", pdf, docx
+
+
+def _appeal_addressee(session: Session, request: Request) -> tuple[str, str | None, str]:
+    """Where a request's appeal goes: the name, the email (None: not known) and the body in words.
+    A reconsideration (the only route is a court) or an appeal to the agency's head goes to the
+    agency; an appeal to a body, to the body's email in the law data, else the directory's entry
+    under its name (in the request's state)."""
+    from records_req.agencies.directory import find_agency
+    from records_req.laws import load_laws
+
+    agency = request.agency
+    appeal = load_laws()[request.jurisdiction].for_agency(agency.name).appeal
+    if appeal.route == "court" or not appeal.addressee:
+        return agency.records_officer or agency.name, agency.records_email, agency.name
+    email = appeal.email if appeal.email and "@" in appeal.email and "://" not in appeal.email else None
+    if email is None:
+        listed = find_agency(session, request.jurisdiction, appeal.addressee)
+        email = listed.records_email if listed is not None else None
+    return appeal.addressee, email, appeal.addressee
 
 
 def _previous(session: Session, request_id: int, document_id: int) -> OutgoingMessage | None:
@@ -392,7 +430,7 @@ def _claim(store: Store, p: Planned, settings: MailSettings, retry_unknown: bool
                 p.request_id, p.agency, p.to_email, "skipped", message_id=row.message_id, reason=IN_PROGRESS,
                 detail=f"another run has this letter ({row.status})",
             )  # fmt: skip
-        if row is None and request.status != "draft":
+        if row is None and p.letter_kind == "initial" and request.status != "draft":
             return None, Outcome(
                 p.request_id, p.agency, p.to_email, "skipped", reason=NOT_DRAFT, detail=f"already {request.status}"
             )
@@ -493,7 +531,7 @@ def _record(store: Store, p: Planned, outcome: Outcome, accepted: dt.datetime | 
         outcome.accepted_at = _iso(row.accepted_at)
         outcome.sent_on = on.isoformat()
         request = service.get_request(session, p.request_id)
-        if request.status == "draft":
+        if p.letter_kind == "initial" and request.status == "draft":
             event, _ = service.log_event(
                 session,
                 request,
