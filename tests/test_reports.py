@@ -107,8 +107,8 @@ def test_xlsx_matches_csv(db: Tracker) -> None:
     ]
     rows = list(csv.reader(io.StringIO(db.report("csv").read_text(encoding="utf-8"))))
     assert values == rows
-    assert isinstance(sheet["I2"].value, int) and sheet["J2"].is_date and sheet["J2"].number_format == "yyyy-mm-dd"
-    assert {r[0]: r[1] for r in book["summary"].iter_rows(min_row=2, values_only=True)} == {
+    assert isinstance(sheet["J2"].value, int) and sheet["K2"].is_date and sheet["K2"].number_format == "yyyy-mm-dd"
+    assert {r[0]: r[2] for r in book["summary"].iter_rows(min_row=2, values_only=True)} == {
         "awaiting-response": 3,
         "completed": 1,
     }
@@ -294,3 +294,55 @@ def test_html_in_a_real_browser(db: Tracker, chromium: Any, width: int, height: 
         assert box[0] >= 0 and box[1] <= viewport
     finally:
         context.close()
+
+
+def _visible(html: str) -> str:
+    """The page's text as a person reads it (its style sheet left out)."""
+    parser = _Text()
+    parser.feed(html.split("</style>", 1)[-1])
+    return " ".join(" ".join(parser.text).split())
+
+
+def _tokens(text: str) -> list[str]:
+    """The status and event tokens ("awaiting-response", "fee-estimate", "draft") found as words."""
+    import re
+
+    from records_req import labels
+
+    found = [token for token in (*labels.STATUSES, *labels.EVENTS) if "-" in token or token == "draft"]
+    return [token for token in found if re.search(rf"(?<![\w-]){re.escape(token)}(?![\w-])", text)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "status", "date", "event", "legend"),
+    [
+        ("en", "Awaiting response", "November 10, 2026", "The agency acknowledged the request", "Overdue"),
+        ("es", "Esperando respuesta", "10 de noviembre de 2026", "La agencia acusó recibo", "Vencidas"),
+    ],
+)
+def test_html_and_pdf_reports_speak_in_words_in_their_language(
+    db: Tracker, lang: str, status: str, date: str, event: str, legend: str
+) -> None:
+    """Statuses and events by their labels, dates written out, the next step in sentences, the
+    chart's legend in the report's language; no machine token in what a person reads."""
+    html = db.report("html", "--lang", lang, name=f"words-{lang}.html").read_text(encoding="utf-8")
+    text = _visible(html)
+    assert status in text and date in text and event in text
+    assert f">{legend}</text>" in html  # the status-by-state chart's legend
+    assert _tokens(text) == []
+    pdf = " ".join(_pdf_text(db.report("pdf", "--lang", lang, name=f"words-{lang}.pdf")).split())
+    assert status in pdf and date in pdf and event in pdf and legend in pdf
+    assert _tokens(pdf) == []
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "Completed"), ("es", "Completada")])
+def test_csv_and_xlsx_keep_the_token_and_add_the_label(db: Tracker, lang: str, label: str) -> None:
+    from openpyxl import load_workbook
+
+    path = db.report("csv", "--lang", lang, name=f"labels-{lang}.csv")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))}
+    assert (rows["4"]["status"], rows["4"]["status_label"]) == ("completed", label)
+    book = load_workbook(db.report("xlsx", "--lang", lang, name=f"labels-{lang}.xlsx"))
+    summary = list(book["summary"].iter_rows(values_only=True))
+    assert summary[0] == ("status", "status_label", "requests")
+    assert ("completed", label, 1) in summary

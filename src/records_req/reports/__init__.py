@@ -28,11 +28,11 @@ def render(
     if fmt == "csv":
         from records_req.reports.tabular import to_csv
 
-        return to_csv(report, bom=bom)
+        return to_csv(report, bom=bom, lang=lang)
     if fmt == "xlsx":
         from records_req.reports.tabular import to_xlsx
 
-        return to_xlsx(report)
+        return to_xlsx(report, lang)
     if fmt == "json":
         from records_req.reports.json_report import to_json
 

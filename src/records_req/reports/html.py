@@ -6,9 +6,11 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from records_req import labels
 from records_req.reports import charts, tables
 from records_req.reports.data import Report
 from records_req.reports.i18n import labeller
+from records_req.reports.tables import Said
 from records_req.views import RequestDetails
 
 CSS = """
@@ -73,14 +75,14 @@ def _filters(report: Report, t: Any) -> str:
     return "; ".join(parts) or t("All requests")
 
 
-def _detail(r: RequestDetails, t: Any) -> str:
+def _detail(r: RequestDetails, t: Any, said: Said) -> str:
     rows = [
         [t("Agency"), r.agency],
         [t("Law"), f"{r.law}, {r.law_citation}"],
-        [t("Status"), r.status],
-        [t("Sent"), r.sent_on.isoformat() if r.sent_on else "—"],
-        [t("Due"), f"{r.due_on.isoformat()} ({r.due_label})" if r.due_on else "—"],
-        [t("Next step"), r.next_step],
+        [t("Status"), said.status(r.status)],
+        [t("Sent"), said.date(r.sent_on)],
+        [t("Due"), said.due(r)],
+        [t("Next step"), said.next_step(r)],
     ]
     if r.tracking_numbers:
         rows.append(["#", ", ".join(r.tracking_numbers)])
@@ -89,18 +91,18 @@ def _detail(r: RequestDetails, t: Any) -> str:
         rows.append([t("Requester"), who])
     out = [
         f'<details id="r{r.id}"><summary>#{r.id} {escape(r.agency)} ({escape(r.jurisdiction)}): '
-        f"{escape(r.status)}{' — ' + escape(t('Overdue')) if r.overdue else ''}</summary>"
+        f"{escape(said.status(r.status))}{' — ' + escape(t('Overdue')) if r.overdue else ''}</summary>"
     ]
     out.append(_table(["", ""], rows))
     out.append(f"<h3>{escape(t('Timeline'))}</h3>")
-    headers, events, undone = tables.timeline(r, t)
+    headers, events, undone = tables.timeline(r, t, said)
     out.append(_table(headers, events, ["undone" if u else "" for u in undone]))
     if r.documents:
         out.append(f"<h3>{escape(t('Documents'))}</h3>")
         out.append(
             _table(
-                ["role", "file", "sha256"],
-                [[d.role, d.name, d.sha256[:16] + "…"] for d in r.documents],
+                ["", t("Files"), "SHA-256"],
+                [[said.role(d.role), d.name, d.sha256[:16] + "…"] for d in r.documents],
             )
         )
     if r.explanation:
@@ -113,6 +115,7 @@ def _detail(r: RequestDetails, t: Any) -> str:
 
 def to_html(report: Report, lang: str = "en") -> bytes:
     t = labeller(lang)
+    said = Said(lang)
     status = report.by_status()
     overdue_count = len(report.overdue())
     html_lang = "es" if lang == "es" else "en"
@@ -123,38 +126,39 @@ def to_html(report: Report, lang: str = "en") -> bytes:
         f"<title>{escape(t('Public records requests: status report'))}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>{escape(t('Public records requests: status report'))}</h1>",
-        f'<p class="filters">{escape(t("As of"))} {report.as_of.isoformat()} · '
+        f'<p class="filters">{escape(t("As of"))} {escape(said.date(report.as_of))} · '
         f"{escape(t('Filters'))}: {escape(_filters(report, t))}</p>",
         f'<section id="summary"><h2>{escape(t("Summary"))}</h2><div class="cards">',
         f'<div class="card"><span>{escape(t("Requests"))}</span><b>{len(report.requests)}</b></div>',
         f'<div class="card alert"><span>{escape(t("Overdue"))}</span><b id="overdue-count">{overdue_count}</b></div>',
     ]
-    out += [f'<div class="card"><span>{escape(k)}</span><b>{v}</b></div>' for k, v in status.items()]
+    out += [f'<div class="card"><span>{escape(said.status(k))}</span><b>{v}</b></div>' for k, v in status.items()]
     out.append("</div></section>")
     out.append(f'<section id="overdue"><h2>{escape(t("Overdue"))}</h2>')
-    headers, rows = tables.overdue(report, t)
+    headers, rows = tables.overdue(report, t, said)
     out.append(_table(headers, rows, ["overdue"] * len(rows), {4}) if rows else f"<p>{escape(t('None'))}</p>")
     out.append("</section>")
     out.append(f'<section id="due-soon"><h2>{escape(t("Due in the next 14 days"))}</h2>')
-    headers, rows = tables.due_soon(report, t)
+    headers, rows = tables.due_soon(report, t, said)
     out.append(_table(headers, rows) if rows else f"<p>{escape(t('None'))}</p>")
     out.append("</section>")
     out.append(f'<section id="by-state"><h2>{escape(t("By state"))}</h2>')
-    out.append(charts.svg_status_by_state(report, t("Status by state")))
+    legend = {name: labels.GROUPS[name].said(said.lang) for name, _ in charts.GROUPS}
+    out.append(charts.svg_status_by_state(report, t("Status by state"), legend))
     out.append(_table(*tables.by_state(report, t), numeric={1, 2, 3}))
     out.append("</section>")
     out.append(f'<section id="by-model"><h2>{escape(t("By 287(g) model"))}</h2>')
     out.append(_table(*tables.by_model(report, t), numeric={1}))
     out.append("</section>")
     out.append(f'<section id="over-time"><h2>{escape(t("Requests over time"))}</h2>')
-    out.append(charts.svg_per_month(report, t("Requests over time")))
+    out.append(charts.svg_per_month(report, t("Requests over time"), said.word("requests")))
     out.append("</section>")
-    grid = tables.coverage(report, t)
+    grid = tables.coverage(report, t, said)
     if grid:
         out.append(f'<section id="coverage"><h2>{escape(t("Coverage"))}</h2>')
         out.append(_table(*grid))
         out.append("</section>")
     out.append(f'<section id="details"><h2>{escape(t("Details"))}</h2>')
-    out.extend(_detail(r, t) for r in report.requests)
+    out.extend(_detail(r, t, said) for r in report.requests)
     out.append("</section></body></html>")
     return "\n".join(out).encode("utf-8")

@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from records_req.labels import GROUPS
 from records_req.letters.pdf import BOLD, REGULAR, markup, numbered_canvas, setup
 from records_req.reports import charts, tables
 from records_req.reports.data import Report
 from records_req.reports.i18n import labeller
+from records_req.reports.tables import Said
 
 
 def to_pdf(report: Report, lang: str = "en") -> bytes:
@@ -29,6 +31,7 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
 
     setup()
     t = labeller(lang)
+    said = Said(lang)
     base = ParagraphStyle("rep", fontName=REGULAR, fontSize=9, leading=11.5)
     title = ParagraphStyle("rep-title", parent=base, fontName=BOLD, fontSize=20, leading=24, spaceAfter=12)
     h2 = ParagraphStyle("rep-h2", parent=base, fontName=BOLD, fontSize=13, leading=16, spaceBefore=10, spaceAfter=6)
@@ -63,39 +66,39 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
     flow: list[Any] = [
         Spacer(1, 2 * inch),
         p(t("Public records requests: status report"), title),
-        p(f"{t('As of')} {report.as_of.isoformat()}"),
+        p(f"{t('As of')} {said.date(report.as_of)}"),
         p(f"{t('Filters')}: {'; '.join(x for x in filters if x) or t('All requests')}"),
         p(f"{t('Requests')}: {len(report.requests)}"),
         PageBreak(),
         p(t("Summary"), h2),
-        table(*tables.by_status(report, t), [3 * inch, 1.2 * inch]),
+        table(*tables.by_status(report, t, said), [3 * inch, 1.2 * inch]),
     ]
     flow.append(p(t("Overdue"), h2))
-    headers, rows = tables.overdue(report, t)
+    headers, rows = tables.overdue(report, t, said)
     flow.append(
         table(headers, rows, [0.4 * inch, 2 * inch, 0.5 * inch, 0.9 * inch, 0.6 * inch, 2.5 * inch], highlight=True)
         if rows
         else p(t("None"))
     )
     flow.append(p(t("Due in the next 14 days"), h2))
-    headers, rows = tables.due_soon(report, t)
+    headers, rows = tables.due_soon(report, t, said)
     flow.append(
         table(headers, rows, [0.5 * inch, 3 * inch, 0.6 * inch, 1 * inch, 1.4 * inch]) if rows else p(t("None"))
     )
     states, series = charts.status_by_state(report)
-    groups = [(name, color, series[name]) for name, color in charts.GROUPS]
+    groups = [(GROUPS[name].said(said.lang), color, series[name]) for name, color in charts.GROUPS]
     flow.append(KeepTogether([p(t("By state"), h2), charts.drawing(states, groups, t("Status by state"), REGULAR)]))
     flow.append(table(*tables.by_state(report, t)))
     flow.append(p(t("By 287(g) model"), h2))
     flow.append(table(*tables.by_model(report, t), [3 * inch, 1.2 * inch]))
     months, counts = charts.per_month(report)
-    monthly = [("requests", "#2e86c1", counts)]
+    monthly = [(said.word("requests"), "#2e86c1", counts)]
     flow.append(
         KeepTogether(
             [p(t("Requests over time"), h2), charts.drawing(months, monthly, t("Requests over time"), REGULAR)]
         )
     )
-    grid = tables.coverage(report, t)
+    grid = tables.coverage(report, t, said)
     if grid:
         flow.append(p(t("Coverage"), h2))
         flow.append(table(*grid))
@@ -104,20 +107,17 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
     for r in report.requests:
         block = [
             p(
-                f"#{r.id} {r.agency} ({r.jurisdiction}): {r.status}" + (f" — {t('Overdue')}" if r.overdue else ""),
+                f"#{r.id} {r.agency} ({r.jurisdiction}): {said.status(r.status)}"
+                + (f" — {t('Overdue')}" if r.overdue else ""),
                 h3,
             ),
             p(f"{t('Law')}: {r.law}, {r.law_citation}", small),
-            p(
-                f"{t('Sent')}: {r.sent_on.isoformat() if r.sent_on else '—'}; {t('Due')}: "
-                f"{r.due_on.isoformat() + ' (' + r.due_label + ')' if r.due_on else '—'}",
-                small,
-            ),
-            p(f"{t('Next step')}: {r.next_step}", small),
+            p(f"{t('Sent')}: {said.date(r.sent_on)}; {t('Due')}: {said.due(r)}", small),
+            p(f"{t('Next step')}: {said.next_step(r)}", small),
         ]
         if r.requester:
             block.append(p(f"{t('Requester')}: {', '.join(v for v in r.requester if v)}", small))
-        _headers, events, undone = tables.timeline(r, t)
+        _headers, events, undone = tables.timeline(r, t, said)
         if events:  # an undone event struck through, with when and by whom
             block.append(p(f"{t('Timeline')}:", small))
             block.extend(
@@ -128,7 +128,9 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
                 for (on, words, gone), u in zip(events, undone, strict=True)
             )
         if r.documents:
-            block.append(p(f"{t('Documents')}: " + "; ".join(f"{d.role} {d.name}" for d in r.documents), small))
+            block.append(
+                p(f"{t('Documents')}: " + "; ".join(f"{d.name} ({said.role(d.role)})" for d in r.documents), small)
+            )
         if r.explanation:
             block.append(p(f"{t('How the deadline was computed')}:", small))
             block.extend(p(f"{i}. {line}", small) for i, line in enumerate(r.explanation, 1))

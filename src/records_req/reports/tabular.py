@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from records_req.labels import status_label
 from records_req.reports.data import Report
 from records_req.views import RequestDetails
 
@@ -166,45 +167,51 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell
     return buffer.getvalue()
 
 
-# (column, what it holds, how to get it). The README documents these; a test checks they match.
-COLUMNS: list[tuple[str, str, Callable[[RequestDetails], Cell]]] = [
-    ("id", "request number", lambda r: r.id),
-    ("jurisdiction", "USPS code (US: federal FOIA)", lambda r: r.jurisdiction),
-    ("agency", "agency name", lambda r: r.agency),
-    ("law", "the public-records law", lambda r: r.law),
-    ("topics", "topics, separated by ';'", lambda r: ";".join(r.topics)),
-    ("tags", "tags, separated by ';'", lambda r: ";".join(r.tags)),
-    ("status", "current status", lambda r: r.status),
-    ("overdue", "true if past a statutory date while the agency owes a response", lambda r: r.overdue),
-    ("days_late", "days past that date (0 if not overdue)", lambda r: r.days_late),
-    ("letter_date", "date of the letter", lambda r: r.letter_date),
-    ("sent", "date sent", lambda r: r.sent_on),
-    ("first_response", "date of the agency's first response", lambda r: r.first_response_on),
-    ("completed", "date records were released or no records found", lambda r: r.completed_on),
-    ("days_to_first_response", "days from sending to the first response", lambda r: r.days_to_first_response),
-    ("days_to_completion", "days from sending to completion", lambda r: r.days_to_completion),
-    ("due", "the date that matters now", lambda r: r.due_on),
-    ("due_label", "what that date is", lambda r: r.due_label),
-    ("statutory", "true if that date is set by law", lambda r: r.due_statutory),
-    ("tracking_numbers", "the agency's reference numbers, separated by ';'", lambda r: ";".join(r.tracking_numbers)),
-    ("next_step", "what to do next", lambda r: r.next_step),
+# (column, what it holds, how to get it from a request and the report's language). The README
+# documents these; a test checks they match.
+COLUMNS: list[tuple[str, str, Callable[[RequestDetails, str], Cell]]] = [
+    ("id", "request number", lambda r, lang: r.id),
+    ("jurisdiction", "USPS code (US: federal FOIA)", lambda r, lang: r.jurisdiction),
+    ("agency", "agency name", lambda r, lang: r.agency),
+    ("law", "the public-records law", lambda r, lang: r.law),
+    ("topics", "topics, separated by ';'", lambda r, lang: ";".join(r.topics)),
+    ("tags", "tags, separated by ';'", lambda r, lang: ";".join(r.tags)),
+    ("status", "current status, as a token (the JSON report's)", lambda r, lang: r.status),
+    ("status_label", "the status in words, in the report's language", lambda r, lang: status_label(r.status, lang)),
+    ("overdue", "true if past a statutory date while the agency owes a response", lambda r, lang: r.overdue),
+    ("days_late", "days past that date (0 if not overdue)", lambda r, lang: r.days_late),
+    ("letter_date", "date of the letter", lambda r, lang: r.letter_date),
+    ("sent", "date sent", lambda r, lang: r.sent_on),
+    ("first_response", "date of the agency's first response", lambda r, lang: r.first_response_on),
+    ("completed", "date records were released or no records found", lambda r, lang: r.completed_on),
+    ("days_to_first_response", "days from sending to the first response", lambda r, lang: r.days_to_first_response),
+    ("days_to_completion", "days from sending to completion", lambda r, lang: r.days_to_completion),
+    ("due", "the date that matters now", lambda r, lang: r.due_on),
+    ("due_label", "what that date is", lambda r, lang: r.due_label),
+    ("statutory", "true if that date is set by law", lambda r, lang: r.due_statutory),
+    (
+        "tracking_numbers",
+        "the agency's reference numbers, separated by ';'",
+        lambda r, lang: ";".join(r.tracking_numbers),
+    ),
+    ("next_step", "what to do next", lambda r, lang: r.next_step),
 ]
 
 
-def rows(report: Report) -> list[list[Cell]]:
-    return [[get(r) for _, _, get in COLUMNS] for r in report.requests]
+def rows(report: Report, lang: str = "en") -> list[list[Cell]]:
+    return [[get(r, lang) for _, _, get in COLUMNS] for r in report.requests]
 
 
-def to_csv(report: Report, *, bom: bool = False) -> bytes:
-    return csv_bytes([name for name, _, _ in COLUMNS], rows(report), bom=bom)
+def to_csv(report: Report, *, bom: bool = False, lang: str = "en") -> bytes:
+    return csv_bytes([name for name, _, _ in COLUMNS], rows(report, lang), bom=bom)
 
 
-def to_xlsx(report: Report) -> bytes:
-    """The requests, and a ``summary`` sheet: requests by status."""
-    summary: list[list[Cell]] = [[status, n] for status, n in report.by_status().items()]
+def to_xlsx(report: Report, lang: str = "en") -> bytes:
+    """The requests, and a ``summary`` sheet: requests by status (its token and its label)."""
+    summary: list[list[Cell]] = [[status, status_label(status, lang), n] for status, n in report.by_status().items()]
     return xlsx_bytes(
         [
             ("requests", [name for name, _, _ in COLUMNS], rows(report)),
-            ("summary", ["status", "requests"], summary),
+            ("summary", ["status", "status_label", "requests"], summary),
         ]
     )
