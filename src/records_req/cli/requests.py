@@ -23,6 +23,7 @@ from records_req.cli.output import (
 )
 from records_req.cli.wording import command, next_step, text, worded
 from records_req.errors import UsageError
+from records_req.labels import status_label
 
 if TYPE_CHECKING:
     from records_req.views import RequestDetails
@@ -404,7 +405,7 @@ def list_requests(
                     r["jurisdiction"],
                     r["agency"][:40],
                     ", ".join(r["topics"]),
-                    r["status"] + (" (OVERDUE)" if r["overdue"] else ""),
+                    status_label(r["status"]) + (" (OVERDUE)" if r["overdue"] else ""),
                     r["due"] or "",
                     r["command"] or "",
                 ]
@@ -437,7 +438,7 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
         click.echo(f"Tags: {', '.join(data['tags'])}")
     if data["tracking_numbers"]:
         click.echo(f"Agency reference: {', '.join(data['tracking_numbers'])}")
-    click.echo(f"Status: {data['status']}" + (" (OVERDUE)" if data["overdue"] else ""))
+    click.echo(f"Status: {status_label(data['status'])}" + (" (OVERDUE)" if data["overdue"] else ""))
     if data["due"]:
         click.echo(f"Due: {data['due']} ({data['due_label']})")
     click.echo(f"Next: {data['next_step']}")
@@ -506,7 +507,7 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
                     str(x["id"]),
                     x["jurisdiction"],
                     x["agency"][:40],
-                    x["status"],
+                    status_label(x["status"]),
                     x["date"],
                     (f"OVERDUE {x['days_late']}d" if x["overdue"] else x["what"])
                     + (f": {x['text']}" if x.get("text") else ""),
