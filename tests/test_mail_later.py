@@ -91,3 +91,56 @@ def test_an_appeal_goes_to_the_body_named_in_the_law_data(db_url: str, tmp_path:
     [got] = server.received
     assert got.recipients == ["Government.Records@dca.nj.gov"]
     assert [r["letter_kind"] for r in rows(db_url)] == ["appeal"]
+
+
+def test_the_dashboard_sends_a_campaign_after_showing_what_would_go_where(tmp_path: Path, server: Server) -> None:
+    """The same plan as the command line's dry run, then one confirmed POST sends what is left at
+    the rate given; a request with no address is named and not sent; a second POST sends nothing."""
+    import re
+
+    from markupsafe import escape
+
+    from records_req.web import Settings, create_app
+
+    url = f"sqlite:///{tmp_path / 'records.db'}"
+    t = Tracker(url, tmp_path)
+    set_up(t, server)
+    first = request_to(t, AGENCY, "records@hcso.example", "--tag", "TX WSO")
+    second = t.new("TX", "Galveston County Sheriff's Office", "--tag", "TX WSO")  # no address known
+    request_to(t, "Travis County Sheriff's Office", "pir@tcso.example")  # not in the campaign
+    dry = t.json("send", "--tag", "TX WSO", "--dry-run")
+    client = create_app(Settings(db_url=url, out_dir=tmp_path / "out", secret_key=b"k" * 32)).test_client()
+    host = {"Host": "127.0.0.1:8765"}
+    listed = client.get("/requests?tag=TX+WSO", headers=host).get_data(as_text=True)
+    assert 'href="/send?tag=TX+WSO"' in listed
+    page = client.get("/send?tag=TX+WSO", headers=host).get_data(as_text=True)
+    assert server.received == []  # showing it sends nothing
+    for p in dry:  # the dashboard shows the command line's plan
+        assert f"<td>{p['request_id']}</td>" in page
+        if p["action"] == "send":
+            assert p["to_email"] in page and escape(p["subject"]) in page
+        else:
+            assert escape(p["detail"]) in page
+    assert [p["action"] for p in dry] == ["send", "skip"] and "pir@tcso.example" not in page
+    assert "Send them now</button>" not in page and "Send them now (1)</button>" in page
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    form = {"csrf_token": token.group(1), "tag": "TX WSO", "rate": "6000"}
+    forged = client.post("/send", data=form | {"csrf_token": "x" * 43}, headers=host)
+    assert forged.status_code == 403 and server.received == []
+    bad = client.post("/send", data=form | {"rate": "0"}, headers=host)
+    assert bad.status_code == 409 and "more than zero" in bad.get_data(as_text=True) and server.received == []
+
+    done = client.post("/send", data=form, headers=host)
+    assert done.status_code == 200
+    [got] = server.received
+    assert got.recipients == ["records@hcso.example"]
+    shown = done.get_data(as_text=True)
+    assert f'<tr data-status="accepted"><td>{first}</td>' in shown
+    assert f'<tr data-status="skipped"><td>{second}</td>' in shown
+    assert t.json("show", str(first))["status"] != "draft" and t.json("show", str(second))["status"] == "draft"
+
+    again = client.post("/send", data=form, headers=host)
+    assert again.status_code == 409 and "Nothing to send" in again.get_data(as_text=True)
+    assert len(server.received) == 1 and len(rows(url)) == 1

@@ -47,3 +47,60 @@ def send(request_id: int) -> Any:
         to=outcome.to_email, at=outcome.accepted_at, message_id=outcome.message_id
     )
     return redirect(url_for("pages.request_page", request_id=request_id), code=303)
+
+
+@bp.get("/send")
+def confirm_tag() -> tuple[str, int]:
+    """A campaign's letters as they would go (the command line's ``send --tag --dry-run``), with
+    the rate to send them at and one button to send them all."""
+    from flask import request
+
+    from records_req.mail.send import DEFAULT_RATE, plan
+    from records_req.mail.settings import required
+    from records_req.web.pages import render, said, store
+
+    tag = (request.args.get("tag") or "").strip()
+    try:
+        plans = plan(store(), required(), tag=tag) if tag else []
+    except RecordsReqError as exc:
+        return render("send_tag.html", 200, tag=tag, plans=[], outcomes=None, rate=DEFAULT_RATE, error=said(exc))
+    return render("send_tag.html", 200, tag=tag, plans=plans, outcomes=None, rate=DEFAULT_RATE, error=None)
+
+
+@bp.post("/send")
+def send_tag() -> tuple[str, int]:
+    """Send the campaign's letters that are still to go, at most ``rate`` a minute, in this one
+    request (the guard has checked the form's CSRF token); then what happened to each."""
+    from flask import request
+
+    from records_req.mail.send import DEFAULT_RATE, MailError, deliver, plan
+    from records_req.mail.settings import password, required
+    from records_req.web.pages import render, said, store, today
+
+    tag = (request.form.get("tag") or "").strip()
+    shown: dict[str, Any] = {"tag": tag, "plans": [], "outcomes": None, "rate": DEFAULT_RATE}
+    try:
+        rate = _rate(request.form.get("rate"))
+        shown["rate"] = rate
+        settings = required()
+        plans = plan(store(), settings, tag=tag) if tag else []
+        shown["plans"] = plans
+        if not any(p.will_send for p in plans):
+            raise MailError(f"Nothing to send for the campaign {tag!r}.")
+        outcomes = deliver(store(), plans, settings, password(settings)[0], today=today(), rate=rate)
+    except RecordsReqError as exc:
+        return render("send_tag.html", 409, error=said(exc), **shown)
+    shown["outcomes"] = outcomes
+    return render("send_tag.html", 200, error=None, **shown)
+
+
+def _rate(value: str | None) -> float:
+    from records_req.mail.send import MailError
+
+    try:
+        rate = float(value or "")
+    except ValueError:
+        rate = 0.0
+    if not rate > 0 or rate == float("inf"):
+        raise MailError("The rate must be a number of messages a minute, more than zero.")
+    return rate
