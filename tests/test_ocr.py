@@ -59,7 +59,7 @@ def test_a_scanned_page_is_read_by_tesseract_and_found_by_search(db_url: str, tm
 
     [got] = take(t, _with_attachment(tmp_path, "scan", data, "scan.pdf", token))
     [pdf] = got["attachments"]
-    assert pdf["status"] == "stored" and pdf["note"] == "1 pages read by OCR (Tesseract)"
+    assert pdf["status"] == "stored" and pdf["note"] == "1 page read by OCR (Tesseract)"
     hits = t.json("search", "quota", today="2027-01-25")["hits"]
     assert [(h["request"], h["kind"], h["file"], h["page"]) for h in hits] == [(rid, "file", "scan.pdf", 2)]
     assert "memorandum" in hits[0]["snippet"].lower()

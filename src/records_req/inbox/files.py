@@ -105,7 +105,8 @@ def _pdf(data: bytes) -> Extracted:
     for i in blank:
         pages[i] = _ocr_page(data, i + 1)
     still = sum(not text for text in pages)
-    return Extracted(pages, f"{len(blank)} pages read by OCR (Tesseract)" + (f"; {still} still blank" if still else ""))
+    read = f"{len(blank)} page{'s' if len(blank) != 1 else ''} read by OCR (Tesseract)"
+    return Extracted(pages, read + (f"; {still} still blank" if still else ""))
 
 
 def ocr_available() -> bool:
