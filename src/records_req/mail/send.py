@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from records_req.errors import RecordsReqError
+from records_req.laws import load_laws
 from records_req.mail.message import Reference
 from records_req.mail.settings import MailSettings
 
@@ -261,7 +262,6 @@ def _appeal_addressee(session: Session, request: Request) -> tuple[str, str | No
     agency; an appeal to a body, to the body's email in the law data, else the directory's entry
     under its name (in the request's state)."""
     from records_req.agencies.directory import find_agency
-    from records_req.laws import load_laws
 
     agency = request.agency
     appeal = load_laws()[request.jurisdiction].for_agency(agency.name).appeal
