@@ -8,9 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from records_req import labels
+from records_req.catalog import catalog
 from records_req.lifecycle import Line
 from records_req.reports.data import Report
 from records_req.views import RequestDetails, event_shown
+from records_req.wording import action_words
 
 Table = tuple[list[str], list[list[Any]]]
 Label = Callable[[str], str]
@@ -23,8 +25,6 @@ class Said:
     tokens stay in the JSON, the CSV's and XLSX's ``status`` column and ``--json``."""
 
     def __init__(self, lang: str = "en") -> None:
-        from records_req.catalog import catalog
-
         self.lang = "es" if lang == "es" else "en"
         self.word = catalog(self.lang).gettext  # one word of the catalog, in this language only
 
@@ -35,8 +35,6 @@ class Said:
         return labels.long_date(day, self.lang) if day else "—"
 
     def next_step(self, r: RequestDetails) -> str:
-        from records_req.wording import action_words
-
         return action_words(r.next_action, self.lang, written_out=True)
 
     def due(self, r: RequestDetails) -> str:
