@@ -5,7 +5,7 @@ and any circle or arrow against the floors (issue 18).
     python scripts/import_graph.py --edges    # and every arrow between two packages
 
 The floors, lowest first: the core's leaf modules (the law, the engine, the lifecycle, the views'
-shapes, the words, ICE's sheet reader); the store; the wings (agencies, letters, tracker, reports,
+shapes, the words, ICE's sheet reader); the store; the wings (accounts, agencies, letters, tracker, reports,
 inbox, mail, search); the front hall (workspace, api); the doors (cli, web). A module may import
 its own floor and the floors below it; an import from a lower floor to a higher one is an arrow
 against the floors. The imports are read with ast, not run: every ``import`` counts, at the top of
@@ -31,7 +31,7 @@ PACKAGE = "records_req"
 FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ()),  # every top-level module not named below, and ice/ (a pure sheet reader)
     ("store", ("store",)),
-    ("wings", ("agencies", "letters", "tracker", "reports", "inbox", "mail", "search")),
+    ("wings", ("accounts", "agencies", "letters", "tracker", "reports", "inbox", "mail", "search")),
     ("front hall", ("workspace", "api")),
     ("doors", ("cli", "web", "__main__")),
 )

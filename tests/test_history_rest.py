@@ -92,18 +92,18 @@ def test_the_html_and_pdf_reports_strike_the_undone_event_and_keep_date_order(rr
     parser = _Rows()
     parser.feed(timeline)
     rows = [(cls, cells) for cls, cells in parser.rows if cells]
-    assert [cells[0] for _, cells in rows] == ["2026-12-01", "2026-12-01", "2026-12-02"]
+    assert [cells[0] for _, cells in rows] == ["December 1, 2026", "December 1, 2026", "December 2, 2026"]
     assert [cls for cls, _ in rows] == ["", "", "undone"]
-    assert "acknowledged" in rows[2][1][1] and rows[2][1][2].startswith("undone on 2026-12-03 by ")
+    assert "acknowledged" in rows[2][1][1] and rows[2][1][2].startswith("undone on December 3, 2026 by ")
     assert "called the clerk" in rows[1][1][1]
 
     pdf = rr.tmp / "r.pdf"
     rr("report", "--format", "pdf", "-o", str(pdf), today="2026-12-04")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
     after = text.split(f"#{rid} Fairfax County Sheriff", 1)[1]
-    sent, note, ack = (after.index(w) for w in ("2026-12-01 #", "called the clerk", "2026-12-02 #"))
+    sent, note, ack = (after.index(w) for w in ("December 1, 2026 #", "called the clerk", "December 2, 2026 #"))
     assert sent < note < ack
-    assert "undone on 2026-12-03 by" in after[ack:]
+    assert "undone on December 3, 2026 by" in after[ack:]
 
 
 # --- a tracking number goes with the event that brought it --------------------------------------

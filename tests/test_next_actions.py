@@ -58,7 +58,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ice/changes.py", "'records-req agencies imports'"): "agencies changes --since-import: a command",
     ("tracker/views.py", "'records-req list' shows them"): "an unknown id (the dashboard answers 404)",
     ("tracker/campaign.py", "'records-req list' shows the tags"): "followup/sent --tag: commands",
-    ("web/accounts.py", "'records-req users "): "users add/passwd/remove: commands, not pages",
+    ("accounts.py", "'records-req users "): "users add/passwd/remove: commands, not pages",
     ("reports/pdf.py", "records-req report"): "the PDF's title: the tool's name, not a command to run",
     ("store/migrations/versions/0010_open_key.py", "records-req log ID withdrawn"): "printed by db upgrade",
 }

@@ -39,7 +39,7 @@ def test_xlsx_has_typed_cells_filters_widths_and_a_frozen_header(db_url: str, tm
     widths = {name: sheet.column_dimensions[row[name].column_letter].width for name in names}
     assert widths["agency"] >= len("Peña County Sheriff’s Office") and widths["id"] < widths["agency"]
     assert max(widths.values()) <= 60
-    assert book["summary"].auto_filter.ref == "A1:B2"
+    assert book["summary"].auto_filter.ref == "A1:C2"  # status, its label, the count
 
 
 def test_csv_with_a_byte_order_mark_for_excel_on_windows(db_url: str, tmp_path: Path) -> None:

@@ -275,9 +275,9 @@ def test_users_are_stored_as_scrypt_hashes_and_serve_refuses_to_open_up_without_
     rr("users", "add", "ana", "--password-stdin", input_text="correct horse battery staple\n")
     rr("users", "add", "ana", "--password-stdin", input_text="correct horse battery staple\n", code=2)
     assert [u["name"] for u in rr.json("users", "list")] == ["ana"]
+    from records_req.accounts import verify_password
     from records_req.store.db import open_store
     from records_req.store.models import User
-    from records_req.web.accounts import verify_password
 
     with open_store(rr.url).read() as session:
         [user] = session.query(User).all()

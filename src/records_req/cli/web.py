@@ -107,7 +107,7 @@ def serve(
             "Behind a proxy, give the name people type in their browser: --allow-host records.example.org."
         )
     if not settings.local:
-        from records_req.web.accounts import users
+        from records_req.accounts import users
 
         with store(ctx).read() as session:
             if not users(session):
@@ -168,8 +168,8 @@ def users_add(ctx: click.Context, /, name: str, password_stdin: bool) -> None:
       records-req users add ana
       printf '%s\\n' "$PASSWORD" | records-req users add ana --password-stdin
     """
+    from records_req.accounts import add_user
     from records_req.cli.context import store
-    from records_req.web.accounts import add_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -194,8 +194,8 @@ def users_passwd(ctx: click.Context, /, name: str, password_stdin: bool) -> None
       records-req users passwd ana
       printf '%s\\n' "$PASSWORD" | records-req users passwd ana --password-stdin
     """
+    from records_req.accounts import change_password, find_user
     from records_req.cli.context import store
-    from records_req.web.accounts import change_password, find_user
 
     with store(ctx).read() as session:
         find_user(session, name)  # a clear error before asking for a password
@@ -221,8 +221,8 @@ def users_remove(ctx: click.Context, /, name: str) -> None:
     Examples:
       records-req users remove ana
     """
+    from records_req.accounts import remove_user
     from records_req.cli.context import store
-    from records_req.web.accounts import remove_user
 
     with store(ctx).write() as session:
         remove_user(session, name)
@@ -239,8 +239,8 @@ def users_list(ctx: click.Context, /, as_json: bool) -> None:
     Examples:
       records-req users list --json
     """
+    from records_req.accounts import users as all_users
     from records_req.cli.context import store
-    from records_req.web.accounts import users as all_users
 
     with store(ctx).read() as session:
         rows: list[dict[str, Any]] = [

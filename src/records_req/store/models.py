@@ -284,7 +284,7 @@ class Watch(Base):
 
 class User(Base):
     """An account for the web dashboard when it serves beyond this computer (``users add``).
-    Only a salted scrypt hash of the password is kept (records_req.web.accounts)."""
+    Only a salted scrypt hash of the password is kept (records_req.accounts)."""
 
     __tablename__ = "users"
 

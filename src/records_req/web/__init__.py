@@ -8,7 +8,7 @@ Security, in :mod:`records_req.web.guard`: the server binds to 127.0.0.1 unless 
 checks the Host header (against DNS rebinding), puts a CSRF token on every form that changes
 anything, sends its session cookie SameSite=Strict and HttpOnly, and, when it serves beyond this
 computer, requires a login (accounts from ``records-req users add``) on every page; the server can
-end those sessions, and failed sign-ins are throttled (records_req.web.accounts and .throttle).
+end those sessions, and failed sign-ins are throttled (records_req.accounts and .throttle).
 """
 
 from __future__ import annotations

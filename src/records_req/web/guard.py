@@ -93,8 +93,8 @@ def _age(iso: str) -> dt.timedelta:
 def _current(settings: Any, name: object, key: object) -> bool:
     """The signed-in account still exists and has not ended this session (sign-out, a new
     password, ``users remove``): checked in the database on every page, so in every process."""
-    from records_req.store.db import open_store
-    from records_req.web.accounts import session_is_current
+    from records_req.accounts import session_is_current
+    from records_req.workspace import Workspace
 
-    with open_store(settings.db_url).read() as session:
+    with Workspace(db_url=settings.db_url).session() as session:
         return session_is_current(session, name, key)

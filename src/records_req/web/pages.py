@@ -923,7 +923,7 @@ def feed_token() -> str:
     computer, the signed-in account's own, which ends with the account (web.accounts)."""
     if settings().local:
         return local_feed_token()
-    from records_req.web.accounts import feed_token_of
+    from records_req.accounts import feed_token_of
 
     with store().read() as s:
         token = feed_token_of(s, session.get("user"))
@@ -972,7 +972,7 @@ def calendar_feed(token: str) -> Response:
         if not hmac.compare_digest(token.encode(), local_feed_token().encode()):
             abort(404)
     else:
-        from records_req.web.accounts import feed_owner
+        from records_req.accounts import feed_owner
 
         with store().read() as s:
             if feed_owner(s, token) is None:
@@ -985,7 +985,7 @@ def calendar_feed(token: str) -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    from records_req.web.accounts import check_login
+    from records_req.accounts import check_login
 
     if settings().local:
         return redirect(url_for("pages.dashboard"))
@@ -1029,7 +1029,7 @@ def logout() -> Any:
     """Sign out: the account's sessions end on the server too, so a copy of the cookie opens nothing."""
     name = session.get("user")
     if isinstance(name, str) and not settings().local:
-        from records_req.web.accounts import end_sessions
+        from records_req.accounts import end_sessions
 
         with store().write() as s:
             end_sessions(s, name)

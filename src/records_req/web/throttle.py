@@ -64,7 +64,7 @@ def address_key(address: str | None) -> str:
 
 def account_key(name: str) -> str:
     """The account name as typed (names are at most 80 characters; longer ones share one key)."""
-    from records_req.web.accounts import NAME
+    from records_req.accounts import NAME
 
     return name if NAME.match(name) else "(not an account name)"
 
