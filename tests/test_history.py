@@ -152,9 +152,15 @@ def test_show_prints_the_timeline_in_date_order_with_the_undone_event_marked(rr:
     rid = _undone_timeline(rr)
     text = rr("show", rid, today="2026-12-04")
     timeline = text.split("Timeline:\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert [line.split()[0] for line in timeline] == ["2026-12-01", "2026-12-01", "2026-12-02", "2026-12-09"]
-    assert "sent" in timeline[0] and "called" in timeline[1]
-    assert "acknowledged" in timeline[2] and "(undone on 2026-12-03 by " in timeline[2]
+    assert [line.split()[:2] for line in timeline] == [
+        ["Tue", "2026-12-01"],
+        ["Tue", "2026-12-01"],
+        ["Wed", "2026-12-02"],
+        ["Wed", "2026-12-09"],
+    ]
+    assert "Request sent (How: by email)" in timeline[0] and "Note - called" in timeline[1]
+    assert "The agency acknowledged the request (Tracking number: R-1)" in timeline[2]
+    assert "(undone on Thu 2026-12-03 by " in timeline[2]
     assert "undo" not in text.replace("undone", "") and "target" not in text
 
 
@@ -253,13 +259,13 @@ def test_edit_changes_any_event_by_its_number_and_the_history_keeps_old_and_new(
     out = rr(
         "edit", rid, "--event", str(extension), "--note", "agency letter of 12/4", "--days", "10", today="2026-12-05"
     )
-    assert f"edited extended (event #{extension})" in out
+    assert f"corrected event #{extension} (The agency took more time). Now: Awaiting response" in out
     shown = rr.json("show", rid, today="2026-12-05")
     edit = shown["events"][-1]
     assert edit["kind"] == "edit" and edit["data"]["target"] == extension
     assert edit["data"]["was"] == {"on": "2026-12-04", "note": "agency letter", "data": {"days": 5}}
     text = rr("show", rid, today="2026-12-05")
-    assert f"edit of #{extension}: note agency letter -> agency letter of 12/4; days 5 -> 10" in text
+    assert f"Changed #{extension}: Note agency letter -> agency letter of 12/4; Days 5 -> 10" in text
     assert "call the clerk" in text  # the reminder, the last event, was not touched
     assert not any(e["kind"] == "edit" and e["data"]["target"] == reminder for e in shown["events"])
 
@@ -310,4 +316,4 @@ def test_undo_says_who_undid_it(rr: Tracker) -> None:
     rr("sent", rid, "--via", "email", "--on", "2026-11-30", today="2026-12-01")
     rr("log", rid, "acknowledged", "--on", "2026-12-01", today="2026-12-01")
     rr("undo", rid, today="2026-12-02")
-    assert f"(undone on 2026-12-02 by {getpass.getuser()})" in rr("show", rid, today="2026-12-02")
+    assert f"(undone on Wed 2026-12-02 by {getpass.getuser()})" in rr("show", rid, today="2026-12-02")

@@ -156,7 +156,7 @@ def test_the_dashboard_undoes_the_last_event_once_confirmed_and_says_who(rr: Tra
     shown = rr.json("show", rid, today="2026-12-01")
     assert [e["data"]["target"] for e in shown["events"] if e["kind"] == "undo"] == [int(event)]
     assert shown["tracking_numbers"] == []
-    assert "(undone on 2026-12-01 by dashboard)" in rr("show", rid, today="2026-12-01")
+    assert "(undone on Tue 2026-12-01 by dashboard)" in rr("show", rid, today="2026-12-01")
     struck = web.get(f"/requests/{rid}").get_data(as_text=True).split(f'id="event-{event}"', 1)[1].split("</li>")[0]
     assert "<del>" in struck and "by dashboard" in struck
 

@@ -362,8 +362,8 @@ def test_the_tracker_says_reconsideration_and_the_time_to_sue(tmp_path: Path, co
     run("log", "1", "denied", "--on", "2026-11-20", "--exemptions", "security")
     run("appeal", "1", today="2026-11-25")
     shown = run("show", "1", today="2026-11-26")
-    assert "reconsideration requested" in shown
-    assert "appealed (body=" not in shown
+    assert "You asked the agency to reconsider" in shown and "You appealed" not in shown
+    assert "Appealed to:" not in shown
     assert "nothing has been filed in any court" in shown
     if LAWS[code].limitation is not None:
         assert "must be filed by" in shown

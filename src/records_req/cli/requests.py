@@ -145,6 +145,7 @@ def _record(
     options: dict[str, Any],
     extra: dict[str, Any] | None = None,
 ) -> None:
+    from records_req.cli import timeline
     from records_req.tracker import service
 
     now = today(ctx)
@@ -166,6 +167,7 @@ def _record(
             today=now,
         )
         recorded = {"id": event.id, "kind": kind, "on": on.isoformat()}
+        said = timeline.event(kind, event.data)
     state = request_details(ctx, request_id)
     result = worded(state.summary_json() | {"event": recorded})
     for warning in warnings:
@@ -173,14 +175,10 @@ def _record(
     if options.get("as_json"):
         emit_json(result)
     else:
+        due_label = None if state.due_statutory else state.due_label
         click.echo(
-            f"#{request_id}: {kind} on {on.isoformat()}. Now {result['status']}"
-            + (
-                (f", due {result['due']}" if state.due_statutory else f", {state.due_label} {result['due']}")
-                if result["due"]
-                else ""
-            )
-            + "."
+            f"#{request_id}: {said} on {timeline.day(on)}. "
+            + timeline.now(result["status"], result["overdue"], result["due"], due_label)
         )
         click.echo(f"Next: {result['next_step']}")
 
@@ -292,6 +290,7 @@ def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
       records-req edit 1 --on 2026-11-28
       records-req edit 1 --event 3 --note "agency letter of 12/4"
     """
+    from records_req.cli import timeline
     from records_req.tracker import service
 
     data = {k: v for k, v in (("days", options["days"]), ("via", options["via"])) if v is not None}
@@ -313,7 +312,9 @@ def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
         state = service.tracked(request, now)
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"#{request_id}: edited {target.kind} (event #{target.id}). Now {state.state.status}.")
+    said = timeline.event(target.kind, target.data)
+    state_now = timeline.now(state.state.status, state.overdue)
+    click.echo(f"#{request_id}: corrected event #{target.id} ({said}). {state_now}")
 
 
 def _who() -> str | None:
@@ -336,6 +337,7 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
     Examples:
       records-req undo 1
     """
+    from records_req.cli import timeline
     from records_req.tracker import service
 
     now = today(ctx)
@@ -343,7 +345,11 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
         request = service.get_request(session, request_id)
         target = service.undo_last(session, request, now, by=_who())
         state = service.tracked(request, now)
-        click.echo(f"#{request_id}: undid {target.kind} of {target.on}. Now {state.state.status}.")
+        said = timeline.event(target.kind, target.data)
+        click.echo(
+            f"#{request_id}: undid '{said}' of {timeline.day(target.on)}. "
+            + timeline.now(state.state.status, state.overdue)
+        )
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -445,13 +451,12 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
     if data["appeal_window"]:
         click.echo(f"Appeal window: {data['appeal_window']['text']}")
     click.echo("\nTimeline:")
+    from records_req.cli import timeline
     from records_req.lifecycle import history_of
-    from records_req.tracker.views import event_shown
 
     # In date order; an undone event stays, marked "undone on D by U"; an edit is its own line.
     for line in history_of(data["events"]):
-        # views.event_shown: a reconsideration request is not an appeal to a court
-        click.echo(f"  {line.on}  {line.words(*event_shown(line.kind, line.data))}")
+        click.echo(f"  {timeline.line_words(line)}")
     if data["documents"]:
         click.echo("\nDocuments:")
         for d in data["documents"]:
