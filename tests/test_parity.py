@@ -185,7 +185,9 @@ def every_view(rr: Tracker, rid: int, on: dt.date) -> dict[str, tuple[bool, str 
 
     # each page writes its dates for people and keeps the day itself in <time datetime="...">
     pattern = (
-        rf'<tr( class="late")?><td><a href="/requests/{rid}">{rid}</a>.*?<td class="date">(?:<time datetime="([^"]+)")?'
+        rf'<tr( class="late")?><td data-label="#"><a href="/requests/{rid}">{rid}</a>'
+        r'.*?<td class="date" data-label="Due">'
+        r'(?:<time datetime="([^"]+)")?'
     )
     listed = re.search(pattern, page("/requests"))
     assert listed, "the request is not on the dashboard's list"
@@ -197,7 +199,8 @@ def every_view(rr: Tracker, rid: int, on: dt.date) -> dict[str, tuple[bool, str 
     board = page("/")
     late_part, soon_part = board.split('id="overdue"')[1].split('id="soon"')
     row = re.search(
-        rf'>{rid}</a></td><td><a [^>]*>[^<]*</a></td><td>[^<]*</td><td class="date">(?:<time datetime="([^"]+)")?',
+        rf'>{rid}</a></td><td data-label="Agency"><a [^>]*>[^<]*</a></td><td data-label="State">[^<]*</td>'
+        r'<td class="date" data-label="Due">(?:<time datetime="([^"]+)")?',
         late_part + soon_part,
     )
     if row:

@@ -91,7 +91,7 @@ def test_the_dashboard_shows_the_numbers_of_due_list_and_report(rr: Tracker) -> 
     assert [d["id"] for d in overdue] == [late]
     overdue_part = page.split('id="overdue"')[1].split('id="soon"')[0]
     assert f">{late}</a>" in overdue_part and f">{waiting}</a>" not in overdue_part
-    assert f"<td>{overdue[0]['days_late']}</td>" in overdue_part  # the same days late as `due`
+    assert f'<td data-label="Days late">{overdue[0]["days_late"]}</td>' in overdue_part  # the same days late as `due`
     soon_part = page.split('id="soon"')[1]
     waiting_due = next(d for d in due if d["id"] == waiting)["date"]
     assert f">{waiting}</a>" in soon_part and waiting_due in soon_part

@@ -1,0 +1,93 @@
+"""The dashboard's lists read on a phone without sideways scrolling (issue 19): the dashboard's overdue
+and due-soon tables, the requests list and the agencies list, in a real headless Chromium (Debian's)
+at 390 px and at a desktop's width. On a phone each row is a small card, each cell named by its
+column; the table stays a table for a screen reader (its column headers still name the cells).
+
+With RECORDS_REQ_SCREENSHOTS=1 the pages are also written as PNGs in docs/screenshots/
+(lists-*.png); a normal run writes them under the test's tmp_path only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - the test extras bring it
+    pytest.skip("Playwright for Python is not installed (pip install '.[test]')", allow_module_level=True)
+
+from .test_web_browser import ANA, VIEWPORTS, Tab, site, tab, viewport
+from .test_web_thread_browser import shot
+from .test_web_words import seeded
+
+__all__ = ["site", "tab", "viewport"]  # the fixtures, from the dashboard's browser tests
+
+LONG_AGENCY = "Prince William County Adult Detention Center and Sheriff's Office Records Division"
+LONG_EMAIL = "public.records.requests.and.foia.office@pwcgov-sheriff-detention.example"
+
+# The pages with lists, by name.
+PAGES = {
+    "dashboard": "/",
+    "requests": "/requests",
+    "agencies": "/agencies",
+}
+
+
+def seed_lists(tab: Tab) -> None:
+    """Requests overdue and due soon (one with a long agency name), agencies with a long email."""
+    rr = tab.site.rr
+    seeded(rr)
+    rr("agencies", "set", "--state", "VA", "--name", LONG_AGENCY, "--email", LONG_EMAIL,
+       "--models", "Jail Enforcement Model; Warrant Service Officer; Task Force")  # fmt: skip
+    soon = rr.new("VA", LONG_AGENCY, *ANA)
+    rr("sent", str(soon), "--on", "2026-11-28", today="2026-11-28")
+
+
+def overflow(page: Page) -> list[str]:
+    """What is wider than the screen: the page itself, or a table inside its scrolling box."""
+    found: list[str] = page.evaluate(
+        """() => {
+        const out = [];
+        const root = document.documentElement;
+        if (root.scrollWidth > root.clientWidth) out.push(`the page: ${root.scrollWidth} > ${root.clientWidth}`);
+        for (const box of document.querySelectorAll('.scroll')) {
+            if (box.scrollWidth > box.clientWidth) out.push(`a table: ${box.scrollWidth} > ${box.clientWidth}`);
+        }
+        return out;
+    }"""
+    )
+    return found
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab, tmp_path: Path, name: str) -> None:
+    page = tab.page
+    seed_lists(tab)
+    tab.open(PAGES[name])
+    tables = page.locator("table.stack")
+    expect(tables.first).to_be_visible()
+    assert overflow(page) == []
+    width = VIEWPORTS[tab.width]["viewport"]["width"]
+    for i in range(tables.count()):
+        box = tables.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    # Still a table to a screen reader: a table, its column headers, and the long agency in a cell.
+    expect(page.get_by_role("table").first).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Agency").first).to_be_attached()
+    expect(page.get_by_role("cell", name=LONG_AGENCY).first).to_be_visible()
+    expect(page.get_by_role("link", name=LONG_AGENCY).first).to_be_visible()
+    if name == "agencies":
+        expect(page.get_by_role("cell", name=LONG_EMAIL)).to_be_visible()
+    shot(page, tmp_path, f"lists-{name}-{tab.width}")
+    # Each cell is named by its column where the header row is out of sight (a phone), not on a desktop.
+    agency = page.locator("table.stack td[data-label='Agency']").first
+    label = agency.evaluate("td => getComputedStyle(td, '::before').content")
+    header = page.locator("table.stack thead").first
+    if tab.width == "phone":
+        assert "Agency" in label, label
+        assert header.evaluate("h => h.getBoundingClientRect().width") <= 1  # hidden from sight only
+    else:
+        assert label in ("none", "normal"), label
+        expect(header).to_be_visible()
