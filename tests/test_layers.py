@@ -140,7 +140,7 @@ LIGHT_IMPORTS_IN_FUNCTIONS: dict[str, int] = {
     "errors.py": 1,
     "ice/changes.py": 2,
     "ice/sheets.py": 12,
-    "inbox/imap.py": 7,
+    "inbox/imap.py": 4,
     "inbox/intake.py": 6,
     "inbox/match.py": 3,
     "laws.py": 3,

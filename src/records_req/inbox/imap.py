@@ -17,13 +17,20 @@ from the same place.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from records_req.errors import RecordsReqError, UsageError
+from records_req.mail.settings import (
+    account_password,
+    changed,
+    check_server,
+    check_transport,
+    keep_password,
+    read_account,
+    save,
+)
 
 if TYPE_CHECKING:
     import imaplib
@@ -75,15 +82,8 @@ def settings_path() -> Path:
 
 
 def load() -> ImapSettings | None:
-    path = settings_path()
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        settings = ImapSettings(**{k: v for k, v in data.items() if k in ImapSettings.__dataclass_fields__})
-    except (OSError, ValueError, TypeError) as exc:
-        raise ImapError(f"The mailbox settings in {path} cannot be read: {exc}.") from None
-    return check(settings)
+    settings = read_account(settings_path(), ImapSettings, ImapError, "mailbox settings")
+    return check(settings) if settings else None
 
 
 def required() -> ImapSettings:
@@ -94,68 +94,26 @@ def required() -> ImapSettings:
 
 
 def check(settings: ImapSettings) -> ImapSettings:
-    if not settings.host or any(c.isspace() for c in settings.host):
-        raise UsageError(f"{settings.host!r} is not a mail server's host name.")
-    if settings.security not in SECURITIES:
-        raise UsageError(f"Security must be one of {', '.join(SECURITIES)}, not {settings.security!r}.")
-    if settings.port is not None and not 1 <= settings.port <= 65535:
-        raise UsageError(f"The port must be from 1 to 65535, not {settings.port}.")
-    if not settings.user:
-        raise UsageError("The mailbox needs a user name.")
+    check_server(settings, "The mailbox")
     if not settings.folder or any(c in settings.folder for c in "\r\n\x00"):
         raise UsageError("The folder needs a name on one line.")
-    if settings.security == "plain" and not settings.insecure:
-        raise UsageError(
-            "Reading mail without encryption exposes the password and the replies; it is only for a local "
-            "test server, and must be asked for explicitly."
-        )
-    if settings.cafile is not None and not Path(settings.cafile).is_file():
-        raise UsageError(f"The CA file {settings.cafile} does not exist.")
+    check_transport(settings, "Reading mail without encryption exposes the password and the replies")
     return settings
 
 
 def update(changes: dict[str, Any]) -> ImapSettings:
-    from records_req.mail.settings import save
-
-    given = {k: v for k, v in changes.items() if v is not None}
-    current = load()
-    if current is None:
-        missing = [name for name in ("host", "user") if not given.get(name)]
-        if missing:
-            raise UsageError(f"A new mailbox needs {', '.join(missing)}.")
-        settings = ImapSettings(**given)
-    else:
-        if given.get("security") and given["security"] != "plain" and "insecure" not in given:
-            given["insecure"] = False
-        settings = replace(current, **given)
-    if settings.cafile:
-        settings = replace(settings, cafile=str(Path(settings.cafile).expanduser().resolve()))
-    save(check(settings), settings_path())
+    settings = check(changed(load(), ImapSettings, changes, ("host", "user"), "A new mailbox"))
+    save(settings, settings_path())
     return settings
 
 
 def password(settings: ImapSettings) -> tuple[str, str]:
     """The mailbox's password and where it came from ("environment" or "keyring")."""
-    from records_req.mail.settings import keyring_call
-
-    from_env = os.environ.get(PASSWORD_ENV)
-    if from_env:
-        return from_env, "environment"
-    found = keyring_call("get_password", settings)
-    if found:
-        return found, "keyring"
-    raise ImapError(
-        f"No password for {settings.user} on {settings.host}: none in the system keyring, "
-        f"and {PASSWORD_ENV} is not set."
-    )
+    return account_password(settings, PASSWORD_ENV, ImapError)
 
 
 def store_password(settings: ImapSettings, secret: str) -> None:
-    from records_req.mail.settings import keyring_call
-
-    if not secret:
-        raise UsageError("The password is empty.")
-    keyring_call("set_password", settings, secret)
+    keep_password(settings, secret, PASSWORD_ENV)
 
 
 # --- reading ----------------------------------------------------------------------------------------

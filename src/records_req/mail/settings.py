@@ -16,17 +16,24 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 from records_req.errors import RecordsReqError, UsageError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 PASSWORD_ENV = "RECORDS_REQ_SMTP_PASSWORD"
 KEYRING_SERVICE = "records-req"
 Security = Literal["tls", "starttls", "plain"]
 SECURITIES: tuple[Security, ...] = ("tls", "starttls", "plain")
 DEFAULT_PORTS: dict[str, int] = {"tls": 465, "starttls": 587, "plain": 25}
+
+
+A = TypeVar("A", bound="DataclassInstance")  # an account's settings (a frozen dataclass)
 
 
 class MailSetupError(RecordsReqError):
@@ -64,16 +71,20 @@ def settings_path() -> Path:
 
 def load() -> MailSettings | None:
     """The saved settings, or None when none are saved."""
-    path = settings_path()
+    settings = read_account(settings_path(), MailSettings, MailSetupError, "mail settings")
+    return check(settings) if settings else None
+
+
+def read_account(path: Path, kind: type[A], error: type[RecordsReqError], what: str) -> A | None:
+    """An account's settings saved at ``path`` (a dataclass ``kind``; unknown keys ignored), or
+    None when none are saved; ``error`` names ``what`` cannot be read."""
     if not path.is_file():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        known = {k: v for k, v in data.items() if k in MailSettings.__dataclass_fields__}
-        settings = MailSettings(**known)
+        return kind(**{k: v for k, v in data.items() if k in kind.__dataclass_fields__})
     except (OSError, ValueError, TypeError) as exc:
-        raise MailSetupError(f"The mail settings in {path} cannot be read: {exc}.") from None
-    return check(settings)
+        raise error(f"The {what} in {path} cannot be read: {exc}.") from None
 
 
 def required() -> MailSettings:
@@ -87,6 +98,16 @@ def check(settings: MailSettings) -> MailSettings:
     """The settings, or a clear error naming what is wrong."""
     from records_req.hygiene import email_problem
 
+    check_server(settings, "The mail account")
+    problem = email_problem(settings.from_email)
+    if problem:
+        raise UsageError(f"The from address {settings.from_email!r} is not an email address: {problem}.")
+    check_transport(settings, "Sending without encryption exposes the password and the letters")
+    return settings
+
+
+def check_server(settings: Account, account: str) -> None:
+    """The server, security, port and user name of an account (``account`` names it in the error)."""
     if not settings.host or any(c.isspace() for c in settings.host):
         raise UsageError(f"{settings.host!r} is not a mail server's host name.")
     if settings.security not in SECURITIES:
@@ -94,36 +115,44 @@ def check(settings: MailSettings) -> MailSettings:
     if settings.port is not None and not 1 <= settings.port <= 65535:
         raise UsageError(f"The port must be from 1 to 65535, not {settings.port}.")
     if not settings.user:
-        raise UsageError("The mail account needs a user name.")
-    problem = email_problem(settings.from_email)
-    if problem:
-        raise UsageError(f"The from address {settings.from_email!r} is not an email address: {problem}.")
+        raise UsageError(f"{account} needs a user name.")
+
+
+def check_transport(settings: Account, exposes: str) -> None:
+    """Plain text only when asked for (``exposes`` says what it would expose), and a CA file that exists."""
     if settings.security == "plain" and not settings.insecure:
-        raise UsageError(
-            "Sending without encryption exposes the password and the letters; it is only for a local "
-            "test server, and must be asked for explicitly."
-        )
+        raise UsageError(f"{exposes}; it is only for a local test server, and must be asked for explicitly.")
     if settings.cafile is not None and not Path(settings.cafile).is_file():
         raise UsageError(f"The CA file {settings.cafile} does not exist.")
-    return settings
 
 
 def update(changes: dict[str, Any]) -> MailSettings:
     """Change the saved settings (None leaves a field as it was) and save them; returns them."""
+    settings = check(changed(load(), MailSettings, changes, ("host", "user", "from_email"), "A new mail account"))
+    save(settings)
+    return settings
+
+
+Setting = str | int | bool | None  # a value given for a field of an account's settings
+
+
+def changed(current: A | None, kind: type[A], changes: Mapping[str, Setting], needed: tuple[str, ...], new: str) -> A:
+    """``current`` with ``changes`` (None leaves a field as it was), or a new ``kind`` from them,
+    which must then give every ``needed`` field (``new`` names the account in the error). Choosing
+    an encrypted security again drops an earlier "insecure"; a CA file is kept as an absolute path."""
     given = {k: v for k, v in changes.items() if v is not None}
-    current = load()
     if current is None:
-        missing = [name for name in ("host", "user", "from_email") if not given.get(name)]
+        missing = [name for name in needed if not given.get(name)]
         if missing:
-            raise UsageError(f"A new mail account needs {', '.join(missing)}.")
-        settings = MailSettings(**given)
+            raise UsageError(f"{new} needs {', '.join(missing)}.")
+        settings = kind(**given)
     else:
         if given.get("security") and given["security"] != "plain" and "insecure" not in given:
             given["insecure"] = False
         settings = replace(current, **given)
-    if settings.cafile:
-        settings = replace(settings, cafile=str(Path(settings.cafile).expanduser().resolve()))
-    save(check(settings))
+    cafile = getattr(settings, "cafile", None)
+    if cafile:
+        settings = replace(settings, cafile=str(Path(cafile).expanduser().resolve()))
     return settings
 
 
@@ -147,15 +176,20 @@ def save(settings: MailSettings | Any, path: Path | None = None) -> None:
 
 def password(settings: MailSettings) -> tuple[str, str]:
     """The account's password and where it came from ("environment" or "keyring")."""
-    from_env = os.environ.get(PASSWORD_ENV)
+    return account_password(settings, PASSWORD_ENV, MailSetupError)
+
+
+def account_password(settings: Account, env: str, error: type[RecordsReqError]) -> tuple[str, str]:
+    """An account's password, from the environment variable ``env`` else the keyring, and where it
+    came from ("environment" or "keyring"); ``error`` when neither has it."""
+    from_env = os.environ.get(env)
     if from_env:
         return from_env, "environment"
-    found = keyring_call("get_password", settings)
+    found = keyring_call("get_password", settings, env=env)
     if found:
         return found, "keyring"
-    raise MailSetupError(
-        f"No password for {settings.user} on {settings.host}: none in the system keyring, and "
-        f"{PASSWORD_ENV} is not set."
+    raise error(
+        f"No password for {settings.user} on {settings.host}: none in the system keyring, and {env} is not set."
     )
 
 
@@ -169,28 +203,46 @@ def password_source(settings: MailSettings) -> str | None:
 
 def store_password(settings: MailSettings, secret: str) -> None:
     """Keep the password in the system keyring (never in a file records-req writes)."""
+    keep_password(settings, secret, PASSWORD_ENV)
+
+
+def keep_password(settings: Account, secret: str, env: str) -> None:
+    """Keep an account's password in the system keyring (``env`` is named if the keyring fails)."""
     if not secret:
         raise UsageError("The password is empty.")
-    keyring_call("set_password", settings, secret)
+    keyring_call("set_password", settings, secret, env=env)
 
 
-class Keyed(Protocol):
-    """An account whose password the keyring keeps under ``keyring_name`` (SMTP here, IMAP in the inbox)."""
+class Account(Protocol):
+    """A mail account (SMTP here, IMAP in the inbox): its server, and the name the keyring keeps
+    its password under."""
 
+    @property
+    def host(self) -> str: ...
+    @property
+    def user(self) -> str: ...
+    @property
+    def security(self) -> str: ...
+    @property
+    def port(self) -> int | None: ...
+    @property
+    def cafile(self) -> str | None: ...
+    @property
+    def insecure(self) -> bool: ...
     @property
     def keyring_name(self) -> str: ...
 
 
-def keyring_call(name: str, settings: Keyed, *args: str) -> str | None:
+def keyring_call(name: str, settings: Account, *args: str, env: str = PASSWORD_ENV) -> str | None:
     try:
         import keyring
         from keyring.errors import KeyringError
     except ImportError:  # pragma: no cover - a dependency; only a broken install lacks it
-        raise MailSetupError(f"The keyring library is not installed; set {PASSWORD_ENV} instead.") from None
+        raise MailSetupError(f"The keyring library is not installed; set {env} instead.") from None
     try:
         result = getattr(keyring, name)(KEYRING_SERVICE, settings.keyring_name, *args)
     except KeyringError as exc:
         raise MailSetupError(
-            f"The system keyring cannot be used ({exc or type(exc).__name__}); set {PASSWORD_ENV} instead."
+            f"The system keyring cannot be used ({exc or type(exc).__name__}); set {env} instead."
         ) from None
     return cast(str | None, result)
