@@ -430,18 +430,12 @@ def account_password(from_stdin: bool) -> None:
     Examples:
       records-req inbox account password
     """
-    import sys
-
+    from records_req.cli.mail import ask_password
     from records_req.inbox.imap import ImapError, required, store_password
 
     try:
         settings = required()
-        secret = (
-            sys.stdin.readline().rstrip("\r\n")
-            if from_stdin
-            else click.prompt(f"Password for {settings.user} on {settings.host}", hide_input=True)
-        )
-        store_password(settings, secret)
+        store_password(settings, ask_password(settings, from_stdin))
     except ImapError as exc:
         raise click.ClickException(f"{exc} {SET_UP}") from None
     click.echo(f"Saved in the system keyring for {settings.user} on {settings.host}.")

@@ -241,20 +241,23 @@ def mail_password(from_stdin: bool) -> None:
       records-req mail password
       pass show mail/ana | records-req mail password --stdin
     """
-    import sys
-
     from records_req.mail.settings import MailSetupError, required, store_password
 
     try:
         settings = required()
-        if from_stdin:
-            secret = sys.stdin.readline().rstrip("\r\n")
-        else:
-            secret = click.prompt(f"Password for {settings.user} on {settings.host}", hide_input=True)
-        store_password(settings, secret)
+        store_password(settings, ask_password(settings, from_stdin))
     except MailSetupError as exc:
         raise click.ClickException(f"{exc} {SET_UP}") from None
     click.echo(f"Saved in the system keyring for {settings.user} on {settings.host}.")
+
+
+def ask_password(settings: Any, from_stdin: bool) -> str:
+    """An account's password: one line of standard input, or typed at a hidden prompt."""
+    if from_stdin:
+        import sys
+
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt(f"Password for {settings.user} on {settings.host}", hide_input=True))
 
 
 def _show_settings(settings: Any, as_json: bool) -> None:
