@@ -16,43 +16,12 @@ import pytest
 
 from records_req.filetypes import FileType, identify, identify_file
 
-FREE, END, FAT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+from .ole_helpers import compound_file
 
 
 def ole_file(*streams: str) -> bytes:
-    """A compound file (MS-CFB, version 3) holding ``streams``, each 4096 bytes (so in ordinary
-    sectors, not the mini stream): one FAT sector, one directory sector, then the streams."""
-    size = 4096
-    entries = len(streams) + 1
-    assert entries <= 4, "one directory sector"
-    data_start = 2
-    fat = [FAT, END]
-    for i in range(len(streams)):
-        first = data_start + i * 8
-        fat += [*range(first + 1, first + 8), END]
-    fat += [FREE] * (128 - len(fat))
-    header = bytearray(512)
-    header[0:8] = bytes.fromhex("D0CF11E0A1B11AE1")
-    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
-    struct.pack_into("<IIIIIIIII", header, 40, 0, 1, 1, 0, 4096, END, 0, END, 0)
-    struct.pack_into("<109I", header, 76, 0, *([FREE] * 108))
-
-    def entry(name: str, kind: int, child: int, right: int, start: int, length: int) -> bytes:
-        raw = bytearray(128)
-        encoded = name.encode("utf-16-le") + b"\x00\x00"
-        raw[0 : len(encoded)] = encoded
-        struct.pack_into("<HBB", raw, 64, len(encoded), kind, 1)
-        struct.pack_into("<III", raw, 68, 0xFFFFFFFF, right, child)
-        struct.pack_into("<IQ", raw, 116, start, length)
-        return bytes(raw)
-
-    directory = entry("Root Entry", 5, 1 if streams else 0xFFFFFFFF, 0xFFFFFFFF, END, 0)
-    for i, name in enumerate(streams):
-        right = i + 2 if i + 1 < len(streams) else 0xFFFFFFFF
-        directory += entry(name, 2, 0xFFFFFFFF, right, data_start + i * 8, size)
-    directory += b"\x00" * (512 - len(directory))
-    body = struct.pack("<128I", *fat) + directory + b"".join(b"\x01" * size for _ in streams)
-    return bytes(header) + body
+    """A compound file holding ``streams``, each 4096 bytes of 0x01 (tests/ole_helpers.py)."""
+    return compound_file(dict.fromkeys(streams, b"\x01" * 4096))
 
 
 def ftyp(brand: bytes, *compatible: bytes) -> bytes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import mailbox
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pytest
 
 from .cli_helpers import Tracker
 from .conftest import FIXTURES
+from .ole_helpers import compound_file
 
 REPLIES = FIXTURES / "replies"
 AGENCY = "Harris County Sheriff's Office"
@@ -242,43 +242,6 @@ def test_bad_input_is_stored_or_refused_with_one_clear_line_and_nothing_else_is_
         assert Path(raw_path).stat().st_size == size
 
 
-def _msg_file(streams: dict[str, bytes]) -> bytes:
-    """An Outlook .msg: a compound file (MS-CFB v3) whose root holds ``streams``, each padded to
-    4096 bytes so they sit in ordinary sectors; directory sectors chained in the FAT."""
-    free, end, fat_mark = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
-    names = list(streams)
-    entries = len(names) + 1
-    dir_sectors = (entries + 3) // 4
-    fat = [fat_mark, *range(2, dir_sectors + 1), end]
-    first_data = 1 + dir_sectors
-    for i in range(len(names)):
-        first = first_data + i * 8
-        fat += [*range(first + 1, first + 8), end]
-    fat += [free] * (128 - len(fat))
-    header = bytearray(512)
-    header[0:8] = bytes.fromhex("D0CF11E0A1B11AE1")
-    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
-    struct.pack_into("<IIIIIIIII", header, 40, 0, 1, 1, 0, 4096, end, 0, end, 0)
-    struct.pack_into("<109I", header, 76, 0, *([free] * 108))
-
-    def entry(name: str, kind: int, child: int, right: int, start: int, length: int) -> bytes:
-        raw = bytearray(128)
-        encoded = name.encode("utf-16-le") + b"\x00\x00"
-        raw[0 : len(encoded)] = encoded
-        struct.pack_into("<HBB", raw, 64, len(encoded), kind, 1)
-        struct.pack_into("<III", raw, 68, 0xFFFFFFFF, right, child)
-        struct.pack_into("<IQ", raw, 116, start, length)
-        return bytes(raw)
-
-    directory = entry("Root Entry", 5, 1, 0xFFFFFFFF, end, 0)
-    for i, name in enumerate(names):
-        right = i + 2 if i + 1 < len(names) else 0xFFFFFFFF
-        directory += entry(name, 2, 0xFFFFFFFF, right, first_data + i * 8, 4096)
-    directory += b"\x00" * (512 * dir_sectors - len(directory))
-    data = b"".join(streams[n].ljust(4096, b"\x00") for n in names)
-    return bytes(header) + struct.pack("<128I", *fat) + directory + data
-
-
 def test_mbox_maildir_and_outlook_msg_files_are_taken_in(db_url: str, tmp_path: Path) -> None:
     t = Tracker(db_url, tmp_path)
     rid, token = sent_by_email(t, db_url)
@@ -294,7 +257,7 @@ def test_mbox_maildir_and_outlook_msg_files_are_taken_in(db_url: str, tmp_path: 
     body = "We have determined that no responsive records exist for item 3 of your request."
     msg = tmp_path / "reply.msg"
     msg.write_bytes(
-        _msg_file(
+        compound_file(
             {
                 "__substg1.0_0037001F": f"RE: {token} Public Information Request".encode("utf-16-le"),
                 "__substg1.0_1000001F": body.encode("utf-16-le"),
