@@ -11,14 +11,13 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from .cli_helpers import Tracker
 from .test_inbox import reply, sent_by_email
-from .test_web import Browser, browser
-from .test_web_words import AGENCIES, NOT_PAGES, seeded
+from .test_web import browser
+from .test_web_words import AGENCIES, crawl, seeded
 
 
 def extractor() -> ModuleType:
@@ -91,28 +90,6 @@ class SpanishText(HTMLParser):
             self.texts.append(" ".join(data.split()))
 
 
-def crawl(web: Browser, starts: list[str], limit: int = 200) -> dict[str, list[str]]:
-    seen: dict[str, list[str]] = {}
-    queue = list(starts)
-    while queue and len(seen) < limit:
-        path = queue.pop(0)
-        if path in seen:
-            continue
-        page = web.get(path)
-        assert page.status_code == 200, path
-        parser = SpanishText()
-        parser.feed(page.get_data(as_text=True))
-        seen[path] = parser.texts
-        for href in parser.links:
-            target = urlsplit(urljoin("http://127.0.0.1:8765" + path, href))
-            if target.netloc != "127.0.0.1:8765" or any(part in target.path for part in NOT_PAGES):
-                continue
-            link = target.path + (f"?{target.query}" if target.query else "")
-            if "/attachments/" not in link and link not in seen and link not in queue:
-                queue.append(link)
-    return seen
-
-
 def names() -> list[str]:
     """Proper names kept in English: the laws' names and citations, states, agencies, topics' keys."""
     from records_req.laws import load_laws
@@ -164,7 +141,7 @@ def test_a_seeded_dashboard_in_spanish_shows_no_english_sentence(rr: Tracker, tm
         rr("inbox", "import", str(reply(tmp_path, name, token)))
     web = browser(rr)
     starts = ["/", "/inbox", "/ice", "/search?q=records", f"/requests/{rid}/send", "/inbox/messages/1"]
-    english = crawl(web, starts)
+    english = crawl(web, starts, limit=200, reading=SpanishText, leaving_out=("/attachments/",))
     for rid_ in made.values():
         assert f"/requests/{rid_}" in english
     assert {"/inbox/messages/1", "/inbox/messages/2", "/ice", "/search?q=records"} <= set(english)

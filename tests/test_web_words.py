@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -129,18 +131,33 @@ KEBAB_STATUSES = re.compile(r"\b(" + "|".join(re.escape(s) for s in STATUSES if 
 NOT_PAGES = ("/documents/", "/reports/report.", "/calendar/", "bundle.zip", "/lang/", "/logout", ".json")
 
 
-def crawl(web: Browser, start: str = "/", limit: int = 120) -> dict[str, list[str]]:
-    """Every page of the dashboard reachable from ``start`` by its links (downloads left out):
-    path -> its visible text nodes."""
+class Reading(Protocol):
+    """An HTML parser that keeps a page's text nodes and its links."""
+
+    texts: list[str]
+    links: list[str]
+
+    def feed(self, data: str) -> None: ...
+
+
+def crawl(
+    web: Browser,
+    starts: Sequence[str] = ("/",),
+    limit: int = 120,
+    reading: Callable[[], Reading] = Visible,
+    leaving_out: Sequence[str] = (),
+) -> dict[str, list[str]]:
+    """Every page of the dashboard reachable from ``starts`` by its links (downloads, and links
+    containing any of ``leaving_out``, left out): path -> its text nodes, as ``reading`` reads them."""
     seen: dict[str, list[str]] = {}
-    queue = [start]
+    queue = list(starts)
     while queue and len(seen) < limit:
         path = queue.pop(0)
         if path in seen:
             continue
         page = web.get(path)
         assert page.status_code == 200, path
-        parser = Visible()
+        parser = reading()
         parser.feed(page.get_data(as_text=True))
         seen[path] = parser.texts
         for href in parser.links:
@@ -148,7 +165,7 @@ def crawl(web: Browser, start: str = "/", limit: int = 120) -> dict[str, list[st
             if target.netloc != "127.0.0.1:8765" or any(part in target.path for part in NOT_PAGES):
                 continue
             link = target.path + (f"?{target.query}" if target.query else "")
-            if link not in seen and link not in queue:
+            if not any(part in link for part in leaving_out) and link not in seen and link not in queue:
                 queue.append(link)
     return seen
 
