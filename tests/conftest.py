@@ -4,6 +4,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import sys
 import tempfile
 import uuid
 from collections import Counter, deque
@@ -104,15 +105,48 @@ def fresh_postgres_database() -> tuple[str, object]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
 
+    admin.dispose()
+
     def drop() -> None:
         from records_req.store.db import close_all
 
         close_all()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_after_the_tests(admin_url, [name])
 
     return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+_DROPPER = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+
+def drop(name):
+    with psycopg.connect(sys.argv[1], autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+with ThreadPoolExecutor(max_workers=len(sys.argv) - 2) as pool:  # at once: they wait for one checkpoint
+    list(pool.map(drop, sys.argv[2:]))
+"""
+
+
+def drop_after_the_tests(admin_url: Any, names: list[str]) -> None:
+    """Drop test databases in a process of their own that outlives the test run. Each DROP DATABASE
+    waits for a checkpoint of the server (5 s on this machine, more when it is busy); no test waits
+    for it. ``WITH (FORCE)`` ends whatever session a test left on them."""
+    if not names:
+        return
+    libpq = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    # posix_spawn, not Popen: a Popen still running when collected is a ResourceWarning (an error here)
+    devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    os.posix_spawn(
+        sys.executable,
+        [sys.executable, "-c", _DROPPER, libpq, *names],
+        os.environ,
+        file_actions=devnull,
+        setsid=True,  # not ended with the worker, nor by a Ctrl-C meant for the tests
+    )
 
 
 def new_database_id(execute: Callable[[str, dict[str, str]], object]) -> None:
@@ -290,10 +324,8 @@ class PostgresDatabases:
         for made in self.ready:
             made.exception()  # done, or failed: everything it made is in self.names
         self.background.shutdown(wait=True)
-        names = [*self.names, *([self.template] if self.template else [])]
-        with ThreadPoolExecutor(max_workers=len(names) or 1) as dropping:  # at once: they wait for one checkpoint
-            list(dropping.map(self._drop, names))
         self.admin.dispose()
+        drop_after_the_tests(self.url, [*self.names, *([self.template] if self.template else [])])
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from records_req.cli import cli
 from records_req.store.db import HEAD, MIGRATIONS, Store, close_all
 from records_req.store.models import Base, Event, Request
 
-from .conftest import PG_URL, fresh_postgres_database, subprocess_env
+from .conftest import subprocess_env
 
 SEED = [
     ["profile", "set", "--name", "Ana", "--email", "ana@example.org", "--state", "GA"],
@@ -259,12 +259,3 @@ def test_a_writer_killed_mid_transaction_leaves_the_database_consistent(db_url: 
     store.dispose()
     result = CliRunner().invoke(cli, ["--db", db_url, "--as-of", "2026-11-27", "log", "1", "note"])
     assert result.exit_code == 0, result.stderr
-
-
-def test_the_run_reports_postgres_coverage() -> None:
-    """Not a check of the code: makes the PostgreSQL status visible in the test summary."""
-    if not PG_URL:
-        pytest.skip("RECORDS_REQ_TEST_PG is not set: PostgreSQL variants were skipped")
-    url, drop = fresh_postgres_database()
-    drop()  # type: ignore[operator]
-    assert url.startswith("postgresql")
