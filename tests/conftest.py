@@ -246,6 +246,7 @@ class PostgresDatabases:
 
         self.template = f"rrtpl_{self.run}_{os.getpid()}"
         self._admin(f'CREATE DATABASE "{self.template}"')
+        self._admin(f'ALTER DATABASE "{self.template}" SET synchronous_commit = off')
         Store(self.url_of(self.template)).dispose()  # migrated, and no connection left on it
         with self._on(self.template) as conn:
             self.schema = conn.execute(text(self.SCHEMA)).scalar()
@@ -269,6 +270,9 @@ class PostgresDatabases:
         name = f"rrtest_{self.run}_{os.getpid()}_{self.count}"
         self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         self.names.add(name)
+        # A test's database need not outlive a crash of the server: commits return without waiting
+        # for the disk (5.6 ms each here, 0.6 ms without). Only these databases, never the server's.
+        self._admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         with self._on(name) as conn:
             new_database_id(lambda sql, params: conn.execute(text(sql), params))
         return name
@@ -288,15 +292,22 @@ class PostgresDatabases:
         with self._on(name) as conn:
             same = conn.execute(text(self.SCHEMA)).scalar() == self.schema
             if same:
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in self.tables) + " RESTART IDENTITY CASCADE"))
+                # DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE makes new files for
+                # every table and index (223 ms of the server's time per reset here, against 40).
+                # The foreign keys' triggers are off for this session, so the order does not matter.
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for table in self.tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
                 for table, row in self.rows:
                     conn.execute(
                         text(f'INSERT INTO "{table}" SELECT * FROM json_populate_record(NULL::"{table}", :row)'),
                         {"row": row},
                     )
-                for sequence, value in self.sequences:
-                    if value is not None:
-                        conn.execute(text("SELECT setval(:s, :v, true)"), {"s": f'"{sequence}"', "v": value})
+                for sequence, value in self.sequences:  # where the template left it: unused, or at value
+                    conn.execute(
+                        text("SELECT setval(:s, :v, :used)"),
+                        {"s": f'"{sequence}"', "v": value or 1, "used": value is not None},
+                    )
                 new_database_id(lambda sql, params: conn.execute(text(sql), params))
         if same:
             return name
