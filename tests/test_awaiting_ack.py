@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
-from records_req import api, labels
+from records_req import api, labels, schedule_cache
 from records_req.calendars import calendar_for
 from records_req.laws import load_laws
 from records_req.lifecycle import Recorded, replay, track, why_not
+from records_req.store.db import Store, close_all
 
 from .cli_helpers import Tracker
 from .test_web import ANA, browser
@@ -183,3 +185,23 @@ def test_every_door_says_awaiting_acknowledgement_until_the_agency_acknowledges(
 @pytest.fixture
 def rr_ny(db_url: str, tmp_path: Path) -> Tracker:
     return Tracker(db_url, tmp_path)
+
+
+def test_a_database_from_before_the_status_lists_its_unanswered_requests_under_it(rr_ny: Tracker) -> None:
+    """A request stored as the engine before ENGINE_VERSION 5 left it ('awaiting-response', never
+    answered) is computed again on the next read: the new filter finds it, the old one does not."""
+    rr = rr_ny
+    rid = rr.new("VA", "Henrico County Sheriff's Office", *ANA)
+    rr("sent", str(rid), "--via", "email", "--on", SENT.isoformat(), today=SENT.isoformat())
+    before = schedule_cache._stamp(LAWS["VA"].for_agency("Henrico County Sheriff's Office"), 4)  # the stamp v4 wrote
+    store = Store(rr.url)
+    with store.write() as session:
+        session.execute(
+            text("UPDATE requests SET schedule_stamp = :old, status = 'awaiting-response' WHERE id = :id"),
+            {"id": rid, "old": before},
+        )
+    store.dispose()
+    close_all()
+    assert [r["id"] for r in rr.json("list", "--status", "awaiting-response", today=DAY)] == []
+    assert [r["id"] for r in rr.json("list", "--status", "awaiting-ack", today=DAY)] == [rid]
+    assert rr.json("show", str(rid), today=DAY)["status"] == "awaiting-ack"
