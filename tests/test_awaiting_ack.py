@@ -16,7 +16,7 @@ from sqlalchemy import text
 from records_req import api, labels, schedule_cache
 from records_req.calendars import calendar_for
 from records_req.laws import load_laws
-from records_req.lifecycle import Recorded, replay, track, why_not
+from records_req.lifecycle import AGENCY_ANSWERS, EVENTS, Recorded, replay, track, why_not
 from records_req.store.db import Store, close_all
 
 from .cli_helpers import Tracker
@@ -99,6 +99,12 @@ def test_a_request_awaiting_acknowledgement_can_be_appealed_or_withdrawn() -> No
     state = replay([Recorded(1, "sent", SENT, None, {"via": "email"})])
     assert state.status == "awaiting-ack" and not state.closed
     assert why_not(state, "appealed") is None and why_not(state, "withdrawn") is None
+
+
+def test_every_answer_is_an_event_the_agency_makes() -> None:
+    assert set(EVENTS) >= AGENCY_ANSWERS
+    mine = {"sent", "clarified", "fee-paid", "appealed", "withdrawn", "sued", "note", "reminder", "followed-up"}
+    assert not AGENCY_ANSWERS & mine
 
 
 def test_the_labels_in_both_languages() -> None:

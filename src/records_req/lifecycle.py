@@ -35,10 +35,10 @@ from records_req.laws import Appeal, Jurisdiction
 
 # status names, as shown to users
 DRAFT = "draft"
-# Sent, and nothing heard from the agency yet (MuckRock's "Awaiting acknowledgement"): the status of
-# every sent request until the agency's first answer of any kind (ANSWERS), whatever the law says
-# about acknowledging. Before 2026-12 such a request was "awaiting-response" (schedule_cache
-# ENGINE_VERSION 5 computes stored rows again).
+# Sent, and nothing heard from the agency yet (MuckRock's "Awaiting acknowledgement"): the status
+# of every sent request until the agency's first answer of any kind (AGENCY_ANSWERS), whatever the
+# law says about acknowledging. Before 2026-12 such a request was "awaiting-response"
+# (schedule_cache.ENGINE_VERSION 5 computes stored rows again).
 AWAITING_ACK = "awaiting-ack"
 AWAITING_RESPONSE = "awaiting-response"  # the agency answered (acknowledged, extended...) and owes the rest
 # The agency waits for the requester: a clarification (a fix) or a fee (a payment). Both were one
@@ -74,7 +74,7 @@ CLOSED = frozenset({COMPLETED, NO_RECORDS, WITHDRAWN})
 CAN_BE_OVERDUE = frozenset({AWAITING_ACK, AWAITING_RESPONSE, PARTIALLY_RELEASED, *AWAITING_REQUESTER})
 # The events that are the agency's answer: the first of them ends "awaiting acknowledgement" (an
 # acknowledgment, more time, a question, a fee, a promised date, records, a refusal).
-ANSWERS = frozenset(
+AGENCY_ANSWERS = frozenset(
     {
         "acknowledged",
         "extended",
@@ -421,7 +421,7 @@ def replay(events: Iterable[Recorded]) -> State:
     """Fold the effective events into the request's current state.
 
     The status is the one answer every door shows. A sent request is *awaiting acknowledgement*
-    (:data:`AWAITING_ACK`) until the agency's first answer of any kind (:data:`ANSWERS`: an
+    (:data:`AWAITING_ACK`) until the agency's first answer of any kind (:data:`AGENCY_ANSWERS`: an
     acknowledgment, more time, a clarification asked, a fee, a promised date, records, a refusal),
     then *awaiting response* while the agency owes the rest. The rule is MuckRock's and does not
     depend on the law: where the law sets a duty to acknowledge (NY, AL, FL...), that duty's date is
@@ -434,13 +434,13 @@ def replay(events: Iterable[Recorded]) -> State:
     reminders: list[tuple[dt.date, str]] = []
     numbers: list[str] = []
     outcome = court = None
-    answered = False  # the agency has answered (an event of ANSWERS is in force)
+    answered = False  # the agency has answered (an event of AGENCY_ANSWERS is in force)
     for event in effective(events):
         kind, on, data = event.kind, event.on, event.data
         number = data.get("tracking_number")
         if number and str(number) not in numbers:
             numbers.append(str(number))
-        if kind in ANSWERS:
+        if kind in AGENCY_ANSWERS:
             answered = True
             if status == AWAITING_ACK:
                 status = AWAITING_RESPONSE
