@@ -198,6 +198,8 @@ def test_completion_offers_states_topics_event_kinds_request_numbers_and_tags(tr
     assert complete(track.url, "states t") == ["TN", "TX"]
     assert "wso" in complete(track.url, "new --topic w")
     assert complete(track.url, "log 1 ack") == ["acknowledged"]
+    assert complete(track.url, "list --status awaiting") == ["awaiting-ack", "awaiting-response"]
+    assert complete(track.url, "list --status o") == ["open", "overdue"]
     assert complete(track.url, "show ") == ["1", "2"]
     assert complete(track.url, "sent --tag ") == ["FL WSO 2026", "VA WSO"]
     assert complete(track.url, "list --tag F") == ["FL WSO 2026"]

@@ -1,6 +1,6 @@
 """The command line tells a request's history in people's words (issue 19): `show`'s timeline names
 each event by its label with its facts ('The agency took more time (Days: 10)'), and `sent`, `log`,
-`edit` and `undo` say the new state the same way ('Now: Awaiting response, due Tue 2026-12-15.');
+`edit` and `undo` say the new state the same way ('Now: Awaiting acknowledgement, due Tue 2026-12-08.');
 dates stay the terminal's 'Tue 2026-12-01'; `--json` keeps the tokens."""
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ def _timeline(text: str) -> list[str]:
 def test_sent_log_edit_and_undo_say_the_event_and_the_new_state_in_words(rr: Tracker) -> None:
     sent = rr("sent", "1", "--via", "email", "--on", "2026-12-01", today="2026-12-01")
     # Virginia: 5 business days from receipt (the email's day), so Tue 2026-12-08
-    assert sent.startswith("#1: Request sent on Tue 2026-12-01. Now: Awaiting response, due Tue 2026-12-08."), sent
-    assert "awaiting-response" not in sent
+    assert sent.startswith("#1: Request sent on Tue 2026-12-01. Now: Awaiting acknowledgement, due Tue 2026-12-08."), (
+        sent
+    )
+    assert "awaiting-ack" not in sent
 
     extended = rr("log", "1", "extended", "--days", "7", "--on", "2026-12-04", today="2026-12-04")
     assert extended.startswith("#1: The agency took more time on Fri 2026-12-04. Now: Awaiting response, due "), (
@@ -45,7 +47,7 @@ def test_sent_log_edit_and_undo_say_the_event_and_the_new_state_in_words(rr: Tra
     edited = rr("edit", "1", "--event", str(extension), "--days", "10", today="2026-12-06")
     assert edited.strip() == f"#1: corrected event #{extension} (The agency took more time). Now: Awaiting response."
 
-    undone = rr("undo", "1", today="2026-12-07")
+    undone = rr("undo", "1", today="2026-12-07")  # the extension was an answer already
     assert undone.strip() == (
         "#1: undid 'The agency acknowledged the request' of Sat 2026-12-05. Now: Awaiting response."
     )

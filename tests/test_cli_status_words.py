@@ -1,5 +1,5 @@
 """The command line's `list`, `due` and `show` name a status as people know it ("Awaiting
-response", "Payment required"); `--json` keeps the token (issue 19)."""
+acknowledgement", "Payment required"); `--json` keeps the token (issue 19)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .cli_helpers import Tracker
 def rr(db_url: str, tmp_path: Path) -> Tracker:
     tracker = Tracker(db_url, tmp_path)
     tracker("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--state", "VA")
-    tracker.new("VA", "Fairfax County Sheriff")  # 1: awaiting a response, overdue by 2026-11-27
+    tracker.new("VA", "Fairfax County Sheriff")  # 1: never acknowledged, overdue by 2026-11-27
     tracker("sent", "1", "--on", "2026-11-02")
     tracker.new("GA", "Cobb County Sheriff")  # 2: the agency asked for a fee
     tracker("sent", "2", "--on", "2026-11-20")
@@ -28,13 +28,13 @@ def test_show_and_list_print_the_status_label_and_json_keeps_the_token(
     monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: each row on one line
     shown = rr("show", "2")
     assert "Status: Payment required" in shown and "payment-required" not in shown
-    assert "Status: Awaiting response (OVERDUE)" in rr("show", "1")
+    assert "Status: Awaiting acknowledgement (OVERDUE)" in rr("show", "1")
     listed = rr("list")
-    assert "Awaiting response (OVERDUE)" in listed and "Payment required" in listed
-    assert "awaiting-response" not in listed and "payment-required" not in listed
+    assert "Awaiting acknowledgement (OVERDUE)" in listed and "Payment required" in listed
+    assert "awaiting-ack" not in listed and "payment-required" not in listed
     due = rr("due", "--within", "30")
-    assert "Awaiting response" in due and "awaiting-response" not in due
+    assert "Awaiting acknowledgement" in due and "awaiting-ack" not in due
     # the machine's side: the tokens, as the filters take them
     assert rr.json("show", "2")["status"] == "payment-required"
-    assert [r["status"] for r in rr.json("list")] == ["awaiting-response", "payment-required"]
+    assert [r["status"] for r in rr.json("list")] == ["awaiting-ack", "payment-required"]
     assert "Payment required" in rr("list", "--status", "payment-required")

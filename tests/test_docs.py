@@ -74,7 +74,7 @@ def test_the_readme_python_example_runs_as_printed(capsys: Any) -> None:
     printed = capsys.readouterr().out.splitlines()
     # Virginia's S.B. 783 (2026) creates records, so the state-law topic is added to the letter
     assert printed[0] == "['2026-11-02-wso+state-law.docx', '2026-11-02-wso+state-law.pdf']"
-    assert printed[1] == "awaiting-response 2026-11-10"  # Va. Code § 2.2-3704(B); Election Day skipped
+    assert printed[1] == "awaiting-ack 2026-11-10"  # Va. Code § 2.2-3704(B); Election Day skipped
     assert any("Election Day" in line for line in printed[2:])
     # list, due and deadline as data (the API does what the command line does)
     assert printed[-4:-1] == ["[1]", "[(1, 'deadline', datetime.date(2026, 11, 10))]", "2026-12-04"]

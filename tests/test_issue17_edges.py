@@ -49,7 +49,7 @@ def test_an_answer_dated_before_the_request_went_out_is_refused_or_forced_and_ma
     rr("sent", rid, "--on", "2026-11-10")
     rr("log", rid, "released", "--on", "2026-11-05", code=1)
     assert "before the request was sent (2026-11-10)" in rr.stderr and "--force" in rr.stderr
-    assert rr.json("show", rid)["status"] == "awaiting-response"
+    assert rr.json("show", rid)["status"] == "awaiting-ack"
     rr("log", rid, "acknowledged", "--on", "2026-11-12")
     rr("edit", rid, "--on", "2026-11-01", code=1)  # moving it before 'sent' afterwards: refused too
     assert "before the request was sent" in rr.stderr and one_line(rr.stderr)

@@ -119,7 +119,7 @@ def test_the_whole_loop_from_ices_list_to_a_word_on_page_two_of_the_release(
     assert delivered.recipients == [RECORDS]
     sent = delivered.message
     due_before = data("show", str(rid))["due"]
-    assert data("show", str(rid))["status"] == "awaiting-response" and due_before is not None
+    assert data("show", str(rid))["status"] == "awaiting-ack" and due_before is not None
 
     # 3. the agency's extension notice arrives in the IMAP folder; fetch matches and reads it
     until = today + dt.timedelta(days=14)
@@ -148,7 +148,8 @@ def test_the_whole_loop_from_ices_list_to_a_word_on_page_two_of_the_release(
     # 4. the extension is confirmed: the deadline moves
     confirmed = data("inbox", "confirm", str(proposal["id"]))
     assert confirmed["due_on"] == until.isoformat() != due_before
-    assert data("show", str(rid))["due"] == until.isoformat()
+    shown = data("show", str(rid))
+    assert shown["due"] == until.isoformat() and shown["status"] == "awaiting-response"  # the agency answered
 
     # 5. the release arrives with a two-page PDF; fetch takes it; search finds the word on page 2
     release = pdf(

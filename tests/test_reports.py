@@ -109,7 +109,8 @@ def test_xlsx_matches_csv(db: Tracker) -> None:
     assert values == rows
     assert isinstance(sheet["J2"].value, int) and sheet["K2"].is_date and sheet["K2"].number_format == "yyyy-mm-dd"
     assert {r[0]: r[2] for r in book["summary"].iter_rows(min_row=2, values_only=True)} == {
-        "awaiting-response": 3,
+        "awaiting-ack": 2,
+        "awaiting-response": 1,
         "completed": 1,
     }
 
@@ -123,8 +124,9 @@ def test_json_validates_against_its_schema_and_counts_match(db: Tracker) -> None
     jsonschema.validate(data, schema())
     summary = data["summary"]
     assert summary["requests"] == 4
-    assert summary["by_status"] == {"awaiting-response": 3, "completed": 1}
-    assert summary["by_state"]["VA"] == {"awaiting-response": 2}
+    # 1 and 3 were never answered (awaiting acknowledgement), 2 was acknowledged
+    assert summary["by_status"] == {"awaiting-ack": 2, "awaiting-response": 1, "completed": 1}
+    assert summary["by_state"]["VA"] == {"awaiting-ack": 1, "awaiting-response": 1}
     assert summary["overdue"] == [{"id": 1, "days_late": 17}, {"id": 2, "days_late": 4}]
     assert summary["due_next_14_days"] == [{"id": 3, "due": "2026-12-02"}]
     assert summary["median_days"]["TX"] == {"first_response": 10, "completion": 10}
@@ -149,7 +151,7 @@ def test_filters_and_coverage_grid(db: Tracker) -> None:
     assert data["summary"]["coverage"] == {
         "topics": ["state-law", "wso"],
         "rows": {
-            "Fairfax County Sheriff (VA)": {"state-law": "awaiting-response", "wso": "awaiting-response"},
+            "Fairfax County Sheriff (VA)": {"state-law": "awaiting-ack", "wso": "awaiting-ack"},
             "Henrico County Sheriff (VA)": {"state-law": "awaiting-response", "wso": "awaiting-response"},
         },
     }

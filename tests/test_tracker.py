@@ -176,7 +176,7 @@ def test_undo_and_edit_keep_the_history(rr: Tracker) -> None:
     assert rr.json("show", rid)["status"] == "completed"
     rr("undo", rid)
     shown = rr.json("show", rid)
-    assert shown["status"] == "awaiting-response"
+    assert shown["status"] == "awaiting-ack"  # the agency's only answer was undone
     assert [e["kind"] for e in shown["events"]] == ["sent", "released", "undo"]
     rr("edit", rid, "--on", "2026-11-03")
     shown = rr.json("show", rid)

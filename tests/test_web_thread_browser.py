@@ -46,7 +46,7 @@ def no_sideways_scroll(page: Page) -> None:
 def test_the_request_page_reads_as_a_thread_in_the_browser(tab: Tab, tmp_path: Path) -> None:
     page, rr = tab.page, tab.site.rr
     made = seeded(rr)
-    tab.open(f"/requests/{made['awaiting-response']}")
+    tab.open(f"/requests/{made['awaiting-ack']}")
     thread = page.locator("ol.timeline > li")
     sent = thread.filter(has_text="Request sent")
     expect(sent).to_have_count(1)
@@ -59,7 +59,7 @@ def test_the_request_page_reads_as_a_thread_in_the_browser(tab: Tab, tmp_path: P
     contact = page.locator("section.contact")
     expect(contact.get_by_role("link", name="foia@fairfax.example")).to_be_visible()
     expect(page.locator("section.clock")).to_contain_text("Sent on November 2, 2026")
-    expect(page.locator("span.badge.status-awaiting-response")).to_have_text("Awaiting response")
+    expect(page.locator("span.badge.status-awaiting-ack")).to_have_text("Awaiting acknowledgement")
     no_sideways_scroll(page)
     shot(page, tmp_path, f"thread-{tab.width}")
     # the one next action, one click: the fee is paid, the status moves on

@@ -54,7 +54,8 @@ def test_dates_sizes_and_amounts_as_people_write_them() -> None:
 
 # (how a request was left, the events after 'sent' on 2026-11-02, as the CLI logs them)
 HISTORIES: dict[str, list[tuple[str, ...]]] = {
-    "awaiting-response": [],
+    "awaiting-ack": [],  # seeded() logs an acknowledgment and undoes it: not answered yet
+    "awaiting-response": [("acknowledged", "--on", "2026-11-03", "--tracking-number", "PRR-3001")],
     "fix-required": [("clarification-requested", "--on", "2026-11-04")],
     "payment-required": [("fee-estimate", "--amount", "120", "--on", "2026-11-04")],
     "partially-released": [
@@ -71,7 +72,8 @@ HISTORIES: dict[str, list[tuple[str, ...]]] = {
 AGENCIES = ["Fairfax County Sheriff's Office", "Arlington County Police Department", "Henrico County Sheriff's Office",
             "Loudoun County Sheriff's Office", "Prince William County Police Department", "Chesterfield County Police",
             "Virginia Beach Sheriff's Office", "Norfolk Sheriff's Office", "Richmond City Sheriff's Office",
-            "Alexandria Sheriff's Office", "Roanoke County Sheriff's Office"]  # fmt: skip
+            "Alexandria Sheriff's Office", "Roanoke County Sheriff's Office",
+            "Fauquier County Sheriff's Office"]  # fmt: skip
 
 
 def seeded(rr: Tracker) -> dict[str, int]:
@@ -88,7 +90,7 @@ def seeded(rr: Tracker) -> dict[str, int]:
             rr("log", str(rid), kind, *options, today="2026-11-30")
         made[status] = rid
     made["draft"] = rr.new("VA", AGENCIES[len(HISTORIES)], *ANA)
-    late = made["awaiting-response"]
+    late = made["awaiting-ack"]
     rr("log", str(late), "acknowledged", "--on", "2026-11-03", today="2026-11-03")
     rr("undo", str(late), today="2026-11-04")
     rr("log", str(late), "note", "--on", "2026-11-05", "--note", "called the clerk", today="2026-11-05")
@@ -229,7 +231,7 @@ def test_each_status_is_shown_by_its_label_in_both_languages(rr: Tracker) -> Non
 def test_the_request_page_reads_as_a_thread(rr: Tracker) -> None:
     made = seeded(rr)
     web = browser(rr)
-    rid = made["awaiting-response"]
+    rid = made["awaiting-ack"]
     page = web.get(f"/requests/{rid}").get_data(as_text=True)
     thread = page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
     items = thread.split("<li ")[1:]
@@ -318,11 +320,11 @@ def test_the_dashboard_counts_and_charts_the_requests(rr: Tracker) -> None:
 def test_spanish_is_chosen_from_the_browser_and_the_switch_wins(rr: Tracker) -> None:
     made = seeded(rr)
     web = browser(rr)
-    rid = made["awaiting-response"]
+    rid = made["awaiting-ack"]
     spanish = {"Host": HOST["Host"], "Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
     page = web.get(f"/requests/{rid}", headers=spanish).get_data(as_text=True)
     assert '<html lang="es">' in page and "2 de noviembre de 2026" in page and "Solicitud enviada" in page
-    assert "Esperando respuesta" in page and "La agencia acusó recibo" in page
+    assert "Esperando acuse de recibo" in page and "La agencia acusó recibo" in page  # the receipt, undone
     english = web.get(f"/requests/{rid}", headers={"Host": HOST["Host"], "Accept-Language": "en-US"})
     assert '<html lang="en">' in english.get_data(as_text=True)
     web.get("/lang/en")  # the switch, kept in the session's cookie, wins over the browser's choice

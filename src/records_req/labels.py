@@ -29,6 +29,7 @@ class Label(NamedTuple):
 # lifecycle.STATUSES -> its label (MuckRock's words; "denied" is their "Rejected").
 STATUSES: dict[str, Label] = {
     "draft": Label("Draft, not sent", "Borrador, sin enviar"),
+    "awaiting-ack": Label("Awaiting acknowledgement", "Esperando acuse de recibo"),
     "awaiting-response": Label("Awaiting response", "Esperando respuesta"),
     "fix-required": Label("Fix required", "Requiere aclaración"),
     "payment-required": Label("Payment required", "Requiere pago"),

@@ -35,7 +35,12 @@ from records_req.laws import Appeal, Jurisdiction
 
 # status names, as shown to users
 DRAFT = "draft"
-AWAITING_RESPONSE = "awaiting-response"
+# Sent, and nothing heard from the agency yet (MuckRock's "Awaiting acknowledgement"): the status
+# of every sent request until the agency's first answer of any kind (AGENCY_ANSWERS), whatever the
+# law says about acknowledging. Before 2026-12 such a request was "awaiting-response"
+# (schedule_cache.ENGINE_VERSION 5 computes stored rows again).
+AWAITING_ACK = "awaiting-ack"
+AWAITING_RESPONSE = "awaiting-response"  # the agency answered (acknowledged, extended...) and owes the rest
 # The agency waits for the requester: a clarification (a fix) or a fee (a payment). Both were one
 # status, "awaiting-requester", before 2026-12 (schedule_cache.ENGINE_VERSION 4 computes stored
 # rows again; a filter on the old name matches both: views.status_filter).
@@ -51,6 +56,7 @@ IN_LITIGATION = "in-litigation"  # a court action was filed (the 'sued' event)
 WITHDRAWN = "withdrawn"
 STATUSES = (
     DRAFT,
+    AWAITING_ACK,
     AWAITING_RESPONSE,
     FIX_REQUIRED,
     PAYMENT_REQUIRED,
@@ -65,7 +71,23 @@ STATUSES = (
 CLOSED = frozenset({COMPLETED, NO_RECORDS, WITHDRAWN})
 # Statuses in which a statutory date can be overdue: the agency owes a response (while the
 # clock is stopped for the requester, the due date is None, so it cannot be overdue).
-CAN_BE_OVERDUE = frozenset({AWAITING_RESPONSE, PARTIALLY_RELEASED, *AWAITING_REQUESTER})
+CAN_BE_OVERDUE = frozenset({AWAITING_ACK, AWAITING_RESPONSE, PARTIALLY_RELEASED, *AWAITING_REQUESTER})
+# The events that are the agency's answer: the first of them ends "awaiting acknowledgement" (an
+# acknowledgment, more time, a question, a fee, a promised date, records, a refusal).
+AGENCY_ANSWERS = frozenset(
+    {
+        "acknowledged",
+        "extended",
+        "clarification-requested",
+        "fee-estimate",
+        "fee-waived",
+        "estimate",
+        "partial-release",
+        "released",
+        "no-records",
+        "denied",
+    }
+)
 
 
 class EventSpec(NamedTuple):
@@ -371,7 +393,7 @@ def why_not(state: State, kind: str) -> str | None:
         return "there is no open fee estimate"
     if kind == "followed-up" and status in AWAITING_REQUESTER:
         return "the agency is waiting for your answer (a clarification or a fee); answer it and log it first"
-    if kind == "appealed" and status not in (DENIED, AWAITING_RESPONSE, PARTIALLY_RELEASED):
+    if kind == "appealed" and status not in (DENIED, AWAITING_ACK, AWAITING_RESPONSE, PARTIALLY_RELEASED):
         return f"a request that is {status} cannot be appealed"
     if kind == "sued" and status == IN_LITIGATION:
         return "a court action was already recorded"
@@ -396,7 +418,15 @@ def _waiting_for(clock: Sequence[ClockEvent]) -> str:
 
 
 def replay(events: Iterable[Recorded]) -> State:
-    """Fold the effective events into the request's current state."""
+    """Fold the effective events into the request's current state.
+
+    The status is the one answer every door shows. A sent request is *awaiting acknowledgement*
+    (:data:`AWAITING_ACK`) until the agency's first answer of any kind (:data:`AGENCY_ANSWERS`: an
+    acknowledgment, more time, a clarification asked, a fee, a promised date, records, a refusal),
+    then *awaiting response* while the agency owes the rest. The rule is MuckRock's and does not
+    depend on the law: where the law sets a duty to acknowledge (NY, AL, FL...), that duty's date is
+    the deadline and the next step; the status says only whether the agency has answered yet.
+    Undoing the answer brings the status back."""
     status = DRAFT
     sent_on = acknowledged_on = denied_on = appealed_on = followed_up = estimate = None
     via: Via = "email"
@@ -404,13 +434,18 @@ def replay(events: Iterable[Recorded]) -> State:
     reminders: list[tuple[dt.date, str]] = []
     numbers: list[str] = []
     outcome = court = None
+    answered = False  # the agency has answered (an event of AGENCY_ANSWERS is in force)
     for event in effective(events):
         kind, on, data = event.kind, event.on, event.data
         number = data.get("tracking_number")
         if number and str(number) not in numbers:
             numbers.append(str(number))
+        if kind in AGENCY_ANSWERS:
+            answered = True
+            if status == AWAITING_ACK:
+                status = AWAITING_RESPONSE
         if kind == "sent":
-            status, sent_on, via = AWAITING_RESPONSE, on, data.get("via") or "email"
+            status, sent_on, via = (AWAITING_RESPONSE if answered else AWAITING_ACK), on, data.get("via") or "email"
         elif kind == "acknowledged":
             acknowledged_on = on
         elif kind == "extended":

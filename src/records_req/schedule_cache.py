@@ -35,11 +35,13 @@ from records_req.laws import Jurisdiction, Laws, is_elected_office
 if TYPE_CHECKING:
     from records_req.lifecycle import Recorded, Tracked
 
-ENGINE_VERSION = 4  # 2: each stage carries the next action's kind (list and due word it)
+ENGINE_VERSION = 5  # 2: each stage carries the next action's kind (list and due word it)
 # 3: where the law sets no number of days, an extension moves the suggested follow-up to the
 # agency's promised date
 # 4: "awaiting-requester" split into fix-required and payment-required; in-litigation (the stored
 # statuses are computed again from the events)
+# 5: "awaiting-ack" (awaiting acknowledgement) until the agency's first answer, then
+# "awaiting-response" (the stored statuses are computed again from the events)
 
 
 def stamp_of(jurisdiction: Jurisdiction) -> str:

@@ -1,5 +1,5 @@
 """Shell completion of values (click's ``_RECORDS_REQ_COMPLETE``): states, topics, event kinds,
-request numbers and tags. Request numbers and tags come from the database through the fast
+statuses, request numbers and tags. Request numbers and tags come from the database through the fast
 reader; anything that goes wrong completes nothing rather than printing into the user's shell."""
 
 from __future__ import annotations
@@ -45,6 +45,16 @@ def events(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[
     return [CompletionItem(kind) for kind in USER_EVENTS if kind.startswith(incomplete)]
 
 
+@_silently
+def statuses(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """What a status filter takes (views.status_filter): the groups, then each status, with its label."""
+    from records_req.labels import status_label
+    from records_req.lifecycle import STATUSES
+    from records_req.views import STATUS_GROUPS
+
+    return [CompletionItem(s, help=status_label(s)) for s in (*STATUS_GROUPS, *STATUSES) if s.startswith(incomplete)]
+
+
 def _rows(ctx: click.Context, sql: str) -> list[dict[str, Any]]:
     """Rows of ``sql`` from the database the command line names (--db or RECORDS_REQ_DB), through
     the fast reader; none where the database is missing or not at the current schema (completion
@@ -86,6 +96,7 @@ OPTIONS: dict[str, Completer] = {
     "topic_keys": topics,
     "tag": tags,
     "tags": tags,
+    "status": statuses,
 }
 ARGUMENTS: dict[str, Completer] = {"code": states, "request_id": request_numbers, "kind": events, "key": topics}
 # Arguments named so on other commands mean something else.

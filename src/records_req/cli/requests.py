@@ -356,7 +356,7 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
 
 
 @click.command("list")
-@click.option("--status", help="open, closed, overdue, or a status such as awaiting-response.")
+@click.option("--status", help="open, closed, overdue, or a status such as awaiting-ack or awaiting-response.")
 @click.option("--state", help="Only this state (USPS code).")
 @click.option("--tag", "tags", multiple=True, help="Only requests with this tag (repeatable: all of them).")
 @click.option("--agency", "agency_text", help="Only agencies whose name contains this.")

@@ -97,11 +97,13 @@ def svg_per_month(report: HasRequests, title: str, name: str = "requests") -> st
     return _svg_bars(months, [(name, "#2e86c1", counts)], title)
 
 
-# A status's colour in the dashboard's chart: the agency's move blue, the requester's amber, the
-# records' arrival green, a refusal or a fight red and purple, the rest grey (each 4.5:1 or more
-# against white, for the bar's label drawn beside it in the same colour's text).
+# A status's colour in the dashboard's chart: the agency's move blue (teal while it has not
+# answered), the requester's amber, the records' arrival green, a refusal or a fight red and
+# purple, the rest grey (each 4.5:1 or more against white, for the bar's label drawn beside it in
+# the same colour's text).
 STATUS_COLORS = {
     "draft": "#5c5c5c",
+    "awaiting-ack": "#006b8f",
     "awaiting-response": "#0b57a4",
     "fix-required": "#8a5300",
     "payment-required": "#8a5300",
