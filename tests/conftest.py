@@ -187,15 +187,20 @@ class PostgresDatabases:
 
     SCHEMA = """
         SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) FROM (
-            SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable || ':'
-                   || coalesce(column_default, '') AS x
-              FROM information_schema.columns WHERE table_schema = 'public'
-            UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+            SELECT c.relname || '.' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':'
+                   || a.attnotnull || ':' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') AS x
+              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+               AND a.attnum > 0 AND NOT a.attisdropped
+            UNION ALL SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+             WHERE c.relnamespace = 'public'::regnamespace
             UNION ALL SELECT conrelid::regclass::text || ':' || conname || ':' || pg_get_constraintdef(oid)
               FROM pg_constraint WHERE connamespace = 'public'::regnamespace
             UNION ALL SELECT tgrelid::regclass::text || ':' || tgname FROM pg_trigger WHERE NOT tgisinternal
-            UNION ALL SELECT 'sequence:' || sequencename FROM pg_sequences WHERE schemaname = 'public'
-        ) AS schema"""
+            UNION ALL SELECT 'sequence:' || relname FROM pg_class
+             WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace
+        ) AS schema"""  # the catalogs, not information_schema: half the time
 
     def __init__(self) -> None:
         from sqlalchemy import create_engine
