@@ -28,6 +28,7 @@ from records_req.explain import Said, said, step_words
 from records_req.laws import NOTICE_TRIGGERS, Appeal, Clock, Extension, Jurisdiction, PauseEvent, Unit
 from records_req.vocabulary import VIAS as VIAS  # the ways a request goes out, defined once there
 from records_req.vocabulary import Via as Via
+from records_req.wording import window_words
 
 DEFAULT_MAIL_DAYS = 3
 DEFAULT_FOLLOWUP_DAYS = 10
@@ -787,16 +788,25 @@ class AppealWindow:
             return None
         return self.opened <= day <= self.last_day
 
-    def describe(self) -> str:
-        where = f"{self.appeal.name} ({self.appeal.citation})"
-        if self.last_day is None:
-            return f"{self.verb.capitalize()} to {where}: the law sets no deadline."
-        unit = self.appeal.deadline_unit
-        return (
-            f"{self.verb.capitalize()} to {where}: within {self.appeal.deadline_days} {unit} days of "
-            f"the {'deemed ' if self.how == 'deemed denied' else ''}denial on {fmt(self.opened)}, "
-            f"that is by {fmt(self.last_day)}."
-        )
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The window as facts: its route (``court`` reads as a court action), the body, the
+        citation, the period, how it opened (``denied`` or ``deemed denied``), when, and its last day."""
+        return {
+            "route": self.appeal.route,
+            "body": self.appeal.name,
+            "citation": self.appeal.citation,
+            "days": self.appeal.deadline_days,
+            "unit": self.appeal.deadline_unit,
+            "how": self.how,
+            "opened": self.opened,
+            "last_day": self.last_day,
+        }
+
+    def describe(self, lang: str = "en", *, written_out: bool = False) -> str:
+        """'Appeal to X (§ 1): within 30 business days of the denial on Wed 2026-11-25, that is by
+        ...' (records_req.wording), in English or Spanish."""
+        return window_words(self, lang, written_out=written_out)
 
     def to_dict(self) -> dict[str, Any]:
         return {

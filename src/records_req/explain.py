@@ -79,12 +79,12 @@ class _Say:
         template = self.w.gettext(msgid)
         if self.html:
             template = escape(template)
-        return template.format(**{k: self.text(v) for k, v in facts.items()})
+        return template.format(**{k: self.text(v, k) for k, v in facts.items()})
 
-    def text(self, value: Any) -> str | _Done:
+    def text(self, value: Any, key: str = "") -> str | _Done:
         if isinstance(value, _Done):
             return value
-        said = self.w.value(value)
+        said = self.w.fact(key, value)
         return _Done(escape(said) if self.html else said)
 
     def law(self, words: str) -> _Done:

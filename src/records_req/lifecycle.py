@@ -835,18 +835,8 @@ def _route(appeal: Appeal) -> dict[str, Any]:
 
 
 def window_facts(window: AppealWindow) -> dict[str, Any]:
-    """An appeal window as facts: its route (``court`` reads as a court action), the body, the
-    citation, the period, how it opened (``denied`` or ``deemed denied``), when, and its last day."""
-    appeal = window.appeal
-    return {
-        "route": appeal.route,
-        **_route(appeal),
-        "days": appeal.deadline_days,
-        "unit": appeal.deadline_unit,
-        "how": window.how,
-        "opened": window.opened,
-        "last_day": window.last_day,
-    }
+    """An appeal window as facts (deadlines.AppealWindow.facts)."""
+    return window.facts
 
 
 def _awaiting_decision(state: State, j: Jurisdiction, calendar: Calendar, today: dt.date) -> Tracked:

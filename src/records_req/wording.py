@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from records_req.labels import status_label
 
 if TYPE_CHECKING:
+    from records_req.deadlines import AppealWindow
     from records_req.errors import Note
     from records_req.lifecycle import NextAction
 
@@ -31,6 +32,11 @@ def _(text: str) -> str:
     return text
 
 
+# Appeal bodies the law data describes rather than names (laws.AGENCY_HEAD): said in the page's
+# language. Every other body is the law's own name for it, kept as written inside the sentence.
+DESCRIBED_BODIES = (_("the agency's head or appeals officer"),)
+
+
 class Words:
     """One language's way of saying things: its sentences and its dates."""
 
@@ -42,7 +48,14 @@ class Words:
         self.gettext: Callable[[str], str] = catalog(self.lang).gettext
 
     def __call__(self, msgid: str, **facts: Any) -> str:
-        return self.gettext(msgid).format(**{k: self.value(v) for k, v in facts.items()})
+        return self.gettext(msgid).format(**{k: self.fact(k, v) for k, v in facts.items()})
+
+    def fact(self, key: str, value: Any) -> str:
+        """A fact as said in a sentence: a date this language's way; an appeal body as the law names
+        it (a name is not translated), unless the data only describes it (DESCRIBED_BODIES)."""
+        if key == "body" and value in DESCRIBED_BODIES:
+            return self.gettext(value)
+        return self.value(value)
 
     def value(self, value: Any) -> str:
         if isinstance(value, dt.date):
@@ -216,6 +229,11 @@ def _action(action: NextAction, w: Words) -> str:
     return kind  # a kind this version does not know (a newer database): its name
 
 
+def window_words(window: AppealWindow, lang: str = "en", *, written_out: bool = False) -> str:
+    """An appeal window in words (what its ``describe()`` says), from its facts."""
+    return _window(window.facts, Words(lang, written_out=written_out))
+
+
 def _verb(facts: Mapping[str, Any], w: Words) -> str:
     return w(_("court action")) if facts.get("route") == "court" else w(_("appeal"))
 
@@ -263,7 +281,7 @@ def _wait(case: str, f: Mapping[str, Any], w: Words) -> str:
 
 
 def _window(f: Mapping[str, Any], w: Words) -> str:
-    """An open appeal window (lifecycle.window_facts), as deadlines.AppealWindow.describe says it."""
+    """An appeal window (deadlines.AppealWindow.facts) in words."""
     verb = _verb(f, w)
     verb = verb[:1].upper() + verb[1:]
     if f.get("last_day") is None:
