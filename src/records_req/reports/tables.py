@@ -13,7 +13,7 @@ from records_req.explain import step_words
 from records_req.lifecycle import Line
 from records_req.reports.data import Report
 from records_req.views import RequestDetails, event_shown
-from records_req.wording import action_words
+from records_req.wording import action_words, warning_words
 
 Table = tuple[list[str], list[list[Any]]]
 Label = Callable[[str], str]
@@ -64,7 +64,7 @@ class Said:
             )
             text += f" · {line.note}" if line.note else ""
         if line.forced:
-            warning = line.data.get("warning")
+            warning = warning_words(line.data.get("warning") or "", self.lang)
             text += f" ({self.word('forced')}" + (f": {warning}" if warning else "") + ")"
         return text
 

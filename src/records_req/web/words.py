@@ -103,6 +103,14 @@ def topic_title(key: str) -> str:
     return found.title_in(lang()) if found is not None else key
 
 
+@bp.app_template_filter("warning")
+def warning(value: Any) -> str:
+    """A forced event's warning in the page's language (an older event's: its stored English)."""
+    from records_req.wording import warning_words
+
+    return warning_words(value, lang())
+
+
 @bp.app_template_filter("role")
 def role(name: str) -> str:
     return labels.ROLES[name].said(lang()) if name in labels.ROLES else name
