@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from records_req.calendars import calendar_for
-from records_req.deadlines import Extended, Paused, Step, compute_for
+from records_req.deadlines import Event, Extended, Paused, Step, compute_for
 from records_req.explain import said, step_words
 from records_req.laws import load_laws
 from records_req.topics import load_topics
@@ -80,8 +80,7 @@ def _steps() -> list[Step]:
     by email, extended by days, to a date and by all the law allows, paused, acknowledged."""
     steps: list[Step] = []
     sent = dt.date(2026, 12, 22)
-    situations = [
-        [],
+    situations: list[list[Event]] = [
         [Extended(on=dt.date(2026, 12, 24), days=10)],
         [Extended(on=dt.date(2026, 12, 24), until=dt.date(2027, 3, 1))],
         [Extended(on=dt.date(2026, 12, 24), maximum=True)],
@@ -89,10 +88,10 @@ def _steps() -> list[Step]:
     ]
     for j in load_laws().values():
         calendar = calendar_for(j)
-        for via, events, acknowledged in [("mail", situations[0], None), ("email", situations[1], sent)]:
-            report = compute_for(j, calendar, sent=sent, via=via, events=events, acknowledged=acknowledged)  # type: ignore[arg-type]
-            steps += [s for _, d in report.explained() for s in d.explanation]
-        for events in situations[2:]:
+        mailed = compute_for(j, calendar, sent=sent, via="mail")
+        emailed = compute_for(j, calendar, sent=sent, via="email", events=situations[0], acknowledged=sent)
+        steps += [s for report in (mailed, emailed) for _, d in report.explained() for s in d.explanation]
+        for events in situations[1:]:
             steps += compute_for(j, calendar, sent=sent, events=events).first.explanation
         steps += compute_for(j, calendar, received=sent, after_hours=True).first.explanation
     return steps
