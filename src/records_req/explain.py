@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import cache
 from html import escape
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -58,13 +59,13 @@ def _plain(value: Any) -> Any:
 def step_words(step: Step, lang: str = "en", *, html: bool = False) -> str:
     """A step as one line: its sentences joined. ``html``: escaped, with the law's own words
     marked ``lang="en"`` where the page is not in English (the dashboard)."""
-    say = _Say(lang, html)
+    say = _say(lang, html)
     return " ".join(_sentence(part, say) for part in step.said)
 
 
 def said_words(part: Said, lang: str = "en") -> str:
     """One sentence of a step (what :func:`deadlines.assume_received` noted, for instance)."""
-    return _sentence(part, _Say(lang, False))
+    return _sentence(part, _say(lang, False))
 
 
 class _Say:
@@ -101,6 +102,11 @@ class _Say:
     @property
     def lang(self) -> str:
         return self.w.lang
+
+
+@cache
+def _say(lang: str, html: bool) -> _Say:
+    return _Say(lang, html)
 
 
 class _Done(str):
