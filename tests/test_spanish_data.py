@@ -160,6 +160,21 @@ def test_a_forced_event_s_warning_is_kept_as_facts_and_said_in_the_page_s_langua
     said_ = unescape(refused.get_data(as_text=True))
     assert refused.status_code == 422 and "la solicitud ya se envió el viernes 20 de noviembre de 2026" in said_
 
+    # A date moved before what it depends on, kept with --force: the edit keeps the warning, naming the event.
+    rr("log", rid, "released", "--on", "2026-11-25", today="2026-11-28")
+    rr("edit", rid, "--on", "2026-11-19", "--force", today="2026-11-28")
+    edit = rr.json("show", rid, today="2026-11-28")["events"][-1]
+    assert edit["kind"] == "edit" and edit["data"]["warning"] == [
+        {"why": "before-sent", "on": "2026-11-19", "since": "2026-11-20", "event": "released"}
+    ]
+    assert "[forced] ('released' on 2026-11-19 is before the request was sent (2026-11-20))" in rr(
+        "show", rid, today="2026-11-28"
+    )
+    assert (
+        "(forzado: «Llegaron los documentos»: el jueves 19 de noviembre de 2026 es anterior al envío de la "
+        "solicitud (viernes 20 de noviembre de 2026))"
+    ) in unescape(web.get(f"/requests/{rid}", headers=SPANISH).get_data(as_text=True))
+
     # An event recorded before warnings were facts keeps its text, shown as stored everywhere.
     old = {"via": "email", "warning": "2026-11-20 is before the letter's own date (2026-11-27)"}
     value = ":d" if rr.url.startswith("sqlite") else "CAST(:d AS JSON)"
