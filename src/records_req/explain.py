@@ -170,8 +170,19 @@ def _listed(say: _Say, days: Sequence[dt.date]) -> _Done:
     return say.done(", ".join(f"{form.format(d=d)} ({i})" for i, d in enumerate(days, 1)))
 
 
+# A weekend day as the calendar names a closure (calendars.ClosureCalendar.closure): a word, not a name.
+_WEEKEND = {"Saturday": _("Saturday"), "Sunday": _("Sunday")}
+
+
+def _closure(say: _Say, reason: str) -> _Done:
+    """Why offices were closed: a weekend day in the language, a holiday by its own name."""
+    if reason in _WEEKEND:
+        return say.done(say(_WEEKEND[reason]))
+    return say.law(reason)
+
+
 def _closed(say: _Say, closed: Sequence[tuple[dt.date, str]]) -> _Done:
-    return say.done(", ".join(f"{say.text(day)} ({say.law(reason)})" for day, reason in closed))
+    return say.done(", ".join(f"{say.text(day)} ({_closure(say, reason)})" for day, reason in closed))
 
 
 def _within(say: _Say, f: Mapping[str, Any]) -> _Done:
@@ -234,7 +245,7 @@ def _sentence(part: Said, say: _Say) -> str:
                 "{effective} ({citation})."
             ),
             day=f["day"],
-            closed=say.law(f["closed"]),
+            closed=_closure(say, f["closed"]),
             effective=f["effective"],
             citation=_citation(say, f["citation"], _("see the law data")),
         )
@@ -256,7 +267,7 @@ def _sentence(part: Said, say: _Say) -> str:
     if code == "from-acknowledgment":
         return say(_("The law counts from the acknowledgment of receipt, on {day}."), day=f["day"])
     if code == "skipped-closed":
-        return say(_("Skipped {day}: {reason} (offices closed)."), day=f["day"], reason=say.law(f["reason"]))
+        return say(_("Skipped {day}: {reason} (offices closed)."), day=f["day"], reason=_closure(say, f["reason"]))
     if code == "skipped-weekend":
         return say(_("Skipped the weekend: {days}."), days=_dates(say, f["days"], _(" and ")))
     if code == "counted":
@@ -385,7 +396,7 @@ def _sentence(part: Said, say: _Say) -> str:
                 "on that day."
             ),
             day=f["day"],
-            closed=say.law(f["closed"]),
+            closed=_closure(say, f["closed"]),
         )
     if code == "rolled":
         return say(
