@@ -256,3 +256,21 @@ def test_inbox_review_says_the_proposed_events_in_people_s_words(db_url: str, tm
     assert not TOKENS.search(said_), TOKENS.search(said_)
     assert all(re.match(r"\s+proposal \d+: [A-Z]", line) for line in proposals), proposals  # a label, not a kind
     assert f"request #{rid}" in shown
+
+
+def test_an_appeal_body_is_kept_as_the_law_names_it_and_one_the_data_only_describes_is_said_in_spanish() -> None:
+    from records_req.laws import AGENCY_HEAD
+    from records_req.lifecycle import NextAction
+    from records_req.wording import action_words
+
+    def appeal(body: str) -> NextAction:
+        facts = {"how": "denied", "body": body, "citation": "§ 1", "route": "agency_head"}
+        return NextAction("appeal", None, "no-deadline", facts)
+
+    described = appeal(AGENCY_HEAD)
+    assert "appeal to the agency's head or appeals officer (§ 1)" in action_words(described)
+    assert "apelación ante el titular de la agencia o su funcionario de apelaciones (§ 1)" in action_words(
+        described, "es"
+    )
+    named = action_words(appeal("the Office of Open Records"), "es")
+    assert "apelación ante the Office of Open Records (§ 1)" in named  # a name, inside a Spanish sentence
