@@ -68,10 +68,10 @@ def _step(kind: str, code: str, date: dt.date | None = None, **facts: Any) -> St
     return Step(kind, (said(code, **facts),), date)
 
 
-Note = Said | tuple[Said, ...]  # how the day of receipt was arrived at (assume_received's)
+ReceiptNote = Said | tuple[Said, ...]  # how the day of receipt was arrived at (assume_received's)
 
 
-def _notes(note: Note | None) -> tuple[Said, ...]:
+def _notes(note: ReceiptNote | None) -> tuple[Said, ...]:
     if note is None:
         return ()
     return (note,) if isinstance(note, Said) else note
@@ -269,7 +269,7 @@ def due(
     calendar: Calendar,
     events: Sequence[Event] = (),
     *,
-    received_note: Note | None = None,
+    received_note: ReceiptNote | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
     after_hours: bool = False,
 ) -> Deadline:
@@ -373,7 +373,7 @@ def awaiting_acknowledgment(
     received: dt.date,
     calendar: Calendar,
     *,
-    received_note: Note | None = None,
+    received_note: ReceiptNote | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
 ) -> Deadline:
     """A clock the law counts from the agency's acknowledgment, before that date is known: no
@@ -408,7 +408,7 @@ def first_clock(
     *,
     acknowledged: dt.date | None = None,
     events: Sequence[Event] = (),
-    received_note: Note | None = None,
+    received_note: ReceiptNote | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
     after_hours: bool = False,
 ) -> Deadline:
@@ -952,7 +952,7 @@ def running_clock(
     *,
     acknowledged: dt.date | None = None,
     events: Sequence[Event] = (),
-    received_note: Note | None = None,
+    received_note: ReceiptNote | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
     on: dt.date | None = None,
 ) -> Deadline:
