@@ -99,11 +99,12 @@ def test_request_received_on_a_holiday_counts_from_next_business_day_where_law_s
 
 def test_mail_assumption_is_explained() -> None:
     j = load_laws()["FL"]
-    received, note = assume_received(j, CAL, D(2026, 11, 20), "mail", 3)
+    received, said = assume_received(j, CAL, D(2026, 11, 20), "mail", 3)
     assert received == D(2026, 11, 23)
+    note = said.text
     assert "mail" in note and "3 calendar days" in note
-    same, note2 = assume_received(j, CAL, D(2026, 11, 20), "email")
-    assert same == D(2026, 11, 20) and "same day" in note2
+    same, said2 = assume_received(j, CAL, D(2026, 11, 20), "email")
+    assert same == D(2026, 11, 20) and "same day" in said2.text
 
 
 @pytest.mark.parametrize("via", ["email", "fax", "portal"])
@@ -112,13 +113,13 @@ def test_a_law_that_receives_electronic_requests_later_moves_receipt(via: str) -
     j = load_laws()["FL"]._replace(receipt=Receipt("1 business day after sending", "§ 1", 1, "business"))
     received, note = assume_received(j, CAL, D(2026, 11, 20), via)  # type: ignore[arg-type]
     assert received == D(2026, 11, 23)  # Friday -> the next business day, Monday
-    assert "§ 1" in note and "received Mon 2026-11-23" in note
+    assert "§ 1" in note.text and "received Mon 2026-11-23" in note.text
     mailed, _ = assume_received(j, CAL, D(2026, 11, 20), "mail", 3)
     assert mailed == D(2026, 11, 23)  # mail keeps its own assumption
     handed, _ = assume_received(j, CAL, D(2026, 11, 20), "hand")
     assert handed == D(2026, 11, 20)
     deadline = due(rule(5), received, CAL, received_note=note)
-    assert deadline.lines[0] == note
+    assert deadline.lines[0] == note.text
 
 
 def test_no_number_gives_labelled_followup_not_a_deadline() -> None:

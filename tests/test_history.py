@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from records_req.lifecycle import Recorded, dates_out_of_order, history, too_early
+from records_req.timeline import line_words
 
 from .cli_helpers import Tracker
 
@@ -70,7 +71,7 @@ def test_the_bundle_keeps_the_deadline_the_denial_and_the_appeal_window_after_an
     from pypdf import PdfReader
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Response due: 2026-12-07" in text and "Denied: 2026-12-08" in text
+    assert "Response due: Mon 2026-12-07" in text and "Denied: Tue 2026-12-08" in text
     assert "2026-12-30" in text  # the appeal window's last day
 
 
@@ -97,40 +98,47 @@ def test_history_is_in_date_order_with_undone_events_marked_and_edits_as_lines()
     assert all(line.kind != "undo" for line in lines)
     undone = next(line for line in lines if line.id == 4)
     assert undone.undone and undone.undone_on == D(2026, 12, 7) and undone.undone_by == "ana"
-    assert "(undone on 2026-12-07 by ana)" in undone.words()
+    assert "(undone on Mon 2026-12-07 by ana)" in line_words(undone)
     edit = next(line for line in lines if line.kind == "edit")
     assert edit.target == 3
     assert edit.changes == {"on": ("2026-12-01", "2026-12-07"), "note": ("letter", "their letter")}
-    assert edit.words() == "#6 edit of #3: on 2026-12-01 -> 2026-12-07; note letter -> their letter"
+    assert (
+        line_words(edit)
+        == "Tue 2026-12-08  #6 Changed #3: Date Tue 2026-12-01 -> Mon 2026-12-07; Note letter -> their letter"
+    )
 
 
 def _events(*items: tuple[str, dt.date, dict[str, Any]]) -> list[Recorded]:
     return [Recorded(i + 1, kind, on, None, data) for i, (kind, on, data) in enumerate(items)]
 
 
+def early(*args: Any) -> str | None:
+    """too_early's reason in plain English (it is kept as facts: lifecycle.Why)."""
+    found = too_early(*args)
+    return None if found is None else str(found)
+
+
 def test_dates_that_precede_what_they_depend_on_are_named_with_both_dates() -> None:
     letter = D(2026, 12, 6)
-    assert too_early([], "sent", D(2026, 11, 27), letter) == "2026-11-27 is before the letter's own date (2026-12-06)"
-    assert too_early([], "sent", D(2026, 12, 6), letter) is None
+    assert early([], "sent", D(2026, 11, 27), letter) == "2026-11-27 is before the letter's own date (2026-12-06)"
+    assert early([], "sent", D(2026, 12, 6), letter) is None
     sent = _events(("sent", D(2026, 12, 7), {"via": "email"}))
-    assert too_early(sent, "released", D(2026, 12, 1), letter) == (
-        "2026-12-01 is before the request was sent (2026-12-07)"
-    )
+    assert early(sent, "released", D(2026, 12, 1), letter) == ("2026-12-01 is before the request was sent (2026-12-07)")
     denied = _events(("sent", D(2026, 12, 7), {}), ("denied", D(2026, 12, 10), {}))
-    assert too_early(denied, "appealed", D(2026, 12, 9), letter) == "2026-12-09 is before the denial (2026-12-10)"
+    assert early(denied, "appealed", D(2026, 12, 9), letter) == "2026-12-09 is before the denial (2026-12-10)"
     appealed = _events(("sent", D(2026, 12, 7), {}), ("denied", D(2026, 12, 10), {}), ("appealed", D(2026, 12, 14), {}))
-    assert too_early(appealed, "appeal-decided", D(2026, 12, 11), letter) == (
+    assert early(appealed, "appeal-decided", D(2026, 12, 11), letter) == (
         "2026-12-11 is before the appeal it decides (2026-12-14)"
     )
     estimate = _events(("sent", D(2026, 12, 7), {}), ("fee-estimate", D(2026, 12, 10), {"amount": 20}))
-    assert (
-        too_early(estimate, "fee-paid", D(2026, 12, 9), letter) == "2026-12-09 is before the fee estimate (2026-12-10)"
-    )
-    assert too_early(estimate, "note", D(2026, 1, 1), letter) is None
+    assert early(estimate, "fee-paid", D(2026, 12, 9), letter) == "2026-12-09 is before the fee estimate (2026-12-10)"
+    assert early(estimate, "note", D(2026, 1, 1), letter) is None
     # An edit that moves 'sent' after the answer makes the answer too early.
     moved = [*_events(("sent", D(2026, 12, 7), {}), ("released", D(2026, 12, 9), {}))]
     moved.append(Recorded(3, "edit", D(2026, 12, 10), None, {"target": 1, "on": "2026-12-10"}))
-    assert dates_out_of_order(moved, letter) == "'released' on 2026-12-09 is before the request was sent (2026-12-10)"
+    assert (
+        str(dates_out_of_order(moved, letter)) == "'released' on 2026-12-09 is before the request was sent (2026-12-10)"
+    )
 
 
 # --- the timeline, through the doors ----------------------------------------------------------

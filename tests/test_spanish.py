@@ -91,27 +91,26 @@ class SpanishText(HTMLParser):
 
 
 def names() -> list[str]:
-    """Proper names kept in English: the laws' names and citations, states, agencies, topics' keys."""
+    """Proper names kept in English: the laws' names and citations, states, agencies, topics' keys, and
+    the bodies an appeal or a court action goes to as the law names them ("the general district court
+    or circuit court"): a legal name is not translated; the sentence around it is Spanish. A body the
+    data only describes (wording.DESCRIBED_BODIES) is not a name: it is said in Spanish."""
     from records_req.laws import load_laws
+    from records_req.wording import DESCRIBED_BODIES
 
     laws = load_laws()
     found = [*AGENCIES, "Harris County Sheriff's Office", "Officer for Public Information"]
     for place in laws.values():
         found += [place.name, place.law.name, place.law.citation, place.law.request_to or ""]
+        found += [route.name for route in (place.appeal, *place.appeal.also) if route.name not in DESCRIBED_BODIES]
+        found += [place.appeal.court_name or ""]
     return sorted({n for n in found if n}, key=len, reverse=True)
 
 
-# Still English on a Spanish page, each for a reason to fix later (see the report of H19-spanish):
-KNOWN_ENGLISH = (
-    # how the deadline was counted (records_req.deadlines' steps are sentences, not facts yet)
-    re.compile(r"^(Sent by|Due \w{3} \d{4}|The day of receipt|Skipped |Counted |The clock is stopped|On \w{3} \d{4})"),
-    # the body an appeal goes to, as the laws' data names it ("the general district court or ...")
-    re.compile(r"\b(court|review|decision)\b.*\(.*§"),
-    # the topics' titles and the headings of their items, as the topics' data words them
-    re.compile(r"^(Temas: )?(Warrant Service Officer program|Records the state's own immigration law creates"
-               r"|Person-level hold and detainer data|Costs and payments|Communications with ICE"
-               r"|ICE's records of an agency's 287\(g\) program)"),
-)  # fmt: skip
+# Still English on a Spanish page, each for a reason to fix later. Empty since h-spanish: the deadline's
+# explanation, the appeal windows and the topics' titles are said in Spanish, and the bodies an appeal
+# goes to are names (above). The list may only shrink.
+KNOWN_ENGLISH: tuple[re.Pattern[str], ...] = ()
 
 
 def english_sentences(pages: dict[str, list[str]], proper: list[str], data: tuple[str, ...]) -> list[tuple[str, str]]:

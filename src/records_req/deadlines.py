@@ -24,9 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from records_req.explain import Said, said, step_words
 from records_req.laws import NOTICE_TRIGGERS, Appeal, Clock, Extension, Jurisdiction, PauseEvent, Unit
 from records_req.vocabulary import VIAS as VIAS  # the ways a request goes out, defined once there
 from records_req.vocabulary import Via as Via
+from records_req.wording import window_words
 
 DEFAULT_MAIL_DAYS = 3
 DEFAULT_FOLLOWUP_DAYS = 10
@@ -41,18 +43,38 @@ class Calendar(Protocol):
 
 @dataclass(frozen=True)
 class Step:
-    """One line of a deadline's explanation."""
+    """One line of a deadline's explanation, as facts: what it says, with its numbers, dates and
+    citations (records_req.explain words them: ``text`` in English, ``step_words`` in any language)."""
 
-    kind: str  # receipt, start, skip, pause, roll, extension, warning, due, no-deadline
-    text: str
+    kind: str  # receipt, start, skip, count, note, pause, roll, extension, warning, due, no-deadline
+    said: tuple[Said, ...]  # its sentences (most steps have one)
     date: dt.date | None = None
+
+    @property
+    def text(self) -> str:
+        """The step in English, as the command line prints it."""
+        return step_words(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "date": self.date.isoformat() if self.date else None,
             "text": self.text,
+            "said": [part.to_dict() for part in self.said],
         }
+
+
+def _step(kind: str, code: str, date: dt.date | None = None, **facts: Any) -> Step:
+    return Step(kind, (said(code, **facts),), date)
+
+
+ReceiptNote = Said | tuple[Said, ...]  # how the day of receipt was arrived at (assume_received's)
+
+
+def _notes(note: ReceiptNote | None) -> tuple[Said, ...]:
+    if note is None:
+        return ()
+    return (note,) if isinstance(note, Said) else note
 
 
 @dataclass(frozen=True)
@@ -175,25 +197,21 @@ ELECTRONIC: frozenset[str] = frozenset({"email", "portal", "fax"})
 
 def assume_received(
     j: Jurisdiction, calendar: Calendar, sent: dt.date, via: Via, mail_days: int = DEFAULT_MAIL_DAYS
-) -> tuple[dt.date, str]:
+) -> tuple[dt.date, Said]:
     """When the agency is taken to have received a request sent on ``sent``, and why: mail after
     ``mail_days``; an electronic request the same day, unless the law receives it later (MI: one
     business day after it is sent, MCL 15.235(1))."""
     if via == "mail":
         received = sent + dt.timedelta(days=mail_days)
-        return received, (
-            f"Sent by mail on {fmt(sent)}; assumed received {mail_days} calendar days later, on {fmt(received)}."
-        )
+        return received, said("sent-by-mail", sent=sent, days=mail_days, received=received)
     rule = j.receipt
     if via in ELECTRONIC and rule is not None and rule.electronic_days and rule.electronic_unit:
         days, unit = rule.electronic_days, rule.electronic_unit
         received = walk_days(calendar, sent, days, unit)
-        plural = "day" if days == 1 else "days"
-        return received, (
-            f"Sent by {via} on {fmt(sent)}; under {rule.citation} a request sent by {via} is received "
-            f"{days} {unit} {plural} after it is sent: received {fmt(received)}."
+        return received, said(
+            "sent-received-later", via=via, sent=sent, citation=rule.citation, days=days, unit=unit, received=received
         )
-    return sent, f"Sent by {via} on {fmt(sent)}; counted as received the same day."
+    return sent, said("sent-same-day", via=via, sent=sent)
 
 
 @dataclass
@@ -220,7 +238,7 @@ class _Walk:
                 continue
             self._flush_weekend(skipped_weekend)
             if reason:
-                self.steps.append(Step("skip", f"Skipped {fmt(day)}: {reason} (offices closed).", day))
+                self.steps.append(_step("skip", "skipped-closed", day, day=day, reason=reason))
                 continue
             counted += 1
             counted_days.append(day)
@@ -228,7 +246,7 @@ class _Walk:
                 self._note(day)
         self._flush_weekend(skipped_weekend)
         if counted_days:
-            self.steps.append(Step("count", _counted_words(counted_days, unit), day))
+            self.steps.append(_step("count", "counted", day, days=tuple(counted_days), unit=unit))
         return day
 
     def _note(self, day: dt.date) -> None:
@@ -236,22 +254,12 @@ class _Walk:
         noted = getattr(self.calendar, "noted", None)
         name = noted(day) if noted is not None else None
         if name:
-            citation = getattr(self.calendar, "noted_citation", None) or "see the law data"
-            self.steps.append(
-                Step(
-                    "note",
-                    f"Counted {fmt(day)} as a working day: offices were closed by executive order "
-                    f"({name}), but that is not a legal holiday under the law that sets this period "
-                    f"({citation}). The agency may claim the day; if it does, its date is one working "
-                    "day later.",
-                    day,
-                )
-            )
+            citation = getattr(self.calendar, "noted_citation", None)
+            self.steps.append(_step("note", "executive-order", day, day=day, name=name, citation=citation))
 
     def _flush_weekend(self, days: list[dt.date]) -> None:
         if days:
-            names = " and ".join(fmt(d) for d in days)
-            self.steps.append(Step("skip", f"Skipped the weekend: {names}.", days[0]))
+            self.steps.append(_step("skip", "skipped-weekend", days[0], days=tuple(days)))
             days.clear()
 
 
@@ -261,7 +269,7 @@ def due(
     calendar: Calendar,
     events: Sequence[Event] = (),
     *,
-    received_note: str | None = None,
+    received_note: ReceiptNote | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
     after_hours: bool = False,
 ) -> Deadline:
@@ -274,7 +282,7 @@ def due(
     clock = rule.clock
     steps: list[Step] = []
     if received_note:
-        steps.append(Step("receipt", received_note, received))
+        steps.append(Step("receipt", _notes(received_note), received))
     effective, receipt_step = _receipt(rule, calendar, received, after_hours)
     steps.append(receipt_step)
 
@@ -285,12 +293,14 @@ def due(
     if clock.days is None or clock.unit is None:
         followup = walk.advance(effective, followup_days, "business")
         steps.append(
-            Step(
+            _step(
                 "no-deadline",
-                f'The law sets no number of days ({clock.citation}): "{clock.standard}". '
-                f"Suggested follow-up, {followup_days} business days after receipt: "
-                f"{fmt(followup)}. This is not a statutory deadline.",
+                "no-number",
                 followup,
+                citation=clock.citation,
+                standard=clock.standard,
+                followup_days=followup_days,
+                followup=followup,
             )
         )
         followup, promised = _promised(calendar, walk, followup, events, steps)
@@ -298,28 +308,25 @@ def due(
             rule.jurisdiction, clock, effective, None, False, followup, False, tuple(steps), promised=promised
         )
 
-    unit_words = f"{clock.days} {clock.unit} day{'s' if clock.days != 1 else ''}"
     if clock.counts_receipt_day:
         start_after = effective - _ONE_DAY
-        steps.append(
-            Step(
-                "start",
-                f"The law counts the day of receipt as day 1; counting {unit_words}.",
-                effective,
-            )
-        )
+        steps.append(_step("start", "counts-receipt-day", effective, days=clock.days, unit=clock.unit))
     else:
         start_after = effective
+        day = effective + _ONE_DAY
         steps.append(
-            Step(
+            _step(
                 "start",
-                f"The day of receipt is not counted; counting {unit_words} from "
-                f"{fmt(effective + _ONE_DAY)} ({clock.citation}).",
-                effective + _ONE_DAY,
+                "receipt-day-not-counted",
+                day,
+                days=clock.days,
+                unit=clock.unit,
+                day=day,
+                citation=clock.citation,
             )
         )
     if clock.unit == "calendar":
-        steps.append(Step("start", "Calendar days: weekends and holidays are counted."))
+        steps.append(_step("start", "calendar-days"))
     date = walk.advance(start_after, clock.days, clock.unit)
     date = _roll(rule, calendar, date, clock.unit, steps)
 
@@ -329,23 +336,11 @@ def due(
 
     open_pause = next((p for p in pauses if p.end is None and p.start <= date), None)
     if open_pause is not None:
-        steps.append(
-            Step(
-                "pause",
-                f"The clock is stopped since {fmt(open_pause.start)} "
-                f"({_pause_words(open_pause.event)}); no deadline runs until the requester "
-                "answers.",
-                open_pause.start,
-            )
-        )
+        steps.append(_step("pause", "stopped", open_pause.start, since=open_pause.start, pause=open_pause.event))
         return Deadline(rule.jurisdiction, clock, effective, None, True, None, True, tuple(steps))
 
     steps.append(
-        Step(
-            "due",
-            f"Due {fmt(date)}: by then the agency must {clock.duty_words} ({clock.citation}).",
-            date,
-        )
+        _step("due", "due", date, due=date, duty=clock.duty, duty_text=clock.duty_text, citation=clock.citation)
     )
     return Deadline(rule.jurisdiction, clock, effective, date, True, None, False, tuple(steps))
 
@@ -359,23 +354,17 @@ def _promised(
     promised = None
     for event in sorted((e for e in events if isinstance(e, Extended)), key=lambda e: e.on):
         if event.until is not None:
-            day, how = event.until, f"to {fmt(event.until)}"
+            day = event.until
+            step = _step("extension", "promised-to", day, on=event.on, until=event.until, promised=day)
         elif event.days is not None:
             unit: Unit = event.unit or "business"
             day = walk.advance(event.on, event.days, unit)
-            how = f"by {event.days} {unit} day{'s' if event.days != 1 else ''}, counted from {fmt(event.on)}"
+            step = _step("extension", "promised-by", day, on=event.on, days=event.days, unit=unit, promised=day)
         else:  # "all the law allows": the law allows no set length
-            steps.append(Step("warning", "The law sets no fixed length for an extension.", event.on))
+            steps.append(_step("warning", "no-fixed-extension", event.on))
             continue
         promised = day if promised is None else max(promised, day)
-        steps.append(
-            Step(
-                "extension",
-                f"Extended on {fmt(event.on)} {how}. The law sets no number of days; the agency "
-                f"promised {fmt(day)}; follow up after {fmt(day)}. This is not a statutory deadline.",
-                day,
-            )
-        )
+        steps.append(step)
     return (followup if promised is None else promised), promised
 
 
@@ -384,7 +373,7 @@ def awaiting_acknowledgment(
     received: dt.date,
     calendar: Calendar,
     *,
-    received_note: str | None = None,
+    received_note: ReceiptNote | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
 ) -> Deadline:
     """A clock the law counts from the agency's acknowledgment, before that date is known: no
@@ -392,19 +381,21 @@ def awaiting_acknowledgment(
     clock = rule.clock
     steps: list[Step] = []
     if received_note:
-        steps.append(Step("receipt", received_note, received))
-    steps.append(Step("receipt", f"Received {fmt(received)}.", received))
+        steps.append(Step("receipt", _notes(received_note), received))
+    steps.append(_step("receipt", "received", received, day=received))
     walk = _Walk(calendar, {}, steps)
     followup = walk.advance(received, followup_days, "business")
     steps.append(
-        Step(
+        _step(
             "no-deadline",
-            f"This law counts {clock.describe()} from the agency's acknowledgment of receipt "
-            f'({clock.citation}): "{clock.standard}". No statutory date runs until the agency '
-            f"acknowledges the request; the date of that acknowledgment starts the count. "
-            f"Suggested follow-up, {followup_days} business days after receipt: {fmt(followup)}. "
-            "This is not a statutory deadline.",
+            "awaiting-acknowledgment",
             followup,
+            days=clock.days,
+            unit_word=clock.unit_word if clock.unit else None,
+            citation=clock.citation,
+            standard=clock.standard,
+            followup_days=followup_days,
+            followup=followup,
         )
     )
     return Deadline(rule.jurisdiction, clock, received, None, False, followup, False, tuple(steps))
@@ -417,7 +408,7 @@ def first_clock(
     *,
     acknowledged: dt.date | None = None,
     events: Sequence[Event] = (),
-    received_note: str | None = None,
+    received_note: ReceiptNote | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
     after_hours: bool = False,
 ) -> Deadline:
@@ -428,9 +419,7 @@ def first_clock(
             return awaiting_acknowledgment(
                 rule, received, calendar, received_note=received_note, followup_days=followup_days
             )
-        note = (received_note + " " if received_note else "") + (
-            f"The law counts from the acknowledgment of receipt, on {fmt(acknowledged)}."
-        )
+        note = (*_notes(received_note), said("from-acknowledgment", day=acknowledged))
         return due(rule, acknowledged, calendar, events, received_note=note, followup_days=followup_days)
     return due(
         rule,
@@ -443,43 +432,29 @@ def first_clock(
     )
 
 
-def _counted_words(days: list[dt.date], unit: Unit) -> str:
-    kind = "business" if unit == "business" else "calendar"
-    n = len(days)
-    if n <= 31:
-        listed = ", ".join(f"{d:%m-%d} ({i})" for i, d in enumerate(days, 1))
-    else:
-        listed = f"{fmt(days[0])} (1) to {fmt(days[-1])} ({n})"
-    return f"Counted {n} {kind} day{'s' if n != 1 else ''}: {listed}."
-
-
 def _receipt(rule: ResponseRule, calendar: Calendar, received: dt.date, after_hours: bool) -> tuple[dt.date, Step]:
     """The day the law counts as receipt, and the step that explains it."""
-    citation = rule.citations.get("received_when_closed") or "see the law data"
+    citation = rule.citations.get("received_when_closed")
     closed = calendar.closure(received)
     if closed and rule.received_when_closed:
         effective = _next_open(calendar, received)
-        return effective, Step(
+        return effective, _step(
             "receipt",
-            f"Received on {fmt(received)}, when offices were closed ({closed}); the law counts "
-            f"it as received on {fmt(effective)} ({citation}).",
+            "received-closed",
             effective,
+            day=received,
+            closed=closed,
+            effective=effective,
+            citation=citation,
         )
     if after_hours and rule.received_when_closed:
         effective = _next_open(calendar, received + _ONE_DAY)
-        return effective, Step(
-            "receipt",
-            f"Received after hours on {fmt(received)}; the law counts it as received on {fmt(effective)} ({citation}).",
-            effective,
+        return effective, _step(
+            "receipt", "after-hours-moved", effective, day=received, effective=effective, citation=citation
         )
     if after_hours:
-        return received, Step(
-            "receipt",
-            f"Received after hours on {fmt(received)}; this law does not move receipt to the "
-            "next business day, so it counts as received that day.",
-            received,
-        )
-    return received, Step("receipt", f"Received {fmt(received)}.", received)
+        return received, _step("receipt", "after-hours-kept", received, day=received)
+    return received, _step("receipt", "received", received, day=received)
 
 
 def _next_open(calendar: Calendar, day: dt.date) -> dt.date:
@@ -496,30 +471,16 @@ def _roll(rule: ResponseRule, calendar: Calendar, date: dt.date, unit: Unit, ste
     if not closed:
         return date
     if not rule.roll_forward:
-        steps.append(
-            Step(
-                "roll",
-                f"{fmt(date)} is a closed day ({closed}), but no rule of this jurisdiction moves "
-                "the deadline; it stays on that day.",
-                date,
-            )
-        )
+        steps.append(_step("roll", "closed-day-stays", date, day=date, closed=closed))
         return date
     rolled = _next_open(calendar, date)
     skipped = []
     day = date
     while day < rolled:
-        skipped.append(f"{fmt(day)} ({calendar.closure(day)})")
+        skipped.append((day, calendar.closure(day) or ""))
         day += _ONE_DAY
-    steps.append(
-        Step(
-            "roll",
-            f"The period ends on a closed day; it moves to the next business day, {fmt(rolled)} "
-            f"({rule.citations.get('roll_forward') or 'time-computation rule'}). "
-            f"Closed: {', '.join(skipped)}.",
-            rolled,
-        )
-    )
+    citation = rule.citations.get("roll_forward")
+    steps.append(_step("roll", "rolled", rolled, day=rolled, citation=citation, closed=tuple(skipped)))
     return rolled
 
 
@@ -538,73 +499,40 @@ def _extend(
     are."""
     law = rule.extension
     if law is None:
-        steps.append(
-            Step(
-                "warning",
-                "The law provides no extension; the agency's new date is tracked, but the "
-                "statutory deadline was the earlier one.",
-                event.on,
-            )
-        )
+        steps.append(_step("warning", "no-extension", event.on))
     limit = None
-    law_words = ""
+    law_words: dict[str, Any] = {}
     if law is not None and law.days is not None and law.unit is not None:
         law_days, law_unit = law.days, law.unit
         base = start_after if law.counted_from == "receipt" else original
         quiet = _Walk(calendar, walk.paused_days, [])
         limit = _roll(rule, calendar, quiet.advance(base, law_days, law_unit), law_unit, [])
-        counted = "receipt" if law.counted_from == "receipt" else "the first deadline"
-        law_words = f"{law_days} {law_unit} days counted from {counted} ({law.citation})"
+        counted = "receipt" if law.counted_from == "receipt" else "first_deadline"
+        law_words = {"law_days": law_days, "law_unit": law_unit, "counted_from": counted, "law_citation": law.citation}
         if event.maximum:
-            steps.append(Step("extension", f"Full statutory extension: {law_words}.", event.on))
+            steps.append(_step("extension", "full-extension", event.on, **law_words))
             extended = walk.advance(base, law_days, law_unit)
             return max(_roll(rule, calendar, extended, law_unit, steps), date)
     if event.maximum:
-        steps.append(Step("warning", "The law sets no fixed length for an extension.", event.on))
+        steps.append(_step("warning", "no-fixed-extension", event.on))
         return date
     if event.until is not None:
         if event.until <= date:
-            steps.append(
-                Step(
-                    "warning",
-                    f"Extension to {fmt(event.until)} ignored: it is not later than {fmt(date)}.",
-                    event.on,
-                )
-            )
+            steps.append(_step("warning", "extension-ignored", event.on, until=event.until, due=date))
             return date
-        steps.append(Step("extension", f"Extended on {fmt(event.on)} to {fmt(event.until)}.", event.until))
+        steps.append(_step("extension", "extended-to", event.until, on=event.on, until=event.until))
         extended = event.until
     else:
         assert event.days is not None
         unit: Unit = event.unit or (law.unit if law and law.unit else None) or rule.clock.unit or "business"
-        where = f" ({law.citation})" if law is not None else ""
-        steps.append(
-            Step(
-                "extension",
-                f"Extended on {fmt(event.on)} by {event.days} {unit} "
-                f"day{'s' if event.days != 1 else ''}, counted from {fmt(date)}{where}.",
-                event.on,
-            )
-        )
+        citation = law.citation if law is not None else None
+        facts = {"on": event.on, "days": event.days, "unit": unit, "due": date, "citation": citation}
+        steps.append(_step("extension", "extended-by", event.on, **facts))
         extended = _roll(rule, calendar, walk.advance(date, event.days, unit), unit, steps)
     if limit is not None and extended > limit:
-        steps.append(
-            Step(
-                "warning",
-                f"That is later than the law allows: at most {law_words}, which ends "
-                f"{fmt(limit)}. The statutory deadline is {fmt(limit)}.",
-                event.on,
-            )
-        )
+        steps.append(_step("warning", "beyond-the-law", event.on, limit=limit, **law_words))
         extended = max(limit, date)
     return extended
-
-
-def _pause_words(event: PauseEvent) -> str:
-    return {
-        "clarification": "the agency asked the requester to clarify",
-        "fee_estimate": "the agency sent a fee estimate awaiting payment",
-    }[event]
 
 
 def _applicable_pauses(rule: ResponseRule, events: Iterable[Event]) -> tuple[list[Paused], list[Step]]:
@@ -614,27 +542,23 @@ def _applicable_pauses(rule: ResponseRule, events: Iterable[Event]) -> tuple[lis
         if not isinstance(event, Paused):
             continue
         if event.event not in rule.pauses:
-            steps.append(
-                Step(
-                    "pause",
-                    f"On {fmt(event.start)} {_pause_words(event.event)}; this law does not stop "
-                    "the clock for that, so the days keep counting.",
-                    event.start,
-                )
-            )
+            steps.append(_step("pause", "pause-ignored", event.start, day=event.start, pause=event.event))
             continue
         kept.append(event)
-        citation = rule.citations.get(f"pause:{event.event}") or "see the law data"
+        citation = rule.citations.get(f"pause:{event.event}")
         if event.end is None:
             continue  # reported at the end if it still holds the clock
         not_counted = (event.end - event.start).days
         steps.append(
-            Step(
+            _step(
                 "pause",
-                f"Clock stopped on {fmt(event.start)} ({_pause_words(event.event)}) and restarted "
-                f"on {fmt(event.end)}: {not_counted} day{'s' if not_counted != 1 else ''} after "
-                f"the stop not counted ({citation}).",
+                "paused",
                 event.start,
+                start=event.start,
+                pause=event.event,
+                end=event.end,
+                not_counted=not_counted,
+                citation=citation,
             )
         )
     return kept, steps
@@ -780,7 +704,7 @@ def compute_for(
                     rule2,
                     first.date,
                     calendar,
-                    received_note=(f"The second clock counts from the first deadline, {fmt(first.date)}."),
+                    received_note=said("second-from-first-deadline", day=first.date),
                     followup_days=followup_days,
                 )
         elif clock2.trigger in NOTICE_TRIGGERS:
@@ -789,7 +713,7 @@ def compute_for(
                     rule2,
                     acknowledged,
                     calendar,
-                    received_note=f"Acknowledged {fmt(acknowledged)}; the second clock starts.",
+                    received_note=said("second-acknowledged", day=acknowledged),
                     followup_days=followup_days,
                 )
             else:
@@ -864,16 +788,25 @@ class AppealWindow:
             return None
         return self.opened <= day <= self.last_day
 
-    def describe(self) -> str:
-        where = f"{self.appeal.name} ({self.appeal.citation})"
-        if self.last_day is None:
-            return f"{self.verb.capitalize()} to {where}: the law sets no deadline."
-        unit = self.appeal.deadline_unit
-        return (
-            f"{self.verb.capitalize()} to {where}: within {self.appeal.deadline_days} {unit} days of "
-            f"the {'deemed ' if self.how == 'deemed denied' else ''}denial on {fmt(self.opened)}, "
-            f"that is by {fmt(self.last_day)}."
-        )
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The window as facts: its route (``court`` reads as a court action), the body, the
+        citation, the period, how it opened (``denied`` or ``deemed denied``), when, and its last day."""
+        return {
+            "route": self.appeal.route,
+            "body": self.appeal.name,
+            "citation": self.appeal.citation,
+            "days": self.appeal.deadline_days,
+            "unit": self.appeal.deadline_unit,
+            "how": self.how,
+            "opened": self.opened,
+            "last_day": self.last_day,
+        }
+
+    def describe(self, lang: str = "en", *, written_out: bool = False) -> str:
+        """'Appeal to X (§ 1): within 30 business days of the denial on Wed 2026-11-25, that is by
+        ...' (records_req.wording), in English or Spanish."""
+        return window_words(self, lang, written_out=written_out)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -901,23 +834,28 @@ def appeal_window(
     ``opened`` the way the law counts: business days skip closures, and a calendar-day period
     ending on a closed day moves forward where the law's time-computation rule says so."""
     appeal = with_limitation(j, route or j.appeal)
-    steps: list[Step] = [Step("start", f"The request was {how} on {fmt(opened)}.", opened)]
+    steps: list[Step] = [_step("start", "opened", opened, how=how, day=opened)]
     if appeal.deadline_days is None or appeal.deadline_unit is None:
-        steps.append(Step("no-deadline", f"The law sets no deadline to go to {appeal.name} ({appeal.citation})."))
+        steps.append(_step("no-deadline", "appeal-no-deadline", body=appeal.name, citation=appeal.citation))
         return AppealWindow(j.code, appeal, opened, how, None, tuple(steps))
     days, unit = appeal.deadline_days, appeal.deadline_unit
+    start = opened + _ONE_DAY
     steps.append(
-        Step(
+        _step(
             "start",
-            f"The {'appeal' if appeal.route != 'court' else 'filing'} period is {days} {unit} days, "
-            f"counted from {fmt(opened + _ONE_DAY)} ({appeal.citation}).",
-            opened + _ONE_DAY,
+            "appeal-period",
+            start,
+            route=appeal.route,
+            days=days,
+            unit=unit,
+            day=start,
+            citation=appeal.citation,
         )
     )
     walk = _Walk(calendar, {}, steps)
     last = walk.advance(opened, days, unit)
     last = _roll(ResponseRule.for_jurisdiction(j), calendar, last, unit, steps)
-    steps.append(Step("due", f"Last day: {fmt(last)}.", last))
+    steps.append(_step("due", "last-day", last, day=last))
     return AppealWindow(j.code, appeal, opened, how, last, tuple(steps))
 
 
@@ -1002,7 +940,7 @@ def second_clock(
         start,
         calendar,
         events,
-        received_note=f"Second clock: counted from {fmt(start)}.",
+        received_note=said("second-counted-from", day=start),
         followup_days=followup_days,
     )
 
@@ -1014,7 +952,7 @@ def running_clock(
     *,
     acknowledged: dt.date | None = None,
     events: Sequence[Event] = (),
-    received_note: str | None = None,
+    received_note: ReceiptNote | None = None,
     followup_days: int = DEFAULT_FOLLOWUP_DAYS,
     on: dt.date | None = None,
 ) -> Deadline:

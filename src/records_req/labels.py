@@ -92,6 +92,7 @@ FACTS: dict[str, Label] = {
     "on": Label("Date", "Fecha"),
     "note": Label("Note", "Nota"),
     "target": Label("Event", "Evento"),
+    "attachments": Label("Attachments", "Adjuntos"),  # an inbox proposal's (records_req.inbox)
 }
 
 # Values of those facts that are tokens (deadlines.VIAS; an appeal's outcome).

@@ -73,6 +73,9 @@ DUTY_WORDS: dict[Duty, str] = {
     "response": "respond (provide the records, deny them, or explain why more time is needed)",
 }
 
+# Where the data names no body, the appeal goes to the agency's head: a description, not a name, so
+# records_req.wording says it in the page's language (wording.DESCRIBED_BODIES marks it for the catalog).
+AGENCY_HEAD = "the agency's head or appeals officer"
 LAWS_ENV = "RECORDS_REQ_LAWS"
 T = TypeVar("T")
 
@@ -305,7 +308,7 @@ class Appeal(NamedTuple):
         if self.route == "court":
             return self.court_name or self.body
         if self.route == "agency_head":
-            return "the agency's head or appeals officer"
+            return AGENCY_HEAD
         return self.body
 
 

@@ -32,6 +32,7 @@ from records_req.deadlines import (
     Event as ClockEvent,
 )
 from records_req.laws import Appeal, Jurisdiction
+from records_req.wording import why_words
 
 # status names, as shown to users
 DRAFT = "draft"
@@ -231,28 +232,6 @@ class Line(NamedTuple):
             "changes": {k: list(v) for k, v in self.changes.items()},
         }
 
-    def words(self, label: str | None = None, facts: Mapping[str, Any] | None = None) -> str:
-        """The line in plain English, as a timeline prints it: '#4 extended (days: 10)', '#6 edit
-        of #3: on 2026-12-01 -> 2026-12-03', with '(undone on D by U)' where it was undone.
-        ``label`` and ``facts``: the event as the views name it (views.event_shown)."""
-        if self.kind == "edit":
-            text = f"#{self.id} edit of #{self.target}: " + "; ".join(
-                f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in self.changes.items()
-            )
-        else:
-            shown = ", ".join(f"{k}: {_shown(v)}" for k, v in (facts or self.data).items() if k != "warning")
-            text = f"#{self.id} {label or self.kind}" + (f" ({shown})" if shown else "")
-            text += f" - {self.note}" if self.note else ""
-        if self.forced:
-            text += " [forced]" + (f" ({self.data['warning']})" if self.data.get("warning") else "")
-        if self.undone:
-            text += f" (undone on {self.undone_on}" + (f" by {self.undone_by}" if self.undone_by else "") + ")"
-        return text
-
-
-def _shown(value: Any) -> str:
-    return "(none)" if value is None or value == "" else str(value)
-
 
 def history(events: Iterable[Recorded]) -> list[Line]:
     """The request's history in date order (ties in the order entered): every event with its edits
@@ -325,17 +304,39 @@ def _changes_of(before: Recorded, after: Recorded) -> dict[str, tuple[Any, Any]]
     return changes
 
 
-# What each event's date may not precede: the request's going out, or the event it answers.
+class Why(NamedTuple):
+    """Why an event makes no sense now, or cannot have its date (:func:`why_not`, :func:`too_early`),
+    as facts: a code, its dates (ISO) and tokens, and ``event``, the event it is about where the
+    sentence names it. ``str()`` is its plain English (records_req.wording.why_words); a forced
+    event keeps it as facts (:meth:`to_json`, its ``data["warning"]``), worded in each door's language."""
+
+    code: str
+    facts: Mapping[str, Any] = {}
+    event: str | None = None
+
+    def __str__(self) -> str:
+        return why_words(self)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"why": self.code, **self.facts, **({"event": self.event} if self.event else {})}
+
+
+def _why(code: str, /, **facts: Any) -> Why:
+    return Why(code, {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in facts.items()})
+
+
+# What each event's date may not precede: the request's going out, or the event it answers (the
+# code of the sentence that says so).
 _ANSWERS = {
-    "clarified": ("clarification-requested", "the clarification request it answers"),
-    "fee-paid": ("fee-estimate", "the fee estimate"),
-    "fee-waived": ("fee-estimate", "the fee estimate"),
-    "appeal-decided": ("appealed", "the appeal it decides"),
+    "clarified": ("clarification-requested", "before-clarification-request"),
+    "fee-paid": ("fee-estimate", "before-fee-estimate"),
+    "fee-waived": ("fee-estimate", "before-fee-estimate"),
+    "appeal-decided": ("appealed", "before-appeal"),
 }
 UNDATED_KINDS = frozenset({"note", "reminder", "estimate", "undo", "edit"})  # may fall on any day
 
 
-def too_early(events: Iterable[Recorded], kind: str, on: dt.date, letter_date: dt.date | None) -> str | None:
+def too_early(events: Iterable[Recorded], kind: str, on: dt.date, letter_date: dt.date | None) -> Why | None:
     """Why ``kind`` cannot be dated ``on`` after ``events`` (the events so far), with the dates:
     'sent' before the letter's own date, an agency's answer before the request went out, an answer
     before what it answers (a payment before the estimate, an appeal's decision before the appeal,
@@ -344,23 +345,23 @@ def too_early(events: Iterable[Recorded], kind: str, on: dt.date, letter_date: d
         return None
     if kind == "sent":
         if letter_date is not None and on < letter_date:
-            return f"{on} is before the letter's own date ({letter_date})"
+            return _why("before-letter", on=on, since=letter_date)
         return None
     live = effective(events)
     state = replay(live)
     if kind in _ANSWERS:
-        earlier, what = _ANSWERS[kind]
+        earlier, code = _ANSWERS[kind]
         since = max((e.on for e in live if e.kind == earlier), default=None)
         if since is not None and on < since:
-            return f"{on} is before {what} ({since})"
+            return _why(code, on=on, since=since)
     if kind == "appealed" and state.denied_on is not None and on < state.denied_on:
-        return f"{on} is before the denial ({state.denied_on})"
+        return _why("before-denial", on=on, since=state.denied_on)
     if state.sent_on is not None and on < state.sent_on:
-        return f"{on} is before the request was sent ({state.sent_on})"
+        return _why("before-sent", on=on, since=state.sent_on)
     return None
 
 
-def dates_out_of_order(events: Sequence[Recorded], letter_date: dt.date | None) -> str | None:
+def dates_out_of_order(events: Sequence[Recorded], letter_date: dt.date | None) -> Why | None:
     """The first event in force whose date :func:`too_early` refuses against the events entered
     before it (edits applied), worded with its kind; None if every date is possible. An edit that
     moves a date is checked with this on the history it would make."""
@@ -370,37 +371,37 @@ def dates_out_of_order(events: Sequence[Recorded], letter_date: dt.date | None) 
             continue
         why = too_early(live[:i], event.kind, event.on, letter_date)
         if why:
-            return f"'{event.kind}' on {why}"
+            return why._replace(event=event.kind)
     return None
 
 
-def why_not(state: State, kind: str) -> str | None:
+def why_not(state: State, kind: str) -> Why | None:
     """Why an event makes no sense now (None if it does). A forced event is recorded anyway."""
     status = state.status
     if kind in ("note", "reminder", "estimate", "undo", "edit"):
         return None
     if kind == "sent":
-        return None if status == DRAFT else f"the request was already sent on {state.sent_on}"
+        return None if status == DRAFT else _why("already-sent", on=state.sent_on)
     if status == DRAFT:
-        return f"the request has not been sent yet (record 'sent' before '{kind}')"
+        return _why("not-sent", first="sent", kind=kind)
     if kind == "withdrawn":
-        return None if status not in CLOSED else f"the request is already {status}"
+        return None if status not in CLOSED else _why("already-closed", status=status)
     if status in CLOSED:
-        return f"the request is {status}; nothing more is expected"
+        return _why("closed", status=status)
     if kind == "clarified" and not _pending(state, "clarification"):
-        return "the agency has not asked for a clarification"
+        return _why("no-clarification-asked")
     if kind in ("fee-paid", "fee-waived") and not _pending(state, "fee_estimate"):
-        return "there is no open fee estimate"
+        return _why("no-fee-estimate")
     if kind == "followed-up" and status in AWAITING_REQUESTER:
-        return "the agency is waiting for your answer (a clarification or a fee); answer it and log it first"
+        return _why("awaiting-you")
     if kind == "appealed" and status not in (DENIED, AWAITING_ACK, AWAITING_RESPONSE, PARTIALLY_RELEASED):
-        return f"a request that is {status} cannot be appealed"
+        return _why("cannot-appeal", status=status)
     if kind == "sued" and status == IN_LITIGATION:
-        return "a court action was already recorded"
+        return _why("already-sued")
     if kind == "appeal-decided" and status != APPEALED:
-        return "there is no appeal to decide"
+        return _why("no-appeal")
     if kind == "acknowledged" and state.acknowledged_on is not None:
-        return f"the request was already acknowledged on {state.acknowledged_on}"
+        return _why("already-acknowledged", on=state.acknowledged_on)
     return None
 
 
@@ -870,18 +871,8 @@ def _route(appeal: Appeal) -> dict[str, Any]:
 
 
 def window_facts(window: AppealWindow) -> dict[str, Any]:
-    """An appeal window as facts: its route (``court`` reads as a court action), the body, the
-    citation, the period, how it opened (``denied`` or ``deemed denied``), when, and its last day."""
-    appeal = window.appeal
-    return {
-        "route": appeal.route,
-        **_route(appeal),
-        "days": appeal.deadline_days,
-        "unit": appeal.deadline_unit,
-        "how": window.how,
-        "opened": window.opened,
-        "last_day": window.last_day,
-    }
+    """An appeal window as facts (deadlines.AppealWindow.facts)."""
+    return window.facts
 
 
 def _awaiting_decision(state: State, j: Jurisdiction, calendar: Calendar, today: dt.date) -> Tracked:

@@ -52,6 +52,11 @@ class Topic(NamedTuple):
     about: str | None = None  # the topic in a sentence: "the Warrant Service Officer (WSO) program"
     law_items: bool = False  # the items are the records the state's own law creates (its law entry)
     replaces: tuple[str, ...] = ()  # in a federal letter, these topics' items give way to this one's
+    title_es: str | None = None  # the title in Spanish (the dashboard's and the reports' Spanish pages)
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang``: the Spanish one where there is one, else the title."""
+        return self.title_es if lang == "es" and self.title_es else self.title
 
     def items_for(self, j: Jurisdiction) -> tuple[Item, ...]:
         """The items this topic asks of an agency in ``j``."""
@@ -198,6 +203,7 @@ def _topics(path_text: str, raw: object) -> tuple[Topic, ...]:
                 state_items=tuple(state_items),
                 law_items=f.flag("law_items", default=False),
                 replaces=f.texts("replaces"),
+                title_es=f.opt_text("title_es"),
             )
         )
         f.done()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from records_req.errors import UsageError
 
 if TYPE_CHECKING:
-    from records_req.deadlines import AppealWindow, Deadline
+    from records_req.deadlines import AppealWindow, Deadline, Step
     from records_req.lifecycle import Line, NextAction
 
 # What a status filter may name: a status (lifecycle.STATUSES), or one of these groups.
@@ -166,6 +166,12 @@ class RequestDetails(NamedTuple):
         from records_req.wording import action_words
 
         return action_words(self.next_action)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """How the deadline was computed, as facts (the ``explanation`` is their English words;
+        records_req.explain words them in any language); none once closed."""
+        return self.deadline.explanation if self.deadline is not None and self.explanation else ()
 
     @property
     def row(self) -> RequestRow:

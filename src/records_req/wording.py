@@ -14,11 +14,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from records_req.labels import status_label
+from records_req.labels import event_label, status_label
 
 if TYPE_CHECKING:
+    from records_req.deadlines import AppealWindow
     from records_req.errors import Note
-    from records_req.lifecycle import NextAction
+    from records_req.lifecycle import NextAction, Why
 
 WEEKDAYS = {
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -29,6 +30,11 @@ WEEKDAYS = {
 def _(text: str) -> str:
     """Marks a msgid for the catalog; translated where it is said (:class:`Words`)."""
     return text
+
+
+# Appeal bodies the law data describes rather than names (laws.AGENCY_HEAD): said in the page's
+# language. Every other body is the law's own name for it, kept as written inside the sentence.
+DESCRIBED_BODIES = (_("the agency's head or appeals officer"),)
 
 
 class Words:
@@ -42,7 +48,14 @@ class Words:
         self.gettext: Callable[[str], str] = catalog(self.lang).gettext
 
     def __call__(self, msgid: str, **facts: Any) -> str:
-        return self.gettext(msgid).format(**{k: self.value(v) for k, v in facts.items()})
+        return self.gettext(msgid).format(**{k: self.fact(k, v) for k, v in facts.items()})
+
+    def fact(self, key: str, value: Any) -> str:
+        """A fact as said in a sentence: a date this language's way; an appeal body as the law names
+        it (a name is not translated), unless the data only describes it (DESCRIBED_BODIES)."""
+        if key == "body" and value in DESCRIBED_BODIES:
+            return self.gettext(value)
+        return self.value(value)
 
     def value(self, value: Any) -> str:
         if isinstance(value, dt.date):
@@ -216,6 +229,11 @@ def _action(action: NextAction, w: Words) -> str:
     return kind  # a kind this version does not know (a newer database): its name
 
 
+def window_words(window: AppealWindow, lang: str = "en", *, written_out: bool = False) -> str:
+    """An appeal window in words (what its ``describe()`` says), from its facts."""
+    return _window(window.facts, Words(lang, written_out=written_out))
+
+
 def _verb(facts: Mapping[str, Any], w: Words) -> str:
     return w(_("court action")) if facts.get("route") == "court" else w(_("appeal"))
 
@@ -263,7 +281,7 @@ def _wait(case: str, f: Mapping[str, Any], w: Words) -> str:
 
 
 def _window(f: Mapping[str, Any], w: Words) -> str:
-    """An open appeal window (lifecycle.window_facts), as deadlines.AppealWindow.describe says it."""
+    """An appeal window (deadlines.AppealWindow.facts) in words."""
     verb = _verb(f, w)
     verb = verb[:1].upper() + verb[1:]
     if f.get("last_day") is None:
@@ -408,6 +426,8 @@ NOTES: dict[str, str] = {
     "event-before-sent": _(
         "Cannot record '{kind}' on request #{request}: {reason}. Check the date, or record it anyway if you are sure."
     ),
+    "recorded-although": _("Recorded '{kind}' although {reason}."),
+    "changed-although": _("Changed '{kind}' although {reason}."),
     "extended-needs-length": _("'extended' needs the number of days or the date it extends the deadline to."),
     "amount-not-number": _("The amount must be a number of dollars, not {value}."),
     "profile-needs-name": _("A new profile needs a name."),
@@ -426,18 +446,94 @@ REASONS: dict[str, str] = {
 }
 
 
+# Notes whose {kind} is an event (lifecycle.EVENTS): said by its label in Spanish.
+EVENT_NOTES = frozenset({"event-refused", "event-before-sent", "recorded-although", "changed-although"})
+
+
 def note_words(note: Note, lang: str = "en") -> str:
     """A note in plain words, in English or Spanish."""
     w = Words(lang)
     msgid = NOTES.get(note.code)
     if msgid is None:
         return str(note.facts.get("text", note.code))
-    return w(msgid, **{k: _fact(k, v, w) for k, v in note.facts.items()})
+    return w(msgid, **{k: _fact(k, v, w, note.code) for k, v in note.facts.items()})
 
 
-def _fact(key: str, value: Any, w: Words) -> Any:
+def _fact(key: str, value: Any, w: Words, code: str) -> Any:
     if key == "how" and isinstance(value, str):
         return w.word(value)
+    if key == "reason" and hasattr(value, "code") and hasattr(value, "facts"):  # a lifecycle.Why
+        return _why(value.code, value.facts, value.event, w)
+    if key == "kind" and code in EVENT_NOTES and w.lang != "en":
+        return event_label(str(value), w.lang)
+    return value
+
+
+# --- why an event makes no sense now (records_req.lifecycle.Why) --------------------------------
+
+WHY: dict[str, str] = {
+    "already-sent": _("the request was already sent on {on}"),
+    "not-sent": _("the request has not been sent yet (record '{first}' before '{kind}')"),
+    "already-closed": _("the request is already {status}"),
+    "closed": _("the request is {status}; nothing more is expected"),
+    "no-clarification-asked": _("the agency has not asked for a clarification"),
+    "no-fee-estimate": _("there is no open fee estimate"),
+    "awaiting-you": _("the agency is waiting for your answer (a clarification or a fee); answer it and log it first"),
+    "cannot-appeal": _("a request that is {status} cannot be appealed"),
+    "already-sued": _("a court action was already recorded"),
+    "no-appeal": _("there is no appeal to decide"),
+    "already-acknowledged": _("the request was already acknowledged on {on}"),
+    "before-letter": _("{on} is before the letter's own date ({since})"),
+    "before-clarification-request": _("{on} is before the clarification request it answers ({since})"),
+    "before-fee-estimate": _("{on} is before the fee estimate ({since})"),
+    "before-appeal": _("{on} is before the appeal it decides ({since})"),
+    "before-denial": _("{on} is before the denial ({since})"),
+    "before-sent": _("{on} is before the request was sent ({since})"),
+}
+
+
+def why_words(why: Why, lang: str = "en") -> str:
+    """Why an event makes no sense now, in plain words: in English with its dates as recorded
+    ('2026-11-20 is before the letter's own date (2026-11-27)'), in Spanish the Spanish way."""
+    return _why(why.code, why.facts, why.event, Words(lang))
+
+
+def warning_words(warning: Any, lang: str = "en") -> str:
+    """A forced event's warning in words: kept as facts (lifecycle.Why.to_json, a list) since 2026-12,
+    said in ``lang``; an older event's warning is the English text it was stored with, shown as stored."""
+    if not isinstance(warning, list):
+        return str(warning)
+    w = Words(lang)
+    said = []
+    for why in warning:
+        if isinstance(why, Mapping) and "why" in why:
+            facts = {k: v for k, v in why.items() if k not in ("why", "event")}
+            said.append(_why(str(why["why"]), facts, why.get("event"), w))
+    return "; ".join(said)
+
+
+def _why(code: str, facts: Mapping[str, Any], event: str | None, w: Words) -> str:
+    msgid = WHY.get(code)
+    if msgid is None:
+        return code  # a reason this version does not know (a newer database's)
+    if w.lang == "en":  # the tokens and ISO dates the command line always said
+        text = w(msgid, **facts)
+        return f"'{event}' on {text}" if event else text
+    worded = {k: _why_fact(k, v, w) for k, v in facts.items()}
+    text = w(msgid, **worded)
+    return w(_("“{event}”: {why}"), event=event_label(event, w.lang), why=text) if event else text
+
+
+def _why_fact(key: str, value: Any, w: Words) -> Any:
+    if key in ("on", "since") and isinstance(value, str):
+        try:
+            return w.date(value)
+        except ValueError:
+            return value
+    if key == "status":
+        return status_label(str(value), w.lang)
+    if key in ("kind", "first"):
+        return event_label(str(value), w.lang)
     return value
 
 

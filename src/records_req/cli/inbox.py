@@ -163,20 +163,12 @@ def _message_lines(t: Taken) -> None:
 
 
 def _event(kind: str, on: str, data: dict[str, Any]) -> str:
-    facts = []
-    if data.get("tracking_number"):
-        facts.append(f"tracking number {data['tracking_number']}")
-    if data.get("until"):
-        facts.append(f"until {data['until']}")
-    if data.get("days"):
-        facts.append(f"by {data['days']} days")
-    if data.get("amount") is not None:
-        facts.append(f"${data['amount']:,.2f}")
-    if data.get("exemptions"):
-        facts.append(f"citing {data['exemptions']}")
-    if data.get("attachments"):
-        facts.append(f"with {data['attachments']} attachment{'s' if data['attachments'] != 1 else ''}")
-    return f"{kind} on {on}" + (f" ({'; '.join(facts)})" if facts else "")
+    """A proposed or confirmed event in people's words, as ``show``'s timeline says events (never
+    a token): 'The agency took more time on Fri 2026-12-11 (Until: Fri 2027-01-15)'."""
+    from records_req import timeline
+
+    said = timeline.facts(data)
+    return f"{timeline.event(kind, data)} on {timeline.day(on)}" + (f" ({said})" if said else "")
 
 
 def _short(text: str, limit: int = 200) -> str:

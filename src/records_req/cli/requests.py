@@ -145,7 +145,7 @@ def _record(
     options: dict[str, Any],
     extra: dict[str, Any] | None = None,
 ) -> None:
-    from records_req.cli import timeline
+    from records_req import timeline
     from records_req.tracker import service
 
     now = today(ctx)
@@ -290,7 +290,7 @@ def edit(ctx: click.Context, /, request_id: int, **options: Any) -> None:
       records-req edit 1 --on 2026-11-28
       records-req edit 1 --event 3 --note "agency letter of 12/4"
     """
-    from records_req.cli import timeline
+    from records_req import timeline
     from records_req.tracker import service
 
     data = {k: v for k, v in (("days", options["days"]), ("via", options["via"])) if v is not None}
@@ -337,7 +337,7 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
     Examples:
       records-req undo 1
     """
-    from records_req.cli import timeline
+    from records_req import timeline
     from records_req.tracker import service
 
     now = today(ctx)
@@ -451,7 +451,7 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
     if data["appeal_window"]:
         click.echo(f"Appeal window: {data['appeal_window']['text']}")
     click.echo("\nTimeline:")
-    from records_req.cli import timeline
+    from records_req import timeline
     from records_req.lifecycle import history_of
 
     # In date order; an undone event stays, marked "undone on D by U"; an edit is its own line.

@@ -17,6 +17,7 @@ from records_req.deadlines import (
     Calendar,
     Deadline,
     Event,
+    ReceiptNote,
     appeal_windows,
     deemed_denial_date,
     fmt,
@@ -97,7 +98,7 @@ def plan(
     events: Sequence[Event] = (),
     denied_on: dt.date | None = None,
     force: bool = False,
-    received_note: str | None = None,
+    received_note: ReceiptNote | None = None,
     sent: dt.date | None = None,
 ) -> LetterTiming:
     """Check the letter's date against the law's dates, and decide what the letter may say.

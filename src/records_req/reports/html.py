@@ -107,7 +107,7 @@ def _detail(r: RequestDetails, t: Any, said: Said) -> str:
         )
     if r.explanation:
         out.append(f"<h3>{escape(t('How the deadline was computed'))}</h3><ol class=explain>")
-        out.extend(f"<li>{escape(line)}</li>" for line in r.explanation)
+        out.extend(f"<li>{escape(line)}</li>" for line in said.steps(r))
         out.append("</ol>")
     out.append("</details>")
     return "".join(out)

@@ -133,7 +133,7 @@ def to_pdf(report: Report, lang: str = "en") -> bytes:
             )
         if r.explanation:
             block.append(p(f"{t('How the deadline was computed')}:", small))
-            block.extend(p(f"{i}. {line}", small) for i, line in enumerate(r.explanation, 1))
+            block.extend(p(f"{i}. {line}", small) for i, line in enumerate(said.steps(r), 1))
         flow.append(KeepTogether(block))
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -9,10 +9,11 @@ from typing import Any
 
 from records_req import labels
 from records_req.catalog import catalog
+from records_req.explain import step_words
 from records_req.lifecycle import Line
 from records_req.reports.data import Report
 from records_req.views import RequestDetails, event_shown
-from records_req.wording import action_words
+from records_req.wording import action_words, warning_words
 
 Table = tuple[list[str], list[list[Any]]]
 Label = Callable[[str], str]
@@ -40,6 +41,10 @@ class Said:
     def due(self, r: RequestDetails) -> str:
         return f"{self.date(r.due_on)} ({self.word(r.due_label)})" if r.due_on else "—"
 
+    def steps(self, r: RequestDetails) -> list[str]:
+        """How the deadline was computed, step by step, in the report's language (records_req.explain)."""
+        return [step_words(step, self.lang) for step in r.steps]
+
     def role(self, role: str) -> str:
         return labels.ROLES[role].said(self.lang) if role in labels.ROLES else role
 
@@ -59,7 +64,7 @@ class Said:
             )
             text += f" · {line.note}" if line.note else ""
         if line.forced:
-            warning = line.data.get("warning")
+            warning = warning_words(line.data.get("warning") or "", self.lang)
             text += f" ({self.word('forced')}" + (f": {warning}" if warning else "") + ")"
         return text
 

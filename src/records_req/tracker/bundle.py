@@ -14,9 +14,12 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from records_req import timeline
 from records_req.dates import today
+from records_req.labels import status_label
 from records_req.lifecycle import KeyDates, Line
 from records_req.output import OutputError, Protected, write_all
+from records_req.timeline import line_words
 
 if TYPE_CHECKING:
     from records_req.views import RequestDetails
@@ -103,9 +106,7 @@ def _explanation_pdf(details: dict[str, Any], lines: list[Line], dates: KeyDates
     from records_req.letters.pdf import render_pdf
 
     body = [Block("heading", "Timeline")]
-    from records_req.tracker.views import event_shown
-
-    body += [Block("bullet", f"{line.on}: {line.words(*event_shown(line.kind, line.data))}", "•") for line in lines]
+    body += [Block("bullet", line_words(line), "•") for line in lines]
     body.append(Block("heading", "Key dates"))
     response = dates.response
     facts = [
@@ -114,7 +115,7 @@ def _explanation_pdf(details: dict[str, Any], lines: list[Line], dates: KeyDates
         ("Silence becomes a denial", dates.deemed_denial_on),
         ("Denied", dates.denied_on),
     ]
-    body += [Block("bullet", f"{label}: {day}", "•") for label, day in facts if day is not None]
+    body += [Block("bullet", f"{label}: {timeline.day(day)}", "•") for label, day in facts if day is not None]
     if dates.appeal is not None:
         body.append(Block("bullet", dates.appeal.describe(), "•"))
     if all(day is None for _, day in facts) and dates.appeal is None:
@@ -123,7 +124,7 @@ def _explanation_pdf(details: dict[str, Any], lines: list[Line], dates: KeyDates
     body.append(
         Block(
             "paragraph",
-            f"Status: {details['status']}. Due: {details['due'] or 'none'}"
+            f"Status: {status_label(details['status'])}. Due: {timeline.day(details['due']) or 'none'}"
             f" ({details['due_label'] or 'no running clock'}). Next: {details['next_step']}",
         )
     )

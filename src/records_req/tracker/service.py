@@ -457,7 +457,7 @@ def log_event(
     if reason:
         if not force:
             raise TrackerError.of("event-refused", kind=kind, request=request.id, reason=reason)
-        warnings.append(f"Recorded '{kind}' although {reason}.")
+        warnings.append(Noted("recorded-although", kind=kind, reason=reason))
     days = data.get("days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365):
         raise UsageError(f"days must be a whole number from 1 to 365, not {days!r}.")
@@ -474,10 +474,10 @@ def log_event(
     if early:
         if not force:
             raise TrackerError.of("event-before-sent", kind=kind, request=request.id, reason=early)
-        warnings.append(f"Recorded '{kind}' although {early}.")
+        warnings.append(Noted("recorded-although", kind=kind, reason=early))
     forced = bool(reason or early)  # shown as 'forced' wherever the event is listed
-    if forced:  # the history keeps why
-        data["warning"] = "; ".join(why for why in (reason, early) if why)
+    if forced:  # the history keeps why, as facts (each door words them: wording.warning_words)
+        data["warning"] = [why.to_json() for why in (reason, early) if why]
     event = Event(request_id=request.id, kind=kind, on=on, note=note, data=data, forced=forced)
     request.events.append(event)
     session.flush()
@@ -612,11 +612,11 @@ def edit_last(
         if early and not force:
             raise TrackerError(f"Cannot date '{target.kind}' {on} on request #{request.id}: {early}.")
         if early:
-            warnings.append(f"Changed '{target.kind}' although {early}.")
+            warnings.append(Noted("changed-although", kind=target.kind, reason=early))
     edit, _ = log_event(session, request, "edit", today, data=payload, today=today)
     if warnings:  # kept in the history, as a forced event's warning is
         edit.forced = True
-        edit.data = {**payload, "warning": early}
+        edit.data = {**payload, "warning": [early.to_json()] if early else []}
         session.flush()
     return target, warnings
 

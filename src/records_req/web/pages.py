@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, session, url_for
 from flask import render_template as _render
+from markupsafe import Markup
 
 from records_req.errors import RecordsReqError, SchemaChanged, UsageError
 from records_req.vocabulary import LANGUAGES, MODEL_CHOICES, MODELS
@@ -249,6 +250,7 @@ def request_page(request_id: int) -> tuple[str, int]:
 
 def _request_page(request_id: int, error: str | None = None, status: int = 200, **kept: Any) -> tuple[str, int]:
     from records_req.deadlines import VIAS
+    from records_req.explain import step_words
     from records_req.inbox.intake import for_request
     from records_req.lifecycle import USER_EVENTS, history_of
     from records_req.tracker.thread import document_events, thread
@@ -268,6 +270,8 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200, 
         thread=thread(details, lines, events_of),
         contact=_contact(details.jurisdiction, details.agency),
         next_words=action_words(action, lang(), written_out=True),
+        explanation=[Markup(step_words(step, lang(), html=True)) for step in details.steps],
+        appeal_words=details.appeal_window.describe(lang()) if details.appeal_window else None,
         next_kind=action.kind,
         next_route=action.facts.get("route"),
         next_event=_answer_event(details.status),

@@ -96,11 +96,19 @@ def size(count: int) -> str:
 
 @bp.app_template_filter("topic_title")
 def topic_title(key: str) -> str:
-    """A topic by its title ("Warrant Service Officer agreements"), not its key."""
+    """A topic by its title in the page's language ("Costs and payments", "Costos y pagos"), not its key."""
     from records_req.topics import load_topics
 
     found = load_topics().get(key)
-    return found.title if found is not None else key
+    return found.title_in(lang()) if found is not None else key
+
+
+@bp.app_template_filter("warning")
+def warning(value: Any) -> str:
+    """A forced event's warning in the page's language (an older event's: its stored English)."""
+    from records_req.wording import warning_words
+
+    return warning_words(value, lang())
 
 
 @bp.app_template_filter("role")

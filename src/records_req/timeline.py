@@ -1,6 +1,8 @@
-"""A request's history and its new state in the command line's words (issue 19): events by their
-labels (records_req.labels), facts by their names, dates the terminal's way ('Tue 2026-11-10',
-records_req.wording.Words). ``--json`` keeps the tokens; this module words only what a person reads."""
+"""A request's history and its new state in people's words (issue 19): events by their labels
+(records_req.labels), facts by their names, dates the terminal's way ('Tue 2026-11-10',
+records_req.wording.Words). ``--json`` keeps the tokens; this module words only what a person reads:
+the command line's ``show`` and its messages, the evidence bundle's ``deadline.pdf`` and ``inbox review``
+say events the same way, never as tokens ('extended (days: 10)')."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from records_req import labels
 from records_req.lifecycle import Line
 from records_req.views import event_shown
-from records_req.wording import Words
+from records_req.wording import Words, warning_words
 
 DATE_FACTS = ("on", "until")  # facts holding a date: written the terminal's way
 
@@ -31,12 +33,12 @@ def fact(key: str, value: Any) -> str:
     return labels.fact_value(key, value)
 
 
-def facts(data: Mapping[str, Any]) -> str:
+def facts(data: Mapping[str, object]) -> str:
     """'Days: 10; Until: Tue 2026-11-24' (a warning is shown apart)."""
     return "; ".join(f"{labels.fact_label(k)}: {fact(k, v)}" for k, v in data.items() if k != "warning")
 
 
-def event(kind: str, data: Mapping[str, Any] | None = None) -> str:
+def event(kind: str, data: Mapping[str, object] | None = None) -> str:
     """An event's label, as every view names it (views.event_shown: a reconsideration request is
     not an appeal to a court): 'The agency took more time'."""
     return labels.event_label(event_shown(kind, data or {})[0])
@@ -56,7 +58,7 @@ def line_words(line: Line) -> str:
         text = f"#{line.id} {labels.event_label(kind)}" + (f" ({said})" if said else "")
         text += f" - {line.note}" if line.note else ""
     if line.forced:
-        text += " [forced]" + (f" ({line.data['warning']})" if line.data.get("warning") else "")
+        text += " [forced]" + (f" ({warning_words(line.data['warning'])})" if line.data.get("warning") else "")
     if line.undone_on is not None:
         text += f" (undone on {day(line.undone_on)}" + (f" by {line.undone_by}" if line.undone_by else "") + ")"
     return f"{day(line.on)}  {text}"
