@@ -991,12 +991,11 @@ def login() -> Any:
         return redirect(url_for("pages.dashboard"))
     if request.method == "GET":
         return render("login.html")
-    from records_req.web.throttle import Refusal
+    from records_req.accounts import Refusal
 
     name = request.form.get("name", "")
-    throttle = current_app.extensions["records_req_throttle"]
-    with store().write() as s:  # an older password hash is replaced on a successful sign-in
-        user = check_login(s, name, request.form.get("password", ""), address=request.remote_addr, throttle=throttle)
+    with store().write() as s:  # a failure is counted; an older password hash is replaced on a success
+        user = check_login(s, name, request.form.get("password", ""), address=request.remote_addr)
     if isinstance(user, Refusal):
         page, status = render("login.html", 429, error=user.message(), name=name)
         return Response(page, status, headers={"Retry-After": str(user.retry_after)}, mimetype="text/html")
