@@ -113,4 +113,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from records_req.web import inbox
 
     app.register_blueprint(inbox.bp)  # the agency's replies: the queue, review, dropped files (records_req.inbox)
+    from records_req.tracker.jobs import Runner
+    from records_req.web import jobs
+
+    app.extensions["records_req_jobs"] = Runner()  # this server's jobs (records_req.tracker.jobs)
+    app.register_blueprint(jobs.bp)  # a campaign's letters written or sent in a thread, followed, resumed
     return app
