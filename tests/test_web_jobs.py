@@ -200,6 +200,8 @@ def test_a_second_campaign_run_is_refused_while_the_first_runs(db_url: str, tmp_
         pytest.param(OTHER_SERVER, STALE.total_seconds() + 1, False, id="another-host-silent"),
         pytest.param("dead", 5, False, id="this-host-process-gone"),
         pytest.param("parent", 5, True, id="this-host-process-alive"),
+        pytest.param("ours-starting", 5, True, id="ours-claimed-its-thread-about-to-start"),
+        pytest.param("ours-ended", 5, False, id="ours-its-thread-ended-without-closing-the-row"),
     ],
 )
 def test_whose_runner_is_alive(runner: str, beat_age: float, runs: bool) -> None:
@@ -214,6 +216,13 @@ def test_whose_runner_is_alive(runner: str, beat_age: float, runs: bool) -> None
         runner = f"{socket.gethostname()}/{int(child.stdout)}/token"  # exited (and reaped) already
     elif runner == "parent":
         runner = f"{socket.gethostname()}/{os.getppid()}/token"
+    elif runner.startswith("ours"):
+        if runner == "ours-ended":
+            ended = threading.Thread(target=lambda: None)
+            ended.start()
+            ended.join()
+            here.threads[1] = ended
+        runner = here.name
     now = utcnow()
     job = Job(id=1, runner=runner, beat_at=now - dt.timedelta(seconds=beat_age))
     assert here.runs(job, now) is runs

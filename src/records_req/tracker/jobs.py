@@ -83,9 +83,9 @@ class Runner:
 
     def runs(self, job: Job, now: dt.datetime) -> bool:
         """Whether the job's runner is alive (and, if it is this one, its thread still runs)."""
-        if job.runner == self.name:
+        if job.runner == self.name:  # ours: alive unless its thread ended without closing the row
             thread = self.threads.get(job.id)
-            return thread is not None and thread.is_alive()
+            return thread is None or thread.is_alive()  # None: claimed, its thread about to start
         host, pid = _host_and_pid(job.runner)
         if host == self.host[:150] and pid is not None:
             if pid == self.pid:
@@ -95,7 +95,7 @@ class Runner:
         return now - job.beat_at < STALE
 
     def wait(self, job_id: int, timeout: float | None = None) -> None:
-        """Wait for one of this runner's jobs to end (the tests; a server's shutdown)."""
+        """Wait for one of this runner's jobs to end (the tests)."""
         thread = self.threads.get(job_id)
         if thread is not None:
             thread.join(timeout)
@@ -337,8 +337,11 @@ def _launch(
 
     def beat() -> None:
         while not stop.wait(BEAT):
-            with _row(store, job_id) as job:
-                job.beat_at = utcnow()
+            try:
+                with _row(store, job_id) as job:
+                    job.beat_at = utcnow()
+            except Exception:  # a busy database: this sign of life is missed, the next one is not
+                continue
 
     def run() -> None:
         beating = threading.Thread(target=beat, name=f"job-{job_id}-beat", daemon=True)
