@@ -16,7 +16,7 @@ from records_req.store.db import open_store
 from records_req.store.models import Job, utcnow
 from records_req.tracker.jobs import active_key
 
-from .test_web_browser import Site, site
+from .test_web_browser import AUDIT, Site, keyboard_problems, site
 from .test_web_jobs import OTHER_SERVER
 
 __all__ = ["site"]  # the fixture, from the dashboard's browser tests
@@ -41,6 +41,8 @@ def test_the_job_page_follows_the_job_with_and_without_javascript(chromium: Brow
         page.goto(site(f"/jobs/{job_id}"))
         expect(page.get_by_role("status")).to_contain_text("1 / 2 letters written")
         expect(page.get_by_role("status")).to_contain_text("you may close this page")
+        if script:  # the accessibility and layout audit of every page (test_web_browser)
+            problems.extend(f"running: {p}" for p in [*page.evaluate(AUDIT), *keyboard_problems(page)])
         pages[script] = page
     with open_store(site.rr.url).write() as session:  # it ends
         ended = session.get(Job, job_id)
@@ -53,5 +55,7 @@ def test_the_job_page_follows_the_job_with_and_without_javascript(chromium: Brow
         expect(status).to_contain_text("2 / 2 letters written")
         expect(page.get_by_text("Letters written: 2")).to_be_visible()
         assert page.locator("progress").evaluate("p => [p.value, p.max]") == [2, 2], script
+        if script:
+            problems.extend(f"finished: {p}" for p in [*page.evaluate(AUDIT), *keyboard_problems(page)])
         page.context.close()
-    assert problems == []  # no script error, nothing the Content-Security-Policy refused
+    assert problems == []  # no script error, no CSP refusal, nothing the audit finds
