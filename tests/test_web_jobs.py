@@ -316,3 +316,32 @@ def _job(url: str, job_id: int) -> Job:
         assert job is not None
         session.expunge(job)
         return job
+
+
+def test_a_send_that_cannot_reach_the_server_stops_with_its_reason_and_is_tried_again(
+    db_url: str, tmp_path: Path, server: Server
+) -> None:
+    """The mail account names a port nobody listens on: the job stops on that error, says it,
+    and offers to try again; once the account is corrected, trying again sends each letter."""
+    t = Tracker(db_url, tmp_path)
+    first, second = two_letters(t, server)
+    t("mail", "set", "--port", str(free_port()))  # the wrong port
+    app = dashboard(db_url, tmp_path)
+    client = app.test_client()
+    form = {"csrf_token": token(client, f"/send?tag={TAG}"), "tag": TAG, "rate": "6000"}
+    started = client.post("/send", data=form, headers=HOST)
+    assert started.status_code == 303
+    job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    state = wait_for(app, job_id)
+    assert state["status"] == "failed" and "Cannot reach the mail server" in state["error"]
+    page = client.get(f"/jobs/{job_id}", headers=HOST).get_data(as_text=True)
+    assert 'data-status="failed"' in page and "Try again</button>" in page and "nothing was sent" in page
+    assert server.received == [] and rows(db_url) == []
+
+    t("mail", "set", "--port", str(server.port))
+    again = client.post(f"/jobs/{job_id}/resume", data={"csrf_token": form["csrf_token"]}, headers=HOST)
+    assert again.status_code == 303
+    state = wait_for(app, job_id)
+    assert state["status"] == "finished" and state["error"] is None and (state["done"], state["total"]) == (2, 2)
+    assert [(o["request_id"], o["status"]) for o in state["outcomes"]] == [(first, "accepted"), (second, "accepted")]
+    assert len(server.received) == 2
