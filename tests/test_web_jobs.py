@@ -94,6 +94,8 @@ def test_a_second_start_is_refused_while_the_job_runs_and_a_silent_server_s_job_
     text = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "already being sent by email" in text
     assert f'href="/jobs/{job_id}"' in text and server.received == []
+    listed = client.get(f"/send?tag={TAG}", headers=HOST).get_data(as_text=True)
+    assert f'<li data-status="running"><a href="/jobs/{job_id}">' in listed  # the campaign's send page finds it
 
     page = client.get(f"/jobs/{job_id}", headers=HOST).get_data(as_text=True)
     assert 'data-status="running"' in page and "you may close this page" in page
