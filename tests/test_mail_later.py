@@ -95,7 +95,8 @@ def test_an_appeal_goes_to_the_body_named_in_the_law_data(db_url: str, tmp_path:
 
 def test_the_dashboard_sends_a_campaign_after_showing_what_would_go_where(tmp_path: Path, server: Server) -> None:
     """The same plan as the command line's dry run, then one confirmed POST sends what is left at
-    the rate given; a request with no address is named and not sent; a second POST sends nothing."""
+    the rate given, as a job whose page says what happened to each letter; a request with no
+    address is named and not sent; a second POST sends nothing."""
     import re
 
     from markupsafe import escape
@@ -132,11 +133,13 @@ def test_the_dashboard_sends_a_campaign_after_showing_what_would_go_where(tmp_pa
     bad = client.post("/send", data=form | {"rate": "0"}, headers=host)
     assert bad.status_code == 409 and "more than zero" in bad.get_data(as_text=True) and server.received == []
 
-    done = client.post("/send", data=form, headers=host)
-    assert done.status_code == 200
+    started = client.post("/send", data=form, headers=host)  # a job of the server, followed on its page
+    assert started.status_code == 303 and started.headers["Location"].startswith("/jobs/")
+    job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    client.application.extensions["records_req_jobs"].wait(job_id, timeout=120)
     [got] = server.received
     assert got.recipients == ["records@hcso.example"]
-    shown = done.get_data(as_text=True)
+    shown = client.get(started.headers["Location"], headers=host).get_data(as_text=True)
     assert f'<tr data-status="accepted"><td>{first}</td>' in shown
     assert f'<tr data-status="skipped"><td>{second}</td>' in shown
     assert t.json("show", str(first))["status"] != "draft" and t.json("show", str(second))["status"] == "draft"

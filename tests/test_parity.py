@@ -185,8 +185,8 @@ def every_view(rr: Tracker, rid: int, on: dt.date) -> dict[str, tuple[bool, str 
 
     # each page writes its dates for people and keeps the day itself in <time datetime="...">
     pattern = (
-        rf'<tr( class="late")?><td data-label="#"><a href="/requests/{rid}">{rid}</a>'
-        r'.*?<td class="date" data-label="Due">'
+        rf'<tr role="row"( class="late")?><td data-label="#" role="cell"><a href="/requests/{rid}">{rid}</a>'
+        r'.*?<td class="date" data-label="Due" role="cell">'
         r'(?:<time datetime="([^"]+)")?'
     )
     listed = re.search(pattern, page("/requests"))
@@ -199,8 +199,9 @@ def every_view(rr: Tracker, rid: int, on: dt.date) -> dict[str, tuple[bool, str 
     board = page("/")
     late_part, soon_part = board.split('id="overdue"')[1].split('id="soon"')
     row = re.search(
-        rf'>{rid}</a></td><td data-label="Agency"><a [^>]*>[^<]*</a></td><td data-label="State">[^<]*</td>'
-        r'<td class="date" data-label="Due">(?:<time datetime="([^"]+)")?',
+        rf'>{rid}</a></td><td data-label="Agency" role="cell"><a [^>]*>[^<]*</a></td>'
+        r'<td data-label="State" role="cell">[^<]*</td>'
+        r'<td class="date" data-label="Due" role="cell">(?:<time datetime="([^"]+)")?',
         late_part + soon_part,
     )
     if row:

@@ -144,7 +144,7 @@ def csrf(page: str) -> str:
 def test_behind_a_proxy_the_client_address_and_https_come_only_from_the_proxy(tmp_path: Path) -> None:
     """The proxy is 127.0.0.2; a client that reaches the port directly (127.0.0.1) cannot claim
     another address or https. Sign-in throttling counts the address the proxy saw."""
-    from records_req.web.throttle import ADDRESS_LIMITS
+    from records_req.accounts import ADDRESS_LIMITS
 
     rr = Tracker(f"sqlite:///{tmp_path / 'records.db'}", tmp_path)
     rr("users", "add", "ana", "--password-stdin", input_text=PASSWORD + "\n")

@@ -7,8 +7,9 @@ import datetime as dt
 import json
 import re
 import threading
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from flask.testing import FlaskClient
@@ -91,7 +92,8 @@ def test_the_dashboard_shows_the_numbers_of_due_list_and_report(rr: Tracker) -> 
     assert [d["id"] for d in overdue] == [late]
     overdue_part = page.split('id="overdue"')[1].split('id="soon"')[0]
     assert f">{late}</a>" in overdue_part and f">{waiting}</a>" not in overdue_part
-    assert f'<td data-label="Days late">{overdue[0]["days_late"]}</td>' in overdue_part  # the same days late as `due`
+    days_late = f'<td data-label="Days late" role="cell">{overdue[0]["days_late"]}</td>'
+    assert days_late in overdue_part  # the same days late as `due`
     soon_part = page.split('id="soon"')[1]
     waiting_due = next(d for d in due if d["id"] == waiting)["date"]
     assert f">{waiting}</a>" in soon_part and waiting_due in soon_part
@@ -530,3 +532,61 @@ def test_the_request_page_names_a_reconsideration_request_as_the_cli_does(rr: Tr
     page = browser(rr).get(f"/requests/{rid}").get_data(as_text=True)
     assert "<strong>You asked the agency to reconsider</strong>" in page
     assert "<strong>appealed</strong>" not in page and "reconsideration: True" not in page
+
+
+class _StackTables(HTMLParser):
+    """The table.stack tables of a page: for each, its elements' (tag, role) and its rows' roles."""
+
+    ROLES: ClassVar[dict[str, str]] = {
+        "table": "table",
+        "thead": "rowgroup",
+        "tbody": "rowgroup",
+        "tr": "row",
+        "th": "columnheader",
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict[str, Any]] = []
+        self.inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "table" and "stack" in (found.get("class") or "").split():
+            self.inside = True
+            self.tables.append({"wrong": [], "headers": 0, "rows": []})
+        if not self.inside or tag not in (*self.ROLES, "td"):
+            return
+        table = self.tables[-1]
+        if found.get("role") != self.ROLES.get(tag, "cell"):
+            table["wrong"].append((tag, found.get("role")))
+        if tag == "th":
+            table["headers"] += 1
+        elif tag == "tr":
+            table["rows"].append(0)
+        elif tag == "td":
+            table["rows"][-1] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.inside = False
+
+
+def test_the_phone_tables_name_their_roles_explicitly(rr: Tracker) -> None:
+    """The lists restyled as cards on a phone (table.stack) keep table semantics where a browser
+    drops them under CSS display changes (Safari): each element has the WAI role of its part, and
+    each row as many cells as the table has column headers."""
+    two_requests(rr)
+    rr("agencies", "set", "--state", "VA", "--name", "Fairfax County Sheriff's Office", "--email", "foia@fcso.example")
+    web = browser(rr)
+    seen = 0
+    for url in ("/", "/requests", "/agencies"):
+        parser = _StackTables()
+        parser.feed(web.get(url).get_data(as_text=True))
+        assert parser.tables, url
+        for table in parser.tables:
+            assert table["wrong"] == [], url
+            header_row, *rows = table["rows"]
+            assert header_row == 0 and rows and all(cells == table["headers"] for cells in rows), url
+            seen += len(rows)
+    assert seen >= 5  # the overdue and due-soon rows, the two requests, the agency

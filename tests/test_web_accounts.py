@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -16,6 +17,9 @@ from flask import Flask
 from records_req.web import Settings, create_app
 
 from .cli_helpers import Tracker
+
+if TYPE_CHECKING:
+    from records_req.store.db import Store
 
 TEAM = {"Host": "10.0.0.5:8765"}
 PASSWORD = "correct horse battery staple"
@@ -231,21 +235,32 @@ def test_the_local_calendar_address_does_not_open_a_dashboard_served_to_a_team(r
 START = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 
 
-def attack(addresses: list[str], names: list[str], hours: float) -> tuple[int, list[int]]:
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A database of its own for the throttle's counts (SQLite: the decisions, not the engine)."""
+    from records_req.store.db import Store
+
+    opened = Store(f"sqlite:///{tmp_path / 'throttle.db'}")
+    yield opened
+    opened.dispose()
+
+
+def attack(store: Store, addresses: list[str], names: list[str], hours: float) -> tuple[int, list[int]]:
     """A patient attacker: guesses as fast as allowed, waiting out each refusal. Returns how many
     guesses got through to a password check, and each wait it was told."""
-    from records_req.web.throttle import SignInThrottle
+    from records_req.accounts import sign_in_failed, sign_in_refusal
 
-    throttle = SignInThrottle()
     guesses, waits = 0, []
     with time_machine.travel(START, tick=False) as clock:
         end = START + dt.timedelta(hours=hours)
         i = 0
         while dt.datetime.now(dt.UTC) < end:
             address, name = addresses[i % len(addresses)], names[i % len(names)]
-            refused = throttle.refusal(address, name)
+            with store.write() as session:
+                refused = sign_in_refusal(session, address, name)
+                if refused is None:
+                    sign_in_failed(session, address, name)
             if refused is None:
-                throttle.failed(address, name)
                 guesses += 1
                 i += 1
                 clock.shift(0.05)  # 20 guesses a second when nothing stops it
@@ -265,52 +280,82 @@ def assert_growing(waits: list[int]) -> None:
     assert max(waits[:first_long]) <= 60 and max(waits[:first_longer]) <= 3600
 
 
-def test_guessing_one_account_from_one_address_is_refused_with_a_growing_wait() -> None:
-    from records_req.web.throttle import ADDRESS_LIMITS
+def test_guessing_one_account_from_one_address_is_refused_with_a_growing_wait(store: Store) -> None:
+    from records_req.accounts import ADDRESS_LIMITS
 
-    guesses, waits = attack(["203.0.113.9"], ["ana"], hours=24)
+    guesses, waits = attack(store, ["203.0.113.9"], ["ana"], hours=24)
     first = ADDRESS_LIMITS[0]
     assert guesses <= ADDRESS_LIMITS[-1].amount + first.amount  # a day's allowance, not 20 a second
     assert_growing(waits)
 
 
-def test_guessing_one_account_from_many_addresses_is_refused_per_account() -> None:
-    from records_req.web.throttle import ACCOUNT_LIMITS
+def test_guessing_one_account_from_many_addresses_is_refused_per_account(store: Store) -> None:
+    from records_req.accounts import ACCOUNT_LIMITS
 
     addresses = [f"198.51.100.{n}" for n in range(1, 255)]
-    guesses, waits = attack(addresses, ["ana"], hours=24)
+    guesses, waits = attack(store, addresses, ["ana"], hours=24)
     assert guesses <= ACCOUNT_LIMITS[-1].amount + ACCOUNT_LIMITS[0].amount
     assert_growing(waits)
 
 
-def test_spraying_many_names_from_one_address_is_refused_per_address() -> None:
-    from records_req.web.throttle import ADDRESS_LIMITS
+def test_spraying_many_names_from_one_address_is_refused_per_address(store: Store) -> None:
+    from records_req.accounts import ADDRESS_LIMITS
 
-    guesses, _ = attack(["203.0.113.9"], [f"user{n}" for n in range(500)], hours=24)
+    guesses, _ = attack(store, ["203.0.113.9"], [f"user{n}" for n in range(500)], hours=24)
     assert guesses <= ADDRESS_LIMITS[-1].amount + ADDRESS_LIMITS[0].amount
 
 
-def test_an_ipv6_client_is_one_address_across_its_64_block() -> None:
-    guesses, _ = attack([f"2001:db8:1:2::{n:x}" for n in range(1, 300)], [f"user{n}" for n in range(500)], hours=1)
-    from records_req.web.throttle import ADDRESS_LIMITS
+def test_an_ipv6_client_is_one_address_across_its_64_block(store: Store) -> None:
+    guesses, _ = attack(
+        store, [f"2001:db8:1:2::{n:x}" for n in range(1, 300)], [f"user{n}" for n in range(500)], hours=1
+    )
+    from records_req.accounts import ADDRESS_LIMITS
 
-    assert guesses <= max(limit.amount for limit in ADDRESS_LIMITS if limit.get_expiry() <= 3600)
+    assert guesses <= max(limit.amount for limit in ADDRESS_LIMITS if limit.seconds <= 3600)
 
 
-def test_the_throttle_refuses_one_account_not_others_and_forgets_after_the_window() -> None:
-    from records_req.web.throttle import ACCOUNT_LIMITS, SignInThrottle
+def test_the_throttle_refuses_one_account_not_others_and_forgets_after_the_window(store: Store) -> None:
+    from records_req.accounts import ACCOUNT_LIMITS, sign_in_failed, sign_in_refusal
 
-    throttle = SignInThrottle()
     per_minute = ACCOUNT_LIMITS[0].amount
-    with time_machine.travel(START, tick=False) as clock:
+    with time_machine.travel(START, tick=False) as clock, store.write() as session:
         for n in range(per_minute):
-            assert throttle.refusal(f"198.51.100.{n}", "ana") is None
-            throttle.failed(f"198.51.100.{n}", "ana")
-        refused = throttle.refusal("198.51.100.200", "ana")
+            assert sign_in_refusal(session, f"198.51.100.{n}", "ana") is None
+            sign_in_failed(session, f"198.51.100.{n}", "ana")
+        refused = sign_in_refusal(session, "198.51.100.200", "ana")
         assert refused is not None and refused.reason == "account" and 1 <= refused.retry_after <= 60
-        assert throttle.refusal("198.51.100.200", "bea") is None
+        assert sign_in_refusal(session, "198.51.100.200", "bea") is None
         clock.shift(refused.retry_after)
-        assert throttle.refusal("198.51.100.200", "ana") is None
+        assert sign_in_refusal(session, "198.51.100.200", "ana") is None
+
+
+def test_the_counts_survive_a_restart_and_old_ones_are_removed(rr: Tracker) -> None:
+    """The failures are rows of the database: a new server (a new app on the same database) still
+    refuses the address, and a failure a day old is removed when the next one is counted."""
+    from sqlalchemy import func, select
+
+    from records_req.accounts import ADDRESS_LIMITS
+    from records_req.store.db import open_store
+    from records_req.store.models import SignInFailure
+
+    add(rr, "ana")
+    with time_machine.travel(START, tick=False) as clock:
+        client = team_app(rr).test_client()
+        client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+        for _ in range(ADDRESS_LIMITS[0].amount):
+            assert try_password(client, "ana", "wrong guess number").status_code == 401
+        restarted = team_app(rr).test_client()  # the server stopped and started again
+        restarted.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+        refused = try_password(restarted, "ana", PASSWORD)
+        assert refused.status_code == 429 and "from this address" in refused.get_data(as_text=True)
+        with open_store(rr.url).read() as session:
+            counted = session.scalar(select(func.count()).select_from(SignInFailure))
+        assert counted == 2 * ADDRESS_LIMITS[0].amount  # each failure by address and by account
+        clock.shift(ADDRESS_LIMITS[-1].seconds + 1)  # a day later
+        assert try_password(restarted, "ana", "wrong guess number").status_code == 401
+        with open_store(rr.url).read() as session:
+            counted = session.scalar(select(func.count()).select_from(SignInFailure))
+        assert counted == 2  # only the new failure, by address and by account
 
 
 # --- sign-in throttling through the dashboard ----------------------------------------------------
@@ -324,7 +369,7 @@ def try_password(client: Any, name: str, password: str) -> Any:
 
 
 def test_the_dashboard_refuses_guessing_with_a_clear_page_even_for_the_right_password(rr: Tracker) -> None:
-    from records_req.web.throttle import ACCOUNT_LIMITS, ADDRESS_LIMITS
+    from records_req.accounts import ACCOUNT_LIMITS, ADDRESS_LIMITS
 
     add(rr, "ana")
     app = team_app(rr)
@@ -351,7 +396,7 @@ def test_the_dashboard_refuses_guessing_with_a_clear_page_even_for_the_right_pas
 
 
 def test_the_throttle_cookie_is_not_the_key_a_new_browser_changes_nothing(rr: Tracker) -> None:
-    from records_req.web.throttle import ADDRESS_LIMITS
+    from records_req.accounts import ADDRESS_LIMITS
 
     add(rr, "ana")
     app = team_app(rr)

@@ -34,6 +34,14 @@ PAGES = {
     "agencies": "/agencies",
 }
 
+# Each element of a table.stack whose role attribute is not its part's (an empty list: all named).
+ROLES_MISSING = """() => {
+    const roles = {TABLE: 'table', THEAD: 'rowgroup', TBODY: 'rowgroup', TR: 'row', TH: 'columnheader', TD: 'cell'};
+    return [...document.querySelectorAll('table.stack, table.stack *')]
+        .filter((e) => roles[e.tagName] && e.getAttribute('role') !== roles[e.tagName])
+        .map((e) => `${e.tagName} role=${e.getAttribute('role')}`);
+}"""
+
 
 def seed_lists(tab: Tab) -> None:
     """Requests overdue and due soon (one with a long agency name), agencies with a long email."""
@@ -80,6 +88,10 @@ def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab, tmp_path: Path, name
     expect(page.get_by_role("link", name=LONG_AGENCY).first).to_be_visible()
     if name == "agencies":
         expect(page.get_by_role("cell", name=LONG_EMAIL)).to_be_visible()
+    # The roles are also written out (role=table/rowgroup/row/columnheader/cell, the WAI pattern for
+    # restyled tables), for the browsers that drop a table's semantics under display changes.
+    assert page.evaluate(ROLES_MISSING) == []
+    expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=LONG_AGENCY)).first).to_be_visible()
     shot(page, tmp_path, f"lists-{name}-{tab.width}")
     # Each cell is named by its column where the header row is out of sight (a phone), not on a desktop.
     agency = page.locator("table.stack td[data-label='Agency']").first

@@ -11,7 +11,20 @@ account, in every browser and every server process), removing the account delete
 account added again under the same name gets a new one. Each account has its own calendar address
 (``feed_token``), which ends with the account and changes with its password.
 
-Failed sign-ins are throttled per address and per account (records_req.web.throttle).
+Failed sign-ins are throttled per client address and per account name, in moving windows of a
+minute, an hour and a day, so that each step a guesser takes makes the next wait longer: from one
+address, 5 failures a minute, then 20 an hour, then 100 a day; for one account, from any number of
+addresses, 10 a minute, 30 an hour, 200 a day. Only failures count (an office of people signing in
+from one address is never slowed), and a refused attempt is not checked at all, so a right password
+tells nothing while refused. An IPv6 client counts as its /64 block, which one household or server
+usually holds whole.
+
+The failures are rows of the database (``sign_in_failures``, migration 0021), so a restart forgets
+nothing and every server process on the same database counts the same guesses. A check and its
+record are in the login's own transaction. On SQLite that transaction holds the write lock, so
+sign-ins queue; on PostgreSQL two checks at the very same moment (in two processes, or the two
+password checks one process runs at once) may each pass with the count one short, so a limit can be
+passed by at most the number of checks running at once.
 """
 
 from __future__ import annotations
@@ -20,18 +33,19 @@ import base64
 import functools
 import hashlib
 import hmac
+import ipaddress
+import math
 import re
 import threading
-from typing import TYPE_CHECKING
+import time
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from records_req.errors import NotFoundError, UsageError
-from records_req.store.models import User, new_secret
-
-if TYPE_CHECKING:
-    from records_req.web.throttle import Refusal, SignInThrottle
+from records_req.store.models import SignInFailure, User, new_secret
 
 METHOD = "scrypt"  # Werkzeug's default cost: N=2**15, r=8, p=1 (about 32 MiB, ~0.1 s per check)
 CURRENT = "scrypt:32768:8:1$"  # how a hash made with today's method and cost begins
@@ -164,27 +178,120 @@ def _dummy() -> str:
 
 # Each check takes about 32 MiB and a tenth of a second: a few at a time, whatever the number of
 # requests (a flood of logins queues instead of exhausting memory). The throttle is asked inside
-# the same slot, so that guesses queued in parallel cannot all pass it at once.
+# the same slot, so that guesses queued in parallel in this process cannot all pass it at once.
 _CHECKS = threading.BoundedSemaphore(2)
 
 
-def check_login(
-    session: Session, name: str, password: str, *, address: str | None, throttle: SignInThrottle
-) -> User | Refusal | None:
+def check_login(session: Session, name: str, password: str, *, address: str | None) -> User | Refusal | None:
     """The account, if the name and password match; a Refusal if this address or this account has
-    failed too often lately (the password is then not checked at all); None if they do not match.
+    failed too often lately (the password is then not checked at all); None if they do not match,
+    and the failure is counted (in ``session``, which must be a writing one).
 
-    A match against an older hash stores the password's hash anew (``session`` must be a writing
-    one), so every account moves to today's format as its owner signs in."""
+    A match against an older hash stores the password's hash anew, so every account moves to
+    today's format as its owner signs in."""
     user = session.scalar(select(User).where(User.name == name))
     with _CHECKS:
-        refused = throttle.refusal(address, name)
+        refused = sign_in_refusal(session, address, name)
         if refused is not None:
             return refused
         ok = verify_password(password, user.password_hash if user is not None else _dummy())
         if not ok or user is None:
-            throttle.failed(address, name)
+            sign_in_failed(session, address, name)
             return None
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
     return user
+
+
+# --- sign-in throttling -------------------------------------------------------------------------
+
+
+class Limit(NamedTuple):
+    """At most ``amount`` failures in any ``seconds`` (a moving window)."""
+
+    amount: int
+    seconds: int
+
+
+ADDRESS_LIMITS = (Limit(5, 60), Limit(20, 3600), Limit(100, 86400))
+ACCOUNT_LIMITS = (Limit(10, 60), Limit(30, 3600), Limit(200, 86400))
+KEPT = max(limit.seconds for limit in (*ADDRESS_LIMITS, *ACCOUNT_LIMITS))  # older failures are removed
+
+Reason = Literal["address", "account"]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A sign-in refused before its password is checked: why, and the seconds to wait."""
+
+    reason: Reason
+    retry_after: int
+
+    def message(self) -> str:
+        where = "from this address" if self.reason == "address" else "for this account"
+        return f"Too many failed sign-ins {where}. Try again in {wait_words(self.retry_after)}."
+
+
+def wait_words(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds > size:
+            n = math.ceil(seconds / size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def address_key(address: str | None) -> str:
+    """The client as the throttle counts it: an IPv4 address, or an IPv6 client's /64 block."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def account_key(name: str) -> str:
+    """The account name as typed (names are at most 80 characters; longer ones share one key)."""
+    return name if NAME.match(name) else "(not an account name)"
+
+
+def _keys(address: str | None, name: str) -> list[tuple[Reason, tuple[Limit, ...], str]]:
+    return [("address", ADDRESS_LIMITS, address_key(address)), ("account", ACCOUNT_LIMITS, account_key(name))]
+
+
+def sign_in_refusal(session: Session, address: str | None, name: str) -> Refusal | None:
+    """None if this attempt may be checked; else why not, and for how long (the longest wait):
+    a limit is reached when its window holds ``amount`` failures, and frees when the oldest of
+    those leaves the window."""
+    now = time.time()
+    waits: list[tuple[int, Reason]] = []
+    for reason, limits, key in _keys(address, name):
+        newest = max(limit.amount for limit in limits)
+        recent = list(
+            session.scalars(
+                select(SignInFailure.at)
+                .where(SignInFailure.scope == reason, SignInFailure.key == key, SignInFailure.at > now - KEPT)
+                .order_by(SignInFailure.at.desc())
+                .limit(newest)
+            )
+        )
+        for limit in limits:
+            inside = [at for at in recent if at > now - limit.seconds]
+            if len(inside) >= limit.amount:
+                frees = inside[limit.amount - 1] + limit.seconds  # the oldest of the newest ``amount``
+                waits.append((max(1, math.ceil(frees - now)), reason))
+    if not waits:
+        return None
+    wait, reason = max(waits)
+    return Refusal(reason, wait)
+
+
+def sign_in_failed(session: Session, address: str | None, name: str) -> None:
+    """Count a failed sign-in for its address and its account; forget failures older than a day."""
+    now = time.time()
+    session.execute(delete(SignInFailure).where(SignInFailure.at < now - KEPT))
+    session.add_all(SignInFailure(scope=reason, key=key, at=now) for reason, _limits, key in _keys(address, name))
+    session.flush()

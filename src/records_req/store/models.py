@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -424,3 +425,42 @@ class ImapFolder(Base):
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Job(Base):
+    """A long job the dashboard runs in a thread (records_req.jobs, migration 0021): a campaign's
+    letters written (``campaign``) or sent by email (``send``). ``status``: running, finished,
+    failed (it stopped on an error) or interrupted (its server stopped; it can be resumed).
+    ``active`` is set only while it runs, unique: one run of a kind per campaign at a time."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # campaign | send
+    tag: Mapped[str] = mapped_column(Text)  # the campaign's tag
+    active: Mapped[str | None] = mapped_column(String(64))  # sha256 of kind and tag, while it runs
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)  # what it runs (and resumes) with
+    status: Mapped[str] = mapped_column(String(20))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str | None] = mapped_column(String(80))  # the signed-in account, on a team's server
+    runner: Mapped[str | None] = mapped_column(String(200))  # host, process id and token of its server
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    beat_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)  # its runner's last sign of life
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SignInFailure(Base):
+    """One failed sign-in to the dashboard, counted by client address and by account name
+    (records_req.accounts' throttle, migration 0021); rows older than a day are removed."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # address | account
+    key: Mapped[str] = mapped_column(String(100))
+    at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch (time.time)

@@ -8,7 +8,7 @@ Security, in :mod:`records_req.web.guard`: the server binds to 127.0.0.1 unless 
 checks the Host header (against DNS rebinding), puts a CSRF token on every form that changes
 anything, sends its session cookie SameSite=Strict and HttpOnly, and, when it serves beyond this
 computer, requires a login (accounts from ``records-req users add``) on every page; the server can
-end those sessions, and failed sign-ins are throttled (records_req.accounts and .throttle).
+end those sessions, and failed sign-ins are throttled, counted in the database (records_req.accounts).
 """
 
 from __future__ import annotations
@@ -96,10 +96,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.behind_proxy:  # reached through a TLS proxy: the cookie never travels in clear
         app.config.update(SESSION_COOKIE_SECURE=True)
     app.config.update(settings.extra)
-    if not settings.local:  # failed sign-ins, counted in this process (web.throttle)
-        from records_req.web.throttle import SignInThrottle
-
-        app.extensions["records_req_throttle"] = SignInThrottle()
     guard.install(app)
     app.register_blueprint(pages.bp)
     from records_req.web import mail
@@ -117,4 +113,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from records_req.web import inbox
 
     app.register_blueprint(inbox.bp)  # the agency's replies: the queue, review, dropped files (records_req.inbox)
+    from records_req.tracker.jobs import Runner
+    from records_req.web import jobs
+
+    app.extensions["records_req_jobs"] = Runner()  # this server's jobs (records_req.tracker.jobs)
+    app.register_blueprint(jobs.bp)  # a campaign's letters written or sent in a thread, followed, resumed
     return app

@@ -52,46 +52,46 @@ def send(request_id: int) -> Any:
 @bp.get("/send")
 def confirm_tag() -> tuple[str, int]:
     """A campaign's letters as they would go (the command line's ``send --tag --dry-run``), with
-    the rate to send them at and one button to send them all."""
+    the rate to send them at and one button to send them all; and the campaign's sending jobs."""
     from flask import request
 
     from records_req.mail.send import DEFAULT_RATE, plan
     from records_req.mail.settings import required
-    from records_req.web.pages import render, said, store
+    from records_req.tracker import jobs
+    from records_req.web.pages import render, runner, said, store
 
     tag = (request.args.get("tag") or "").strip()
+    shown: dict[str, Any] = {"tag": tag, "plans": [], "rate": DEFAULT_RATE}
+    shown["jobs"] = [j for j in jobs.recent(store(), runner(), tag=tag) if j.kind == "send"] if tag else []
     try:
-        plans = plan(store(), required(), tag=tag) if tag else []
+        shown["plans"] = plan(store(), required(), tag=tag) if tag else []
     except RecordsReqError as exc:
-        return render("send_tag.html", 200, tag=tag, plans=[], outcomes=None, rate=DEFAULT_RATE, error=said(exc))
-    return render("send_tag.html", 200, tag=tag, plans=plans, outcomes=None, rate=DEFAULT_RATE, error=None)
+        return render("send_tag.html", 200, error=said(exc), **shown)
+    return render("send_tag.html", 200, error=None, **shown)
 
 
 @bp.post("/send")
-def send_tag() -> tuple[str, int]:
-    """Send the campaign's letters that are still to go, at most ``rate`` a minute, in this one
-    request (the guard has checked the form's CSRF token); then what happened to each."""
+def send_tag() -> Any:
+    """Send the campaign's letters that are still to go, at most ``rate`` a minute, as a job of
+    this server (the guard has checked the form's CSRF token): its page shows how far it is and
+    what happened to each letter."""
     from flask import request
 
-    from records_req.mail.send import DEFAULT_RATE, MailError, deliver, plan
-    from records_req.mail.settings import password, required
-    from records_req.web.pages import render, said, store, today
+    from records_req.mail.send import DEFAULT_RATE
+    from records_req.tracker import jobs
+    from records_req.web.pages import render, runner, running_words, said, started_by, workspace
 
     tag = (request.form.get("tag") or "").strip()
-    shown: dict[str, Any] = {"tag": tag, "plans": [], "outcomes": None, "rate": DEFAULT_RATE}
+    shown: dict[str, Any] = {"tag": tag, "plans": [], "rate": DEFAULT_RATE, "jobs": []}
     try:
         rate = _rate(request.form.get("rate"))
         shown["rate"] = rate
-        settings = required()
-        plans = plan(store(), settings, tag=tag) if tag else []
-        shown["plans"] = plans
-        if not any(p.will_send for p in plans):
-            raise MailError(f"Nothing to send for the campaign {tag!r}.")
-        outcomes = deliver(store(), plans, settings, password(settings)[0], today=today(), rate=rate)
+        job = jobs.start_send(workspace(), runner(), tag, rate=rate, started_by=started_by())
+    except jobs.JobRunning as exc:
+        return render("send_tag.html", 409, error=running_words(exc), running=exc.job_id, **shown)
     except RecordsReqError as exc:
         return render("send_tag.html", 409, error=said(exc), **shown)
-    shown["outcomes"] = outcomes
-    return render("send_tag.html", 200, error=None, **shown)
+    return redirect(url_for("jobs.job_page", job_id=job), 303)
 
 
 def _rate(value: str | None) -> float:

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import re
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from records_req.vocabulary import LANGUAGES, MODEL_CHOICES, MODELS
 
 if TYPE_CHECKING:
     from records_req.store.reader import Reader
+    from records_req.tracker.jobs import JobRunning, Runner
     from records_req.views import RequestDetails
     from records_req.web import Settings
     from records_req.workspace import Store, Workspace
@@ -69,6 +69,25 @@ def view() -> Iterator[Reader]:
     """The fast read-only view the CLI's list, due and show use (migrating the database first)."""
     with workspace().read() as fast:
         yield fast
+
+
+def runner() -> Runner:
+    """This server's runner of jobs (made with the app: records_req.web.create_app)."""
+    found: Runner = current_app.extensions["records_req_jobs"]
+    return found
+
+
+def started_by() -> str | None:
+    """The signed-in account that starts a job (None on a dashboard served only to this computer)."""
+    user = session.get("user")
+    return user if isinstance(user, str) else None
+
+
+def running_words(exc: JobRunning) -> str:
+    """The refusal of a second start of a running job, in the page's language."""
+    if exc.kind == "campaign":
+        return translator()("This campaign's letters are already being written.")
+    return translator()("This campaign's letters are already being sent by email.")
 
 
 def lang() -> str:
@@ -798,36 +817,6 @@ def agencies_import() -> Any:
     return render("imported.html", summary=summary, diff=diff)
 
 
-class CampaignRuns:
-    """The progress of the campaigns this server runs, by job: kept with the app (its
-    ``extensions``), shared by the threads that write the letters and the pages that show them."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.jobs: dict[str, dict[str, Any]] = {}
-
-    def start(self, job: str, tag: str, total: int) -> None:
-        with self.lock:
-            self.jobs[job] = {"tag": tag, "total": total, "done": 0, "finished": False, "error": None}
-
-    def step(self, job: str) -> None:
-        with self.lock:
-            self.jobs[job]["done"] += 1
-
-    def update(self, job: str, **values: Any) -> None:
-        with self.lock:
-            self.jobs[job].update(values)
-
-    def get(self, job: str) -> dict[str, Any]:
-        with self.lock:
-            return dict(self.jobs.get(job) or {})
-
-
-def campaign_runs() -> CampaignRuns:
-    runs: CampaignRuns = current_app.extensions.setdefault("records_req_campaigns", CampaignRuns())
-    return runs
-
-
 def _campaign_options(form: dict[str, Any]) -> tuple[Any, Any]:
     from records_req.tracker import campaign as campaigns
     from records_req.tracker.service import REQUESTER_FIELDS
@@ -858,12 +847,14 @@ def _campaign_options(form: dict[str, Any]) -> tuple[Any, Any]:
 
 @bp.route("/campaign", methods=["GET", "POST"])
 def campaign() -> Any:
-    """Who a campaign would write to, and why not (the dry run); then run it with a progress view.
+    """Who a campaign would write to, and why not (the dry run); then write the letters as a job of
+    this server (records_req.tracker.jobs), followed on its own page.
     The plan, the letters' date (a resumed campaign keeps its first) and the profile that signs
     are decided as the command line's ``campaign`` decides them (campaign.prepare)."""
     from records_req.tracker import campaign as campaigns
+    from records_req.tracker import jobs
 
-    ctx = _new_context() | {"models": MODEL_CHOICES}
+    ctx = _new_context() | {"models": MODEL_CHOICES, "jobs": jobs.recent(store(), runner())}
     if request.method == "GET":
         return render("campaign.html", **ctx)
     form = request.form.to_dict()
@@ -881,35 +872,11 @@ def campaign() -> Any:
             return render("campaign.html", plan=plan, form=form, **ctx)
     except RecordsReqError as exc:
         return render("campaign.html", 422, error=said(exc), form=form, **ctx)
-    options = prepared.options
-    job = hashlib.sha256(f"{options.tag}{dt.datetime.now(dt.UTC)}".encode()).hexdigest()[:16]
-    runs = campaign_runs()
-    runs.start(job, options.tag, prepared.creates)
-    db, now = ws.store, ws.today  # the thread needs no request: it gets what it uses
-
-    def work() -> None:
-        try:
-            outcomes = campaigns.run(
-                db, prepared.steps, options, profile_id=prepared.profile_id, today=now, progress=lambda: runs.step(job)
-            )
-            result = campaigns.summary(outcomes)
-        except RecordsReqError as exc:  # pragma: no cover - shown on the progress page
-            result = None
-            runs.update(job, error=str(exc))
-        runs.update(job, finished=True, summary=result)
-
-    threading.Thread(target=work, name=f"campaign-{job}", daemon=True).start()
-    return redirect(url_for("pages.campaign_progress", job=job), 303)
-
-
-@bp.route("/campaign/<job>")
-def campaign_progress(job: str) -> Any:
-    state = campaign_runs().get(job)
-    if not state:
-        abort(404)
-    if request.args.get("format") == "json":
-        return jsonify(state)
-    return render("progress.html", job=job, state=state)
+    try:
+        job = jobs.start_campaign(ws, runner(), selection, prepared, started_by=started_by())
+    except jobs.JobRunning as exc:
+        return render("campaign.html", 409, error=running_words(exc), running=exc.job_id, form=form, **ctx)
+    return redirect(url_for("jobs.job_page", job_id=job), 303)
 
 
 # --- reports ------------------------------------------------------------------------------------
@@ -995,12 +962,11 @@ def login() -> Any:
         return redirect(url_for("pages.dashboard"))
     if request.method == "GET":
         return render("login.html")
-    from records_req.web.throttle import Refusal
+    from records_req.accounts import Refusal
 
     name = request.form.get("name", "")
-    throttle = current_app.extensions["records_req_throttle"]
-    with store().write() as s:  # an older password hash is replaced on a successful sign-in
-        user = check_login(s, name, request.form.get("password", ""), address=request.remote_addr, throttle=throttle)
+    with store().write() as s:  # a failure is counted; an older password hash is replaced on a success
+        user = check_login(s, name, request.form.get("password", ""), address=request.remote_addr)
     if isinstance(user, Refusal):
         page, status = render("login.html", 429, error=user.message(), name=name)
         return Response(page, status, headers={"Retry-After": str(user.retry_after)}, mimetype="text/html")

@@ -95,20 +95,29 @@ document.addEventListener("DOMContentLoaded", () => {
     shown.scrollIntoView({ block: "start" });
     shown.focus({ preventScroll: true });
   }
-  // A running campaign: follow its progress.
+  // A running job (a campaign's letters written or sent): follow its progress without reloading,
+  // then reload once it is over to show its result. Without this script, the page refreshes itself
+  // (a meta refresh inside <noscript>).
   const progress = document.getElementById("progress");
-  if (progress) {
+  if (progress && progress.dataset.status === "running") {
     const bar = progress.querySelector("progress");
     const done = progress.querySelector(".done");
     const tick = async () => {
-      const response = await fetch(progress.dataset.progressUrl);
-      if (!response.ok) return;
-      const state = await response.json();
-      bar.value = state.done;
-      done.textContent = state.done;
-      if (state.finished) { window.location.reload(); return; }
-      window.setTimeout(tick, 700);
+      let state = null;
+      try {
+        const response = await fetch(progress.dataset.progressUrl, { headers: { Accept: "application/json" } });
+        if (response.ok) state = await response.json();
+      } catch (error) {
+        state = null;  // the server is restarting: try again
+      }
+      if (state) {
+        bar.max = state.total || 1;
+        bar.value = state.done;
+        done.textContent = state.done;
+        if (state.status !== "running") { window.location.reload(); return; }
+      }
+      window.setTimeout(tick, 1000);
     };
-    if (!progress.dataset.finished) window.setTimeout(tick, 500);
+    window.setTimeout(tick, 700);
   }
 });
