@@ -146,6 +146,35 @@ class Request(Base):
     )
 
 
+class RequestCount(Base):
+    """A count kept current by every write of a request (store/kept.py, migration 0020): the
+    requests in a (state, status, closed) or sent in a month, so the dashboard counts without
+    reading the requests. ``name``: "status<TAB>TX<TAB>awaiting-response<TAB>0" or "month<TAB>2026-11"."""
+
+    __tablename__ = "request_counts"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RequestStage(Base):
+    """The days (``start`` included, ``until`` excluded) on which a request's cached answer has
+    this due date, overdue or not (schedule_cache.kept_of), kept with the request by store/kept.py:
+    "overdue on a day" and "due within a week" are an index range, not a read of every request."""
+
+    __tablename__ = "request_stages"
+    __table_args__ = (
+        Index("ix_request_stages_overdue_due", "overdue", "due_on", "request_id", "start", "until", "jurisdiction"),
+    )
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    until: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    overdue: Mapped[bool] = mapped_column()
+    jurisdiction: Mapped[str] = mapped_column(String(2))
+
+
 class Tag(Base):
     __tablename__ = "request_tags"
 

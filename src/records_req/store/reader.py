@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from records_req.schedule_cache import Cached, Fresh, Stamps
 
 HEAD_QUERY = "SELECT version_num FROM alembic_version"
+# A request as lists read it (Reader._answers turns it into a RequestRow on a day).
+ROW_QUERY = (
+    "SELECT r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
+    "r.due_on, r.due_statutory, r.schedule_stamp, r.topics FROM requests r JOIN agencies a ON a.id = r.agency_id"
+)
+# The spans of days (request_stages, migration 0020) on which a request is overdue (or due, not
+# overdue) on the day given three times: an index range on (overdue, due_on).
+ON_DAY = "overdue = ? AND start <= ? AND until > ?"
 
 
 class ReaderError(RecordsReqError):
@@ -44,20 +52,9 @@ def _iso_date(text: str) -> dt.date:
 @lru_cache(maxsize=200_000)
 def _parsed_schedule(text: str) -> tuple[Stage, ...]:
     """A cached schedule (schedule_cache.compute's JSON) as the lifecycle's stages; () for none."""
-    from records_req.lifecycle import Stage
+    from records_req.schedule_cache import parse_schedule
 
-    stages = json.loads(text) if text else None
-    return tuple(
-        Stage(
-            _iso_date(stage[0]),
-            _iso_date(stage[1]) if stage[1] else None,
-            bool(stage[2]),
-            bool(stage[3]),
-            str(stage[4]),
-            str(stage[5]) if len(stage) > 5 else "",  # "" in a schedule cached before it
-        )
-        for stage in stages or ()
-    )
+    return parse_schedule(text)
 
 
 def _topics(value: Any) -> tuple[str, ...]:
@@ -363,12 +360,7 @@ class Reader:
                 params.append(like_contains(key))
             else:  # no letter or digit to look for: nothing matches
                 where.append("1 = 0")
-        found = self.rows(
-            "SELECT r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
-            "r.due_on, r.due_statutory, r.schedule_stamp, r.topics FROM requests r "
-            f"JOIN agencies a ON a.id = r.agency_id WHERE {' AND '.join(where)} ORDER BY r.id",
-            [self._param(p) for p in params],
-        )
+        found = self.rows(f"{ROW_QUERY} WHERE {' AND '.join(where)} ORDER BY r.id", [self._param(p) for p in params])
         rows = self._answers([tuple(row.values()) for row in found], today, with_tags=False)
         out = []
         for row in rows:
@@ -383,6 +375,59 @@ class Reader:
             out.append(row)
         tags_by_id = self._tags([r.id for r in out])
         return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out]
+
+    # --- the kept counts (store/kept.py, migration 0020) ---
+
+    def kept_counts(self) -> dict[str, int]:
+        """The counts kept with every write: "status<TAB>state<TAB>status<TAB>closed" and
+        "month<TAB>2026-11" names, each with its number of requests (none left out but zeros)."""
+        return {r["name"]: int(r["n"]) for r in self.rows("SELECT name, n FROM request_counts WHERE n <> 0")}
+
+    def overdue_on(self, today: dt.date, limit: int) -> tuple[list[int], dict[str, int]]:
+        """The ``limit`` requests most late on ``today`` (the earliest due date first, then by id),
+        and how many are overdue in each state: both from the index of request_stages."""
+        day = self._param(today)
+        params = [self._param(True), day, day, day]
+        where = f"{ON_DAY} AND due_on < ?"
+        by_state = {
+            r["jurisdiction"]: int(r["n"])
+            for r in self.rows(
+                f"SELECT jurisdiction, count(*) AS n FROM request_stages WHERE {where} GROUP BY jurisdiction", params
+            )
+        }
+        ids = [
+            r["request_id"]
+            for r in self.rows(
+                f"SELECT request_id FROM request_stages WHERE {where} ORDER BY due_on, request_id LIMIT ?",
+                [*params, limit],
+            )
+        ]
+        return ids, by_state
+
+    def due_on_days(self, today: dt.date, days: int, limit: int) -> tuple[list[int], int]:
+        """The first ``limit`` requests (by due date, then id) due, not overdue, from ``today`` to
+        ``days`` days later, and how many there are: an index range of request_stages."""
+        day = self._param(today)
+        params = [self._param(False), day, day, day, self._param(today + dt.timedelta(days=days))]
+        where = f"{ON_DAY} AND due_on >= ? AND due_on <= ?"
+        total = self.rows(f"SELECT count(*) AS n FROM request_stages WHERE {where}", params)[0]["n"]
+        ids = [
+            r["request_id"]
+            for r in self.rows(
+                f"SELECT request_id FROM request_stages WHERE {where} ORDER BY due_on, request_id LIMIT ?",
+                [*params, limit],
+            )
+        ]
+        return ids, int(total)
+
+    def rows_by_id(self, ids: Sequence[int], today: dt.date) -> list[RequestRow]:
+        """These requests, in this order, with the lifecycle's cached answer on ``today``."""
+        if not ids:
+            return []
+        found = self.rows(f"{ROW_QUERY} WHERE r.id IN ({', '.join('?' for _ in ids)})", list(ids))
+        rows = {r.id: r for r in self._answers([tuple(row.values()) for row in found], today, with_tags=False)}
+        tags = self._tags(list(ids))
+        return [rows[i]._replace(tags=tuple(tags.get(i, ()))) for i in ids if i in rows]
 
     def overview_rows(self) -> tuple[tuple[Any, ...], ...]:
         """Every request in one query, as it is stored (id, jurisdiction, agency, status,

@@ -132,49 +132,36 @@ def form_number(name: str, kind: type[int] | type[float]) -> int | float | None:
 
 
 DASHBOARD_ROWS = 50  # of the overdue and the due-soon lists; the rest is one click away
-_DASHBOARD: dict[tuple[Any, ...], dict[str, Any]] = {}  # the last answer, keyed by the data itself
 
 
 @bp.route("/")
 def dashboard() -> tuple[str, int]:
     """Overdue first, what falls due in the next 14 days, counts and charts: the numbers of
-    ``due``, ``list`` and ``report`` on the same day, from the lifecycle's cached answer (one
-    query, however many requests; reports.data.Overview). The answer is kept with the rows it
-    came from, the day and the language as its key: the same data never computes it twice."""
-    from records_req.reports.charts import svg_per_month, svg_status_by_state
-    from records_req.reports.data import overview
+    ``due``, ``list`` and ``report`` on the same day, from the counts kept with every write
+    (reports.data.summary: a few index reads, however many requests; counted from every request
+    while a stored schedule is stale)."""
+    from records_req.reports.charts import svg_months, svg_state_groups
+    from records_req.reports.data import summary
     from records_req.tracker.agenda import due_items
 
     now = today()
+    t = translator()
     with view() as fast:
-        found = fast.overview_rows()
-        key = (now, lang(), fast.stamps.key, found)
-        context = _DASHBOARD.get(key)
-        if context is None:
-            numbers = overview(fast, now, found)
-            t = translator()
-            context = {
-                "report": numbers,
-                "by_status": numbers.by_status(),
-                "by_state": numbers.by_state(),
-                "overdue": numbers.overdue(),
-                "due_soon": numbers.due_soon(14),
-                "chart_states": svg_status_by_state(
-                    numbers, t("Status by state"), {k: t(k) for k in ("overdue", "open", "closed")}
-                )
-                if numbers.requests
-                else "",
-                "chart_months": svg_per_month(numbers, t("Requests per month"), t("requests"))
-                if numbers.requests
-                else "",
-            }
-            _DASHBOARD.clear()
-            _DASHBOARD[key] = context
-        counts = context["report"].counts()
+        numbers = summary(fast, now, DASHBOARD_ROWS)
         reminders = due_items(fast, now, within=14, what=("reminder",))  # as 'due' lists them
-    chart_counts = _status_chart(counts.by_status)
+    charts = {
+        "chart_states": svg_state_groups(
+            numbers.groups, t("Status by state"), {k: t(k) for k in ("overdue", "open", "closed")}
+        ),
+        "chart_months": svg_months(numbers.months, t("Requests per month"), t("requests")),
+    }
     return render(
-        "dashboard.html", shown=DASHBOARD_ROWS, reminders=reminders, counts=counts, chart_counts=chart_counts, **context
+        "dashboard.html",
+        summary=numbers,
+        reminders=reminders,
+        counts=numbers.counts,
+        chart_counts=_status_chart(numbers.counts.by_status),
+        **(charts if numbers.total else {"chart_states": "", "chart_months": ""}),
     )
 
 

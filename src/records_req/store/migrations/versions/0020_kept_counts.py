@@ -1,0 +1,61 @@
+"""Requests: counts kept current as events are written (issue 21), so the dashboard and the lists
+answer from what they show, not from every request.
+
+- ``request_counts``: how many requests per (state, status, closed) and per month sent;
+- ``request_stages``: for each request, the spans of days on which its cached answer has a due
+  date, overdue or not (schedule_cache.kept_of), indexed by (overdue, due date): "overdue today"
+  and "due in the next 7 days" are an index range.
+
+Both are filled here from the requests as stored (store.kept.rebuild), then kept by every write
+(store.kept's session hooks).
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "request_counts",
+        sa.Column("name", sa.String(80), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_request_counts"),
+    )
+    op.create_table(
+        "request_stages",
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("overdue", sa.Boolean(), nullable=False),
+        sa.Column("jurisdiction", sa.String(2), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["request_id"], ["requests.id"], name="fk_request_stages_request_id_requests", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("request_id", "start", name="pk_request_stages"),
+    )
+    op.create_index(
+        "ix_request_stages_overdue_due",
+        "request_stages",
+        ["overdue", "due_on", "request_id", "start", "until", "jurisdiction"],
+    )
+    from records_req.store.kept import rebuild
+
+    rebuild(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_index("ix_request_stages_overdue_due", table_name="request_stages")
+    op.drop_table("request_stages")
+    op.drop_table("request_counts")
