@@ -169,11 +169,11 @@ def test_the_migration_counts_an_existing_database(db_url: str) -> None:
     with engine.begin() as connection:
         for rid, (code, steps) in enumerate(histories.items(), 1):
             name = f"{code} County Sheriff's Office"
-            connection.execute(insert(Agency.__table__), {"id": rid, "state": code, "name": name, "name_key": name})
+            connection.execute(insert(Agency), {"id": rid, "state": code, "name": name, "name_key": name})
             events = [Recorded(rid * 10 + n, kind, on, None, {}, False) for n, (kind, on) in enumerate(steps)]
             _, cached = compute(events, laws[code].for_agency(name), today, rid)
             connection.execute(
-                insert(Request.__table__),
+                insert(Request),
                 {
                     "id": rid,
                     "agency_id": rid,
@@ -191,7 +191,7 @@ def test_the_migration_counts_an_existing_database(db_url: str) -> None:
             )
             for e in events:
                 connection.execute(
-                    insert(Event.__table__), {"id": e.id, "request_id": rid, "kind": e.kind, "on": e.on, "data": {}}
+                    insert(Event), {"id": e.id, "request_id": rid, "kind": e.kind, "on": e.on, "data": {}}
                 )
     engine.dispose()
     Store(db_url).dispose()  # migrates to 0020, which counts them

@@ -254,18 +254,13 @@ def kept_summary(view: Reader, as_of: dt.date, shown: int, soon: int = SOON) -> 
     requests there are. Only exact while every stored schedule is current (Reader.all_fresh)."""
     by_state: dict[str, dict[str, int]] = defaultdict(dict)
     by_status: Counter[str] = Counter()
-    months: dict[str, int] = {}
     open_n = closed_n = 0
     closed_by_state: Counter[str] = Counter()
-    for name, n in view.kept_counts().items():
-        kind, *key = name.split("\t")
-        if kind == "month":
-            months[key[0]] = n
-            continue
-        code, status, closed = key
+    statuses, months = view.kept_counts()
+    for code, status, closed, n in statuses:
         by_state[code][status] = by_state[code].get(status, 0) + n
         by_status[status] += n
-        if closed == "1":
+        if closed:
             closed_n += n
         else:
             open_n += n
@@ -275,9 +270,9 @@ def kept_summary(view: Reader, as_of: dt.date, shown: int, soon: int = SOON) -> 
     soon_ids, soon_total = view.due_on_days(as_of, soon, shown)
     _, week_total = view.due_on_days(as_of, 7, 0) if soon != 7 else ([], soon_total)
     groups = {}
-    for code, statuses in sorted(by_state.items()):
+    for code, in_state in sorted(by_state.items()):
         late, done = overdue_by_state.get(code, 0), closed_by_state[code]
-        groups[code] = {"overdue": late, "open": sum(statuses.values()) - late - done, "closed": done}
+        groups[code] = {"overdue": late, "open": sum(in_state.values()) - late - done, "closed": done}
     overdue_total = sum(overdue_by_state.values())
     return Summary(
         as_of=as_of,

@@ -5,7 +5,7 @@ Every writer of a request's cached answer (tracker.service: a new request, an ev
 edit, ``db recompute``, a stale schedule stored again) goes through the ORM, so one pair of
 session hooks keeps them: before a flush, the stored columns of the requests about to change are
 read; after it, what each one added to the counts as stored is taken away and what it adds now is
-added (schedule_cache.kept_of, the read path's own answer for every day), and its stages are
+added (lifecycle.kept_of, the read path's own answer for every day), and its stages are
 written again. Writers that bypass the ORM (the dump's import, bench/scale.py) call
 :func:`rebuild`, as the migration does for an existing database.
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, event, insert, select
+from sqlalchemy import Connection, Table, delete, event, insert, select
 from sqlalchemy.orm import Session
 
-from records_req.schedule_cache import Kept, kept_of
+from records_req.lifecycle import Kept, kept_of
 from records_req.store.models import Request, RequestCount, RequestStage
 
 COLUMNS = ("jurisdiction", "status", "closed", "letter_date", "schedule", "due_on", "due_statutory")
@@ -37,7 +37,7 @@ def month_key(month: str) -> str:
     return f"month\t{month}"
 
 
-def kept_row(values: Mapping[str, Any]) -> Kept:
+def _kept_row(values: Mapping[str, Any]) -> Kept:
     """A request's part of the kept counts, from its stored columns."""
     return kept_of(
         values["jurisdiction"],
@@ -78,15 +78,15 @@ def _add_counts(connection: Connection, deltas: Mapping[str, int]) -> None:
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    statement = upsert(RequestCount.__table__)
+    statement = upsert(RequestCount)
     statement = statement.on_conflict_do_update(
-        index_elements=["name"], set_={"n": RequestCount.__table__.c.n + statement.excluded.n}
+        index_elements=["name"], set_={"n": RequestCount.n + statement.excluded.n}
     )
     connection.execute(statement, changes)
 
 
 def _stored(connection: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    table = Request.__table__
+    table = cast(Table, Request.__table__)
     wanted = sorted(ids)
     out: dict[int, dict[str, Any]] = {}
     for start in range(0, len(wanted), 500):
@@ -117,20 +117,20 @@ def _after_flush(session: Session, _context: Any) -> None:
     changed: dict[int, Kept | None] = {}
     for r in session.new:
         if isinstance(r, Request):
-            changed[r.id] = kept_row({c: getattr(r, c) for c in COLUMNS})
+            changed[r.id] = _kept_row({c: getattr(r, c) for c in COLUMNS})
     for r in session.deleted:
         if isinstance(r, Request):
             changed[r.id] = None
     for r in session.dirty:
         if isinstance(r, Request) and r.id in old and r not in session.deleted:
-            changed[r.id] = kept_row({c: getattr(r, c) for c in COLUMNS})
+            changed[r.id] = _kept_row({c: getattr(r, c) for c in COLUMNS})
     if not changed:
         return
     stages: list[dict[str, Any]] = []
     replaced: list[int] = []
     for request_id, now in changed.items():
         before = old.get(request_id)
-        was = kept_row(before) if before is not None else None
+        was = _kept_row(before) if before is not None else None
         if was == now:
             continue
         if was is not None:
@@ -142,18 +142,18 @@ def _after_flush(session: Session, _context: Any) -> None:
     connection = session.connection()
     for start in range(0, len(replaced), 500):
         chunk = replaced[start : start + 500]
-        connection.execute(delete(RequestStage.__table__).where(RequestStage.__table__.c.request_id.in_(chunk)))
+        connection.execute(delete(RequestStage).where(RequestStage.request_id.in_(chunk)))
     if stages:
-        connection.execute(insert(RequestStage.__table__), stages)
+        connection.execute(insert(RequestStage), stages)
     _add_counts(connection, deltas)
 
 
 def rebuild(connection: Connection) -> int:
     """Count every request again from its stored columns (the migration, an import, a bulk
     load), 2,000 at a time; returns how many requests were counted."""
-    connection.execute(delete(RequestStage.__table__))
-    connection.execute(delete(RequestCount.__table__))
-    table = Request.__table__
+    connection.execute(delete(RequestStage))
+    connection.execute(delete(RequestCount))
+    table = cast(Table, Request.__table__)
     counts: Counter[str] = Counter()
     n, last = 0, 0
     while True:
@@ -169,11 +169,11 @@ def rebuild(connection: Connection) -> int:
             break
         stages: list[dict[str, Any]] = []
         for row in found:
-            kept = kept_row(row)
+            kept = _kept_row(dict(row))
             counts.update(_counted(kept))
             stages.extend(_stage_rows(row["id"], kept))
         if stages:
-            connection.execute(insert(RequestStage.__table__), stages)
+            connection.execute(insert(RequestStage), stages)
         n += len(found)
         last = found[-1]["id"]
     _add_counts(connection, counts)

@@ -159,7 +159,7 @@ class RequestCount(Base):
 
 class RequestStage(Base):
     """The days (``start`` included, ``until`` excluded) on which a request's cached answer has
-    this due date, overdue or not (schedule_cache.kept_of), kept with the request by store/kept.py:
+    this due date, overdue or not (lifecycle.kept_of), kept with the request by store/kept.py:
     "overdue on a day" and "due within a week" are an index range, not a read of every request."""
 
     __tablename__ = "request_stages"

@@ -52,7 +52,7 @@ def _iso_date(text: str) -> dt.date:
 @lru_cache(maxsize=200_000)
 def _parsed_schedule(text: str) -> tuple[Stage, ...]:
     """A cached schedule (schedule_cache.compute's JSON) as the lifecycle's stages; () for none."""
-    from records_req.schedule_cache import parse_schedule
+    from records_req.lifecycle import parse_schedule
 
     return parse_schedule(text)
 
@@ -75,6 +75,18 @@ def _answer(schedule: str, day: dt.date) -> Stage | None:
     from records_req.lifecycle import stage_on
 
     return stage_on(_parsed_schedule(schedule), day)
+
+
+def _wanted(row: RequestRow, status: str | None, due_before: dt.date | None) -> bool:
+    """Whether a row, as answered on the day, passes :meth:`Reader.requests`'s status and date
+    filters (the database filtered on the cached columns; a stale row was computed again)."""
+    if (status == "open" and row.closed) or (status == "closed" and not row.closed):
+        return False
+    if status == "overdue" and not row.overdue:
+        return False
+    if status not in (None, "open", "closed", "overdue") and row.status != status:
+        return False
+    return due_before is None or (row.due_on is not None and row.due_on <= due_before)
 
 
 def _sqlite_path(url: str) -> str | None:
@@ -327,17 +339,81 @@ class Reader:
         """The requests with the lifecycle's cached answer on ``today`` (a stale one computed
         again), by ``status`` (a status, or open, closed or overdue: views.status_filter), state,
         tags (all of them), a piece of the agency's name and a due date by ``due_before``."""
+        where, params = self._where(status, state, tags, agency_text, today)
+        found = self.rows(f"{ROW_QUERY} WHERE {' AND '.join(where)} ORDER BY r.id", params)
+        rows = self._answers([tuple(row.values()) for row in found], today, with_tags=False)
+        out = [row for row in rows if _wanted(row, status, due_before)]
+        tags_by_id = self._tags([r.id for r in out])
+        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out]
+
+    def requests_page(
+        self,
+        *,
+        status: str | None,
+        state: str | None,
+        tags: Sequence[str],
+        agency_text: str | None,
+        today: dt.date,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 200,
+    ) -> tuple[list[RequestRow], bool]:
+        """One page of :meth:`requests`, by id: the first ``limit`` after id ``after`` (or the last
+        ``limit`` before id ``before``), read through the filters' indexes ``limit`` at a time,
+        and whether more lie beyond the page in the direction read."""
+        where, params = self._where(status, state, tags, agency_text, today)
+        backward = before is not None
+        bound = before if backward else after
+        out: list[RequestRow] = []
+        batch = limit + 1
+        while len(out) <= limit:
+            extra = [] if bound is None else [f"r.id {'<' if backward else '>'} ?"]
+            found = self.rows(
+                f"{ROW_QUERY} WHERE {' AND '.join([*where, *extra])} "
+                f"ORDER BY r.id {'DESC' if backward else 'ASC'} LIMIT ?",
+                [*params, *([] if bound is None else [bound]), batch],
+            )
+            rows = self._answers([tuple(row.values()) for row in found], today, with_tags=False)
+            out.extend(row for row in rows if _wanted(row, status, None))
+            if len(found) < batch:
+                break
+            bound = found[-1]["id"]
+            batch = min(batch * 2, 5000)  # a filter Python decides (overdue, a stale row) reads on
+        more = len(out) > limit
+        out = out[:limit]
+        if backward:
+            out.reverse()
+        tags_by_id = self._tags([r.id for r in out])
+        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out], more
+
+    def count_requests(
+        self, *, status: str | None, state: str | None, tags: Sequence[str], agency_text: str | None, today: dt.date
+    ) -> int:
+        """How many requests :meth:`requests` lists, counted by the database through the
+        filters' indexes (the kept stages for overdue): only exact when :meth:`all_fresh`."""
+        where, params = self._where(status, state, tags, agency_text, today)
+        joined = " AND ".join(where)
+        query = f"SELECT count(*) AS n FROM requests r JOIN agencies a ON a.id = r.agency_id WHERE {joined}"
+        return int(self.rows(query, params)[0]["n"])
+
+    def _where(
+        self, status: str | None, state: str | None, tags: Sequence[str], agency_text: str | None, today: dt.date
+    ) -> tuple[list[str], list[Any]]:
+        """The SQL conditions of :meth:`requests`'s filters, and their parameters."""
         from records_req.lifecycle import CAN_BE_OVERDUE
 
         where: list[str] = ["1 = 1"]
         params: list[Any] = []
         # Filters on the cached status also keep the rows whose cache is stale: their status is
-        # computed again below, and filtered again, with the rest, in Python.
+        # computed again, and filtered again, with the rest, in Python.
         stale_sql, stale_params = self._stale_sql()
         stale_or = "" if stale_sql == "1 = 0" else f" OR {stale_sql}"  # none: an index answers
         if status in ("open", "closed"):
             where.append(f"(r.closed = ?{stale_or})")
             params.extend([status == "closed", *stale_params])
+        elif status == "overdue" and not stale_or:  # the kept stages say which are overdue today
+            where.append(f"r.id IN (SELECT request_id FROM request_stages WHERE {ON_DAY} AND due_on < ?)")
+            params.extend([True, today, today, today])
         elif status == "overdue":  # only a status the agency owes an answer in can be overdue
             waiting = sorted(CAN_BE_OVERDUE)
             where.append(f"(r.status IN ({', '.join('?' for _ in waiting)}){stale_or})")
@@ -360,28 +436,22 @@ class Reader:
                 params.append(like_contains(key))
             else:  # no letter or digit to look for: nothing matches
                 where.append("1 = 0")
-        found = self.rows(f"{ROW_QUERY} WHERE {' AND '.join(where)} ORDER BY r.id", [self._param(p) for p in params])
-        rows = self._answers([tuple(row.values()) for row in found], today, with_tags=False)
-        out = []
-        for row in rows:
-            if (status == "open" and row.closed) or (status == "closed" and not row.closed):
-                continue
-            if status == "overdue" and not row.overdue:
-                continue
-            if status not in (None, "open", "closed", "overdue") and row.status != status:
-                continue
-            if due_before is not None and (row.due_on is None or row.due_on > due_before):
-                continue
-            out.append(row)
-        tags_by_id = self._tags([r.id for r in out])
-        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out]
+        return where, [self._param(p) for p in params]
 
     # --- the kept counts (store/kept.py, migration 0020) ---
 
-    def kept_counts(self) -> dict[str, int]:
-        """The counts kept with every write: "status<TAB>state<TAB>status<TAB>closed" and
-        "month<TAB>2026-11" names, each with its number of requests (none left out but zeros)."""
-        return {r["name"]: int(r["n"]) for r in self.rows("SELECT name, n FROM request_counts WHERE n <> 0")}
+    def kept_counts(self) -> tuple[list[tuple[str, str, bool, int]], dict[str, int]]:
+        """The counts kept with every write (store.kept): (state, status, closed, requests) for
+        every state and status with any, and the requests sent (or dated) in each month."""
+        statuses: list[tuple[str, str, bool, int]] = []
+        months: dict[str, int] = {}
+        for r in self.rows("SELECT name, n FROM request_counts WHERE n <> 0 ORDER BY name"):
+            kind, *key = str(r["name"]).split("\t")
+            if kind == "month":
+                months[key[0]] = int(r["n"])
+            elif kind == "status":
+                statuses.append((key[0], key[1], key[2] == "1", int(r["n"])))
+        return statuses, months
 
     def overdue_on(self, today: dt.date, limit: int) -> tuple[list[int], dict[str, int]]:
         """The ``limit`` requests most late on ``today`` (the earliest due date first, then by id),

@@ -149,19 +149,19 @@ def dashboard() -> tuple[str, int]:
     with view() as fast:
         numbers = summary(fast, now, DASHBOARD_ROWS)
         reminders = due_items(fast, now, within=14, what=("reminder",))  # as 'due' lists them
-    charts = {
-        "chart_states": svg_state_groups(
-            numbers.groups, t("Status by state"), {k: t(k) for k in ("overdue", "open", "closed")}
-        ),
-        "chart_months": svg_months(numbers.months, t("Requests per month"), t("requests")),
-    }
+    shown = bool(numbers.total)
     return render(
         "dashboard.html",
         summary=numbers,
         reminders=reminders,
         counts=numbers.counts,
         chart_counts=_status_chart(numbers.counts.by_status),
-        **(charts if numbers.total else {"chart_states": "", "chart_months": ""}),
+        chart_states=svg_state_groups(
+            numbers.groups, t("Status by state"), {k: t(k) for k in ("overdue", "open", "closed")}
+        )
+        if shown
+        else "",
+        chart_months=svg_months(numbers.months, t("Requests per month"), t("requests")) if shown else "",
     )
 
 
@@ -184,8 +184,10 @@ PAGE_ROWS = 200  # requests per page of the list
 
 @bp.route("/requests")
 def requests_list() -> tuple[str, int]:
+    """The requests by id, a page at a time (keyset: the page after one id, or before one), with
+    how many match in all (tracker.agenda.listed_page)."""
     from records_req.lifecycle import STATUSES
-    from records_req.tracker.agenda import listed
+    from records_req.tracker.agenda import listed_page
     from records_req.views import status_filter
 
     status = query_arg("status")
@@ -198,25 +200,35 @@ def requests_list() -> tuple[str, int]:
             status_filter(status)
         except UsageError as exc:  # an unknown status: said above the whole list, never dropped in silence
             error, status = said(exc), None
-        rows = listed(fast, today(), status=status, state=state, tags=(tag,) if tag else (), agency_text=agency)
-    pages = max(1, -(-len(rows) // PAGE_ROWS))
-    try:
-        page = min(max(1, int(query_arg("page") or 1)), pages)
-    except ValueError:
-        page = 1
+        found = listed_page(
+            fast,
+            today(),
+            status=status,
+            state=state,
+            tags=(tag,) if tag else (),
+            agency_text=agency,
+            after=_id_arg("after"),
+            before=_id_arg("before"),
+            limit=PAGE_ROWS,
+        )
     chosen = {"status": status, "state": state, "tag": tag, "agency": agency}
     return render(
         "requests.html",
         error=error,
-        rows=rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
-        total=len(rows),
-        page=page,
-        pages=pages,
-        first=(page - 1) * PAGE_ROWS + 1,
+        rows=found.rows,
+        total=found.total,
+        next_after=found.next_after,
+        previous_before=found.previous_before,
         statuses=("open", "overdue", "closed", *STATUSES),
         chosen=chosen,
         links={k: v for k, v in chosen.items() if v},
     )
+
+
+def _id_arg(name: str) -> int | None:
+    """A request id from the address (a page's bound); anything else is no bound."""
+    text = query_arg(name) or ""
+    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 def _details(request_id: int) -> RequestDetails:

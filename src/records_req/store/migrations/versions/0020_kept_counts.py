@@ -3,7 +3,7 @@ answer from what they show, not from every request.
 
 - ``request_counts``: how many requests per (state, status, closed) and per month sent;
 - ``request_stages``: for each request, the spans of days on which its cached answer has a due
-  date, overdue or not (schedule_cache.kept_of), indexed by (overdue, due date): "overdue today"
+  date, overdue or not (lifecycle.kept_of), indexed by (overdue, due date): "overdue today"
   and "due in the next 7 days" are an index range.
 
 Both are filled here from the requests as stored (store.kept.rebuild), then kept by every write
