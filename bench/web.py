@@ -134,7 +134,7 @@ def measure(url: str, rounds: int) -> dict[str, tuple[float, float]]:
             changed = sample(port, path, rounds, changer)
             out[label] = (warm, changed)
     finally:
-        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        server.task_dispatcher.shutdown()
         server.close()
         thread.join(timeout=5)
     return out

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from records_req.reports.data import kept_summary, overview
-from records_req.store.reader import Reader, reader
+from records_req.store.reader import ROW_QUERY, Reader, reader
 
 from .cli_helpers import Tracker
 from .test_parity import law_copy
@@ -21,16 +21,20 @@ from .test_parity import law_copy
 DAYS = [dt.date(2026, 11, 27) + dt.timedelta(days=n) for n in (-60, 0, 3, 10, 30, 90, 400)]
 
 
-def kept_tables(fast: Reader) -> tuple[dict[str, int], list[tuple[Any, ...]]]:
+REMINDERS = 'SELECT event_id, request_id, "on" FROM open_reminders ORDER BY event_id'
+
+
+def kept_tables(fast: Reader) -> tuple[dict[str, int], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     counts = {r["name"]: int(r["n"]) for r in fast.rows("SELECT name, n FROM request_counts WHERE n <> 0")}
     stages = [
         (r["request_id"], str(r["start"])[:10], str(r["until"])[:10], str(r["due_on"])[:10], bool(r["overdue"]))
         for r in fast.rows("SELECT * FROM request_stages ORDER BY request_id, start")
     ]
-    return counts, stages
+    reminders = [(r["event_id"], r["request_id"], str(r["on"])[:10]) for r in fast.rows(REMINDERS)]
+    return counts, stages, reminders
 
 
-def rebuilt(url: str) -> tuple[dict[str, int], list[tuple[Any, ...]]]:
+def rebuilt(url: str) -> tuple[dict[str, int], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The kept tables as a rebuild from the stored requests makes them (rolled back after)."""
     from records_req.store.db import open_store
     from records_req.store.kept import rebuild
@@ -48,8 +52,9 @@ def rebuilt(url: str) -> tuple[dict[str, int], list[tuple[Any, ...]]]:
                 "SELECT request_id, start, until, due_on, overdue FROM request_stages ORDER BY request_id, start"
             )
         ]
+        reminders = [(r[0], r[1], str(r[2])[:10]) for r in connection.exec_driver_sql(REMINDERS)]
         transaction.rollback()
-    return counts, stages
+    return counts, stages, reminders
 
 
 def assert_kept_equal_a_recount(url: str) -> None:
@@ -57,9 +62,42 @@ def assert_kept_equal_a_recount(url: str) -> None:
         assert fast is not None
         assert fast.all_fresh()
         kept = kept_tables(fast)
+        horizon = dt.date(2027, 12, 31)
+        assert fast.reminders(horizon) == reminders_recounted(fast, horizon)
         for day in DAYS:
             assert kept_summary(fast, day, 1000) == overview(fast, day).summary(1000), day
     assert kept == rebuilt(url)
+
+
+def reminders_recounted(fast: Reader, horizon: dt.date) -> list[dict[str, Any]]:
+    """The reminders of open requests by ``horizon``, from every event (lifecycle.effective)."""
+    from records_req.lifecycle import Recorded, effective
+
+    open_ids = {r["id"]: r for r in fast.rows(ROW_QUERY + " WHERE r.closed = ?", [fast._param(False)])}
+    history: dict[int, list[Recorded]] = {}
+    for e in fast.rows('SELECT id, request_id, kind, "on", note, data FROM events ORDER BY id'):
+        if e["request_id"] in open_ids:
+            on = fast.date(e["on"]) or dt.date.min
+            history.setdefault(e["request_id"], []).append(
+                Recorded(e["id"], e["kind"], on, e["note"], fast.json(e["data"]) or {})
+            )
+    tags = fast._tags(sorted(open_ids))
+    found = [
+        {
+            "id": e.id,
+            "request_id": rid,
+            "on": e.on,
+            "data": dict(e.data),
+            "jurisdiction": open_ids[rid]["jurisdiction"],
+            "status": open_ids[rid]["status"],
+            "agency": open_ids[rid]["agency"],
+            "tags": tags.get(rid, []),
+        }
+        for rid, events in history.items()
+        for e in effective(events)
+        if e.kind == "reminder" and e.on <= horizon
+    ]
+    return sorted(found, key=lambda r: (r["on"], r["id"]))
 
 
 @pytest.fixture
@@ -91,6 +129,8 @@ def many(rr: Tracker) -> dict[str, int]:
     rr("log", str(ids["extended"]), "extended", "--days", "10", "--on", "2026-11-20", today="2026-11-20")
     rr("log", str(ids["clarify"]), "clarification-requested", "--on", "2026-11-20", today="2026-11-20")
     rr("log", str(ids["waiting"]), "note", "--note", "called them", "--on", "2026-11-21", today="2026-11-21")
+    for name in ("waiting", "late", "draft", "done"):
+        rr("remind", str(ids[name]), "--on", "2026-11-30", f"call {name}", today="2026-11-22")
     return ids
 
 
@@ -98,9 +138,21 @@ def test_the_kept_counts_follow_every_write(rr: Tracker) -> None:
     ids = many(rr)
     assert_kept_equal_a_recount(rr.url)
     rr("log", str(ids["waiting"]), "released", "--on", "2026-11-25", today="2026-11-25")
+    assert_kept_equal_a_recount(rr.url)  # closed: its reminder is no longer listed
+    rr("undo", str(ids["waiting"]), today="2026-11-26")  # open again, counted open, its reminder back
     assert_kept_equal_a_recount(rr.url)
-    rr("undo", str(ids["waiting"]), today="2026-11-26")  # open again, and counted open again
+    rr("remind", str(ids["late"]), "--on", "2026-12-03", "write again", today="2026-11-26")
+    rr("edit", str(ids["late"]), "--on", "2027-01-15", today="2026-11-26")  # the reminder moved
     assert_kept_equal_a_recount(rr.url)
+    rr("undo", str(ids["draft"]), today="2026-11-26")  # the draft's reminder undone
+    assert_kept_equal_a_recount(rr.url)
+    with reader(rr.url) as fast:
+        assert fast is not None
+        assert {r["data"]["text"] for r in fast.reminders(dt.date(2027, 2, 1))} == {
+            "call waiting",
+            "call late",
+            "write again",
+        }
     extension = rr.json("show", str(ids["extended"]))["events"][-1]["id"]
     rr("edit", str(ids["extended"]), "--event", str(extension), "--days", "40", today="2026-11-26")
     assert_kept_equal_a_recount(rr.url)

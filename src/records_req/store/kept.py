@@ -22,11 +22,12 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, event, insert, select
 from sqlalchemy.orm import Session
 
-from records_req.lifecycle import Kept, kept_of
-from records_req.store.models import Request, RequestCount, RequestStage
+from records_req.lifecycle import Kept, Recorded, effective, kept_of
+from records_req.store.models import Event, OpenReminder, Request, RequestCount, RequestStage
 
 COLUMNS = ("jurisdiction", "status", "closed", "letter_date", "schedule", "due_on", "due_statutory")
 _OLD = "records_req.kept.old"  # session.info: the stored columns of the requests about to change
+REMINDING = ("reminder", "undo", "edit")  # the kinds that make, hide or move a reminder
 
 
 def status_key(jurisdiction: str, status: str, closed: bool) -> str:
@@ -124,6 +125,13 @@ def _after_flush(session: Session, _context: Any) -> None:
     for r in session.dirty:
         if isinstance(r, Request) and r.id in old and r not in session.deleted:
             changed[r.id] = _kept_row({c: getattr(r, c) for c in COLUMNS})
+    reminding = {e.request_id for e in session.new if isinstance(e, Event) and e.kind in REMINDING}
+    for request_id, now in changed.items():
+        before = old.get(request_id)
+        if now is not None and before is not None and bool(before["closed"]) != now.closed:
+            reminding.add(request_id)  # closed (its reminders go) or open again (they come back)
+    if reminding:
+        _keep_reminders(session.connection(), reminding)
     if not changed:
         return
     stages: list[dict[str, Any]] = []
@@ -148,11 +156,59 @@ def _after_flush(session: Session, _context: Any) -> None:
     _add_counts(connection, deltas)
 
 
+def _keep_reminders(connection: Connection, ids: Iterable[int]) -> None:
+    """Write again the reminders in force of these requests: none for a closed one."""
+    wanted = sorted(ids)
+    requests = cast(Table, Request.__table__).c
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        connection.execute(delete(OpenReminder).where(OpenReminder.request_id.in_(chunk)))
+        still_open = set(
+            connection.execute(select(requests.id).where(requests.id.in_(chunk), requests.closed.is_(False))).scalars()
+        )
+        if still_open:
+            _add_reminders(connection, sorted(still_open))
+
+
+def _add_reminders(connection: Connection, ids: list[int]) -> None:
+    """Insert the reminders in force (lifecycle.effective: after undo and edit) of open requests."""
+    table = cast(Table, Event.__table__)
+    history: dict[int, list[Recorded]] = {}
+    found = connection.execute(
+        select(table.c.id, table.c.request_id, table.c.kind, table.c.on, table.c.note, table.c.data)
+        .where(table.c.request_id.in_(ids), table.c.kind.in_(REMINDING))
+        .order_by(table.c.id)
+    )
+    for e in found:
+        history.setdefault(e.request_id, []).append(Recorded(e.id, e.kind, e.on, e.note, e.data or {}))
+    rows = [
+        {"event_id": e.id, "request_id": request_id, "on": e.on, "data": dict(e.data)}
+        for request_id, events in history.items()
+        for e in effective(events)
+        if e.kind == "reminder"
+    ]
+    if rows:
+        connection.execute(insert(OpenReminder), rows)
+
+
 def rebuild(connection: Connection) -> int:
     """Count every request again from its stored columns (the migration, an import, a bulk
     load), 2,000 at a time; returns how many requests were counted."""
     connection.execute(delete(RequestStage))
     connection.execute(delete(RequestCount))
+    connection.execute(delete(OpenReminder))
+    events = cast(Table, Event.__table__).c
+    requests = cast(Table, Request.__table__).c
+    reminded = sorted(
+        connection.execute(
+            select(events.request_id)
+            .distinct()
+            .join_from(Event.__table__, Request.__table__, requests.id == events.request_id)
+            .where(events.kind == "reminder", requests.closed.is_(False))
+        ).scalars()
+    )
+    for start in range(0, len(reminded), 500):
+        _add_reminders(connection, reminded[start : start + 500])
     table = cast(Table, Request.__table__)
     counts: Counter[str] = Counter()
     n, last = 0, 0

@@ -175,6 +175,19 @@ class RequestStage(Base):
     jurisdiction: Mapped[str] = mapped_column(String(2))
 
 
+class OpenReminder(Base):
+    """A reminder in force (after undo and edit) of an open request, kept by store/kept.py with
+    every event and every close or reopening: ``due`` and the dashboard list them from here."""
+
+    __tablename__ = "open_reminders"
+    __table_args__ = (Index("ix_open_reminders_on", "on", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    on: Mapped[dt.date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class Tag(Base):
     __tablename__ = "request_tags"
 

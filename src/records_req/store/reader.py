@@ -602,52 +602,28 @@ class Reader:
         return out
 
     def reminders(self, horizon: dt.date) -> list[dict[str, Any]]:
-        """Reminders of open requests falling by ``horizon``, after undo and edit."""
-        from records_req.lifecycle import Recorded, effective
-
-        requests = {
-            r["id"]: r
-            for r in self.rows(
-                "SELECT r.id, r.jurisdiction, r.status, a.name AS agency FROM requests r "
-                "JOIN agencies a ON a.id = r.agency_id WHERE r.closed = ? AND r.id IN "
-                "(SELECT request_id FROM events WHERE kind = ?)",
-                [self._param(False), "reminder"],
-            )
-        }
-        if not requests:
-            return []
-        ids = sorted(requests)
-        marks = ", ".join("?" for _ in ids)
-        events: dict[int, list[Recorded]] = {}
-        for e in self.rows(
-            f'SELECT id, request_id, kind, "on", note, data FROM events WHERE request_id IN ({marks}) '
-            "AND kind IN ('reminder', 'undo', 'edit') ORDER BY id",
-            ids,
-        ):
-            recorded = Recorded(
-                e["id"], e["kind"], self.date(e["on"]) or dt.date.min, e["note"], self.json(e["data"]) or {}
-            )
-            events.setdefault(e["request_id"], []).append(recorded)
-        tags = self._tags(ids)
-        out = []
-        for request_id, history in events.items():
-            for event in effective(history):
-                if event.kind != "reminder" or event.on > horizon:
-                    continue
-                row = requests[request_id]
-                out.append(
-                    {
-                        "id": event.id,
-                        "request_id": request_id,
-                        "on": event.on,
-                        "data": dict(event.data),
-                        "jurisdiction": row["jurisdiction"],
-                        "status": row["status"],
-                        "agency": row["agency"],
-                        "tags": tags.get(request_id, []),
-                    }
-                )
-        return sorted(out, key=lambda r: (r["on"], r["id"]))
+        """Reminders of open requests falling by ``horizon``, after undo and edit: the kept ones
+        (store.kept, migration 0020), read by date through their index."""
+        found = self.rows(
+            'SELECT o.event_id, o.request_id, o."on", o.data, r.jurisdiction, r.status, a.name AS agency '
+            "FROM open_reminders o JOIN requests r ON r.id = o.request_id JOIN agencies a ON a.id = r.agency_id "
+            'WHERE o."on" <= ? ORDER BY o."on", o.event_id',
+            [self._param(horizon)],
+        )
+        tags = self._tags(sorted({row["request_id"] for row in found}))
+        return [
+            {
+                "id": row["event_id"],
+                "request_id": row["request_id"],
+                "on": self.date(row["on"]),
+                "data": dict(self.json(row["data"]) or {}),
+                "jurisdiction": row["jurisdiction"],
+                "status": row["status"],
+                "agency": row["agency"],
+                "tags": tags.get(row["request_id"], []),
+            }
+            for row in found
+        ]
 
 
 def report_rows(

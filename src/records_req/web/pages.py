@@ -691,25 +691,24 @@ AGENCY_ROWS = 100  # agencies per page of the directory
 
 @bp.route("/agencies")
 def agencies() -> tuple[str, int]:
-    from records_req.agencies.directory import list_agencies
+    from records_req.agencies.directory import agencies_page
 
     state = (query_arg("state") or "").upper() or None
     model = (query_arg("model") or "").upper() or None
     text = query_arg("q") or ""
+    try:
+        asked = int(query_arg("page") or 1)
+    except ValueError:
+        asked = 1
     with store().read() as s:
         wanted = model if model in MODELS else None
-        found = list_agencies(s, state=state, model=wanted, name=text or None)
-    pages = max(1, -(-len(found) // AGENCY_ROWS))
-    try:
-        page = min(max(1, int(query_arg("page") or 1)), pages)
-    except ValueError:
-        page = 1
-    rows = found[(page - 1) * AGENCY_ROWS : page * AGENCY_ROWS]
+        rows, total, page = agencies_page(s, state=state, model=wanted, name=text or None, page=asked, size=AGENCY_ROWS)
+    pages = max(1, -(-total // AGENCY_ROWS))
     chosen = {"state": state, "model": model, "q": text}
     paging = {
         "page": page,
         "pages": pages,
-        "total": len(found),
+        "total": total,
         "first": (page - 1) * AGENCY_ROWS + 1,
         "links": {k: v for k, v in chosen.items() if v},
     }

@@ -4,7 +4,9 @@ answer from what they show, not from every request.
 - ``request_counts``: how many requests per (state, status, closed) and per month sent;
 - ``request_stages``: for each request, the spans of days on which its cached answer has a due
   date, overdue or not (lifecycle.kept_of), indexed by (overdue, due date): "overdue today"
-  and "due in the next 7 days" are an index range.
+  and "due in the next 7 days" are an index range;
+- ``open_reminders``: the reminders in force of the open requests, which ``due`` and the dashboard
+  list.
 
 Both are filled here from the requests as stored (store.kept.rebuild), then kept by every write
 (store.kept's session hooks).
@@ -50,12 +52,31 @@ def upgrade() -> None:
         "request_stages",
         ["overdue", "due_on", "request_id", "start", "until", "jurisdiction"],
     )
+    op.create_table(
+        "open_reminders",
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["events.id"], name="fk_open_reminders_event_id_events", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"], ["requests.id"], name="fk_open_reminders_request_id_requests", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("event_id", name="pk_open_reminders"),
+    )
+    op.create_index("ix_open_reminders_on", "open_reminders", ["on", "event_id"])
+    op.create_index("ix_open_reminders_request_id", "open_reminders", ["request_id"])
     from records_req.store.kept import rebuild
 
     rebuild(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index("ix_open_reminders_request_id", table_name="open_reminders")
+    op.drop_index("ix_open_reminders_on", table_name="open_reminders")
+    op.drop_table("open_reminders")
     op.drop_index("ix_request_stages_overdue_due", table_name="request_stages")
     op.drop_table("request_stages")
     op.drop_table("request_counts")
