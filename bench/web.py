@@ -221,8 +221,10 @@ def main() -> None:
             ensure_built(url, n)
             from records_req.store.db import close_all, open_store
 
-            open_store(url)  # migrated (0020 counts the requests once)
+            start = time.perf_counter()
+            open_store(url)  # migrated if it is older (0020 counts the requests once)
             close_all()
+            print(f"  {name} {n:,}: opened (and migrated if needed) in {time.perf_counter() - start:.1f} s", flush=True)
             found[n] = measure(url, args.rounds)
         small, large = min(found), max(found)
         print(f"\n{name}: median of {args.rounds} GETs each, ms (target < {TARGET_MS:.0f} ms at {large:,})")

@@ -22,6 +22,7 @@ DAYS = [dt.date(2026, 11, 27) + dt.timedelta(days=n) for n in (-60, 0, 3, 10, 30
 
 
 REMINDERS = 'SELECT event_id, request_id, "on" FROM open_reminders ORDER BY event_id'
+KEPT = "SELECT request_id, status_name, month_name FROM request_kept ORDER BY request_id"
 
 
 def kept_tables(fast: Reader) -> tuple[dict[str, int], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -31,7 +32,7 @@ def kept_tables(fast: Reader) -> tuple[dict[str, int], list[tuple[Any, ...]], li
         for r in fast.rows("SELECT * FROM request_stages ORDER BY request_id, start")
     ]
     reminders = [(r["event_id"], r["request_id"], str(r["on"])[:10]) for r in fast.rows(REMINDERS)]
-    return counts, stages, reminders
+    return counts, stages, reminders + [tuple(r.values()) for r in fast.rows(KEPT)]
 
 
 def rebuilt(url: str) -> tuple[dict[str, int], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -53,6 +54,7 @@ def rebuilt(url: str) -> tuple[dict[str, int], list[tuple[Any, ...]], list[tuple
             )
         ]
         reminders = [(r[0], r[1], str(r[2])[:10]) for r in connection.exec_driver_sql(REMINDERS)]
+        reminders += [tuple(r) for r in connection.exec_driver_sql(KEPT)]
         transaction.rollback()
     return counts, stages, reminders
 
@@ -183,6 +185,29 @@ def test_the_kept_counts_after_a_law_change(rr: Tracker, tmp_path: Path, monkeyp
     assert_kept_equal_a_recount(rr.url)
 
 
+def test_a_writer_without_the_orm_recounts_what_it_wrote(rr: Tracker) -> None:
+    """A bulk writer (Core statements, no ORM objects: the hooks see nothing) calls
+    store.kept.recount with the ids it wrote; calling it again changes nothing."""
+    from sqlalchemy import update
+
+    from records_req.store.db import open_store
+    from records_req.store.kept import recount
+    from records_req.store.models import Request
+
+    ids = many(rr)
+    store = open_store(rr.url)
+    with store.engine.begin() as connection:  # as a bulk writer would: the request is withdrawn
+        connection.execute(
+            update(Request).where(Request.id == ids["late"]).values(status="withdrawn", closed=True, schedule="[]")
+        )
+        recount(connection, [ids["late"], ids["waiting"]])
+        recount(connection, [ids["late"]])
+    with reader(rr.url) as fast:
+        assert fast is not None
+        assert all(r["request_id"] != ids["late"] for r in fast.reminders(dt.date(2027, 1, 1)))
+    assert_kept_equal_a_recount(rr.url)
+
+
 def test_an_import_is_counted(rr: Tracker, tmp_path: Path) -> None:
     """A database filled without the ORM's hooks (an export imported) is counted by the import."""
     many(rr)
@@ -254,3 +279,38 @@ def test_the_migration_counts_an_existing_database(db_url: str) -> None:
         numbers = kept_summary(fast, today, 50)
     assert (numbers.total, numbers.counts.open, numbers.counts.closed) == (4, 3, 1)
     assert numbers.overdue[0].jurisdiction == "TX"
+
+
+def test_the_list_pages_give_the_whole_list(rr: Tracker) -> None:
+    """Walking the pages of the requests list forward and back (keyset by id, two a page) gives
+    exactly `list`'s rows, and each page's total is `list`'s count, for every kind of filter."""
+    from records_req.tracker.agenda import listed, listed_page
+
+    many(rr)
+    for extra in ("Fairfax County Sheriff's Office", "Loudoun County Sheriff's Office"):
+        rid = rr.new("VA", extra, "--requester-state", "VA")
+        rr("sent", str(rid), "--via", "email", "--on", "2026-10-20", today="2026-10-20")
+    day = dt.date(2026, 11, 27)
+    with reader(rr.url) as fast:
+        assert fast is not None
+        for status in (None, "open", "closed", "overdue", "awaiting-response", "draft"):
+            for state, tags, agency in ((None, (), None), ("VA", (), None), (None, (), "county"), ("TX", (), None)):
+                where = {"status": status, "state": state, "tags": tags, "agency_text": agency}
+                whole = [r.id for r in listed(fast, day, **where)]
+                seen: list[int] = []
+                after = None
+                while True:
+                    page = listed_page(fast, day, after=after, limit=2, **where)
+                    assert page.total == len(whole), (where, page.total, whole)
+                    seen.extend(r.id for r in page.rows)
+                    if page.next_after is None:
+                        break
+                    after = page.next_after
+                assert seen == whole, where
+                back: list[int] = []
+                before = (max(whole) + 1) if whole else None
+                while before is not None:
+                    page = listed_page(fast, day, before=before, limit=2, **where)
+                    back[:0] = [r.id for r in page.rows]
+                    before = page.previous_before
+                assert back == whole, where

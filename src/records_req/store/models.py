@@ -105,6 +105,10 @@ class Request(Base):
         # over the distinct stamps; the open (or closed) requests in id order, without a scan.
         Index("ix_requests_schedule_stamp", "schedule_stamp"),
         Index("ix_requests_closed_id", "closed", "id"),
+        # A page of the list by state or by status, in id order (migration 0020; SQLite's indexes
+        # end with the row id anyway, PostgreSQL's do not).
+        Index("ix_requests_jurisdiction_id", "jurisdiction", "id"),
+        Index("ix_requests_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +177,17 @@ class RequestStage(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     overdue: Mapped[bool] = mapped_column()
     jurisdiction: Mapped[str] = mapped_column(String(2))
+
+
+class RequestKept(Base):
+    """What one request adds to ``request_counts`` now (store/kept.py): taken away again when it
+    changes, whichever writer changed it."""
+
+    __tablename__ = "request_kept"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    status_name: Mapped[str] = mapped_column(String(80))
+    month_name: Mapped[str] = mapped_column(String(80))
 
 
 class OpenReminder(Base):

@@ -361,9 +361,11 @@ class Reader:
         """One page of :meth:`requests`, by id: the first ``limit`` after id ``after`` (or the last
         ``limit`` before id ``before``), read through the filters' indexes ``limit`` at a time,
         and whether more lie beyond the page in the direction read."""
-        where, params = self._where(status, state, tags, agency_text, today)
         backward = before is not None
         bound = before if backward else after
+        if status == "overdue" and not tags and not agency_text and self.all_fresh():
+            return self._overdue_page(today, state, bound, backward, limit)
+        where, params = self._where(status, state, tags, agency_text, today)
         out: list[RequestRow] = []
         batch = limit + 1
         while len(out) <= limit:
@@ -385,6 +387,32 @@ class Reader:
             out.reverse()
         tags_by_id = self._tags([r.id for r in out])
         return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out], more
+
+    def _overdue_page(
+        self, today: dt.date, state: str | None, bound: int | None, backward: bool, limit: int
+    ) -> tuple[list[RequestRow], bool]:
+        """A page of the requests overdue on ``today`` (of one state), by id, from the kept
+        stages alone: the work of the page, not of every overdue request."""
+        day = self._param(today)
+        where = [ON_DAY, "due_on < ?"]
+        params: list[Any] = [self._param(True), day, day, day]
+        if state:
+            where.append("jurisdiction = ?")
+            params.append(state.upper())
+        if bound is not None:
+            where.append(f"request_id {'<' if backward else '>'} ?")
+            params.append(bound)
+        ids = [
+            r["request_id"]
+            for r in self.rows(
+                f"SELECT request_id FROM request_stages WHERE {' AND '.join(where)} "
+                f"ORDER BY request_id {'DESC' if backward else 'ASC'} LIMIT ?",
+                [*params, limit + 1],
+            )
+        ]
+        more = len(ids) > limit
+        ids = sorted(ids[:limit])
+        return [row for row in self.rows_by_id(ids, today) if row.overdue], more
 
     def count_requests(
         self, *, status: str | None, state: str | None, tags: Sequence[str], agency_text: str | None, today: dt.date
