@@ -21,6 +21,7 @@ request, as before.
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -34,6 +35,8 @@ from records_req.store.models import Event, OpenReminder, Request, RequestCount,
 COLUMNS = ("jurisdiction", "status", "closed", "letter_date", "schedule", "due_on", "due_statutory")
 REMINDING = ("reminder", "undo", "edit")  # the kinds that make, hide or move a reminder
 CHUNK = 500
+WRITERS_LOCK = 7_201_021  # the advisory lock every PostgreSQL writer takes first (:func:`writing`)
+_LOCKED = "records_req.kept.locked"  # session.info: the transaction that holds it
 
 
 def status_key(jurisdiction: str, status: str, closed: bool) -> str:
@@ -90,6 +93,7 @@ def recount(connection: Connection, ids: Iterable[int]) -> None:
     or gone), whoever wrote them."""
     table = cast(Table, Request.__table__)
     wanted = sorted(set(ids))
+    writing(connection)
     deltas: Counter[str] = Counter()
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
@@ -164,9 +168,28 @@ def rebuild(connection: Connection) -> int:
         last = chunk[-1]
 
 
+def writing(connection: Connection) -> None:
+    """On PostgreSQL, wait for the writers before this one to commit (a transaction-level
+    advisory lock, held to the end of the transaction): the counts are rows every writer updates,
+    so writers would wait on each other anyway, and taking this one lock first, before any row's,
+    they can never wait on each other in a circle (a deadlock). SQLite writes one at a time already
+    (``BEGIN IMMEDIATE``)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """A request about to be deleted: take away what it added while its kept rows are there."""
+    """Before the first flush of a transaction that writes anything, wait for the writers before
+    it (:func:`writing`); a request about to be deleted: take away what it added while its kept
+    rows are there."""
+    if not (session.new or session.dirty or session.deleted):
+        return
+    transaction = session.get_transaction()
+    locked = session.info.get(_LOCKED)
+    if transaction is not None and (locked is None or locked() is not transaction):
+        writing(session.connection())
+        session.info[_LOCKED] = weakref.ref(transaction)
     gone = sorted(r.id for r in session.deleted if isinstance(r, Request) and r.id is not None)
     if gone:
         deltas: Counter[str] = Counter()
