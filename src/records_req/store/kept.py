@@ -9,8 +9,9 @@
 :func:`recount` makes them right for any set of requests, from the requests and events as stored
 (lifecycle.kept_of: the read path's own answer for every day; lifecycle.effective for reminders);
 it may be called again for the same requests at no harm. Every writer of the ORM is covered by the
-session hook below: after each flush, the requests it inserted or updated, and those that gained
-an event that makes, hides or moves a reminder, are counted again. **A writer that inserts or
+session hooks below: the requests each flush inserted or updated, and those that gained an event
+that makes, hides or moves a reminder, are counted again just before the transaction commits (one
+recount per transaction, however many flushes). **A writer that inserts or
 updates requests or events without the ORM** (the dump's import, bench/scale.py, a bulk insert)
 calls :func:`recount` with the ids it wrote, or :func:`rebuild` (as the migration does).
 
@@ -21,7 +22,6 @@ request, as before.
 
 from __future__ import annotations
 
-import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -36,7 +36,8 @@ COLUMNS = ("jurisdiction", "status", "closed", "letter_date", "schedule", "due_o
 REMINDING = ("reminder", "undo", "edit")  # the kinds that make, hide or move a reminder
 CHUNK = 500
 WRITERS_LOCK = 7_201_021  # the advisory lock every PostgreSQL writer takes first (:func:`writing`)
-_LOCKED = "records_req.kept.locked"  # session.info: the transaction that holds it
+_IDS = "records_req.kept.ids"  # session.info: the requests to count again at commit
+_GONE = "records_req.kept.gone"  # session.info: what deleted requests added, to take away
 
 
 def status_key(jurisdiction: str, status: str, closed: bool) -> str:
@@ -170,40 +171,54 @@ def rebuild(connection: Connection) -> int:
 
 def writing(connection: Connection) -> None:
     """On PostgreSQL, wait for the writers before this one to commit (a transaction-level
-    advisory lock, held to the end of the transaction): the counts are rows every writer updates,
-    so writers would wait on each other anyway, and taking this one lock first, before any row's,
-    they can never wait on each other in a circle (a deadlock). SQLite writes one at a time already
-    (``BEGIN IMMEDIATE``)."""
+    advisory lock, held to the end of the transaction): two transactions counting the same request
+    again never interleave, and every writer updates the shared count rows in one order, once."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
 
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """Before the first flush of a transaction that writes anything, wait for the writers before
-    it (:func:`writing`); a request about to be deleted: take away what it added while its kept
-    rows are there."""
-    if not (session.new or session.dirty or session.deleted):
-        return
-    transaction = session.get_transaction()
-    locked = session.info.get(_LOCKED)
-    if transaction is not None and (locked is None or locked() is not transaction):
-        writing(session.connection())
-        session.info[_LOCKED] = weakref.ref(transaction)
+    """A request about to be deleted: what it added is taken away at commit (its kept rows go
+    with it, by the foreign key)."""
     gone = sorted(r.id for r in session.deleted if isinstance(r, Request) and r.id is not None)
     if gone:
-        deltas: Counter[str] = Counter()
-        connection = session.connection()
+        kept = cast(Table, RequestKept.__table__).c
+        pending: Counter[str] = session.info.setdefault(_GONE, Counter())
         for start in range(0, len(gone), CHUNK):
-            _forget(connection, gone[start : start + CHUNK], deltas)
-        _add_counts(connection, deltas)
+            chunk = gone[start : start + CHUNK]
+            query = select(kept.status_name, kept.month_name).where(kept.request_id.in_(chunk))
+            for status_name, month_name in session.connection().execute(query):
+                pending.subtract((status_name, month_name))
+        session.info.setdefault(_IDS, set()).update(gone)
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
-    """Count again the requests this flush inserted or updated, and those that gained an event
-    that makes, hides or moves a reminder."""
+    """Note the requests this flush inserted or updated, and those that gained an event that
+    makes, hides or moves a reminder: they are counted again at commit, all at once."""
     ids = {r.id for r in (*session.new, *session.dirty) if isinstance(r, Request) and r not in session.deleted}
     ids |= {e.request_id for e in session.new if isinstance(e, Event) and e.kind in REMINDING}
     if ids:
-        recount(session.connection(), ids)
+        session.info.setdefault(_IDS, set()).update(ids)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """Count again, in the transaction being committed, every request its flushes touched."""
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer transaction counts at its commit
+    session.flush()
+    ids: set[int] = session.info.pop(_IDS, set())
+    gone: Counter[str] = session.info.pop(_GONE, Counter())
+    if ids or gone:
+        connection = session.connection()
+        recount(connection, ids)
+        _add_counts(connection, gone)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # committed (counted) or rolled back (nothing to count)
+        session.info.pop(_IDS, None)
+        session.info.pop(_GONE, None)
