@@ -37,6 +37,7 @@ REMINDING = ("reminder", "undo", "edit")  # the kinds that make, hide or move a 
 CHUNK = 500
 WRITERS_LOCK = 7_201_021  # the advisory lock every PostgreSQL writer takes first (:func:`writing`)
 _IDS = "records_req.kept.ids"  # session.info: the requests to count again at commit
+_REMINDING = "records_req.kept.reminding"  # session.info: those whose reminders may have changed
 _GONE = "records_req.kept.gone"  # session.info: what deleted requests added, to take away
 
 
@@ -77,56 +78,73 @@ def _add_counts(connection: Connection, deltas: Mapping[str, int]) -> None:
     connection.execute(statement, changes)
 
 
-def _forget(connection: Connection, chunk: list[int], deltas: Counter[str]) -> None:
-    """Take away what these requests added to the counts, and their kept rows."""
-    kept = cast(Table, RequestKept.__table__).c
-    for status_name, month_name in connection.execute(
-        select(kept.status_name, kept.month_name).where(kept.request_id.in_(chunk))
-    ):
-        deltas.subtract((status_name, month_name))
-    connection.execute(delete(RequestKept).where(RequestKept.request_id.in_(chunk)))
-    connection.execute(delete(RequestStage).where(RequestStage.request_id.in_(chunk)))
-    connection.execute(delete(OpenReminder).where(OpenReminder.request_id.in_(chunk)))
-
-
-def recount(connection: Connection, ids: Iterable[int]) -> None:
+def recount(connection: Connection, ids: Iterable[int], reminders: Iterable[int] | None = None) -> None:
     """Make the kept counts right for these requests as they are stored now (inserted, changed
-    or gone), whoever wrote them."""
+    or gone), whoever wrote them; a request whose part is unchanged is left as it is. Their
+    reminders are read again for ``reminders`` (None: all of them) and for each one that closed or
+    opened again."""
     table = cast(Table, Request.__table__)
+    kept_c = cast(Table, RequestKept.__table__).c
+    stage_c = cast(Table, RequestStage.__table__).c
     wanted = sorted(set(ids))
+    again = None if reminders is None else set(reminders)
     writing(connection)
     deltas: Counter[str] = Counter()
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        _forget(connection, chunk, deltas)
+        named = select(kept_c.request_id, kept_c.status_name, kept_c.month_name).where(kept_c.request_id.in_(chunk))
+        old_names = {r.request_id: (r.status_name, r.month_name) for r in connection.execute(named)}
+        old_stages: dict[int, list[tuple[Any, ...]]] = {}
+        for r in connection.execute(
+            select(stage_c.request_id, stage_c.start, stage_c.until, stage_c.due_on, stage_c.overdue)
+            .where(stage_c.request_id.in_(chunk))
+            .order_by(stage_c.request_id, stage_c.start)
+        ):
+            old_stages.setdefault(r.request_id, []).append((r.start, r.until, r.due_on, bool(r.overdue)))
+        changed: list[int] = []
         kept_rows: list[dict[str, Any]] = []
         stages: list[dict[str, Any]] = []
-        still_open: list[int] = []
+        reread: list[int] = []
+        closed_now: dict[int, bool] = {}
         query = select(table.c.id, *(table.c[c] for c in COLUMNS)).where(table.c.id.in_(chunk))
         for row in connection.execute(query).mappings():
+            rid = row["id"]
             kept = _kept_row(dict(row))
+            closed_now[rid] = kept.closed
             names = (status_key(kept.jurisdiction, kept.status, kept.closed), month_key(kept.month))
+            spans = [(sp.start, sp.until, sp.due_on, sp.overdue) for sp in kept.spans]
+            before = old_names.get(rid)
+            if again is None or rid in again or before is None or before[0][-1] != names[0][-1]:
+                reread.append(rid)  # asked, new, or closed / opened again: its reminders are read again
+            if before == names and old_stages.get(rid, []) == spans:
+                continue
+            changed.append(rid)
+            if before is not None:
+                deltas.subtract(before)
             deltas.update(names)
-            kept_rows.append({"request_id": row["id"], "status_name": names[0], "month_name": names[1]})
+            kept_rows.append({"request_id": rid, "status_name": names[0], "month_name": names[1]})
+            code = kept.jurisdiction
             stages.extend(
-                {
-                    "request_id": row["id"],
-                    "start": s.start,
-                    "until": s.until,
-                    "due_on": s.due_on,
-                    "overdue": s.overdue,
-                    "jurisdiction": kept.jurisdiction,
-                }
-                for s in kept.spans
+                {"request_id": rid, "start": a, "until": b, "due_on": due, "overdue": late, "jurisdiction": code}
+                for a, b, due, late in spans
             )
-            if not kept.closed:
-                still_open.append(row["id"])
+        gone = [rid for rid in chunk if rid not in closed_now]
+        for rid in gone:
+            if rid in old_names:
+                deltas.subtract(old_names[rid])
+        if changed or gone:
+            both = changed + gone
+            connection.execute(delete(RequestKept).where(RequestKept.request_id.in_(both)))
+            connection.execute(delete(RequestStage).where(RequestStage.request_id.in_(both)))
         if kept_rows:
             connection.execute(insert(RequestKept), kept_rows)
         if stages:
             connection.execute(insert(RequestStage), stages)
-        if still_open:
-            _add_reminders(connection, still_open)
+        if reread or gone:
+            connection.execute(delete(OpenReminder).where(OpenReminder.request_id.in_(reread + gone)))
+            still_open = [rid for rid in reread if not closed_now[rid]]
+            if still_open:
+                _add_reminders(connection, still_open)
     _add_counts(connection, deltas)
 
 
@@ -198,9 +216,10 @@ def _after_flush(session: Session, _context: Any) -> None:
     """Note the requests this flush inserted or updated, and those that gained an event that
     makes, hides or moves a reminder: they are counted again at commit, all at once."""
     ids = {r.id for r in (*session.new, *session.dirty) if isinstance(r, Request) and r not in session.deleted}
-    ids |= {e.request_id for e in session.new if isinstance(e, Event) and e.kind in REMINDING}
-    if ids:
-        session.info.setdefault(_IDS, set()).update(ids)
+    reminding = {e.request_id for e in session.new if isinstance(e, Event) and e.kind in REMINDING}
+    if ids or reminding:
+        session.info.setdefault(_IDS, set()).update(ids | reminding)
+        session.info.setdefault(_REMINDING, set()).update(reminding)
 
 
 @event.listens_for(Session, "before_commit")
@@ -210,15 +229,16 @@ def _before_commit(session: Session) -> None:
         return  # a savepoint: the outer transaction counts at its commit
     session.flush()
     ids: set[int] = session.info.pop(_IDS, set())
+    reminding: set[int] = session.info.pop(_REMINDING, set())
     gone: Counter[str] = session.info.pop(_GONE, Counter())
     if ids or gone:
         connection = session.connection()
-        recount(connection, ids)
+        recount(connection, ids, reminding)
         _add_counts(connection, gone)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # committed (counted) or rolled back (nothing to count)
-        session.info.pop(_IDS, None)
-        session.info.pop(_GONE, None)
+        for key in (_IDS, _REMINDING, _GONE):
+            session.info.pop(key, None)
