@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, event, insert, select
+from sqlalchemy import BindParameter, Connection, Table, bindparam, delete, event, insert, select
 from sqlalchemy.orm import Session
 
 from records_req.lifecycle import Kept, Recorded, effective, kept_of
@@ -62,60 +62,80 @@ def _kept_row(values: Mapping[str, Any]) -> Kept:
     )
 
 
+_REQUESTS = cast(Table, Request.__table__).c
+_KEPT = cast(Table, RequestKept.__table__).c
+_STAGES = cast(Table, RequestStage.__table__).c
+_EVENTS = cast(Table, Event.__table__).c
+_IDS_PARAM: BindParameter[list[int]] = bindparam("ids", expanding=True)
+# Built once: each write of a request runs them (compiled once, then from SQLAlchemy's cache).
+OLD_NAMES = select(_KEPT.request_id, _KEPT.status_name, _KEPT.month_name).where(_KEPT.request_id.in_(_IDS_PARAM))
+OLD_STAGES = (
+    select(_STAGES.request_id, _STAGES.start, _STAGES.until, _STAGES.due_on, _STAGES.overdue)
+    .where(_STAGES.request_id.in_(_IDS_PARAM))
+    .order_by(_STAGES.request_id, _STAGES.start)
+)
+STORED = select(_REQUESTS.id, *(_REQUESTS[c] for c in COLUMNS)).where(_REQUESTS.id.in_(_IDS_PARAM))
+REMINDING_EVENTS = (
+    select(_EVENTS.id, _EVENTS.request_id, _EVENTS.kind, _EVENTS.on, _EVENTS.note, _EVENTS.data)
+    .where(_EVENTS.request_id.in_(_IDS_PARAM), _EVENTS.kind.in_(REMINDING))
+    .order_by(_EVENTS.id)
+)
+FORGET = tuple(delete(model).where(model.request_id.in_(_IDS_PARAM)) for model in (RequestKept, RequestStage))
+FORGET_REMINDERS = delete(OpenReminder).where(OpenReminder.request_id.in_(_IDS_PARAM))
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """Add to a count, or make it: INSERT ... ON CONFLICT (name) DO UPDATE (SQLite and PostgreSQL)."""
+    if dialect not in _UPSERTS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        statement = upsert(RequestCount)
+        added = {"n": RequestCount.n + statement.excluded.n}
+        _UPSERTS[dialect] = statement.on_conflict_do_update(index_elements=["name"], set_=added)
+    return _UPSERTS[dialect]
+
+
 def _add_counts(connection: Connection, deltas: Mapping[str, int]) -> None:
     """Add each delta to its count, in the names' order (two writers never wait on each other in
     opposite orders)."""
     changes = [{"name": name, "n": n} for name, n in sorted(deltas.items()) if n]
-    if not changes:
-        return
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    statement = upsert(RequestCount)
-    added = {"n": RequestCount.n + statement.excluded.n}
-    statement = statement.on_conflict_do_update(index_elements=["name"], set_=added)
-    connection.execute(statement, changes)
+    if changes:
+        connection.execute(_upsert(connection.dialect.name), changes)
 
 
 def recount(connection: Connection, ids: Iterable[int], reminders: Iterable[int] | None = None) -> None:
     """Make the kept counts right for these requests as they are stored now (inserted, changed
     or gone), whoever wrote them; a request whose part is unchanged is left as it is. Their
-    reminders are read again for ``reminders`` (None: all of them) and for each one that closed or
-    opened again."""
-    table = cast(Table, Request.__table__)
-    kept_c = cast(Table, RequestKept.__table__).c
-    stage_c = cast(Table, RequestStage.__table__).c
+    reminders are read again for ``reminders`` (None: all of them: a writer without the ORM passes
+    nothing) and for each one that closed or opened again."""
     wanted = sorted(set(ids))
     again = None if reminders is None else set(reminders)
     writing(connection)
     deltas: Counter[str] = Counter()
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        named = select(kept_c.request_id, kept_c.status_name, kept_c.month_name).where(kept_c.request_id.in_(chunk))
-        old_names = {r.request_id: (r.status_name, r.month_name) for r in connection.execute(named)}
+        bound = {"ids": chunk}
+        old_names = {r.request_id: (r.status_name, r.month_name) for r in connection.execute(OLD_NAMES, bound)}
         old_stages: dict[int, list[tuple[Any, ...]]] = {}
-        for r in connection.execute(
-            select(stage_c.request_id, stage_c.start, stage_c.until, stage_c.due_on, stage_c.overdue)
-            .where(stage_c.request_id.in_(chunk))
-            .order_by(stage_c.request_id, stage_c.start)
-        ):
+        for r in connection.execute(OLD_STAGES, bound):
             old_stages.setdefault(r.request_id, []).append((r.start, r.until, r.due_on, bool(r.overdue)))
         changed: list[int] = []
         kept_rows: list[dict[str, Any]] = []
         stages: list[dict[str, Any]] = []
         reread: list[int] = []
         closed_now: dict[int, bool] = {}
-        query = select(table.c.id, *(table.c[c] for c in COLUMNS)).where(table.c.id.in_(chunk))
-        for row in connection.execute(query).mappings():
+        for row in connection.execute(STORED, bound).mappings():
             rid = row["id"]
             kept = _kept_row(dict(row))
             closed_now[rid] = kept.closed
             names = (status_key(kept.jurisdiction, kept.status, kept.closed), month_key(kept.month))
             spans = [(sp.start, sp.until, sp.due_on, sp.overdue) for sp in kept.spans]
             before = old_names.get(rid)
-            if again is None or rid in again or before is None or before[0][-1] != names[0][-1]:
-                reread.append(rid)  # asked, new, or closed / opened again: its reminders are read again
+            if again is None or rid in again or (before is not None and before[0][-1] != names[0][-1]):
+                reread.append(rid)  # asked, or closed / opened again: its reminders are read again
             if before == names and old_stages.get(rid, []) == spans:
                 continue
             changed.append(rid)
@@ -132,16 +152,16 @@ def recount(connection: Connection, ids: Iterable[int], reminders: Iterable[int]
         for rid in gone:
             if rid in old_names:
                 deltas.subtract(old_names[rid])
-        if changed or gone:
-            both = changed + gone
-            connection.execute(delete(RequestKept).where(RequestKept.request_id.in_(both)))
-            connection.execute(delete(RequestStage).where(RequestStage.request_id.in_(both)))
+        stale = [rid for rid in changed if rid in old_names or rid in old_stages] + gone
+        if stale:
+            for statement in FORGET:
+                connection.execute(statement, {"ids": stale})
         if kept_rows:
             connection.execute(insert(RequestKept), kept_rows)
         if stages:
             connection.execute(insert(RequestStage), stages)
         if reread or gone:
-            connection.execute(delete(OpenReminder).where(OpenReminder.request_id.in_(reread + gone)))
+            connection.execute(FORGET_REMINDERS, {"ids": reread + gone})
             still_open = [rid for rid in reread if not closed_now[rid]]
             if still_open:
                 _add_reminders(connection, still_open)
@@ -150,14 +170,8 @@ def recount(connection: Connection, ids: Iterable[int], reminders: Iterable[int]
 
 def _add_reminders(connection: Connection, ids: list[int]) -> None:
     """Insert the reminders in force (lifecycle.effective: after undo and edit) of open requests."""
-    table = cast(Table, Event.__table__)
     history: dict[int, list[Recorded]] = {}
-    found = connection.execute(
-        select(table.c.id, table.c.request_id, table.c.kind, table.c.on, table.c.note, table.c.data)
-        .where(table.c.request_id.in_(ids), table.c.kind.in_(REMINDING))
-        .order_by(table.c.id)
-    )
-    for e in found:
+    for e in connection.execute(REMINDING_EVENTS, {"ids": ids}):
         history.setdefault(e.request_id, []).append(Recorded(e.id, e.kind, e.on, e.note, e.data or {}))
     rows = [
         {"event_id": e.id, "request_id": request_id, "on": e.on, "data": dict(e.data)}
