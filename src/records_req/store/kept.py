@@ -35,7 +35,7 @@ from records_req.store.models import Event, OpenReminder, Request, RequestCount,
 COLUMNS = ("jurisdiction", "status", "closed", "letter_date", "schedule", "due_on", "due_statutory")
 REMINDING = ("reminder", "undo", "edit")  # the kinds that make, hide or move a reminder
 CHUNK = 500
-WRITERS_LOCK = 7_201_021  # the advisory lock every PostgreSQL writer takes first (:func:`writing`)
+WRITERS_LOCK = 7_201_021  # the advisory lock every PostgreSQL writer takes to count (:func:`writing`)
 _IDS = "records_req.kept.ids"  # session.info: the requests to count again at commit
 _REMINDING = "records_req.kept.reminding"  # session.info: those whose reminders may have changed
 _GONE = "records_req.kept.gone"  # session.info: what deleted requests added, to take away
