@@ -14,6 +14,7 @@ import pytest
 
 from records_req.reports.data import kept_summary, overview
 from records_req.store.reader import ROW_QUERY, Reader, reader
+from records_req.tracker.agenda import due_items
 
 from .cli_helpers import Tracker
 from .test_parity import law_copy
@@ -68,6 +69,14 @@ def assert_kept_equal_a_recount(url: str) -> None:
         assert fast.reminders(horizon) == reminders_recounted(fast, horizon)
         for day in DAYS:
             assert kept_summary(fast, day, 1000) == overview(fast, day).summary(1000), day
+            for within in (0, 7, 60):  # `due`'s deadlines from the kept stages, and from every open request
+                horizon = day + dt.timedelta(days=within)
+                kept_due = [(i.id, i.date, i.overdue) for i in due_items(fast, day, within=within, what=("deadline",))]
+                every = fast.requests(
+                    status="open", state=None, tags=(), agency_text=None, today=day, due_before=horizon
+                )
+                recounted = sorted(((r.id, r.due_on, r.overdue) for r in every), key=lambda x: (not x[2], x[1], x[0]))
+                assert kept_due == recounted, (day, within)
     assert kept == rebuilt(url)
 
 

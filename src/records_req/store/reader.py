@@ -518,6 +518,17 @@ class Reader:
         ]
         return ids, int(total)
 
+    def due_by(self, today: dt.date, horizon: dt.date) -> list[int]:
+        """The requests whose answer on ``today`` has a due date by ``horizon`` (overdue or not),
+        by id: two index ranges of request_stages."""
+        day = self._param(today)
+        found = self.rows(
+            "SELECT request_id FROM request_stages WHERE overdue IN (?, ?) AND due_on <= ? AND start <= ? "
+            "AND until > ? ORDER BY request_id",
+            [self._param(False), self._param(True), self._param(horizon), day, day],
+        )
+        return [r["request_id"] for r in found]
+
     def rows_by_id(self, ids: Sequence[int], today: dt.date) -> list[RequestRow]:
         """These requests, in this order, with the lifecycle's cached answer on ``today``."""
         if not ids:

@@ -53,11 +53,7 @@ def due_items(
     (the dashboard lists its reminders apart)."""
     horizon = today + dt.timedelta(days=within)
     items: list[DueItem] = []
-    found = (
-        view.requests(status="open", state=state, tags=tags, agency_text=None, today=today, due_before=horizon)
-        if "deadline" in what
-        else []
-    )
+    found = _due_deadlines(view, today, horizon, state, tags) if "deadline" in what else []
     for r in found:
         on = r.due_on or today
         items.append(
@@ -95,6 +91,26 @@ def due_items(
         )
     items.sort(key=lambda x: (not x.overdue, x.date, x.id))
     return items
+
+
+def _due_deadlines(
+    view: Reader, today: dt.date, horizon: dt.date, state: str | None, tags: Sequence[str]
+) -> list[RequestRow]:
+    """The open requests due by ``horizon`` (overdue ones too): from the kept stages (the spans
+    with a due date by then, in force on ``today``) while every stored schedule is current, else
+    from every open request."""
+    if not view.all_fresh():
+        return view.requests(status="open", state=state, tags=tags, agency_text=None, today=today, due_before=horizon)
+    code = state.upper() if state else None
+    return [
+        r
+        for r in view.rows_by_id(view.due_by(today, horizon), today)
+        if not r.closed
+        and r.due_on is not None
+        and r.due_on <= horizon
+        and (code is None or r.jurisdiction == code)
+        and set(tags) <= set(r.tags)
+    ]
 
 
 def listed(
