@@ -421,7 +421,8 @@ class Reader:
         filters' indexes (the kept stages for overdue): only exact when :meth:`all_fresh`."""
         where, params = self._where(status, state, tags, agency_text, today)
         joined = " AND ".join(where)
-        query = f"SELECT count(*) AS n FROM requests r JOIN agencies a ON a.id = r.agency_id WHERE {joined}"
+        agencies = " JOIN agencies a ON a.id = r.agency_id" if agency_text else ""  # only to match its name
+        query = f"SELECT count(*) AS n FROM requests r{agencies} WHERE {joined}"
         return int(self.rows(query, params)[0]["n"])
 
     def _where(
