@@ -297,19 +297,28 @@ def test_the_list_pages_give_the_whole_list(rr: Tracker) -> None:
 
     many(rr)
     for extra in ("Fairfax County Sheriff's Office", "Loudoun County Sheriff's Office"):
-        rid = rr.new("VA", extra, "--requester-state", "VA")
+        rid = rr.new("VA", extra, "--requester-state", "VA", "--tag", "national")
         rr("sent", str(rid), "--via", "email", "--on", "2026-10-20", today="2026-10-20")
     day = dt.date(2026, 11, 27)
     with reader(rr.url) as fast:
         assert fast is not None
         for status in (None, "open", "closed", "overdue", "awaiting-response", "draft"):
-            for state, agency in ((None, None), ("VA", None), (None, "county"), ("TX", None)):
-                where = (status, state, agency)
-                whole = [r.id for r in listed(fast, day, status=status, state=state, agency_text=agency)]
+            for state, agency, tags in (
+                (None, None, ()),
+                ("VA", None, ()),
+                (None, "county", ()),
+                ("TX", None, ()),
+                (None, None, ("national",)),
+                ("VA", "fairfax", ("national",)),
+            ):
+                where = (status, state, agency, tags)
+                whole = [r.id for r in listed(fast, day, status=status, state=state, agency_text=agency, tags=tags)]
                 seen: list[int] = []
                 after = None
                 while True:
-                    page = listed_page(fast, day, status=status, state=state, agency_text=agency, after=after, limit=2)
+                    page = listed_page(
+                        fast, day, status=status, state=state, agency_text=agency, tags=tags, after=after, limit=2
+                    )
                     assert page.total == len(whole), (where, page.total, whole)
                     seen.extend(r.id for r in page.rows)
                     if page.next_after is None:
@@ -320,7 +329,7 @@ def test_the_list_pages_give_the_whole_list(rr: Tracker) -> None:
                 before = (max(whole) + 1) if whole else None
                 while before is not None:
                     page = listed_page(
-                        fast, day, status=status, state=state, agency_text=agency, before=before, limit=2
+                        fast, day, status=status, state=state, agency_text=agency, tags=tags, before=before, limit=2
                     )
                     back[:0] = [r.id for r in page.rows]
                     before = page.previous_before
