@@ -228,7 +228,7 @@ def requests_list() -> tuple[str, int]:
 def _id_arg(name: str) -> int | None:
     """A request id from the address (a page's bound); anything else is no bound."""
     text = query_arg(name) or ""
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def _details(request_id: int) -> RequestDetails:
