@@ -542,8 +542,8 @@ class Reader:
     def overview_rows(self) -> tuple[tuple[Any, ...], ...]:
         """Every request in one query, as it is stored (id, jurisdiction, agency, status,
         closed, letter_date, schedule, due_on, due_statutory, schedule_stamp, topics, tags):
-        what :meth:`overview` answers from, and, being the data itself, with :attr:`stamps`'s
-        key an exact key for a cache of the answer."""
+        what :meth:`overview` answers from (the dashboard while a stored schedule is stale, and
+        the recount the kept counts are tested against)."""
         tags = "group_concat(t.tag, char(31))" if self.is_sqlite else "string_agg(t.tag, chr(31) ORDER BY t.tag)"
         cursor = self.connect().cursor()
         try:
