@@ -1,140 +1,247 @@
-"""The dashboard at 10,000 tracked requests: time to first byte and requests per second.
+"""The dashboard and its list pages at 10,000 and 100,000 requests, served by waitress over real
+HTTP, on SQLite and PostgreSQL, warm and right after a change.
 
-Prints figures; asserts nothing. Target (issue 12): the dashboard served in under 100 ms at
-10,000 requests, with a warm server (werkzeug's threaded server, as `records-req serve` runs).
+Prints figures; asserts nothing. Target (issue 21): every page under 100 ms at 100,000 requests,
+on both databases, warm and right after a change, with the work per page depending on what it
+shows, not on how many requests there are: each figure is printed beside the target and with its
+growth from 10,000 to 100,000 requests (1.00 is flat). Then the query plans of the pages' reads.
 
-    python bench/web.py [--requests 10000] [--rounds 30]
+The databases are built once by bench/scale.py (about ten events a request: 1,000,000 events at
+100,000) and reused: give their URLs, or a folder where the SQLite files are kept.
+
+    python bench/web.py --sqlite-dir /tmp/bench-scale [--pg postgresql://postgres@127.0.0.1:5432/bench_web]
+    # -> /tmp/bench-scale/s10k.db, s100k.db; PostgreSQL: bench_web10k, bench_web100k (built if empty)
+
+"After a change": before each sample an open request is withdrawn (through the tracker's one use
+case that records events, as the dashboard's form does), and undone after it, so that each page is
+read right after its counts changed.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import http.client
 import statistics
-import tempfile
+import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-STATES = ("VA", "TX", "FL", "PA", "NY", "GA", "NC", "TN", "AZ", "OH")
-TODAY = dt.date(2026, 12, 1)
+sys.path.insert(0, str(Path(__file__).parent))
+from scale import TODAY, build  # bench/scale.py, beside this file
 
-
-def build(folder: Path, n: int) -> str:
-    """A database of ``n`` requests to 500 agencies, sent over the past year, some answered."""
-    from records_req.agencies.directory import agency as make_agency
-    from records_req.laws import load_laws
-    from records_req.store.db import Store
-    from records_req.tracker import service
-
-    url = f"sqlite:///{folder / 'records.db'}"
-    store = Store(url)
-    laws = load_laws()
-    with store.write() as session:
-        profile = service.set_profile(session, "default", name="Ana Núñez", email="ana@example.org")
-        agencies = [make_agency(session, STATES[i % 10], f"Agency {i} Sheriff's Office") for i in range(500)]
-        for i in range(n):
-            agency = agencies[i % 500]
-            letter_date = TODAY - dt.timedelta(days=(i * 7) % 360)
-            request = service.create_request(
-                session,
-                jurisdiction=laws[agency.state],
-                agency_row=agency,
-                profile=profile,
-                topics=["wso"],
-                items=[],
-                since=dt.date(2025, 1, 1),
-                until=letter_date,
-                letter_date=letter_date,
-                fee_limit=50,
-                co_requester=None,
-                tags=[f"campaign {i % 7}"],
-                again=True,
-            )
-            if i % 10:  # nine in ten were sent; some were answered
-                service.log_event(session, request, "sent", letter_date, data={"via": "email"}, today=TODAY)
-                if i % 3 == 0:
-                    on = letter_date + dt.timedelta(days=3)
-                    service.log_event(session, request, "acknowledged", on, today=TODAY)
-                if i % 5 == 0:
-                    on = letter_date + dt.timedelta(days=20)
-                    service.log_event(session, request, "released", on, today=TODAY)
-            else:
-                service.refresh(request, TODAY)
-            if i % 1000 == 999:
-                session.flush()
-                session.expunge_all()
-                profile = service.get_profile(session) or profile
-                agencies = [session.merge(a) for a in agencies]
-    store.dispose()
-    return url
+TARGET_MS = 100.0
+SIZES = (10_000, 100_000)
 
 
-def timed_get(port: int, path: str) -> tuple[float, float, int]:
-    """(time to first byte, total, status) for one GET, in ms."""
+def timed_get(port: int, path: str) -> tuple[float, int, bytes]:
+    """(whole time in ms, status, body) of one GET over a new connection."""
     start = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
     response = connection.getresponse()
-    first = time.perf_counter()
-    response.read()
-    end = time.perf_counter()
+    body = response.read()
+    elapsed = (time.perf_counter() - start) * 1000
     connection.close()
-    return (first - start) * 1000, (end - start) * 1000, response.status
+    return elapsed, response.status, body
+
+
+def ensure_built(url: str, n: int) -> None:
+    """Build the database with bench/scale.py unless it already holds requests."""
+    from records_req.store.reader import Reader
+
+    try:
+        reader = Reader(url)
+        found = reader.rows("SELECT count(*) AS n FROM requests")[0]["n"]
+        reader.close()
+    except Exception:  # no file, no table yet
+        found = 0
+    if not found:
+        print(f"  building {n:,} requests at {url} ...", flush=True)
+        times = build(url, n)
+        print(f"  built: {int(times['events']):,} events in {sum(v for k, v in times.items() if k != 'events'):.0f} s")
+
+
+class Changer:
+    """Withdraws an open request before a sample and undoes it after: a change to the counts."""
+
+    def __init__(self, url: str) -> None:
+        from records_req.store.reader import Reader
+
+        reader = Reader(url)
+        self.open_ids = [
+            r["id"]
+            for r in reader.rows(
+                "SELECT id FROM requests WHERE closed = ? AND status = ? ORDER BY id LIMIT 200",
+                [reader._param(False), "awaiting-response"],
+            )
+        ]
+        reader.close()
+        self.url = url
+        self.turn = 0
+
+    def record(self, kind: str, request_id: int) -> None:
+        from records_req.store.db import open_store
+        from records_req.tracker import service
+
+        with open_store(self.url).write() as session:
+            request = service.get_request(session, request_id)
+            if kind == "undo":
+                service.undo_last(session, request, TODAY, by="bench")
+            else:
+                service.log_event(session, request, kind, TODAY, today=TODAY)
+
+    def before(self) -> int:
+        request_id = int(self.open_ids[self.turn % len(self.open_ids)])
+        self.turn += 1
+        self.record("withdrawn", request_id)
+        return request_id
+
+    def after(self, request_id: int) -> None:
+        self.record("undo", request_id)
+
+
+def measure(url: str, rounds: int) -> dict[str, tuple[float, float]]:
+    """Each page's median time (warm, after a change) in ms, served by waitress."""
+    from waitress.server import create_server
+
+    from records_req.web import Settings, create_app
+
+    app = create_app(Settings(db_url=url, today=TODAY, secret_key=b"b" * 32, port=0))
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    port = int(server.effective_port)  # type: ignore[union-attr]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    changer = Changer(url)
+    out: dict[str, tuple[float, float]] = {}
+    try:
+        first = timed_get(port, "/requests")[2].decode("utf-8")
+        after = first.split('rel="next"')[0].rsplit("href=", 1)[-1].split('"')[1].replace("&amp;", "&")
+        pages: tuple[tuple[str, str], ...] = (
+            ("dashboard", "/"),
+            ("requests, first page", "/requests"),
+            ("requests, next page", after if "after=" in after else "/requests"),
+            ("open requests", "/requests?status=open"),
+            ("overdue requests", "/requests?status=overdue"),
+            ("requests of a state", "/requests?state=TX"),
+            ("agencies", "/agencies"),
+            ("agencies of a state", "/agencies?state=TX"),
+        )
+        for label, path in pages:
+            warm = sample(port, path, rounds, None)
+            changed = sample(port, path, rounds, changer)
+            out[label] = (warm, changed)
+    finally:
+        server.task_dispatcher.shutdown()
+        server.close()
+        thread.join(timeout=5)
+    return out
+
+
+def sample(port: int, path: str, rounds: int, changer: Changer | None) -> float:
+    timed_get(port, path)  # warm: the law data, the templates, the connection
+    samples = []
+    for _ in range(rounds):
+        changed = changer.before() if changer is not None else None
+        elapsed, status, _body = timed_get(port, path)
+        assert status == 200, (path, status)
+        samples.append(elapsed)
+        if changer is not None and changed is not None:
+            changer.after(changed)
+    return statistics.median(samples)
+
+
+def plans(url: str) -> list[str]:
+    """The query plans of the dashboard's and the lists' reads."""
+    import datetime as dt
+
+    from records_req.store.reader import ON_DAY, ROW_QUERY, Reader
+
+    reader = Reader(url)
+    day = reader._param(TODAY)
+    week = reader._param(TODAY + dt.timedelta(days=7))
+    yes, no = reader._param(True), reader._param(False)
+    queries: tuple[tuple[str, str, list[Any]], ...] = (
+        ("kept counts", "SELECT name, n FROM request_counts WHERE n <> 0", []),
+        (
+            "overdue, by state",
+            f"SELECT jurisdiction, count(*) FROM request_stages WHERE {ON_DAY} AND due_on < ? GROUP BY jurisdiction",
+            [yes, day, day, day],
+        ),
+        (
+            "overdue, most late first",
+            f"SELECT request_id FROM request_stages WHERE {ON_DAY} AND due_on < ? ORDER BY due_on, request_id LIMIT 50",
+            [yes, day, day, day],
+        ),
+        (
+            "due in the next 7 days",
+            f"SELECT count(*) FROM request_stages WHERE {ON_DAY} AND due_on >= ? AND due_on <= ?",
+            [no, day, day, day, week],
+        ),
+        ("requests, a page", f"{ROW_QUERY} WHERE r.id > ? ORDER BY r.id LIMIT 201", [5000]),
+        ("open requests, a page", f"{ROW_QUERY} WHERE r.closed = ? AND r.id > ? ORDER BY r.id LIMIT 201", [no, 0]),
+    )
+    out = []
+    for label, sql, params in queries:
+        if reader.is_sqlite:
+            found = reader.rows(f"EXPLAIN QUERY PLAN {sql}", params)
+            lines = [str(row["detail"]) for row in found]
+        else:
+            found = reader.rows(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+            lines = [str(next(iter(row.values()))) for row in found]
+        out.append(f"  {label}:")
+        out.extend(f"    {line}" for line in lines)
+    reader.close()
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--db", help="reuse a database this bench built before (sqlite:///...)")
+    parser.add_argument("--sqlite-dir", type=Path, help="where s10k.db and s100k.db are (built there if missing)")
+    parser.add_argument("--pg", help="a PostgreSQL server URL; its databases bench_web10k and bench_web100k are used")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     args = parser.parse_args()
-    from werkzeug.serving import make_server
+    backends: list[tuple[str, Callable[[int], str]]] = []
+    if args.sqlite_dir:
+        folder: Path = args.sqlite_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        backends.append(("SQLite", lambda n: f"sqlite:///{folder / f's{n // 1000}k.db'}"))
+    if args.pg:
+        base = args.pg.rsplit("/", 1)[0]
+        backends.append(("PostgreSQL", lambda n: f"{base}/bench_web{n // 1000}k"))
+    if not backends:
+        parser.error("give --sqlite-dir, --pg or both")
+    for name, url_of in backends:
+        found: dict[int, dict[str, tuple[float, float]]] = {}
+        for n in args.sizes:
+            url = url_of(n)
+            ensure_built(url, n)
+            from records_req.store.db import close_all, open_store
 
-    from records_req.web import Settings, create_app
-
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        url = args.db or build(Path(tmp), args.requests)
-        if not args.db:
-            print(f"built {args.requests} requests in {time.perf_counter() - start:.1f} s")
-        app = create_app(Settings(db_url=url, today=TODAY, secret_key=b"b" * 32, port=0))
-        import logging
-
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        port = server.server_port
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        from records_req.web import pages
-
-        def changed(port: int, path: str) -> tuple[float, float, int]:
-            pages._DASHBOARD.clear()  # as after any change to the data: the answer is computed again
-            return timed_get(port, path)
-
-        try:
-            cases = (
-                ("dashboard", "/", timed_get),
-                ("dashboard, data changed", "/", changed),
-                ("request page", "/requests/5001", timed_get),
-                ("list", "/requests", timed_get),
+            start = time.perf_counter()
+            open_store(url)  # migrated if it is older (0020 counts the requests once)
+            close_all()
+            print(f"  {name} {n:,}: opened (and migrated if needed) in {time.perf_counter() - start:.1f} s", flush=True)
+            found[n] = measure(url, args.rounds)
+        small, large = min(found), max(found)
+        print(f"\n{name}: median of {args.rounds} GETs each, ms (target < {TARGET_MS:.0f} ms at {large:,})")
+        print(f"  {'page':24s}" + "".join(f"{f'{n:,} warm':>14s}{f'{n:,} changed':>16s}" for n in sorted(found)))
+        for label in found[large]:
+            cells = "".join(f"{found[n][label][0]:14.1f}{found[n][label][1]:16.1f}" for n in sorted(found))
+            worst = max(found[large][label])
+            growth = (
+                f"   growth x{found[large][label][0] / found[small][label][0]:.2f} warm, "
+                f"x{found[large][label][1] / found[small][label][1]:.2f} changed"
+                if small != large
+                else ""
             )
-            for label, path, get in cases:
-                get(port, path)  # warm: the law data, the templates, the connection
-                samples = [get(port, path) for _ in range(args.rounds)]
-                assert all(s[2] == 200 for s in samples), samples[0]
-                first = statistics.median(s[0] for s in samples)
-                total = statistics.median(s[1] for s in samples)
-                worst = max(s[1] for s in samples)
-                target = "   (target < 100 ms)" if label == "dashboard" else ""
-                print(
-                    f"{label:24s} first byte {first:7.1f} ms   whole {total:7.1f} ms (median; slowest {worst:.0f})"
-                    f"   {1000 / total:6.1f} requests/s{target}"
-                )
-        finally:
-            server.shutdown()
-            thread.join()
+            verdict = "meets" if worst < TARGET_MS else "MISSES"
+            print(f"  {label:24s}{cells}   {verdict} the target{growth}")
+        print(f"\n{name}: query plans at {large:,} requests")
+        print("\n".join(plans(url_of(large))))
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ LIGHT_IMPORTS_IN_FUNCTIONS: dict[str, int] = {
     "store/db.py": 1,
     "store/dump.py": 1,
     "store/models.py": 1,
-    "store/reader.py": 13,
+    "store/reader.py": 11,
     "store/urls.py": 1,
     "topics.py": 3,
     "tracker/agenda.py": 1,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from records_req.vocabulary import LANGUAGES
@@ -168,11 +169,17 @@ def long_date(day: dt.date | str, lang: str = "en") -> str:
 
 def short_date(day: dt.date | str, lang: str = "en") -> str:
     """'Dec 6, 2026'; in Spanish '6 dic 2026' (tables, where a long date would wrap)."""
-    from babel.dates import format_date
-
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
-    return format_date(day, "medium", locale="es" if lang == "es" else "en_US")
+    return _short_date(day, "es" if lang == "es" else "en_US")
+
+
+@lru_cache(maxsize=8192)
+def _short_date(day: dt.date, locale: str) -> str:
+    """Kept per day and language: a list page shows hundreds of dates, most of them alike."""
+    from babel.dates import format_date
+
+    return format_date(day, "medium", locale=locale)
 
 
 def money(amount: float, lang: str = "en") -> str:

@@ -7,6 +7,7 @@ fields; both are events themselves, so the history keeps everything that was eve
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1007,3 +1008,84 @@ def _agency_deadline(
         followup_days=followup_days,
         on=today,
     )
+
+
+# --- what a request adds to the kept counts (store/kept.py, migration 0020) ---
+
+FIRST_DAY = dt.date(1, 1, 1)  # a stage's start before its schedule begins (lifecycle.stage_on)
+LAST_DAY = dt.date(9999, 12, 31)  # the end of the last stage: none
+
+
+def parse_schedule(text: str | None) -> tuple[Stage, ...]:
+    """A cached schedule (schedule_cache.compute's JSON) as the lifecycle's stages; () for none."""
+    stages = json.loads(text) if text else None
+    return tuple(
+        Stage(
+            dt.date.fromisoformat(stage[0]),
+            dt.date.fromisoformat(stage[1]) if stage[1] else None,
+            bool(stage[2]),
+            bool(stage[3]),
+            str(stage[4]),
+            str(stage[5]) if len(stage) > 5 else "",  # "" in a schedule cached before it
+        )
+        for stage in stages or ()
+    )
+
+
+class Span(NamedTuple):
+    """Days ``start`` (included) to ``until`` (excluded) on which a request's answer has this due
+    date and is (or is not) overdue: a row of ``request_stages``."""
+
+    start: dt.date
+    until: dt.date
+    due_on: dt.date
+    overdue: bool
+
+
+class Kept(NamedTuple):
+    """What one request, as stored, adds to the kept counts: one to its (state, status, closed)
+    and one to its month (sent, else the letter's date), and the spans of days on which it has a
+    due date (those that can be overdue or due soon: a draft only while overdue)."""
+
+    jurisdiction: str
+    status: str
+    closed: bool
+    month: str  # "2026-11"
+    spans: tuple[Span, ...]
+
+
+def kept_of(
+    jurisdiction: str,
+    status: str,
+    closed: bool,
+    letter_date: dt.date | None,
+    schedule: str | None,
+    due_on: dt.date | None,
+    due_statutory: bool,
+    stages: tuple[Stage, ...] | None = None,
+) -> Kept:
+    """A stored request's part of the kept counts: the same answer, for every day, that the read
+    path (store.reader.Reader._answers) gives from the same columns. ``stages``: the schedule
+    already parsed."""
+    parsed = (parse_schedule(schedule) if isinstance(schedule, str) else ()) if stages is None else stages
+    spans: list[Span] = []
+    if parsed:
+        sent_on = parsed[0].start if status != DRAFT else None
+        for i, stage in enumerate(parsed):
+            if stage.due_on is None or (status == DRAFT and not stage.overdue):
+                continue
+            start = FIRST_DAY if i == 0 else stage.start
+            until = parsed[i + 1].start if i + 1 < len(parsed) else LAST_DAY
+            if start < until:
+                spans.append(Span(start, until, stage.due_on, stage.overdue))
+    else:  # no schedule: the cached columns (store.reader.Reader._unscheduled)
+        sent_on = None
+        if due_on is not None:
+            late = bool(due_statutory) and status in CAN_BE_OVERDUE
+            after = due_on + dt.timedelta(days=1) if due_on < LAST_DAY else LAST_DAY
+            if status != DRAFT:
+                spans.append(Span(FIRST_DAY, after if late else LAST_DAY, due_on, False))
+            if late and after < LAST_DAY:
+                spans.append(Span(after, LAST_DAY, due_on, True))
+    month = (sent_on or letter_date or dt.date.min).isoformat()[:7]
+    return Kept(jurisdiction, status, bool(closed), month, tuple(spans))

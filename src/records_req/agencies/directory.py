@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from records_req.errors import NotFoundError
 from records_req.names import agency_key
 from records_req.store.models import Agency, Profile
+from records_req.store.reader import like_contains
 
 if TYPE_CHECKING:
     from records_req.agencies.ice_lists import AgencyAgreement
@@ -290,19 +291,44 @@ def list_agencies(
     (WSO, JEM or TFM) on ICE's newest participating list, whose name contains ``name`` (compared
     by the one key: a text with no letter or digit finds nothing); ``limit`` rows from ``offset``."""
     from records_req.agencies.ice_lists import listed_models
-    from records_req.store.reader import like_contains
 
-    query = select(Agency).order_by(Agency.state, Agency.name_key)
-    if state:
-        query = query.where(Agency.state == state.upper())
-    if name is not None:
-        key = agency_key(name)
-        query = query.where(Agency.name_key.like(like_contains(key), escape="\\") if key else Agency.id < 0)
+    query = _agencies_query(state, name).order_by(Agency.state, Agency.name_key)
     models = listed_models(session)  # ICE's newest list, as cards, changes and campaigns read it
     rows = (_row(a, models) for a in session.scalars(query))
     wanted = model.upper() if model else None
     found = [r for r in rows if not wanted or wanted in (r.models or "").split("; ")]
     return found[offset : None if limit is None else offset + limit]
+
+
+def _agencies_query(state: str | None, name: str | None) -> Any:
+    query = select(Agency)
+    if state:
+        query = query.where(Agency.state == state.upper())
+    if name is not None:
+        key = agency_key(name)
+        query = query.where(Agency.name_key.like(like_contains(key), escape="\\") if key else Agency.id < 0)
+    return query
+
+
+def agencies_page(
+    session: Session, *, state: str | None, model: str | None, name: str | None, page: int, size: int
+) -> tuple[list[AgencyRow], int, int]:
+    """Page ``page`` (from 1, kept within the pages there are) of :func:`list_agencies`, ``size``
+    rows each: the rows, how many agencies match, and the page shown. Without a model, the
+    database counts them and reads only the page (through the (state, name key) index)."""
+    if model:
+        found = list_agencies(session, state=state, model=model, name=name)
+        total = len(found)
+        page = min(max(1, page), max(1, -(-total // size)))
+        return found[(page - 1) * size : page * size], total, page
+    from records_req.agencies.ice_lists import listed_models
+
+    query = _agencies_query(state, name)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    page = min(max(1, page), max(1, -(-total // size)))
+    chosen = query.order_by(Agency.state, Agency.name_key).limit(size).offset((page - 1) * size)
+    models = listed_models(session)
+    return [_row(a, models) for a in session.scalars(chosen)], total, page
 
 
 class AgencyCard(NamedTuple):
@@ -356,7 +382,6 @@ def search(session: Session, state: str, text: str, *, limit: int = 20) -> list[
     find nothing), with their agreements on ICE's newest lists: what the new-request form suggests
     as you type."""
     from records_req.agencies.ice_lists import agency_agreements
-    from records_req.store.reader import like_contains
 
     key = agency_key(text)
     if not state or len(key) < 2:

@@ -360,6 +360,8 @@ def undo(ctx: click.Context, /, request_id: int) -> None:
 @click.option("--state", help="Only this state (USPS code).")
 @click.option("--tag", "tags", multiple=True, help="Only requests with this tag (repeatable: all of them).")
 @click.option("--agency", "agency_text", help="Only agencies whose name contains this.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many, in id order (a page).")
+@click.option("--after", type=click.IntRange(min=0), help="Only requests after this id (the next page).")
 @json_option
 @click.pass_context
 def list_requests(
@@ -368,6 +370,8 @@ def list_requests(
     state: str | None,
     tags: tuple[str, ...],
     agency_text: str | None,
+    limit: int | None,
+    after: int | None,
     as_json: bool,
 ) -> None:
     """List tracked requests.
@@ -376,11 +380,26 @@ def list_requests(
     Examples:
       records-req list --status open --state FL --json
       records-req list --tag "FL WSO 2026"
+      records-req list --status open --limit 100 --after 4200
     """
-    from records_req.tracker.agenda import listed
+    from records_req.tracker.agenda import listed, listed_page
 
+    more = None
     with read_view(ctx) as view:
-        found = listed(view, today(ctx), status=status, state=state, tags=tags, agency_text=agency_text)
+        if limit is None and after is None:
+            found = listed(view, today(ctx), status=status, state=state, tags=tags, agency_text=agency_text)
+        else:
+            page = listed_page(
+                view,
+                today(ctx),
+                status=status,
+                state=state,
+                tags=tags,
+                agency_text=agency_text,
+                after=after,
+                limit=limit or 10**9,
+            )
+            found, more = page.rows, page.next_after
     rows: list[dict[str, Any]] = [
         {
             "id": r.id,
@@ -420,6 +439,8 @@ def list_requests(
             ["id", "state", "agency", "topics", "status", "due", "next"],
         )
     )
+    if more is not None:
+        click.echo(f"More after #{more}: add --after {more}.")
 
 
 @click.command()

@@ -88,6 +88,20 @@ def _svg_bars(labels: list[str], series: list[tuple[str, str, list[int]]], title
 def svg_status_by_state(report: HasRequests, title: str, names: Mapping[str, str] | None = None) -> str:
     """``names``: the legend's words for overdue, open and closed (the page's language)."""
     states, series = status_by_state(report)
+    return _svg_groups(states, series, title, names)
+
+
+def svg_state_groups(
+    groups: Mapping[str, Mapping[str, int]], title: str, names: Mapping[str, str] | None = None
+) -> str:
+    """The same chart from counts already made: per state, its overdue, open and closed requests
+    (the dashboard's kept counts, reports.data.Summary.groups)."""
+    states = sorted(groups)
+    series = {name: [groups[code].get(name, 0) for code in states] for name, _ in GROUPS}
+    return _svg_groups(states, series, title, names)
+
+
+def _svg_groups(states: list[str], series: dict[str, list[int]], title: str, names: Mapping[str, str] | None) -> str:
     said = names or {}
     return _svg_bars(states, [(said.get(name, name), color, series[name]) for name, color in GROUPS], title)
 
@@ -95,6 +109,11 @@ def svg_status_by_state(report: HasRequests, title: str, names: Mapping[str, str
 def svg_per_month(report: HasRequests, title: str, name: str = "requests") -> str:
     months, counts = per_month(report)
     return _svg_bars(months, [(name, "#2e86c1", counts)], title)
+
+
+def svg_months(months: Mapping[str, int], title: str, name: str = "requests") -> str:
+    """Requests per month from counts already made (reports.data.Summary.months)."""
+    return _svg_bars(list(months), [(name, "#2e86c1", list(months.values()))], title)
 
 
 # A status's colour in the dashboard's chart: the agency's move blue (teal while it has not

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from records_req.laws import load_laws
-from records_req.lifecycle import STATUSES
+from records_req.lifecycle import CLOSED, STATUSES
 from records_req.views import RequestDetails, RequestRow
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 2  # 2 (2026-12): "events" is the history (date order, undone ones marked, edits as lines)
 R = TypeVar("R", RequestRow, RequestDetails)  # the dashboard's rows, or the report's details
+
+
+SOON = 14  # the dashboard's "due in the next 14 days"
 
 
 class Filters(NamedTuple):
@@ -185,17 +188,121 @@ class Overview(NamedTuple):
     def counts(self) -> Counts:
         """The dashboard's summary: open, overdue, due in the next 7 days, closed, and by status
         in the lifecycle's order (statuses with no request left out)."""
-        found = self.by_status()
-        ordered = {s: found[s] for s in STATUSES if found.get(s)} | {
-            s: n for s, n in found.items() if s not in STATUSES
-        }
         return Counts(
             open=sum(1 for r in self.requests if not r.closed),
             overdue=len(self.overdue()),
             due_this_week=len(self.due_soon(7)),
             closed=sum(1 for r in self.requests if r.closed),
-            by_status=ordered,
+            by_status=_ordered(self.by_status()),
         )
+
+    def summary(self, shown: int, soon: int = SOON) -> Summary:
+        """The dashboard's page, counted from every request (the recount the kept counts must equal)."""
+        overdue = self.overdue()
+        due = self.due_soon(soon)
+        return Summary(
+            as_of=self.as_of,
+            total=len(self.requests),
+            counts=self.counts(),
+            by_state=self.by_state(),
+            groups=state_groups(self.requests),
+            months=self.per_month(),
+            overdue=tuple(overdue[:shown]),
+            overdue_total=len(overdue),
+            due_soon=tuple(due[:shown]),
+            due_soon_total=len(due),
+        )
+
+
+def _ordered(found: dict[str, int]) -> dict[str, int]:
+    """Counts by status in the lifecycle's order, statuses with none left out."""
+    return {s: found[s] for s in STATUSES if found.get(s)} | {
+        s: n for s, n in sorted(found.items()) if s not in STATUSES and n
+    }
+
+
+def state_groups(requests: Sequence[R]) -> dict[str, dict[str, int]]:
+    """Per state, how many requests are overdue, open (not overdue) and closed (the chart's bars)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in requests:
+        group = "overdue" if r.overdue else "closed" if r.status in CLOSED else "open"
+        counts = out.setdefault(r.jurisdiction, {"overdue": 0, "open": 0, "closed": 0})
+        counts[group] += 1
+    return dict(sorted(out.items()))
+
+
+class Summary(NamedTuple):
+    """What the dashboard shows on ``as_of``: the counts, the charts' numbers and the first rows
+    of the overdue and due-soon lists with their totals. Computed from the kept counts
+    (:func:`kept_summary`) or, where a stored schedule is stale, from every request
+    (:meth:`Overview.summary`); ``test_kept_counts`` holds the two equal."""
+
+    as_of: dt.date
+    total: int
+    counts: Counts
+    by_state: dict[str, dict[str, int]]  # state -> status -> requests
+    groups: dict[str, dict[str, int]]  # state -> overdue, open, closed
+    months: dict[str, int]  # "2026-11" -> requests sent (or dated) that month
+    overdue: tuple[RequestRow, ...]  # the most late first
+    overdue_total: int
+    due_soon: tuple[RequestRow, ...]  # by due date
+    due_soon_total: int
+
+
+def kept_summary(view: Reader, as_of: dt.date, shown: int, soon: int = SOON) -> Summary:
+    """The dashboard's page from the kept counts (store/kept.py): a few index reads, however many
+    requests there are. Only exact while every stored schedule is current (Reader.all_fresh)."""
+    by_state: dict[str, dict[str, int]] = defaultdict(dict)
+    by_status: Counter[str] = Counter()
+    open_n = closed_n = 0
+    closed_by_state: Counter[str] = Counter()
+    statuses, months = view.kept_counts()
+    for code, status, closed, n in statuses:
+        by_state[code][status] = by_state[code].get(status, 0) + n
+        by_status[status] += n
+        if closed:
+            closed_n += n
+        else:
+            open_n += n
+        if status in CLOSED:
+            closed_by_state[code] += n
+    overdue_ids, overdue_by_state = view.overdue_on(as_of, shown)
+    soon_ids, soon_total = view.due_on_days(as_of, soon, shown)
+    _, week_total = view.due_on_days(as_of, 7, 0) if soon != 7 else ([], soon_total)
+    groups = {}
+    for code, in_state in sorted(by_state.items()):
+        late, done = overdue_by_state.get(code, 0), closed_by_state[code]
+        groups[code] = {"overdue": late, "open": sum(in_state.values()) - late - done, "closed": done}
+    overdue_total = sum(overdue_by_state.values())
+    return Summary(
+        as_of=as_of,
+        total=open_n + closed_n,
+        counts=Counts(
+            open=open_n,
+            overdue=overdue_total,
+            due_this_week=week_total,
+            closed=closed_n,
+            by_status=_ordered(dict(by_status)),
+        ),
+        by_state={
+            code: {s: n for s, n in sorted(c.items()) if n} for code, c in sorted(by_state.items()) if any(c.values())
+        },
+        groups={code: g for code, g in groups.items() if any(g.values())},
+        months=dict(sorted((m, n) for m, n in months.items() if n)),
+        overdue=tuple(view.rows_by_id(overdue_ids, as_of)),
+        overdue_total=overdue_total,
+        due_soon=tuple(view.rows_by_id(soon_ids, as_of)),
+        due_soon_total=soon_total,
+    )
+
+
+def summary(view: Reader, as_of: dt.date, shown: int, soon: int = SOON) -> Summary:
+    """The dashboard's page on ``as_of``: from the kept counts when every stored schedule is
+    current, else counted from every request (a stale one computed again, and stored again by the
+    door that can write)."""
+    if view.all_fresh():
+        return kept_summary(view, as_of, shown, soon)
+    return overview(view, as_of).summary(shown, soon)
 
 
 class Counts(NamedTuple):

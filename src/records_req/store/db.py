@@ -61,6 +61,8 @@ class Store:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = normalize_url(url or default_url())
+        from records_req.store import kept  # noqa: F401 - its session hooks keep the counts with every write
+
         try:
             parsed = make_url(self.url)
         except (ArgumentError, ValueError):

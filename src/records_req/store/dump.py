@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from records_req.errors import RecordsReqError
 from records_req.store.db import HEAD
+from records_req.store.kept import rebuild
 from records_req.store.models import (
     Agency,
     Base,
@@ -179,6 +180,7 @@ def import_data(
     if progress is not None:
         progress(sum(counts.values()), total)
     session.flush()
+    rebuild(session.connection())  # the kept counts: the rows went in without the ORM's hooks
     if session.get_bind().dialect.name == "postgresql":
         for name, model in TABLES:
             if "id" in _table(model).columns:

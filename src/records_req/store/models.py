@@ -106,6 +106,10 @@ class Request(Base):
         # over the distinct stamps; the open (or closed) requests in id order, without a scan.
         Index("ix_requests_schedule_stamp", "schedule_stamp"),
         Index("ix_requests_closed_id", "closed", "id"),
+        # A page of the list by state or by status, in id order (migration 0020; SQLite's indexes
+        # end with the row id anyway, PostgreSQL's do not).
+        Index("ix_requests_jurisdiction_id", "jurisdiction", "id"),
+        Index("ix_requests_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +149,59 @@ class Request(Base):
     documents: Mapped[list[Document]] = relationship(
         back_populates="request", order_by="Document.id", cascade="all, delete-orphan"
     )
+
+
+class RequestCount(Base):
+    """A count kept current by every write of a request (store/kept.py, migration 0020): the
+    requests in a (state, status, closed) or sent in a month, so the dashboard counts without
+    reading the requests. ``name``: "status<TAB>TX<TAB>awaiting-response<TAB>0" or "month<TAB>2026-11"."""
+
+    __tablename__ = "request_counts"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RequestStage(Base):
+    """The days (``start`` included, ``until`` excluded) on which a request's cached answer has
+    this due date, overdue or not (lifecycle.kept_of), kept with the request by store/kept.py:
+    "overdue on a day" and "due within a week" are an index range, not a read of every request."""
+
+    __tablename__ = "request_stages"
+    __table_args__ = (
+        Index("ix_request_stages_overdue_due", "overdue", "due_on", "request_id", "start", "until", "jurisdiction"),
+    )
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    until: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    overdue: Mapped[bool] = mapped_column()
+    jurisdiction: Mapped[str] = mapped_column(String(2))
+
+
+class RequestKept(Base):
+    """What one request adds to ``request_counts`` now (store/kept.py): taken away again when it
+    changes, whichever writer changed it."""
+
+    __tablename__ = "request_kept"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
+    status_name: Mapped[str] = mapped_column(String(80))
+    month_name: Mapped[str] = mapped_column(String(80))
+
+
+class OpenReminder(Base):
+    """A reminder in force (after undo and edit) of an open request, kept by store/kept.py with
+    every event and every close or reopening: ``due`` and the dashboard list them from here."""
+
+    __tablename__ = "open_reminders"
+    __table_args__ = (Index("ix_open_reminders_on", "on", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    on: Mapped[dt.date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Tag(Base):

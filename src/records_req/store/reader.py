@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from records_req.schedule_cache import Cached, Fresh, Stamps
 
 HEAD_QUERY = "SELECT version_num FROM alembic_version"
+# A request as lists read it (Reader._answers turns it into a RequestRow on a day).
+ROW_QUERY = (
+    "SELECT r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
+    "r.due_on, r.due_statutory, r.schedule_stamp, r.topics FROM requests r JOIN agencies a ON a.id = r.agency_id"
+)
+# The spans of days (request_stages, migration 0020) on which a request is overdue (or due, not
+# overdue) on the day given three times: an index range on (overdue, due_on).
+ON_DAY = "overdue = ? AND start <= ? AND until > ?"
 
 
 class ReaderError(RecordsReqError):
@@ -44,20 +52,9 @@ def _iso_date(text: str) -> dt.date:
 @lru_cache(maxsize=200_000)
 def _parsed_schedule(text: str) -> tuple[Stage, ...]:
     """A cached schedule (schedule_cache.compute's JSON) as the lifecycle's stages; () for none."""
-    from records_req.lifecycle import Stage
+    from records_req.lifecycle import parse_schedule
 
-    stages = json.loads(text) if text else None
-    return tuple(
-        Stage(
-            _iso_date(stage[0]),
-            _iso_date(stage[1]) if stage[1] else None,
-            bool(stage[2]),
-            bool(stage[3]),
-            str(stage[4]),
-            str(stage[5]) if len(stage) > 5 else "",  # "" in a schedule cached before it
-        )
-        for stage in stages or ()
-    )
+    return parse_schedule(text)
 
 
 def _topics(value: Any) -> tuple[str, ...]:
@@ -78,6 +75,18 @@ def _answer(schedule: str, day: dt.date) -> Stage | None:
     from records_req.lifecycle import stage_on
 
     return stage_on(_parsed_schedule(schedule), day)
+
+
+def _wanted(row: RequestRow, status: str | None, due_before: dt.date | None) -> bool:
+    """Whether a row, as answered on the day, passes :meth:`Reader.requests`'s status and date
+    filters (the database filtered on the cached columns; a stale row was computed again)."""
+    if (status == "open" and row.closed) or (status == "closed" and not row.closed):
+        return False
+    if status == "overdue" and not row.overdue:
+        return False
+    if status not in (None, "open", "closed", "overdue") and row.status != status:
+        return False
+    return due_before is None or (row.due_on is not None and row.due_on <= due_before)
 
 
 def _sqlite_path(url: str) -> str | None:
@@ -330,17 +339,110 @@ class Reader:
         """The requests with the lifecycle's cached answer on ``today`` (a stale one computed
         again), by ``status`` (a status, or open, closed or overdue: views.status_filter), state,
         tags (all of them), a piece of the agency's name and a due date by ``due_before``."""
+        where, params = self._where(status, state, tags, agency_text, today)
+        found = self.rows(f"{ROW_QUERY} WHERE {' AND '.join(where)} ORDER BY r.id", params)
+        rows = self._answers([tuple(row.values()) for row in found], today, with_tags=False)
+        out = [row for row in rows if _wanted(row, status, due_before)]
+        tags_by_id = self._tags([r.id for r in out])
+        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out]
+
+    def requests_page(
+        self,
+        *,
+        status: str | None,
+        state: str | None,
+        tags: Sequence[str],
+        agency_text: str | None,
+        today: dt.date,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = 200,
+    ) -> tuple[list[RequestRow], bool]:
+        """One page of :meth:`requests`, by id: the first ``limit`` after id ``after`` (or the last
+        ``limit`` before id ``before``), read through the filters' indexes ``limit`` at a time,
+        and whether more lie beyond the page in the direction read."""
+        backward = before is not None
+        bound = before if backward else after
+        if status == "overdue" and not tags and not agency_text and self.all_fresh():
+            return self._overdue_page(today, state, bound, backward, limit)
+        where, params = self._where(status, state, tags, agency_text, today)
+        out: list[RequestRow] = []
+        batch = limit + 1
+        while len(out) <= limit:
+            extra = [] if bound is None else [f"r.id {'<' if backward else '>'} ?"]
+            found = self.rows(
+                f"{ROW_QUERY} WHERE {' AND '.join([*where, *extra])} "
+                f"ORDER BY r.id {'DESC' if backward else 'ASC'} LIMIT ?",
+                [*params, *([] if bound is None else [bound]), batch],
+            )
+            rows = self._answers([tuple(row.values()) for row in found], today, with_tags=False)
+            out.extend(row for row in rows if _wanted(row, status, None))
+            if len(found) < batch:
+                break
+            bound = found[-1]["id"]
+            batch = min(batch * 2, 5000)  # a filter Python decides (overdue, a stale row) reads on
+        more = len(out) > limit
+        out = out[:limit]
+        if backward:
+            out.reverse()
+        tags_by_id = self._tags([r.id for r in out])
+        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out], more
+
+    def _overdue_page(
+        self, today: dt.date, state: str | None, bound: int | None, backward: bool, limit: int
+    ) -> tuple[list[RequestRow], bool]:
+        """A page of the requests overdue on ``today`` (of one state), by id, from the kept
+        stages alone: the work of the page, not of every overdue request."""
+        day = self._param(today)
+        where = [ON_DAY, "due_on < ?"]
+        params: list[Any] = [self._param(True), day, day, day]
+        if state:
+            where.append("jurisdiction = ?")
+            params.append(state.upper())
+        if bound is not None:
+            where.append(f"request_id {'<' if backward else '>'} ?")
+            params.append(bound)
+        ids = [
+            r["request_id"]
+            for r in self.rows(
+                f"SELECT request_id FROM request_stages WHERE {' AND '.join(where)} "
+                f"ORDER BY request_id {'DESC' if backward else 'ASC'} LIMIT ?",
+                [*params, limit + 1],
+            )
+        ]
+        more = len(ids) > limit
+        ids = sorted(ids[:limit])
+        return [row for row in self.rows_by_id(ids, today) if row.overdue], more
+
+    def count_requests(
+        self, *, status: str | None, state: str | None, tags: Sequence[str], agency_text: str | None, today: dt.date
+    ) -> int:
+        """How many requests :meth:`requests` lists, counted by the database through the
+        filters' indexes (the kept stages for overdue): only exact when :meth:`all_fresh`."""
+        where, params = self._where(status, state, tags, agency_text, today)
+        joined = " AND ".join(where)
+        agencies = " JOIN agencies a ON a.id = r.agency_id" if agency_text else ""  # only to match its name
+        query = f"SELECT count(*) AS n FROM requests r{agencies} WHERE {joined}"
+        return int(self.rows(query, params)[0]["n"])
+
+    def _where(
+        self, status: str | None, state: str | None, tags: Sequence[str], agency_text: str | None, today: dt.date
+    ) -> tuple[list[str], list[Any]]:
+        """The SQL conditions of :meth:`requests`'s filters, and their parameters."""
         from records_req.lifecycle import CAN_BE_OVERDUE
 
         where: list[str] = ["1 = 1"]
         params: list[Any] = []
         # Filters on the cached status also keep the rows whose cache is stale: their status is
-        # computed again below, and filtered again, with the rest, in Python.
+        # computed again, and filtered again, with the rest, in Python.
         stale_sql, stale_params = self._stale_sql()
         stale_or = "" if stale_sql == "1 = 0" else f" OR {stale_sql}"  # none: an index answers
         if status in ("open", "closed"):
             where.append(f"(r.closed = ?{stale_or})")
             params.extend([status == "closed", *stale_params])
+        elif status == "overdue" and not stale_or:  # the kept stages say which are overdue today
+            where.append(f"r.id IN (SELECT request_id FROM request_stages WHERE {ON_DAY} AND due_on < ?)")
+            params.extend([True, today, today, today])
         elif status == "overdue":  # only a status the agency owes an answer in can be overdue
             waiting = sorted(CAN_BE_OVERDUE)
             where.append(f"(r.status IN ({', '.join('?' for _ in waiting)}){stale_or})")
@@ -363,32 +465,85 @@ class Reader:
                 params.append(like_contains(key))
             else:  # no letter or digit to look for: nothing matches
                 where.append("1 = 0")
+        return where, [self._param(p) for p in params]
+
+    # --- the kept counts (store/kept.py, migration 0020) ---
+
+    def kept_counts(self) -> tuple[list[tuple[str, str, bool, int]], dict[str, int]]:
+        """The counts kept with every write (store.kept): (state, status, closed, requests) for
+        every state and status with any, and the requests sent (or dated) in each month."""
+        statuses: list[tuple[str, str, bool, int]] = []
+        months: dict[str, int] = {}
+        for r in self.rows("SELECT name, n FROM request_counts WHERE n <> 0 ORDER BY name"):
+            kind, *key = str(r["name"]).split("\t")
+            if kind == "month":
+                months[key[0]] = int(r["n"])
+            elif kind == "status":
+                statuses.append((key[0], key[1], key[2] == "1", int(r["n"])))
+        return statuses, months
+
+    def overdue_on(self, today: dt.date, limit: int) -> tuple[list[int], dict[str, int]]:
+        """The ``limit`` requests most late on ``today`` (the earliest due date first, then by id),
+        and how many are overdue in each state: both from the index of request_stages."""
+        day = self._param(today)
+        params = [self._param(True), day, day, day]
+        where = f"{ON_DAY} AND due_on < ?"
+        by_state = {
+            r["jurisdiction"]: int(r["n"])
+            for r in self.rows(
+                f"SELECT jurisdiction, count(*) AS n FROM request_stages WHERE {where} GROUP BY jurisdiction", params
+            )
+        }
+        ids = [
+            r["request_id"]
+            for r in self.rows(
+                f"SELECT request_id FROM request_stages WHERE {where} ORDER BY due_on, request_id LIMIT ?",
+                [*params, limit],
+            )
+        ]
+        return ids, by_state
+
+    def due_on_days(self, today: dt.date, days: int, limit: int) -> tuple[list[int], int]:
+        """The first ``limit`` requests (by due date, then id) due, not overdue, from ``today`` to
+        ``days`` days later, and how many there are: an index range of request_stages."""
+        day = self._param(today)
+        params = [self._param(False), day, day, day, self._param(today + dt.timedelta(days=days))]
+        where = f"{ON_DAY} AND due_on >= ? AND due_on <= ?"
+        total = self.rows(f"SELECT count(*) AS n FROM request_stages WHERE {where}", params)[0]["n"]
+        ids = [
+            r["request_id"]
+            for r in self.rows(
+                f"SELECT request_id FROM request_stages WHERE {where} ORDER BY due_on, request_id LIMIT ?",
+                [*params, limit],
+            )
+        ]
+        return ids, int(total)
+
+    def due_by(self, today: dt.date, horizon: dt.date) -> list[int]:
+        """The requests whose answer on ``today`` has a due date by ``horizon`` (overdue or not),
+        by id: two index ranges of request_stages."""
+        day = self._param(today)
         found = self.rows(
-            "SELECT r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
-            "r.due_on, r.due_statutory, r.schedule_stamp, r.topics FROM requests r "
-            f"JOIN agencies a ON a.id = r.agency_id WHERE {' AND '.join(where)} ORDER BY r.id",
-            [self._param(p) for p in params],
+            "SELECT request_id FROM request_stages WHERE overdue IN (?, ?) AND due_on <= ? AND start <= ? "
+            "AND until > ? ORDER BY request_id",
+            [self._param(False), self._param(True), self._param(horizon), day, day],
         )
-        rows = self._answers([tuple(row.values()) for row in found], today, with_tags=False)
-        out = []
-        for row in rows:
-            if (status == "open" and row.closed) or (status == "closed" and not row.closed):
-                continue
-            if status == "overdue" and not row.overdue:
-                continue
-            if status not in (None, "open", "closed", "overdue") and row.status != status:
-                continue
-            if due_before is not None and (row.due_on is None or row.due_on > due_before):
-                continue
-            out.append(row)
-        tags_by_id = self._tags([r.id for r in out])
-        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out]
+        return [r["request_id"] for r in found]
+
+    def rows_by_id(self, ids: Sequence[int], today: dt.date) -> list[RequestRow]:
+        """These requests, in this order, with the lifecycle's cached answer on ``today``."""
+        if not ids:
+            return []
+        found = self.rows(f"{ROW_QUERY} WHERE r.id IN ({', '.join('?' for _ in ids)})", list(ids))
+        rows = {r.id: r for r in self._answers([tuple(row.values()) for row in found], today, with_tags=False)}
+        tags = self._tags(list(ids))
+        return [rows[i]._replace(tags=tuple(tags.get(i, ()))) for i in ids if i in rows]
 
     def overview_rows(self) -> tuple[tuple[Any, ...], ...]:
         """Every request in one query, as it is stored (id, jurisdiction, agency, status,
         closed, letter_date, schedule, due_on, due_statutory, schedule_stamp, topics, tags):
-        what :meth:`overview` answers from, and, being the data itself, with :attr:`stamps`'s
-        key an exact key for a cache of the answer."""
+        what :meth:`overview` answers from (the dashboard while a stored schedule is stale, and
+        the recount the kept counts are tested against)."""
         tags = "group_concat(t.tag, char(31))" if self.is_sqlite else "string_agg(t.tag, chr(31) ORDER BY t.tag)"
         cursor = self.connect().cursor()
         try:
@@ -487,52 +642,28 @@ class Reader:
         return out
 
     def reminders(self, horizon: dt.date) -> list[dict[str, Any]]:
-        """Reminders of open requests falling by ``horizon``, after undo and edit."""
-        from records_req.lifecycle import Recorded, effective
-
-        requests = {
-            r["id"]: r
-            for r in self.rows(
-                "SELECT r.id, r.jurisdiction, r.status, a.name AS agency FROM requests r "
-                "JOIN agencies a ON a.id = r.agency_id WHERE r.closed = ? AND r.id IN "
-                "(SELECT request_id FROM events WHERE kind = ?)",
-                [self._param(False), "reminder"],
-            )
-        }
-        if not requests:
-            return []
-        ids = sorted(requests)
-        marks = ", ".join("?" for _ in ids)
-        events: dict[int, list[Recorded]] = {}
-        for e in self.rows(
-            f'SELECT id, request_id, kind, "on", note, data FROM events WHERE request_id IN ({marks}) '
-            "AND kind IN ('reminder', 'undo', 'edit') ORDER BY id",
-            ids,
-        ):
-            recorded = Recorded(
-                e["id"], e["kind"], self.date(e["on"]) or dt.date.min, e["note"], self.json(e["data"]) or {}
-            )
-            events.setdefault(e["request_id"], []).append(recorded)
-        tags = self._tags(ids)
-        out = []
-        for request_id, history in events.items():
-            for event in effective(history):
-                if event.kind != "reminder" or event.on > horizon:
-                    continue
-                row = requests[request_id]
-                out.append(
-                    {
-                        "id": event.id,
-                        "request_id": request_id,
-                        "on": event.on,
-                        "data": dict(event.data),
-                        "jurisdiction": row["jurisdiction"],
-                        "status": row["status"],
-                        "agency": row["agency"],
-                        "tags": tags.get(request_id, []),
-                    }
-                )
-        return sorted(out, key=lambda r: (r["on"], r["id"]))
+        """Reminders of open requests falling by ``horizon``, after undo and edit: the kept ones
+        (store.kept, migration 0020), read by date through their index."""
+        found = self.rows(
+            'SELECT o.event_id, o.request_id, o."on", o.data, r.jurisdiction, r.status, a.name AS agency '
+            "FROM open_reminders o JOIN requests r ON r.id = o.request_id JOIN agencies a ON a.id = r.agency_id "
+            'WHERE o."on" <= ? ORDER BY o."on", o.event_id',
+            [self._param(horizon)],
+        )
+        tags = self._tags(sorted({row["request_id"] for row in found}))
+        return [
+            {
+                "id": row["event_id"],
+                "request_id": row["request_id"],
+                "on": self.date(row["on"]),
+                "data": dict(self.json(row["data"]) or {}),
+                "jurisdiction": row["jurisdiction"],
+                "status": row["status"],
+                "agency": row["agency"],
+                "tags": tags.get(row["request_id"], []),
+            }
+            for row in found
+        ]
 
 
 def report_rows(

@@ -152,49 +152,36 @@ def form_number(name: str, kind: type[int] | type[float]) -> int | float | None:
 
 
 DASHBOARD_ROWS = 50  # of the overdue and the due-soon lists; the rest is one click away
-_DASHBOARD: dict[tuple[Any, ...], dict[str, Any]] = {}  # the last answer, keyed by the data itself
 
 
 @bp.route("/")
 def dashboard() -> tuple[str, int]:
     """Overdue first, what falls due in the next 14 days, counts and charts: the numbers of
-    ``due``, ``list`` and ``report`` on the same day, from the lifecycle's cached answer (one
-    query, however many requests; reports.data.Overview). The answer is kept with the rows it
-    came from, the day and the language as its key: the same data never computes it twice."""
-    from records_req.reports.charts import svg_per_month, svg_status_by_state
-    from records_req.reports.data import overview
+    ``due``, ``list`` and ``report`` on the same day, from the counts kept with every write
+    (reports.data.summary: a few index reads, however many requests; counted from every request
+    while a stored schedule is stale)."""
+    from records_req.reports.charts import svg_months, svg_state_groups
+    from records_req.reports.data import summary
     from records_req.tracker.agenda import due_items
 
     now = today()
+    t = translator()
     with view() as fast:
-        found = fast.overview_rows()
-        key = (now, lang(), fast.stamps.key, found)
-        context = _DASHBOARD.get(key)
-        if context is None:
-            numbers = overview(fast, now, found)
-            t = translator()
-            context = {
-                "report": numbers,
-                "by_status": numbers.by_status(),
-                "by_state": numbers.by_state(),
-                "overdue": numbers.overdue(),
-                "due_soon": numbers.due_soon(14),
-                "chart_states": svg_status_by_state(
-                    numbers, t("Status by state"), {k: t(k) for k in ("overdue", "open", "closed")}
-                )
-                if numbers.requests
-                else "",
-                "chart_months": svg_per_month(numbers, t("Requests per month"), t("requests"))
-                if numbers.requests
-                else "",
-            }
-            _DASHBOARD.clear()
-            _DASHBOARD[key] = context
-        counts = context["report"].counts()
+        numbers = summary(fast, now, DASHBOARD_ROWS)
         reminders = due_items(fast, now, within=14, what=("reminder",))  # as 'due' lists them
-    chart_counts = _status_chart(counts.by_status)
+    shown = bool(numbers.total)
     return render(
-        "dashboard.html", shown=DASHBOARD_ROWS, reminders=reminders, counts=counts, chart_counts=chart_counts, **context
+        "dashboard.html",
+        summary=numbers,
+        reminders=reminders,
+        counts=numbers.counts,
+        chart_counts=_status_chart(numbers.counts.by_status),
+        chart_states=svg_state_groups(
+            numbers.groups, t("Status by state"), {k: t(k) for k in ("overdue", "open", "closed")}
+        )
+        if shown
+        else "",
+        chart_months=svg_months(numbers.months, t("Requests per month"), t("requests")) if shown else "",
     )
 
 
@@ -217,8 +204,10 @@ PAGE_ROWS = 200  # requests per page of the list
 
 @bp.route("/requests")
 def requests_list() -> tuple[str, int]:
+    """The requests by id, a page at a time (keyset: the page after one id, or before one), with
+    how many match in all (tracker.agenda.listed_page)."""
     from records_req.lifecycle import STATUSES
-    from records_req.tracker.agenda import listed
+    from records_req.tracker.agenda import listed_page
     from records_req.views import status_filter
 
     status = query_arg("status")
@@ -231,25 +220,35 @@ def requests_list() -> tuple[str, int]:
             status_filter(status)
         except UsageError as exc:  # an unknown status: said above the whole list, never dropped in silence
             error, status = said(exc), None
-        rows = listed(fast, today(), status=status, state=state, tags=(tag,) if tag else (), agency_text=agency)
-    pages = max(1, -(-len(rows) // PAGE_ROWS))
-    try:
-        page = min(max(1, int(query_arg("page") or 1)), pages)
-    except ValueError:
-        page = 1
+        found = listed_page(
+            fast,
+            today(),
+            status=status,
+            state=state,
+            tags=(tag,) if tag else (),
+            agency_text=agency,
+            after=_id_arg("after"),
+            before=_id_arg("before"),
+            limit=PAGE_ROWS,
+        )
     chosen = {"status": status, "state": state, "tag": tag, "agency": agency}
     return render(
         "requests.html",
         error=error,
-        rows=rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
-        total=len(rows),
-        page=page,
-        pages=pages,
-        first=(page - 1) * PAGE_ROWS + 1,
+        rows=found.rows,
+        total=found.total,
+        next_after=found.next_after,
+        previous_before=found.previous_before,
         statuses=("open", "overdue", "closed", *STATUSES),
         chosen=chosen,
         links={k: v for k, v in chosen.items() if v},
     )
+
+
+def _id_arg(name: str) -> int | None:
+    """A request id from the address (a page's bound); anything else is no bound."""
+    text = query_arg(name) or ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def _details(request_id: int) -> RequestDetails:
@@ -715,25 +714,24 @@ AGENCY_ROWS = 100  # agencies per page of the directory
 
 @bp.route("/agencies")
 def agencies() -> tuple[str, int]:
-    from records_req.agencies.directory import list_agencies
+    from records_req.agencies.directory import agencies_page
 
     state = (query_arg("state") or "").upper() or None
     model = (query_arg("model") or "").upper() or None
     text = query_arg("q") or ""
+    try:
+        asked = int(query_arg("page") or 1)
+    except ValueError:
+        asked = 1
     with store().read() as s:
         wanted = model if model in MODELS else None
-        found = list_agencies(s, state=state, model=wanted, name=text or None)
-    pages = max(1, -(-len(found) // AGENCY_ROWS))
-    try:
-        page = min(max(1, int(query_arg("page") or 1)), pages)
-    except ValueError:
-        page = 1
-    rows = found[(page - 1) * AGENCY_ROWS : page * AGENCY_ROWS]
+        rows, total, page = agencies_page(s, state=state, model=wanted, name=text or None, page=asked, size=AGENCY_ROWS)
+    pages = max(1, -(-total // AGENCY_ROWS))
     chosen = {"state": state, "model": model, "q": text}
     paging = {
         "page": page,
         "pages": pages,
-        "total": len(found),
+        "total": total,
         "first": (page - 1) * AGENCY_ROWS + 1,
         "links": {k: v for k, v in chosen.items() if v},
     }

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, request, session
+from flask import Blueprint, g, request, session
 
 from records_req import labels
 
@@ -20,11 +20,15 @@ LANGS = labels.LANGS
 
 def lang() -> str:
     """The page's language: the one chosen with the switch, else the browser's first choice that
-    the dashboard speaks, else English."""
+    the dashboard speaks, else English. Worked out once per request (a list page asks it for every
+    date and status it shows)."""
     chosen = session.get("lang")
     if chosen in LANGS:
         return str(chosen)
-    return request.accept_languages.best_match(LANGS, default="en") or "en"
+    found = getattr(g, "records_req_accept_lang", None)
+    if found is None:
+        found = g.records_req_accept_lang = request.accept_languages.best_match(LANGS, default="en") or "en"
+    return str(found)
 
 
 @cache

@@ -9,7 +9,7 @@
   that the throttle's moving windows survive a restart and are shared by every server process.
 
 Revision ID: 0021
-Revises: 0019 (the lead chains it after 0020)
+Revises: 0020
 Create Date: 2026-12-07
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
