@@ -138,7 +138,7 @@ def everywhere(rr: Tracker, rid: int, web: Any) -> dict[str, str]:
 def filtered(rr: Tracker, web: Any, status: str) -> dict[str, list[int]]:
     """The requests each door lists for a status filter."""
     page = web.get(f"/requests?status={status}").get_data(as_text=True)
-    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
+    body = page.split("<tbody", 1)[1].split(">", 1)[1].split("</tbody>", 1)[0] if "<tbody" in page else ""
     with api.open(rr.url, out_dir=rr.tmp / "out") as tracker:
         rows = [row.id for row in tracker.list(status=status, today=dt.date.fromisoformat(DAY))]
     return {

@@ -166,7 +166,6 @@ LIGHT_IMPORTS_IN_FUNCTIONS: dict[str, int] = {
     "store/reader.py": 11,
     "store/urls.py": 1,
     "topics.py": 3,
-    "tracker/agenda.py": 1,
     "tracker/bundle.py": 10,
     "tracker/campaign.py": 18,
     "tracker/profiles.py": 2,
