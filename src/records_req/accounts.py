@@ -227,18 +227,6 @@ class Refusal:
     reason: Reason
     retry_after: int
 
-    def message(self) -> str:
-        where = "from this address" if self.reason == "address" else "for this account"
-        return f"Too many failed sign-ins {where}. Try again in {wait_words(self.retry_after)}."
-
-
-def wait_words(seconds: int) -> str:
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds > size:
-            n = math.ceil(seconds / size)
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} second{'s' if seconds != 1 else ''}"
-
 
 def address_key(address: str | None) -> str:
     """The client as the throttle counts it: an IPv4 address, or an IPv6 client's /64 block."""

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, session, url_for
 from flask import render_template as _render
@@ -952,6 +952,23 @@ def calendar_feed(token: str) -> Response:
 # --- accounts and language ----------------------------------------------------------------------
 
 
+def refusal_words(refusal: Any, t: Callable[[str], str]) -> str:
+    """A refused sign-in in the page's words, with the wait rounded up to a whole unit as Babel
+    writes it in the page's language ("2 minutes", "2 minutos")."""
+    from babel.dates import format_timedelta
+
+    if refusal.reason == "address":
+        why = t("Too many failed sign-ins from this address.")
+    else:
+        why = t("Too many failed sign-ins for this account.")
+    seconds = refusal.retry_after
+    units: tuple[tuple[int, Literal["hour", "minute", "second"]], ...] = ((3600, "hour"), (60, "minute"), (1, "second"))
+    size, unit = next((size, unit) for size, unit in units if seconds > size or size == 1)
+    wait = dt.timedelta(seconds=-(-seconds // size) * size)  # rounded up: never less than the real wait
+    words = format_timedelta(wait, granularity=unit, threshold=1000, locale=lang())
+    return f"{why} " + t("Try again in {wait}.").format(wait=words)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     from records_req.accounts import check_login
@@ -965,11 +982,12 @@ def login() -> Any:
     name = request.form.get("name", "")
     with store().write() as s:  # a failure is counted; an older password hash is replaced on a success
         user = check_login(s, name, request.form.get("password", ""), address=request.remote_addr)
+    t = translator()
     if isinstance(user, Refusal):
-        page, status = render("login.html", 429, error=user.message(), name=name)
+        page, status = render("login.html", 429, error=refusal_words(user, t), name=name)
         return Response(page, status, headers={"Retry-After": str(user.retry_after)}, mimetype="text/html")
     if user is None:
-        return render("login.html", 401, error="That name and password do not match an account.", name=name)
+        return render("login.html", 401, error=t("That name and password do not match an account."), name=name)
     session.clear()
     session.permanent = True
     session["user"] = user.name
