@@ -30,7 +30,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-SHEETS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ice-287g"
+# ../shared/data/ice-287g beside the repository, or beside a folder above it (a git worktree)
+SHEETS = next(
+    (p / "shared" / "data" / "ice-287g" for p in Path(__file__).resolve().parents[1:] if (p / "shared").is_dir()),
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ice-287g",
+)
 NEWEST = SHEETS / "participatingAgencies05182026am.xlsx"
 OLDER = SHEETS / "participatingAgencies05192025pm.xlsx"
 REQUESTER = {
