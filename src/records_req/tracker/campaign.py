@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from records_req.letters.compose import ListedAgreement
     from records_req.letters.request import RequestSpec
     from records_req.store.db import Store
-    from records_req.store.models import Agency, IceAgreement
+    from records_req.store.models import Agency, IceAgreement, Request
     from records_req.workspace import LetterOutput, Workspace
 
 NOTHING_PROTECTED = Protected(protected=[], protected_dirs=[])
@@ -516,6 +516,7 @@ def _exit_with_parent() -> None:
 
 
 STAGE_AHEAD = 16  # letters whose files are being written ahead of their transactions
+CHUNK = 32  # letters recorded in one transaction
 
 
 def run(
@@ -529,13 +530,16 @@ def run(
     progress: Callable[[], None] = lambda: None,
     protected: Protected | None = None,
 ) -> list[Outcome]:
-    """Write every planned letter and record its request, one agency per transaction, files first:
-    a request is committed only once its letter is on disk, and a letter written just before an
-    interruption is adopted by the next run (its bytes are the same).
+    """Write every planned letter and record its request, files first: a request is committed
+    only once its letter is on disk, and a letter written just before an interruption is adopted
+    by the next run (its bytes are the same).
 
     Each letter's files are written ahead, by threads, to hidden temporary files flushed to disk
-    (output.stage: the disk flushes many at once, where one at a time took 5 ms a file); its
-    transaction moves them into place after its checks, or removes them if it skips the agency."""
+    (output.stage: the disk flushes many at once, where one at a time took 5 ms a file). The
+    letters are recorded ``CHUNK`` at a time, one transaction each (:func:`_record_chunk`): after
+    each letter's checks, its files are moved into place (or removed if it skips the agency) and
+    its request made; the chunk's requests are committed together, so an interruption leaves at
+    most one chunk's files to adopt. ``progress`` is called for each letter once it is committed."""
     from concurrent.futures import ThreadPoolExecutor
 
     from records_req.output import discard
@@ -544,38 +548,38 @@ def run(
         Outcome(s.target, "skipped", s.reason, s.message, s.request_id, {}) for s in steps if s.action == "skip"
     ]
     creates = [s for s in steps if s.action == "create"]
-    ahead: deque[tuple[Step, Rendered | RecordsReqError, Future[dict[Path, Path]] | None]] = deque()
+    ahead: deque[Ahead] = deque()
     staging = ThreadPoolExecutor(STAGE_AHEAD, thread_name_prefix="records-req-stage")
 
     def settle() -> None:
-        step, result, staged = ahead.popleft()
-        if isinstance(result, RecordsReqError):
-            outcomes.append(Outcome(step.target, "skipped", "invalid", noted(result), None, {}))
-        else:
-            assert staged is not None
-            temps = staged.result()
-            try:
-                outcomes.append(
-                    _record(store, step, result, options, profile_id, today, protected or NOTHING_PROTECTED, temps)
-                )
-            finally:
-                discard(temps.values())  # those not moved into place
-        progress()
+        chunk = [ahead.popleft() for _ in range(min(CHUNK, len(ahead)))]
+        done = _record_chunk(store, chunk, options, profile_id, today, protected or NOTHING_PROTECTED)
+        for outcome in done:
+            outcomes.append(outcome)
+            progress()
 
     try:
         for step, result in rendered(creates, jobs):
             staged = None if isinstance(result, RecordsReqError) else staging.submit(_stage, step, result)
-            ahead.append((step, result, staged))
-            if len(ahead) >= STAGE_AHEAD:
+            ahead.append(Ahead(step, result, staged))
+            if len(ahead) >= CHUNK + STAGE_AHEAD:  # the oldest chunk's files are written by now
                 settle()
         while ahead:
             settle()
     finally:
         staging.shutdown(wait=True, cancel_futures=True)
-        for _step, _result, staged in ahead:  # interrupted: the files written ahead go
-            if staged is not None and not staged.cancelled() and staged.exception() is None:
-                discard(staged.result().values())
+        for item in ahead:  # interrupted: the files written ahead go
+            if item.staged is not None and not item.staged.cancelled() and item.staged.exception() is None:
+                discard(item.staged.result().values())
     return outcomes
+
+
+class Ahead(NamedTuple):
+    """A rendered letter (or why it could not be) and its files being written ahead."""
+
+    step: Step
+    result: Rendered | RecordsReqError
+    staged: Future[dict[Path, Path]] | None
 
 
 def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
@@ -594,102 +598,159 @@ def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
     return temps
 
 
-def _record(
+def _record_chunk(
     store: Store,
+    chunk: Sequence[Ahead],
+    options: Options,
+    profile_id: int | None,
+    today: dt.date,
+    protected: Protected,
+) -> list[Outcome]:
+    """Record a chunk of letters in one transaction, in order: for each, the plan checked again
+    under the agency's lock (another campaign, or this one started twice, may have written to it
+    since), then its files moved into place and its request made. The temporary files not moved
+    into place are removed, whatever happens."""
+    from records_req.output import discard
+
+    letters = [(item.step, item.result, item.staged) for item in chunk if isinstance(item.result, Rendered)]
+    temps: list[dict[Path, Path]] = []
+    made: list[Outcome] = []
+    try:
+        for _step, _result, staged in letters:
+            assert staged is not None
+            temps.append(staged.result())
+        with store.write() as session:
+            checks = _Checks.load(session, [step for step, _, _ in letters], options)
+            for (step, result, _), staged_files in zip(letters, temps, strict=True):
+                assert isinstance(result, Rendered)
+                made.append(_record(session, checks, step, result, options, profile_id, today, protected, staged_files))
+    finally:
+        for staged_files in temps:
+            discard(staged_files.values())  # those not moved into place
+        for _step, _result, staged in letters[len(temps) :]:
+            if staged is not None and not staged.cancelled() and staged.exception() is None:
+                discard(staged.result().values())
+    recorded = iter(made)
+    return [
+        next(recorded)
+        if isinstance(item.result, Rendered)
+        else Outcome(item.step.target, "skipped", "invalid", noted(item.result), None, {})
+        for item in chunk
+    ]
+
+
+class _Checks(NamedTuple):
+    """What the letters of a chunk are checked against, read at once under their agencies' locks,
+    and kept up to date as the chunk makes requests."""
+
+    agencies: dict[int, Agency]
+    mine: dict[tuple[int, tuple[str, ...]], int]  # the campaign's requests, by agency and sorted topics
+    open_: dict[tuple[int, tuple[str, ...]], Request]  # an open request, by agency and sorted topics
+    owners: dict[Path, int]  # the request owning a letter file at one of the chunk's paths
+
+    @classmethod
+    def load(cls, session: Session, steps: Sequence[Step], options: Options) -> _Checks:
+        from records_req.store.models import Agency, Request, Tag
+        from records_req.tracker.service import letter_owners, lock_agencies, open_duplicates
+
+        ids = sorted({s.target.agency_id for s in steps})
+        lock_agencies(session, ids)
+        agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(ids)))}
+        mine: dict[tuple[int, tuple[str, ...]], int] = {}
+        rows = session.execute(
+            select(Request.agency_id, Request.id, Request.topics)
+            .join(Tag)
+            .where(Tag.tag == options.tag, Request.agency_id.in_(ids))
+            .order_by(Request.id)
+        )
+        for agency_id, request_id, found in rows:
+            mine.setdefault((agency_id, tuple(sorted(found))), request_id)
+        open_: dict[tuple[int, tuple[str, ...]], Request] = {}
+        by_topics: dict[tuple[str, ...], dict[int, tuple[str, ...]]] = {}
+        for s in steps:
+            if s.job is not None and not options.again:
+                key = tuple(sorted(s.job.topic_keys))
+                by_topics.setdefault(key, {})[s.target.agency_id] = key
+        for key, wanted in by_topics.items():
+            open_.update(((agency_id, key), r) for agency_id, r in open_duplicates(session, wanted).items())
+        paths = [p for s in steps if s.job is not None for p in s.job.paths.values()]
+        return cls(agencies, mine, open_, letter_owners(session, paths))
+
+
+def _record(
+    session: Session,
+    checks: _Checks,
     step: Step,
     result: Rendered,
     options: Options,
     profile_id: int | None,
     today: dt.date,
     protected: Protected,
-    staged: dict[Path, Path] | None = None,
+    staged: dict[Path, Path],
 ) -> Outcome:
     from records_req.laws import load_laws
     from records_req.output import write_all
-    from records_req.store.models import Agency, Profile
-    from records_req.tracker.service import (
-        DuplicateRequest,
-        add_document,
-        create_request,
-        holder_message,
-        letter_owner,
-        lock_agency,
-        open_duplicate,
-        refresh,
-    )
+    from records_req.store.models import Profile
+    from records_req.tracker.service import DuplicateRequest, add_document, create_request, holder_message, refresh
 
     job = step.job
     assert job is not None
     files = {job.paths[ext]: data for ext, data in result.files.items()}
     topics = list(job.topic_keys)
-    with store.write() as session:
-        # The plan is re-checked under the agency's lock, before any file is written: another
-        # campaign (or this one started twice) may have written to the agency since.
-        lock_agency(session, step.target.agency_id)
-        agency_row = session.get(Agency, step.target.agency_id)
-        assert agency_row is not None
+    agency_row = checks.agencies[step.target.agency_id]
 
-        def skipped(reason: Reason, message: str, request_id: int) -> Outcome:
-            return Outcome(step.target, "skipped", reason, message, request_id, {}, meanwhile=True)
+    def skipped(reason: Reason, message: str, request_id: int) -> Outcome:
+        return Outcome(step.target, "skipped", reason, message, request_id, {}, meanwhile=True)
 
-        mine = _campaign_request(session, options.tag, agency_row.id, topics)
-        if mine is not None:
-            return skipped(
-                "in-campaign",
-                f"Request #{mine} to {agency_row.name} was made meanwhile by another run of this campaign.",
-                mine,
-            )
-        if not options.again:
-            dup = open_duplicate(session, agency_row.id, topics)
-            if dup is not None:
-                return skipped("already-requested", holder_message(dup, agency_row.name, topics), dup.id)
-        owner = letter_owner(session, *files)
-        if owner is not None:
-            first = next(iter(files))
-            return skipped("file-exists", Noted("letter-of-another", path=str(first), owner=owner), owner)
-        existing = [p for p, data in files.items() if p.exists()]
-        same = [p for p in existing if p.is_file() and p.read_bytes() == files[p]]
-        if len(same) < len(existing) and not options.output.force:
-            names = ", ".join(str(p) for p in existing if p not in same)
-            return Outcome(step.target, "skipped", "file-exists", Noted("file-exists", names=names), None, {})
-        write_all(
-            {p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, **protected
+    mine = checks.mine.get((agency_row.id, tuple(sorted(topics))))
+    if mine is not None:
+        return skipped(
+            "in-campaign",
+            f"Request #{mine} to {agency_row.name} was made meanwhile by another run of this campaign.",
+            mine,
         )
-        try:
-            request = create_request(
-                session,
-                jurisdiction=load_laws()[job.code],
-                agency_row=agency_row,
-                profile=session.get(Profile, profile_id) if profile_id else None,
-                topics=topics,
-                items=list(result.items),
-                since=result.since,
-                until=result.until,
-                letter_date=job.spec.letter_date or today,
-                fee_limit=result.fee_limit,
-                co_requester=result.co_requester,
-                as_sent=result.as_sent,
-                tags=[options.tag],
-                again=options.again,
-                checked=True,  # open_duplicate above, under the lock
-            )
-        except DuplicateRequest as exc:  # a writer that does not take the lock (never expected)
-            return skipped("already-requested", str(exc), exc.request_id)
-        for path, data in files.items():
-            add_document(session, request, "letter", path, original_name=path.name, data=data, flush=False)
-        refresh(request, today)
-        return Outcome(step.target, "created", None, None, request.id, {p.suffix[1:]: str(p) for p in files})
-
-
-def _campaign_request(session: Session, tag: str, agency_id: int, topics: Sequence[str]) -> int | None:
-    """The campaign's own request to the agency for these topics, if it has one."""
-    from records_req.store.models import Request, Tag
-
-    wanted = sorted(topics)
-    rows = session.execute(
-        select(Request.id, Request.topics).join(Tag).where(Tag.tag == tag, Request.agency_id == agency_id)
-    )
-    return next((request_id for request_id, found in rows if sorted(found) == wanted), None)
+    if not options.again:
+        dup = checks.open_.get((agency_row.id, tuple(sorted(topics))))
+        if dup is not None:
+            return skipped("already-requested", holder_message(dup, agency_row.name, topics), dup.id)
+    owner = next((checks.owners[p] for p in files if p in checks.owners), None)
+    if owner is not None:
+        first = next(iter(files))
+        return skipped("file-exists", Noted("letter-of-another", path=str(first), owner=owner), owner)
+    existing = [p for p, data in files.items() if p.exists()]
+    same = [p for p in existing if p.is_file() and p.read_bytes() == files[p]]
+    if len(same) < len(existing) and not options.output.force:
+        names = ", ".join(str(p) for p in existing if p not in same)
+        return Outcome(step.target, "skipped", "file-exists", Noted("file-exists", names=names), None, {})
+    write_all({p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, **protected)
+    try:
+        request = create_request(
+            session,
+            jurisdiction=load_laws()[job.code],
+            agency_row=agency_row,
+            profile=session.get(Profile, profile_id) if profile_id else None,
+            topics=topics,
+            items=list(result.items),
+            since=result.since,
+            until=result.until,
+            letter_date=job.spec.letter_date or today,
+            fee_limit=result.fee_limit,
+            co_requester=result.co_requester,
+            as_sent=result.as_sent,
+            tags=[options.tag],
+            again=options.again,
+            checked=True,  # the chunk's checks above, under the lock
+        )
+    except DuplicateRequest as exc:  # a writer that does not take the lock (never expected)
+        return skipped("already-requested", str(exc), exc.request_id)
+    for path, data in files.items():
+        add_document(session, request, "letter", path, original_name=path.name, data=data, flush=False)
+        checks.owners[path] = request.id
+    refresh(request, today)
+    checks.mine[(agency_row.id, tuple(sorted(topics)))] = request.id
+    if request.open_key is not None:
+        checks.open_[(agency_row.id, tuple(sorted(topics)))] = request
+    return Outcome(step.target, "created", None, None, request.id, {p.suffix[1:]: str(p) for p in files})
 
 
 def summary(outcomes: Sequence[Outcome], *, eml: bool = False) -> dict[str, Any]:
