@@ -162,8 +162,12 @@ def _lazy_module(name: str) -> None:
 @cache
 def _configure() -> None:
     from reportlab import rl_config
+    from reportlab.lib import colors
 
     rl_config.useA85 = 0  # binary streams: smaller files, no ASCII85 encoding pass
+    # The links' color, as reportlab's toColor reads it at the end of its tries (a Python literal,
+    # then a safe-eval'd expression, then HexColor: a twentieth of a PDF with a link), at once.
+    colors.toColor.extraColorsNS.setdefault(LINK_COLOR, colors.HexColor(LINK_COLOR))
 
 
 @cache

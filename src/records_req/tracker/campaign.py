@@ -608,22 +608,28 @@ def _record_chunk(
 ) -> list[Outcome]:
     """Record a chunk of letters in one transaction, in order: for each, the plan checked again
     under the agency's lock (another campaign, or this one started twice, may have written to it
-    since), then its files moved into place and its request made. The temporary files not moved
-    into place are removed, whatever happens."""
+    since), then its files moved into place and its request made; the requests are inserted
+    together. Should the database refuse one (an open request made meanwhile by a writer that does
+    not take the lock: never expected), nothing of the chunk is kept and each letter is recorded
+    in its own transaction, which says which request holds the agency (its files, in place by
+    then, are adopted). The temporary files not moved into place are removed, whatever happens."""
     from records_req.output import discard
 
     letters = [(item.step, item.result, item.staged) for item in chunk if isinstance(item.result, Rendered)]
     temps: list[dict[Path, Path]] = []
-    made: list[Outcome] = []
     try:
         for _step, _result, staged in letters:
             assert staged is not None
             temps.append(staged.result())
-        with store.write() as session:
-            checks = _Checks.load(session, [step for step, _, _ in letters], options)
-            for (step, result, _), staged_files in zip(letters, temps, strict=True):
-                assert isinstance(result, Rendered)
-                made.append(_record(session, checks, step, result, options, profile_id, today, protected, staged_files))
+        work = [(step, result, staged) for (step, result, _), staged in zip(letters, temps, strict=True)]
+        try:
+            made = _record_together(store, work, options, profile_id, today, protected, together=len(work) > 1)
+        except _Refused:
+            made = [
+                outcome
+                for letter in work
+                for outcome in _record_together(store, [letter], options, profile_id, today, protected, together=False)
+            ]
     finally:
         for staged_files in temps:
             discard(staged_files.values())  # those not moved into place
@@ -639,6 +645,47 @@ def _record_chunk(
     ]
 
 
+class _Refused(Exception):
+    """The database refused a request of a chunk inserted together."""
+
+
+def _record_together(
+    store: Store,
+    work: Sequence[tuple[Step, Rendered | RecordsReqError, dict[Path, Path]]],
+    options: Options,
+    profile_id: int | None,
+    today: dt.date,
+    protected: Protected,
+    *,
+    together: bool,
+) -> list[Outcome]:
+    """One transaction for ``work``'s letters; with ``together``, their requests are inserted in
+    one flush (a letter whose agency or files come again later in the chunk is flushed at once, so
+    that the later one sees it), else each as it is made."""
+    from sqlalchemy.exc import IntegrityError
+
+    with store.write() as session:
+        checks = _Checks.load(session, [step for step, _, _ in work], options)
+        done = []
+        for step, result, staged_files in work:
+            assert isinstance(result, Rendered)
+            alone = (
+                not together
+                or step.target.agency_id in checks.again
+                or not checks.again.isdisjoint(step.job.paths.values() if step.job else ())
+            )
+            done.append(
+                _record(session, checks, step, result, options, profile_id, today, protected, staged_files, alone)
+            )
+        if together:
+            try:
+                with session.begin_nested():
+                    session.flush()
+            except IntegrityError:
+                raise _Refused from None
+        return [_finish(session, d, today) if isinstance(d, _Made) else d for d in done]
+
+
 class _Checks(NamedTuple):
     """What the letters of a chunk are checked against, read at once under their agencies' locks,
     and kept up to date as the chunk makes requests."""
@@ -647,6 +694,7 @@ class _Checks(NamedTuple):
     mine: dict[tuple[int, tuple[str, ...]], int]  # the campaign's requests, by agency and sorted topics
     open_: dict[tuple[int, tuple[str, ...]], Request]  # an open request, by agency and sorted topics
     owners: dict[Path, int]  # the request owning a letter file at one of the chunk's paths
+    again: set[int | Path]  # agencies and paths that more than one letter of the chunk has
 
     @classmethod
     def load(cls, session: Session, steps: Sequence[Step], options: Options) -> _Checks:
@@ -674,7 +722,20 @@ class _Checks(NamedTuple):
         for key, wanted in by_topics.items():
             open_.update(((agency_id, key), r) for agency_id, r in open_duplicates(session, wanted).items())
         paths = [p for s in steps if s.job is not None for p in s.job.paths.values()]
-        return cls(agencies, mine, open_, letter_owners(session, paths))
+        counts = Counter[int | Path]([s.target.agency_id for s in steps])
+        counts.update(p.resolve() for p in paths)
+        again = {thing for thing, n in counts.items() if n > 1}
+        again |= {p for p in paths if p.resolve() in again}
+        return cls(agencies, mine, open_, letter_owners(session, paths), again)
+
+
+class _Made(NamedTuple):
+    """A request made for a letter whose files are in place: its documents and its cached
+    schedule are added once it has its id."""
+
+    step: Step
+    request: Request
+    files: dict[Path, bytes]
 
 
 def _record(
@@ -687,11 +748,14 @@ def _record(
     today: dt.date,
     protected: Protected,
     staged: dict[Path, Path],
-) -> Outcome:
+    alone: bool = True,
+) -> Outcome | _Made:
+    """One letter of a chunk: why it is skipped after all, or its files moved into place and its
+    request made (inserted now if ``alone``, else with the chunk's)."""
     from records_req.laws import load_laws
     from records_req.output import write_all
     from records_req.store.models import Profile
-    from records_req.tracker.service import DuplicateRequest, add_document, create_request, holder_message, refresh
+    from records_req.tracker.service import DuplicateRequest, create_request, holder_message
 
     job = step.job
     assert job is not None
@@ -740,17 +804,28 @@ def _record(
             tags=[options.tag],
             again=options.again,
             checked=True,  # the chunk's checks above, under the lock
+            flush=alone,
         )
     except DuplicateRequest as exc:  # a writer that does not take the lock (never expected)
         return skipped("already-requested", str(exc), exc.request_id)
-    for path, data in files.items():
-        add_document(session, request, "letter", path, original_name=path.name, data=data, flush=False)
-        checks.owners[path] = request.id
-    refresh(request, today)
-    checks.mine[(agency_row.id, tuple(sorted(topics)))] = request.id
-    if request.open_key is not None:
-        checks.open_[(agency_row.id, tuple(sorted(topics)))] = request
-    return Outcome(step.target, "created", None, None, request.id, {p.suffix[1:]: str(p) for p in files})
+    if alone:  # the letters after it in the chunk see it
+        for path in files:
+            checks.owners[path] = request.id
+        checks.mine[(agency_row.id, tuple(sorted(topics)))] = request.id
+        if request.open_key is not None:
+            checks.open_[(agency_row.id, tuple(sorted(topics)))] = request
+    return _Made(step, request, files)
+
+
+def _finish(session: Session, made: _Made, today: dt.date) -> Outcome:
+    """A made request's letter documents and cached schedule, and what the campaign says of it."""
+    from records_req.tracker.service import add_document, refresh
+
+    for path, data in made.files.items():
+        add_document(session, made.request, "letter", path, original_name=path.name, data=data, flush=False)
+    refresh(made.request, today)
+    files = {p.suffix[1:]: str(p) for p in made.files}
+    return Outcome(made.step.target, "created", None, None, made.request.id, files)
 
 
 def summary(outcomes: Sequence[Outcome], *, eml: bool = False) -> dict[str, Any]:
