@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from records_req.letters.compose import ListedAgreement
     from records_req.letters.request import RequestSpec
     from records_req.store.db import Store
-    from records_req.store.models import Agency, IceAgreement, Request
+    from records_req.store.models import Agency, IceAgreement, Profile, Request
     from records_req.workspace import LetterOutput, Workspace
 
 NOTHING_PROTECTED = Protected(protected=[], protected_dirs=[])
@@ -305,6 +305,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
     output = options.output
     letter_date = output.date or today
     out_dir = output.out_dir or default_out_dir()
+    root = out_dir.resolve()
     extensions = ("docx", "pdf") if output.formats == "both" else (output.formats,)
     campaign: dict[tuple[int, tuple[str, ...]], int] = {
         (r.agency_id, tuple(sorted(r.topics))): r.id
@@ -382,7 +383,14 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             continue
         try:
             paths = letter_paths(
-                out_dir, j.code, agency.name, letter_date.isoformat(), list(keys) or ["items"], "initial", extensions
+                out_dir,
+                j.code,
+                agency.name,
+                letter_date.isoformat(),
+                list(keys) or ["items"],
+                "initial",
+                extensions,
+                root,
             )
         except RecordsReqError as exc:
             skip("invalid", noted(exc))
@@ -665,7 +673,7 @@ def _record_together(
     from sqlalchemy.exc import IntegrityError
 
     with store.write() as session:
-        checks = _Checks.load(session, [step for step, _, _ in work], options)
+        checks = _Checks.load(session, [step for step, _, _ in work], options, profile_id)
         done = []
         for step, result, staged_files in work:
             assert isinstance(result, Rendered)
@@ -674,9 +682,7 @@ def _record_together(
                 or step.target.agency_id in checks.again
                 or not checks.again.isdisjoint(step.job.paths.values() if step.job else ())
             )
-            done.append(
-                _record(session, checks, step, result, options, profile_id, today, protected, staged_files, alone)
-            )
+            done.append(_record(session, checks, step, result, options, today, protected, staged_files, alone))
         if together:
             try:
                 with session.begin_nested():
@@ -695,10 +701,11 @@ class _Checks(NamedTuple):
     open_: dict[tuple[int, tuple[str, ...]], Request]  # an open request, by agency and sorted topics
     owners: dict[Path, int]  # the request owning a letter file at one of the chunk's paths
     again: set[int | Path]  # agencies and paths that more than one letter of the chunk has
+    profile: Profile | None  # who signs (held here: the session keeps only weak references)
 
     @classmethod
-    def load(cls, session: Session, steps: Sequence[Step], options: Options) -> _Checks:
-        from records_req.store.models import Agency, Request, Tag
+    def load(cls, session: Session, steps: Sequence[Step], options: Options, profile_id: int | None) -> _Checks:
+        from records_req.store.models import Agency, Profile, Request, Tag
         from records_req.tracker.service import letter_owners, lock_agencies, open_duplicates
 
         ids = sorted({s.target.agency_id for s in steps})
@@ -723,10 +730,10 @@ class _Checks(NamedTuple):
             open_.update(((agency_id, key), r) for agency_id, r in open_duplicates(session, wanted).items())
         paths = [p for s in steps if s.job is not None for p in s.job.paths.values()]
         counts = Counter[int | Path]([s.target.agency_id for s in steps])
-        counts.update(p.resolve() for p in paths)
+        counts.update(paths)  # as planned, from one folder (files that meet through links differ: skipped)
         again = {thing for thing, n in counts.items() if n > 1}
-        again |= {p for p in paths if p.resolve() in again}
-        return cls(agencies, mine, open_, letter_owners(session, paths), again)
+        profile = session.get(Profile, profile_id) if profile_id else None
+        return cls(agencies, mine, open_, letter_owners(session, paths), again, profile)
 
 
 class _Made(NamedTuple):
@@ -744,7 +751,6 @@ def _record(
     step: Step,
     result: Rendered,
     options: Options,
-    profile_id: int | None,
     today: dt.date,
     protected: Protected,
     staged: dict[Path, Path],
@@ -754,7 +760,6 @@ def _record(
     request made (inserted now if ``alone``, else with the chunk's)."""
     from records_req.laws import load_laws
     from records_req.output import write_all
-    from records_req.store.models import Profile
     from records_req.tracker.service import DuplicateRequest, create_request, holder_message
 
     job = step.job
@@ -792,7 +797,7 @@ def _record(
             session,
             jurisdiction=load_laws()[job.code],
             agency_row=agency_row,
-            profile=session.get(Profile, profile_id) if profile_id else None,
+            profile=checks.profile,
             topics=topics,
             items=list(result.items),
             since=result.since,
