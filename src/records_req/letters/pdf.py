@@ -249,14 +249,45 @@ def _add_subset_objects(face: Any, doc: Any, fontname: str, subset: Any) -> Any:
 
 
 def _add_objects(font: Any, doc: Any) -> None:
-    """reportlab's TTFont.addObjects, each subset's ToUnicode map compressed once a process."""
+    """reportlab's TTFont.addObjects, each subset's ToUnicode map compressed once a process, and
+    its widths written out once a process."""
+    from reportlab.pdfbase.pdfdoc import PDFArray
     from reportlab.pdfbase.ttfonts import TTFont
 
     before = set(doc.idToObject)
+    fonts = doc.idToObject["BasicFonts"].dict
+    had = set(fonts)
     TTFont.addObjects(font, doc)
     for name in set(doc.idToObject) - before:
         if name.startswith("toUnicodeCMap:"):
             _compress_once(doc, name)
+    for name in set(fonts) - had:
+        widths = getattr(fonts[name], "Widths", None)
+        if type(widths) is PDFArray and all(type(w) in (int, float) for w in widths.sequence):
+            fonts[name].Widths = _widths_class()(widths.sequence)
+
+
+_WIDTHS: dict[tuple[Any, ...], bytes] = {}
+
+
+@cache
+def _widths_class() -> Any:
+    """reportlab's PDFArray of numbers (a font subset's widths), formatted once a process: its
+    bytes depend only on the numbers and reportlab's line setting."""
+    from reportlab import rl_config
+    from reportlab.pdfbase.pdfdoc import PDFArray
+
+    class Widths(PDFArray):
+        def format(self, document: Any, IND: bytes = b"\n ") -> bytes:
+            key = (rl_config.pdfMultiLine, self.multiline, IND, *self.sequence, *map(type, self.sequence))
+            done = _WIDTHS.get(key)
+            if done is None:
+                if len(_WIDTHS) >= SUBSETS_MAX:
+                    _WIDTHS.clear()
+                done = _WIDTHS[key] = super().format(document, IND)
+            return done
+
+    return Widths
 
 
 def _compress_once(doc: Any, name: str) -> None:
