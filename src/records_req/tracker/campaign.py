@@ -465,13 +465,7 @@ def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered 
             assert step.job is not None
             yield step, render_job(step.job)
         return
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        context.set_forkserver_preload(["records_req.tracker.campaign", "records_req.letters.render"])
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet_worker)
+    pool = ProcessPoolExecutor(jobs, mp_context=_workers_context(), initializer=_quiet_worker)
     window: deque[tuple[Step, Future[Rendered | RecordsReqError]]] = deque()
     pending = iter(steps)
     try:
@@ -490,6 +484,33 @@ def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered 
             yield step, result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# What the forkserver imports before it makes the workers: they start with it done.
+WORKER_PRELOAD = ["records_req.tracker.campaign", "records_req.letters.render", "records_req.letters.warm"]
+
+
+def _workers_context() -> Any:
+    """The multiprocessing context the workers are started with: the forkserver, preloaded, where
+    the platform has it; else spawn."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload(WORKER_PRELOAD)
+    return context
+
+
+def start_workers() -> None:
+    """Start the process the workers are made from now (the forkserver, which renders a sample
+    letter as it starts: letters.warm), so that it warms up while the caller plans the campaign:
+    for a campaign that will render in worker processes. Without a forkserver, nothing."""
+    context = _workers_context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _quiet_worker() -> None:
