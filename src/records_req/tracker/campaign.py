@@ -9,11 +9,11 @@ Three steps, each usable alone:
   the way); it checks everything :func:`records_req.letters.request.build_letter_request` checks,
   with the same messages, and writes nothing (``campaign --dry-run`` prints it);
 - :func:`run` renders the letters (in worker processes with ``jobs > 1``; only this process
-  touches the database) and records each agency in its own transaction, after its files are
-  written. A campaign is named by its tag: running it again creates nothing new, and an
-  interrupted one resumes where it stopped. Rendering is deterministic, so a letter whose files
-  were written just before an interruption, and whose request was not yet committed, is found
-  byte for byte identical on the next run and adopted, never duplicated.
+  touches the database) and records the agencies ``CHUNK`` to a transaction, each after its
+  files are written. A campaign is named by its tag: running it again creates nothing new, and an
+  interrupted one resumes where it stopped. Rendering is deterministic, so the letters whose
+  files were written just before an interruption, and whose requests were not yet committed, are
+  found byte for byte identical on the next run and adopted, never duplicated.
 """
 
 from __future__ import annotations
