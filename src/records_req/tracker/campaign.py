@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from records_req.errors import Noted, NotFoundError, RecordsReqError, UsageError
 from records_req.names import county_key
-from records_req.output import Protected
+from records_req.output import Guarded, Protected
 from records_req.wording import REASONS as _REASONS
 
 if TYPE_CHECKING:
@@ -693,8 +693,11 @@ def _record_together(
     that the later one sees it), else each as it is made."""
     from sqlalchemy.exc import IntegrityError
 
+    from records_req.output import guard
+
     with store.write() as session:
         checks = _Checks.load(session, [step for step, _, _ in work], options, profile_id)
+        guarded = guard(**protected)
         done = []
         for step, result, staged_files in work:
             assert isinstance(result, Rendered)
@@ -703,12 +706,11 @@ def _record_together(
                 or step.target.agency_id in checks.again
                 or not checks.again.isdisjoint(step.job.paths.values() if step.job else ())
             )
-            done.append(_record(session, checks, step, result, options, today, protected, staged_files, alone))
+            done.append(_record(session, checks, step, result, options, today, guarded, staged_files, alone))
         if together:
             try:
-                with session.begin_nested():
-                    session.flush()
-            except IntegrityError:
+                session.flush()
+            except IntegrityError:  # the transaction is spoiled: it is rolled back, and done again
                 raise _Refused from None
         return [_finish(session, d, today) if isinstance(d, _Made) else d for d in done]
 
@@ -773,7 +775,7 @@ def _record(
     result: Rendered,
     options: Options,
     today: dt.date,
-    protected: Protected,
+    guarded: Guarded,
     staged: dict[Path, Path],
     alone: bool = True,
 ) -> Outcome | _Made:
@@ -812,7 +814,9 @@ def _record(
     if len(same) < len(existing) and not options.output.force:
         names = ", ".join(str(p) for p in existing if p not in same)
         return Outcome(step.target, "skipped", "file-exists", Noted("file-exists", names=names), None, {})
-    write_all({p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, **protected)
+    write_all(
+        {p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, guarded=guarded
+    )
     try:
         request = create_request(
             session,
