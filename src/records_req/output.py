@@ -162,8 +162,10 @@ def stage(path: Path, data: bytes) -> Path:
     can be written at once from threads (the disk flushes them together); the caller renames each
     with ``write_atomic(path, data, staged=tmp)`` or removes it (:func:`discard`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(path)
+        try:
+            path.parent.mkdir(parents=True)  # a new folder holds no earlier temporary file
+        except FileExistsError:
+            remove_stale_temps(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
