@@ -23,7 +23,8 @@ except ImportError:  # pragma: no cover - Windows: the serial tests are not kept
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# ../shared beside the repository, or beside a folder above it (a git worktree)
+SHARED = next((p / "shared" for p in REPO.parents if (p / "shared").is_dir()), REPO.parent / "shared")
 ICE_SHEETS = SHARED / "data" / "ice-287g"
 
 

@@ -118,6 +118,41 @@ def test_a_campaign_writes_one_request_and_letter_per_agency_and_a_rerun_writes_
     assert len(rr.json("list")) == 4
 
 
+def test_a_request_the_database_refuses_in_a_chunk_is_said_and_the_chunks_other_requests_are_made(
+    rr: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's requests are inserted together; if the database refuses one (another writer made
+    an open request for the same records after the plan, and the chunk's check did not see it),
+    the chunk is recorded again letter by letter: the refused agency is skipped naming the request
+    that holds it, the others get theirs, and no agency has two open requests."""
+    from records_req.store.db import Store
+    from records_req.tracker import campaign as campaigns
+    from records_req.tracker import service
+    from records_req.workspace import LetterOutput
+
+    store = Store(rr.url)
+    requester = dict(zip(("requester_name", "requester_email", "requester_state"), REQUESTER[1::2], strict=True))
+    output = LetterOutput(out_dir=rr.tmp / "out", date=dt.date(2026, 12, 1))
+    options = campaigns.Options(tag="R", topic_keys=("wso",), requester=requester, output=output)  # type: ignore[arg-type]
+    with store.write() as session:
+        targets = campaigns.select_targets(session, campaigns.Selection(states=("TX",), models=("wso",)))
+        steps = campaigns.plan(session, targets, options, today=dt.date(2026, 12, 1))
+    assert [s.action for s in steps] == ["create"] * 4
+    holder = rr.new("TX", "Houston Police Department", *REQUESTER)  # after the plan, by another writer
+    monkeypatch.setattr(service, "open_duplicates", lambda session, wanted: {})  # a check that sees nothing
+    outcomes = campaigns.run(store, steps, options, profile_id=None, today=dt.date(2026, 12, 1))
+    store.dispose()
+    by_agency = {o.target.name: o for o in outcomes}
+    houston = by_agency.pop("Houston Police Department")
+    assert (houston.action, houston.reason, houston.request_id) == ("skipped", "already-requested", holder)
+    assert f"Request #{holder} to Houston Police Department" in str(houston.message)
+    assert sorted(by_agency) == sorted(set(TX_WSO) - {"Houston Police Department"})
+    assert {o.action for o in by_agency.values()} == {"created"}
+    listed = rr.json("list")
+    assert [r["id"] for r in listed if r["agency"] == "Houston Police Department"] == [holder]
+    assert sorted(r["agency"] for r in rr.json("list", "--tag", "R")) == sorted(by_agency)
+
+
 def test_an_agency_already_asked_is_skipped_unless_again(rr: Tracker) -> None:
     rr(
         "new",
@@ -211,10 +246,13 @@ real_commit = SessionTransaction.commit
 def commit(self, *args, **kwargs):
     point("before-commit"); result = real_commit(self, *args, **kwargs); point("after-commit"); return result
 SessionTransaction.commit = commit
+import records_req.tracker.campaign as campaigns
+campaigns.CHUNK = int(os.environ["RR_CHUNK"])
 from records_req.cli import main
 sys.argv = ["records-req", *sys.argv[1:]]
 main()
 """
+CHUNK = 2  # letters a transaction in the killed campaigns: five agencies make three chunks
 
 
 def consistent(rr: Tracker) -> list[dict[str, Any]]:
@@ -246,18 +284,21 @@ def test_a_campaign_killed_anywhere_resumes_without_loss_or_duplicates(rr: Track
     for where, n in KILLS:
         done = subprocess.run(
             [sys.executable, "-c", DRIVER, *args],
-            env=env | {"RR_KILL_AT": f"{where}:{n}"},
+            env=env | {"RR_KILL_AT": f"{where}:{n}", "RR_CHUNK": str(CHUNK)},
             capture_output=True,
             text=True,
             timeout=300,
         )
         assert done.returncode == -signal.SIGKILL, (where, n, done.returncode, done.stderr)
         [state] = consistent(rr)
-        # A kill between a letter's files and its commit leaves at most that one letter's files,
-        # which the next run adopts (same bytes) rather than writing a second request.
-        assert len(state["orphans"]) <= 2, (where, n, state)
+        # A kill between a chunk's files and its commit leaves at most that chunk's files (two
+        # each), which the next run adopts (same bytes) rather than writing second requests.
+        assert len(state["orphans"]) <= 2 * CHUNK, (where, n, state)
     finished = subprocess.run(
-        [sys.executable, "-c", DRIVER, *args], env=env | {"RR_KILL_AT": "never:1"}, capture_output=True, text=True
+        [sys.executable, "-c", DRIVER, *args],
+        env=env | {"RR_KILL_AT": "never:1", "RR_CHUNK": str(CHUNK)},
+        capture_output=True,
+        text=True,
     )
     assert finished.returncode == 0, finished.stderr
     [state] = consistent(rr)

@@ -234,6 +234,30 @@ def test_a_damaged_or_foreign_font_cache_is_not_used() -> None:
     assert pdf_module._font(pdf_module.REGULAR).face._ttf_data == regular.read_bytes()
 
 
+def test_pdfs_through_the_font_caches_are_the_bytes_reportlab_makes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Letters under different laws, one after another in a process and then again (their font
+    subsets, compressed streams and widths served from the per-process caches the second time),
+    are byte for byte the PDFs reportlab makes with its own font methods and color parsing."""
+    from reportlab.lib import colors
+    from reportlab.pdfbase import pdfmetrics
+
+    letters = [compose(sample_request(code, "initial")) for code in ("TX", "CA", "NY", "VA", "FL", "WA")]
+    cached = [pdf_module.render_pdf(letter) for letter in letters + letters]
+    assert len(pdf_module._SUBSETS) >= 2 and pdf_module._COMPRESSED and pdf_module._WIDTHS
+    for name in (pdf_module.REGULAR, pdf_module.BOLD):
+        font: Any = pdfmetrics.getFont(name)
+        for owner, attribute in ((font, "addObjects"), (font, "splitString")):
+            monkeypatch.delattr(owner, attribute)  # the instance's own: the class's (reportlab's) is used
+        for attribute in ("makeSubset", "addSubsetObjects"):
+            monkeypatch.delattr(font.face, attribute)
+    monkeypatch.delitem(colors.toColor.extraColorsNS, pdf_module.LINK_COLOR)
+    plain = [pdf_module.render_pdf(letter) for letter in letters]
+    assert cached == plain + plain
+    assert len(set(plain)) == len(letters)
+
+
 # --- laws and topics ----------------------------------------------------------------------------
 
 

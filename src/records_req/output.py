@@ -11,7 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from records_req.errors import RecordsReqError
 
@@ -34,6 +34,18 @@ class Protected(TypedDict):
     protected_dirs: list[Path]
 
 
+class Guarded(NamedTuple):
+    """What no output may replace (:class:`Protected`), resolved: :func:`guard`'s."""
+
+    files: frozenset[Path]
+    dirs: tuple[Path, ...]
+
+
+def guard(protected: Sequence[Path] = (), protected_dirs: Sequence[Path] = ()) -> Guarded:
+    """The protected files and folders resolved once, for a caller that writes many files."""
+    return Guarded(frozenset(q.resolve() for q in protected), tuple(q.resolve() for q in protected_dirs))
+
+
 def write_all(
     files: Mapping[Path, bytes],
     force: bool,
@@ -41,6 +53,7 @@ def write_all(
     protected_dirs: Sequence[Path] = (),
     make_parents: bool = True,
     staged: Mapping[Path, Path] | None = None,
+    guarded: Guarded | None = None,
 ) -> None:
     """Write every file atomically; refuse (before writing any) if one exists, unless forced.
     A file in ``staged`` was written ahead to that temporary file (:func:`stage`): it is moved into
@@ -50,10 +63,10 @@ def write_all(
     into a ``protected_dirs`` folder (the data directory's file store), nor over something that is
     not a regular file (a device, a FIFO, a directory). ``make_parents=False`` (a file the user
     named with ``-o``): its folder must exist, unless it is inside the default ``out/`` tree
-    (a mistyped folder is refused, not created, at the root of the disk or anywhere)."""
+    (a mistyped folder is refused, not created, at the root of the disk or anywhere).
+    ``guarded``: ``protected`` and ``protected_dirs`` already resolved (:func:`guard`)."""
     try:
-        files_guarded = {q.resolve() for q in protected}
-        dirs_guarded = [q.resolve() for q in protected_dirs]
+        files_guarded, dirs_guarded = guarded or guard(protected, protected_dirs)
         for path in files:
             target = path.resolve()
             if target in files_guarded or any(target.is_relative_to(d) for d in dirs_guarded):
@@ -149,8 +162,10 @@ def stage(path: Path, data: bytes) -> Path:
     can be written at once from threads (the disk flushes them together); the caller renames each
     with ``write_atomic(path, data, staged=tmp)`` or removes it (:func:`discard`)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(path)
+        try:
+            path.parent.mkdir(parents=True)  # a new folder holds no earlier temporary file
+        except FileExistsError:
+            remove_stale_temps(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:

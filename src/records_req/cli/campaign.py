@@ -126,6 +126,8 @@ def campaign(ctx: click.Context, /, **o: Any) -> None:
             eml=o["eml"],
         ),
     )
+    if (o["jobs"] or 1) > 1 and not o["dry_run"]:
+        campaigns.start_workers()  # they warm up while the campaign is planned
     prepared = campaigns.prepare(ws, selection, options, profile_key=o["profile_key"], dry_run=o["dry_run"])
     steps, options, source, creates = prepared.steps, prepared.options, prepared.source, prepared.creates
     letter_date = options.output.date or ws.today

@@ -74,12 +74,14 @@ def letter_paths(
     topics: Sequence[str],
     kind: str,
     extensions: Sequence[str],
+    root: Path | None = None,
 ) -> dict[str, Path]:
-    """The files for one letter, checked to stay inside ``out_dir``."""
+    """The files for one letter, checked to stay inside ``out_dir`` (``root``: ``out_dir``
+    resolved already, by a caller that asks for many letters' files)."""
     folder = out_dir / code.upper() / agency_slug(agency)  # one agency, one folder; two agencies, two
     stem = letter_stem(date, [slugify(t, 30) for t in topics], kind)
     paths = {ext: folder / f"{stem}.{ext}" for ext in extensions}
-    root = out_dir.resolve()
+    root = root or out_dir.resolve()
     for path in paths.values():
         if not path.resolve().is_relative_to(root):
             raise OutputError(f"Refusing to write outside {out_dir}: {path}")

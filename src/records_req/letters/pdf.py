@@ -162,8 +162,12 @@ def _lazy_module(name: str) -> None:
 @cache
 def _configure() -> None:
     from reportlab import rl_config
+    from reportlab.lib import colors
 
     rl_config.useA85 = 0  # binary streams: smaller files, no ASCII85 encoding pass
+    # The links' color, as reportlab's toColor reads it at the end of its tries (a Python literal,
+    # then a safe-eval'd expression, then HexColor: a twentieth of a PDF with a link), at once.
+    colors.toColor.extraColorsNS.setdefault(LINK_COLOR, colors.HexColor(LINK_COLOR))
 
 
 @cache
@@ -172,6 +176,9 @@ def _register(name: str) -> Any:
 
     font = _font(name)
     font.splitString = MethodType(_split_string, font)  # on this object only: not in the pickle
+    font.addObjects = MethodType(_add_objects, font)
+    font.face.makeSubset = MethodType(_make_subset, font.face)
+    font.face.addSubsetObjects = MethodType(_add_subset_objects, font.face)
     pdfmetrics.registerFont(font)
     if name == REGULAR:
         from reportlab.lib.fonts import addMapping
@@ -204,6 +211,113 @@ def _split_string(font: Any, text: Any, doc: Any, encoding: str = "utf-8") -> An
         if table[1].issuperset(text):
             return [(0, text.translate(table[2]).encode("latin-1"))]
     return TTFont.splitString(font, text, doc, encoding)
+
+
+# --- font subsets, made and compressed once a process ---------------------------------------------
+#
+# Every PDF embeds the subset of each face its text uses, made from the face's tables in Python
+# and compressed with zlib: a third of a letter's PDF time. The subset depends only on the face
+# and the characters in the order the letter first uses them, which the letters of a campaign
+# mostly share (a national campaign's 2,500 subsets are a handful of different ones): the subset's
+# bytes, its ToUnicode map and their compressed bytes are kept per process, keyed by what they are
+# made from, and are the bytes reportlab makes (tests/test_printed_letter.py compares them).
+
+SUBSETS_MAX = 64  # subsets (and compressed streams) kept; then each cache starts again
+_SUBSETS: dict[tuple[str, tuple[int, ...]], bytes] = {}
+
+
+def _make_subset(face: Any, subset: Any) -> bytes:
+    """reportlab's TTFontFile.makeSubset, once per face and subset."""
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    key = (face.filename, tuple(subset))
+    made = _SUBSETS.get(key)
+    if made is None:
+        if len(_SUBSETS) >= SUBSETS_MAX:
+            _SUBSETS.clear()
+        made = _SUBSETS[key] = TTFontFace.makeSubset(face, subset)
+    return made
+
+
+def _add_subset_objects(face: Any, doc: Any, fontname: str, subset: Any) -> Any:
+    """reportlab's TTFontFace.addSubsetObjects, the subset's stream compressed once a process."""
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    reference = TTFontFace.addSubsetObjects(face, doc, fontname, subset)  # type: ignore[no-untyped-call]
+    _compress_once(doc, f"fontFile:{face.filename}({fontname})")
+    return reference
+
+
+def _add_objects(font: Any, doc: Any) -> None:
+    """reportlab's TTFont.addObjects, each subset's ToUnicode map compressed once a process, and
+    its widths written out once a process."""
+    from reportlab.pdfbase.pdfdoc import PDFArray
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    before = set(doc.idToObject)
+    fonts = doc.idToObject["BasicFonts"].dict
+    had = set(fonts)
+    TTFont.addObjects(font, doc)
+    for name in set(doc.idToObject) - before:
+        if name.startswith("toUnicodeCMap:"):
+            _compress_once(doc, name)
+    for name in set(fonts) - had:
+        widths = getattr(fonts[name], "Widths", None)
+        if type(widths) is PDFArray and all(type(w) in (int, float) for w in widths.sequence):
+            fonts[name].Widths = _widths_class()(widths.sequence)
+
+
+_WIDTHS: dict[tuple[Any, ...], bytes] = {}
+
+
+@cache
+def _widths_class() -> Any:
+    """reportlab's PDFArray of numbers (a font subset's widths), formatted once a process: its
+    bytes depend only on the numbers and reportlab's line setting."""
+    from reportlab import rl_config
+    from reportlab.pdfbase.pdfdoc import PDFArray
+
+    class Widths(PDFArray):
+        def format(self, document: Any, IND: bytes = b"\n ") -> bytes:
+            key = (rl_config.pdfMultiLine, self.multiline, IND, *self.sequence, *map(type, self.sequence))
+            done = _WIDTHS.get(key)
+            if done is None:
+                if len(_WIDTHS) >= SUBSETS_MAX:
+                    _WIDTHS.clear()
+                done = _WIDTHS[key] = super().format(document, IND)
+            return done
+
+    return Widths
+
+
+def _compress_once(doc: Any, name: str) -> None:
+    """The stream ``name`` of ``doc`` compressed by :func:`_flate` (the same bytes, remembered)
+    instead of reportlab's filter; left as it is if it is not what reportlab usually makes."""
+    from reportlab.pdfbase import pdfdoc
+
+    stream = doc.idToObject.get(name)
+    if isinstance(stream, pdfdoc.PDFStream) and stream.filters == [pdfdoc.PDFZCompress]:
+        stream.filters = [_flate()]
+
+
+_COMPRESSED: dict[str | bytes, bytes] = {}
+
+
+@cache
+def _flate() -> Any:
+    """reportlab's FlateDecode filter, which compresses the same content once a process."""
+    from reportlab.pdfbase.pdfdoc import PDFStreamFilterZCompress
+
+    class Remembered(PDFStreamFilterZCompress):
+        def encode(self, text: Any) -> Any:
+            done = _COMPRESSED.get(text)
+            if done is None:
+                if len(_COMPRESSED) >= SUBSETS_MAX:
+                    _COMPRESSED.clear()
+                done = _COMPRESSED[text] = super().encode(text)
+            return done
+
+    return Remembered()
 
 
 # --- parsed fonts, cached ------------------------------------------------------------------------

@@ -9,11 +9,11 @@ Three steps, each usable alone:
   the way); it checks everything :func:`records_req.letters.request.build_letter_request` checks,
   with the same messages, and writes nothing (``campaign --dry-run`` prints it);
 - :func:`run` renders the letters (in worker processes with ``jobs > 1``; only this process
-  touches the database) and records each agency in its own transaction, after its files are
-  written. A campaign is named by its tag: running it again creates nothing new, and an
-  interrupted one resumes where it stopped. Rendering is deterministic, so a letter whose files
-  were written just before an interruption, and whose request was not yet committed, is found
-  byte for byte identical on the next run and adopted, never duplicated.
+  touches the database) and records the agencies ``CHUNK`` to a transaction, each after its
+  files are written. A campaign is named by its tag: running it again creates nothing new, and an
+  interrupted one resumes where it stopped. Rendering is deterministic, so the letters whose
+  files were written just before an interruption, and whose requests were not yet committed, are
+  found byte for byte identical on the next run and adopted, never duplicated.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from sqlalchemy.orm import Session
 
 from records_req.errors import Noted, NotFoundError, RecordsReqError, UsageError
 from records_req.names import county_key
-from records_req.output import Protected
+from records_req.output import Guarded, Protected
 from records_req.wording import REASONS as _REASONS
 
 if TYPE_CHECKING:
     from records_req.letters.compose import ListedAgreement
     from records_req.letters.request import RequestSpec
     from records_req.store.db import Store
-    from records_req.store.models import Agency, IceAgreement
+    from records_req.store.models import Agency, IceAgreement, Profile, Request
     from records_req.workspace import LetterOutput, Workspace
 
 NOTHING_PROTECTED = Protected(protected=[], protected_dirs=[])
@@ -305,6 +305,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
     output = options.output
     letter_date = output.date or today
     out_dir = output.out_dir or default_out_dir()
+    root = out_dir.resolve()
     extensions = ("docx", "pdf") if output.formats == "both" else (output.formats,)
     campaign: dict[tuple[int, tuple[str, ...]], int] = {
         (r.agency_id, tuple(sorted(r.topics))): r.id
@@ -382,7 +383,14 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             continue
         try:
             paths = letter_paths(
-                out_dir, j.code, agency.name, letter_date.isoformat(), list(keys) or ["items"], "initial", extensions
+                out_dir,
+                j.code,
+                agency.name,
+                letter_date.isoformat(),
+                list(keys) or ["items"],
+                "initial",
+                extensions,
+                root,
             )
         except RecordsReqError as exc:
             skip("invalid", noted(exc))
@@ -457,13 +465,7 @@ def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered 
             assert step.job is not None
             yield step, render_job(step.job)
         return
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        context.set_forkserver_preload(["records_req.tracker.campaign", "records_req.letters.render"])
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet_worker)
+    pool = ProcessPoolExecutor(jobs, mp_context=_workers_context(), initializer=_quiet_worker)
     window: deque[tuple[Step, Future[Rendered | RecordsReqError]]] = deque()
     pending = iter(steps)
     try:
@@ -482,6 +484,33 @@ def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered 
             yield step, result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# What the forkserver imports before it makes the workers: they start with it done.
+WORKER_PRELOAD = ["records_req.tracker.campaign", "records_req.letters.render", "records_req.letters.warm"]
+
+
+def _workers_context() -> Any:
+    """The multiprocessing context the workers are started with: the forkserver, preloaded, where
+    the platform has it; else spawn."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload(WORKER_PRELOAD)
+    return context
+
+
+def start_workers() -> None:
+    """Start the process the workers are made from now (the forkserver, which renders a sample
+    letter as it starts: letters.warm), so that it warms up while the caller plans the campaign:
+    for a campaign that will render in worker processes. Without a forkserver, nothing."""
+    context = _workers_context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _quiet_worker() -> None:
@@ -516,6 +545,7 @@ def _exit_with_parent() -> None:
 
 
 STAGE_AHEAD = 16  # letters whose files are being written ahead of their transactions
+CHUNK = 32  # letters recorded in one transaction
 
 
 def run(
@@ -529,13 +559,16 @@ def run(
     progress: Callable[[], None] = lambda: None,
     protected: Protected | None = None,
 ) -> list[Outcome]:
-    """Write every planned letter and record its request, one agency per transaction, files first:
-    a request is committed only once its letter is on disk, and a letter written just before an
-    interruption is adopted by the next run (its bytes are the same).
+    """Write every planned letter and record its request, files first: a request is committed
+    only once its letter is on disk, and a letter written just before an interruption is adopted
+    by the next run (its bytes are the same).
 
     Each letter's files are written ahead, by threads, to hidden temporary files flushed to disk
-    (output.stage: the disk flushes many at once, where one at a time took 5 ms a file); its
-    transaction moves them into place after its checks, or removes them if it skips the agency."""
+    (output.stage: the disk flushes many at once, where one at a time took 5 ms a file). The
+    letters are recorded ``CHUNK`` at a time, one transaction each (:func:`_record_chunk`): after
+    each letter's checks, its files are moved into place (or removed if it skips the agency) and
+    its request made; the chunk's requests are committed together, so an interruption leaves at
+    most one chunk's files to adopt. ``progress`` is called for each letter once it is committed."""
     from concurrent.futures import ThreadPoolExecutor
 
     from records_req.output import discard
@@ -544,38 +577,38 @@ def run(
         Outcome(s.target, "skipped", s.reason, s.message, s.request_id, {}) for s in steps if s.action == "skip"
     ]
     creates = [s for s in steps if s.action == "create"]
-    ahead: deque[tuple[Step, Rendered | RecordsReqError, Future[dict[Path, Path]] | None]] = deque()
+    ahead: deque[Ahead] = deque()
     staging = ThreadPoolExecutor(STAGE_AHEAD, thread_name_prefix="records-req-stage")
 
     def settle() -> None:
-        step, result, staged = ahead.popleft()
-        if isinstance(result, RecordsReqError):
-            outcomes.append(Outcome(step.target, "skipped", "invalid", noted(result), None, {}))
-        else:
-            assert staged is not None
-            temps = staged.result()
-            try:
-                outcomes.append(
-                    _record(store, step, result, options, profile_id, today, protected or NOTHING_PROTECTED, temps)
-                )
-            finally:
-                discard(temps.values())  # those not moved into place
-        progress()
+        chunk = [ahead.popleft() for _ in range(min(CHUNK, len(ahead)))]
+        done = _record_chunk(store, chunk, options, profile_id, today, protected or NOTHING_PROTECTED)
+        for outcome in done:
+            outcomes.append(outcome)
+            progress()
 
     try:
         for step, result in rendered(creates, jobs):
             staged = None if isinstance(result, RecordsReqError) else staging.submit(_stage, step, result)
-            ahead.append((step, result, staged))
-            if len(ahead) >= STAGE_AHEAD:
+            ahead.append(Ahead(step, result, staged))
+            if len(ahead) >= CHUNK + STAGE_AHEAD:  # the oldest chunk's files are written by now
                 settle()
         while ahead:
             settle()
     finally:
         staging.shutdown(wait=True, cancel_futures=True)
-        for _step, _result, staged in ahead:  # interrupted: the files written ahead go
-            if staged is not None and not staged.cancelled() and staged.exception() is None:
-                discard(staged.result().values())
+        for item in ahead:  # interrupted: the files written ahead go
+            if item.staged is not None and not item.staged.cancelled() and item.staged.exception() is None:
+                discard(item.staged.result().values())
     return outcomes
+
+
+class Ahead(NamedTuple):
+    """A rendered letter (or why it could not be) and its files being written ahead."""
+
+    step: Step
+    result: Rendered | RecordsReqError
+    staged: Future[dict[Path, Path]] | None
 
 
 def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
@@ -594,102 +627,235 @@ def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
     return temps
 
 
-def _record(
+def _record_chunk(
     store: Store,
-    step: Step,
-    result: Rendered,
+    chunk: Sequence[Ahead],
     options: Options,
     profile_id: int | None,
     today: dt.date,
     protected: Protected,
-    staged: dict[Path, Path] | None = None,
-) -> Outcome:
+) -> list[Outcome]:
+    """Record a chunk of letters in one transaction, in order: for each, the plan checked again
+    under the agency's lock (another campaign, or this one started twice, may have written to it
+    since), then its files moved into place and its request made; the requests are inserted
+    together. Should the database refuse one (an open request made meanwhile by a writer that does
+    not take the lock: never expected), nothing of the chunk is kept and each letter is recorded
+    in its own transaction, which says which request holds the agency (its files, in place by
+    then, are adopted). The temporary files not moved into place are removed, whatever happens."""
+    from records_req.output import discard
+
+    letters = [(item.step, item.result, item.staged) for item in chunk if isinstance(item.result, Rendered)]
+    temps: list[dict[Path, Path]] = []
+    try:
+        for _step, _result, staged in letters:
+            assert staged is not None
+            temps.append(staged.result())
+        work = [(step, result, staged) for (step, result, _), staged in zip(letters, temps, strict=True)]
+        try:
+            made = _record_together(store, work, options, profile_id, today, protected, together=len(work) > 1)
+        except _Refused:
+            made = [
+                outcome
+                for letter in work
+                for outcome in _record_together(store, [letter], options, profile_id, today, protected, together=False)
+            ]
+    finally:
+        for staged_files in temps:
+            discard(staged_files.values())  # those not moved into place
+        for _step, _result, staged in letters[len(temps) :]:
+            if staged is not None and not staged.cancelled() and staged.exception() is None:
+                discard(staged.result().values())
+    recorded = iter(made)
+    return [
+        next(recorded)
+        if isinstance(item.result, Rendered)
+        else Outcome(item.step.target, "skipped", "invalid", noted(item.result), None, {})
+        for item in chunk
+    ]
+
+
+class _Refused(Exception):
+    """The database refused a request of a chunk inserted together."""
+
+
+def _record_together(
+    store: Store,
+    work: Sequence[tuple[Step, Rendered | RecordsReqError, dict[Path, Path]]],
+    options: Options,
+    profile_id: int | None,
+    today: dt.date,
+    protected: Protected,
+    *,
+    together: bool,
+) -> list[Outcome]:
+    """One transaction for ``work``'s letters; with ``together``, their requests are inserted in
+    one flush (a letter whose agency or files come again later in the chunk is flushed at once, so
+    that the later one sees it), else each as it is made."""
+    from sqlalchemy.exc import IntegrityError
+
+    from records_req.output import guard
+
+    with store.write() as session:
+        checks = _Checks.load(session, [step for step, _, _ in work], options, profile_id)
+        guarded = guard(**protected)
+        done = []
+        for step, result, staged_files in work:
+            assert isinstance(result, Rendered)
+            alone = (
+                not together
+                or step.target.agency_id in checks.again
+                or not checks.again.isdisjoint(step.job.paths.values() if step.job else ())
+            )
+            done.append(_record(session, checks, step, result, options, today, guarded, staged_files, alone))
+        if together:
+            try:
+                session.flush()
+            except IntegrityError:  # the transaction is spoiled: it is rolled back, and done again
+                raise _Refused from None
+        return [_finish(session, d, today) if isinstance(d, _Made) else d for d in done]
+
+
+class _Checks(NamedTuple):
+    """What the letters of a chunk are checked against, read at once under their agencies' locks,
+    and kept up to date as the chunk makes requests."""
+
+    agencies: dict[int, Agency]
+    mine: dict[tuple[int, tuple[str, ...]], int]  # the campaign's requests, by agency and sorted topics
+    open_: dict[tuple[int, tuple[str, ...]], Request]  # an open request, by agency and sorted topics
+    owners: dict[Path, int]  # the request owning a letter file at one of the chunk's paths
+    again: set[int | Path]  # agencies and paths that more than one letter of the chunk has
+    profile: Profile | None  # who signs (held here: the session keeps only weak references)
+
+    @classmethod
+    def load(cls, session: Session, steps: Sequence[Step], options: Options, profile_id: int | None) -> _Checks:
+        from records_req.store.models import Agency, Profile, Request, Tag
+        from records_req.tracker.service import letter_owners, lock_agencies, open_duplicates
+
+        ids = sorted({s.target.agency_id for s in steps})
+        lock_agencies(session, ids)
+        agencies = {a.id: a for a in session.scalars(select(Agency).where(Agency.id.in_(ids)))}
+        mine: dict[tuple[int, tuple[str, ...]], int] = {}
+        rows = session.execute(
+            select(Request.agency_id, Request.id, Request.topics)
+            .join(Tag)
+            .where(Tag.tag == options.tag, Request.agency_id.in_(ids))
+            .order_by(Request.id)
+        )
+        for agency_id, request_id, found in rows:
+            mine.setdefault((agency_id, tuple(sorted(found))), request_id)
+        open_: dict[tuple[int, tuple[str, ...]], Request] = {}
+        by_topics: dict[tuple[str, ...], dict[int, tuple[str, ...]]] = {}
+        for s in steps:
+            if s.job is not None and not options.again:
+                key = tuple(sorted(s.job.topic_keys))
+                by_topics.setdefault(key, {})[s.target.agency_id] = key
+        for key, wanted in by_topics.items():
+            open_.update(((agency_id, key), r) for agency_id, r in open_duplicates(session, wanted).items())
+        paths = [p for s in steps if s.job is not None for p in s.job.paths.values()]
+        counts = Counter[int | Path]([s.target.agency_id for s in steps])
+        counts.update(paths)  # as planned, from one folder (files that meet through links differ: skipped)
+        again = {thing for thing, n in counts.items() if n > 1}
+        profile = session.get(Profile, profile_id) if profile_id else None
+        return cls(agencies, mine, open_, letter_owners(session, paths), again, profile)
+
+
+class _Made(NamedTuple):
+    """A request made for a letter whose files are in place: its documents and its cached
+    schedule are added once it has its id."""
+
+    step: Step
+    request: Request
+    files: dict[Path, bytes]
+
+
+def _record(
+    session: Session,
+    checks: _Checks,
+    step: Step,
+    result: Rendered,
+    options: Options,
+    today: dt.date,
+    guarded: Guarded,
+    staged: dict[Path, Path],
+    alone: bool = True,
+) -> Outcome | _Made:
+    """One letter of a chunk: why it is skipped after all, or its files moved into place and its
+    request made (inserted now if ``alone``, else with the chunk's)."""
     from records_req.laws import load_laws
     from records_req.output import write_all
-    from records_req.store.models import Agency, Profile
-    from records_req.tracker.service import (
-        DuplicateRequest,
-        add_document,
-        create_request,
-        holder_message,
-        letter_owner,
-        lock_agency,
-        open_duplicate,
-        refresh,
-    )
+    from records_req.tracker.service import DuplicateRequest, create_request, holder_message
 
     job = step.job
     assert job is not None
     files = {job.paths[ext]: data for ext, data in result.files.items()}
     topics = list(job.topic_keys)
-    with store.write() as session:
-        # The plan is re-checked under the agency's lock, before any file is written: another
-        # campaign (or this one started twice) may have written to the agency since.
-        lock_agency(session, step.target.agency_id)
-        agency_row = session.get(Agency, step.target.agency_id)
-        assert agency_row is not None
+    agency_row = checks.agencies[step.target.agency_id]
 
-        def skipped(reason: Reason, message: str, request_id: int) -> Outcome:
-            return Outcome(step.target, "skipped", reason, message, request_id, {}, meanwhile=True)
+    def skipped(reason: Reason, message: str, request_id: int) -> Outcome:
+        return Outcome(step.target, "skipped", reason, message, request_id, {}, meanwhile=True)
 
-        mine = _campaign_request(session, options.tag, agency_row.id, topics)
-        if mine is not None:
-            return skipped(
-                "in-campaign",
-                f"Request #{mine} to {agency_row.name} was made meanwhile by another run of this campaign.",
-                mine,
-            )
-        if not options.again:
-            dup = open_duplicate(session, agency_row.id, topics)
-            if dup is not None:
-                return skipped("already-requested", holder_message(dup, agency_row.name, topics), dup.id)
-        owner = letter_owner(session, *files)
-        if owner is not None:
-            first = next(iter(files))
-            return skipped("file-exists", Noted("letter-of-another", path=str(first), owner=owner), owner)
-        existing = [p for p, data in files.items() if p.exists()]
-        same = [p for p in existing if p.is_file() and p.read_bytes() == files[p]]
-        if len(same) < len(existing) and not options.output.force:
-            names = ", ".join(str(p) for p in existing if p not in same)
-            return Outcome(step.target, "skipped", "file-exists", Noted("file-exists", names=names), None, {})
-        write_all(
-            {p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, **protected
+    mine = checks.mine.get((agency_row.id, tuple(sorted(topics))))
+    if mine is not None:
+        return skipped(
+            "in-campaign",
+            f"Request #{mine} to {agency_row.name} was made meanwhile by another run of this campaign.",
+            mine,
         )
-        try:
-            request = create_request(
-                session,
-                jurisdiction=load_laws()[job.code],
-                agency_row=agency_row,
-                profile=session.get(Profile, profile_id) if profile_id else None,
-                topics=topics,
-                items=list(result.items),
-                since=result.since,
-                until=result.until,
-                letter_date=job.spec.letter_date or today,
-                fee_limit=result.fee_limit,
-                co_requester=result.co_requester,
-                as_sent=result.as_sent,
-                tags=[options.tag],
-                again=options.again,
-                checked=True,  # open_duplicate above, under the lock
-            )
-        except DuplicateRequest as exc:  # a writer that does not take the lock (never expected)
-            return skipped("already-requested", str(exc), exc.request_id)
-        for path, data in files.items():
-            add_document(session, request, "letter", path, original_name=path.name, data=data, flush=False)
-        refresh(request, today)
-        return Outcome(step.target, "created", None, None, request.id, {p.suffix[1:]: str(p) for p in files})
-
-
-def _campaign_request(session: Session, tag: str, agency_id: int, topics: Sequence[str]) -> int | None:
-    """The campaign's own request to the agency for these topics, if it has one."""
-    from records_req.store.models import Request, Tag
-
-    wanted = sorted(topics)
-    rows = session.execute(
-        select(Request.id, Request.topics).join(Tag).where(Tag.tag == tag, Request.agency_id == agency_id)
+    if not options.again:
+        dup = checks.open_.get((agency_row.id, tuple(sorted(topics))))
+        if dup is not None:
+            return skipped("already-requested", holder_message(dup, agency_row.name, topics), dup.id)
+    owner = next((checks.owners[p] for p in files if p in checks.owners), None)
+    if owner is not None:
+        first = next(iter(files))
+        return skipped("file-exists", Noted("letter-of-another", path=str(first), owner=owner), owner)
+    existing = [p for p, data in files.items() if p.exists()]
+    same = [p for p in existing if p.is_file() and p.read_bytes() == files[p]]
+    if len(same) < len(existing) and not options.output.force:
+        names = ", ".join(str(p) for p in existing if p not in same)
+        return Outcome(step.target, "skipped", "file-exists", Noted("file-exists", names=names), None, {})
+    write_all(
+        {p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, guarded=guarded
     )
-    return next((request_id for request_id, found in rows if sorted(found) == wanted), None)
+    try:
+        request = create_request(
+            session,
+            jurisdiction=load_laws()[job.code],
+            agency_row=agency_row,
+            profile=checks.profile,
+            topics=topics,
+            items=list(result.items),
+            since=result.since,
+            until=result.until,
+            letter_date=job.spec.letter_date or today,
+            fee_limit=result.fee_limit,
+            co_requester=result.co_requester,
+            as_sent=result.as_sent,
+            tags=[options.tag],
+            again=options.again,
+            checked=True,  # the chunk's checks above, under the lock
+            flush=alone,
+        )
+    except DuplicateRequest as exc:  # a writer that does not take the lock (never expected)
+        return skipped("already-requested", str(exc), exc.request_id)
+    if alone:  # the letters after it in the chunk see it
+        for path in files:
+            checks.owners[path] = request.id
+        checks.mine[(agency_row.id, tuple(sorted(topics)))] = request.id
+        if request.open_key is not None:
+            checks.open_[(agency_row.id, tuple(sorted(topics)))] = request
+    return _Made(step, request, files)
+
+
+def _finish(session: Session, made: _Made, today: dt.date) -> Outcome:
+    """A made request's letter documents and cached schedule, and what the campaign says of it."""
+    from records_req.tracker.service import add_document, refresh
+
+    for path, data in made.files.items():
+        add_document(session, made.request, "letter", path, original_name=path.name, data=data, flush=False)
+    refresh(made.request, today)
+    files = {p.suffix[1:]: str(p) for p in made.files}
+    return Outcome(made.step.target, "created", None, None, made.request.id, files)
 
 
 def summary(outcomes: Sequence[Outcome], *, eml: bool = False) -> dict[str, Any]:

@@ -256,18 +256,41 @@ def lock_agency(session: Session, agency_id: int) -> None:
     (is one already open? is its letter's file another request's?) and making it is one step that
     no other writer can interleave: a row lock on PostgreSQL (FOR NO KEY UPDATE), and on SQLite
     the database's one writer at a time (every writing transaction begins IMMEDIATE)."""
-    session.execute(select(Agency.id).where(Agency.id == agency_id).with_for_update(key_share=True))
+    lock_agencies(session, [agency_id])
+
+
+def lock_agencies(session: Session, agency_ids: Iterable[int]) -> None:
+    """:func:`lock_agency` for several agencies at once, taken in the order of their ids (two
+    writers that take theirs in the same order never wait for each other in a circle)."""
+    ids = sorted(set(agency_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(Agency.id).where(Agency.id.in_(chunk)).order_by(Agency.id).with_for_update(key_share=True)
+        session.execute(query).all()
 
 
 def open_duplicate(session: Session, agency_id: int, topics: Sequence[str]) -> Request | None:
     """An open request to the same agency for the same topics, if there is one (the one that holds
     the key first, then the oldest)."""
-    wanted = sorted(topics)
-    candidates = session.scalars(
-        select(Request).where(Request.agency_id == agency_id, Request.closed.is_(False)).order_by(Request.id)
-    )
-    same = [r for r in candidates if sorted(r.topics) == wanted]
-    return next((r for r in same if r.open_key is not None), same[0] if same else None)
+    return open_duplicates(session, {agency_id: topics}).get(agency_id)
+
+
+def open_duplicates(session: Session, wanted: Mapping[int, Sequence[str]]) -> dict[int, Request]:
+    """:func:`open_duplicate` for several agencies at once (each with its topics): the agencies
+    that have one, with it."""
+    ids = sorted(wanted)
+    candidates: dict[int, list[Request]] = {}
+    for start in range(0, len(ids), 500):
+        query = select(Request).where(Request.agency_id.in_(ids[start : start + 500]), Request.closed.is_(False))
+        for r in session.scalars(query.order_by(Request.id)):
+            candidates.setdefault(r.agency_id, []).append(r)
+    found = {}
+    for agency_id, topics in wanted.items():
+        same = [r for r in candidates.get(agency_id, []) if sorted(r.topics) == sorted(topics)]
+        holder = next((r for r in same if r.open_key is not None), same[0] if same else None)
+        if holder is not None:
+            found[agency_id] = holder
+    return found
 
 
 def holder_message(request: Request, agency_name: str, topics: Sequence[str]) -> str:
@@ -308,11 +331,14 @@ def create_request(
     again: bool,
     as_sent: dict[str, Any] | None = None,
     checked: bool = False,
+    flush: bool = True,
 ) -> Request:
     """One new request. Unless ``again``, it takes the agency's key for these topics: a request
     already open for them is refused by name (``checked``: the caller looked, under the agency's
     lock, and found none), and if another writer made one meanwhile the database's unique index
-    refuses this one (never two open requests for the same records)."""
+    refuses this one (never two open requests for the same records). ``flush=False``: the request
+    is only added to the session, for the caller to flush with others (a campaign's chunk), and
+    then the index's refusal is an IntegrityError for the caller to handle."""
     if not again and not checked:
         refuse_duplicate(session, agency_row, topics)
     request = Request(
@@ -335,6 +361,9 @@ def create_request(
         tracking_numbers=[],
     )
     request.tags = [Tag(tag=t) for t in sorted(set(tags))]
+    if not flush:
+        session.add(request)
+        return request
     try:
         with session.begin_nested():
             session.add(request)
@@ -650,10 +679,27 @@ def add_document(
 
 def letter_owner(session: Session, *paths: Path) -> int | None:
     """The request whose letter is stored at one of ``paths``, if any."""
-    names = {str(p) for p in paths} | {str(p.resolve()) for p in paths}
-    return session.scalar(
-        select(Document.request_id).where(Document.role == "letter", Document.path.in_(sorted(names))).limit(1)
-    )
+    owners = letter_owners(session, paths)
+    return next((owners[p] for p in paths if p in owners), None)
+
+
+def letter_owners(session: Session, paths: Iterable[Path]) -> dict[Path, int]:
+    """Of ``paths``, those where a request's letter is stored (as given or resolved), with that
+    request."""
+    names: dict[str, list[Path]] = {}
+    for p in paths:
+        for name in {str(p), str(p.resolve())}:
+            names.setdefault(name, []).append(p)
+    wanted = sorted(names)
+    owners: dict[Path, int] = {}
+    for start in range(0, len(wanted), 500):
+        query = select(Document.path, Document.request_id).where(
+            Document.role == "letter", Document.path.in_(wanted[start : start + 500])
+        )
+        for name, request_id in session.execute(query.order_by(Document.id)):
+            for p in names[name]:
+                owners.setdefault(p, request_id)
+    return owners
 
 
 def refuse_others_letters(session: Session, paths: Iterable[Path], request_id: int | None = None) -> None:
