@@ -339,3 +339,22 @@ def test_the_list_pages_give_the_whole_list(rr: Tracker) -> None:
     assert [r["id"] for r in first + rest] == [r["id"] for r in rr.json("list", "--status", "open")]
     assert f"add --after {first[-1]['id']}" in rr("list", "--status", "open", "--limit", "2")
     assert "--after" not in rr("list", "--status", "open", "--after", str(first[-1]["id"]))
+
+
+def test_a_campaigns_chunked_writes_are_counted(rr: Tracker, tmp_path: Path) -> None:
+    """A campaign records its letters many to a transaction (tracker/campaign.py's chunks, the
+    requests flushed together): the counts follow them, and the later sending of some."""
+    rows = ["STATE,LAW ENFORCEMENT AGENCY,TYPE,COUNTY,SUPPORT TYPE,SIGNED,MOA,ADDENDUM"]
+    rows += [
+        f"TEXAS,Town {i} Police Department,Municipality,Harris County,Warrant Service Officer,06/18/2025,,"
+        for i in range(7)
+    ]
+    sheet = tmp_path / "participatingAgencies11302026am.csv"
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rr("agencies", "import", str(sheet))
+    many(rr)
+    made = rr.json("campaign", "--state", "TX", "--topic", "wso", "--tag", "C", "--out", str(tmp_path / "out"))
+    assert made["summary"]["created"] == 7
+    assert_kept_equal_a_recount(rr.url)
+    rr("sent", "--tag", "C", "--via", "email", "--on", "2026-11-28", today="2026-11-28")
+    assert_kept_equal_a_recount(rr.url)
