@@ -19,6 +19,7 @@ import re
 import struct
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,13 @@ from records_req.web import Settings, create_app
 
 from .cli_helpers import Tracker
 from .letter_helpers import docx_text
+from .seeded_copies import Seeds, seeds
 
 TODAY = dt.date(2026, 12, 1)
 HOSTILE = 'Smith & <Co> "Police" 警察署'
 ANA = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "VA")
 SCREENSHOTS_ENV = "RECORDS_REQ_SCREENSHOTS"
+__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 VIEWPORTS: dict[str, dict[str, Any]] = {
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
@@ -70,19 +73,19 @@ def _not_ready(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     return [b"starting"]
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+@contextmanager
+def serving(rr: Tracker) -> Iterator[Site]:
+    """The dashboard on ``rr``'s database, served in a thread until the block ends."""
     from werkzeug.serving import make_server
 
     from records_req.store.db import close_all
 
-    rr = Tracker(f"sqlite:///{tmp_path / 'records.db'}", tmp_path)
     server = make_server("127.0.0.1", 0, _not_ready, threaded=True)  # port 0: a free one
     # The app is made once the port is known (Settings.port), before the first request is served.
     server.app = create_app(
         Settings(
             db_url=rr.url,
-            out_dir=tmp_path / "out",
+            out_dir=rr.tmp / "out",
             host="127.0.0.1",
             port=server.port,
             today=TODAY,
@@ -99,6 +102,12 @@ def site(tmp_path: Path) -> Iterator[Site]:
         server.server_close()
         close_all()
     assert not thread.is_alive()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    with serving(Tracker(f"sqlite:///{tmp_path / 'records.db'}", tmp_path)) as served:
+        yield served
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -125,13 +134,13 @@ class Tab:
         assert response is not None and response.status == 200, f"{path}: {response and response.status}"
 
 
-@pytest.fixture
-def tab(chromium: Browser, site: Site, viewport: str) -> Iterator[Tab]:
+@contextmanager
+def opened(chromium: Browser, site: Site, width: str) -> Iterator[Tab]:
     """A fresh browser context (cookies, session, CSRF token) at the chosen width."""
-    context = chromium.new_context(accept_downloads=True, locale="en-US", **VIEWPORTS[viewport])
+    context = chromium.new_context(accept_downloads=True, locale="en-US", **VIEWPORTS[width])
     context.set_default_timeout(15_000)
     page = context.new_page()
-    found = Tab(page, site, viewport)
+    found = Tab(page, site, width)
 
     def console(message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
@@ -145,6 +154,12 @@ def tab(chromium: Browser, site: Site, viewport: str) -> Iterator[Tab]:
         context.close()
     # Every page of every test: no script error, nothing the Content-Security-Policy refused.
     assert found.problems == []
+
+
+@pytest.fixture
+def tab(chromium: Browser, site: Site, viewport: str) -> Iterator[Tab]:
+    with opened(chromium, site, viewport) as found:
+        yield found
 
 
 def two_requests(rr: Tracker) -> tuple[int, int]:
@@ -498,50 +513,51 @@ def keyboard_problems(page: Page, stops: int = 60) -> list[str]:
     return problems
 
 
-def audited_site(rr: Tracker, tmp_path: Path) -> int:
+def audited_site(rr: Tracker) -> int:
     """A database that puts something on every page: overdue and waiting requests, a request with
     events, a file and an explanation, and imported agencies. Returns the richest request's id."""
     from .test_campaign import SHEET
 
     late, _ = two_requests(rr)
     rr("log", str(late), "acknowledged", "--on", "2026-11-03", today="2026-11-03")
-    response = tmp_path / "response.txt"
+    response = rr.tmp / "response.txt"
     response.write_text("We are looking for the records.\n", encoding="utf-8")
     rr("attach", str(late), str(response))
-    sheet = tmp_path / "participating.csv"
+    sheet = rr.tmp / "participating.csv"
     sheet.write_text(SHEET, encoding="utf-8")
     rr("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
     return late
 
 
-def test_every_page_passes_the_accessibility_and_layout_audit(tab: Tab, tmp_path: Path) -> None:
-    late = audited_site(tab.site.rr, tmp_path)
-    pages = ["/", "/requests", f"/requests/{late}", "/new?state=VA", "/agencies", "/campaign", "/reports"]
-    pages.append("/search?q=looking")  # a hit: the attached response, its word in <mark>
+def audit_problems(tab: Tab, paths: Iterable[str], lang: str) -> list[str]:
+    """The audit and the keyboard walk on each page (in ``lang``, the language the tab has chosen)."""
     problems: list[str] = []
-    for path in pages:
+    for path in paths:
         tab.open(path)
-        if path.startswith("/new"):
-            expect(tab.page.locator("#state-info")).to_contain_text("Va. Code")  # audit what the script adds too
-        problems += [f"{path}: {p}" for p in tab.page.evaluate(AUDIT)]
-        problems += [f"{path}: {p}" for p in keyboard_problems(tab.page)]
-    assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
+        expect(tab.page.locator("html")).to_have_attribute("lang", lang)
+        if path.startswith("/new"):  # audit what the script adds too
+            state_law = "Ley: Virginia" if lang == "es" else "Law: Virginia"
+            expect(tab.page.locator("#state-info p").first).to_have_text(re.compile("^" + state_law))
+        problems += [f"{path} ({lang}): {p}" for p in tab.page.evaluate(AUDIT)]
+        problems += [f"{path} ({lang}): {p}" for p in keyboard_problems(tab.page)]
+    return problems
 
 
-def test_the_spanish_pages_pass_the_audit_too(tab: Tab, tmp_path: Path) -> None:
-    late = audited_site(tab.site.rr, tmp_path)
-    tab.open("/")
-    tab.page.get_by_role("link", name="Español").click()
-    expect(tab.page.locator("html")).to_have_attribute("lang", "es")
-    problems: list[str] = []
-    for path in ("/", f"/requests/{late}", "/new?state=VA"):
-        tab.open(path)
+def test_every_page_passes_the_accessibility_and_layout_audit_in_both_languages(
+    chromium: Browser, seeds: Seeds, tmp_path: Path, viewport: str
+) -> None:
+    """Every page in English, then the pages that differ most in Spanish (chosen by its link), in
+    one tab on one seeded copy: the audit only reads."""
+    rr, late = seeds.copy(audited_site, tmp_path)
+    with serving(rr) as served, opened(chromium, served, viewport) as tab:
+        pages = ["/", "/requests", f"/requests/{late}", "/new?state=VA", "/agencies", "/campaign", "/reports"]
+        pages.append("/search?q=looking")  # a hit: the attached response, its word in <mark>
+        problems = audit_problems(tab, pages, "en")
+        tab.open("/")
+        tab.page.get_by_role("link", name="Español").click()
         expect(tab.page.locator("html")).to_have_attribute("lang", "es")
-        if path.startswith("/new"):
-            expect(tab.page.locator("#state-info p").first).to_have_text(re.compile(r"^Ley: Virginia"))
-        problems += [f"{path}: {p}" for p in tab.page.evaluate(AUDIT)]
-        problems += [f"{path}: {p}" for p in keyboard_problems(tab.page)]
-    assert problems == [], f"at {tab.width} width, in Spanish:\n" + "\n".join(problems)
+        problems += audit_problems(tab, ("/", f"/requests/{late}", "/new?state=VA"), "es")
+        assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
 
 
 def test_the_audit_sees_a_page_with_a_preview_and_an_error(tab: Tab) -> None:
@@ -579,7 +595,7 @@ def png_size(path: Path) -> tuple[int, int]:
 @pytest.mark.skipif(os.environ.get(SCREENSHOTS_ENV) != "1", reason=f"{SCREENSHOTS_ENV}=1 writes docs/screenshots/")
 def test_screenshots_for_the_docs(tab: Tab, tmp_path: Path) -> None:
     page, rr = tab.page, tab.site.rr
-    late = audited_site(rr, tmp_path)
+    late = audited_site(rr)
     houston = rr.new("TX", "Houston Police Department", *ANA)
     rr("sent", str(houston), "--on", "2026-11-23", "--via", "portal", today="2026-11-23")
     miami = rr.new("FL", "Miami-Dade Police Department", *ANA)
