@@ -229,6 +229,24 @@ def test_a_request_is_previewed_and_created_from_the_new_request_page(tab: Tab) 
     expect(page.get_by_label("Communications with ICE")).to_be_checked()
     expect(info).to_contain_text("Va. Code")
     assert rr.json("list") == []  # a preview tracks nothing
+    # The states the form takes after a submit pass the audit: the letter's preview, and a
+    # refusal (role=alert), which keeps the form as typed.
+    page.wait_for_load_state("load")  # the stylesheet too: a page measured before it is laid out wide
+    problems = [f"preview: {p}" for p in page.evaluate(AUDIT)]
+    since, until = page.get_by_label("From"), page.get_by_label("Until")
+    dates = since.input_value(), until.input_value()
+    since.fill("2026-12-31")
+    until.fill("2026-01-01")
+    page.get_by_role("button", name="Preview the letter").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    page.wait_for_load_state("load")
+    problems += [f"error: {p}" for p in page.evaluate(AUDIT)]
+    assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
+    tab.answered(422)
+    expect(page.get_by_label("Agency", exact=True)).to_have_value(HOSTILE)
+    expect(page.get_by_label("Communications with ICE")).to_be_checked()
+    since.fill(dates[0])
+    until.fill(dates[1])
 
     page.get_by_role("button", name="Create the tracked request").click()
     expect(page).to_have_url(re.compile(r"/requests/\d+$"))
@@ -306,12 +324,15 @@ def test_a_refused_event_shows_the_cli_message_and_keeps_the_form(tab: Tab) -> N
     tab.answered(422)
 
 
-# --- 3. and 4. files up and down ----------------------------------------------------------------
+# --- 3. and 4. files up and down, in one test (one request page) ----------------------------------
 
 
-def test_an_uploaded_response_is_listed_under_files(tab: Tab, tmp_path: Path) -> None:
+def test_an_uploaded_response_is_listed_under_files_and_the_letter_downloads_as_a_docx(
+    tab: Tab, tmp_path: Path
+) -> None:
     page, rr = tab.page, tab.site.rr
-    late, _ = two_requests(rr)
+    late = rr.new("VA", HOSTILE, *ANA)
+    rr("sent", str(late), "--on", "2026-11-02", today="2026-11-02")
     pdf = tmp_path / "response.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% the sheriff's response\n1 0 obj << >> endobj\n%%EOF\n")
     tab.open(f"/requests/{late}")
@@ -335,12 +356,8 @@ def test_an_uploaded_response_is_listed_under_files(tab: Tab, tmp_path: Path) ->
     saved = tmp_path / "back.pdf"
     download.save_as(saved)
     assert saved.read_bytes() == pdf.read_bytes()
-
-
-def test_the_letter_downloads_as_a_docx_naming_the_agency(tab: Tab, tmp_path: Path) -> None:
-    page, rr = tab.page, tab.site.rr
-    rid = rr.new("VA", HOSTILE, *ANA)
-    tab.open(f"/requests/{rid}")
+    # The letter that went out downloads as a DOCX naming the agency: the tracked file itself.
+    rid = late
     link = page.locator("ol.timeline a", has_text="Download DOCX")
     expect(link).to_have_count(1)
     with page.expect_download() as fetched:
@@ -558,28 +575,6 @@ def test_every_page_passes_the_accessibility_and_layout_audit_in_both_languages(
         expect(tab.page.locator("html")).to_have_attribute("lang", "es")
         problems += audit_problems(tab, ("/", f"/requests/{late}", "/new?state=VA"), "es")
         assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
-
-
-def test_the_audit_sees_a_page_with_a_preview_and_an_error(tab: Tab) -> None:
-    """The states a form takes after a submit: the letter's preview, and a refusal (role=alert)."""
-    page = tab.page
-    tab.open("/new?state=VA")
-    page.get_by_label("Agency", exact=True).fill(HOSTILE)
-    page.get_by_label("Your name").fill("Ana Núñez")
-    page.get_by_label("Your email").fill("ana@example.org")
-    page.get_by_label("The state you live in (two letters)").fill("VA")
-    page.get_by_role("button", name="Preview the letter").click()
-    expect(page.locator("pre.letter")).to_be_visible()
-    page.wait_for_load_state("load")  # the stylesheet too: a page measured before it is laid out wide
-    problems = [f"preview: {p}" for p in page.evaluate(AUDIT)]
-    page.get_by_label("From").fill("2026-12-31")
-    page.get_by_label("Until").fill("2026-01-01")
-    page.get_by_role("button", name="Preview the letter").click()
-    expect(page.get_by_role("alert")).to_be_visible()
-    page.wait_for_load_state("load")
-    problems += [f"error: {p}" for p in page.evaluate(AUDIT)]
-    assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
-    tab.answered(422)
 
 
 # --- 6. screenshots for the docs ----------------------------------------------------------------
