@@ -79,17 +79,22 @@ def overflow(page: Page) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab, name: str) -> None:
+def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab) -> None:
+    """Each page with lists, one after the other in the same tab (they only read)."""
+    for name, path in PAGES.items():
+        lists_fit_and_stay_tables(tab, name, path)
+
+
+def lists_fit_and_stay_tables(tab: Tab, name: str, path: str) -> None:
     page = tab.page
-    tab.open(PAGES[name])
+    tab.open(path)
     tables = page.locator("table.stack")
     expect(tables.first).to_be_visible()
-    assert overflow(page) == []
+    assert overflow(page) == [], name
     width = VIEWPORTS[tab.width]["viewport"]["width"]
     for i in range(tables.count()):
         box = tables.nth(i).bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (name, box)
     # Still a table to a screen reader: a table, its column headers, and the long agency in a cell.
     expect(page.get_by_role("table").first).to_be_visible()
     expect(page.get_by_role("columnheader", name="Agency").first).to_be_attached()
@@ -99,7 +104,7 @@ def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab, name: str) -> None:
         expect(page.get_by_role("cell", name=LONG_EMAIL)).to_be_visible()
     # The roles are also written out (role=table/rowgroup/row/columnheader/cell, the WAI pattern for
     # restyled tables), for the browsers that drop a table's semantics under display changes.
-    assert page.evaluate(ROLES_MISSING) == []
+    assert page.evaluate(ROLES_MISSING) == [], name
     expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=LONG_AGENCY)).first).to_be_visible()
     shot(page, f"lists-{name}-{tab.width}")
     # Each cell is named by its column where the header row is out of sight (a phone), not on a desktop.
@@ -107,8 +112,8 @@ def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab, name: str) -> None:
     label = agency.evaluate("td => getComputedStyle(td, '::before').content")
     header = page.locator("table.stack thead").first
     if tab.width == "phone":
-        assert "Agency" in label, label
-        assert header.evaluate("h => h.getBoundingClientRect().width") <= 1  # hidden from sight only
+        assert "Agency" in label, (name, label)
+        assert header.evaluate("h => h.getBoundingClientRect().width") <= 1, name  # hidden from sight only
     else:
-        assert label in ("none", "normal"), label
+        assert label in ("none", "normal"), (name, label)
         expect(header).to_be_visible()
