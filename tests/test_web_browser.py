@@ -36,6 +36,7 @@ from records_req.labels import long_date, status_label
 from records_req.web import Settings, create_app
 
 from .cli_helpers import Tracker
+from .conftest import SqliteTemplate
 from .letter_helpers import docx_text
 from .seeded_copies import Seeds, seeds
 
@@ -105,8 +106,9 @@ def serving(rr: Tracker) -> Iterator[Site]:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    with serving(Tracker(f"sqlite:///{tmp_path / 'records.db'}", tmp_path)) as served:
+def site(sqlite_template: SqliteTemplate, tmp_path: Path) -> Iterator[Site]:
+    """The dashboard on a new database (a copy of the worker's migrated template)."""
+    with serving(Tracker(sqlite_template.copy(tmp_path / "records.db"), tmp_path)) as served:
         yield served
 
 
