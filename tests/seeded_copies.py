@@ -54,6 +54,15 @@ class Seeds:
         dst.close()
         return Tracker(f"sqlite:///{target}", tmp_path), result
 
+    def on(self, url: str, folder: Path, seed: Callable[[Tracker], T]) -> tuple[Tracker, T]:
+        """``seed`` on ``url``'s backend: for SQLite a copy of the worker's seeded file (in
+        folder/seeded; ``url``'s own database is left unused), for PostgreSQL ``seed`` run on ``url``."""
+        if url.startswith("sqlite"):
+            (folder / "seeded").mkdir(exist_ok=True)
+            return self.copy(seed, folder / "seeded")
+        rr = Tracker(url, folder)
+        return rr, seed(rr)
+
 
 @pytest.fixture(scope="session")
 def seeds(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory) -> Seeds:

@@ -13,12 +13,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
-from .cli_helpers import Tracker
+from .seeded_copies import Seeds, seeds
 from .test_inbox import reply, sent_by_email
 from .test_web import browser
 from .test_web_words import AGENCIES, crawl, seeded
+
+__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 
 
 @functools.cache
@@ -132,13 +132,8 @@ def english_sentences(pages: dict[str, list[str]], proper: list[str], data: tupl
     return found
 
 
-@pytest.fixture
-def rr(db_url: str, tmp_path: Path) -> Tracker:
-    return Tracker(db_url, tmp_path)
-
-
-def test_a_seeded_dashboard_in_spanish_shows_no_english_sentence(rr: Tracker, tmp_path: Path) -> None:
-    made = seeded(rr)
+def test_a_seeded_dashboard_in_spanish_shows_no_english_sentence(db_url: str, seeds: Seeds, tmp_path: Path) -> None:
+    rr, made = seeds.on(db_url, tmp_path, seeded)
     rid, token = sent_by_email(rr, rr.url)
     for name in ("01-acknowledgment", "02-extension"):
         rr("inbox", "import", str(reply(tmp_path, name, token)))
@@ -159,6 +154,7 @@ def test_a_seeded_dashboard_in_spanish_shows_no_english_sentence(rr: Tracker, tm
         "called the clerk",
         "ana@example.org",
         str(tmp_path),
+        str(seeds.folder),  # where the seeded copy's letters are kept
         "foia@fairfax.example",
         "records@hcso.example",
     )

@@ -20,7 +20,10 @@ from records_req.lifecycle import EVENTS, STATUSES, USER_EVENTS
 
 from .cli_helpers import Tracker
 from .conftest import isolated_home_for
+from .seeded_copies import Seeds, seeds
 from .test_web import ANA, HOST, Browser, browser
+
+__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 
 # --- the words ----------------------------------------------------------------------------------
 
@@ -192,13 +195,14 @@ def rr(db_url: str, tmp_path: Path) -> Tracker:
 
 
 @pytest.fixture(scope="module")
-def seeded_rr(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Tracker, dict[str, int]]:
+def seeded_rr(
+    module_db_url: str, seeds: Seeds, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Tracker, dict[str, int]]:
     """One seeded dashboard per backend for the module's tests that only read it (they post
-    nothing, and change only their own session's language)."""
+    nothing, and change only their own session's language); on SQLite, a copy of the worker's."""
     folder = tmp_path_factory.mktemp("seeded")
     with isolated_home_for(folder / "home"):
-        rr = Tracker(module_db_url, folder)
-        return rr, seeded(rr)
+        return seeds.on(module_db_url, folder, seeded)
 
 
 def one_in(rr: Tracker, status: str) -> int:
