@@ -19,6 +19,7 @@ import re
 import struct
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,15 @@ from records_req.labels import long_date, status_label
 from records_req.web import Settings, create_app
 
 from .cli_helpers import Tracker
+from .conftest import SqliteTemplate
 from .letter_helpers import docx_text
+from .seeded_copies import Seeds, seeds
 
 TODAY = dt.date(2026, 12, 1)
 HOSTILE = 'Smith & <Co> "Police" 警察署'
 ANA = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "VA")
 SCREENSHOTS_ENV = "RECORDS_REQ_SCREENSHOTS"
+__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 VIEWPORTS: dict[str, dict[str, Any]] = {
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
@@ -70,19 +74,19 @@ def _not_ready(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     return [b"starting"]
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+@contextmanager
+def serving(rr: Tracker) -> Iterator[Site]:
+    """The dashboard on ``rr``'s database, served in a thread until the block ends."""
     from werkzeug.serving import make_server
 
     from records_req.store.db import close_all
 
-    rr = Tracker(f"sqlite:///{tmp_path / 'records.db'}", tmp_path)
     server = make_server("127.0.0.1", 0, _not_ready, threaded=True)  # port 0: a free one
     # The app is made once the port is known (Settings.port), before the first request is served.
     server.app = create_app(
         Settings(
             db_url=rr.url,
-            out_dir=tmp_path / "out",
+            out_dir=rr.tmp / "out",
             host="127.0.0.1",
             port=server.port,
             today=TODAY,
@@ -99,6 +103,13 @@ def site(tmp_path: Path) -> Iterator[Site]:
         server.server_close()
         close_all()
     assert not thread.is_alive()
+
+
+@pytest.fixture
+def site(sqlite_template: SqliteTemplate, tmp_path: Path) -> Iterator[Site]:
+    """The dashboard on a new database (a copy of the worker's migrated template)."""
+    with serving(Tracker(sqlite_template.copy(tmp_path / "records.db"), tmp_path)) as served:
+        yield served
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -125,13 +136,13 @@ class Tab:
         assert response is not None and response.status == 200, f"{path}: {response and response.status}"
 
 
-@pytest.fixture
-def tab(chromium: Browser, site: Site, viewport: str) -> Iterator[Tab]:
+@contextmanager
+def opened(chromium: Browser, site: Site, width: str) -> Iterator[Tab]:
     """A fresh browser context (cookies, session, CSRF token) at the chosen width."""
-    context = chromium.new_context(accept_downloads=True, locale="en-US", **VIEWPORTS[viewport])
+    context = chromium.new_context(accept_downloads=True, locale="en-US", **VIEWPORTS[width])
     context.set_default_timeout(15_000)
     page = context.new_page()
-    found = Tab(page, site, viewport)
+    found = Tab(page, site, width)
 
     def console(message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
@@ -145,6 +156,12 @@ def tab(chromium: Browser, site: Site, viewport: str) -> Iterator[Tab]:
         context.close()
     # Every page of every test: no script error, nothing the Content-Security-Policy refused.
     assert found.problems == []
+
+
+@pytest.fixture
+def tab(chromium: Browser, site: Site, viewport: str) -> Iterator[Tab]:
+    with opened(chromium, site, viewport) as found:
+        yield found
 
 
 def two_requests(rr: Tracker) -> tuple[int, int]:
@@ -214,6 +231,24 @@ def test_a_request_is_previewed_and_created_from_the_new_request_page(tab: Tab) 
     expect(page.get_by_label("Communications with ICE")).to_be_checked()
     expect(info).to_contain_text("Va. Code")
     assert rr.json("list") == []  # a preview tracks nothing
+    # The states the form takes after a submit pass the audit: the letter's preview, and a
+    # refusal (role=alert), which keeps the form as typed.
+    page.wait_for_load_state("load")  # the stylesheet too: a page measured before it is laid out wide
+    problems = [f"preview: {p}" for p in page.evaluate(AUDIT)]
+    since, until = page.get_by_label("From"), page.get_by_label("Until")
+    dates = since.input_value(), until.input_value()
+    since.fill("2026-12-31")
+    until.fill("2026-01-01")
+    page.get_by_role("button", name="Preview the letter").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    page.wait_for_load_state("load")
+    problems += [f"error: {p}" for p in page.evaluate(AUDIT)]
+    assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
+    tab.answered(422)
+    expect(page.get_by_label("Agency", exact=True)).to_have_value(HOSTILE)
+    expect(page.get_by_label("Communications with ICE")).to_be_checked()
+    since.fill(dates[0])
+    until.fill(dates[1])
 
     page.get_by_role("button", name="Create the tracked request").click()
     expect(page).to_have_url(re.compile(r"/requests/\d+$"))
@@ -291,12 +326,15 @@ def test_a_refused_event_shows_the_cli_message_and_keeps_the_form(tab: Tab) -> N
     tab.answered(422)
 
 
-# --- 3. and 4. files up and down ----------------------------------------------------------------
+# --- 3. and 4. files up and down, in one test (one request page) ----------------------------------
 
 
-def test_an_uploaded_response_is_listed_under_files(tab: Tab, tmp_path: Path) -> None:
+def test_an_uploaded_response_is_listed_under_files_and_the_letter_downloads_as_a_docx(
+    tab: Tab, tmp_path: Path
+) -> None:
     page, rr = tab.page, tab.site.rr
-    late, _ = two_requests(rr)
+    late = rr.new("VA", HOSTILE, *ANA)
+    rr("sent", str(late), "--on", "2026-11-02", today="2026-11-02")
     pdf = tmp_path / "response.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% the sheriff's response\n1 0 obj << >> endobj\n%%EOF\n")
     tab.open(f"/requests/{late}")
@@ -320,12 +358,8 @@ def test_an_uploaded_response_is_listed_under_files(tab: Tab, tmp_path: Path) ->
     saved = tmp_path / "back.pdf"
     download.save_as(saved)
     assert saved.read_bytes() == pdf.read_bytes()
-
-
-def test_the_letter_downloads_as_a_docx_naming_the_agency(tab: Tab, tmp_path: Path) -> None:
-    page, rr = tab.page, tab.site.rr
-    rid = rr.new("VA", HOSTILE, *ANA)
-    tab.open(f"/requests/{rid}")
+    # The letter that went out downloads as a DOCX naming the agency: the tracked file itself.
+    rid = late
     link = page.locator("ol.timeline a", has_text="Download DOCX")
     expect(link).to_have_count(1)
     with page.expect_download() as fetched:
@@ -498,72 +532,51 @@ def keyboard_problems(page: Page, stops: int = 60) -> list[str]:
     return problems
 
 
-def audited_site(rr: Tracker, tmp_path: Path) -> int:
+def audited_site(rr: Tracker) -> int:
     """A database that puts something on every page: overdue and waiting requests, a request with
     events, a file and an explanation, and imported agencies. Returns the richest request's id."""
     from .test_campaign import SHEET
 
     late, _ = two_requests(rr)
     rr("log", str(late), "acknowledged", "--on", "2026-11-03", today="2026-11-03")
-    response = tmp_path / "response.txt"
+    response = rr.tmp / "response.txt"
     response.write_text("We are looking for the records.\n", encoding="utf-8")
     rr("attach", str(late), str(response))
-    sheet = tmp_path / "participating.csv"
+    sheet = rr.tmp / "participating.csv"
     sheet.write_text(SHEET, encoding="utf-8")
     rr("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
     return late
 
 
-def test_every_page_passes_the_accessibility_and_layout_audit(tab: Tab, tmp_path: Path) -> None:
-    late = audited_site(tab.site.rr, tmp_path)
-    pages = ["/", "/requests", f"/requests/{late}", "/new?state=VA", "/agencies", "/campaign", "/reports"]
-    pages.append("/search?q=looking")  # a hit: the attached response, its word in <mark>
+def audit_problems(tab: Tab, paths: Iterable[str], lang: str) -> list[str]:
+    """The audit and the keyboard walk on each page (in ``lang``, the language the tab has chosen)."""
     problems: list[str] = []
-    for path in pages:
+    for path in paths:
         tab.open(path)
-        if path.startswith("/new"):
-            expect(tab.page.locator("#state-info")).to_contain_text("Va. Code")  # audit what the script adds too
-        problems += [f"{path}: {p}" for p in tab.page.evaluate(AUDIT)]
-        problems += [f"{path}: {p}" for p in keyboard_problems(tab.page)]
-    assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
+        expect(tab.page.locator("html")).to_have_attribute("lang", lang)
+        if path.startswith("/new"):  # audit what the script adds too
+            state_law = "Ley: Virginia" if lang == "es" else "Law: Virginia"
+            expect(tab.page.locator("#state-info p").first).to_have_text(re.compile("^" + state_law))
+        problems += [f"{path} ({lang}): {p}" for p in tab.page.evaluate(AUDIT)]
+        problems += [f"{path} ({lang}): {p}" for p in keyboard_problems(tab.page)]
+    return problems
 
 
-def test_the_spanish_pages_pass_the_audit_too(tab: Tab, tmp_path: Path) -> None:
-    late = audited_site(tab.site.rr, tmp_path)
-    tab.open("/")
-    tab.page.get_by_role("link", name="Español").click()
-    expect(tab.page.locator("html")).to_have_attribute("lang", "es")
-    problems: list[str] = []
-    for path in ("/", f"/requests/{late}", "/new?state=VA"):
-        tab.open(path)
+def test_every_page_passes_the_accessibility_and_layout_audit_in_both_languages(
+    chromium: Browser, seeds: Seeds, tmp_path: Path, viewport: str
+) -> None:
+    """Every page in English, then the pages that differ most in Spanish (chosen by its link), in
+    one tab on one seeded copy: the audit only reads."""
+    rr, late = seeds.copy(audited_site, tmp_path)
+    with serving(rr) as served, opened(chromium, served, viewport) as tab:
+        pages = ["/", "/requests", f"/requests/{late}", "/new?state=VA", "/agencies", "/campaign", "/reports"]
+        pages.append("/search?q=looking")  # a hit: the attached response, its word in <mark>
+        problems = audit_problems(tab, pages, "en")
+        tab.open("/")
+        tab.page.get_by_role("link", name="Español").click()
         expect(tab.page.locator("html")).to_have_attribute("lang", "es")
-        if path.startswith("/new"):
-            expect(tab.page.locator("#state-info p").first).to_have_text(re.compile(r"^Ley: Virginia"))
-        problems += [f"{path}: {p}" for p in tab.page.evaluate(AUDIT)]
-        problems += [f"{path}: {p}" for p in keyboard_problems(tab.page)]
-    assert problems == [], f"at {tab.width} width, in Spanish:\n" + "\n".join(problems)
-
-
-def test_the_audit_sees_a_page_with_a_preview_and_an_error(tab: Tab) -> None:
-    """The states a form takes after a submit: the letter's preview, and a refusal (role=alert)."""
-    page = tab.page
-    tab.open("/new?state=VA")
-    page.get_by_label("Agency", exact=True).fill(HOSTILE)
-    page.get_by_label("Your name").fill("Ana Núñez")
-    page.get_by_label("Your email").fill("ana@example.org")
-    page.get_by_label("The state you live in (two letters)").fill("VA")
-    page.get_by_role("button", name="Preview the letter").click()
-    expect(page.locator("pre.letter")).to_be_visible()
-    page.wait_for_load_state("load")  # the stylesheet too: a page measured before it is laid out wide
-    problems = [f"preview: {p}" for p in page.evaluate(AUDIT)]
-    page.get_by_label("From").fill("2026-12-31")
-    page.get_by_label("Until").fill("2026-01-01")
-    page.get_by_role("button", name="Preview the letter").click()
-    expect(page.get_by_role("alert")).to_be_visible()
-    page.wait_for_load_state("load")
-    problems += [f"error: {p}" for p in page.evaluate(AUDIT)]
-    assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
-    tab.answered(422)
+        problems += audit_problems(tab, ("/", f"/requests/{late}", "/new?state=VA"), "es")
+        assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
 
 
 # --- 6. screenshots for the docs ----------------------------------------------------------------
@@ -579,7 +592,7 @@ def png_size(path: Path) -> tuple[int, int]:
 @pytest.mark.skipif(os.environ.get(SCREENSHOTS_ENV) != "1", reason=f"{SCREENSHOTS_ENV}=1 writes docs/screenshots/")
 def test_screenshots_for_the_docs(tab: Tab, tmp_path: Path) -> None:
     page, rr = tab.page, tab.site.rr
-    late = audited_site(rr, tmp_path)
+    late = audited_site(rr)
     houston = rr.new("TX", "Houston Police Department", *ANA)
     rr("sent", str(houston), "--on", "2026-11-23", "--via", "portal", today="2026-11-23")
     miami = rr.new("FL", "Miami-Dade Police Department", *ANA)

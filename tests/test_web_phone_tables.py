@@ -4,11 +4,12 @@ at 390 px and at a desktop's width. On a phone each row is a small card, each ce
 column; the table stays a table for a screen reader (its column headers still name the cells).
 
 With RECORDS_REQ_SCREENSHOTS=1 the pages are also written as PNGs in docs/screenshots/
-(lists-*.png); a normal run writes them under the test's tmp_path only.
+(lists-*.png); a normal run takes no screenshot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,13 @@ try:
 except ImportError:  # pragma: no cover - the test extras bring it
     pytest.skip("Playwright for Python is not installed (pip install '.[test]')", allow_module_level=True)
 
-from .test_web_browser import ANA, VIEWPORTS, Tab, site, tab, viewport
+from .cli_helpers import Tracker
+from .seeded_copies import Seeds, seeds
+from .test_web_browser import ANA, VIEWPORTS, Site, Tab, serving, tab, viewport
 from .test_web_thread_browser import shot
 from .test_web_words import seeded
 
-__all__ = ["site", "tab", "viewport"]  # the fixtures, from the dashboard's browser tests
+__all__ = ["seeds", "tab", "viewport"]  # the fixtures, from the dashboard's browser tests and seeded_copies
 
 LONG_AGENCY = "Prince William County Adult Detention Center and Sheriff's Office Records Division"
 LONG_EMAIL = "public.records.requests.and.foia.office@pwcgov-sheriff-detention.example"
@@ -43,14 +46,21 @@ ROLES_MISSING = """() => {
 }"""
 
 
-def seed_lists(tab: Tab) -> None:
+def seed_lists(rr: Tracker) -> None:
     """Requests overdue and due soon (one with a long agency name), agencies with a long email."""
-    rr = tab.site.rr
     seeded(rr)
     rr("agencies", "set", "--state", "VA", "--name", LONG_AGENCY, "--email", LONG_EMAIL,
        "--models", "Jail Enforcement Model; Warrant Service Officer; Task Force")  # fmt: skip
     soon = rr.new("VA", LONG_AGENCY, *ANA)
     rr("sent", str(soon), "--on", "2026-11-28", today="2026-11-28")
+
+
+@pytest.fixture
+def site(seeds: Seeds, tmp_path: Path) -> Iterator[Site]:
+    """The dashboard served on a copy of the seeded lists (seeded once per worker)."""
+    rr, _ = seeds.copy(seed_lists, tmp_path)
+    with serving(rr) as served:
+        yield served
 
 
 def overflow(page: Page) -> list[str]:
@@ -69,18 +79,22 @@ def overflow(page: Page) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab, tmp_path: Path, name: str) -> None:
+def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab) -> None:
+    """Each page with lists, one after the other in the same tab (they only read)."""
+    for name, path in PAGES.items():
+        lists_fit_and_stay_tables(tab, name, path)
+
+
+def lists_fit_and_stay_tables(tab: Tab, name: str, path: str) -> None:
     page = tab.page
-    seed_lists(tab)
-    tab.open(PAGES[name])
+    tab.open(path)
     tables = page.locator("table.stack")
     expect(tables.first).to_be_visible()
-    assert overflow(page) == []
+    assert overflow(page) == [], name
     width = VIEWPORTS[tab.width]["viewport"]["width"]
     for i in range(tables.count()):
         box = tables.nth(i).bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (name, box)
     # Still a table to a screen reader: a table, its column headers, and the long agency in a cell.
     expect(page.get_by_role("table").first).to_be_visible()
     expect(page.get_by_role("columnheader", name="Agency").first).to_be_attached()
@@ -90,16 +104,16 @@ def test_the_lists_fit_the_screen_and_stay_tables(tab: Tab, tmp_path: Path, name
         expect(page.get_by_role("cell", name=LONG_EMAIL)).to_be_visible()
     # The roles are also written out (role=table/rowgroup/row/columnheader/cell, the WAI pattern for
     # restyled tables), for the browsers that drop a table's semantics under display changes.
-    assert page.evaluate(ROLES_MISSING) == []
+    assert page.evaluate(ROLES_MISSING) == [], name
     expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=LONG_AGENCY)).first).to_be_visible()
-    shot(page, tmp_path, f"lists-{name}-{tab.width}")
+    shot(page, f"lists-{name}-{tab.width}")
     # Each cell is named by its column where the header row is out of sight (a phone), not on a desktop.
     agency = page.locator("table.stack td[data-label='Agency']").first
     label = agency.evaluate("td => getComputedStyle(td, '::before').content")
     header = page.locator("table.stack thead").first
     if tab.width == "phone":
-        assert "Agency" in label, label
-        assert header.evaluate("h => h.getBoundingClientRect().width") <= 1  # hidden from sight only
+        assert "Agency" in label, (name, label)
+        assert header.evaluate("h => h.getBoundingClientRect().width") <= 1, name  # hidden from sight only
     else:
-        assert label in ("none", "normal"), label
+        assert label in ("none", "normal"), (name, label)
         expect(header).to_be_visible()

@@ -4,7 +4,7 @@ width (390 px) and a desktop's (issue 19). The server, the tab and the browser a
 tests/test_web_browser.py.
 
 With RECORDS_REQ_SCREENSHOTS=1 the pages are also written as PNGs in docs/screenshots/
-(thread-*.png, dashboard-counts-*.png); a normal run writes them under the test's tmp_path only.
+(thread-*.png, dashboard-counts-*.png); a normal run takes no screenshot.
 """
 
 from __future__ import annotations
@@ -22,20 +22,33 @@ except ImportError:  # pragma: no cover - the test extras bring it
 
 from records_req import labels
 
-from .test_web_browser import ANA, SCREENSHOTS, SCREENSHOTS_ENV, VIEWPORTS, Site, Tab, site, tab, viewport
+from .cli_helpers import Tracker
+from .seeded_copies import Seeds, seeds
+from .test_web_browser import ANA, SCREENSHOTS, SCREENSHOTS_ENV, VIEWPORTS, Site, Tab, serving, tab, viewport
 from .test_web_words import seeded
 
-__all__ = ["site", "tab", "viewport"]  # the fixtures, from the dashboard's browser tests
+__all__ = ["seeds", "tab", "viewport"]  # the fixtures, from the dashboard's browser tests and seeded_copies
 
 
-def shot(page: Page, tmp_path: Path, name: str) -> Path:
-    """The whole page as a PNG, kept with the test (and in docs/screenshots/ when asked)."""
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=path, full_page=True)
+@pytest.fixture
+def seeded_db(seeds: Seeds, tmp_path: Path) -> tuple[Tracker, dict[str, int]]:
+    """test_web_words' seeded dashboard (a request in every status), copied for this test."""
+    return seeds.copy(seeded, tmp_path)
+
+
+@pytest.fixture
+def site(seeded_db: tuple[Tracker, dict[str, int]]) -> Iterator[Site]:
+    """The dashboard served on this test's seeded copy (the ``tab`` fixture's site)."""
+    with serving(seeded_db[0]) as served:
+        yield served
+
+
+def shot(page: Page, name: str) -> None:
+    """The whole page as a PNG in docs/screenshots/, when asked (a normal run takes none: no test
+    reads them, and a full page's PNG costs the browser more than the checks around it)."""
     if os.environ.get(SCREENSHOTS_ENV) == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    return path
 
 
 def no_sideways_scroll(page: Page) -> None:
@@ -43,9 +56,8 @@ def no_sideways_scroll(page: Page) -> None:
     assert wide <= 0, f"{page.url} is {wide} px wider than the screen"
 
 
-def test_the_request_page_reads_as_a_thread_in_the_browser(tab: Tab, tmp_path: Path) -> None:
-    page, rr = tab.page, tab.site.rr
-    made = seeded(rr)
+def test_the_request_page_reads_as_a_thread_in_the_browser(tab: Tab, seeded_db: tuple[Tracker, dict[str, int]]) -> None:
+    page, made = tab.page, seeded_db[1]
     tab.open(f"/requests/{made['awaiting-ack']}")
     thread = page.locator("ol.timeline > li")
     sent = thread.filter(has_text="Request sent")
@@ -61,7 +73,7 @@ def test_the_request_page_reads_as_a_thread_in_the_browser(tab: Tab, tmp_path: P
     expect(page.locator("section.clock")).to_contain_text("Sent on November 2, 2026")
     expect(page.locator("span.badge.status-awaiting-ack")).to_have_text("Awaiting acknowledgement")
     no_sideways_scroll(page)
-    shot(page, tmp_path, f"thread-{tab.width}")
+    shot(page, f"thread-{tab.width}")
     # the one next action, one click: the fee is paid, the status moves on
     tab.open(f"/requests/{made['payment-required']}")
     button = page.get_by_role("button", name="I paid the fee today")
@@ -83,8 +95,10 @@ def spanish(chromium: Browser, site: Site) -> Iterator[Page]:
         context.close()
 
 
-def test_the_status_labels_in_both_languages_at_a_phone_width(spanish: Page, site: Site, tmp_path: Path) -> None:
-    made = seeded(site.rr)
+def test_the_status_labels_in_both_languages_at_a_phone_width(
+    spanish: Page, site: Site, seeded_db: tuple[Tracker, dict[str, int]]
+) -> None:
+    made = seeded_db[1]
     page = spanish
     page.goto(site("/requests"))
     expect(page.locator("html")).to_have_attribute("lang", "es")
@@ -98,7 +112,7 @@ def test_the_status_labels_in_both_languages_at_a_phone_width(spanish: Page, sit
     expect(page.locator("ol.timeline")).to_contain_text("Usted presentó una demanda")
     expect(page.locator("ol.timeline")).to_contain_text("20 de noviembre de 2026")
     no_sideways_scroll(page)
-    shot(page, tmp_path, "thread-phone-es")
+    shot(page, "thread-phone-es")
     page.get_by_role("link", name="English").click()  # the switch wins over the browser's language
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("span.badge.status-in-litigation")).to_have_text("In litigation")
@@ -106,9 +120,8 @@ def test_the_status_labels_in_both_languages_at_a_phone_width(spanish: Page, sit
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_the_dashboard_shows_its_counts_and_chart(tab: Tab, tmp_path: Path) -> None:
-    page, rr = tab.page, tab.site.rr
-    made = seeded(rr)
+def test_the_dashboard_shows_its_counts_and_chart(tab: Tab, seeded_db: tuple[Tracker, dict[str, int]]) -> None:
+    page, made = tab.page, seeded_db[1]
     tab.open("/")
     counts = page.locator("section.summary a.count")
     expect(counts).to_have_count(4)
@@ -119,7 +132,7 @@ def test_the_dashboard_shows_its_counts_and_chart(tab: Tab, tmp_path: Path) -> N
     box = chart.bounding_box()
     assert box is not None and box["width"] <= VIEWPORTS[tab.width]["viewport"]["width"]
     no_sideways_scroll(page)
-    shot(page, tmp_path, f"dashboard-counts-{tab.width}")
+    shot(page, f"dashboard-counts-{tab.width}")
     counts.nth(1).click()  # overdue: the list, filtered
     expect(page).to_have_url(tab.site("/requests?status=overdue"))
 

@@ -19,7 +19,11 @@ from records_req import labels
 from records_req.lifecycle import EVENTS, STATUSES, USER_EVENTS
 
 from .cli_helpers import Tracker
+from .conftest import isolated_home_for
+from .seeded_copies import Seeds, seeds
 from .test_web import ANA, HOST, Browser, browser
+
+__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 
 # --- the words ----------------------------------------------------------------------------------
 
@@ -148,9 +152,11 @@ def crawl(
     limit: int = 120,
     reading: Callable[[], Reading] = Visible,
     leaving_out: Sequence[str] = (),
+    html: dict[str, str] | None = None,
 ) -> dict[str, list[str]]:
     """Every page of the dashboard reachable from ``starts`` by its links (downloads, and links
-    containing any of ``leaving_out``, left out): path -> its text nodes, as ``reading`` reads them."""
+    containing any of ``leaving_out``, left out): path -> its text nodes, as ``reading`` reads them.
+    ``html``, if given, gets each page's HTML by path, for checks of the same walk."""
     seen: dict[str, list[str]] = {}
     queue = list(starts)
     while queue and len(seen) < limit:
@@ -162,6 +168,8 @@ def crawl(
         parser = reading()
         parser.feed(page.get_data(as_text=True))
         seen[path] = parser.texts
+        if html is not None:
+            html[path] = page.get_data(as_text=True)
         for href in parser.links:
             target = urlsplit(urljoin("http://127.0.0.1:8765" + path, href))
             if target.netloc != "127.0.0.1:8765" or any(part in target.path for part in NOT_PAGES):
@@ -186,17 +194,47 @@ def rr(db_url: str, tmp_path: Path) -> Tracker:
     return Tracker(db_url, tmp_path)
 
 
+@pytest.fixture(scope="module")
+def seeded_rr(
+    module_db_url: str, seeds: Seeds, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Tracker, dict[str, int]]:
+    """One seeded dashboard per backend for the module's tests that only read it (they post
+    nothing, and change only their own session's language); on SQLite, a copy of the worker's."""
+    folder = tmp_path_factory.mktemp("seeded")
+    with isolated_home_for(folder / "home"):
+        return seeds.on(module_db_url, folder, seeded)
+
+
+def one_in(rr: Tracker, status: str) -> int:
+    """One request (VA, sent 2026-11-02) left in ``status`` by HISTORIES' events: for a test that
+    changes it, cheaper than the whole seeded dashboard."""
+    rid = rr.new("VA", AGENCIES[list(HISTORIES).index(status)], *ANA)
+    rr("sent", str(rid), "--on", "2026-11-02", today="2026-11-02")
+    for kind, *options in HISTORIES[status]:
+        rr("log", str(rid), kind, *options, today="2026-11-30")
+    assert rr.json("show", str(rid), today="2026-12-01")["status"] == status
+    return rid
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_no_page_of_a_seeded_dashboard_speaks_the_command_line(rr: Tracker, lang: str) -> None:
-    made = seeded(rr)
+def test_no_page_of_a_seeded_dashboard_speaks_the_command_line_and_each_status_has_its_label(
+    seeded_rr: tuple[Tracker, dict[str, int]], lang: str
+) -> None:
+    """One walk per language over every page: no command-line words anywhere, and each status
+    shown by its label (a badge on its request's page, and in the requests list)."""
+    rr, made = seeded_rr
     web = browser(rr)
-    if lang == "es":
-        web.get("/lang/es")
-    pages = crawl(web)
+    web.get(f"/lang/{lang}")
+    html: dict[str, str] = {}
+    pages = crawl(web, html=html)
     for rid in made.values():  # every request page was reached from the lists
         assert f"/requests/{rid}" in pages
     assert {"/", "/requests", "/new", "/agencies", "/campaign", "/reports"} <= set(pages)
     assert command_words(pages) == []
+    for status, rid in made.items():
+        label = labels.status_label(status, lang)
+        assert f'<span class="badge status-{status}">{label}</span>' in html[f"/requests/{rid}"], (lang, status)
+        assert f">{label}" in html["/requests"], (lang, status)
 
 
 def test_the_crawl_finds_command_words_where_they_are() -> None:
@@ -215,21 +253,8 @@ def test_the_crawl_finds_command_words_where_they_are() -> None:
     assert command_words({"/": ["Awaiting response", "follow-up letter", "41 kB", "records-req"]}) == []
 
 
-def test_each_status_is_shown_by_its_label_in_both_languages(rr: Tracker) -> None:
-    made = seeded(rr)
-    web = browser(rr)
-    for lang in ("en", "es"):
-        web.get(f"/lang/{lang}")
-        listed = web.get("/requests").get_data(as_text=True)
-        for status, rid in made.items():
-            label = labels.status_label(status, lang)
-            page = web.get(f"/requests/{rid}").get_data(as_text=True)
-            assert f'<span class="badge status-{status}">{label}</span>' in page, (lang, status)
-            assert f">{label}" in listed, (lang, status)
-
-
-def test_the_request_page_reads_as_a_thread(rr: Tracker) -> None:
-    made = seeded(rr)
+def test_the_request_page_reads_as_a_thread(seeded_rr: tuple[Tracker, dict[str, int]]) -> None:
+    rr, made = seeded_rr
     web = browser(rr)
     rid = made["awaiting-ack"]
     page = web.get(f"/requests/{rid}").get_data(as_text=True)
@@ -272,9 +297,8 @@ def test_the_request_page_reads_as_a_thread(rr: Tracker) -> None:
 
 
 def test_the_one_next_action_records_the_answer(rr: Tracker) -> None:
-    made = seeded(rr)
     web = browser(rr)
-    rid = made["payment-required"]
+    rid = one_in(rr, "payment-required")
     done = web.post(f"/requests/{rid}/event", {"kind": "fee-paid", "on": "2026-12-01"}, token_page=f"/requests/{rid}")
     assert done.status_code == 303
     page = web.get(f"/requests/{rid}").get_data(as_text=True)
@@ -283,9 +307,8 @@ def test_the_one_next_action_records_the_answer(rr: Tracker) -> None:
 
 
 def test_a_court_action_is_recorded_from_the_page(rr: Tracker) -> None:
-    made = seeded(rr)
     web = browser(rr)
-    rid = made["denied"]
+    rid = one_in(rr, "denied")
     done = web.post(
         f"/requests/{rid}/event",
         {"kind": "sued", "on": "2026-11-30", "court": "Fairfax Circuit Court"},
@@ -297,8 +320,8 @@ def test_a_court_action_is_recorded_from_the_page(rr: Tracker) -> None:
     assert "You filed a court action" in page and "Court: Fairfax Circuit Court" in page
 
 
-def test_the_dashboard_counts_and_charts_the_requests(rr: Tracker) -> None:
-    made = seeded(rr)
+def test_the_dashboard_counts_and_charts_the_requests(seeded_rr: tuple[Tracker, dict[str, int]]) -> None:
+    rr, made = seeded_rr
     web = browser(rr)
     page = web.get("/").get_data(as_text=True)
     listed = rr.json("list", today="2026-12-01")
@@ -317,8 +340,8 @@ def test_the_dashboard_counts_and_charts_the_requests(rr: Tracker) -> None:
     assert "<title>Requiere pago: 1</title>" in spanish and "Solicitudes por estado" in spanish
 
 
-def test_spanish_is_chosen_from_the_browser_and_the_switch_wins(rr: Tracker) -> None:
-    made = seeded(rr)
+def test_spanish_is_chosen_from_the_browser_and_the_switch_wins(seeded_rr: tuple[Tracker, dict[str, int]]) -> None:
+    rr, made = seeded_rr
     web = browser(rr)
     rid = made["awaiting-ack"]
     spanish = {"Host": HOST["Host"], "Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
