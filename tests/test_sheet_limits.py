@@ -19,6 +19,7 @@ from records_req.cli import cli
 from records_req.ice import sheets
 from records_req.ice.sheets import SheetError, read_sheet
 
+from .backend_marks import on_sqlite_only
 from .sheet_files import (
     DECL,
     HEADER,
@@ -339,7 +340,7 @@ def _cli(db_url: str, *args: str) -> Any:
 
 # The doors' refusals run on SQLite only: a sheet is read whole, and refused, before the database
 # is written to; what PostgreSQL does differently (a NUL it cannot store) is tested on both below.
-ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+ON_SQLITE = on_sqlite_only
 
 
 @ON_SQLITE
