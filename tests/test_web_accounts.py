@@ -15,6 +15,7 @@ from flask import Flask
 
 from records_req.web import Settings, create_app
 
+from .backend_marks import on_sqlite_only
 from .cli_helpers import Tracker
 
 TEAM = {"Host": "10.0.0.5:8765"}
@@ -105,6 +106,8 @@ def test_a_password_change_ends_every_session_and_only_the_new_password_signs_in
     assert opens(app, cookie_of(sign_in(app, "ana", "a much newer passphrase")))
 
 
+# SQLite only: the command's prompts and refusals are the subject.
+@on_sqlite_only
 def test_users_passwd_asks_twice_checks_the_length_and_never_takes_the_password_as_an_argument(rr: Tracker) -> None:
     add(rr, "ana")
     rr("users", "passwd", "ana", input_text="another good password\nanother good password\n")
@@ -130,6 +133,8 @@ def test_a_removed_accounts_sessions_stay_dead_when_the_name_is_added_again(rr: 
     assert opens(app, cookie_of(sign_in(app, "ana")))
 
 
+# SQLite only: the session's lifetime is in its signed cookie, not the database.
+@on_sqlite_only
 def test_a_session_still_expires_after_its_lifetime(rr: Tracker) -> None:
     from records_req.web import SESSION_HOURS
 
@@ -215,6 +220,8 @@ def test_a_password_change_gives_a_new_calendar_address(rr: Tracker) -> None:
     assert feed_works(app, feed_address(sign_in(app, "ana", "a much newer passphrase")))
 
 
+# SQLite only: the feed's address is signed with the server's key and its host, not stored.
+@on_sqlite_only
 def test_the_local_calendar_address_does_not_open_a_dashboard_served_to_a_team(rr: Tracker) -> None:
     add(rr, "ana")
     local = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", secret_key=b"k" * 32)).test_client()
@@ -323,6 +330,8 @@ def try_password(client: Any, name: str, password: str) -> Any:
     return client.post("/login", data={"name": name, "password": password, "csrf_token": token.group(1)}, headers=TEAM)
 
 
+# SQLite only: the throttle keeps its counts in the server's memory (records_req.web.throttle).
+@on_sqlite_only
 def test_the_dashboard_refuses_guessing_with_a_clear_page_even_for_the_right_password(rr: Tracker) -> None:
     from records_req.web.throttle import ACCOUNT_LIMITS, ADDRESS_LIMITS
 
@@ -350,6 +359,8 @@ def test_the_dashboard_refuses_guessing_with_a_clear_page_even_for_the_right_pas
     assert opens(app, cookie_of(sign_in(app, "bea", address="192.0.2.77")))
 
 
+# SQLite only: the throttle keeps its counts in the server's memory (records_req.web.throttle).
+@on_sqlite_only
 def test_the_throttle_cookie_is_not_the_key_a_new_browser_changes_nothing(rr: Tracker) -> None:
     from records_req.web.throttle import ADDRESS_LIMITS
 
