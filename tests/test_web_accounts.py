@@ -23,9 +23,28 @@ PASSWORD = "correct horse battery staple"
 COOKIE = "records_req_session"
 
 
+# Werkzeug's scrypt at N=2**10 instead of 2**15: the same hash and check, 32 times cheaper. The
+# tests here are about sessions, feeds and throttling, which do not depend on the cost; each account
+# and sign-in cost a tenth of a second of CPU at the real one. The hashes' real format and cost are
+# held by test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced (below, at
+# the real cost) and by test_web.py's scrypt test (test_users_are_stored_as_scrypt_hashes_...).
+CHEAP_METHOD, CHEAP_PREFIX = "scrypt:1024:8:1", "scrypt:1024:8:1$"
+
+
 @pytest.fixture
-def rr(db_url: str, tmp_path: Path) -> Tracker:
+def real_cost_rr(db_url: str, tmp_path: Path) -> Tracker:
+    """A tracker whose passwords are hashed at the real cost (records_req.accounts.METHOD)."""
     return Tracker(db_url, tmp_path)
+
+
+@pytest.fixture
+def rr(real_cost_rr: Tracker, monkeypatch: pytest.MonkeyPatch) -> Tracker:
+    """A tracker whose passwords are hashed at a cost 32 times cheaper (CHEAP_METHOD)."""
+    from records_req import accounts
+
+    monkeypatch.setattr(accounts, "METHOD", CHEAP_METHOD)
+    monkeypatch.setattr(accounts, "CURRENT", CHEAP_PREFIX)  # not rehashed at each sign-in
+    return real_cost_rr
 
 
 def team_app(rr: Tracker) -> Flask:
@@ -171,7 +190,8 @@ def stored_hash(rr: Tracker, name: str) -> str:
         return str(session.scalar(select(User.password_hash).where(User.name == name)))
 
 
-def test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced(rr: Tracker) -> None:
+def test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced(real_cost_rr: Tracker) -> None:
+    rr = real_cost_rr
     from sqlalchemy import update
 
     from records_req.store.db import open_store
