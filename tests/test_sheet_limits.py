@@ -340,10 +340,9 @@ def _cli(db_url: str, *args: str) -> Any:
 
 # The doors' refusals run on SQLite only: a sheet is read whole, and refused, before the database
 # is written to; what PostgreSQL does differently (a NUL it cannot store) is tested on both below.
-ON_SQLITE = on_sqlite_only
 
 
-@ON_SQLITE
+@on_sqlite_only
 @pytest.mark.parametrize("case", DOOR_CASES)
 def test_the_command_line_refuses_in_one_line_and_imports_nothing(
     db_url: str, hostile: Callable[[str], Path], case: str
@@ -358,7 +357,7 @@ def test_the_command_line_refuses_in_one_line_and_imports_nothing(
     assert _cli(db_url, "agencies", "imports", "--json").stdout.strip() == "[]"
 
 
-@ON_SQLITE
+@on_sqlite_only
 def test_the_command_line_refuses_a_sparse_gigabyte_before_hashing_it(db_url: str, tmp_path: Path) -> None:
     path = sparse_csv(tmp_path / "sparse.csv")
     result, used = peak(lambda: _cli(db_url, "agencies", "import", str(path)))
@@ -392,7 +391,7 @@ def _browser(db_url: str, tmp_path: Path) -> Any:
     return Browser(app.test_client())
 
 
-@ON_SQLITE
+@on_sqlite_only
 @pytest.mark.parametrize("case", DOOR_CASES)
 def test_the_dashboard_says_the_same_line_and_imports_nothing(
     db_url: str, tmp_path: Path, hostile: Callable[[str], Path], case: str
@@ -412,7 +411,7 @@ def test_the_dashboard_says_the_same_line_and_imports_nothing(
     assert _cli(db_url, "agencies", "imports", "--json").stdout.strip() == "[]"
 
 
-@ON_SQLITE
+@on_sqlite_only
 def test_the_dashboard_keeps_an_upload_on_disk_not_in_memory(db_url: str, tmp_path: Path) -> None:
     """A 20 MB upload is copied to its temporary file in chunks: the server's memory does not grow
     by the file's size (it read the whole file into memory before)."""
