@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from records_req.ice.sheets import read_sheet
 from records_req.names import agency_key as name_key
 
 from .cli_helpers import Tracker
 from .conftest import ice_sheet
 from .letter_helpers import docx_text, pdf_text
+from .sheet_cache import read_each_sheet_once, read_once
 
 NEWEST = ice_sheet("participatingAgencies05182026am.xlsx")
 OLDER = ice_sheet("participatingAgencies05192025pm.xlsx")
@@ -25,7 +25,10 @@ needs_shared = pytest.mark.skipif(
 
 
 @pytest.fixture
-def rr(db_url: str, tmp_path: Path) -> Tracker:
+def rr(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tracker:
+    """The directory's tests are about what an import does with a sheet: each of ICE's sheets is
+    read once per run (tests/sheet_cache.py); tests/test_ice_sheets.py tests the reading."""
+    read_each_sheet_once(monkeypatch)
     return Tracker(db_url, tmp_path)
 
 
@@ -195,7 +198,7 @@ def test_imported_in_reverse_order_every_command_and_the_letter_agree_on_the_new
     rr("agencies", "import", str(NEWEST), "--downloaded", "2026-05-20")
     rr("agencies", "import", str(OLDER), "--downloaded", "2026-12-06")  # an old list, downloaded last
     rr("agencies", "import", str(PENDING))
-    may_2026 = {a.agency for a in read_sheet(NEWEST).agreements if a.state == "TX" and a.model == "WSO"}
+    may_2026 = {a.agency for a in read_once(NEWEST).agreements if a.state == "TX" and a.model == "WSO"}
 
     tx_wso = rr.json("agencies", "list", "--state", "TX", "--model", "wso")
     assert len(tx_wso) == 141 == len({name_key(n) for n in may_2026})
@@ -206,7 +209,7 @@ def test_imported_in_reverse_order_every_command_and_the_letter_agree_on_the_new
     assert sorted(r["agency"] for r in plan["letters"]) == sorted(a["name"] for a in tx_wso)
     assert plan["list"]["file"] == NEWEST.name and plan["list"]["listed_on"] == "2026-05-18"
     autauga = rr.json("agencies", "show", "Autauga County Sheriff's Office", "--state", "AL")
-    on_2026 = {a.model for a in read_sheet(NEWEST).agreements if a.agency == "Autauga County Sheriff's Office"}
+    on_2026 = {a.model for a in read_once(NEWEST).agreements if a.agency == "Autauga County Sheriff's Office"}
     assert {a["model"] for a in autauga["agreements"]} == on_2026 and "JEM" in on_2026
     assert autauga["lists"]["participating"]["file"] == NEWEST.name
     al_jem = rr.json("agencies", "list", "--state", "AL", "--model", "jem")

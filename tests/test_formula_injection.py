@@ -21,6 +21,7 @@ import pytest
 from records_req.web import Settings, create_app
 
 from .cli_helpers import Tracker
+from .conftest import isolated_home_for
 
 TODAY = dt.date(2026, 12, 1)
 HOST = {"Host": "127.0.0.1:8765"}
@@ -68,27 +69,30 @@ def _assert_no_csv_cell_starts_a_formula(rows: list[dict[str, str]]) -> None:
                 assert not FORMULA_START.match(piece), (row["id"], name, value)
 
 
-@pytest.fixture
-def hostile(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tracker:
-    """One request per hostile value: the value is its agency's name, and (shifted by one and two)
-    another request's tag and tracking number. The values are written raw, through a shared
-    export (`db import`), so that nothing the CLI tidies on input (a leading tab or new line) is
-    lost; notes, exemptions and a received file's name carry them too."""
-    monkeypatch.setenv("RECORDS_REQ_OUT", str(tmp_path / "out"))  # where the export's letters are
-    scratch = Tracker(f"sqlite:///{tmp_path / 'scratch.db'}", tmp_path)
-    scratch("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--state", "VA")
-    n = len(HOSTILE)
-    for i in range(n):
-        rid = scratch.new("GA", f"Agency {i}", "--tag", f"tag-{i}", "--format", "pdf")
-        scratch("sent", str(rid), "--on", "2026-11-02")
-        scratch("log", str(rid), "acknowledged", "--on", "2026-11-03", "--tracking-number", f"T-{i}")
-    scratch("log", "1", "note", "--on", "2026-11-04", "--note", HOSTILE[0])
-    scratch("log", "2", "denied", "--on", "2026-11-05", "--exemptions", "@SUM(A1)", "--note", "-2")
-    received = tmp_path / '=HYPERLINK("x","y").pdf'
-    received.write_bytes(b"%PDF-1.4\n")
-    scratch("attach", "3", str(received), "--on", "2026-11-05", "--note", "+1+1")
-    export = tmp_path / "shared.json"
-    scratch("db", "export", str(export))
+@pytest.fixture(scope="module")
+def hostile_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A shared export (and the folder of its letters) with one request per hostile value: the
+    value is its agency's name, and (shifted by one and two) another request's tag and tracking
+    number. The values are written raw into the export, so that nothing the CLI tidies on input
+    (a leading tab or new line) is lost; notes, exemptions and a received file's name carry them
+    too. Built once for the module; each test imports it into its own database."""
+    folder = tmp_path_factory.mktemp("hostile-export")
+    with isolated_home_for(folder / "home"), pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("RECORDS_REQ_OUT", str(folder / "out"))  # where the export's letters are
+        scratch = Tracker(f"sqlite:///{folder / 'scratch.db'}", folder)
+        scratch("profile", "set", "--name", "Ana Núñez", "--email", "ana@example.org", "--state", "VA")
+        n = len(HOSTILE)
+        for i in range(n):
+            rid = scratch.new("GA", f"Agency {i}", "--tag", f"tag-{i}", "--format", "pdf")
+            scratch("sent", str(rid), "--on", "2026-11-02")
+            scratch("log", str(rid), "acknowledged", "--on", "2026-11-03", "--tracking-number", f"T-{i}")
+        scratch("log", "1", "note", "--on", "2026-11-04", "--note", HOSTILE[0])
+        scratch("log", "2", "denied", "--on", "2026-11-05", "--exemptions", "@SUM(A1)", "--note", "-2")
+        received = folder / '=HYPERLINK("x","y").pdf'
+        received.write_bytes(b"%PDF-1.4\n")
+        scratch("attach", "3", str(received), "--on", "2026-11-05", "--note", "+1+1")
+        export = folder / "shared.json"
+        scratch("db", "export", str(export))
     data = json.loads(export.read_text(encoding="utf-8"))
     for agency in data["agencies"]:
         agency["name"] = HOSTILE[int(agency["name"].split()[1])]
@@ -97,6 +101,14 @@ def hostile(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tra
     for number in data["tracking_numbers"]:
         number["number"] = HOSTILE[(int(number["number"].split("-")[1]) + 2) % n]
     export.write_text(json.dumps(data), encoding="utf-8")
+    return export, folder / "out"
+
+
+@pytest.fixture
+def hostile(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile_export: tuple[Path, Path]) -> Tracker:
+    """A database of each backend holding the hostile export (see hostile_export)."""
+    export, letters = hostile_export
+    monkeypatch.setenv("RECORDS_REQ_OUT", str(letters))
     tracker = Tracker(db_url, tmp_path)
     tracker("db", "import", str(export))
     return tracker

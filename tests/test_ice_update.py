@@ -3,7 +3,8 @@ real local HTTP server (http.server in a thread), finds the current sheets by IC
 downloads and imports them (real sheets: the shipped pending list, and two participating lists from
 ../shared/data/ice-287g when present), says what changed, and lists what the watches match with the
 command that starts each request. Offline, an HTTP error and a changed page are each one line.
-On SQLite and PostgreSQL (the db_url fixture)."""
+On SQLite and PostgreSQL (the db_url fixture); the refusals made before anything is imported on
+SQLite only."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ import pytest
 
 from records_req.ice.page import PageChanged, find_sheets
 
+from .backend_marks import on_sqlite_only
 from .cli_helpers import Tracker
 from .conftest import FIXTURES, ice_sheet
+from .sheet_cache import read_each_sheet_once
 
 PAGE = (FIXTURES / "ice-287g" / "ice-287g-page.html").read_text(encoding="utf-8")
 PAGE_PATH = "/identify-and-arrest/287g"
@@ -87,7 +90,10 @@ def site() -> Iterator[IceSite]:
 
 
 @pytest.fixture
-def rr(db_url: str, tmp_path: Path) -> Tracker:
+def rr(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tracker:
+    """Each of ICE's sheets is read once per run (tests/sheet_cache.py): an update's download,
+    import and report are the subject here, the reading is tests/test_ice_sheets.py's."""
+    read_each_sheet_once(monkeypatch)
     return Tracker(db_url, tmp_path)
 
 
@@ -122,6 +128,8 @@ def test_the_parser_finds_the_current_sheets_on_the_pages_real_structure() -> No
     assert moved.participating is not None and moved.participating.url.startswith("https://copy.example/doclib/")
 
 
+# SQLite only: the page is refused before anything is imported.
+@on_sqlite_only
 def test_a_changed_page_fails_saying_what_it_looked_for(site: IceSite, rr: Tracker) -> None:
     changed = PAGE.replace("participatingAgencies05192025pm.xlsx", "participating-agencies.pdf").replace(
         "pendingAgencies02272026am.xlsx", "pending.html"
@@ -137,6 +145,8 @@ def test_a_changed_page_fails_saying_what_it_looked_for(site: IceSite, rr: Track
     assert rr.json("agencies", "imports") == [], "nothing imported"
 
 
+# SQLite only: the download fails before anything is imported.
+@on_sqlite_only
 def test_offline_or_an_http_error_is_one_line(site: IceSite, rr: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))

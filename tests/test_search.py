@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from records_req.cli import cli
 
 from .cli_helpers import Tracker
+from .conftest import isolated_home_for
 from .test_inbox import MESSAGE_ID, sent_by_email
 
 TODAY = "2027-01-25"
@@ -75,11 +76,9 @@ def where(found: dict[str, Any]) -> list[tuple[Any, ...]]:
     return sorted((h["request"], h["kind"], h["file"] or h["subject"], h["page"]) for h in found["hits"])
 
 
-@pytest.fixture
-def records(db_url: str, tmp_path: Path) -> tuple[Tracker, int, int]:
+def seed(t: Tracker, db_url: str, folder: Path) -> tuple[Tracker, int, int]:
     """Two requests: Harris County (TX), whose release came by email (a 3-page PDF and a reply's
     body), and Miami-Dade (FL, tagged), with a PDF the user attached by hand."""
-    t = Tracker(db_url, tmp_path)
     tx, _token = sent_by_email(t, db_url)
     fl = t.new("FL", "Miami-Dade Sheriff's Office", "--tag", "FL WSO 2026")
     t("sent", str(fl), "--on", "2026-11-27", "--via", "mail")
@@ -89,20 +88,35 @@ def records(db_url: str, tmp_path: Path) -> tuple[Tracker, int, int]:
         "Encounters by month\nDetainer requests honored: 41",
     )
     got = take(
-        t, tmp_path, release("Please find attached the records. Detainers are listed by month.",
-                             {"HCSO-287g-records.pdf": records_pdf}), "release"
+        t, folder, release("Please find attached the records. Detainers are listed by month.",
+                           {"HCSO-287g-records.pdf": records_pdf}), "release"
     )  # fmt: skip
     assert got["request_id"] == tx and got["attachments"][0]["pages"] == 3
-    attached = tmp_path / "mdso-letter.pdf"
+    attached = folder / "mdso-letter.pdf"
     attached.write_bytes(pdf("Miami-Dade Sheriff's Office\nNo quotas are set for arrests under the agreement."))
     t("attach", str(fl), str(attached), "--event", "partial-release", "--on", "2027-01-20", today=TODAY)
     return t, tx, fl
 
 
+@pytest.fixture
+def records(db_url: str, tmp_path: Path) -> tuple[Tracker, int, int]:
+    """The two requests of :func:`seed`, in a database of this test's own (for a test that adds to it)."""
+    return seed(Tracker(db_url, tmp_path), db_url, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_records(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Tracker, int, int]:
+    """The two requests of :func:`seed`, seeded once per module and backend: the tests given it
+    only search (the search itself, on SQLite's FTS5 and PostgreSQL's tsvector, is their subject)."""
+    folder = tmp_path_factory.mktemp("search")
+    with isolated_home_for(folder / "home"):
+        return seed(Tracker(module_db_url, folder), module_db_url, folder)
+
+
 def test_search_finds_each_word_on_its_page_with_the_request_the_file_and_a_marked_snippet(
-    records: tuple[Tracker, int, int],
+    shared_records: tuple[Tracker, int, int],
 ) -> None:
-    t, tx, fl = records
+    t, tx, fl = shared_records
     found = find(t, "quota")
     assert where(found) == [(tx, "file", "HCSO-287g-records.pdf", 2), (fl, "file", "mdso-letter.pdf", 1)]
     by_request = {h["request"]: h for h in found["hits"]}
@@ -122,8 +136,8 @@ def test_search_finds_each_word_on_its_page_with_the_request_the_file_and_a_mark
     assert find(t, "nonexistentword")["hits"] == []
 
 
-def test_filters_by_state_agency_tag_and_the_day_received(records: tuple[Tracker, int, int]) -> None:
-    t, tx, fl = records
+def test_filters_by_state_agency_tag_and_the_day_received(shared_records: tuple[Tracker, int, int]) -> None:
+    t, tx, fl = shared_records
     assert {h["request"] for h in find(t, "quota", "--state", "fl")["hits"]} == {fl}
     assert {h["request"] for h in find(t, "quota", "--agency", "harris")["hits"]} == {tx}
     assert {h["request"] for h in find(t, "quota", "--tag", "FL WSO 2026")["hits"]} == {fl}
@@ -135,8 +149,8 @@ def test_filters_by_state_agency_tag_and_the_day_received(records: tuple[Tracker
     assert "Traceback" not in t.stderr
 
 
-def test_phrases_prefixes_exclusions_and_either(records: tuple[Tracker, int, int]) -> None:
-    t, tx, fl = records
+def test_phrases_prefixes_exclusions_and_either(shared_records: tuple[Tracker, int, int]) -> None:
+    t, tx, fl = shared_records
     page1 = [(tx, "file", "HCSO-287g-records.pdf", 1)]
     assert where(find(t, '"bed space"')) == page1
     assert find(t, '"space bed"')["hits"] == []  # a phrase keeps its order
@@ -149,8 +163,8 @@ def test_phrases_prefixes_exclusions_and_either(records: tuple[Tracker, int, int
 
 
 @pytest.mark.parametrize("query", ['"', 'quota"', '"bed space', "NEAR(quota", "quota AND", "quota)) OR", "'quota'"])
-def test_punctuation_in_a_query_is_never_an_error(records: tuple[Tracker, int, int], query: str) -> None:
-    t, _tx, _fl = records
+def test_punctuation_in_a_query_is_never_an_error(shared_records: tuple[Tracker, int, int], query: str) -> None:
+    t, _tx, _fl = shared_records
     out = t("search", query, "--json", today=TODAY, code=0 if re.search(r"\w", query) else 2)
     if re.search(r"\w", query):
         assert json.loads(out)["query"] == query
@@ -158,8 +172,8 @@ def test_punctuation_in_a_query_is_never_an_error(records: tuple[Tracker, int, i
         assert "Nothing to look for" in t.stderr and t.stderr.count("\n") <= 4 and "Traceback" not in t.stderr
 
 
-def test_a_query_with_nothing_to_find_is_one_line(records: tuple[Tracker, int, int]) -> None:
-    t, _tx, _fl = records
+def test_a_query_with_nothing_to_find_is_one_line(shared_records: tuple[Tracker, int, int]) -> None:
+    t, _tx, _fl = shared_records
     for query in ("-quota", "***", ""):
         t("search", "--", query, today=TODAY, code=2)
         assert "Nothing to look for" in t.stderr and "Traceback" not in t.stderr

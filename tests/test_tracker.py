@@ -1,4 +1,5 @@
-"""The tracker, as a user drives it, on SQLite and (with RECORDS_REQ_TEST_PG) on PostgreSQL."""
+"""The tracker, as a user drives it, on SQLite and (with RECORDS_REQ_TEST_PG) on PostgreSQL; the
+tests of its files (the file store, bundles, letters' names) on SQLite only."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from records_req.cli import cli
 
+from .backend_marks import on_sqlite_only
 from .cli_helpers import Tracker
 from .letter_helpers import docx_text
 
@@ -195,6 +197,8 @@ def test_reminders_show_in_due_until_the_request_closes(rr: Tracker) -> None:
     rr("followup", rid, "--out", str(rr.tmp / "out"), code=1)
 
 
+# SQLite only: the file store (a copy named by its hash, the original untouched) is the subject.
+@on_sqlite_only
 def test_attach_copies_and_hashes_without_touching_the_original(rr: Tracker, tmp_path: Path) -> None:
     rid = str(rr.new("GA", "Cobb County Sheriff's Office"))
     rr("sent", rid, "--on", "2026-11-02")
@@ -214,6 +218,8 @@ def test_attach_copies_and_hashes_without_touching_the_original(rr: Tracker, tmp
     assert Path(received["path"]).name.startswith(digest) and Path(received["path"]).is_file()
 
 
+# SQLite only: the bundle's files and manifest are the subject.
+@on_sqlite_only
 def test_bundle_holds_everything_with_a_manifest(rr: Tracker, tmp_path: Path) -> None:
     rid = str(rr.new("VA", "Fairfax County Sheriff's Office"))
     rr("sent", rid, "--on", "2026-11-25")
@@ -247,6 +253,8 @@ def test_unknown_request_is_a_clear_usage_error(rr: Tracker) -> None:
     assert "No request #99" in rr.stderr
 
 
+# SQLite only: the bundle's entry names are the subject.
+@on_sqlite_only
 def test_bundle_entry_names_cannot_escape_the_archive(rr: Tracker, tmp_path: Path) -> None:
     rid = str(rr.new("GA", "Cobb County Sheriff's Office"))
     rr("sent", rid, "--on", "2026-11-02")
@@ -383,6 +391,8 @@ def test_split_refused_for_a_duplicate_part_writes_no_file(rr: Tracker) -> None:
     assert len(rr.json("list")) == 1
 
 
+# SQLite only: the letters' file names are the subject.
+@on_sqlite_only
 def test_again_never_overwrites_the_earlier_requests_letter(rr: Tracker, tmp_path: Path) -> None:
     first = rr.new("GA", "Cobb County Sheriff's Office")
     second = rr.new("GA", "Cobb County Sheriff's Office", "--again", "--force")

@@ -16,6 +16,7 @@ from flask import Flask
 
 from records_req.web import Settings, create_app
 
+from .backend_marks import on_sqlite_only
 from .cli_helpers import Tracker
 
 if TYPE_CHECKING:
@@ -26,9 +27,28 @@ PASSWORD = "correct horse battery staple"
 COOKIE = "records_req_session"
 
 
+# Werkzeug's scrypt at N=2**10 instead of 2**15: the same hash and check, 32 times cheaper. The
+# tests here are about sessions, feeds and throttling, which do not depend on the cost; each account
+# and sign-in cost a tenth of a second of CPU at the real one. The hashes' real format and cost are
+# held by test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced (below, at
+# the real cost) and by test_web.py's scrypt test (test_users_are_stored_as_scrypt_hashes_...).
+CHEAP_METHOD, CHEAP_PREFIX = "scrypt:1024:8:1", "scrypt:1024:8:1$"
+
+
 @pytest.fixture
-def rr(db_url: str, tmp_path: Path) -> Tracker:
+def real_cost_rr(db_url: str, tmp_path: Path) -> Tracker:
+    """A tracker whose passwords are hashed at the real cost (records_req.accounts.METHOD)."""
     return Tracker(db_url, tmp_path)
+
+
+@pytest.fixture
+def rr(real_cost_rr: Tracker, monkeypatch: pytest.MonkeyPatch) -> Tracker:
+    """A tracker whose passwords are hashed at a cost 32 times cheaper (CHEAP_METHOD)."""
+    from records_req import accounts
+
+    monkeypatch.setattr(accounts, "METHOD", CHEAP_METHOD)
+    monkeypatch.setattr(accounts, "CURRENT", CHEAP_PREFIX)  # not rehashed at each sign-in
+    return real_cost_rr
 
 
 def team_app(rr: Tracker) -> Flask:
@@ -109,6 +129,8 @@ def test_a_password_change_ends_every_session_and_only_the_new_password_signs_in
     assert opens(app, cookie_of(sign_in(app, "ana", "a much newer passphrase")))
 
 
+# SQLite only: the command's prompts and refusals are the subject.
+@on_sqlite_only
 def test_users_passwd_asks_twice_checks_the_length_and_never_takes_the_password_as_an_argument(rr: Tracker) -> None:
     add(rr, "ana")
     rr("users", "passwd", "ana", input_text="another good password\nanother good password\n")
@@ -134,6 +156,8 @@ def test_a_removed_accounts_sessions_stay_dead_when_the_name_is_added_again(rr: 
     assert opens(app, cookie_of(sign_in(app, "ana")))
 
 
+# SQLite only: the session's lifetime is in its signed cookie, not the database.
+@on_sqlite_only
 def test_a_session_still_expires_after_its_lifetime(rr: Tracker) -> None:
     from records_req.web import SESSION_HOURS
 
@@ -170,7 +194,8 @@ def stored_hash(rr: Tracker, name: str) -> str:
         return str(session.scalar(select(User.password_hash).where(User.name == name)))
 
 
-def test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced(rr: Tracker) -> None:
+def test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced(real_cost_rr: Tracker) -> None:
+    rr = real_cost_rr
     from sqlalchemy import update
 
     from records_req.store.db import open_store
@@ -219,6 +244,8 @@ def test_a_password_change_gives_a_new_calendar_address(rr: Tracker) -> None:
     assert feed_works(app, feed_address(sign_in(app, "ana", "a much newer passphrase")))
 
 
+# SQLite only: the feed's address is signed with the server's key and its host, not stored.
+@on_sqlite_only
 def test_the_local_calendar_address_does_not_open_a_dashboard_served_to_a_team(rr: Tracker) -> None:
     add(rr, "ana")
     local = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", secret_key=b"k" * 32)).test_client()
@@ -368,6 +395,8 @@ def try_password(client: Any, name: str, password: str) -> Any:
     return client.post("/login", data={"name": name, "password": password, "csrf_token": token.group(1)}, headers=TEAM)
 
 
+# SQLite only: the throttle keeps its counts in the server's memory (records_req.web.throttle).
+@on_sqlite_only
 def test_the_dashboard_refuses_guessing_with_a_clear_page_even_for_the_right_password(rr: Tracker) -> None:
     from records_req.accounts import ACCOUNT_LIMITS, ADDRESS_LIMITS
 
@@ -395,6 +424,8 @@ def test_the_dashboard_refuses_guessing_with_a_clear_page_even_for_the_right_pas
     assert opens(app, cookie_of(sign_in(app, "bea", address="192.0.2.77")))
 
 
+# SQLite only: the throttle keeps its counts in the server's memory (records_req.web.throttle).
+@on_sqlite_only
 def test_the_throttle_cookie_is_not_the_key_a_new_browser_changes_nothing(rr: Tracker) -> None:
     from records_req.accounts import ADDRESS_LIMITS
 
