@@ -11,6 +11,7 @@ import pytest
 
 from records_req.accounts import ADDRESS_LIMITS, Refusal
 
+from .backend_marks import on_sqlite_only
 from .cli_helpers import Tracker
 from .test_web_accounts import TEAM, add, team_app
 
@@ -24,6 +25,7 @@ def attempt(client: Any, lang: str, password: str) -> Any:
     return client.post("/login", data=form, headers=headers)
 
 
+@on_sqlite_only  # the wording of a refusal; the counting in SQL is held on both in test_web_accounts
 @pytest.mark.parametrize(
     ("lang", "wrong", "refused"),
     [
