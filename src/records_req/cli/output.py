@@ -14,7 +14,7 @@ import click
 from records_req.vocabulary import VIAS
 
 # The json module's own escaping of a string (its C function): what json.dumps writes for it.
-_encode_text: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_text: Callable[[str], str] = json.encoder.encode_basestring
 
 # Options every command that prints or writes shares, declared once.
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
