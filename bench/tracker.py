@@ -81,20 +81,23 @@ def plans(url: str) -> list[str]:
     return out
 
 
-def timed(args: list[str], env: dict[str, str], runs: int) -> tuple[float, int]:
-    """Median wall time (ms) and peak memory (MiB) of a command run as its own process."""
-    samples, peak = [], 0
+def timed(args: list[str], env: dict[str, str], runs: int) -> tuple[float, int, float]:
+    """Median wall time (ms), peak memory (MiB) and median CPU time (ms, user and system: steadier
+    than the wall time on a busy machine, without the database server's share) of a command run
+    as its own process."""
+    samples, cpu, peak = [], [], 0
     subprocess.run([EXE, *args], env=env, capture_output=True, check=True)  # warm-up
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.Popen([EXE, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         samples.append((time.perf_counter() - start) * 1000)
+        cpu.append((usage.ru_utime + usage.ru_stime) * 1000)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             raise SystemExit(f"{args} failed ({proc.returncode})")
         peak = max(peak, usage.ru_maxrss // 1024)
-    return statistics.median(samples), peak
+    return statistics.median(samples), peak, statistics.median(cpu)
 
 
 def fresh_pg(admin_url: str) -> tuple[str, str]:
@@ -138,9 +141,12 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as tmp:
         env["RECORDS_REQ_HOME"] = tmp
-        help_ms, help_mem = timed(["--help"], env, args.runs)
+        help_ms, help_mem, help_cpu = timed(["--help"], env, args.runs)
         budget = 1.5 * help_ms + 150
-        print(f"records-req --help: {help_ms:.0f} ms, {help_mem} MiB; budget per command {budget:.0f} ms")
+        print(
+            f"records-req --help: {help_ms:.0f} ms ({help_cpu:.0f} ms CPU), {help_mem} MiB; "
+            f"budget per command {budget:.0f} ms"
+        )
         runs: list[tuple[str, int, str | None, str | None]] = []  # backend, size, url (None: build), admin
         if args.use:
             for given in args.use:
@@ -150,6 +156,7 @@ def main() -> None:
             backends = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
             runs = [(backend, n, None, admin) for backend, admin in backends for n in args.sizes]
         by_backend: dict[str, dict[int, list[float]]] = {}
+        cpus: dict[tuple[str, str], dict[int, float]] = {}  # (command, backend): size -> CPU ms
         for backend, n, given_url, admin in runs:
             name = None
             if given_url is not None:
@@ -172,10 +179,11 @@ def main() -> None:
             common = ["--db", url, "--as-of", TODAY.isoformat()]
             figures, times = [], []
             for label, cmd in COMMANDS:
-                ms, mem = timed([*common, *(c.format(middle=n // 2) for c in cmd)], env, args.runs)
+                ms, mem, cpu = timed([*common, *(c.format(middle=n // 2) for c in cmd)], env, args.runs)
                 flag = "ok" if ms <= budget else "OVER"
-                figures.append(f"{label} {ms:.0f} ms {mem} MiB {flag}")
+                figures.append(f"{label} {ms:.0f} ms ({cpu:.0f} ms CPU) {mem} MiB {flag}")
                 times.append(ms)
+                cpus.setdefault((label, backend), {})[n] = cpu
             by_backend.setdefault(backend, {})[n] = times
             print(f"{backend:10s} {n:>7,} requests ({events}): " + "; ".join(figures))
             if n == max(size for b, size, _, _ in runs if b == backend):
@@ -184,14 +192,15 @@ def main() -> None:
                 drop_pg(admin, name)
         print(f"\nbudget {budget:.0f} ms (--help {help_ms:.0f} ms x 1.5 + 150 ms); median of {args.runs} runs, in ms")
         sizes = sorted({n for by_size in by_backend.values() for n in by_size})
-        print(f"{'command':32s} {'backend':10s} " + " ".join(f"{n:>9,}" for n in sizes) + "  growth")
+        print(f"{'command':32s} {'backend':10s} " + " ".join(f"{n:>9,}" for n in sizes) + "  growth  CPU ms")
         for i, (label, _) in enumerate(COMMANDS):
             for backend, by_size in by_backend.items():
                 cells = " ".join(f"{by_size[n][i]:>9.0f}" if n in by_size else f"{'':>9}" for n in sizes)
                 low, high = min(by_size), max(by_size)
                 growth = f"x{by_size[high][i] / by_size[low][i]:.2f}" if low != high else ""
                 over = " OVER" if by_size[high][i] > budget else ""
-                print(f"{label:32s} {backend:10s} {cells}  {growth}{over}")
+                cpu_cells = " / ".join(f"{cpus[label, backend][n]:.0f}" for n in sorted(cpus[label, backend]))
+                print(f"{label:32s} {backend:10s} {cells}  {growth:6s}  {cpu_cells}{over}")
 
 
 if __name__ == "__main__":
