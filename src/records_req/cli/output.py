@@ -188,6 +188,7 @@ def table(rows: list[list[str]], headers: list[str], width: int | None = None) -
 
     gap = "  "
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    longest = list(widths)
     limit = output_width() if width is None else width
     if limit is not None:
         # no column narrower than its longest word
@@ -217,6 +218,10 @@ def table(rows: list[list[str]], headers: list[str], width: int | None = None) -
 
     out = lines_of(headers)
     out.append(gap.join("-" * w for w in widths))
+    if widths == longest:  # no column narrowed: every cell fits on its line (thousands of rows)
+        line = gap.join(f"{{:<{w}}}" for w in widths).format
+        out.extend(line(*row).rstrip() for row in rows)
+        return "\n".join(out)
     for row in rows:
         out.extend(lines_of(row))
     return "\n".join(out)
