@@ -530,16 +530,19 @@ class Reader:
         ]
         return ids, int(total)
 
-    def due_by(self, today: dt.date, horizon: dt.date) -> list[int]:
+    def due_by(self, today: dt.date, horizon: dt.date) -> list[RequestRow]:
         """The requests whose answer on ``today`` has a due date by ``horizon`` (overdue or not),
-        by id: two index ranges of request_stages."""
+        by id, with the lifecycle's cached answer then: two index ranges of request_stages,
+        joined to their requests in the same query."""
         day = self._param(today)
-        found = self.rows(
-            "SELECT request_id FROM request_stages WHERE overdue IN (?, ?) AND due_on <= ? AND start <= ? "
-            "AND until > ? ORDER BY request_id",
+        found = self.tuples(
+            f"{ROW_QUERY} JOIN request_stages s ON s.request_id = r.id "
+            "WHERE s.overdue IN (?, ?) AND s.due_on <= ? AND s.start <= ? AND s.until > ? ORDER BY r.id",
             [self._param(False), self._param(True), self._param(horizon), day, day],
         )
-        return [r["request_id"] for r in found]
+        rows = self._answers(found, today, with_tags=False)
+        tags = self._tags(sorted({r.id for r in rows}))
+        return [r._replace(tags=tuple(tags.get(r.id, ()))) for r in rows]
 
     def rows_by_id(self, ids: Sequence[int], today: dt.date) -> list[RequestRow]:
         """These requests, in this order, with the lifecycle's cached answer on ``today``."""
