@@ -11,6 +11,11 @@ Prints figures; asserts nothing.
     python bench/tracker.py                       # SQLite
     python bench/tracker.py --pg postgresql://postgres@127.0.0.1:5432/test
     python bench/tracker.py --sizes 1000 10000    # quicker
+    python bench/tracker.py --use 10000=sqlite:////tmp/s10k.db --use 100000=sqlite:////tmp/s100k.db \
+        --use 100000=postgresql://postgres@127.0.0.1:5432/bench100k   # databases built before
+
+With ``--use`` the databases given (built by bench/scale.py, as of its TODAY) are timed instead
+of building new ones; the commands only read them.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ EXE = str(Path(sys.executable).with_name("records-req"))
 COMMANDS = (
     ("due --within 7", ["due", "--within", "7"]),
     ("list --status open --json", ["list", "--status", "open", "--json"]),
+    ("list --status open --limit 50", ["list", "--status", "open", "--limit", "50"]),
     ("show", ["show", "{middle}"]),
 )
 
@@ -75,20 +81,23 @@ def plans(url: str) -> list[str]:
     return out
 
 
-def timed(args: list[str], env: dict[str, str], runs: int) -> tuple[float, int]:
-    """Median wall time (ms) and peak memory (MiB) of a command run as its own process."""
-    samples, peak = [], 0
+def timed(args: list[str], env: dict[str, str], runs: int) -> tuple[float, int, float]:
+    """Median wall time (ms), peak memory (MiB) and median CPU time (ms, user and system: steadier
+    than the wall time on a busy machine, without the database server's share) of a command run
+    as its own process."""
+    samples, cpu, peak = [], [], 0
     subprocess.run([EXE, *args], env=env, capture_output=True, check=True)  # warm-up
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.Popen([EXE, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         samples.append((time.perf_counter() - start) * 1000)
+        cpu.append((usage.ru_utime + usage.ru_stime) * 1000)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             raise SystemExit(f"{args} failed ({proc.returncode})")
         peak = max(peak, usage.ru_maxrss // 1024)
-    return statistics.median(samples), peak
+    return statistics.median(samples), peak, statistics.median(cpu)
 
 
 def fresh_pg(admin_url: str) -> tuple[str, str]:
@@ -116,6 +125,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pg", help="a PostgreSQL URL to benchmark as well")
+    parser.add_argument(
+        "--use",
+        action="append",
+        default=[],
+        metavar="N=URL",
+        help="time this existing database of N requests instead of building one (repeatable)",
+    )
     parser.add_argument("--build", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:  # run in a child, so that the parent stays small and its children's memory is theirs
@@ -125,15 +141,29 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as tmp:
         env["RECORDS_REQ_HOME"] = tmp
-        help_ms, help_mem = timed(["--help"], env, args.runs)
+        help_ms, help_mem, help_cpu = timed(["--help"], env, args.runs)
         budget = 1.5 * help_ms + 150
-        print(f"records-req --help: {help_ms:.0f} ms, {help_mem} MiB; budget per command {budget:.0f} ms")
-        backends = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
-        for backend, admin in backends:
-            by_size: dict[int, list[float]] = {}
-            for n in args.sizes:
+        print(
+            f"records-req --help: {help_ms:.0f} ms ({help_cpu:.0f} ms CPU), {help_mem} MiB; "
+            f"budget per command {budget:.0f} ms"
+        )
+        runs: list[tuple[str, int, str | None, str | None]] = []  # backend, size, url (None: build), admin
+        if args.use:
+            for given in args.use:
+                size, _, url = given.partition("=")
+                runs.append(("sqlite" if url.startswith("sqlite") else "postgresql", int(size), url, None))
+        else:
+            backends = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
+            runs = [(backend, n, None, admin) for backend, admin in backends for n in args.sizes]
+        by_backend: dict[str, dict[int, list[float]]] = {}
+        cpus: dict[tuple[str, str], dict[int, float]] = {}  # (command, backend): size -> CPU ms
+        for backend, n, given_url, admin in runs:
+            name = None
+            if given_url is not None:
+                url, events = given_url, "as built"
+            else:
                 if backend == "sqlite":
-                    url, name = f"sqlite:///{Path(tmp) / f'bench-{n}.db'}", None
+                    url = f"sqlite:///{Path(tmp) / f'bench-{n}.db'}"
                 else:
                     assert admin
                     url, name = fresh_pg(admin)
@@ -145,27 +175,32 @@ def main() -> None:
                     capture_output=True,
                     text=True,
                 ).stdout
-                built = time.perf_counter() - start
-                common = ["--db", url, "--as-of", TODAY.isoformat()]
-                figures, times = [], []
-                for label, cmd in COMMANDS:
-                    ms, mem = timed([*common, *(c.format(middle=n // 2) for c in cmd)], env, args.runs)
-                    flag = "ok" if ms <= budget else "OVER"
-                    figures.append(f"{label} {ms:.0f} ms {mem} MiB {flag}")
-                    times.append(ms)
-                by_size[n] = times
-                print(f"{backend:10s} {n:>7,} requests ({events}, built in {built:.1f} s): " + "; ".join(figures))
-                if n == max(args.sizes):
-                    print("\n".join(plans(url)))
-                if name and admin:
-                    drop_pg(admin, name)
-            low, high = min(by_size), max(by_size)
-            if low != high:
-                growth = "; ".join(
-                    f"{label} x{b / a:.2f}"
-                    for (label, _), a, b in zip(COMMANDS, by_size[low], by_size[high], strict=True)
-                )
-                print(f"{backend:10s} growth from {low:,} to {high:,} requests (1.00 is flat): {growth}")
+                events += f", built in {time.perf_counter() - start:.1f} s"
+            common = ["--db", url, "--as-of", TODAY.isoformat()]
+            figures, times = [], []
+            for label, cmd in COMMANDS:
+                ms, mem, cpu = timed([*common, *(c.format(middle=n // 2) for c in cmd)], env, args.runs)
+                flag = "ok" if ms <= budget else "OVER"
+                figures.append(f"{label} {ms:.0f} ms ({cpu:.0f} ms CPU) {mem} MiB {flag}")
+                times.append(ms)
+                cpus.setdefault((label, backend), {})[n] = cpu
+            by_backend.setdefault(backend, {})[n] = times
+            print(f"{backend:10s} {n:>7,} requests ({events}): " + "; ".join(figures))
+            if n == max(size for b, size, _, _ in runs if b == backend):
+                print("\n".join(plans(url)))
+            if name and admin:
+                drop_pg(admin, name)
+        print(f"\nbudget {budget:.0f} ms (--help {help_ms:.0f} ms x 1.5 + 150 ms); median of {args.runs} runs, in ms")
+        sizes = sorted({n for by_size in by_backend.values() for n in by_size})
+        print(f"{'command':32s} {'backend':10s} " + " ".join(f"{n:>9,}" for n in sizes) + "  growth  CPU ms")
+        for i, (label, _) in enumerate(COMMANDS):
+            for backend, by_size in by_backend.items():
+                cells = " ".join(f"{by_size[n][i]:>9.0f}" if n in by_size else f"{'':>9}" for n in sizes)
+                low, high = min(by_size), max(by_size)
+                growth = f"x{by_size[high][i] / by_size[low][i]:.2f}" if low != high else ""
+                over = " OVER" if by_size[high][i] > budget else ""
+                cpu_cells = " / ".join(f"{cpus[label, backend][n]:.0f}" for n in sorted(cpus[label, backend]))
+                print(f"{label:32s} {backend:10s} {cells}  {growth:6s}  {cpu_cells}{over}")
 
 
 if __name__ == "__main__":

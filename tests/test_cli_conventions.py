@@ -144,6 +144,21 @@ def test_states_names_each_clock_without_cutting_a_word() -> None:
     assert "state_agreement" not in result.stdout and "state agreement" in flat
 
 
+def test_a_table_with_room_aligns_every_cell_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows of a table nothing narrows (a pipe, or room enough) are each one line, padded to
+    their columns, braces and all; trailing spaces trimmed."""
+    rows = [["1", "TX", "Adams {0} Sheriff's Office", ""], ["22", "DC", "x", "records-req followup 22"]]
+    expected = [
+        "id  state  agency                      next",
+        "--  -----  --------------------------  -----------------------",
+        "1   TX     Adams {0} Sheriff's Office",
+        "22  DC     x                           records-req followup 22",
+    ]
+    monkeypatch.delenv("COLUMNS", raising=False)  # output to a pipe: no width
+    for width in (None, 200):
+        assert table(rows, ["id", "state", "agency", "next"], width=width).splitlines() == expected
+
+
 def test_a_piped_table_keeps_each_row_on_one_line() -> None:
     result = CliRunner().invoke(cli, ["states"], env={"COLUMNS": ""})
     assert sum(1 for line in result.stdout.splitlines() if re.match(r"[A-Z]{2}  ", line)) == 52

@@ -104,7 +104,7 @@ def _due_deadlines(
     code = state.upper() if state else None
     return [
         r
-        for r in view.rows_by_id(view.due_by(today, horizon), today)
+        for r in view.due_by(today, horizon)
         if not r.closed
         and r.due_on is not None
         and r.due_on <= horizon
