@@ -210,6 +210,22 @@ EVENT_COLUMNS = ("id", "request_id", "kind", "on", "note", "data", "forced", "cr
 TAG_COLUMNS = ("request_id", "tag")
 
 
+def explained(reader: Any, queries: Sequence[tuple[str, str, Sequence[object]]]) -> list[str]:
+    """Each query's plan, labelled: SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN ANALYZE (for
+    bench/web.py's and bench/tracker.py's reads)."""
+    out = []
+    for label, sql, params in queries:
+        if reader.is_sqlite:
+            found = reader.rows(f"EXPLAIN QUERY PLAN {sql}", [int(p) if isinstance(p, bool) else p for p in params])
+            lines = [str(row["detail"]) for row in found]
+        else:
+            found = reader.rows(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", list(params))
+            lines = [str(next(iter(row.values()))) for row in found]
+        out.append(f"  {label}:")
+        out.extend(f"    {line}" for line in lines)
+    return out
+
+
 def _quoted(columns: Sequence[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 

@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, text
 from records_req.store.db import close_all, normalize_url
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scale import TODAY, build  # bench/scale.py, beside this file
+from scale import TODAY, build, explained  # bench/scale.py, beside this file
 
 EXE = str(Path(sys.executable).with_name("records-req"))
 COMMANDS = (
@@ -68,15 +68,7 @@ def plans(url: str) -> list[str]:
         ),
         ("show's events", 'SELECT id, kind, "on" FROM events WHERE request_id = ? ORDER BY id', [5]),
     )
-    for label, sql, params in queries:
-        if reader.is_sqlite:
-            found = reader.rows(f"EXPLAIN QUERY PLAN {sql}", [int(p) if isinstance(p, bool) else p for p in params])
-            lines = [str(row["detail"]) for row in found]
-        else:
-            found = reader.rows(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
-            lines = [str(next(iter(row.values()))) for row in found]
-        out.append(f"  {label}:")
-        out.extend(f"    {line}" for line in lines)
+    out += explained(reader, queries)
     reader.close()
     return out
 

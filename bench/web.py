@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scale import TODAY, build  # bench/scale.py, beside this file
+from scale import TODAY, build, explained  # bench/scale.py, beside this file
 
 TARGET_MS = 100.0
 SIZES = (10_000, 100_000)
@@ -183,16 +183,7 @@ def plans(url: str) -> list[str]:
         ("requests, a page", f"{ROW_QUERY} WHERE r.id > ? ORDER BY r.id LIMIT 201", [5000]),
         ("open requests, a page", f"{ROW_QUERY} WHERE r.closed = ? AND r.id > ? ORDER BY r.id LIMIT 201", [no, 0]),
     )
-    out = []
-    for label, sql, params in queries:
-        if reader.is_sqlite:
-            found = reader.rows(f"EXPLAIN QUERY PLAN {sql}", params)
-            lines = [str(row["detail"]) for row in found]
-        else:
-            found = reader.rows(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
-            lines = [str(next(iter(row.values()))) for row in found]
-        out.append(f"  {label}:")
-        out.extend(f"    {line}" for line in lines)
+    out = explained(reader, queries)
     reader.close()
     return out
 
