@@ -74,6 +74,9 @@ ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# A refused password is answered at once (Dovecot waits 2 s by default, against guessing; the
+# tests' wrong password is not a guess).
+auth_failure_delay = 0
 default_login_user = {login_user}
 default_internal_user = {login_user}
 first_valid_uid = {min(uid, 100)}
@@ -98,6 +101,11 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  # No penalty for the tests' deliberate wrong password: Dovecot otherwise delays every later
+  # sign-in from 127.0.0.1 by 4 s and more (doc.dovecot.org, "Authentication penalty support").
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 """
 
