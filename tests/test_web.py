@@ -85,6 +85,31 @@ def test_every_page_answers(rr: Tracker) -> None:
     assert web.get("/states/ZZ.json").status_code == 404
 
 
+@on_sqlite_only  # the templates, not the database, are what is tested
+def test_a_second_app_reuses_the_compiled_templates_and_an_edited_one_is_compiled_again(
+    rr: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    compiled: list[str | None] = []
+    original = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return original(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    first = browser(rr).get("/requests").get_data(as_text=True)
+    compiled.clear()
+    assert browser(rr).get("/requests").get_data(as_text=True) == first and compiled == []  # a new app: no compiling
+    # The same template name with other source (an edited file): Jinja's checksum sees it.
+    app = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", today=TODAY, secret_key=b"k" * 32))
+    edited = jinja2.DictLoader({"requests.html": "edited {{ 1 + 1 }}"})
+    app.jinja_loader = edited  # type: ignore[assignment]
+    app.jinja_env.loader = edited
+    assert app.jinja_env.get_template("requests.html").render() == "edited 2" and compiled == ["requests.html"]
+
+
 def test_the_dashboard_shows_the_numbers_of_due_list_and_report(rr: Tracker) -> None:
     late, waiting = two_requests(rr)
     page = browser(rr).get("/").get_data(as_text=True)
