@@ -105,7 +105,7 @@ def test_a_second_app_reuses_the_compiled_templates_and_an_edited_one_is_compile
     # The same template name with other source (an edited file): Jinja's checksum sees it.
     app = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", today=TODAY, secret_key=b"k" * 32))
     edited = jinja2.DictLoader({"requests.html": "edited {{ 1 + 1 }}"})
-    app.jinja_loader = edited  # type: ignore[assignment]
+    app.jinja_loader = edited
     app.jinja_env.loader = edited
     assert app.jinja_env.get_template("requests.html").render() == "edited 2" and compiled == ["requests.html"]
 
