@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from .conftest import FIXTURES, REPO, SERIAL_LOCK_ENV, ice_sheet
+from .conftest import FIXTURES, REPO, SERIAL_LOCK_ENV, ice_sheet, remove_old_temporary_trees_later
 
 pytest_plugins = ["pytester"]
 
@@ -127,3 +129,19 @@ def test_each_test_gets_an_empty_database_at_the_current_schema_whatever_the_one
                 conn.execute(text("ALTER TABLE agencies ADD COLUMN left_behind TEXT"))
     finally:
         store.dispose()
+
+
+def test_old_temporary_folders_are_moved_aside_by_pytests_rule_and_a_locked_one_is_kept(tmp_path: Path) -> None:
+    """What pytest would delete as a run ends (numbered folders older than the last three) is
+    moved out of pytest-of-USER for a process of its own to delete; the newest three, and a folder
+    another running session holds locked, stay where they are."""
+    root = tmp_path / "pytest-of-someone"
+    for number in range(1, 7):
+        (root / f"pytest-{number}" / "test_x0").mkdir(parents=True)
+        (root / f"pytest-{number}" / "test_x0" / "records.db").write_bytes(b"x")
+    (root / "pytest-2" / ".lock").write_text("")  # another session, still running
+    config = SimpleNamespace(
+        _tmp_path_factory=SimpleNamespace(_basetemp=root / "pytest-6", _given_basetemp=None, _retention_count=3)
+    )
+    remove_old_temporary_trees_later(config)  # type: ignore[arg-type]
+    assert sorted(p.name for p in root.iterdir()) == ["pytest-2", "pytest-4", "pytest-5", "pytest-6"]
