@@ -32,8 +32,9 @@ def test_skips_are_counted_by_reason_and_the_serial_tests_never_run_at_the_same_
 ) -> None:
     """One scratch run on two workers, as the README's command runs: the skips are counted by
     reason under one line each and the summary line comes last; and each serial test stays a moment
-    and looks for another one running: none ever is. (The scratch suite has its own serial lock,
-    or it would wait for this run's serial tests and other runs'.)"""
+    and looks for another one running: none ever is, and all of them ran on one worker. (The
+    scratch suite has its own serial lock, or it would wait for this run's serial tests and other
+    runs'.)"""
     monkeypatch.setenv(SERIAL_LOCK_ENV, str(suite.path / "serial.lock"))
     suite.makepyfile(
         test_skips="""
@@ -64,6 +65,9 @@ def test_skips_are_counted_by_reason_and_the_serial_tests_never_run_at_the_same_
             running.mkdir(exist_ok=True)
             me = running / str(i)
             me.touch()
+            seen = Path(os.environ["SERIAL_SEEN"])
+            seen.mkdir(exist_ok=True)
+            (seen / str(i)).write_text(os.environ["PYTEST_XDIST_WORKER"])
             try:
                 end = time.monotonic() + 0.3
                 while time.monotonic() < end:
@@ -77,8 +81,11 @@ def test_skips_are_counted_by_reason_and_the_serial_tests_never_run_at_the_same_
             pass
         """,
     )
+    monkeypatch.setenv("SERIAL_SEEN", str(suite.path / "seen"))
     result = suite.runpytest_subprocess("-n", "2")
     result.assert_outcomes(passed=13, skipped=8)
+    workers = {p.read_text() for p in (suite.path / "seen").iterdir()}
+    assert len(workers) == 1, f"the serial tests ran on {sorted(workers)}, not one worker"
     lines = result.stdout.lines
     assert not [line for line in lines if line.startswith("SKIPPED")], "one line per skipped test"
     counted = [line.strip() for line in lines[lines.index(next(x for x in lines if "skipped, by reason" in x)) + 1 :]]
