@@ -25,11 +25,19 @@ if TYPE_CHECKING:
     from records_req.schedule_cache import Cached, Fresh, Stamps
 
 HEAD_QUERY = "SELECT version_num FROM alembic_version"
-# A request as lists read it (Reader._answers turns it into a RequestRow on a day).
-ROW_QUERY = (
-    "SELECT r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
-    "r.due_on, r.due_statutory, r.schedule_stamp, r.topics FROM requests r JOIN agencies a ON a.id = r.agency_id"
+# A request as lists read it (Reader._answers turns it into a RequestRow on a day): its topics as
+# the JSON's text (a handful of distinct texts, each parsed once), then (Reader._row_query) its
+# tags joined by U+001F, read in the same query through the tags' primary key.
+ROW_COLUMNS = (
+    "r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
+    "r.due_on, r.due_statutory, r.schedule_stamp, CAST(r.topics AS TEXT) AS topics"
 )
+ROW_FROM = "FROM requests r JOIN agencies a ON a.id = r.agency_id"
+ROW_QUERY = f"SELECT {ROW_COLUMNS} {ROW_FROM}"
+TAGS_OF = {
+    True: "(SELECT group_concat(t.tag, char(31)) FROM request_tags t WHERE t.request_id = r.id) AS tags",
+    False: "(SELECT string_agg(t.tag, chr(31) ORDER BY t.tag) FROM request_tags t WHERE t.request_id = r.id) AS tags",
+}
 # The spans of days (request_stages, migration 0020) on which a request is overdue (or due, not
 # overdue) on the day given three times: an index range on (overdue, due_on).
 ON_DAY = "overdue = ? AND start <= ? AND until > ?"
@@ -77,6 +85,13 @@ def _answer(schedule: str, day: dt.date) -> Stage | None:
     return stage_on(_parsed_schedule(schedule), day)
 
 
+@lru_cache(maxsize=8192)
+def _tag_tuple(joined: str, sort: bool) -> tuple[str, ...]:
+    """A request's tags as read joined by U+001F (Reader._row_query), sorted or as they came."""
+    tags = joined.split("\x1f")
+    return tuple(sorted(tags) if sort else tags)
+
+
 def _wanted(row: RequestRow, status: str | None, due_before: dt.date | None) -> bool:
     """Whether a row, as answered on the day, passes :meth:`Reader.requests`'s status and date
     filters (the database filtered on the cached columns; a stale row was computed again)."""
@@ -106,6 +121,162 @@ def _pg_conninfo(url: str) -> str | None:
     return None
 
 
+class _DriverError(Exception):
+    """A query the driver refused or could not run (its message)."""
+
+    @property
+    def first_line(self) -> str:
+        text = str(self).strip()
+        return text.splitlines()[0] if text else "no message"
+
+
+class _SqliteConnection:
+    """SQLite, read-only."""
+
+    def __init__(self, path: str) -> None:
+        import sqlite3
+
+        if path in ("", ":memory:"):
+            raise ReaderError("in-memory database")
+        try:
+            self._conn = sqlite3.connect(f"file:{unquote(path)}?mode=ro", uri=True, timeout=30)
+        except sqlite3.OperationalError as exc:
+            raise ReaderError(str(exc)) from None
+        self._conn.execute("PRAGMA busy_timeout = 30000")
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        import sqlite3
+
+        try:
+            cursor = self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _DriverError(str(exc)) from None
+        try:
+            return [d[0] for d in cursor.description or ()], cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class _PsycopgConnection:
+    """PostgreSQL through psycopg, where libpq cannot be loaded by ctypes (store/pq.py)."""
+
+    def __init__(self, conninfo: str) -> None:
+        import psycopg
+
+        try:
+            self._conn = psycopg.connect(conninfo, autocommit=True)
+        except psycopg.Error as exc:
+            raise ReaderError(str(exc)) from None
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        import psycopg
+
+        try:
+            with self._conn.cursor() as cursor:
+                cursor.execute(sql, params)
+                if cursor.description is None:
+                    return [], []
+                return [d.name for d in cursor.description], cursor.fetchall()
+        except psycopg.Error as exc:
+            raise _DriverError(str(exc)) from None
+
+    @property
+    def idle(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return not self._conn.closed and self._conn.info.transaction_status == TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class _LibpqConnection:
+    """PostgreSQL through libpq itself (store/pq.py): no psycopg to import."""
+
+    def __init__(self, conninfo: str) -> None:
+        from records_req.store import pq
+
+        try:
+            self._conn = pq.Connection(conninfo)
+        except pq.PQError as exc:
+            raise ReaderError(str(exc)) from None
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        from records_req.store import pq
+
+        try:
+            return self._conn.execute(sql, params)
+        except pq.PQError as exc:
+            raise _DriverError(str(exc)) from None
+
+    @property
+    def idle(self) -> bool:
+        return self._conn.idle
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _pg_connect(conninfo: str) -> _LibpqConnection | _PsycopgConnection:
+    from records_req.store import pq
+
+    return _LibpqConnection(conninfo) if pq.load() is not None else _PsycopgConnection(conninfo)
+
+
+# PostgreSQL connections readers gave back, per conninfo, for the next reader in this process (the
+# dashboard's next page): connecting costs 10-25 ms a page. At most _KEPT per database; closed
+# at exit; a child process forked with some never uses (or closes) its parent's.
+_KEPT = 8
+_idle: dict[str, list[Any]] = {}
+_idle_lock: Any = None
+
+
+def _lock() -> Any:
+    global _idle_lock
+    if _idle_lock is None:
+        import atexit
+        import os
+        import threading
+
+        _idle_lock = threading.Lock()
+        atexit.register(close_idle)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_idle.clear)
+    return _idle_lock
+
+
+def _idle_connection(conninfo: str) -> Any:
+    if not _idle.get(conninfo):
+        return None
+    with _lock():
+        kept = _idle.get(conninfo)
+        return kept.pop() if kept else None
+
+
+def _keep(conninfo: str, connection: Any) -> bool:
+    """Keep ``connection`` for the next reader, if it is usable and there is room."""
+    if not connection.idle:
+        return False
+    with _lock():
+        kept = _idle.setdefault(conninfo, [])
+        if len(kept) >= _KEPT:
+            return False
+        kept.append(connection)
+    return True
+
+
+def close_idle() -> None:
+    """Close the connections kept for later readers (store.db.close_all; at exit)."""
+    with _lock():
+        kept = [c for connections in _idle.values() for c in connections]
+        _idle.clear()
+    for connection in kept:
+        connection.close()
+
+
 class Reader:
     """A read-only connection and the handful of queries the read commands need."""
 
@@ -117,6 +288,7 @@ class Reader:
             raise ReaderError(f"no fast reader for {url.split(':', 1)[0]}")
         self.mark = "?" if self.sqlite_path is not None else "%s"
         self._connection: Any = None
+        self._reused = False  # the connection was kept open by an earlier reader
         self._stamps: Stamps | None = None
         self._all_fresh: bool | None = None  # all_fresh, asked once per reader
         # Requests whose cached schedule was stale (the law data or the engine changed since it
@@ -128,59 +300,66 @@ class Reader:
         return self.sqlite_path is not None
 
     def connect(self) -> Any:
+        """The connection: SQLite's, read-only; on PostgreSQL libpq's through store/pq.py (psycopg
+        where libpq cannot be loaded), taken from the connections kept open in this process."""
         if self._connection is None:
             if self.sqlite_path is not None:
-                import sqlite3
-
-                if self.sqlite_path in ("", ":memory:"):
-                    raise ReaderError("in-memory database")
-                uri = f"file:{unquote(self.sqlite_path)}?mode=ro"
-                try:
-                    self._connection = sqlite3.connect(uri, uri=True, timeout=30)
-                except sqlite3.OperationalError as exc:
-                    raise ReaderError(str(exc)) from None
-                self._connection.execute("PRAGMA busy_timeout = 30000")
+                self._connection = _SqliteConnection(self.sqlite_path)
             else:
-                import psycopg
-
-                try:
-                    self._connection = psycopg.connect(self.pg or "", autocommit=True)
-                except psycopg.Error as exc:
-                    raise ReaderError(str(exc)) from None
+                self._connection = _idle_connection(self.pg or "")
+                self._reused = self._connection is not None
+                if self._connection is None:
+                    self._connection = _pg_connect(self.pg or "")
         return self._connection
 
     def close(self) -> None:
+        """Give the connection back: a PostgreSQL one is kept open for the next reader of this
+        database in this process (the dashboard's next page), a SQLite one is closed."""
         if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+            connection, self._connection = self._connection, None
+            if self.pg is None or not _keep(self.pg, connection):
+                connection.close()
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        connection: _SqliteConnection | _LibpqConnection | _PsycopgConnection = self.connect()
+        try:
+            return connection.execute(sql.replace("?", self.mark), tuple(params))
+        except _DriverError as exc:
+            from records_req.store.urls import masked
+
+            self.discard()  # whatever state it is in, no other reader gets it
+            raise ReaderError(f"Database error on {masked(self.url)}: {exc.first_line}") from None
+
+    def discard(self) -> None:
+        """Close the connection instead of keeping it (it failed)."""
+        self._reused = False
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            connection.close()
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        sql = sql.replace("?", self.mark)
-        cursor = self.connect().cursor()
-        try:
-            cursor.execute(sql, tuple(params))
-            names = [d[0] for d in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        names, found = self._execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in found]
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of a query as the driver gives them (tuples in the columns' order): for the
         lists of thousands, where a dict per row would cost more than the rest of the row."""
-        sql = sql.replace("?", self.mark)
-        cursor = self.connect().cursor()
-        try:
-            cursor.execute(sql, tuple(params))
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+        return self._execute(sql, params)[1]
 
     def revision(self) -> str | None:
-        try:
-            found = self.rows(HEAD_QUERY)
-        except Exception:  # no table yet, or any driver error: let the full store handle it
-            return None
-        return found[0]["version_num"] if found else None
+        """The schema's revision (the first query of a reader); None where it cannot be read."""
+        while True:
+            reused = False
+            try:
+                self.connect()
+                reused = self._reused
+                found = self.rows(HEAD_QUERY)
+            except Exception:  # no table yet, or any driver error: let the full store handle it
+                if reused:  # a kept connection the server has closed since: try a new one
+                    self.discard()
+                    continue
+                return None
+            return found[0]["version_num"] if found else None
 
     # --- conversions (SQLite stores dates and JSON as text) ---
 
@@ -351,11 +530,12 @@ class Reader:
         again), by ``status`` (a status, or open, closed or overdue: views.status_filter), state,
         tags (all of them), a piece of the agency's name and a due date by ``due_before``."""
         where, params = self._where(status, state, tags, agency_text, today)
-        found = self.tuples(f"{ROW_QUERY} WHERE {' AND '.join(where)} ORDER BY r.id", params)
-        rows = self._answers(found, today, with_tags=False)
-        out = [row for row in rows if _wanted(row, status, due_before)]
-        tags_by_id = self._tags([r.id for r in out])
-        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out]
+        found = self.tuples(f"{self._row_query} WHERE {' AND '.join(where)} ORDER BY r.id", params)
+        return [
+            row
+            for row in self._answers(found, today, with_tags=True, db_order=True)
+            if _wanted(row, status, due_before)
+        ]
 
     def requests_page(
         self,
@@ -382,11 +562,11 @@ class Reader:
         while len(out) <= limit:
             extra = [] if bound is None else [f"r.id {'<' if backward else '>'} ?"]
             found = self.tuples(
-                f"{ROW_QUERY} WHERE {' AND '.join([*where, *extra])} "
+                f"{self._row_query} WHERE {' AND '.join([*where, *extra])} "
                 f"ORDER BY r.id {'DESC' if backward else 'ASC'} LIMIT ?",
                 [*params, *([] if bound is None else [bound]), batch],
             )
-            rows = self._answers(found, today, with_tags=False)
+            rows = self._answers(found, today, with_tags=True, db_order=True)
             out.extend(row for row in rows if _wanted(row, status, None))
             if len(found) < batch:
                 break
@@ -396,8 +576,7 @@ class Reader:
         out = out[:limit]
         if backward:
             out.reverse()
-        tags_by_id = self._tags([r.id for r in out])
-        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out], more
+        return out, more
 
     def _overdue_page(
         self, today: dt.date, state: str | None, bound: int | None, backward: bool, limit: int
@@ -536,40 +715,26 @@ class Reader:
         joined to their requests in the same query."""
         day = self._param(today)
         found = self.tuples(
-            f"{ROW_QUERY} JOIN request_stages s ON s.request_id = r.id "
+            f"{self._row_query} JOIN request_stages s ON s.request_id = r.id "
             "WHERE s.overdue IN (?, ?) AND s.due_on <= ? AND s.start <= ? AND s.until > ? ORDER BY r.id",
             [self._param(False), self._param(True), self._param(horizon), day, day],
         )
-        rows = self._answers(found, today, with_tags=False)
-        tags = self._tags(sorted({r.id for r in rows}))
-        return [r._replace(tags=tuple(tags.get(r.id, ()))) for r in rows]
+        return self._answers(found, today, with_tags=True, db_order=True)
 
     def rows_by_id(self, ids: Sequence[int], today: dt.date) -> list[RequestRow]:
         """These requests, in this order, with the lifecycle's cached answer on ``today``."""
         if not ids:
             return []
-        found = self.tuples(f"{ROW_QUERY} WHERE r.id IN ({', '.join('?' for _ in ids)})", list(ids))
-        rows = {r.id: r for r in self._answers(found, today, with_tags=False)}
-        tags = self._tags(list(ids))
-        return [rows[i]._replace(tags=tuple(tags.get(i, ()))) for i in ids if i in rows]
+        found = self.tuples(f"{self._row_query} WHERE r.id IN ({', '.join('?' for _ in ids)})", list(ids))
+        rows = {r.id: r for r in self._answers(found, today, with_tags=True, db_order=True)}
+        return [rows[i] for i in ids if i in rows]
 
     def overview_rows(self) -> tuple[tuple[Any, ...], ...]:
         """Every request in one query, as it is stored (id, jurisdiction, agency, status,
         closed, letter_date, schedule, due_on, due_statutory, schedule_stamp, topics, tags):
         what :meth:`overview` answers from (the dashboard while a stored schedule is stale, and
         the recount the kept counts are tested against)."""
-        tags = "group_concat(t.tag, char(31))" if self.is_sqlite else "string_agg(t.tag, chr(31) ORDER BY t.tag)"
-        cursor = self.connect().cursor()
-        try:
-            cursor.execute(
-                "SELECT r.id, r.jurisdiction, a.name, r.status, r.closed, r.letter_date, r.schedule, "
-                "r.due_on, r.due_statutory, r.schedule_stamp, CAST(r.topics AS TEXT), "
-                f"(SELECT {tags} FROM request_tags t WHERE t.request_id = r.id) FROM requests r "
-                "JOIN agencies a ON a.id = r.agency_id ORDER BY r.id"
-            )
-            return tuple(cursor.fetchall())
-        finally:
-            cursor.close()
+        return tuple(self.tuples(f"{self._row_query} ORDER BY r.id"))
 
     def overview(self, today: dt.date, found: Sequence[tuple[Any, ...]] | None = None) -> list[RequestRow]:
         """Every request with the lifecycle's cached answer on ``today`` (as ``list`` and ``due``
@@ -577,10 +742,20 @@ class Reader:
         ``found``: :meth:`overview_rows`, if already read."""
         return self._answers(self.overview_rows() if found is None else found, today, with_tags=True)
 
-    def _answers(self, found: Sequence[tuple[Any, ...]], today: dt.date, *, with_tags: bool) -> list[RequestRow]:
+    @property
+    def _row_query(self) -> str:
+        """ROW_QUERY with each request's tags as a last column (Reader._answers ``with_tags``)."""
+        return f"SELECT {ROW_COLUMNS}, {TAGS_OF[self.is_sqlite]} {ROW_FROM}"
+
+    def _answers(
+        self, found: Sequence[tuple[Any, ...]], today: dt.date, *, with_tags: bool, db_order: bool = False
+    ) -> list[RequestRow]:
         """Rows as read (id, jurisdiction, agency, status, closed, letter_date, schedule, due_on,
         due_statutory, schedule_stamp, topics[, tags]) as RequestRows on ``today``: the stage of
-        each cached schedule in force then, a stale one computed again first."""
+        each cached schedule in force then, a stale one computed again first. The tags sorted by
+        Python, or with ``db_order`` in the database's order of text (PostgreSQL's string_agg
+        ORDER BY; SQLite's group_concat has no order, and its BINARY order is Python's)."""
+        sort_tags = not db_order or self.is_sqlite
         from records_req.views import days_late
 
         expected = self.stamps.expected
@@ -617,7 +792,7 @@ class Reader:
                     letter_date=self.date(letter_date) or dt.date.min,
                     sent_on=sent_on,
                     topics=_topics(topics),
-                    tags=tuple(sorted(tags[0].split("\x1f"))) if with_tags and tags and tags[0] else (),
+                    tags=_tag_tuple(tags[0], sort_tags) if with_tags and tags and tags[0] else (),
                 )
             )
         return out
