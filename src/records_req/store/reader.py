@@ -131,7 +131,7 @@ class _DriverError(Exception):
 
 
 class _SqliteConnection:
-    """SQLite, read-only."""
+    """SQLite, read-only (``driver``: sqlite3's connection)."""
 
     def __init__(self, path: str) -> None:
         import sqlite3
@@ -139,16 +139,16 @@ class _SqliteConnection:
         if path in ("", ":memory:"):
             raise ReaderError("in-memory database")
         try:
-            self._conn = sqlite3.connect(f"file:{unquote(path)}?mode=ro", uri=True, timeout=30)
+            self.driver = sqlite3.connect(f"file:{unquote(path)}?mode=ro", uri=True, timeout=30)
         except sqlite3.OperationalError as exc:
             raise ReaderError(str(exc)) from None
-        self._conn.execute("PRAGMA busy_timeout = 30000")
+        self.driver.execute("PRAGMA busy_timeout = 30000")
 
     def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
         import sqlite3
 
         try:
-            cursor = self._conn.execute(sql, params)
+            cursor = self.driver.execute(sql, params)
         except sqlite3.Error as exc:
             raise _DriverError(str(exc)) from None
         try:
@@ -157,7 +157,7 @@ class _SqliteConnection:
             cursor.close()
 
     def close(self) -> None:
-        self._conn.close()
+        self.driver.close()
 
 
 class _PsycopgConnection:
@@ -167,7 +167,7 @@ class _PsycopgConnection:
         import psycopg
 
         try:
-            self._conn = psycopg.connect(conninfo, autocommit=True)
+            self.driver = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as exc:
             raise ReaderError(str(exc)) from None
 
@@ -175,7 +175,7 @@ class _PsycopgConnection:
         import psycopg
 
         try:
-            with self._conn.cursor() as cursor:
+            with self.driver.cursor() as cursor:
                 cursor.execute(sql, params)
                 if cursor.description is None:
                     return [], []
@@ -187,10 +187,10 @@ class _PsycopgConnection:
     def idle(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return not self._conn.closed and self._conn.info.transaction_status == TransactionStatus.IDLE
+        return not self.driver.closed and self.driver.info.transaction_status == TransactionStatus.IDLE
 
     def close(self) -> None:
-        self._conn.close()
+        self.driver.close()
 
 
 class _LibpqConnection:
@@ -200,7 +200,7 @@ class _LibpqConnection:
         from records_req.store import pq
 
         try:
-            self._conn = pq.Connection(conninfo)
+            self.driver = pq.Connection(conninfo)
         except pq.PQError as exc:
             raise ReaderError(str(exc)) from None
 
@@ -208,16 +208,16 @@ class _LibpqConnection:
         from records_req.store import pq
 
         try:
-            return self._conn.execute(sql, params)
+            return self.driver.execute(sql, params)
         except pq.PQError as exc:
             raise _DriverError(str(exc)) from None
 
     @property
     def idle(self) -> bool:
-        return self._conn.idle
+        return self.driver.idle
 
     def close(self) -> None:
-        self._conn.close()
+        self.driver.close()
 
 
 def _pg_connect(conninfo: str) -> _LibpqConnection | _PsycopgConnection:
