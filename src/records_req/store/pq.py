@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
@@ -187,6 +188,7 @@ class Connection:
         if lib is None:
             raise PQError("libpq cannot be loaded")
         self._lib = lib
+        self._pid = os.getpid()
         keywords = (ctypes.c_char_p * 3)(b"dbname", b"client_encoding", None)
         values = (ctypes.c_char_p * 3)(conninfo.encode(), b"UTF8", None)
         self._conn: int | None = lib.PQconnectdbParams(keywords, values, 1)
@@ -208,6 +210,12 @@ class Connection:
         if self._conn:
             self._lib.PQfinish(self._conn)
         self._conn = None
+
+    def __del__(self) -> None:
+        # Not in a child forked with this connection: finishing it there would end the parent's
+        # session (psycopg checks the same).
+        if getattr(self, "_conn", None) and self._pid == os.getpid():
+            self.close()
 
     @property
     def idle(self) -> bool:

@@ -8,9 +8,12 @@ that writes, migrates or is not current goes through :class:`records_req.store.d
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
+import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -228,23 +231,16 @@ def _pg_connect(conninfo: str) -> _LibpqConnection | _PsycopgConnection:
 
 # PostgreSQL connections readers gave back, per conninfo, for the next reader in this process (the
 # dashboard's next page): connecting costs 10-25 ms a page. At most _KEPT per database; closed
-# at exit; a child process forked with some never uses (or closes) its parent's.
+# at exit; a child process forked with some forgets them (its parent's sessions stay the parent's).
 _KEPT = 8
 _idle: dict[str, list[Any]] = {}
-_idle_lock: Any = None
+_idle_lock = threading.Lock()
+atexit.register(lambda: close_idle())
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_idle.clear)
 
 
-def _lock() -> Any:
-    global _idle_lock
-    if _idle_lock is None:
-        import atexit
-        import os
-        import threading
-
-        _idle_lock = threading.Lock()
-        atexit.register(close_idle)
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=_idle.clear)
+def _lock() -> threading.Lock:
     return _idle_lock
 
 
@@ -755,44 +751,50 @@ class Reader:
         each cached schedule in force then, a stale one computed again first. The tags sorted by
         Python, or with ``db_order`` in the database's order of text (PostgreSQL's string_agg
         ORDER BY; SQLite's group_concat has no order, and its BINARY order is Python's)."""
-        sort_tags = not db_order or self.is_sqlite
         from records_req.views import days_late
 
+        sort_tags = not db_order or self.is_sqlite
         expected = self.stamps.expected
         stale = {}
-        for rid, code, agency, *rest in found:
-            wanted = expected(code, agency)
-            if wanted is not None and rest[6] != wanted:
-                stale[rid] = (code, agency, rest[6])
+        for row in found:
+            wanted = expected(row[1], row[2])
+            if wanted is not None and row[9] != wanted:
+                stale[row[0]] = (row[1], row[2], row[9])
         fresh = self._recompute(stale, today) if stale else {}
-        out = []
-        for rid, code, agency, status, closed, letter_date, schedule, due_on, statutory, _stamp, topics, *tags in found:
-            cached = fresh.get(rid)
-            if cached is not None:
+        # Thousands of rows: each one's values in a tuple, positionally (RequestRow's order).
+        out: list[RequestRow] = []
+        append, make = out.append, RequestRow._make
+        for row in found:
+            rid, code, agency, status, closed, letter_date, schedule = row[:7]
+            if fresh and rid in fresh:
+                cached = fresh[rid]
                 status, closed, schedule = cached.status, cached.closed, cached.schedule
             stage = _answer(schedule, today) if isinstance(schedule, str) else None
             if stage is not None:
                 _start, due, statutory, overdue, label, kind = stage
                 sent_on = _parsed_schedule(schedule)[0].start if status != "draft" else None
             else:  # a row whose schedule a law file that lacks its state cannot compute
-                due, statutory, overdue, label, kind, sent_on = self._unscheduled(status, due_on, statutory, today)
-            out.append(
-                RequestRow(
-                    id=rid,
-                    jurisdiction=code,
-                    agency=agency,
-                    status=status,
-                    closed=bool(closed),
-                    due_on=due,
-                    due_statutory=statutory,
-                    overdue=overdue,
-                    days_late=days_late(due, overdue, today),
-                    due_label=label,
-                    next_kind=kind,
-                    letter_date=self.date(letter_date) or dt.date.min,
-                    sent_on=sent_on,
-                    topics=_topics(topics),
-                    tags=_tag_tuple(tags[0], sort_tags) if with_tags and tags and tags[0] else (),
+                due, statutory, overdue, label, kind, sent_on = self._unscheduled(status, row[7], row[8], today)
+            tags = row[11] if with_tags and len(row) > 11 else None
+            append(
+                make(
+                    (
+                        rid,
+                        code,
+                        agency,
+                        status,
+                        bool(closed),
+                        due,
+                        statutory,
+                        overdue,
+                        days_late(due, overdue, today),
+                        label,
+                        kind,
+                        letter_date if type(letter_date) is dt.date else (self.date(letter_date) or dt.date.min),
+                        sent_on,
+                        _topics(row[10]),
+                        _tag_tuple(tags, sort_tags) if tags else (),
+                    )
                 )
             )
         return out
