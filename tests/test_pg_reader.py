@@ -238,3 +238,27 @@ def test_the_dashboard_opens_no_connection_per_page(
     for page in ("/", "/requests", "/requests?status=open", "/", "/requests?status=overdue", "/agencies"):
         assert client.get(page, headers={"Host": "127.0.0.1:8765"}).status_code == 200, page
     assert len(opened) == 1
+
+
+def test_the_read_commands_print_everything_before_ending_the_process(db_url: str, tmp_path: Path) -> None:
+    """list, due and show end their process without the interpreter's teardown once printed
+    (cli.exit_when_done): their whole output, piped, is what the command gives in process."""
+    import subprocess
+    import sys
+
+    from .conftest import subprocess_env
+
+    ids = filled(db_url, tmp_path)
+    rr = Tracker(db_url, tmp_path)
+    close_all()
+    for args in (["list", "--json"], ["list"], ["due", "--within", "30", "--json"], ["show", str(ids[0])]):
+        expected = rr(*args)
+        done = subprocess.run(
+            [sys.executable, "-m", "records_req", "--db", db_url, "--as-of", "2026-11-27", *args],
+            capture_output=True,
+            text=True,
+            env=subprocess_env(),
+            check=False,
+        )
+        assert (done.returncode, done.stderr) == (0, ""), args
+        assert done.stdout == expected, args
