@@ -20,7 +20,9 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import cache, lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +52,7 @@ def _candidates() -> list[str]:
     system's by its usual names (the dynamic loader searches its own paths)."""
     found: list[str] = []
     try:
-        from importlib.util import find_spec  # the spec only: nothing of psycopg is run
-
-        spec = find_spec("psycopg_binary")
+        spec = find_spec("psycopg_binary")  # the spec only: nothing of psycopg is run
     except (ImportError, ValueError):
         spec = None
     if spec is not None and spec.submodule_search_locations:
@@ -124,9 +124,7 @@ def _timestamp(value: bytes) -> dt.datetime:
     return dt.datetime.fromisoformat(value.decode())
 
 
-def _decimal(value: bytes) -> Any:
-    from decimal import Decimal
-
+def _decimal(value: bytes) -> Decimal:
     return Decimal(value.decode())
 
 

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from records_req.errors import RecordsReqError
-from records_req.views import RequestRow
+from records_req.store.urls import HEAD, masked
+from records_req.views import RequestRow, days_late
 
 if TYPE_CHECKING:
     from records_req.lifecycle import Stage
@@ -321,8 +322,6 @@ class Reader:
         try:
             return connection.execute(sql.replace("?", self.mark), tuple(params))
         except _DriverError as exc:
-            from records_req.store.urls import masked
-
             self.discard()  # whatever state it is in, no other reader gets it
             raise ReaderError(f"Database error on {masked(self.url)}: {exc.first_line}") from None
 
@@ -751,8 +750,6 @@ class Reader:
         each cached schedule in force then, a stale one computed again first. The tags sorted by
         Python, or with ``db_order`` in the database's order of text (PostgreSQL's string_agg
         ORDER BY; SQLite's group_concat has no order, and its BINARY order is Python's)."""
-        from records_req.views import days_late
-
         sort_tags = not db_order or self.is_sqlite
         expected = self.stamps.expected
         stale = {}
@@ -932,8 +929,6 @@ def report_rows(
 @contextmanager
 def reader(url: str) -> Iterator[Reader | None]:
     """A fast reader for ``url`` if the schema is current; None to use the full store."""
-    from records_req.store.urls import HEAD
-
     try:
         fast = Reader(url)
     except ReaderError:
