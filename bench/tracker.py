@@ -52,12 +52,12 @@ COMMANDS = (
 
 def plans(url: str) -> list[str]:
     """The query plans of the read path's queries (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE)."""
-    from records_req.store.reader import Reader
+    from records_req.store.reader import ROW_QUERY, Reader
 
     reader = Reader(url)
     out = [f"stored stamps all current: {reader.all_fresh()}"]
     queries: tuple[tuple[str, str, list[object]], ...] = (
-        ("list --status open", f"{reader._row_query} WHERE r.closed = ? ORDER BY r.id", [False]),
+        ("list --status open", f"{ROW_QUERY} WHERE r.closed = ? ORDER BY r.id", [False]),
         (
             "the stamps' walk",
             "WITH RECURSIVE s(stamp) AS (SELECT min(schedule_stamp) FROM requests UNION ALL "
