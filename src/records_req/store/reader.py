@@ -1,9 +1,11 @@
 """Read-only queries for `list`, `due` and `show`, straight through the database driver.
 
 Importing SQLAlchemy and mapping the models costs about 0.4 s on a small machine, more than
-these commands may take in all. So they read through the DB-API driver (``sqlite3``, or psycopg
-for PostgreSQL) with plain SQL on the same tables, and the schema check is one query. Anything
-that writes, migrates or is not current goes through :class:`records_req.store.db.Store`.
+these commands may take in all. So they read through the driver (``sqlite3``; for PostgreSQL
+libpq itself through store/pq.py, since importing psycopg costs 100-200 ms, or psycopg where libpq
+cannot be loaded) with plain SQL on the same tables, and the schema check is one query. Anything
+that writes, migrates or is not current goes through :class:`records_req.store.db.Store`. A
+PostgreSQL connection is kept for the next reader in the process (the dashboard's next page).
 """
 
 from __future__ import annotations
