@@ -13,9 +13,13 @@ Prints figures; asserts nothing.
     python bench/tracker.py --sizes 1000 10000    # quicker
     python bench/tracker.py --use 10000=sqlite:////tmp/s10k.db --use 100000=sqlite:////tmp/s100k.db \
         --use 100000=postgresql://postgres@127.0.0.1:5432/bench100k   # databases built before
+    python bench/tracker.py --before /tmp/main/src --use 100000=...   # another checkout in turn
 
 With ``--use`` the databases given (built by bench/scale.py, as of its TODAY) are timed instead
-of building new ones; the commands only read them.
+of building new ones; the commands only read them. With ``--before SRC`` (the src folder of
+another checkout, e.g. ``git worktree add /tmp/main main``) each command is run by that
+checkout's code and by this one in turn, one run of each after the other, so that before and
+after see the same load on a busy machine.
 """
 
 from __future__ import annotations
@@ -48,17 +52,12 @@ COMMANDS = (
 
 def plans(url: str) -> list[str]:
     """The query plans of the read path's queries (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE)."""
-    from records_req.store.reader import Reader
+    from records_req.store.reader import ROW_QUERY, Reader
 
     reader = Reader(url)
     out = [f"stored stamps all current: {reader.all_fresh()}"]
     queries: tuple[tuple[str, str, list[object]], ...] = (
-        (
-            "list --status open",
-            "SELECT r.id, a.name FROM requests r JOIN agencies a ON a.id = r.agency_id "
-            "WHERE r.closed = ? ORDER BY r.id",
-            [False],
-        ),
+        ("list --status open", f"{ROW_QUERY} WHERE r.closed = ? ORDER BY r.id", [False]),
         (
             "the stamps' walk",
             "WITH RECURSIVE s(stamp) AS (SELECT min(schedule_stamp) FROM requests UNION ALL "
@@ -77,19 +76,29 @@ def timed(args: list[str], env: dict[str, str], runs: int) -> tuple[float, int, 
     """Median wall time (ms), peak memory (MiB) and median CPU time (ms, user and system: steadier
     than the wall time on a busy machine, without the database server's share) of a command run
     as its own process."""
-    samples, cpu, peak = [], [], 0
-    subprocess.run([EXE, *args], env=env, capture_output=True, check=True)  # warm-up
+    return timed_in_turn(args, [env], runs)[0]
+
+
+def timed_in_turn(args: list[str], envs: list[dict[str, str]], runs: int) -> list[tuple[float, int, float]]:
+    """:func:`timed` of the same command under each environment (``--before``: another source
+    tree's records-req, then this one), one run of each in turn, so that both see the same load."""
+    walls: list[list[float]] = [[] for _ in envs]
+    cpus: list[list[float]] = [[] for _ in envs]
+    peaks = [0 for _ in envs]
+    for env in envs:
+        subprocess.run([EXE, *args], env=env, capture_output=True, check=True)  # warm-up
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen([EXE, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        samples.append((time.perf_counter() - start) * 1000)
-        cpu.append((usage.ru_utime + usage.ru_stime) * 1000)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise SystemExit(f"{args} failed ({proc.returncode})")
-        peak = max(peak, usage.ru_maxrss // 1024)
-    return statistics.median(samples), peak, statistics.median(cpu)
+        for i, env in enumerate(envs):
+            start = time.perf_counter()
+            proc = subprocess.Popen([EXE, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)
+            walls[i].append((time.perf_counter() - start) * 1000)
+            cpus[i].append((usage.ru_utime + usage.ru_stime) * 1000)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode != 0:
+                raise SystemExit(f"{args} failed ({proc.returncode})")
+            peaks[i] = max(peaks[i], usage.ru_maxrss // 1024)
+    return [(statistics.median(w), p, statistics.median(c)) for w, p, c in zip(walls, peaks, cpus, strict=True)]
 
 
 def fresh_pg(admin_url: str) -> tuple[str, str]:
@@ -124,13 +133,22 @@ def main() -> None:
         metavar="N=URL",
         help="time this existing database of N requests instead of building one (repeatable)",
     )
+    parser.add_argument(
+        "--before",
+        metavar="SRC",
+        help="also time the records-req of another checkout's src folder (e.g. main's, from git worktree add), "
+        "in turn with this one, and print both",
+    )
     parser.add_argument("--build", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:  # run in a child, so that the parent stays small and its children's memory is theirs
         found = build(args.build[0], int(args.build[1]))
         print(f"{int(found['events']):,} events", end="")
         return
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    if args.before:
+        in_turn(args, env)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         env["RECORDS_REQ_HOME"] = tmp
         help_ms, help_mem, help_cpu = timed(["--help"], env, args.runs)
@@ -193,6 +211,36 @@ def main() -> None:
                 over = " OVER" if by_size[high][i] > budget else ""
                 cpu_cells = " / ".join(f"{cpus[label, backend][n]:.0f}" for n in sorted(cpus[label, backend]))
                 print(f"{label:32s} {backend:10s} {cells}  {growth:6s}  {cpu_cells}{over}")
+
+
+def in_turn(args: argparse.Namespace, env: dict[str, str]) -> None:
+    """``--before SRC --use N=URL ...``: each command on each database given, run by the other
+    checkout's records-req and by this one in turn, median wall and CPU time of each."""
+    if not args.use:
+        raise SystemExit("--before times databases already built: give them with --use N=URL")
+    before = Path(args.before).resolve()
+    if not (before / "records_req" / "__init__.py").is_file():
+        raise SystemExit(f"{before} is not a src folder with records_req in it")
+    with tempfile.TemporaryDirectory() as tmp:
+        env["RECORDS_REQ_HOME"] = tmp
+        envs = [env | {"PYTHONPATH": str(before)}, env]
+        helps = timed_in_turn(["--help"], envs, args.runs)
+        print(
+            "records-req --help, before / after: "
+            + " / ".join(f"{ms:.0f} ms ({cpu:.0f} ms CPU)" for ms, _, cpu in helps)
+            + f"; budget {1.5 * helps[1][0] + 150:.0f} ms (this checkout's --help x 1.5 + 150 ms)"
+        )
+        print(f"median of {args.runs} runs of each, in turn; wall / CPU ms")
+        print(f"{'command':32s} {'backend':10s} {'requests':>8s}  {'before':>11s}  {'after':>11s}")
+        for given in args.use:
+            size, _, url = given.partition("=")
+            backend = "sqlite" if url.startswith("sqlite") else "postgresql"
+            common = ["--db", url, "--as-of", TODAY.isoformat()]
+            for label, cmd in COMMANDS:
+                figures = timed_in_turn([*common, *(c.format(middle=int(size) // 2) for c in cmd)], envs, args.runs)
+                cells = "  ".join(f"{f'{ms:.0f} / {cpu:.0f}':>11s}" for ms, _, cpu in figures)
+                print(f"{label:32s} {backend:10s} {int(size):>8,}  {cells}", flush=True)
+        print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -98,10 +98,10 @@ def test_the_open_list_and_due_search_the_index_instead_of_scanning_every_reques
     with reader(url) as fast:
         assert fast is not None
         statements: list[str] = []
-        fast.connect().set_trace_callback(statements.append)
+        fast.connect().driver.set_trace_callback(statements.append)
         listed(fast, TODAY, status="open")
         due_items(fast, TODAY, within=7, what=("deadline",))
-        fast.connect().set_trace_callback(None)
+        fast.connect().driver.set_trace_callback(None)
         on_requests = [s for s in statements if "FROM requests" in s and not s.startswith("PRAGMA")]
         assert on_requests
         for sql in on_requests:

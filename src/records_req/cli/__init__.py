@@ -246,6 +246,10 @@ def _exit_now(code: object) -> None:
             print(code, file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
+        if "records_req.store.reader" in sys.modules:  # atexit's close: end their sessions cleanly
+            from records_req.store.reader import close_idle
+
+            close_idle()
         if "logging" in sys.modules:
             import logging
 

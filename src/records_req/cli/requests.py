@@ -400,6 +400,7 @@ def list_requests(
                 limit=limit or 10**9,
             )
             found, more = page.rows, page.next_after
+    _nothing_left_but_printing()
     rows: list[dict[str, Any]] = [
         {
             "id": r.id,
@@ -456,6 +457,7 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
       records-req show 1 --json
     """
     data = worded(request_details(ctx, request_id).to_json())
+    _nothing_left_but_printing()
     if as_json:
         emit_json(data)
         return
@@ -488,6 +490,19 @@ def show(ctx: click.Context, /, request_id: int, as_json: bool) -> None:
             click.echo(f"  {i:>2}. {line}")
 
 
+def _nothing_left_but_printing() -> None:
+    """The database is read: once the output is out, the process may end without the
+    interpreter's teardown (cli.exit_when_done), 20-60 ms of freeing what a list read. Only
+    where the fast reader alone was used (no store opened to migrate, or to keep a schedule
+    computed afresh: its engine is left to close as usual)."""
+    import sys
+
+    from records_req.cli import exit_when_done
+
+    if "sqlalchemy" not in sys.modules:
+        exit_when_done()
+
+
 def request_details(ctx: click.Context, request_id: int) -> RequestDetails:
     """`show`'s data (tracker.views.request_details) through the fast read path."""
     from records_req.tracker.views import request_details as details
@@ -516,6 +531,7 @@ def due(ctx: click.Context, /, within: int, state: str | None, tags: tuple[str, 
     horizon = now + dt.timedelta(days=within)
     with read_view(ctx) as view:
         items = due_items(view, now, within=within, state=state, tags=tags)
+    _nothing_left_but_printing()
     rows: list[dict[str, Any]] = [
         item.to_dict() | ({"command": command(item.next_action or "", item.id)} if item.what == "deadline" else {})
         for item in items

@@ -214,8 +214,12 @@ def open_store(url: str | None = None) -> Store:
 
 
 def close_all() -> None:
-    """Dispose of every open engine (tests; long-running processes switching databases)."""
+    """Dispose of every open engine and close the readers' kept connections (tests; long-running
+    processes switching databases)."""
+    from records_req.store.reader import close_idle
+
     stores = _stores()
     for st in stores.values():
         st.dispose()
     stores.clear()
+    close_idle()

@@ -1,35 +1,50 @@
 """Read-only queries for `list`, `due` and `show`, straight through the database driver.
 
 Importing SQLAlchemy and mapping the models costs about 0.4 s on a small machine, more than
-these commands may take in all. So they read through the DB-API driver (``sqlite3``, or psycopg
-for PostgreSQL) with plain SQL on the same tables, and the schema check is one query. Anything
-that writes, migrates or is not current goes through :class:`records_req.store.db.Store`.
+these commands may take in all. So they read through the driver (``sqlite3``; for PostgreSQL
+libpq itself through store/pq.py, since importing psycopg costs 100-200 ms, or psycopg where libpq
+cannot be loaded) with plain SQL on the same tables, and the schema check is one query. Anything
+that writes, migrates or is not current goes through :class:`records_req.store.db.Store`. A
+PostgreSQL connection is kept for the next reader in the process (the dashboard's next page).
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
+import os
 import re
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from records_req.errors import RecordsReqError
-from records_req.views import RequestRow
+from records_req.store.urls import HEAD, masked
+from records_req.views import RequestRow, days_late
 
 if TYPE_CHECKING:
     from records_req.lifecycle import Stage
     from records_req.schedule_cache import Cached, Fresh, Stamps
 
 HEAD_QUERY = "SELECT version_num FROM alembic_version"
-# A request as lists read it (Reader._answers turns it into a RequestRow on a day).
-ROW_QUERY = (
-    "SELECT r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
-    "r.due_on, r.due_statutory, r.schedule_stamp, r.topics FROM requests r JOIN agencies a ON a.id = r.agency_id"
+# A request as lists read it (Reader._answers turns it into a RequestRow on a day): its topics as
+# the JSON's text (a handful of distinct texts, each parsed once). Its tags are read apart
+# (Reader._tags), or for every request at once in the same query (Reader.overview_rows, TAGS_OF:
+# joined by U+001F).
+ROW_COLUMNS = (
+    "r.id, r.jurisdiction, a.name AS agency, r.status, r.closed, r.letter_date, r.schedule, "
+    "r.due_on, r.due_statutory, r.schedule_stamp, CAST(r.topics AS TEXT) AS topics"
 )
+ROW_FROM = "FROM requests r JOIN agencies a ON a.id = r.agency_id"
+ROW_QUERY = f"SELECT {ROW_COLUMNS} {ROW_FROM}"
+TAGS_OF = {
+    True: "(SELECT group_concat(t.tag, char(31)) FROM request_tags t WHERE t.request_id = r.id) AS tags",
+    False: "(SELECT string_agg(t.tag, chr(31) ORDER BY t.tag) FROM request_tags t WHERE t.request_id = r.id) AS tags",
+}
 # The spans of days (request_stages, migration 0020) on which a request is overdue (or due, not
 # overdue) on the day given three times: an index range on (overdue, due_on).
 ON_DAY = "overdue = ? AND start <= ? AND until > ?"
@@ -77,6 +92,12 @@ def _answer(schedule: str, day: dt.date) -> Stage | None:
     return stage_on(_parsed_schedule(schedule), day)
 
 
+@lru_cache(maxsize=8192)
+def _tag_tuple(joined: str) -> tuple[str, ...]:
+    """A request's tags as read joined by U+001F (Reader.overview_rows), sorted."""
+    return tuple(sorted(joined.split("\x1f")))
+
+
 def _wanted(row: RequestRow, status: str | None, due_before: dt.date | None) -> bool:
     """Whether a row, as answered on the day, passes :meth:`Reader.requests`'s status and date
     filters (the database filtered on the cached columns; a stale row was computed again)."""
@@ -106,6 +127,155 @@ def _pg_conninfo(url: str) -> str | None:
     return None
 
 
+class _DriverError(Exception):
+    """A query the driver refused or could not run (its message)."""
+
+    @property
+    def first_line(self) -> str:
+        text = str(self).strip()
+        return text.splitlines()[0] if text else "no message"
+
+
+class _SqliteConnection:
+    """SQLite, read-only (``driver``: sqlite3's connection)."""
+
+    def __init__(self, path: str) -> None:
+        import sqlite3
+
+        if path in ("", ":memory:"):
+            raise ReaderError("in-memory database")
+        try:
+            self.driver = sqlite3.connect(f"file:{unquote(path)}?mode=ro", uri=True, timeout=30)
+        except sqlite3.OperationalError as exc:
+            raise ReaderError(str(exc)) from None
+        self.driver.execute("PRAGMA busy_timeout = 30000")
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        import sqlite3
+
+        try:
+            cursor = self.driver.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _DriverError(str(exc)) from None
+        try:
+            return [d[0] for d in cursor.description or ()], cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+class _PsycopgConnection:
+    """PostgreSQL through psycopg, where libpq cannot be loaded by ctypes (store/pq.py)."""
+
+    def __init__(self, conninfo: str) -> None:
+        import psycopg
+
+        try:
+            self.driver = psycopg.connect(conninfo, autocommit=True)
+        except psycopg.Error as exc:
+            raise ReaderError(str(exc)) from None
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        import psycopg
+
+        try:
+            with self.driver.cursor() as cursor:
+                cursor.execute(sql, params)
+                if cursor.description is None:
+                    return [], []
+                return [d.name for d in cursor.description], cursor.fetchall()
+        except psycopg.Error as exc:
+            raise _DriverError(str(exc)) from None
+
+    @property
+    def idle(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return not self.driver.closed and self.driver.info.transaction_status == TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+class _LibpqConnection:
+    """PostgreSQL through libpq itself (store/pq.py): no psycopg to import."""
+
+    def __init__(self, conninfo: str) -> None:
+        from records_req.store import pq
+
+        try:
+            self.driver = pq.Connection(conninfo)
+        except pq.PQError as exc:
+            raise ReaderError(str(exc)) from None
+
+    def execute(self, sql: str, params: tuple[Any, ...]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        from records_req.store import pq
+
+        try:
+            return self.driver.execute(sql, params)
+        except pq.PQError as exc:
+            raise _DriverError(str(exc)) from None
+
+    @property
+    def idle(self) -> bool:
+        return self.driver.idle
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+def _pg_connect(conninfo: str) -> _LibpqConnection | _PsycopgConnection:
+    from records_req.store import pq
+
+    return _LibpqConnection(conninfo) if pq.load() is not None else _PsycopgConnection(conninfo)
+
+
+# PostgreSQL connections readers gave back, per conninfo, for the next reader in this process (the
+# dashboard's next page): connecting costs 10-25 ms a page. At most _KEPT per database; closed
+# at exit; a child process forked with some forgets them (its parent's sessions stay the parent's).
+_KEPT = 8
+_idle: dict[str, list[Any]] = {}
+_idle_lock = threading.Lock()
+atexit.register(lambda: close_idle())
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_idle.clear)
+
+
+def _lock() -> threading.Lock:
+    return _idle_lock
+
+
+def _idle_connection(conninfo: str) -> Any:
+    if not _idle.get(conninfo):
+        return None
+    with _lock():
+        kept = _idle.get(conninfo)
+        return kept.pop() if kept else None
+
+
+def _keep(conninfo: str, connection: Any) -> bool:
+    """Keep ``connection`` for the next reader, if it is usable and there is room."""
+    if not connection.idle:
+        return False
+    with _lock():
+        kept = _idle.setdefault(conninfo, [])
+        if len(kept) >= _KEPT:
+            return False
+        kept.append(connection)
+    return True
+
+
+def close_idle() -> None:
+    """Close the connections kept for later readers (store.db.close_all; at exit)."""
+    with _lock():
+        kept = [c for connections in _idle.values() for c in connections]
+        _idle.clear()
+    for connection in kept:
+        connection.close()
+
+
 class Reader:
     """A read-only connection and the handful of queries the read commands need."""
 
@@ -117,6 +287,7 @@ class Reader:
             raise ReaderError(f"no fast reader for {url.split(':', 1)[0]}")
         self.mark = "?" if self.sqlite_path is not None else "%s"
         self._connection: Any = None
+        self._reused = False  # the connection was kept open by an earlier reader
         self._stamps: Stamps | None = None
         self._all_fresh: bool | None = None  # all_fresh, asked once per reader
         # Requests whose cached schedule was stale (the law data or the engine changed since it
@@ -128,59 +299,64 @@ class Reader:
         return self.sqlite_path is not None
 
     def connect(self) -> Any:
+        """The connection: SQLite's, read-only; on PostgreSQL libpq's through store/pq.py (psycopg
+        where libpq cannot be loaded), taken from the connections kept open in this process."""
         if self._connection is None:
             if self.sqlite_path is not None:
-                import sqlite3
-
-                if self.sqlite_path in ("", ":memory:"):
-                    raise ReaderError("in-memory database")
-                uri = f"file:{unquote(self.sqlite_path)}?mode=ro"
-                try:
-                    self._connection = sqlite3.connect(uri, uri=True, timeout=30)
-                except sqlite3.OperationalError as exc:
-                    raise ReaderError(str(exc)) from None
-                self._connection.execute("PRAGMA busy_timeout = 30000")
+                self._connection = _SqliteConnection(self.sqlite_path)
             else:
-                import psycopg
-
-                try:
-                    self._connection = psycopg.connect(self.pg or "", autocommit=True)
-                except psycopg.Error as exc:
-                    raise ReaderError(str(exc)) from None
+                self._connection = _idle_connection(self.pg or "")
+                self._reused = self._connection is not None
+                if self._connection is None:
+                    self._connection = _pg_connect(self.pg or "")
         return self._connection
 
     def close(self) -> None:
+        """Give the connection back: a PostgreSQL one is kept open for the next reader of this
+        database in this process (the dashboard's next page), a SQLite one is closed."""
         if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+            connection, self._connection = self._connection, None
+            if self.pg is None or not _keep(self.pg, connection):
+                connection.close()
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        connection: _SqliteConnection | _LibpqConnection | _PsycopgConnection = self.connect()
+        try:
+            return connection.execute(sql.replace("?", self.mark), tuple(params))
+        except _DriverError as exc:
+            self.discard()  # whatever state it is in, no other reader gets it
+            raise ReaderError(f"Database error on {masked(self.url)}: {exc.first_line}") from None
+
+    def discard(self) -> None:
+        """Close the connection instead of keeping it (it failed)."""
+        self._reused = False
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            connection.close()
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        sql = sql.replace("?", self.mark)
-        cursor = self.connect().cursor()
-        try:
-            cursor.execute(sql, tuple(params))
-            names = [d[0] for d in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        names, found = self._execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in found]
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of a query as the driver gives them (tuples in the columns' order): for the
         lists of thousands, where a dict per row would cost more than the rest of the row."""
-        sql = sql.replace("?", self.mark)
-        cursor = self.connect().cursor()
-        try:
-            cursor.execute(sql, tuple(params))
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
+        return self._execute(sql, params)[1]
 
     def revision(self) -> str | None:
-        try:
-            found = self.rows(HEAD_QUERY)
-        except Exception:  # no table yet, or any driver error: let the full store handle it
-            return None
-        return found[0]["version_num"] if found else None
+        """The schema's revision (the first query of a reader); None where it cannot be read."""
+        while True:
+            reused = False
+            try:
+                self.connect()
+                reused = self._reused
+                found = self.rows(HEAD_QUERY)
+            except Exception:  # no table yet, or any driver error: let the full store handle it
+                if reused:  # a kept connection the server has closed since: try a new one
+                    self.discard()
+                    continue
+                return None
+            return found[0]["version_num"] if found else None
 
     # --- conversions (SQLite stores dates and JSON as text) ---
 
@@ -352,10 +528,8 @@ class Reader:
         tags (all of them), a piece of the agency's name and a due date by ``due_before``."""
         where, params = self._where(status, state, tags, agency_text, today)
         found = self.tuples(f"{ROW_QUERY} WHERE {' AND '.join(where)} ORDER BY r.id", params)
-        rows = self._answers(found, today, with_tags=False)
-        out = [row for row in rows if _wanted(row, status, due_before)]
-        tags_by_id = self._tags([r.id for r in out])
-        return [row._replace(tags=tuple(tags_by_id.get(row.id, ()))) for row in out]
+        tags_by_id = self._tags([row[0] for row in found])
+        return [row for row in self._answers(found, today, tags=tags_by_id) if _wanted(row, status, due_before)]
 
     def requests_page(
         self,
@@ -386,7 +560,7 @@ class Reader:
                 f"ORDER BY r.id {'DESC' if backward else 'ASC'} LIMIT ?",
                 [*params, *([] if bound is None else [bound]), batch],
             )
-            rows = self._answers(found, today, with_tags=False)
+            rows = self._answers(found, today)
             out.extend(row for row in rows if _wanted(row, status, None))
             if len(found) < batch:
                 break
@@ -540,36 +714,22 @@ class Reader:
             "WHERE s.overdue IN (?, ?) AND s.due_on <= ? AND s.start <= ? AND s.until > ? ORDER BY r.id",
             [self._param(False), self._param(True), self._param(horizon), day, day],
         )
-        rows = self._answers(found, today, with_tags=False)
-        tags = self._tags(sorted({r.id for r in rows}))
-        return [r._replace(tags=tuple(tags.get(r.id, ()))) for r in rows]
+        return self._answers(found, today, tags=self._tags(sorted({row[0] for row in found})))
 
     def rows_by_id(self, ids: Sequence[int], today: dt.date) -> list[RequestRow]:
         """These requests, in this order, with the lifecycle's cached answer on ``today``."""
         if not ids:
             return []
         found = self.tuples(f"{ROW_QUERY} WHERE r.id IN ({', '.join('?' for _ in ids)})", list(ids))
-        rows = {r.id: r for r in self._answers(found, today, with_tags=False)}
-        tags = self._tags(list(ids))
-        return [rows[i]._replace(tags=tuple(tags.get(i, ()))) for i in ids if i in rows]
+        rows = {r.id: r for r in self._answers(found, today, tags=self._tags(list(ids)))}
+        return [rows[i] for i in ids if i in rows]
 
     def overview_rows(self) -> tuple[tuple[Any, ...], ...]:
         """Every request in one query, as it is stored (id, jurisdiction, agency, status,
         closed, letter_date, schedule, due_on, due_statutory, schedule_stamp, topics, tags):
         what :meth:`overview` answers from (the dashboard while a stored schedule is stale, and
         the recount the kept counts are tested against)."""
-        tags = "group_concat(t.tag, char(31))" if self.is_sqlite else "string_agg(t.tag, chr(31) ORDER BY t.tag)"
-        cursor = self.connect().cursor()
-        try:
-            cursor.execute(
-                "SELECT r.id, r.jurisdiction, a.name, r.status, r.closed, r.letter_date, r.schedule, "
-                "r.due_on, r.due_statutory, r.schedule_stamp, CAST(r.topics AS TEXT), "
-                f"(SELECT {tags} FROM request_tags t WHERE t.request_id = r.id) FROM requests r "
-                "JOIN agencies a ON a.id = r.agency_id ORDER BY r.id"
-            )
-            return tuple(cursor.fetchall())
-        finally:
-            cursor.close()
+        return tuple(self.tuples(f"SELECT {ROW_COLUMNS}, {TAGS_OF[self.is_sqlite]} {ROW_FROM} ORDER BY r.id"))
 
     def overview(self, today: dt.date, found: Sequence[tuple[Any, ...]] | None = None) -> list[RequestRow]:
         """Every request with the lifecycle's cached answer on ``today`` (as ``list`` and ``due``
@@ -577,47 +737,59 @@ class Reader:
         ``found``: :meth:`overview_rows`, if already read."""
         return self._answers(self.overview_rows() if found is None else found, today, with_tags=True)
 
-    def _answers(self, found: Sequence[tuple[Any, ...]], today: dt.date, *, with_tags: bool) -> list[RequestRow]:
+    def _answers(
+        self,
+        found: Sequence[tuple[Any, ...]],
+        today: dt.date,
+        *,
+        with_tags: bool = False,
+        tags: Mapping[int, Sequence[str]] | None = None,
+    ) -> list[RequestRow]:
         """Rows as read (id, jurisdiction, agency, status, closed, letter_date, schedule, due_on,
         due_statutory, schedule_stamp, topics[, tags]) as RequestRows on ``today``: the stage of
-        each cached schedule in force then, a stale one computed again first."""
-        from records_req.views import days_late
-
+        each cached schedule in force then, a stale one computed again first. Their tags from
+        the last column (``with_tags``: overview_rows), or from ``tags`` (Reader._tags), or none."""
         expected = self.stamps.expected
         stale = {}
-        for rid, code, agency, *rest in found:
-            wanted = expected(code, agency)
-            if wanted is not None and rest[6] != wanted:
-                stale[rid] = (code, agency, rest[6])
+        for row in found:
+            wanted = expected(row[1], row[2])
+            if wanted is not None and row[9] != wanted:
+                stale[row[0]] = (row[1], row[2], row[9])
         fresh = self._recompute(stale, today) if stale else {}
-        out = []
-        for rid, code, agency, status, closed, letter_date, schedule, due_on, statutory, _stamp, topics, *tags in found:
-            cached = fresh.get(rid)
-            if cached is not None:
+        # Thousands of rows: each one's values in a tuple, positionally (RequestRow's order).
+        out: list[RequestRow] = []
+        append, make = out.append, RequestRow._make
+        for row in found:
+            rid, code, agency, status, closed, letter_date, schedule = row[:7]
+            if fresh and rid in fresh:
+                cached = fresh[rid]
                 status, closed, schedule = cached.status, cached.closed, cached.schedule
             stage = _answer(schedule, today) if isinstance(schedule, str) else None
             if stage is not None:
                 _start, due, statutory, overdue, label, kind = stage
                 sent_on = _parsed_schedule(schedule)[0].start if status != "draft" else None
             else:  # a row whose schedule a law file that lacks its state cannot compute
-                due, statutory, overdue, label, kind, sent_on = self._unscheduled(status, due_on, statutory, today)
-            out.append(
-                RequestRow(
-                    id=rid,
-                    jurisdiction=code,
-                    agency=agency,
-                    status=status,
-                    closed=bool(closed),
-                    due_on=due,
-                    due_statutory=statutory,
-                    overdue=overdue,
-                    days_late=days_late(due, overdue, today),
-                    due_label=label,
-                    next_kind=kind,
-                    letter_date=self.date(letter_date) or dt.date.min,
-                    sent_on=sent_on,
-                    topics=_topics(topics),
-                    tags=tuple(sorted(tags[0].split("\x1f"))) if with_tags and tags and tags[0] else (),
+                due, statutory, overdue, label, kind, sent_on = self._unscheduled(status, row[7], row[8], today)
+            joined = row[11] if with_tags and len(row) > 11 else None
+            append(
+                make(
+                    (
+                        rid,
+                        code,
+                        agency,
+                        status,
+                        bool(closed),
+                        due,
+                        statutory,
+                        overdue,
+                        days_late(due, overdue, today),
+                        label,
+                        kind,
+                        letter_date if type(letter_date) is dt.date else (self.date(letter_date) or dt.date.min),
+                        sent_on,
+                        _topics(row[10]),
+                        _tag_tuple(joined) if joined else tuple(tags.get(rid, ())) if tags else (),
+                    )
                 )
             )
         return out
@@ -642,8 +814,19 @@ class Reader:
         return value
 
     def _tags(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The tags of these requests, each request's in the database's order of text. On
+        PostgreSQL in one query, the ids as one array (5,218 of them: 1.6 ms of the server's time,
+        against 26 ms for a subquery per request); on SQLite 500 at a time."""
         out: dict[int, list[str]] = {}
         if not ids:
+            return out
+        if not self.is_sqlite:
+            for request_id, tag in self.tuples(
+                "SELECT request_id, tag FROM request_tags WHERE request_id = ANY(CAST(? AS integer[])) "
+                "ORDER BY request_id, tag",
+                ["{" + ",".join(str(int(i)) for i in ids) + "}"],
+            ):
+                out.setdefault(request_id, []).append(tag)
             return out
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -755,8 +938,6 @@ def report_rows(
 @contextmanager
 def reader(url: str) -> Iterator[Reader | None]:
     """A fast reader for ``url`` if the schema is current; None to use the full store."""
-    from records_req.store.urls import HEAD
-
     try:
         fast = Reader(url)
     except ReaderError:
