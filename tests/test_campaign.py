@@ -21,6 +21,9 @@ from records_req.ice.sheets import read_sheet
 from .cli_helpers import Tracker
 from .conftest import default_sigint, ice_sheet, sigint_ignored, subprocess_env
 from .letter_helpers import docx_text, pdf_text, words
+from .seeded_copies import Seeds, seeds
+
+__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 
 HOSTILE = 'Smith, Jones & <Co> "Police"'
 NON_LATIN = "Policía de Ñuñoa 警察署"
@@ -43,13 +46,16 @@ REQUESTER = ("--requester-name", "Ana Núñez", "--requester-email", "ana@exampl
 TX_WSO = ("Harris County Sheriff's Office", "Houston Police Department", HOSTILE, NON_LATIN)
 
 
-@pytest.fixture
-def rr(db_url: str, tmp_path: Path) -> Tracker:
-    sheet = tmp_path / "participatingAgencies11302026am.csv"
+def imported(tracker: Tracker) -> None:
+    sheet = tracker.tmp / "participatingAgencies11302026am.csv"
     sheet.write_text(SHEET, encoding="utf-8")
-    tracker = Tracker(db_url, tmp_path)
     tracker("agencies", "import", str(sheet), "--downloaded", "2026-11-30")
-    return tracker
+
+
+@pytest.fixture
+def rr(db_url: str, tmp_path: Path, seeds: Seeds) -> Tracker:
+    """The sheet imported: once per worker on SQLite (each test gets a copy), on PostgreSQL each time."""
+    return seeds.on(db_url, tmp_path, imported)[0]
 
 
 def campaign(rr: Tracker, *args: str, today: str = "2026-12-01") -> Any:
