@@ -35,10 +35,12 @@ from records_req.output import Guarded, Protected
 from records_req.wording import REASONS as _REASONS
 
 if TYPE_CHECKING:
-    from records_req.letters.compose import ListedAgreement
+    from records_req.laws import Laws
+    from records_req.letters.compose import LetterRequest, ListedAgreement
     from records_req.letters.request import RequestSpec
     from records_req.store.db import Store
     from records_req.store.models import Agency, IceAgreement, Profile, Request
+    from records_req.topics import Topics
     from records_req.workspace import LetterOutput, Workspace
 
 NOTHING_PROTECTED = Protected(protected=[], protected_dirs=[])
@@ -104,6 +106,7 @@ class Job(NamedTuple):
     agreements: tuple[ListedAgreement, ...]  # what the letter says of the agency's place on ICE's list
     eml_to: str | None  # the agency's email, when an .eml draft is wanted
     user_templates: Path | None
+    request: LetterRequest | None = None  # the request as planned; None: built again from ``spec``
 
 
 class Rendered(NamedTuple):
@@ -407,7 +410,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             Step(
                 target,
                 "create",
-                job=Job(j.code, spec, agency.name, keys, paths, agreements, eml_to, output.templates),
+                job=Job(j.code, spec, agency.name, keys, paths, agreements, eml_to, output.templates, req),
             )
         )
     return steps
@@ -437,7 +440,9 @@ def render_job(job: Job) -> Rendered | RecordsReqError:
     from records_req.letters.request import build_letter_request
 
     try:
-        req, _ = build_letter_request(load_laws()[job.code], job.spec)
+        req = job.request
+        if req is None:
+            req, _ = build_letter_request(load_laws()[job.code], job.spec)
         req = req._replace(agreements=job.agreements)
         letter = compose(req, job.user_templates)
         wanted = [ext for ext in ("docx", "pdf") if ext in job.paths]
@@ -458,32 +463,84 @@ def render_job(job: Job) -> Rendered | RecordsReqError:
 
 def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered | RecordsReqError]]:
     """Each step with its rendered letter, in order. With ``jobs > 1`` the letters are rendered in
-    that many worker processes, a few steps ahead of the caller (so memory stays flat however many
-    letters there are); the caller alone writes files and the database."""
+    that many worker processes, ``BATCH`` letters a task, a few tasks ahead of the caller (so
+    memory stays flat however many letters there are); the caller alone writes files and the
+    database."""
     if jobs <= 1:
         for step in steps:
             assert step.job is not None
             yield step, render_job(step.job)
         return
     pool = ProcessPoolExecutor(jobs, mp_context=_workers_context(), initializer=_quiet_worker)
-    window: deque[tuple[Step, Future[Rendered | RecordsReqError]]] = deque()
-    pending = iter(steps)
+    window: deque[tuple[Sequence[Step], Future[list[Rendered | RecordsReqError]]]] = deque()
+    batches = (steps[i : i + BATCH] for i in range(0, len(steps), BATCH))
+
+    def submit(batch: Sequence[Step]) -> None:
+        window.append((batch, pool.submit(render_batch, [_sent(step.job) for step in batch if step.job])))
+
     try:
-        for step in pending:
-            assert step.job is not None
-            window.append((step, pool.submit(render_job, step.job)))
-            if len(window) >= jobs * 4:
+        for batch in batches:
+            submit(batch)
+            if len(window) >= jobs * 2:
                 break
         while window:
-            step, future = window.popleft()
-            result = future.result()
-            following = next(pending, None)
+            batch, future = window.popleft()
+            results = future.result()
+            following = next(batches, None)
             if following is not None:
-                assert following.job is not None
-                window.append((following, pool.submit(render_job, following.job)))
-            yield step, result
+                submit(following)
+            yield from zip(batch, results, strict=True)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+BATCH = 4  # letters a worker renders in one task
+
+
+class _Sent(NamedTuple):
+    """A job as sent to a worker process: its planned request without the law and the topics
+    (the same large data for every letter, which the worker has), named instead."""
+
+    job: Job  # without its request
+    request: dict[str, Any] | None  # the planned request's other fields
+    topic_keys: tuple[str, ...]
+
+
+def _sent(job: Job) -> _Sent:
+    if job.request is None:
+        return _Sent(job, None, ())
+    fields = job.request._asdict()
+    del fields["jurisdiction"], fields["topics"]
+    return _Sent(job._replace(request=None), fields, tuple(t.key for t in job.request.topics))
+
+
+def render_batch(batch: Sequence[_Sent]) -> list[Rendered | RecordsReqError]:
+    """Each letter of a worker's task rendered (:func:`render_job`) from its planned request."""
+    from records_req.laws import load_laws
+
+    laws = load_laws()
+    topics: dict[Path | None, Topics] = {}
+    return [render_job(_received(sent, laws, topics)) for sent in batch]
+
+
+def _received(sent: _Sent, laws: Laws, topics: dict[Path | None, Topics]) -> Job:
+    """The job with its planned request filled in with this process's law and topics (the same
+    data, read from the same files; ``topics`` keeps them by topics file); a request naming what
+    they lack is left to be built again."""
+    from records_req.letters.compose import LetterRequest
+    from records_req.topics import load_topics
+
+    job = sent.job
+    if sent.request is None:
+        return job
+    try:
+        if job.spec.topics_file not in topics:
+            topics[job.spec.topics_file] = load_topics(job.spec.topics_file)
+        chosen = tuple(topics[job.spec.topics_file][key] for key in sent.topic_keys)
+        jurisdiction = laws[job.code].for_agency(job.spec.agency)
+    except (KeyError, RecordsReqError):
+        return job
+    return job._replace(request=LetterRequest(**sent.request, jurisdiction=jurisdiction, topics=chosen))
 
 
 # What the forkserver imports before it makes the workers: they start with it done.
@@ -544,7 +601,6 @@ def _exit_with_parent() -> None:
 # --- running ------------------------------------------------------------------------------------
 
 
-STAGE_AHEAD = 16  # letters whose files are being written ahead of their transactions
 CHUNK = 32  # letters recorded in one transaction
 
 
@@ -563,56 +619,54 @@ def run(
     only once its letter is on disk, and a letter written just before an interruption is adopted
     by the next run (its bytes are the same).
 
-    Each letter's files are written ahead, by threads, to hidden temporary files flushed to disk
-    (output.stage: the disk flushes many at once, where one at a time took 5 ms a file). The
-    letters are recorded ``CHUNK`` at a time, one transaction each (:func:`_record_chunk`): after
-    each letter's checks, its files are moved into place (or removed if it skips the agency) and
-    its request made; the chunk's requests are committed together, so an interruption leaves at
-    most one chunk's files to adopt. ``progress`` is called for each letter once it is committed."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    Each letter's files are written as it comes, to hidden temporary files (output.stage). The
+    letters are recorded ``CHUNK`` at a time, one transaction each (:func:`_record_chunk`): the
+    chunk's temporary files are flushed to disk together (output.flush_to_disk: one flush of the
+    disk, where an fsync of each file cost a flush apiece), then after each letter's checks its
+    files are moved into place (or removed if it skips the agency) and its request made; the
+    chunk's requests are committed together, so an interruption leaves at most one chunk's files
+    to adopt. ``progress`` is called for each letter once it is committed."""
     from records_req.output import discard
 
     outcomes = [
         Outcome(s.target, "skipped", s.reason, s.message, s.request_id, {}) for s in steps if s.action == "skip"
     ]
     creates = [s for s in steps if s.action == "create"]
-    ahead: deque[Ahead] = deque()
-    staging = ThreadPoolExecutor(STAGE_AHEAD, thread_name_prefix="records-req-stage")
+    ahead: list[Ahead] = []
 
     def settle() -> None:
-        chunk = [ahead.popleft() for _ in range(min(CHUNK, len(ahead)))]
-        done = _record_chunk(store, chunk, options, profile_id, today, protected or NOTHING_PROTECTED)
+        done = _record_chunk(store, ahead, options, profile_id, today, protected or NOTHING_PROTECTED)
+        ahead.clear()
         for outcome in done:
             outcomes.append(outcome)
             progress()
 
     try:
         for step, result in rendered(creates, jobs):
-            staged = None if isinstance(result, RecordsReqError) else staging.submit(_stage, step, result)
+            staged = None if isinstance(result, RecordsReqError) else _stage(step, result)
             ahead.append(Ahead(step, result, staged))
-            if len(ahead) >= CHUNK + STAGE_AHEAD:  # the oldest chunk's files are written by now
+            if len(ahead) >= CHUNK:
                 settle()
-        while ahead:
+        if ahead:
             settle()
     finally:
-        staging.shutdown(wait=True, cancel_futures=True)
         for item in ahead:  # interrupted: the files written ahead go
-            if item.staged is not None and not item.staged.cancelled() and item.staged.exception() is None:
-                discard(item.staged.result().values())
+            discard((item.staged or {}).values())
     return outcomes
 
 
 class Ahead(NamedTuple):
-    """A rendered letter (or why it could not be) and its files being written ahead."""
+    """A rendered letter (or why it could not be) and its files written ahead, not yet flushed
+    to disk: their temporary files by path."""
 
     step: Step
     result: Rendered | RecordsReqError
-    staged: Future[dict[Path, Path]] | None
+    staged: dict[Path, Path] | None
 
 
 def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
-    """Each file of the letter written to its temporary file (output.stage), by path."""
+    """Each file of the letter written to its temporary file (output.stage, flushed later with
+    the chunk's), by path."""
     from records_req.output import discard, stage
 
     assert step.job is not None
@@ -620,7 +674,7 @@ def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
     try:
         for ext, data in result.files.items():
             path = step.job.paths[ext]
-            temps[path] = stage(path, data)
+            temps[path] = stage(path, data, flush=False)
     except BaseException:
         discard(temps.values())
         raise
@@ -642,15 +696,11 @@ def _record_chunk(
     not take the lock: never expected), nothing of the chunk is kept and each letter is recorded
     in its own transaction, which says which request holds the agency (its files, in place by
     then, are adopted). The temporary files not moved into place are removed, whatever happens."""
-    from records_req.output import discard
+    from records_req.output import discard, flush_to_disk
 
-    letters = [(item.step, item.result, item.staged) for item in chunk if isinstance(item.result, Rendered)]
-    temps: list[dict[Path, Path]] = []
+    work = [(item.step, item.result, item.staged) for item in chunk if item.staged is not None]
     try:
-        for _step, _result, staged in letters:
-            assert staged is not None
-            temps.append(staged.result())
-        work = [(step, result, staged) for (step, result, _), staged in zip(letters, temps, strict=True)]
+        flush_to_disk(temp for _, _, staged in work for temp in staged.values())
         try:
             made = _record_together(store, work, options, profile_id, today, protected, together=len(work) > 1)
         except _Refused:
@@ -660,11 +710,8 @@ def _record_chunk(
                 for outcome in _record_together(store, [letter], options, profile_id, today, protected, together=False)
             ]
     finally:
-        for staged_files in temps:
-            discard(staged_files.values())  # those not moved into place
-        for _step, _result, staged in letters[len(temps) :]:
-            if staged is not None and not staged.cancelled() and staged.exception() is None:
-                discard(staged.result().values())
+        for _, _, staged in work:
+            discard(staged.values())  # those not moved into place
     recorded = iter(made)
     return [
         next(recorded)

@@ -1,0 +1,133 @@
+"""What makes the national campaign fast (issue 21) changes no byte and loses no guarantee: the
+DOCX packages written from entries compressed once are zipfile's, a letter rendered from the
+request sent to a worker is the letter built again from scratch, and the files flushed to disk
+once a chunk are there, whole, by either way of flushing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import pickle
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from records_req import output
+from records_req.laws import load_laws
+from records_req.letters import docx as docx_module
+from records_req.letters.check import sample_request
+from records_req.letters.compose import ListedAgreement, compose
+from records_req.letters.model import Letter
+from records_req.letters.render import word_template
+from records_req.letters.request import RequestSpec, build_letter_request
+from records_req.tracker import campaign as campaigns
+
+KINDS = [("TX", "initial"), ("CA", "initial"), ("US", "initial"), ("NY", "follow-up"), ("FL", "appeal")]
+
+
+def letters() -> list[Letter]:
+    made = [compose(sample_request(code, kind)) for code, kind in KINDS]  # type: ignore[arg-type]
+    link = (
+        made[0].body[-1]._replace(text="See https://www.ice.gov/identify-and-arrest/287g and http://example.org/a_b.")
+    )
+    linked = made[0]._replace(body=(*made[0].body, link))
+    return [*made, linked]
+
+
+@pytest.mark.parametrize("letter", letters(), ids=[*(f"{c}-{k}" for c, k in KINDS), "links"])
+def test_a_docx_package_is_the_one_zipfile_writes(letter: Letter) -> None:
+    compiled = docx_module.compile_docx(word_template(None))
+    assert compiled.zipped is not None, "this Python's zipfile writes the packages _Entry makes"
+    fast = compiled.render(letter)
+    assert fast == compiled._replace(zipped=None).render(letter)
+    with zipfile.ZipFile(io.BytesIO(fast)) as archive:
+        assert archive.testzip() is None
+
+
+def test_each_member_changed_or_not_packs_as_zipfile_packs_it(tmp_path: Path) -> None:
+    """Any member of the template, rendered anew or kept, stored or deflated, gives zipfile's bytes
+    (a template with a picture, stored as it is, and a member named in UTF-8)."""
+    template = word_template(None)
+    with zipfile.ZipFile(template) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    picture = zipfile.ZipInfo("word/media/logo.png")
+    named = zipfile.ZipInfo("customXml/ítem1.xml")
+    members += [(picture, bytes(range(256)) * 8), (named, b"<x>\xc3\xad</x>")]
+    frozen = tuple(members)
+    zipped = docx_module._zipped(frozen)
+    assert zipped is not None
+    for info, data in frozen:
+        changed = {info.filename: data + b" changed"}
+        assert docx_module._package(frozen, zipped, changed) == docx_module._zipfile_package(frozen, changed)
+    assert docx_module._package(frozen, zipped, {}) == docx_module._zipfile_package(frozen, {})
+
+
+def test_a_package_zipfile_would_write_otherwise_is_left_to_zipfile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should zipfile lay out an archive otherwise (another Python), every package is zipfile's."""
+    real = docx_module._zipfile_package
+    monkeypatch.setattr(docx_module, "_zipfile_package", lambda members, changed: real(members, changed) + b"\0")
+    with zipfile.ZipFile(word_template(None)) as source:
+        members = tuple((info, source.read(info)) for info in source.infolist())
+    assert docx_module._zipped(members) is None
+
+
+def planned_job(agency: str, code: str = "TX") -> campaigns.Job:
+    spec = RequestSpec(
+        agency=agency,
+        topic_keys=("wso",),
+        requester_name="Ana Núñez",
+        requester_email="ana@example.org",
+        requester_state="FL",
+        co_requester="Rosa Díaz",
+        co_requester_address="1 Main St",
+        letter_date=dt.date(2026, 12, 1),
+        since=dt.date(2025, 3, 1),
+    )
+    req, _ = build_letter_request(load_laws()[code], spec)
+    agreements = (ListedAgreement("Warrant Service Officer", dt.date(2025, 6, 18), None, False, dt.date(2026, 5, 18)),)
+    paths = {"docx": Path("out/a.docx"), "pdf": Path("out/a.pdf")}
+    keys = tuple(t.key for t in req.topics)
+    return campaigns.Job(code, spec, agency, keys, paths, agreements, None, None, req)
+
+
+@pytest.mark.parametrize(("agency", "code"), [("Harris County Sheriff's Office", "TX"), ("Lane County Sheriff", "OR")])
+def test_the_request_a_worker_receives_is_the_planned_one_and_renders_the_same(agency: str, code: str) -> None:
+    job = planned_job(agency, code)
+    sent = pickle.loads(pickle.dumps([campaigns._sent(job)]))  # as a worker receives it
+    assert sent[0].job.request is None and "jurisdiction" not in (sent[0].request or {})
+    received = campaigns._received(sent[0], load_laws(), {})
+    assert received == job  # the law as it applies to the agency (OR: a sheriff is elected), the topics
+    [from_worker] = campaigns.render_batch(sent)
+    again = campaigns.render_job(job._replace(request=None))  # built from the spec, as before
+    assert isinstance(from_worker, campaigns.Rendered) and from_worker == again
+    assert campaigns.render_job(job) == again  # in this process, the planned request as it is
+
+
+def test_a_request_naming_a_topic_the_worker_lacks_is_built_again() -> None:
+    job = planned_job("Harris County Sheriff's Office")
+    sent = campaigns._sent(job)._replace(topic_keys=("no-such-topic",))
+    assert campaigns._received(sent, load_laws(), {}).request is None
+    assert campaigns.render_batch([sent]) == [campaigns.render_job(job._replace(request=None))]
+
+
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each"])
+def test_files_staged_without_a_flush_are_flushed_together_whole(
+    syncfs: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not syncfs:
+        monkeypatch.setattr(output, "_syncfs_call", lambda: None)
+    elif output._syncfs_call() is None:
+        pytest.skip("no syncfs here")
+    files = {tmp_path / "TX" / f"agency-{n}" / "letter.pdf": bytes([n]) * (1000 + n) for n in range(5)}
+    temps = {path: output.stage(path, data, flush=False) for path, data in files.items()}
+    output.flush_to_disk(temps.values())
+    for path, data in files.items():
+        output.write_atomic(path, data, staged=temps[path])
+        assert path.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.rglob(".*")) == []  # no temporary file left
+
+
+def test_a_file_that_cannot_be_flushed_is_an_output_error(tmp_path: Path) -> None:
+    with pytest.raises(output.OutputError, match=r"gone\.tmp"):
+        output.flush_to_disk([tmp_path / "gone.tmp"])
