@@ -22,6 +22,7 @@ from records_req.letters.model import Letter
 from records_req.letters.render import word_template
 from records_req.letters.request import RequestSpec, build_letter_request
 from records_req.tracker import campaign as campaigns
+from records_req.tracker import campaign_render
 
 KINDS = [("TX", "initial"), ("CA", "initial"), ("US", "initial"), ("NY", "follow-up"), ("FL", "appeal")]
 
@@ -72,7 +73,7 @@ def test_a_package_zipfile_would_write_otherwise_is_left_to_zipfile(monkeypatch:
     assert docx_module._zipped(members) is None
 
 
-def planned_job(agency: str, code: str = "TX") -> campaigns.Job:
+def planned_job(agency: str, code: str = "TX") -> campaign_render.Job:
     spec = RequestSpec(
         agency=agency,
         topic_keys=("wso",),
@@ -88,27 +89,27 @@ def planned_job(agency: str, code: str = "TX") -> campaigns.Job:
     agreements = (ListedAgreement("Warrant Service Officer", dt.date(2025, 6, 18), None, False, dt.date(2026, 5, 18)),)
     paths = {"docx": Path("out/a.docx"), "pdf": Path("out/a.pdf")}
     keys = tuple(t.key for t in req.topics)
-    return campaigns.Job(code, spec, agency, keys, paths, agreements, None, None, req)
+    return campaign_render.Job(code, spec, agency, keys, paths, agreements, None, None, req)
 
 
 @pytest.mark.parametrize(("agency", "code"), [("Harris County Sheriff's Office", "TX"), ("Lane County Sheriff", "OR")])
 def test_the_request_a_worker_receives_is_the_planned_one_and_renders_the_same(agency: str, code: str) -> None:
     job = planned_job(agency, code)
-    sent = pickle.loads(pickle.dumps([campaigns._sent(job)]))  # as a worker receives it
+    sent = pickle.loads(pickle.dumps([campaign_render.sent_to_worker(job)]))  # as a worker receives it
     assert sent[0].job.request is None and "jurisdiction" not in (sent[0].request or {})
-    received = campaigns._received(sent[0], load_laws(), {})
+    received = campaign_render._received(sent[0], load_laws(), {})
     assert received == job  # the law as it applies to the agency (OR: a sheriff is elected), the topics
-    [from_worker] = campaigns.render_batch(sent)
-    again = campaigns.render_job(job._replace(request=None))  # built from the spec, as before
-    assert isinstance(from_worker, campaigns.Rendered) and from_worker == again
-    assert campaigns.render_job(job) == again  # in this process, the planned request as it is
+    [from_worker] = campaign_render.render_batch(sent)
+    again = campaign_render.render_job(job._replace(request=None))  # built from the spec, as before
+    assert isinstance(from_worker, campaign_render.Rendered) and from_worker == again
+    assert campaign_render.render_job(job) == again  # in this process, the planned request as it is
 
 
 def test_a_request_naming_a_topic_the_worker_lacks_is_built_again() -> None:
     job = planned_job("Harris County Sheriff's Office")
-    sent = campaigns._sent(job)._replace(topic_keys=("no-such-topic",))
-    assert campaigns._received(sent, load_laws(), {}).request is None
-    assert campaigns.render_batch([sent]) == [campaigns.render_job(job._replace(request=None))]
+    sent = campaign_render.sent_to_worker(job)._replace(topic_keys=("no-such-topic",))
+    assert campaign_render._received(sent, load_laws(), {}).request is None
+    assert campaign_render.render_batch([sent]) == [campaign_render.render_job(job._replace(request=None))]
 
 
 @pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each"])
@@ -116,12 +117,12 @@ def test_files_staged_without_a_flush_are_flushed_together_whole(
     syncfs: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not syncfs:
-        monkeypatch.setattr(output, "_syncfs_call", lambda: None)
-    elif output._syncfs_call() is None:
+        monkeypatch.setattr(campaigns, "_syncfs_call", lambda: None)
+    elif campaigns._syncfs_call() is None:
         pytest.skip("no syncfs here")
     files = {tmp_path / "TX" / f"agency-{n}" / "letter.pdf": bytes([n]) * (1000 + n) for n in range(5)}
     temps = {path: output.stage(path, data, flush=False) for path, data in files.items()}
-    output.flush_to_disk(temps.values())
+    campaigns.flush_to_disk(temps.values())
     for path, data in files.items():
         output.write_atomic(path, data, staged=temps[path])
         assert path.read_bytes() == data
@@ -130,4 +131,37 @@ def test_files_staged_without_a_flush_are_flushed_together_whole(
 
 def test_a_file_that_cannot_be_flushed_is_an_output_error(tmp_path: Path) -> None:
     with pytest.raises(output.OutputError, match=r"gone\.tmp"):
-        output.flush_to_disk([tmp_path / "gone.tmp"])
+        campaigns.flush_to_disk([tmp_path / "gone.tmp"])
+
+
+def test_letter_paths_resolving_state_folders_once_refuse_what_resolving_each_refuses(tmp_path: Path) -> None:
+    from records_req.letters.files import letter_paths
+    from records_req.names import agency_slug
+
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "TX").mkdir(parents=True)
+    (out / "TX" / agency_slug("Harris County Sheriff's Office")).symlink_to(elsewhere)  # an agency's folder
+    (out / "FL").symlink_to(elsewhere)  # a state's folder
+    (out / "NY" / agency_slug("Nassau County Police Department")).mkdir(parents=True)
+    (out / "NY" / agency_slug("Nassau County Police Department") / "2026-12-01-wso.pdf").symlink_to(elsewhere / "x")
+    (out / "GA").symlink_to(out / "TX")  # inside, through a link
+    cases = [
+        ("TX", "Harris County Sheriff's Office"),
+        ("TX", "Houston Police Department"),
+        ("FL", "Lee County Sheriff's Office"),
+        ("NY", "Nassau County Police Department"),
+        ("GA", "Cobb County Sheriff's Office"),
+    ]
+    folders: dict[Path, Path] = {}
+
+    def outcome(code: str, agency: str, resolved: dict[Path, Path] | None) -> object:
+        try:
+            return letter_paths(out, code, agency, "2026-12-01", ["wso"], "initial", ("docx", "pdf"), None, resolved)
+        except output.OutputError as exc:
+            return str(exc)
+
+    for code, agency in cases * 2:
+        assert outcome(code, agency, folders) == outcome(code, agency, None)
+    refused = [c for c in cases if isinstance(outcome(*c, folders), str)]
+    assert refused == cases[0:1] + cases[2:4]

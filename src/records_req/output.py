@@ -8,12 +8,10 @@ existing file is replaced only when forced; and some paths are never written at 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple, TypedDict
+from typing import NamedTuple, TypedDict
 
 from records_req.errors import RecordsReqError
 
@@ -163,8 +161,8 @@ def stage(path: Path, data: bytes, *, flush: bool = True) -> Path:
     (``.NAME.PID.XXXX.tmp``), flushed to disk, with the permissions the file will have. Several
     can be written at once from threads (the disk flushes them together); the caller renames each
     with ``write_atomic(path, data, staged=tmp)`` or removes it (:func:`discard`).
-    ``flush=False``: not flushed yet; the caller flushes many at once (:func:`flush_to_disk`)
-    before it renames them."""
+    ``flush=False``: not flushed yet; the caller flushes many at once before it renames them
+    (tracker.campaign.flush_to_disk)."""
     try:
         try:
             path.parent.mkdir(parents=True)  # a new folder holds no earlier temporary file
@@ -184,58 +182,6 @@ def stage(path: Path, data: bytes, *, flush: bool = True) -> Path:
     except OSError as exc:
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}") from None
     return Path(tmp)
-
-
-def flush_to_disk(files: Iterable[Path]) -> None:
-    """Make the written contents of ``files`` durable, as an fsync of each would. On Linux, one
-    ``syncfs`` per filesystem they are on: the disk is flushed once, where an fsync of each file
-    costs a flush (a journal commit) apiece, about 0.3 ms of CPU and several of waiting a letter
-    file. Elsewhere, or if ``syncfs`` fails, each file is fsynced."""
-    files = list(files)
-    if not files:
-        return
-    try:
-        by_device: dict[int, Path] = {}
-        for f in files:
-            by_device.setdefault(f.stat().st_dev, f)
-        if all(_syncfs(f) for f in by_device.values()):
-            return
-        for f in files:
-            fd = os.open(f, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"Cannot write {exc.filename or 'the files'}: {exc.strerror or exc}") from None
-
-
-def _syncfs(file: Path) -> bool:
-    """``syncfs(2)`` on the filesystem holding ``file`` (Linux); False where there is none, or it
-    failed (then the caller fsyncs each file, which says what went wrong)."""
-    call = _syncfs_call()
-    if call is None:
-        return False
-    fd = os.open(file, os.O_RDONLY)
-    try:
-        return bool(call(fd) == 0)
-    finally:
-        os.close(fd)
-
-
-@cache
-def _syncfs_call() -> Any:
-    """The C library's ``syncfs`` (Linux's since 2.6.39), or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        call = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        return None
-    call.argtypes, call.restype = [ctypes.c_int], ctypes.c_int
-    return call
 
 
 def discard(staged: Iterable[Path]) -> None:

@@ -373,10 +373,13 @@ def docx_context(letter: Letter, links: list[str] | None = None) -> dict[str, An
                 lists += 1
             block["list"] = lists
         body.append(block)
-    for block in body:  # a list is numbered by Word only if every label in it is its number
+    numbers: dict[Any, bool] = {}  # a list is numbered by Word only if every label in it is its number
+    for block in body:
         if block["kind"] == "item":
-            same_list = [b for b in body if b["kind"] == "item" and b["list"] == block["list"]]
-            block["numbered"] = all(b["label"] == f"{b['position']}." for b in same_list)
+            numbers[block["list"]] = numbers.get(block["list"], True) and block["label"] == f"{block['position']}."
+    for block in body:
+        if block["kind"] == "item":
+            block["numbered"] = numbers[block["list"]]
     numbered_lists = sorted({b["list"] for b in body if b["kind"] == "item" and b["numbered"]})
     for block in body:
         if block["kind"] == "item" and block["numbered"]:
