@@ -10,6 +10,7 @@ import io
 import pickle
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,3 +166,56 @@ def test_letter_paths_resolving_state_folders_once_refuse_what_resolving_each_re
         assert outcome(code, agency, folders) == outcome(code, agency, None)
     refused = [c for c in cases if isinstance(outcome(*c, folders), str)]
     assert refused == cases[0:1] + cases[2:4]
+
+
+def test_font_objects_made_once_give_the_pdf_reportlab_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A letter whose text needs the fallback font, and one with more than 256 characters (two
+    subsets of a face), rendered twice (the second time their fonts' objects are copies of the
+    first's), are byte for byte the PDFs reportlab's own font methods make."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from records_req.letters import pdf as pdf_module
+
+    base = compose(sample_request("TX", "initial"))
+    many = "".join(chr(c) for c in range(0x100, 0x24F)) + "".join(chr(c) for c in range(0x391, 0x3CA))
+    letters = [
+        base._replace(recipient=("Policía de Ñuñoa 警察署", *base.recipient[1:])),
+        base._replace(recipient=(f"Agency {many}", *base.recipient[1:])),
+        base,
+    ]
+    pdf_module._FONT_OBJECTS.clear()
+    first = [pdf_module.render_pdf(letter) for letter in letters]
+    made = dict(pdf_module._FONT_OBJECTS)
+    assert any(len(key[-1]) >= 2 for key in made), "a face with two subsets"
+    assert any(key[0] == pdf_module.FALLBACK for key in made)
+    again = [pdf_module.render_pdf(letter) for letter in letters]
+    assert pdf_module._FONT_OBJECTS.keys() == made.keys()  # served, not made again
+    for name in (pdf_module.REGULAR, pdf_module.BOLD, pdf_module.FALLBACK):
+        font: Any = pdfmetrics.getFont(name)
+        monkeypatch.delattr(font, "addObjects")  # the instance's own: the class's (reportlab's) is used
+    plain = [pdf_module.render_pdf(letter) for letter in letters]
+    assert first == again == plain
+
+
+def test_letters_laid_out_through_the_paragraph_cache_are_reportlabs_whatever_came_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker renders whichever letters it is given, in any order: each PDF is the one
+    reportlab makes without the per-process paragraph cache, though a paragraph of several
+    styles split across pages in an earlier letter (reportlab's split appends a space to pieces
+    of its lines) is laid out from the same cached lines."""
+    from reportlab.platypus import Paragraph
+
+    from records_req.letters import pdf as pdf_module
+
+    codes = ("TX", "FL", "CA", "NY", "OR", "WA", "US")
+    letters = [compose(sample_request(code, kind)) for code in codes for kind in ("initial", "follow-up", "appeal")]
+    pdf_module._LAID_OUT.clear()
+    cached = [pdf_module.render_pdf(letter) for letter in letters + letters[::-1]]
+    monkeypatch.setattr(
+        pdf_module,
+        "_paragraph",
+        lambda text, style, label: Paragraph(text, style, bulletText=label) if label else Paragraph(text, style),
+    )
+    plain = [pdf_module.render_pdf(letter) for letter in letters]
+    assert cached == plain + plain[::-1]
