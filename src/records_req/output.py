@@ -7,8 +7,8 @@ existing file is replaced only when forced; and some paths are never written at 
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypedDict
@@ -98,11 +98,21 @@ def refuse_missing_folders(files: Iterable[Path]) -> None:
         raise OutputError(f"The folder {path.parent} does not exist: create it first, or write somewhere else.")
 
 
-def _file_mode() -> int:
-    """What a new file's permissions would be under the user's umask (mkstemp makes 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _temporary(path: Path) -> tuple[int, Path]:
+    """A new temporary file beside ``path`` (``.NAME.PID.XXXXXXXX.tmp``), open for writing, made as
+    mkstemp makes one but with the permissions a new file has under the user's umask (the file's
+    own once it is moved into place), where mkstemp's 0600 took a chmod and two umask calls."""
+    prefix = f".{path.name}.{os.getpid()}."
+    for _ in range(100):
+        tmp = path.parent / f"{prefix}{os.urandom(4).hex()}.tmp"
+        try:
+            return os.open(tmp, _TEMP_FLAGS | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(path.parent))
 
 
 STALE_SECONDS = 3600  # a temporary file of the old naming (no process id) this old is abandoned
@@ -168,20 +178,19 @@ def stage(path: Path, data: bytes, *, flush: bool = True) -> Path:
             path.parent.mkdir(parents=True)  # a new folder holds no earlier temporary file
         except FileExistsError:
             remove_stale_temps(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = _temporary(path)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 if flush:
                     handle.flush()
                     os.fsync(handle.fileno())
-            Path(tmp).chmod(_file_mode())
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}") from None
-    return Path(tmp)
+    return tmp
 
 
 def discard(staged: Iterable[Path]) -> None:
