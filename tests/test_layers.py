@@ -148,7 +148,7 @@ LIGHT_IMPORTS_IN_FUNCTIONS: dict[str, int] = {
     "letters/compose.py": 7,
     "letters/docx.py": 5,
     "letters/eml.py": 1,
-    "letters/pdf.py": 13,
+    "letters/pdf.py": 12,
     "letters/render.py": 2,
     "letters/request.py": 16,
     "letters/timing.py": 4,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypedDict
@@ -106,7 +107,7 @@ def _temporary(path: Path) -> tuple[int, Path]:
     mkstemp makes one but with the permissions a new file has under the user's umask (the file's
     own once it is moved into place), where mkstemp's 0600 took a chmod and two umask calls."""
     prefix = f".{path.name}.{os.getpid()}."
-    for _ in range(100):
+    for _ in range(tempfile.TMP_MAX):  # as many names as mkstemp tries
         tmp = path.parent / f"{prefix}{os.urandom(4).hex()}.tmp"
         try:
             return os.open(tmp, _TEMP_FLAGS | getattr(os, "O_BINARY", 0), 0o666), tmp

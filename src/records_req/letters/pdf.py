@@ -10,6 +10,7 @@ declares its language (/Lang), title, author and subject, with a bookmark at eac
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import re
@@ -254,8 +255,6 @@ def _add_objects(font: Any, doc: Any) -> None:
     font, descriptor, embedded subset and ToUnicode map) made once a process for the same subsets
     under the same name: a letter registers copies of them, in reportlab's order, by their names
     (which the objects refer to each other by)."""
-    import copy
-
     from reportlab.pdfbase.pdfdoc import PDFArray, PDFTrueTypeFont
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -702,8 +701,6 @@ LAID_OUT_MAX = 4096  # paragraphs kept; then the cache starts again (a campaign'
 
 def _paragraph(text_markup: str, style: ParagraphStyle, label: str | None) -> Any:
     """A paragraph of ``text_markup`` in ``style`` (with the bullet ``label``), parsed once."""
-    import copy
-
     key = (text_markup, style.name, label)
     model = _LAID_OUT.get(key)
     if model is None:
@@ -757,8 +754,6 @@ def _own_split_state(paragraph: Any) -> None:
     lines of several styles appends a space to the last piece of each line but the last
     (paragraph._split_blParaHard, for pieces not broken into words), or turns the piece where it
     breaks a hyphenated word into another kind (Paragraph._split_blParaProcessed)."""
-    import copy
-
     from reportlab.platypus import paragraph as module
 
     blpara = paragraph.blPara
@@ -774,8 +769,6 @@ def _own_split_state(paragraph: Any) -> None:
 
 def _own_pieces(line: Any) -> Any:
     """A laid-out line (a FragLine) with copies of its pieces (the styled runs of its words)."""
-    import copy
-
     words = getattr(line, "words", None)
     return line if words is None else line.clone(words=[copy.copy(word) for word in words])
 
