@@ -44,7 +44,6 @@ _PART = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 _BODY = re.compile(r"(<w:body>)(.*)(</w:body>)", re.DOTALL)
 _TAG = re.compile(r"\{\{|\{%")
 _PARAGRAPH = re.compile(r"<w:p([ >])")
-_PARAGRAPH_AFTER_NEWLINE = re.compile(r"\n<w:p([ >])")
 # A fixed timestamp keeps the zip entries identical from run to run.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 # Members already compressed (a letterhead's picture): stored as they are, not deflated again.
@@ -91,7 +90,7 @@ class CompiledDocx(NamedTuple):
                 xml = part.template.render(context)
             except Exception as exc:  # jinja errors from a user's Word template
                 raise TemplateError(f"Word template {self.source}: {exc}") from None
-            xml = _PARAGRAPH_AFTER_NEWLINE.sub(r"<w:p\1", xml)
+            xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # the lines docxtpl makes
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%")
             xml = xml.replace("%_}", "%}")
             rendered[part.name] = part.prefix + xml + part.suffix
