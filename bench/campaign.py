@@ -14,6 +14,11 @@ Prints figures; asserts nothing. Targets:
 - a single ``records-req letter`` at most 1/5 of LibreOffice's DOCX-to-PDF time (bench/letter_process.py).
 
     python bench/campaign.py [--jobs 2] [--runs 3] [--sample 200] [--national-only] [--profile]
+                             [--before OTHER/src]
+
+``--before OTHER/src``: the same figures for the code in another checkout's ``src`` (the code
+before a change), each of its national runs right after one of this code's, so that both see
+the same load.
 """
 
 from __future__ import annotations
@@ -159,11 +164,20 @@ sys.exit(done.returncode)
 """
 
 
-def national_whole(folder: Path, jobs: int) -> dict[str, Any]:
-    """``records-req campaign`` as a Texan runs it, a whole process, on a fresh database."""
+def code_env(src: Path | None) -> dict[str, str]:
+    """The environment that runs this checkout's code, or with ``src`` another's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECORDS_REQ_")}
+    if src is not None:
+        env["PYTHONPATH"] = str(src.resolve())
+    return env
+
+
+def national_whole(folder: Path, jobs: int, src: Path | None = None) -> dict[str, Any]:
+    """``records-req campaign`` as a Texan runs it, a whole process, on a fresh database (with
+    ``src``: another checkout's code)."""
     import json
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RECORDS_REQ_")}
+    env = code_env(src)
     env |= {"RECORDS_REQ_HOME": str(folder / "home"), "RECORDS_REQ_DB": f"sqlite:///{folder / 'records.db'}"}
     whole_process("agencies", "import", str(NEWEST), "--downloaded", "2026-05-18", env=env)
     args = ["--as-of", "2026-12-01", "campaign", "--topic", "wso", "--tag", "national", *TEXAN]
@@ -213,9 +227,17 @@ def breakdown(folder: Path, sample: int, profile: bool) -> dict[str, float]:
         setattr(owner, name, wrapper)
 
     timed(compose, "compose", "compose")
+    if importlib.util.find_spec("records_req.tracker.campaign_render") is not None:  # compose as the workers call it
+        from records_req.tracker import campaign_render
+
+        timed(campaign_render, "compose", "compose")
     timed(docx.CompiledDocx, "render", "docx")
     timed(pdf, "render_pdf", "pdf")
-    timed(output, "stage", "file writes, ahead (threads)")
+    # older code wrote and flushed each file in threads (output.stage), this code writes them
+    # as they come and flushes a chunk's together (campaign.flush_to_disk)
+    threads = not hasattr(campaigns, "flush_to_disk")
+    timed(output, "stage", "file writes, ahead (threads)" if threads else "file writes, ahead")
+    timed(campaigns, "flush_to_disk", "file writes, a chunk flushed to disk")
     timed(output, "write_all", "file writes, in the transaction")
     # the database, less the file writes in it (below): a chunk of letters a transaction, or one
     timed(campaigns, "_record_chunk" if hasattr(campaigns, "_record_chunk") else "_record", "database")
@@ -245,6 +267,7 @@ def breakdown(folder: Path, sample: int, profile: bool) -> dict[str, float]:
     outcomes = campaigns.run(store, chosen, options, profile_id=None, today=dt.date(2026, 12, 1), jobs=1)
     spent["all, per letter (process CPU)"] = time.process_time() - start
     spent["database"] -= spent.get("file writes, in the transaction", 0.0)
+    spent["database"] -= spent.get("file writes, a chunk flushed to disk", 0.0)
     if profiler is not None:
         import pstats
 
@@ -265,32 +288,56 @@ def national(args: argparse.Namespace) -> None:
     load = os.getloadavg()
     print(f"National campaign as a Texas requester (--topic wso, DOCX + PDF, --jobs {args.jobs}), whole process,")
     print(f"fresh database each run; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores")
-    runs = []
+    codes: list[tuple[str, Path | None]] = [("this code", None)]
+    if args.before is not None:
+        codes.append((f"before ({args.before})", args.before))
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in codes}
     for _ in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            runs.append(national_whole(Path(tmp), args.jobs))
-    best = min(runs, key=lambda r: r["wall"])
+        for label, src in codes:  # in turn: both see the same load
+            with tempfile.TemporaryDirectory() as tmp:
+                runs[label].append(national_whole(Path(tmp), args.jobs, src))
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    for label, _ in codes:
+        print_national(label if len(codes) > 1 else None, runs[label], args.runs)
+    print(f"  peak memory of its largest process (RSS)   {peak:6.0f} MB   (the campaign's or a worker)")
+    load = os.getloadavg()
+    print(f"  load average after: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    for label, src in codes:
+        print(f"Where one letter's time goes (CPU, one process, {args.sample} letters across the list)"
+              + (f", {label}:" if len(codes) > 1 else ":"))  # fmt: skip
+        if src is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                print_parts(breakdown(Path(tmp), args.sample, args.profile))
+        else:
+            command = [sys.executable, __file__, "--parts-only", "--sample", str(args.sample)]
+            print(subprocess.run(command, env=code_env(src), check=True, capture_output=True, text=True).stdout, end="")
+    process = min(whole_process("--help", env=dict(os.environ)) for _ in range(3))
+    print(f"  process start (records-req --help)         {process:6.2f} s")
+
+
+def print_national(label: str | None, runs: list[dict[str, Any]], count: int) -> None:
+    best = min(runs, key=lambda r: r["wall"])
+    if label:
+        print(f" {label}:")
     print(f"  {best['selected']} agencies, {best['letters']} letters, {best['files']} files")
     walls = ", ".join(f"{r['wall']:.1f}" for r in runs)
-    print(
-        f"  wall time, best of {args.runs}                    {best['wall']:6.2f} s   (target < 10 s)   runs: {walls} s"
-    )
+    print(f"  wall time, best of {count}                    {best['wall']:6.2f} s   (target < 10 s)   runs: {walls} s")
     print(f"  per letter (wall)                          {1000 * best['wall'] / best['letters']:6.1f} ms")
-    print(f"  CPU of the campaign's own process          {best['cpu']:6.2f} s")
+    own = sorted(r["cpu"] for r in runs)
+    print(f"  CPU of the campaign's own process          {own[len(own) // 2]:6.2f} s   (median)")
     if best["all_cpu"] is not None:
         cores = os.cpu_count() or 1
-        print(f"  CPU of all its processes (workers too)     {best['all_cpu']:6.2f} s   "
-              f"-> {best['all_cpu'] / cores:.2f} s of wall time on {cores} idle cores at best")  # fmt: skip
-    print(f"  peak memory of its largest process (RSS)   {peak:6.0f} MB   (the campaign's or a worker)")
-    with tempfile.TemporaryDirectory() as tmp:
-        parts = breakdown(Path(tmp), args.sample, args.profile)
-    print(f"Where one letter's time goes (CPU, one process, {args.sample} letters across the list):")
+        cpu = sorted(r["all_cpu"] for r in runs)
+        median = cpu[len(cpu) // 2]
+        print(f"  CPU of all its processes (workers too)     {median:6.2f} s   (median; runs: "
+              f"{', '.join(f'{c:.1f}' for c in cpu)} s) -> {median / cores:.2f} s of wall time on {cores} idle "
+              "cores at best")  # fmt: skip
+
+
+def print_parts(parts: dict[str, float]) -> None:
     for part, seconds in parts.items():
         unit = "s" if part.startswith("planning") else "ms"
         print(f"  {part:42} {seconds if unit == 's' else 1000 * seconds:6.2f} {unit}")
-    process = min(whole_process("--help", env=dict(os.environ)) for _ in range(3))
-    print(f"  process start (records-req --help)         {process:6.2f} s")
 
 
 def main() -> None:
@@ -302,9 +349,15 @@ def main() -> None:
     parser.add_argument("--national-only", action="store_true", help="only the issue-21 figures")
     parser.add_argument("--serial-sample", type=int, default=150, help="agencies for the serial figure")
     parser.add_argument("--skip-letter", action="store_true", help="leave out the single-letter comparison")
+    parser.add_argument("--before", type=Path, help="also measure the code in this src folder, in turn")
+    parser.add_argument("--parts-only", action="store_true", help=argparse.SUPPRESS)  # --before's breakdown
     args = parser.parse_args()
     if not NEWEST.exists():
         print(f"{NEWEST} is absent: nothing to measure")
+        return
+    if args.parts_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            print_parts(breakdown(Path(tmp), args.sample, False))
         return
     print(f"{os.cpu_count()} cores; Python {sys.version.split()[0]}\n")
     national(args)

@@ -7,6 +7,7 @@ existing file is replaced only when forced; and some paths are never written at 
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -98,11 +99,21 @@ def refuse_missing_folders(files: Iterable[Path]) -> None:
         raise OutputError(f"The folder {path.parent} does not exist: create it first, or write somewhere else.")
 
 
-def _file_mode() -> int:
-    """What a new file's permissions would be under the user's umask (mkstemp makes 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _temporary(path: Path) -> tuple[int, Path]:
+    """A new temporary file beside ``path`` (``.NAME.PID.XXXXXXXX.tmp``), open for writing, made as
+    mkstemp makes one but with the permissions a new file has under the user's umask (the file's
+    own once it is moved into place), where mkstemp's 0600 took a chmod and two umask calls."""
+    prefix = f".{path.name}.{os.getpid()}."
+    for _ in range(tempfile.TMP_MAX):  # as many names as mkstemp tries
+        tmp = path.parent / f"{prefix}{os.urandom(4).hex()}.tmp"
+        try:
+            return os.open(tmp, _TEMP_FLAGS | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(path.parent))
 
 
 STALE_SECONDS = 3600  # a temporary file of the old naming (no process id) this old is abandoned
@@ -156,29 +167,31 @@ def write_atomic(path: Path, data: bytes, *, staged: Path | None = None) -> None
         raise
 
 
-def stage(path: Path, data: bytes) -> Path:
+def stage(path: Path, data: bytes, *, flush: bool = True) -> Path:
     """The first half of :func:`write_atomic`: ``data`` in a temporary file beside ``path``
     (``.NAME.PID.XXXX.tmp``), flushed to disk, with the permissions the file will have. Several
     can be written at once from threads (the disk flushes them together); the caller renames each
-    with ``write_atomic(path, data, staged=tmp)`` or removes it (:func:`discard`)."""
+    with ``write_atomic(path, data, staged=tmp)`` or removes it (:func:`discard`).
+    ``flush=False``: not flushed yet; the caller flushes many at once before it renames them
+    (tracker.campaign.flush_to_disk)."""
     try:
         try:
             path.parent.mkdir(parents=True)  # a new folder holds no earlier temporary file
         except FileExistsError:
             remove_stale_temps(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = _temporary(path)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).chmod(_file_mode())
+                if flush:
+                    handle.flush()
+                    os.fsync(handle.fileno())
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}") from None
-    return Path(tmp)
+    return tmp
 
 
 def discard(staged: Iterable[Path]) -> None:

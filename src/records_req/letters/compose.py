@@ -755,6 +755,8 @@ def parse(rendered: str, records: Sequence[str], name: str) -> tuple[dict[str, s
 
 
 def _restore(text: str) -> str:
+    if "\u2028" not in text:  # the usual block: no line break kept in it
+        return text
     return re.sub(r" *\u2028 *", "\n", text)
 
 

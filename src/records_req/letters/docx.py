@@ -27,7 +27,9 @@ import io
 import json
 import os
 import re
+import struct
 import zipfile
+import zlib
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -42,7 +44,6 @@ _PART = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 _BODY = re.compile(r"(<w:body>)(.*)(</w:body>)", re.DOTALL)
 _TAG = re.compile(r"\{\{|\{%")
 _PARAGRAPH = re.compile(r"<w:p([ >])")
-_PARAGRAPH_AFTER_NEWLINE = re.compile(r"\n<w:p([ >])")
 # A fixed timestamp keeps the zip entries identical from run to run.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 # Members already compressed (a letterhead's picture): stored as they are, not deflated again.
@@ -66,6 +67,9 @@ class CompiledDocx(NamedTuple):
     parts: tuple[_Part, ...]
     members: tuple[tuple[zipfile.ZipInfo, bytes], ...]  # every member of the template, in order
     items_num: str | None  # the numId of the template's numbered list (a decimal one), if any
+    # Each member's zip entry as the template has it, compressed once (see _Zipped); None: every
+    # package is written by zipfile (this Python's zipfile writes other bytes than _Zipped's).
+    zipped: tuple[_Entry, ...] | None = None
 
     @property
     def links_ok(self) -> bool:
@@ -86,7 +90,7 @@ class CompiledDocx(NamedTuple):
                 xml = part.template.render(context)
             except Exception as exc:  # jinja errors from a user's Word template
                 raise TemplateError(f"Word template {self.source}: {exc}") from None
-            xml = _PARAGRAPH_AFTER_NEWLINE.sub(r"<w:p\1", xml)
+            xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # the lines docxtpl makes
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%")
             xml = xml.replace("%_}", "%}")
             rendered[part.name] = part.prefix + xml + part.suffix
@@ -97,12 +101,10 @@ class CompiledDocx(NamedTuple):
         self._restart_lists(context, rendered)
         if self.member(_CORE) is not None:
             rendered[_CORE] = core_properties(letter)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-            for info, data in self.members:
-                text = rendered.get(info.filename)
-                out.writestr(_fixed(info), data if text is None else text.encode("utf-8"))
-        return buffer.getvalue()
+        changed = {name: text.encode("utf-8") for name, text in rendered.items()}
+        if self.zipped is not None:
+            return _package(self.members, self.zipped, changed)
+        return _zipfile_package(self.members, changed)
 
     def _restart_lists(self, context: dict[str, Any], rendered: dict[str, str]) -> None:
         """Each numbered list after the first restarts at 1 (a ``w:num`` of its own, with a
@@ -141,6 +143,114 @@ def _fixed(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     fixed.compress_type = zipfile.ZIP_STORED if info.filename.lower().endswith(_STORED) else zipfile.ZIP_DEFLATED
     fixed.external_attr = info.external_attr
     return fixed
+
+
+# --- the package, its unchanged members compressed once ----------------------------------------
+#
+# A letter's package is the template's members with a few of them rendered (the body, its
+# properties, and where needed its relationships and lists). zipfile compressed every member of
+# every letter: half of a DOCX's time, most of it the template's styles and theme, the same in
+# every letter. Each member's entry (its local header, its compressed bytes, its record in the
+# central directory) is made once per template and process; a letter's package is those entries
+# with the rendered members' made anew, laid out as zipfile lays them out. The bytes are
+# zipfile's: checked when the template is compiled (else zipfile writes every package), and by
+# tests/test_render_cache.py.
+
+
+class _Entry(NamedTuple):
+    """A member's entry in a zip file, as zipfile writes it into a new archive."""
+
+    local: bytes  # its local header, name and data
+    central: bytes  # its central directory record up to its local header's offset
+    name: bytes  # what follows that offset: its name (extra field and comment are empty)
+
+
+def _entry(info: zipfile.ZipInfo, data: bytes) -> _Entry:
+    """``data`` as ``ZipFile.writestr(_fixed(info), data)`` writes it into a seekable file: one
+    deflate stream at zlib's default level, the CRC and sizes in the local header, no extra field."""
+    fixed = _fixed(info)
+    if fixed.compress_type == zipfile.ZIP_DEFLATED:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        stored = compressor.compress(data) + compressor.flush()
+    else:
+        stored = data
+    try:
+        name, flags = fixed.filename.encode("ascii"), 0
+    except UnicodeEncodeError:
+        name, flags = fixed.filename.encode("utf-8"), 0x800
+    year, month, day, hour, minute, second = fixed.date_time
+    dosdate = (year - 1980) << 9 | month << 5 | day
+    dostime = hour << 11 | minute << 5 | second // 2
+    crc = zlib.crc32(data)
+    external = fixed.external_attr or 0o600 << 16
+    version, kind = fixed.extract_version, fixed.compress_type
+    fields = (flags, kind, dostime, dosdate, crc, len(stored), len(data), len(name))
+    local = struct.pack("<4s2B4HL2L2H", b"PK\003\004", version, 0, *fields, 0)
+    # the central record: no extra field, comment, disk number or internal attributes; its offset
+    # (the last field) is the package's to fill
+    central = struct.pack(
+        "<4s4B4HL2L5H2L",
+        b"PK\001\002",
+        fixed.create_version,
+        fixed.create_system,
+        version,
+        0,
+        *fields,
+        0,
+        0,
+        0,
+        0,
+        external,
+        0,
+    )
+    return _Entry(local + name + stored, central[:-4], name)
+
+
+def _package(
+    members: tuple[tuple[zipfile.ZipInfo, bytes], ...], zipped: tuple[_Entry, ...], changed: dict[str, bytes]
+) -> bytes:
+    """The package of ``members``, those in ``changed`` with its bytes: ``zipped``'s entries for
+    the others."""
+    entries = [
+        zipped[i] if info.filename not in changed else _entry(info, changed[info.filename])
+        for i, (info, _) in enumerate(members)
+    ]
+    out: list[bytes] = []
+    offset = 0
+    for entry in entries:
+        out.append(entry.local)
+        offset += len(entry.local)
+    start = offset
+    at = 0
+    for entry in entries:
+        out.append(entry.central + struct.pack("<L", at) + entry.name)
+        at += len(entry.local)
+    size = sum(len(e.central) + 4 + len(e.name) for e in entries)
+    out.append(struct.pack("<4s4H2LH", b"PK\005\006", 0, 0, len(entries), len(entries), size, start, 0))
+    return b"".join(out)
+
+
+def _zipfile_package(members: tuple[tuple[zipfile.ZipInfo, bytes], ...], changed: dict[str, bytes]) -> bytes:
+    """The package of ``members``, those in ``changed`` with its bytes, written by zipfile."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in members:
+            out.writestr(_fixed(info), changed.get(info.filename, data))
+    return buffer.getvalue()
+
+
+def _zipped(members: tuple[tuple[zipfile.ZipInfo, bytes], ...]) -> tuple[_Entry, ...] | None:
+    """Each member's entry made once (see _Entry), if this Python's zipfile writes the same
+    packages with them: a package with every member as it is, and one with each changed, are
+    compared with zipfile's; None if they differ (or the package would need zip64)."""
+    if sum(len(data) for _, data in members) > 1 << 30:
+        return None
+    zipped = tuple(_entry(info, data) for info, data in members)
+    changed = {info.filename: data + b"<!-- -->" for info, data in members}
+    for trial in ({}, changed):
+        if _package(members, zipped, trial) != _zipfile_package(members, trial):
+            return None
+    return zipped
 
 
 def core_properties(letter: Letter) -> str:
@@ -262,10 +372,13 @@ def docx_context(letter: Letter, links: list[str] | None = None) -> dict[str, An
                 lists += 1
             block["list"] = lists
         body.append(block)
-    for block in body:  # a list is numbered by Word only if every label in it is its number
+    numbers: dict[Any, bool] = {}  # a list is numbered by Word only if every label in it is its number
+    for block in body:
         if block["kind"] == "item":
-            same_list = [b for b in body if b["kind"] == "item" and b["list"] == block["list"]]
-            block["numbered"] = all(b["label"] == f"{b['position']}." for b in same_list)
+            numbers[block["list"]] = numbers.get(block["list"], True) and block["label"] == f"{block['position']}."
+    for block in body:
+        if block["kind"] == "item":
+            block["numbered"] = numbers[block["list"]]
     numbered_lists = sorted({b["list"] for b in body if b["kind"] == "item" and b["numbered"]})
     for block in body:
         if block["kind"] == "item" and block["numbered"]:
@@ -360,7 +473,8 @@ def _compile(path: Path, package: bytes) -> CompiledDocx:
         except TemplateSyntaxError as exc:
             raise TemplateError(f"Word template {path} ({name}) has a tag error: {exc.message}") from None
         parts.append(_Part(name, prefix, template, suffix))
-    return CompiledDocx(path, tuple(parts), members, _items_num(members, split["word/document.xml"][1]))
+    body = split["word/document.xml"][1]
+    return CompiledDocx(path, tuple(parts), members, _items_num(members, body), _zipped(members))
 
 
 def _items_num(members: tuple[tuple[zipfile.ZipInfo, bytes], ...], body: str) -> str | None:

@@ -75,14 +75,30 @@ def letter_paths(
     kind: str,
     extensions: Sequence[str],
     root: Path | None = None,
+    resolved: dict[Path, Path] | None = None,
 ) -> dict[str, Path]:
     """The files for one letter, checked to stay inside ``out_dir`` (``root``: ``out_dir``
-    resolved already, by a caller that asks for many letters' files)."""
+    resolved already, by a caller that asks for many letters' files; ``resolved``: where such a
+    caller keeps the state folders resolved so far, each then resolved once, not twice a letter)."""
     folder = out_dir / code.upper() / agency_slug(agency)  # one agency, one folder; two agencies, two
     stem = letter_stem(date, [slugify(t, 30) for t in topics], kind)
     paths = {ext: folder / f"{stem}.{ext}" for ext in extensions}
     root = root or out_dir.resolve()
+    real_folder = _resolved(folder, resolved)
     for path in paths.values():
-        if not path.resolve().is_relative_to(root):
+        if not _resolved(path, None, real_folder).is_relative_to(root):
             raise OutputError(f"Refusing to write outside {out_dir}: {path}")
     return paths
+
+
+def _resolved(path: Path, folders: dict[Path, Path] | None, real_parent: Path | None = None) -> Path:
+    """``path.resolve()``, from its folder resolved (``real_parent``, or kept in ``folders``):
+    a name that is no symbolic link resolves to itself in the folder's real path."""
+    if real_parent is None:
+        if folders is None:
+            return path.resolve()
+        real_parent = folders.get(path.parent)
+        if real_parent is None:
+            real_parent = folders[path.parent] = path.parent.resolve()
+    real = real_parent / path.name
+    return real.resolve() if real.is_symlink() else real

@@ -10,6 +10,7 @@ declares its language (/Lang), title, author and subject, with a bookmark at eac
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import re
@@ -250,12 +251,32 @@ def _add_subset_objects(face: Any, doc: Any, fontname: str, subset: Any) -> Any:
 
 def _add_objects(font: Any, doc: Any) -> None:
     """reportlab's TTFont.addObjects, each subset's ToUnicode map compressed once a process, and
-    its widths written out once a process."""
-    from reportlab.pdfbase.pdfdoc import PDFArray
+    its widths written out once a process; and the whole set of a font's objects (each subset's
+    font, descriptor, embedded subset and ToUnicode map) made once a process for the same subsets
+    under the same name: a letter registers copies of them, in reportlab's order, by their names
+    (which the objects refer to each other by)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFTrueTypeFont
     from reportlab.pdfbase.ttfonts import TTFont
 
-    before = set(doc.idToObject)
+    state = font.state.get(doc)
+    key = None
+    if state is not None and state.internalName is not None:
+        subsets = tuple(tuple(subset) for subset in state.subsets)
+        key = (font.fontName, font.face.filename, state.internalName, bool(doc.compression), subsets)
     fonts = doc.idToObject["BasicFonts"].dict
+    made = _FONT_OBJECTS.get(key) if key is not None else None
+    if made is not None:  # what TTFont.addObjects does, with the objects made already
+        state.frozen = 1
+        for name, model in made:
+            obj = copy.copy(model)
+            obj.__dict__.pop("__InternalName__", None)  # registered in this document as its own
+            doc.Reference(obj, name)
+            if isinstance(obj, PDFTrueTypeFont):
+                fonts[name] = obj
+        del font.state[doc]
+        return
+    counter = doc.objectcounter
+    before = set(doc.idToObject)
     had = set(fonts)
     TTFont.addObjects(font, doc)
     for name in set(doc.idToObject) - before:
@@ -265,6 +286,16 @@ def _add_objects(font: Any, doc: Any) -> None:
         widths = getattr(fonts[name], "Widths", None)
         if type(widths) is PDFArray and all(type(w) in (int, float) for w in widths.sequence):
             fonts[name].Widths = _widths_class()(widths.sequence)
+    added = [doc.numberToId[n] for n in range(counter + 1, doc.objectcounter + 1)]
+    if key is not None and len(added) == 4 * len(key[-1]) and set(added) == set(doc.idToObject) - before:
+        if len(_FONT_OBJECTS) >= SUBSETS_MAX:
+            _FONT_OBJECTS.clear()
+        _FONT_OBJECTS[key] = tuple((name, doc.idToObject[name]) for name in added)
+
+
+# A font's objects in a document, by what they are made from (see _add_objects): (name, object)
+# in the order reportlab registers them.
+_FONT_OBJECTS: dict[tuple[Any, ...], tuple[tuple[str, Any], ...]] = {}
 
 
 _WIDTHS: dict[tuple[Any, ...], bytes] = {}
@@ -670,8 +701,6 @@ LAID_OUT_MAX = 4096  # paragraphs kept; then the cache starts again (a campaign'
 
 def _paragraph(text_markup: str, style: ParagraphStyle, label: str | None) -> Any:
     """A paragraph of ``text_markup`` in ``style`` (with the bullet ``label``), parsed once."""
-    import copy
-
     key = (text_markup, style.name, label)
     model = _LAID_OUT.get(key)
     if model is None:
@@ -700,13 +729,48 @@ def _laid_out_class() -> Any:
             if done is None:
                 size = super().wrap(availWidth, availHeight)
                 kept = self.__dict__
-                lines[availWidth] = (kept["blPara"], kept["width"], kept["height"], tuple(kept["_wrapWidths"]))
+                lines[availWidth] = {name: kept[name] for name in _WRAPPED if name in kept}
+                lines[availWidth]["_wrapWidths"] = tuple(kept["_wrapWidths"])
                 return size
-            blpara, width, height, widths = done
-            self.__dict__.update(blPara=blpara, width=width, height=height, _wrapWidths=list(widths))
-            return width, height
+            self.__dict__.update(done, _wrapWidths=list(done["_wrapWidths"]))
+            return self.width, self.height
+
+        def split(self, availWidth: float, availHeight: float) -> Any:
+            if "rr_lines" in self.__dict__ and "blPara" in self.__dict__:
+                _own_split_state(self)
+            return super().split(availWidth, availHeight)
 
     return LaidOut
+
+
+# What Paragraph.wrap leaves on the paragraph (its line breaking: the lines, and the pieces of
+# the words, which a split of lines of several styles goes by), kept for every copy.
+_WRAPPED = ("blPara", "width", "height", "_wrapWidths", "frags", "_width_max", "_splitLongWordCount", "_hyphenations")
+
+
+def _own_split_state(paragraph: Any) -> None:
+    """Before a copy of a cached paragraph is split: its own copies of what reportlab's split
+    changes in place, so that the lines every copy shares stay as they were laid out. A split of
+    lines of several styles appends a space to the last piece of each line but the last
+    (paragraph._split_blParaHard, for pieces not broken into words), or turns the piece where it
+    breaks a hyphenated word into another kind (Paragraph._split_blParaProcessed)."""
+    from reportlab.platypus import paragraph as module
+
+    blpara = paragraph.blPara
+    if getattr(blpara, "kind", 0) != 1:
+        return
+    hyphenated = getattr(module, "_SplitFragHY", None)
+    frags = paragraph.__dict__.get("frags")
+    if frags and hyphenated is not None and module._processed_frags(frags):  # type: ignore[attr-defined]
+        paragraph.frags = [copy.copy(f) if isinstance(f, hyphenated) else f for f in frags]
+    else:
+        paragraph.blPara = blpara.clone(lines=[_own_pieces(line) for line in blpara.lines])
+
+
+def _own_pieces(line: Any) -> Any:
+    """A laid-out line (a FragLine) with copies of its pieces (the styled runs of its words)."""
+    words = getattr(line, "words", None)
+    return line if words is None else line.clone(words=[copy.copy(word) for word in words])
 
 
 def pdf_date(day: dt.date) -> str:

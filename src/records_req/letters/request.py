@@ -109,15 +109,18 @@ def checked_agency(name: str) -> str:
     return letter_text("--agency", name) or ""
 
 
-def build_letter_request(j: Jurisdiction, spec: RequestSpec) -> tuple[LetterRequest, list[str]]:
-    """Check a request against the law and turn it into a LetterRequest, with notes for the user."""
+def build_letter_request(
+    j: Jurisdiction, spec: RequestSpec, topics: Topics | None = None
+) -> tuple[LetterRequest, list[str]]:
+    """Check a request against the law and turn it into a LetterRequest, with notes for the user.
+    ``topics``: what ``load_topics(spec.topics_file)`` gives, loaded already (a campaign's plan)."""
     from records_req.hygiene import clean, email_address, letter_text
 
     j = j.for_agency(spec.agency)  # an elected official's records may take another route (OR)
     from records_req.letters.compose import Agency, LetterRequest, Requester, ice_foia_office
 
     notes: list[str] = []
-    all_topics = _topics(spec)
+    all_topics = topics if topics is not None else _topics(spec)
     chosen: list[Topic] = [all_topics.get_or_raise(k) for k in spec.topic_keys or ()]
     items = tuple(filter(None, (clean("--item", i) for i in spec.items or ())))
     if not chosen and not items:

@@ -18,11 +18,15 @@ Three steps, each usable alone:
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import os
+import sys
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -31,14 +35,23 @@ from sqlalchemy.orm import Session
 
 from records_req.errors import Noted, NotFoundError, RecordsReqError, UsageError
 from records_req.names import county_key
-from records_req.output import Guarded, Protected
+from records_req.output import Guarded, OutputError, Protected
+from records_req.tracker.campaign_render import (  # the letters' rendering, which worker processes run
+    BATCH,
+    Job,
+    Rendered,
+    quiet_worker,
+    render_batch,
+    render_job,
+    sent_to_worker,
+)
 from records_req.wording import REASONS as _REASONS
 
 if TYPE_CHECKING:
-    from records_req.letters.compose import ListedAgreement
-    from records_req.letters.request import RequestSpec
+    from records_req.laws import Laws
     from records_req.store.db import Store
     from records_req.store.models import Agency, IceAgreement, Profile, Request
+    from records_req.topics import Topics
     from records_req.workspace import LetterOutput, Workspace
 
 NOTHING_PROTECTED = Protected(protected=[], protected_dirs=[])
@@ -91,29 +104,6 @@ class Step(NamedTuple):
     message: str | None = None
     request_id: int | None = None  # the request that makes it a skip, if any
     job: Job | None = None
-
-
-class Job(NamedTuple):
-    """One letter to render: everything a worker process needs, and nothing from the database."""
-
-    code: str
-    spec: RequestSpec
-    agency_name: str
-    topic_keys: tuple[str, ...]
-    paths: dict[str, Path]  # by extension: docx, pdf, eml
-    agreements: tuple[ListedAgreement, ...]  # what the letter says of the agency's place on ICE's list
-    eml_to: str | None  # the agency's email, when an .eml draft is wanted
-    user_templates: Path | None
-
-
-class Rendered(NamedTuple):
-    files: dict[str, bytes]  # by extension: docx, pdf, eml
-    since: dt.date
-    until: dt.date
-    items: tuple[str, ...]
-    fee_limit: int
-    co_requester: str | None
-    as_sent: dict[str, Any] | None = None  # what the letter asked for (compose.AsSent), kept with the request
 
 
 class Outcome(NamedTuple):
@@ -299,13 +289,19 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
     from records_req.letters.render import draft_recipient, with_draft_path
     from records_req.letters.request import RequestSpec, build_letter_request
     from records_req.store.models import Agency, Request, Tag
+    from records_req.topics import load_topics
     from records_req.tracker.service import holder_message
 
     laws = load_laws()
+    try:
+        topics: Topics | None = load_topics(options.topics_file)
+    except RecordsReqError:
+        topics = None  # each agency's request says what is wrong with them
     output = options.output
     letter_date = output.date or today
     out_dir = output.out_dir or default_out_dir()
     root = out_dir.resolve()
+    folders: dict[Path, Path] = {}  # the states' folders resolved (letter_paths)
     extensions = ("docx", "pdf") if output.formats == "both" else (output.formats,)
     campaign: dict[tuple[int, tuple[str, ...]], int] = {
         (r.agency_id, tuple(sorted(r.topics))): r.id
@@ -368,7 +364,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             topics_file=options.topics_file,
         )
         try:
-            req, _notes = build_letter_request(j, spec)
+            req, _notes = build_letter_request(j, spec, topics)
         except RecordsReqError as exc:
             skip("invalid", noted(exc))
             continue
@@ -391,6 +387,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
                 "initial",
                 extensions,
                 root,
+                folders,
             )
         except RecordsReqError as exc:
             skip("invalid", noted(exc))
@@ -407,7 +404,7 @@ def plan(session: Session, targets: Sequence[Target], options: Options, *, today
             Step(
                 target,
                 "create",
-                job=Job(j.code, spec, agency.name, keys, paths, agreements, eml_to, output.templates),
+                job=Job(j.code, spec, agency.name, keys, paths, agreements, eml_to, output.templates, req),
             )
         )
     return steps
@@ -429,65 +426,42 @@ def _letter_paths_owned(session: Session) -> dict[str, int]:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def render_job(job: Job) -> Rendered | RecordsReqError:
-    """Compose and render one letter (and its .eml draft): pure, so it runs in any process."""
-    from records_req.laws import load_laws
-    from records_req.letters.compose import compose
-    from records_req.letters.render import render
-    from records_req.letters.request import build_letter_request
-
-    try:
-        req, _ = build_letter_request(load_laws()[job.code], job.spec)
-        req = req._replace(agreements=job.agreements)
-        letter = compose(req, job.user_templates)
-        wanted = [ext for ext in ("docx", "pdf") if ext in job.paths]
-        files = render(letter, wanted, job.user_templates)
-        if "eml" in job.paths:
-            from records_req.letters.render import draft_email
-
-            pdf = files.get("pdf") or render(letter, ["pdf"], job.user_templates)["pdf"]
-            draft = draft_email(letter, req, pdf, job.paths["eml"].with_suffix(".pdf").name)
-            if draft is not None:
-                files["eml"] = draft
-    except RecordsReqError as exc:
-        return exc
-    from records_req.letters.compose import kept_with_request
-
-    return Rendered(files, req.since, req.until, req.items, req.fee_limit, req.co_requester, kept_with_request(req))
-
-
 def rendered(steps: Sequence[Step], jobs: int) -> Iterator[tuple[Step, Rendered | RecordsReqError]]:
     """Each step with its rendered letter, in order. With ``jobs > 1`` the letters are rendered in
-    that many worker processes, a few steps ahead of the caller (so memory stays flat however many
-    letters there are); the caller alone writes files and the database."""
+    that many worker processes, ``BATCH`` letters a task, a few tasks ahead of the caller (so
+    memory stays flat however many letters there are); the caller alone writes files and the
+    database."""
     if jobs <= 1:
         for step in steps:
             assert step.job is not None
             yield step, render_job(step.job)
         return
-    pool = ProcessPoolExecutor(jobs, mp_context=_workers_context(), initializer=_quiet_worker)
-    window: deque[tuple[Step, Future[Rendered | RecordsReqError]]] = deque()
-    pending = iter(steps)
+    pool = ProcessPoolExecutor(jobs, mp_context=_workers_context(), initializer=quiet_worker)
+    window: deque[tuple[Sequence[Step], Future[list[Rendered | RecordsReqError]]]] = deque()
+    batches = (steps[i : i + BATCH] for i in range(0, len(steps), BATCH))
+
+    def submit(batch: Sequence[Step]) -> None:
+        window.append((batch, pool.submit(render_batch, [sent_to_worker(step.job) for step in batch if step.job])))
+
     try:
-        for step in pending:
-            assert step.job is not None
-            window.append((step, pool.submit(render_job, step.job)))
-            if len(window) >= jobs * 4:
+        for batch in batches:
+            submit(batch)
+            if len(window) >= jobs * 2:
                 break
         while window:
-            step, future = window.popleft()
-            result = future.result()
-            following = next(pending, None)
+            batch, future = window.popleft()
+            results = future.result()
+            following = next(batches, None)
             if following is not None:
-                assert following.job is not None
-                window.append((following, pool.submit(render_job, following.job)))
-            yield step, result
+                submit(following)
+            yield from zip(batch, results, strict=True)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 # What the forkserver imports before it makes the workers: they start with it done.
-WORKER_PRELOAD = ["records_req.tracker.campaign", "records_req.letters.render", "records_req.letters.warm"]
+# (campaign_render, not this module: the workers need neither the database nor SQLAlchemy)
+WORKER_PRELOAD = ["records_req.tracker.campaign_render", "records_req.letters.render", "records_req.letters.warm"]
 
 
 def _workers_context() -> Any:
@@ -513,38 +487,9 @@ def start_workers() -> None:
         forkserver.ensure_running()
 
 
-def _quiet_worker() -> None:
-    """Set up a worker process. Ctrl-C reaches every process of the terminal: the main process
-    stops the campaign (and says how to resume it); a worker ignores it rather than print a
-    traceback. And a worker never outlives the campaign: if the main process dies (``kill -9``,
-    a crash, a closed terminal), the worker exits at once instead of waiting for work for ever
-    and holding the terminal (``campaign ... | tee log`` would never end)."""
-    import signal
-    import threading
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, name="records-req-parent-watch", daemon=True).start()
-
-
-def _exit_with_parent() -> None:
-    """Wait for the campaign's process to end, then end this one. The wait is on multiprocessing's
-    parent sentinel (a pipe whose other end only the parent holds: it reads as closed the moment
-    the parent is gone, however it died), so it works with the forkserver and spawn starts alike."""
-    import multiprocessing
-    import os
-    from multiprocessing.connection import wait
-
-    parent = multiprocessing.parent_process()
-    if parent is None or parent.sentinel is None:
-        return
-    wait([parent.sentinel])
-    os._exit(1)
-
-
 # --- running ------------------------------------------------------------------------------------
 
 
-STAGE_AHEAD = 16  # letters whose files are being written ahead of their transactions
 CHUNK = 32  # letters recorded in one transaction
 
 
@@ -563,56 +508,104 @@ def run(
     only once its letter is on disk, and a letter written just before an interruption is adopted
     by the next run (its bytes are the same).
 
-    Each letter's files are written ahead, by threads, to hidden temporary files flushed to disk
-    (output.stage: the disk flushes many at once, where one at a time took 5 ms a file). The
-    letters are recorded ``CHUNK`` at a time, one transaction each (:func:`_record_chunk`): after
-    each letter's checks, its files are moved into place (or removed if it skips the agency) and
-    its request made; the chunk's requests are committed together, so an interruption leaves at
-    most one chunk's files to adopt. ``progress`` is called for each letter once it is committed."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    Each letter's files are written as it comes, to hidden temporary files (output.stage). The
+    letters are recorded ``CHUNK`` at a time, one transaction each (:func:`_record_chunk`): the
+    chunk's temporary files are flushed to disk together (flush_to_disk: one flush of the
+    disk, where an fsync of each file cost a flush apiece), then after each letter's checks its
+    files are moved into place (or removed if it skips the agency) and its request made; the
+    chunk's requests are committed together, so an interruption leaves at most one chunk's files
+    to adopt. ``progress`` is called for each letter once it is committed."""
     from records_req.output import discard
 
     outcomes = [
         Outcome(s.target, "skipped", s.reason, s.message, s.request_id, {}) for s in steps if s.action == "skip"
     ]
     creates = [s for s in steps if s.action == "create"]
-    ahead: deque[Ahead] = deque()
-    staging = ThreadPoolExecutor(STAGE_AHEAD, thread_name_prefix="records-req-stage")
+    ahead: list[Ahead] = []
 
     def settle() -> None:
-        chunk = [ahead.popleft() for _ in range(min(CHUNK, len(ahead)))]
-        done = _record_chunk(store, chunk, options, profile_id, today, protected or NOTHING_PROTECTED)
+        done = _record_chunk(store, ahead, options, profile_id, today, protected or NOTHING_PROTECTED)
+        ahead.clear()
         for outcome in done:
             outcomes.append(outcome)
             progress()
 
     try:
         for step, result in rendered(creates, jobs):
-            staged = None if isinstance(result, RecordsReqError) else staging.submit(_stage, step, result)
+            staged = None if isinstance(result, RecordsReqError) else _stage(step, result)
             ahead.append(Ahead(step, result, staged))
-            if len(ahead) >= CHUNK + STAGE_AHEAD:  # the oldest chunk's files are written by now
+            if len(ahead) >= CHUNK:
                 settle()
-        while ahead:
+        if ahead:
             settle()
     finally:
-        staging.shutdown(wait=True, cancel_futures=True)
         for item in ahead:  # interrupted: the files written ahead go
-            if item.staged is not None and not item.staged.cancelled() and item.staged.exception() is None:
-                discard(item.staged.result().values())
+            discard((item.staged or {}).values())
     return outcomes
 
 
+def flush_to_disk(files: Iterable[Path]) -> None:
+    """Make the written contents of ``files`` durable, as an fsync of each would. On Linux, one
+    ``syncfs`` per filesystem they are on: the disk is flushed once, where an fsync of each file
+    costs a flush (a journal commit) apiece, about 0.3 ms of CPU and several of waiting a letter
+    file. Elsewhere, or if ``syncfs`` fails, each file is fsynced."""
+    files = list(files)
+    if not files:
+        return
+    try:
+        by_device: dict[int, Path] = {}
+        for f in files:
+            by_device.setdefault(f.stat().st_dev, f)
+        if all(_syncfs(f) for f in by_device.values()):
+            return
+        for f in files:
+            fd = os.open(f, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"Cannot write {exc.filename or 'the files'}: {exc.strerror or exc}") from None
+
+
+def _syncfs(file: Path) -> bool:
+    """``syncfs(2)`` on the filesystem holding ``file`` (Linux); False where there is none, or it
+    failed (then the caller fsyncs each file, which says what went wrong)."""
+    call = _syncfs_call()
+    if call is None:
+        return False
+    fd = os.open(file, os.O_RDONLY)
+    try:
+        return bool(call(fd) == 0)
+    finally:
+        os.close(fd)
+
+
+@cache
+def _syncfs_call() -> Any:
+    """The C library's ``syncfs`` (Linux's since 2.6.39), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        call = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    call.argtypes, call.restype = [ctypes.c_int], ctypes.c_int
+    return call
+
+
 class Ahead(NamedTuple):
-    """A rendered letter (or why it could not be) and its files being written ahead."""
+    """A rendered letter (or why it could not be) and its files written ahead, not yet flushed
+    to disk: their temporary files by path."""
 
     step: Step
     result: Rendered | RecordsReqError
-    staged: Future[dict[Path, Path]] | None
+    staged: dict[Path, Path] | None
 
 
 def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
-    """Each file of the letter written to its temporary file (output.stage), by path."""
+    """Each file of the letter written to its temporary file (output.stage, flushed later with
+    the chunk's), by path."""
     from records_req.output import discard, stage
 
     assert step.job is not None
@@ -620,7 +613,7 @@ def _stage(step: Step, result: Rendered) -> dict[Path, Path]:
     try:
         for ext, data in result.files.items():
             path = step.job.paths[ext]
-            temps[path] = stage(path, data)
+            temps[path] = stage(path, data, flush=False)
     except BaseException:
         discard(temps.values())
         raise
@@ -644,13 +637,9 @@ def _record_chunk(
     then, are adopted). The temporary files not moved into place are removed, whatever happens."""
     from records_req.output import discard
 
-    letters = [(item.step, item.result, item.staged) for item in chunk if isinstance(item.result, Rendered)]
-    temps: list[dict[Path, Path]] = []
+    work = [(item.step, item.result, item.staged) for item in chunk if item.staged is not None]
     try:
-        for _step, _result, staged in letters:
-            assert staged is not None
-            temps.append(staged.result())
-        work = [(step, result, staged) for (step, result, _), staged in zip(letters, temps, strict=True)]
+        flush_to_disk(temp for _, _, staged in work for temp in staged.values())
         try:
             made = _record_together(store, work, options, profile_id, today, protected, together=len(work) > 1)
         except _Refused:
@@ -660,11 +649,8 @@ def _record_chunk(
                 for outcome in _record_together(store, [letter], options, profile_id, today, protected, together=False)
             ]
     finally:
-        for staged_files in temps:
-            discard(staged_files.values())  # those not moved into place
-        for _step, _result, staged in letters[len(temps) :]:
-            if staged is not None and not staged.cancelled() and staged.exception() is None:
-                discard(staged.result().values())
+        for _, _, staged in work:
+            discard(staged.values())  # those not moved into place
     recorded = iter(made)
     return [
         next(recorded)
@@ -725,9 +711,11 @@ class _Checks(NamedTuple):
     owners: dict[Path, int]  # the request owning a letter file at one of the chunk's paths
     again: set[int | Path]  # agencies and paths that more than one letter of the chunk has
     profile: Profile | None  # who signs (held here: the session keeps only weak references)
+    laws: Laws
 
     @classmethod
     def load(cls, session: Session, steps: Sequence[Step], options: Options, profile_id: int | None) -> _Checks:
+        from records_req.laws import load_laws
         from records_req.store.models import Agency, Profile, Request, Tag
         from records_req.tracker.service import letter_owners, lock_agencies, open_duplicates
 
@@ -756,7 +744,7 @@ class _Checks(NamedTuple):
         counts.update(paths)  # as planned, from one folder (files that meet through links differ: skipped)
         again = {thing for thing, n in counts.items() if n > 1}
         profile = session.get(Profile, profile_id) if profile_id else None
-        return cls(agencies, mine, open_, letter_owners(session, paths), again, profile)
+        return cls(agencies, mine, open_, letter_owners(session, paths), again, profile, load_laws())
 
 
 class _Made(NamedTuple):
@@ -781,7 +769,6 @@ def _record(
 ) -> Outcome | _Made:
     """One letter of a chunk: why it is skipped after all, or its files moved into place and its
     request made (inserted now if ``alone``, else with the chunk's)."""
-    from records_req.laws import load_laws
     from records_req.output import write_all
     from records_req.tracker.service import DuplicateRequest, create_request, holder_message
 
@@ -820,7 +807,7 @@ def _record(
     try:
         request = create_request(
             session,
-            jurisdiction=load_laws()[job.code],
+            jurisdiction=checks.laws[job.code],
             agency_row=agency_row,
             profile=checks.profile,
             topics=topics,

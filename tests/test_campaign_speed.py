@@ -1,0 +1,221 @@
+"""What makes the national campaign fast (issue 21) changes no byte and loses no guarantee: the
+DOCX packages written from entries compressed once are zipfile's, a letter rendered from the
+request sent to a worker is the letter built again from scratch, and the files flushed to disk
+once a chunk are there, whole, by either way of flushing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from records_req import output
+from records_req.laws import load_laws
+from records_req.letters import docx as docx_module
+from records_req.letters.check import sample_request
+from records_req.letters.compose import ListedAgreement, compose
+from records_req.letters.model import Letter
+from records_req.letters.render import word_template
+from records_req.letters.request import RequestSpec, build_letter_request
+from records_req.tracker import campaign as campaigns
+from records_req.tracker import campaign_render
+
+KINDS = [("TX", "initial"), ("CA", "initial"), ("US", "initial"), ("NY", "follow-up"), ("FL", "appeal")]
+
+
+def letters() -> list[Letter]:
+    made = [compose(sample_request(code, kind)) for code, kind in KINDS]  # type: ignore[arg-type]
+    link = (
+        made[0].body[-1]._replace(text="See https://www.ice.gov/identify-and-arrest/287g and http://example.org/a_b.")
+    )
+    linked = made[0]._replace(body=(*made[0].body, link))
+    return [*made, linked]
+
+
+@pytest.mark.parametrize("letter", letters(), ids=[*(f"{c}-{k}" for c, k in KINDS), "links"])
+def test_a_docx_package_is_the_one_zipfile_writes(letter: Letter) -> None:
+    compiled = docx_module.compile_docx(word_template(None))
+    assert compiled.zipped is not None, "this Python's zipfile writes the packages _Entry makes"
+    fast = compiled.render(letter)
+    assert fast == compiled._replace(zipped=None).render(letter)
+    with zipfile.ZipFile(io.BytesIO(fast)) as archive:
+        assert archive.testzip() is None
+
+
+def test_each_member_changed_or_not_packs_as_zipfile_packs_it(tmp_path: Path) -> None:
+    """Any member of the template, rendered anew or kept, stored or deflated, gives zipfile's bytes
+    (a template with a picture, stored as it is, and a member named in UTF-8)."""
+    template = word_template(None)
+    with zipfile.ZipFile(template) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    picture = zipfile.ZipInfo("word/media/logo.png")
+    named = zipfile.ZipInfo("customXml/ítem1.xml")
+    members += [(picture, bytes(range(256)) * 8), (named, b"<x>\xc3\xad</x>")]
+    frozen = tuple(members)
+    zipped = docx_module._zipped(frozen)
+    assert zipped is not None
+    for info, data in frozen:
+        changed = {info.filename: data + b" changed"}
+        assert docx_module._package(frozen, zipped, changed) == docx_module._zipfile_package(frozen, changed)
+    assert docx_module._package(frozen, zipped, {}) == docx_module._zipfile_package(frozen, {})
+
+
+def test_a_package_zipfile_would_write_otherwise_is_left_to_zipfile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should zipfile lay out an archive otherwise (another Python), every package is zipfile's."""
+    real = docx_module._zipfile_package
+    monkeypatch.setattr(docx_module, "_zipfile_package", lambda members, changed: real(members, changed) + b"\0")
+    with zipfile.ZipFile(word_template(None)) as source:
+        members = tuple((info, source.read(info)) for info in source.infolist())
+    assert docx_module._zipped(members) is None
+
+
+def planned_job(agency: str, code: str = "TX") -> campaign_render.Job:
+    spec = RequestSpec(
+        agency=agency,
+        topic_keys=("wso",),
+        requester_name="Ana Núñez",
+        requester_email="ana@example.org",
+        requester_state="FL",
+        co_requester="Rosa Díaz",
+        co_requester_address="1 Main St",
+        letter_date=dt.date(2026, 12, 1),
+        since=dt.date(2025, 3, 1),
+    )
+    req, _ = build_letter_request(load_laws()[code], spec)
+    agreements = (ListedAgreement("Warrant Service Officer", dt.date(2025, 6, 18), None, False, dt.date(2026, 5, 18)),)
+    paths = {"docx": Path("out/a.docx"), "pdf": Path("out/a.pdf")}
+    keys = tuple(t.key for t in req.topics)
+    return campaign_render.Job(code, spec, agency, keys, paths, agreements, None, None, req)
+
+
+@pytest.mark.parametrize(("agency", "code"), [("Harris County Sheriff's Office", "TX"), ("Lane County Sheriff", "OR")])
+def test_the_request_a_worker_receives_is_the_planned_one_and_renders_the_same(agency: str, code: str) -> None:
+    job = planned_job(agency, code)
+    sent = pickle.loads(pickle.dumps([campaign_render.sent_to_worker(job)]))  # as a worker receives it
+    assert sent[0].job.request is None and "jurisdiction" not in (sent[0].request or {})
+    received = campaign_render._received(sent[0], load_laws(), {})
+    assert received == job  # the law as it applies to the agency (OR: a sheriff is elected), the topics
+    [from_worker] = campaign_render.render_batch(sent)
+    again = campaign_render.render_job(job._replace(request=None))  # built from the spec, as before
+    assert isinstance(from_worker, campaign_render.Rendered) and from_worker == again
+    assert campaign_render.render_job(job) == again  # in this process, the planned request as it is
+
+
+def test_a_request_naming_a_topic_the_worker_lacks_is_built_again() -> None:
+    job = planned_job("Harris County Sheriff's Office")
+    sent = campaign_render.sent_to_worker(job)._replace(topic_keys=("no-such-topic",))
+    assert campaign_render._received(sent, load_laws(), {}).request is None
+    assert campaign_render.render_batch([sent]) == [campaign_render.render_job(job._replace(request=None))]
+
+
+@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "fsync each"])
+def test_files_staged_without_a_flush_are_flushed_together_whole(
+    syncfs: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not syncfs:
+        monkeypatch.setattr(campaigns, "_syncfs_call", lambda: None)
+    elif campaigns._syncfs_call() is None:
+        pytest.skip("no syncfs here")
+    files = {tmp_path / "TX" / f"agency-{n}" / "letter.pdf": bytes([n]) * (1000 + n) for n in range(5)}
+    temps = {path: output.stage(path, data, flush=False) for path, data in files.items()}
+    campaigns.flush_to_disk(temps.values())
+    for path, data in files.items():
+        output.write_atomic(path, data, staged=temps[path])
+        assert path.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.rglob(".*")) == []  # no temporary file left
+
+
+def test_a_file_that_cannot_be_flushed_is_an_output_error(tmp_path: Path) -> None:
+    with pytest.raises(output.OutputError, match=r"gone\.tmp"):
+        campaigns.flush_to_disk([tmp_path / "gone.tmp"])
+
+
+def test_letter_paths_resolving_state_folders_once_refuse_what_resolving_each_refuses(tmp_path: Path) -> None:
+    from records_req.letters.files import letter_paths
+    from records_req.names import agency_slug
+
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "TX").mkdir(parents=True)
+    (out / "TX" / agency_slug("Harris County Sheriff's Office")).symlink_to(elsewhere)  # an agency's folder
+    (out / "FL").symlink_to(elsewhere)  # a state's folder
+    (out / "NY" / agency_slug("Nassau County Police Department")).mkdir(parents=True)
+    (out / "NY" / agency_slug("Nassau County Police Department") / "2026-12-01-wso.pdf").symlink_to(elsewhere / "x")
+    (out / "GA").symlink_to(out / "TX")  # inside, through a link
+    cases = [
+        ("TX", "Harris County Sheriff's Office"),
+        ("TX", "Houston Police Department"),
+        ("FL", "Lee County Sheriff's Office"),
+        ("NY", "Nassau County Police Department"),
+        ("GA", "Cobb County Sheriff's Office"),
+    ]
+    folders: dict[Path, Path] = {}
+
+    def outcome(code: str, agency: str, resolved: dict[Path, Path] | None) -> object:
+        try:
+            return letter_paths(out, code, agency, "2026-12-01", ["wso"], "initial", ("docx", "pdf"), None, resolved)
+        except output.OutputError as exc:
+            return str(exc)
+
+    for code, agency in cases * 2:
+        assert outcome(code, agency, folders) == outcome(code, agency, None)
+    refused = [c for c in cases if isinstance(outcome(*c, folders), str)]
+    assert refused == cases[0:1] + cases[2:4]
+
+
+def test_font_objects_made_once_give_the_pdf_reportlab_makes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A letter whose text needs the fallback font, and one with more than 256 characters (two
+    subsets of a face), rendered twice (the second time their fonts' objects are copies of the
+    first's), are byte for byte the PDFs reportlab's own font methods make."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from records_req.letters import pdf as pdf_module
+
+    base = compose(sample_request("TX", "initial"))
+    many = "".join(chr(c) for c in range(0x100, 0x24F)) + "".join(chr(c) for c in range(0x391, 0x3CA))
+    letters = [
+        base._replace(recipient=("Policía de Ñuñoa 警察署", *base.recipient[1:])),
+        base._replace(recipient=(f"Agency {many}", *base.recipient[1:])),
+        base,
+    ]
+    pdf_module._FONT_OBJECTS.clear()
+    first = [pdf_module.render_pdf(letter) for letter in letters]
+    made = dict(pdf_module._FONT_OBJECTS)
+    assert any(len(key[-1]) >= 2 for key in made), "a face with two subsets"
+    assert any(key[0] == pdf_module.FALLBACK for key in made)
+    again = [pdf_module.render_pdf(letter) for letter in letters]
+    assert pdf_module._FONT_OBJECTS.keys() == made.keys()  # served, not made again
+    for name in (pdf_module.REGULAR, pdf_module.BOLD, pdf_module.FALLBACK):
+        font: Any = pdfmetrics.getFont(name)
+        monkeypatch.delattr(font, "addObjects")  # the instance's own: the class's (reportlab's) is used
+    plain = [pdf_module.render_pdf(letter) for letter in letters]
+    assert first == again == plain
+
+
+def test_letters_laid_out_through_the_paragraph_cache_are_reportlabs_whatever_came_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker renders whichever letters it is given, in any order: each PDF is the one
+    reportlab makes without the per-process paragraph cache, though a paragraph of several
+    styles split across pages in an earlier letter (reportlab's split appends a space to pieces
+    of its lines) is laid out from the same cached lines."""
+    from reportlab.platypus import Paragraph
+
+    from records_req.letters import pdf as pdf_module
+
+    codes = ("TX", "FL", "CA", "NY", "OR", "WA", "US")
+    letters = [compose(sample_request(code, kind)) for code in codes for kind in ("initial", "follow-up", "appeal")]
+    pdf_module._LAID_OUT.clear()
+    cached = [pdf_module.render_pdf(letter) for letter in letters + letters[::-1]]
+    monkeypatch.setattr(
+        pdf_module,
+        "_paragraph",
+        lambda text, style, label: Paragraph(text, style, bulletText=label) if label else Paragraph(text, style),
+    )
+    plain = [pdf_module.render_pdf(letter) for letter in letters]
+    assert cached == plain + plain[::-1]
