@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 import threading
 from functools import cache
@@ -495,19 +496,274 @@ def linked_markup(text: str) -> str | None:
     return "".join(out)
 
 
+# --- the structure tree: a tagged PDF a screen reader reads in order ---------------------------
+#
+# reportlab writes no structure tree. Each paragraph of a letter carries the structure elements
+# its text belongs to (render_pdf: the subject an H1, a heading an H2, an item an LI of an L with
+# a Lbl for its label and an LBody for its text, an address or a signature one P for its lines,
+# anything else a P). While a paragraph is drawn its text is marked content (``/P <</MCID n>> BDC
+# ... EMC``) owned by its element: the label's text object whole, and the runs of the text inside
+# its text object, a web address's runs owned by a Link element that reaches its link annotations
+# (one a line) through OBJRs. A paragraph split across pages is one element with marked content on
+# both. The page numbers and the continuation header are pagination artifacts. When the canvas
+# saves the document it writes the tree: the StructTreeRoot and its ParentTree, each page's
+# /StructParents and /Tabs /S, and /MarkInfo.
+
+
+class StructNode:
+    """A structure element: its type (``P``, ``H1``, ``LI``...), its parent, and its kids in
+    reading order: elements, marked content ``(page, MCID)`` and annotations ``(page, reference)``."""
+
+    __slots__ = ("attributes", "kids", "page", "parent", "placed", "role")
+
+    def __init__(self, role: str, parent: StructNode | None = None, attributes: bytes = b"") -> None:
+        self.role = role
+        self.parent = parent
+        self.attributes = attributes  # its /A entry, as PDF (a list's numbering)
+        self.kids: list[StructNode | tuple[int, Any]] = []
+        self.page = -1  # the page of its first marked content (its /Pg), once it has some
+        self.placed = False
+
+
+# Each list's /A: how its labels number (PDF/UA asks lists with labels to say).
+_LIST_NUMBERING = {
+    "item": b"<< /O /List /ListNumbering /Decimal >>",
+    "bullet": b"<< /O /List /ListNumbering /Disc >>",
+}
+_ROLE_ELEMENT = {"subject": "H1", "heading": "H2"}  # any other role's paragraph is a P
+_BLOCK_ROLES = frozenset({"sender", "recipient", "signature"})  # lines in a row: one P, a line each
+_SHOWS_TEXT = ("Tj", "TJ")  # the text-showing operators reportlab writes (TJ when it kerns)
+
+
+class Tagger:
+    """The marked content of one document as its canvas draws it, and its structure tree."""
+
+    def __init__(self) -> None:
+        self.root = StructNode("Document")
+        self.root.placed = True
+        self.page = 0
+        self.owners: list[StructNode] = []  # this page's: the element owning each MCID
+        self.pages = [self.owners]
+        self.annotations: list[StructNode] = []  # per StructParent key, the Link element
+        self.label: StructNode | None = None  # while a paragraph is drawn: its label's element
+        self.text: StructNode | None = None  # ... and its text's
+        self.text_object: Any = None  # its text object, once begun
+        self.run: StructNode | None = None  # the element of the open run, if any
+        self.run_at = 0  # where in the text object's code the open run began
+        self.links: dict[tuple[StructNode, Any], StructNode] = {}  # (text element, link) -> Link
+        self.whole_link: StructNode | None = None  # a paragraph that is one link
+        self.queued: list[tuple[str, StructNode]] = []  # link runs awaiting their annotation
+
+    def new_page(self) -> None:
+        self.page += 1
+        self.owners = []
+        self.pages.append(self.owners)
+
+    def place(self, node: StructNode) -> None:
+        """``node`` among its parent's kids, after those already there (drawing order is reading
+        order: one frame a page, drawn top to bottom)."""
+        parent = node.parent = node.parent or self.root
+        if not parent.placed:
+            self.place(parent)
+        parent.kids.append(node)
+        node.placed = True
+
+    def mark(self, node: StructNode) -> int:
+        """A new MCID on this page, owned by ``node``."""
+        if not node.placed:
+            self.place(node)
+        owners = self.owners
+        mcid = len(owners)
+        owners.append(node)
+        node.kids.append((self.page, mcid))
+        if node.page < 0:
+            node.page = self.page
+        return mcid
+
+    # -- a paragraph being drawn (LaidOut.draw and beginText; the canvas's drawText and linkURL)
+
+    def begin_text(self, text_object: Any, whole_link: Any, spaced: Any, continued: bool) -> None:
+        """The paragraph's text object, begun: its text is marked from here (each link's run
+        apart: reportlab calls ``_linkRecord`` as a link starts and ends on each line). The lines
+        that ``spaced`` (and ``continued``, for the last) say end with the space reportlab leaves
+        out where it breaks a line between words: a space draws nothing, and Tagged PDF asks for
+        the spaces between words, at the end of a line too."""
+        self.text_object = text_object
+        if continued or True in spaced:
+            text_out = text_object._textOut
+            ends = iter((*spaced, continued))
+
+            def spaced_text_out(text: str, TStar: int = 0) -> None:  # reportlab's names
+                text_out(f"{text} " if TStar and next(ends, False) else text, TStar)
+
+            text_object._textOut = spaced_text_out
+        if whole_link:
+            self.whole_link = self.link(whole_link[0])
+            self.open(self.whole_link, len(text_object._code))
+        else:
+            text_object._linkRecord = self.link_record
+            self.open(self.text, len(text_object._code))  # type: ignore[arg-type]
+
+    def link(self, key: Any) -> StructNode:
+        """The Link element of the link ``key`` ((number, address)) of the paragraph's text."""
+        assert self.text is not None
+        node = self.links.get((self.text, key))
+        if node is None:
+            node = self.links[(self.text, key)] = StructNode("Link", self.text)
+        return node
+
+    def link_record(self, key: Any, what: str) -> None:
+        """reportlab's ``_linkRecord``: 'start' just after it wrote the text of a link's first
+        fragment on a line (the run begins before that text), 'end' before the next fragment's
+        text or at the end of the line."""
+        code = self.text_object._code
+        if what == "start":
+            self.close(len(code) - 1)
+            node = self.link(key)
+            self.open(node, len(code) - 1)
+            self.queued.append((key[1], node))
+        elif what == "end" and self.run is not None and self.run.role == "Link":
+            self.close(len(code))
+            self.open(self.text, len(code))  # type: ignore[arg-type]
+
+    def open(self, node: StructNode, at: int) -> None:
+        self.text_object._code.insert(at, f"/{node.role} <</MCID {self.mark(node)}>> BDC")
+        self.run, self.run_at = node, at
+
+    def close(self, at: int) -> None:
+        """End the open run before ``text_object._code[at]``; a run that showed no text is
+        taken back, MCID and all (it is the last one given)."""
+        node = self.run
+        if node is None:
+            return
+        code = self.text_object._code
+        start = self.run_at
+        for entry in code[start + 1 : at]:
+            if "Tj" in entry or "TJ" in entry:
+                code.insert(at, "EMC")
+                break
+        else:
+            del code[start]
+            self.owners.pop()
+            node.kids.pop()
+            if not any(type(kid) is tuple and type(kid[1]) is int for kid in node.kids):
+                node.page = -1
+        self.run = None
+
+    def end_text(self) -> None:
+        """The text object is about to be drawn: its last run ends (before its ET)."""
+        self.close(len(self.text_object._code))
+        self.text_object = self.whole_link = None
+        self.queued.clear()
+
+    def annotation_owner(self, url: str) -> StructNode | None:
+        """The Link element of the link annotation to ``url`` being made, if a paragraph's."""
+        if self.whole_link is not None:
+            return self.whole_link
+        for i, (queued_url, node) in enumerate(self.queued):
+            if queued_url == url:
+                del self.queued[i]
+                return node
+        return None
+
+    # -- the tree, written into reportlab's document
+
+    def write(self, doc: Any, page_names: list[str]) -> None:
+        """The structure tree, its ParentTree, /MarkInfo and each page's /StructParents and
+        /Tabs, into ``doc`` (a reportlab PDFDocument whose pages are ``page_names``)."""
+        from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFPage
+
+        first_page_key = len(self.annotations)  # the annotations' StructParent keys come first
+        page_keys = [*PDFPage.__NoDefault__, "StructParents", "Tabs"]
+        tabs = PDFName("S")
+        numbers = doc.idToObjectNumberAndVersion
+        pages = []
+        for i, name in enumerate(page_names):
+            page = doc.idToObject[name]
+            page.__NoDefault__ = page_keys
+            page.StructParents = first_page_key + i
+            page.Tabs = tabs
+            pages.append(b"%d 0 R" % numbers[name][0])
+        written = _written_class()
+        order = [self.root]  # every placed element, in the order of the tree
+        for node in order:  # (the list grows as it is read)
+            order.extend(kid for kid in node.kids if type(kid) is StructNode)
+        objects = [written() for _ in order]
+        tree, parent_tree = written(), written()
+        refs = [b"%d 0 R" % numbers[doc.Reference(o).name][0] for o in (*objects, tree, parent_tree)]
+        ref = {id(node): r for node, r in zip(order, refs, strict=False)}
+        tree_ref, parent_tree_ref = refs[-2:]
+        for node, obj in zip(order, objects, strict=True):
+            kids = []
+            for kid in node.kids:
+                if isinstance(kid, StructNode):
+                    kids.append(ref[id(kid)])
+                    continue
+                page_number, item = kid
+                if type(item) is not int:  # an annotation's reference
+                    obj_ref = b"%d 0 R" % numbers[item.name][0]
+                    kids.append(b"<< /Type /OBJR /Obj %s /Pg %s >>" % (obj_ref, pages[page_number]))
+                elif page_number == node.page:
+                    kids.append(b"%d" % item)
+                else:
+                    kids.append(b"<< /Type /MCR /Pg %s /MCID %d >>" % (pages[page_number], item))
+            obj.data = b"<< /Type /StructElem /S /%s /P %s%s%s /K %s >>" % (
+                node.role.encode(),
+                ref[id(node.parent)] if node.parent is not None else tree_ref,
+                b" /Pg " + pages[node.page] if node.page >= 0 else b"",
+                b" /A " + node.attributes if node.attributes else b"",
+                kids[0] if len(kids) == 1 else b"[ " + b" ".join(kids) + b" ]",
+            )
+        nums = [b"%d %s" % (key, ref[id(node)]) for key, node in enumerate(self.annotations)]
+        for i in range(len(page_names)):
+            owners = b" ".join(ref[id(node)] for node in self.pages[i])
+            nums.append(b"%d [ %s ]" % (first_page_key + i, owners))
+        parent_tree.data = b"<< /Nums [ " + b" ".join(nums) + b" ] >>"
+        tree.data = b"<< /Type /StructTreeRoot /K %s /ParentTree %s /ParentTreeNextKey %d >>" % (
+            ref[id(self.root)],
+            parent_tree_ref,
+            first_page_key + len(page_names),
+        )
+        doc.Catalog.StructTreeRoot = tree
+        doc.Catalog.MarkInfo = PDFDictionary({"Marked": "true"})
+
+
 @cache
-def numbered_canvas(continuation: str = "") -> Any:
+def _written_class() -> Any:
+    """A PDF object written as the bytes it is given (the object numbers it refers to are known
+    once it is registered): a structure element, the tree's root and its ParentTree, which a
+    letter has a hundred of, written at once rather than through reportlab's dictionaries."""
+    from reportlab.pdfbase.pdfdoc import PDFObject
+
+    class Written(PDFObject):
+        def __init__(self) -> None:
+            self.data = b""
+
+        def format(self, document: Any) -> bytes:
+            return self.data
+
+    return Written
+
+
+@cache
+def numbered_canvas(continuation: str = "", tagged: bool = False) -> Any:
     """A canvas that writes 'Page N of M' once the number of pages is known, and from page 2 a
-    continuation header (addressee, date, page)."""
+    continuation header (addressee, date, page); ``tagged``, one that writes a structure tree
+    (see Tagger), the page numbers and header marked as pagination artifacts."""
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import inch
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):
+        _code: list[str]  # reportlab's: the page's content, its document, its annotations
+        _doc: Any
+        _annotationrefs: list[Any]
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
             self._sections: list[tuple[str, float]] = []
+            self.rr_tagger = Tagger() if tagged else None
 
         def mark_section(self, title: str, top: float) -> None:
             """A bookmark (outline entry) at ``top`` of this page, made when the page is written
@@ -517,24 +773,68 @@ def numbered_canvas(continuation: str = "") -> Any:
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
             self._sections = []
+            if self.rr_tagger is not None:
+                self.rr_tagger.new_page()
             self._startPage()  # type: ignore[attr-defined]
+
+        def drawText(self, aTextObject: Any) -> None:
+            tagger = self.rr_tagger
+            if tagger is None or tagger.text is None:
+                super().drawText(aTextObject)
+            elif aTextObject is tagger.text_object:  # a paragraph's text: its runs are marked
+                tagger.end_text()
+                super().drawText(aTextObject)
+            else:  # a paragraph's label (reportlab draws it first, in a text object of its own)
+                node = tagger.label or tagger.text
+                self._code.append(f"/{node.role} <</MCID {tagger.mark(node)}>> BDC")
+                super().drawText(aTextObject)
+                self._code.append("EMC")
+
+        def linkURL(self, url: str, rect: Any, *args: Any, **kw: Any) -> None:
+            tagger = self.rr_tagger
+            owner = tagger.annotation_owner(url) if tagger is not None and tagger.text is not None else None
+            if owner is None:
+                super().linkURL(url, rect, *args, **kw)
+                return
+            from reportlab.pdfbase.pdfdoc import PDFString
+
+            assert tagger is not None
+            kw.update(StructParent=len(tagger.annotations), Contents=PDFString(url))
+            super().linkURL(url, rect, *args, **kw)
+            tagger.annotations.append(owner)
+            owner.kids.append((tagger.page, self._annotationrefs[-1]))
+
+        def _artifact(self, kind: str, draw: Any, *args: Any) -> None:
+            if self.rr_tagger is not None:
+                self._code.append(f"/Artifact <</Type /Pagination /Subtype /{kind}>> BDC")
+            draw(*args)
+            if self.rr_tagger is not None:
+                self._code.append("EMC")
 
         def save(self) -> None:
             total = len(self._pages)
             marked = 0
+            page_names = []
             for state in self._pages:
                 self.__dict__.update(state)
-                self.setFont(REGULAR, 9)
                 page = self.getPageNumber()
-                self.drawCentredString(LETTER[0] / 2, 0.6 * inch, f"Page {page} of {total}")
+                self._artifact("Footer", self._footer, f"Page {page} of {total}")
                 if continuation and page > 1:
-                    self.drawString(inch, LETTER[1] - 0.6 * inch, f"{continuation} · page {page}")
+                    header = f"{continuation} · page {page}"
+                    self._artifact("Header", self.drawString, inch, LETTER[1] - 0.6 * inch, header)
                 for title, top in self._sections:
                     marked += 1
                     self.bookmarkHorizontal(f"section-{marked}", 0, top)
                     self.addOutlineEntry(title, f"section-{marked}", level=0)
+                page_names.append(self._doc.thisPageName())
                 super().showPage()
+            if self.rr_tagger is not None:
+                self.rr_tagger.write(self._doc, page_names)
             super().save()
+
+        def _footer(self, text: str) -> None:
+            self.setFont(REGULAR, 9)
+            self.drawCentredString(LETTER[0] / 2, 0.6 * inch, text)
 
     return NumberedCanvas
 
@@ -603,6 +903,9 @@ def render_pdf(letter: Letter) -> bytes:
     styles = _styles()
     flow: list[Any] = []
     closing_at = last_block_at = None
+    last_role = ""  # items in a row make one list; address or signature lines in a row, one P
+    group = StructNode("P")
+    last_line: Any = None
     for role, label, text in letter.sequence():
         if role == "closing":
             closing_at = len(flow)
@@ -618,6 +921,18 @@ def render_pdf(letter: Letter) -> bytes:
         else:
             style = _link_style(_ROLE_STYLE[role])
         flow.append(_paragraph(text_markup, style, label))
+        if role in _LIST_NUMBERING:  # an item: a list's LI, its label a Lbl and its text an LBody
+            if role != last_role:
+                group = StructNode("L", attributes=_LIST_NUMBERING[role])
+            item = StructNode("LI", group)
+            flow[-1].rr_tag = (StructNode("Lbl", item), StructNode("LBody", item))
+        elif role in _BLOCK_ROLES and role == last_role:
+            last_line.rr_continued = True  # the line before ends with a space, as if wrapped
+            flow[-1].rr_tag = (None, group)
+        else:
+            group = StructNode(_ROLE_ELEMENT.get(role, "P"))
+            flow[-1].rr_tag = (None, group)
+        last_role, last_line = role, flow[-1]
         if role == "heading":
             flow[-1].rr_outline = text  # a bookmark (see _outlined_doc_template)
     if closing_at is not None:
@@ -651,7 +966,7 @@ def render_pdf(letter: Letter) -> bytes:
     def dated(canvas: Any, _doc: Any) -> None:
         canvas.setDateFormatter(lambda *_: created)
 
-    doc.build(flow, onFirstPage=dated, canvasmaker=numbered_canvas(letter.continuation))
+    doc.build(flow, onFirstPage=dated, canvasmaker=numbered_canvas(letter.continuation, tagged=True))
     return buffer.getvalue()
 
 
@@ -692,6 +1007,8 @@ def _laid_out_class() -> Any:
     from reportlab.platypus import Paragraph
 
     class LaidOut(Paragraph):
+        blPara: Any  # reportlab's: the lines, set by wrap
+
         def wrap(self, availWidth: float, availHeight: float) -> Any:
             lines = self.__dict__.get("rr_lines")
             if lines is None:
@@ -706,7 +1023,72 @@ def _laid_out_class() -> Any:
             self.__dict__.update(blPara=blpara, width=width, height=height, _wrapWidths=list(widths))
             return width, height
 
+        def split(self, availWidth: float, availHeight: float) -> Any:
+            kind, lines = self.blPara.kind, self.blPara.lines
+            parts: list[Any] = super().split(availWidth, availHeight)
+            tag = self.__dict__.get("rr_tag")
+            if tag is not None:
+                for part in parts:
+                    part.rr_tag = tag  # one element, its marked content on both pages
+                if len(parts) == 2:
+                    at = len(parts[0].blPara.lines)
+                    parts[0].rr_continued = not _inside_word(kind, lines[at - 1], lines[at])
+                    parts[1].rr_continued = self.__dict__.get("rr_continued", False)
+            return parts
+
+        def draw(self) -> None:
+            tagger = getattr(self.canv, "rr_tagger", None)
+            tag = self.__dict__.get("rr_tag")
+            if tagger is None or tag is None:
+                super().draw()
+                return
+            tagger.label = tag[0] if self.bulletText else None
+            tagger.text = tag[1]
+            try:
+                super().draw()
+            finally:
+                tagger.label = tagger.text = None
+
+        def beginText(self, x: float, y: float) -> Any:
+            text_object = super().beginText(x, y)
+            tagger = getattr(self.canv, "rr_tagger", None)
+            if tagger is not None and tagger.text is not None:
+                blpara = self.blPara  # a paragraph that is one link is drawn as one run (kind 0)
+                spaced = blpara.__dict__.get("rr_spaced")
+                if spaced is None:  # the same lines for every copy of a paragraph: once a process
+                    lines = blpara.lines
+                    spaced = blpara.rr_spaced = tuple(
+                        not _inside_word(blpara.kind, line, after) for line, after in itertools.pairwise(lines)
+                    )
+                continued = self.__dict__.get("rr_continued", False)
+                tagger.begin_text(text_object, blpara.link if blpara.kind == 0 else None, spaced, continued)
+            return text_object
+
     return LaidOut
+
+
+def _inside_word(kind: int, line: Any, after: Any) -> bool:
+    """Whether reportlab broke a word between ``line`` and the line ``after`` it: a web address
+    broken at a separator (or a word too long for a line) rather than at a space. In a paragraph
+    of one style (kind 0) the pieces of a broken word are _SplitWord strings, the last one a
+    _SplitWordEnd; in one of several styles (kind 1), an address goes on with the same link."""
+    if kind == 0:
+        words = line[1]
+        return bool(words) and type(words[-1]) in _split_word_heads()
+    last, first = line.words[-1] if line.words else None, after.words[0] if after.words else None
+    link = getattr(last, "link", None)
+    return bool(link) and link == getattr(first, "link", None)
+
+
+@cache
+def _split_word_heads() -> frozenset[type]:
+    """reportlab's classes of a piece of a broken word that is not its last (_SplitWordEnd)."""
+    from reportlab.platypus import paragraph
+
+    heads = [paragraph._SplitWord]  # type: ignore[attr-defined]
+    for cls in heads:
+        heads.extend(cls.__subclasses__())
+    return frozenset(heads) - {paragraph._SplitWordEnd}  # type: ignore[attr-defined]
 
 
 def pdf_date(day: dt.date) -> str:
