@@ -511,18 +511,27 @@ def linked_markup(text: str) -> str | None:
 
 
 class StructNode:
-    """A structure element: its type (``P``, ``H1``, ``LI``...), its parent, and its kids in
-    reading order: elements, marked content ``(page, MCID)`` and annotations ``(page, reference)``."""
+    """A structure element: its type (``P``, ``H1``, ``LI``...), its parent (whose kids it joins
+    as it is made: render_pdf makes them in reading order), and its kids in reading order:
+    elements, marked content (its MCID as bytes, or ``(page, MCID)`` on another page than the
+    element's) and annotations ``(page, reference)``. Every element of a tree is in its root's
+    ``nodes``, in the order they were made."""
 
-    __slots__ = ("attributes", "kids", "page", "parent", "placed", "role")
+    __slots__ = ("attributes", "kids", "nodes", "number", "page", "parent", "role")
 
     def __init__(self, role: str, parent: StructNode | None = None, attributes: bytes = b"") -> None:
         self.role = role
         self.parent = parent
         self.attributes = attributes  # its /A entry, as PDF (a list's numbering)
-        self.kids: list[StructNode | tuple[int, Any]] = []
+        self.kids: list[StructNode | bytes | tuple[int, Any]] = []
         self.page = -1  # the page of its first marked content (its /Pg), once it has some
-        self.placed = False
+        self.number = 0  # its object number, once written
+        if parent is None:
+            self.nodes = [self]
+        else:
+            parent.kids.append(self)
+            self.nodes = parent.nodes
+            self.nodes.append(self)
 
 
 # Each list's /A: how its labels number (PDF/UA asks lists with labels to say).
@@ -532,15 +541,13 @@ _LIST_NUMBERING = {
 }
 _ROLE_ELEMENT = {"subject": "H1", "heading": "H2"}  # any other role's paragraph is a P
 _BLOCK_ROLES = frozenset({"sender", "recipient", "signature"})  # lines in a row: one P, a line each
-_SHOWS_TEXT = ("Tj", "TJ")  # the text-showing operators reportlab writes (TJ when it kerns)
 
 
 class Tagger:
     """The marked content of one document as its canvas draws it, and its structure tree."""
 
     def __init__(self) -> None:
-        self.root = StructNode("Document")
-        self.root.placed = True
+        self.root = StructNode("Document")  # render_pdf gives the letter's
         self.page = 0
         self.owners: list[StructNode] = []  # this page's: the element owning each MCID
         self.pages = [self.owners]
@@ -559,36 +566,33 @@ class Tagger:
         self.owners = []
         self.pages.append(self.owners)
 
-    def place(self, node: StructNode) -> None:
-        """``node`` among its parent's kids, after those already there (drawing order is reading
-        order: one frame a page, drawn top to bottom)."""
-        parent = node.parent = node.parent or self.root
-        if not parent.placed:
-            self.place(parent)
-        parent.kids.append(node)
-        node.placed = True
-
     def mark(self, node: StructNode) -> int:
-        """A new MCID on this page, owned by ``node``."""
-        if not node.placed:
-            self.place(node)
+        """A new MCID on this page, owned by ``node`` (a kid written as it is, on the element's
+        page; else the page and the MCID, for a marked-content reference)."""
         owners = self.owners
         mcid = len(owners)
         owners.append(node)
-        node.kids.append((self.page, mcid))
         if node.page < 0:
             node.page = self.page
+        node.kids.append(b"%d" % mcid if node.page == self.page else (self.page, mcid))
         return mcid
 
     # -- a paragraph being drawn (LaidOut.draw and beginText; the canvas's drawText and linkURL)
 
-    def begin_text(self, text_object: Any, whole_link: Any, spaced: Any, continued: bool) -> None:
-        """The paragraph's text object, begun: its text is marked from here (each link's run
-        apart: reportlab calls ``_linkRecord`` as a link starts and ends on each line). The lines
-        that ``spaced`` (and ``continued``, for the last) say end with the space reportlab leaves
-        out where it breaks a line between words: a space draws nothing, and Tagged PDF asks for
-        the spaces between words, at the end of a line too."""
-        self.text_object = text_object
+    def begin_text(self, text_object: Any, blpara: Any, continued: bool, links: bool, drawn: Any) -> None:
+        """The paragraph's text object, begun. Its lines end with the space reportlab leaves out
+        where it breaks a line between words (and the last, ``continued``, where the paragraph
+        goes on in another part): a space draws nothing, and Tagged PDF asks for the spaces
+        between words, at the end of a line too. With ``links``, its text is marked from here in
+        runs, each link's apart (reportlab calls ``_linkRecord`` as a link starts and ends on
+        each line); without, the canvas marks the text object whole as it draws it. ``drawn``:
+        where to keep what is worked out, for the next copy of the paragraph (see LaidOut.wrap)."""
+        spaced = drawn.get("spaced") if drawn is not None else None
+        if spaced is None:
+            lines, kind = blpara.lines, blpara.kind
+            spaced = [not _inside_word(kind, a, b) for a, b in itertools.pairwise(lines)]
+            if drawn is not None:
+                drawn["spaced"] = spaced
         if continued or True in spaced:
             text_out = text_object._textOut
             ends = iter((*spaced, continued))
@@ -597,12 +601,16 @@ class Tagger:
                 text_out(f"{text} " if TStar and next(ends, False) else text, TStar)
 
             text_object._textOut = spaced_text_out
-        if whole_link:
-            self.whole_link = self.link(whole_link[0])
-            self.open(self.whole_link, len(text_object._code))
+        if not links:
+            return
+        self.text_object = text_object
+        code = text_object._code
+        if blpara.kind == 0 and blpara.link:  # a paragraph that is one link: one run
+            self.whole_link = self.link(blpara.link[0])
+            self.open(self.whole_link, len(code))
         else:
             text_object._linkRecord = self.link_record
-            self.open(self.text, len(text_object._code))  # type: ignore[arg-type]
+            self.open(self.text, len(code))  # type: ignore[arg-type]
 
     def link(self, key: Any) -> StructNode:
         """The Link element of the link ``key`` ((number, address)) of the paragraph's text."""
@@ -639,14 +647,14 @@ class Tagger:
         code = self.text_object._code
         start = self.run_at
         for entry in code[start + 1 : at]:
-            if "Tj" in entry or "TJ" in entry:
+            if "Tj" in entry or "TJ" in entry:  # reportlab's text-showing operators
                 code.insert(at, "EMC")
                 break
         else:
             del code[start]
             self.owners.pop()
             node.kids.pop()
-            if not any(type(kid) is tuple and type(kid[1]) is int for kid in node.kids):
+            if not any(type(kid) is bytes or (type(kid) is tuple and type(kid[1]) is int) for kid in node.kids):
                 node.page = -1
         self.run = None
 
@@ -666,83 +674,117 @@ class Tagger:
                 return node
         return None
 
-    # -- the tree, written into reportlab's document
+    # -- the tree, written after reportlab's objects
 
-    def write(self, doc: Any, page_names: list[str]) -> None:
-        """The structure tree, its ParentTree, /MarkInfo and each page's /StructParents and
-        /Tabs, into ``doc`` (a reportlab PDFDocument whose pages are ``page_names``)."""
+    def prepare(self, doc: Any, page_names: list[str]) -> None:
+        """Before reportlab writes ``doc`` (whose pages are ``page_names``): each page's
+        /StructParents and /Tabs /S, /MarkInfo, and the catalog's /StructTreeRoot, a reference
+        whose number (the first object after reportlab's) is written in by :meth:`append_tree`."""
         from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFPage
 
-        first_page_key = len(self.annotations)  # the annotations' StructParent keys come first
         page_keys = [*PDFPage.__NoDefault__, "StructParents", "Tabs"]
         tabs = PDFName("S")
-        numbers = doc.idToObjectNumberAndVersion
-        pages = []
         for i, name in enumerate(page_names):
             page = doc.idToObject[name]
             page.__NoDefault__ = page_keys
-            page.StructParents = first_page_key + i
+            page.StructParents = len(self.annotations) + i  # the annotations' keys come first
             page.Tabs = tabs
-            pages.append(b"%d 0 R" % numbers[name][0])
-        written = _written_class()
-        order = [self.root]  # every placed element, in the order of the tree
-        for node in order:  # (the list grows as it is read)
-            order.extend(kid for kid in node.kids if type(kid) is StructNode)
-        objects = [written() for _ in order]
-        tree, parent_tree = written(), written()
-        refs = [b"%d 0 R" % numbers[doc.Reference(o).name][0] for o in (*objects, tree, parent_tree)]
-        ref = {id(node): r for node, r in zip(order, refs, strict=False)}
-        tree_ref, parent_tree_ref = refs[-2:]
-        for node, obj in zip(order, objects, strict=True):
-            kids = []
-            for kid in node.kids:
-                if isinstance(kid, StructNode):
-                    kids.append(ref[id(kid)])
-                    continue
-                page_number, item = kid
-                if type(item) is not int:  # an annotation's reference
-                    obj_ref = b"%d 0 R" % numbers[item.name][0]
-                    kids.append(b"<< /Type /OBJR /Obj %s /Pg %s >>" % (obj_ref, pages[page_number]))
-                elif page_number == node.page:
-                    kids.append(b"%d" % item)
-                else:
-                    kids.append(b"<< /Type /MCR /Pg %s /MCID %d >>" % (pages[page_number], item))
-            obj.data = b"<< /Type /StructElem /S /%s /P %s%s%s /K %s >>" % (
-                node.role.encode(),
-                ref[id(node.parent)] if node.parent is not None else tree_ref,
-                b" /Pg " + pages[node.page] if node.page >= 0 else b"",
-                b" /A " + node.attributes if node.attributes else b"",
-                kids[0] if len(kids) == 1 else b"[ " + b" ".join(kids) + b" ]",
-            )
-        nums = [b"%d %s" % (key, ref[id(node)]) for key, node in enumerate(self.annotations)]
-        for i in range(len(page_names)):
-            owners = b" ".join(ref[id(node)] for node in self.pages[i])
-            nums.append(b"%d [ %s ]" % (first_page_key + i, owners))
-        parent_tree.data = b"<< /Nums [ " + b" ".join(nums) + b" ] >>"
-        tree.data = b"<< /Type /StructTreeRoot /K %s /ParentTree %s /ParentTreeNextKey %d >>" % (
-            ref[id(self.root)],
-            parent_tree_ref,
-            first_page_key + len(page_names),
-        )
-        doc.Catalog.StructTreeRoot = tree
         doc.Catalog.MarkInfo = PDFDictionary({"Marked": "true"})
+        doc.Catalog.StructTreeRoot = _TREE_ROOT_PLACEHOLDER.decode()  # a string: written as it is
+
+    def append_tree(self, data: bytes, doc: Any, page_names: list[str]) -> bytes:
+        """``data``, the PDF reportlab wrote, with the structure tree after its last object: the
+        structure elements, the StructTreeRoot and its ParentTree, and the cross-reference table
+        and trailer extended to them. Written as bytes at once: through reportlab's objects each
+        of a letter's hundred elements cost several microseconds."""
+        xref_at = data.rindex(b"\nxref\n") + 1
+        trailer_at = data.index(b"trailer\n", xref_at)
+        first_line_end = data.index(b"\n", xref_at + 5)
+        size = int(data[xref_at + 5 : first_line_end].split()[1])  # "xref\n0 SIZE\n"
+        numbers = doc.idToObjectNumberAndVersion
+        pages = [numbers[name][0] for name in page_names]
+        order = [node for node in self.root.nodes if node.kids]  # (an element that drew nothing is left out)
+        tree_number = size  # then the ParentTree, then the elements in the order they were made
+        for number, node in enumerate(order, size + 2):
+            node.number = number
+        annotations = len(self.annotations)
+        objects = [
+            b"%d 0 obj\n<< /Type /StructTreeRoot /K %d 0 R /ParentTree %d 0 R /ParentTreeNextKey %d >>\nendobj\n"
+            % (size, size + 2, size + 1, annotations + len(page_names)),
+            b"%d 0 obj\n<< /Nums [ %s %s ] >>\nendobj\n"
+            % (
+                size + 1,
+                b" ".join(b"%d %d 0 R" % (key, node.number) for key, node in enumerate(self.annotations)),
+                b" ".join(
+                    b"%d [ %s ]" % (annotations + i, b" ".join([b"%d 0 R" % node.number for node in owners]))
+                    for i, owners in enumerate(self.pages[: len(page_names)])
+                ),
+            ),
+        ]
+        element = b"%d 0 obj\n<< /Type /StructElem /S /%s /P %d 0 R /Pg %d 0 R /K %s >>\nendobj\n"
+        container = b"%d 0 obj\n<< /Type /StructElem /S /%s /P %d 0 R%s /K [ %s ] >>\nendobj\n"
+        for node in order:
+            page = node.page
+            if page < 0:  # an element of elements (Document, L, LI; a P whose text is all links)
+                objects.append(
+                    container
+                    % (
+                        node.number,
+                        node.role.encode(),
+                        node.parent.number if node.parent is not None else tree_number,
+                        b" /A " + node.attributes if node.attributes else b"",
+                        b" ".join(
+                            [b"%d 0 R" % kid.number for kid in node.kids if type(kid) is StructNode and kid.kids]
+                        ),
+                    )
+                )
+                continue
+            kids = node.kids
+            if len(kids) > 1 or type(kids[0]) is not bytes:
+                kids = [
+                    kid
+                    if type(kid) is bytes  # an MCID on the element's page
+                    else b"%d 0 R" % kid.number  # a Link
+                    if type(kid) is StructNode
+                    else b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (pages[kid[0]], kid[1])
+                    if type(kid[1]) is int
+                    else b"<< /Type /OBJR /Obj %d 0 R /Pg %d 0 R >>" % (numbers[kid[1].name][0], pages[kid[0]])
+                    for kid in kids
+                ]
+            objects.append(
+                element
+                % (
+                    node.number,
+                    node.role.encode(),
+                    node.parent.number if node.parent is not None else tree_number,
+                    pages[page],
+                    kids[0] if len(kids) == 1 else b"[ " + b" ".join(kids) + b" ]",
+                )
+            )
+        offsets = list(itertools.accumulate(map(len, objects[:-1]), initial=xref_at))
+        new_size = size + len(objects)
+        trailer = data[trailer_at : data.rindex(b"startxref")]
+        trailer = trailer.replace(b"/Size %d" % size, b"/Size %d" % new_size)
+        new_xref_at = offsets[-1] + len(objects[-1])
+        root = int(trailer.split(b"/Root ", 1)[1].split(None, 1)[0])  # the catalog's number, its offset:
+        catalog = data.index(_TREE_ROOT_PLACEHOLDER, int(data[first_line_end + 1 + 20 * root :][:10]))
+        return b"".join(
+            [
+                data[:catalog],
+                b"%*d 0 R" % (len(_TREE_ROOT_PLACEHOLDER) - 4, tree_number),
+                data[catalog + len(_TREE_ROOT_PLACEHOLDER) : xref_at],
+                *objects,
+                b"xref\n0 %d\n" % new_size,
+                data[first_line_end + 1 : trailer_at],
+                *(b"%010d 00000 n \n" % offset for offset in offsets),
+                trailer,
+                b"startxref\n%d\n%%%%EOF\n" % new_xref_at,
+            ]
+        )
 
 
-@cache
-def _written_class() -> Any:
-    """A PDF object written as the bytes it is given (the object numbers it refers to are known
-    once it is registered): a structure element, the tree's root and its ParentTree, which a
-    letter has a hundred of, written at once rather than through reportlab's dictionaries."""
-    from reportlab.pdfbase.pdfdoc import PDFObject
-
-    class Written(PDFObject):
-        def __init__(self) -> None:
-            self.data = b""
-
-        def format(self, document: Any) -> bytes:
-            return self.data
-
-    return Written
+# The catalog's /StructTreeRoot until the tree's number is known (as wide as any number written over it).
+_TREE_ROOT_PLACEHOLDER = b"0000000000 0 R"
 
 
 @cache
@@ -758,6 +800,7 @@ def numbered_canvas(continuation: str = "", tagged: bool = False) -> Any:
         _code: list[str]  # reportlab's: the page's content, its document, its annotations
         _doc: Any
         _annotationrefs: list[Any]
+        _filename: Any
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -781,14 +824,21 @@ def numbered_canvas(continuation: str = "", tagged: bool = False) -> Any:
             tagger = self.rr_tagger
             if tagger is None or tagger.text is None:
                 super().drawText(aTextObject)
-            elif aTextObject is tagger.text_object:  # a paragraph's text: its runs are marked
+            elif aTextObject is tagger.text_object:  # a paragraph's text with links: marked in runs
                 tagger.end_text()
                 super().drawText(aTextObject)
-            else:  # a paragraph's label (reportlab draws it first, in a text object of its own)
+            else:  # a paragraph's label (reportlab draws it first), then its text, each marked whole
                 node = tagger.label or tagger.text
-                self._code.append(f"/{node.role} <</MCID {tagger.mark(node)}>> BDC")
-                super().drawText(aTextObject)
-                self._code.append("EMC")
+                tagger.label = None
+                owners = tagger.owners  # a new MCID, owned by the element (as Tagger.mark)
+                mcid = len(owners)
+                owners.append(node)
+                page = tagger.page
+                if node.page < 0:
+                    node.page = page
+                node.kids.append(b"%d" % mcid if node.page == page else (page, mcid))
+                text = aTextObject.getCode()  # what Canvas.drawText writes, marked
+                self._code.append(f"/{node.role} <</MCID {mcid}>> BDC\n{text}\nEMC")
 
         def linkURL(self, url: str, rect: Any, *args: Any, **kw: Any) -> None:
             tagger = self.rr_tagger
@@ -828,9 +878,17 @@ def numbered_canvas(continuation: str = "", tagged: bool = False) -> Any:
                     self.addOutlineEntry(title, f"section-{marked}", level=0)
                 page_names.append(self._doc.thisPageName())
                 super().showPage()
-            if self.rr_tagger is not None:
-                self.rr_tagger.write(self._doc, page_names)
+            tagger = self.rr_tagger
+            if tagger is None:
+                super().save()
+                return
+            tagger.prepare(self._doc, page_names)
             super().save()
+            out = self._filename  # the file-like object reportlab wrote to (render_pdf's buffer)
+            tagged = tagger.append_tree(out.getvalue(), self._doc, page_names)
+            out.seek(0)
+            out.truncate()
+            out.write(tagged)
 
         def _footer(self, text: str) -> None:
             self.setFont(REGULAR, 9)
@@ -903,8 +961,10 @@ def render_pdf(letter: Letter) -> bytes:
     styles = _styles()
     flow: list[Any] = []
     closing_at = last_block_at = None
+    # The structure tree, in reading order (see Tagger): each paragraph carries its elements.
+    root = StructNode("Document")
     last_role = ""  # items in a row make one list; address or signature lines in a row, one P
-    group = StructNode("P")
+    group = root
     last_line: Any = None
     for role, label, text in letter.sequence():
         if role == "closing":
@@ -921,16 +981,18 @@ def render_pdf(letter: Letter) -> bytes:
         else:
             style = _link_style(_ROLE_STYLE[role])
         flow.append(_paragraph(text_markup, style, label))
+        if style.name.endswith("-link"):
+            flow[-1].rr_links = True  # its text is marked in runs, each link's apart (see Tagger)
         if role in _LIST_NUMBERING:  # an item: a list's LI, its label a Lbl and its text an LBody
             if role != last_role:
-                group = StructNode("L", attributes=_LIST_NUMBERING[role])
+                group = StructNode("L", root, _LIST_NUMBERING[role])
             item = StructNode("LI", group)
-            flow[-1].rr_tag = (StructNode("Lbl", item), StructNode("LBody", item))
+            flow[-1].rr_tag = (StructNode("Lbl", item) if label else None, StructNode("LBody", item))
         elif role in _BLOCK_ROLES and role == last_role:
             last_line.rr_continued = True  # the line before ends with a space, as if wrapped
             flow[-1].rr_tag = (None, group)
         else:
-            group = StructNode(_ROLE_ELEMENT.get(role, "P"))
+            group = StructNode(_ROLE_ELEMENT.get(role, "P"), root)
             flow[-1].rr_tag = (None, group)
         last_role, last_line = role, flow[-1]
         if role == "heading":
@@ -965,6 +1027,7 @@ def render_pdf(letter: Letter) -> bytes:
 
     def dated(canvas: Any, _doc: Any) -> None:
         canvas.setDateFormatter(lambda *_: created)
+        canvas.rr_tagger.root = root
 
     doc.build(flow, onFirstPage=dated, canvasmaker=numbered_canvas(letter.continuation, tagged=True))
     return buffer.getvalue()
@@ -1017,10 +1080,17 @@ def _laid_out_class() -> Any:
             if done is None:
                 size = super().wrap(availWidth, availHeight)
                 kept = self.__dict__
-                lines[availWidth] = (kept["blPara"], kept["width"], kept["height"], tuple(kept["_wrapWidths"]))
+                kept["rr_drawn"] = {}  # what drawing these lines tagged needs, made once (see _spaced_lines)
+                lines[availWidth] = (
+                    kept["blPara"],
+                    kept["width"],
+                    kept["height"],
+                    tuple(kept["_wrapWidths"]),
+                    kept["rr_drawn"],
+                )
                 return size
-            blpara, width, height, widths = done
-            self.__dict__.update(blPara=blpara, width=width, height=height, _wrapWidths=list(widths))
+            blpara, width, height, widths, drawn = done
+            self.__dict__.update(blPara=blpara, width=width, height=height, _wrapWidths=list(widths), rr_drawn=drawn)
             return width, height
 
         def split(self, availWidth: float, availHeight: float) -> Any:
@@ -1028,8 +1098,11 @@ def _laid_out_class() -> Any:
             parts: list[Any] = super().split(availWidth, availHeight)
             tag = self.__dict__.get("rr_tag")
             if tag is not None:
+                links = "rr_links" in self.__dict__
                 for part in parts:
                     part.rr_tag = tag  # one element, its marked content on both pages
+                    if links:
+                        part.rr_links = True
                 if len(parts) == 2:
                     at = len(parts[0].blPara.lines)
                     parts[0].rr_continued = not _inside_word(kind, lines[at - 1], lines[at])
@@ -1038,33 +1111,59 @@ def _laid_out_class() -> Any:
 
         def draw(self) -> None:
             tagger = getattr(self.canv, "rr_tagger", None)
-            tag = self.__dict__.get("rr_tag")
+            own = self.__dict__
+            tag = own.get("rr_tag")
             if tagger is None or tag is None:
                 super().draw()
                 return
             tagger.label = tag[0] if self.bulletText else None
             tagger.text = tag[1]
+            blpara = self.blPara
+            if blpara.kind == 0 and not blpara.link and (len(blpara.lines) > 1 or "rr_continued" in own):
+                self.blPara = _spaced_lines(blpara, own.get("rr_continued", False), own.get("rr_drawn"))
             try:
                 super().draw()
             finally:
                 tagger.label = tagger.text = None
+                self.blPara = blpara
 
         def beginText(self, x: float, y: float) -> Any:
             text_object = super().beginText(x, y)
             tagger = getattr(self.canv, "rr_tagger", None)
             if tagger is not None and tagger.text is not None:
-                blpara = self.blPara  # a paragraph that is one link is drawn as one run (kind 0)
-                spaced = blpara.__dict__.get("rr_spaced")
-                if spaced is None:  # the same lines for every copy of a paragraph: once a process
-                    lines = blpara.lines
-                    spaced = blpara.rr_spaced = tuple(
-                        not _inside_word(blpara.kind, line, after) for line, after in itertools.pairwise(lines)
-                    )
-                continued = self.__dict__.get("rr_continued", False)
-                tagger.begin_text(text_object, blpara.link if blpara.kind == 0 else None, spaced, continued)
+                own = self.__dict__
+                blpara = self.blPara
+                if blpara.kind == 0:  # its lines have their spaces (see draw): only a link to mark
+                    if blpara.link:
+                        tagger.begin_text(text_object, blpara, False, True, None)
+                elif "rr_links" in own or "rr_continued" in own or len(blpara.lines) > 1:
+                    continued, links = own.get("rr_continued", False), "rr_links" in own
+                    tagger.begin_text(text_object, blpara, continued, links, own.get("rr_drawn"))
             return text_object
 
     return LaidOut
+
+
+def _spaced_lines(blpara: Any, continued: bool, drawn: dict[Any, Any] | None) -> Any:
+    """A paragraph's lines in one style (kind 0), each that reportlab broke between words ending
+    with the space it left out (and the last too, where the paragraph goes on in another part):
+    drawn instead of the lines themselves, the same to the eye (a space at the end of a line draws
+    nothing), with the spaces between words that Tagged PDF asks for. Kept in ``drawn`` for every
+    copy of a paragraph laid out the same (LaidOut.wrap's cache; not on reportlab's object, whose
+    attributes its clones copy)."""
+    spaced = drawn.get(continued) if drawn is not None else None
+    if spaced is None:
+        lines = blpara.lines
+        ends = [not _inside_word(0, line, after) for line, after in itertools.pairwise(lines)] + [continued]
+        spaced = blpara.clone(
+            lines=[
+                (width, [*words[:-1], f"{words[-1]} "]) if end and words else (width, words)
+                for (width, words), end in zip(lines, ends, strict=True)
+            ]
+        )
+        if drawn is not None:
+            drawn[continued] = spaced
+    return spaced
 
 
 def _inside_word(kind: int, line: Any, after: Any) -> bool:
