@@ -25,6 +25,8 @@ from pypdf.generic import DictionaryObject
 from records_req.letters.model import Block, Letter
 from records_req.letters.pdf import render_pdf
 
+from .letter_helpers import pdf_text, words
+
 ICE_URL = "https://www.ice.gov/doclib/287gMOA/CalhounCoSheriffsOfficeMI_WSO_MOA_05.06.25.pdf"
 LONG_URL = (
     "https://www.ice.gov/doclib/287gMOA/a_very_long_file_name_that_runs_past_any_line_of_the_letter_"
@@ -386,6 +388,8 @@ def test_wherever_the_pages_break_the_tree_reads_the_letter(fill: int) -> None:
     tagged = Tagged(rendered(fill))
     assert tagged.blocks() == expected_blocks(long_letter(fill))
     assert all(text == "" for text in tagged.unmarked)
+    # and what is drawn is the letter, word for word (marking it changes nothing on the page)
+    assert words(pdf_text(rendered(fill))) == words(long_letter(fill).plain_text())
 
 
 # --- poppler --------------------------------------------------------------------------------------

@@ -169,6 +169,20 @@ def _configure() -> None:
     # The links' color, as reportlab's toColor reads it at the end of its tries (a Python literal,
     # then a safe-eval'd expression, then HexColor: a twentieth of a PDF with a link), at once.
     colors.toColor.extraColorsNS.setdefault(LINK_COLOR, colors.HexColor(LINK_COLOR))
+    _remember_pdf_names()
+
+
+def _remember_pdf_names() -> None:
+    """reportlab's PDFName (a dictionary key written as a PDF name, escaping any character
+    outside ``!``-``~`` one at a time: a twelfth of a letter's PDF time, for the same hundred
+    keys in every PDF) remembering what it returned, which depends only on the key. Every
+    dictionary reportlab writes in this process goes through it; nothing else changes."""
+    from functools import lru_cache
+
+    from reportlab.pdfbase import pdfdoc
+
+    if not hasattr(pdfdoc.PDFName, "cache_info"):
+        pdfdoc.PDFName = lru_cache(maxsize=1024)(pdfdoc.PDFName)
 
 
 @cache
@@ -517,15 +531,16 @@ class StructNode:
     element's) and annotations ``(page, reference)``. Every element of a tree is in its root's
     ``nodes``, in the order they were made."""
 
-    __slots__ = ("attributes", "kids", "nodes", "number", "page", "parent", "role")
+    attributes = b""  # its /A entry, as PDF (a list's numbering)
+    page = -1  # the page of its first marked content (its /Pg), once it has some
+    number = 0  # its object number, once written
 
     def __init__(self, role: str, parent: StructNode | None = None, attributes: bytes = b"") -> None:
         self.role = role
         self.parent = parent
-        self.attributes = attributes  # its /A entry, as PDF (a list's numbering)
         self.kids: list[StructNode | bytes | tuple[int, Any]] = []
-        self.page = -1  # the page of its first marked content (its /Pg), once it has some
-        self.number = 0  # its object number, once written
+        if attributes:
+            self.attributes = attributes
         if parent is None:
             self.nodes = [self]
         else:
@@ -740,17 +755,9 @@ class Tagger:
                 )
                 continue
             kids = node.kids
-            if len(kids) > 1 or type(kids[0]) is not bytes:
-                kids = [
-                    kid
-                    if type(kid) is bytes  # an MCID on the element's page
-                    else b"%d 0 R" % kid.number  # a Link
-                    if type(kid) is StructNode
-                    else b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (pages[kid[0]], kid[1])
-                    if type(kid[1]) is int
-                    else b"<< /Type /OBJR /Obj %d 0 R /Pg %d 0 R >>" % (numbers[kid[1].name][0], pages[kid[0]])
-                    for kid in kids
-                ]
+            only = kids[0]
+            if len(kids) > 1 or not isinstance(only, bytes):  # (mostly one MCID, on the element's page)
+                only = b"[ " + b" ".join([_kid(kid, pages, numbers) for kid in kids]) + b" ]"
             objects.append(
                 element
                 % (
@@ -758,7 +765,7 @@ class Tagger:
                     node.role.encode(),
                     node.parent.number if node.parent is not None else tree_number,
                     pages[page],
-                    kids[0] if len(kids) == 1 else b"[ " + b" ".join(kids) + b" ]",
+                    only,
                 )
             )
         offsets = list(itertools.accumulate(map(len, objects[:-1]), initial=xref_at))
@@ -781,6 +788,20 @@ class Tagger:
                 b"startxref\n%d\n%%%%EOF\n" % new_xref_at,
             ]
         )
+
+
+def _kid(kid: StructNode | bytes | tuple[int, Any], pages: list[int], numbers: dict[str, tuple[int, int]]) -> bytes:
+    """A kid of a structure element with marked content, as PDF: an MCID on the element's page, a
+    Link element, a marked-content reference (an MCID on another page) or an object reference (a
+    link annotation), given the pages' and the annotations' object numbers."""
+    if isinstance(kid, bytes):
+        return kid
+    if isinstance(kid, StructNode):
+        return b"%d 0 R" % kid.number
+    page, item = kid
+    if isinstance(item, int):
+        return b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (pages[page], item)
+    return b"<< /Type /OBJR /Obj %d 0 R /Pg %d 0 R >>" % (numbers[item.name][0], pages[page])
 
 
 # The catalog's /StructTreeRoot until the tree's number is known (as wide as any number written over it).
@@ -1121,11 +1142,11 @@ def _laid_out_class() -> Any:
             blpara = self.blPara
             if blpara.kind == 0 and not blpara.link and (len(blpara.lines) > 1 or "rr_continued" in own):
                 self.blPara = _spaced_lines(blpara, own.get("rr_continued", False), own.get("rr_drawn"))
-            try:
                 super().draw()
-            finally:
-                tagger.label = tagger.text = None
                 self.blPara = blpara
+            else:
+                super().draw()
+            tagger.label = tagger.text = None
 
         def beginText(self, x: float, y: float) -> Any:
             text_object = super().beginText(x, y)
