@@ -5,7 +5,9 @@ Vietnamese, Greek and Cyrillic names render; characters DejaVu lacks (Chinese, J
 fall back, run by run, to Droid Sans Fallback, registered only when a letter needs it. Every value
 is escaped before it reaches reportlab's paragraph markup. ``invariant=1`` makes the output
 byte-stable for the same letter; the PDF's dates are the letter's date (midnight UTC), and it
-declares its language (/Lang), title, author and subject, with a bookmark at each heading.
+declares its language (/Lang), title, author and subject, with a bookmark at each heading. It is a
+tagged PDF (see Tagger): a structure tree gives a screen reader the letter's headings,
+paragraphs, lists and links in reading order, and the page numbers are marked as artifacts.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import itertools
 import re
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MethodType
 from typing import TYPE_CHECKING, Any
@@ -169,6 +172,19 @@ def _configure() -> None:
     # The links' color, as reportlab's toColor reads it at the end of its tries (a Python literal,
     # then a safe-eval'd expression, then HexColor: a twentieth of a PDF with a link), at once.
     colors.toColor.extraColorsNS.setdefault(LINK_COLOR, colors.HexColor(LINK_COLOR))
+    _remember_pdf_names()
+
+
+def _remember_pdf_names() -> None:
+    """reportlab's PDFName (a dictionary key written as a PDF name, looking at its characters one
+    at a time: 3% of the instructions of a letter's PDF, for the same eighty keys in every PDF)
+    remembering what it returned, which depends only on the key. Every dictionary reportlab writes
+    in this process goes through it; the bytes are the same."""
+
+    from reportlab.pdfbase import pdfdoc
+
+    if not hasattr(pdfdoc.PDFName, "cache_info"):
+        pdfdoc.PDFName = lru_cache(maxsize=1024)(pdfdoc.PDFName)
 
 
 @cache
@@ -526,19 +542,324 @@ def linked_markup(text: str) -> str | None:
     return "".join(out)
 
 
+# --- the structure tree: a tagged PDF a screen reader reads in order ---------------------------
+#
+# reportlab writes no structure tree. Each paragraph of a letter carries the structure elements
+# its text belongs to (render_pdf: the subject an H1, a heading an H2, an item an LI of an L with
+# a Lbl for its label and an LBody for its text, an address or a signature one P for its lines,
+# anything else a P). While a paragraph is drawn its text is marked content (``/P <</MCID n>> BDC
+# ... EMC``) owned by its element: the label's text object whole, and the runs of the text inside
+# its text object, a web address's runs owned by a Link element that reaches its link annotations
+# (one a line) through OBJRs. A paragraph split across pages is one element with marked content on
+# both. The page numbers and the continuation header are pagination artifacts. When the canvas
+# saves the document it writes the tree: the StructTreeRoot and its ParentTree, each page's
+# /StructParents and /Tabs /S, and /MarkInfo.
+
+
+class StructNode:
+    """A structure element: its type (``P``, ``H1``, ``LI``...), its parent (whose kids it joins
+    as it is made: render_pdf makes them in reading order), and its kids in reading order:
+    elements, marked content (its MCID as bytes, or ``(page, MCID)`` on another page than the
+    element's) and annotations ``(page, reference)``. Every element of a tree is in its root's
+    ``nodes``, in the order they were made."""
+
+    attributes = b""  # its /A entry, as PDF (a list's numbering)
+    page = -1  # the page of its first marked content (its /Pg), once it has some
+    number = 0  # its object number, once written
+
+    def __init__(self, role: str, parent: StructNode | None = None, attributes: bytes = b"") -> None:
+        self.role = role
+        self.parent = parent
+        self.kids: list[StructNode | bytes | tuple[int, Any]] = []
+        if attributes:
+            self.attributes = attributes
+        if parent is None:
+            self.nodes = [self]
+        else:
+            parent.kids.append(self)
+            self.nodes = parent.nodes
+            self.nodes.append(self)
+
+
+# Each list's /A: how its labels number (PDF/UA asks lists with labels to say).
+_LIST_NUMBERING = {
+    "item": b"<< /O /List /ListNumbering /Decimal >>",
+    "bullet": b"<< /O /List /ListNumbering /Disc >>",
+}
+_ROLE_ELEMENT = {"subject": "H1", "heading": "H2"}  # any other role's paragraph is a P
+_BLOCK_ROLES = frozenset({"sender", "recipient", "signature"})  # lines in a row: one P, a line each
+
+
+class Tagger:
+    """The marked content of one document as its canvas draws it, and its structure tree."""
+
+    def __init__(self) -> None:
+        self.root = StructNode("Document")  # render_pdf gives the letter's
+        self.page = 0
+        self.owners: list[StructNode] = []  # this page's: the element owning each MCID
+        self.pages = [self.owners]
+        self.annotations: list[StructNode] = []  # per StructParent key, the Link element
+        self.label: StructNode | None = None  # while a paragraph is drawn: its label's element
+        self.text: StructNode | None = None  # ... and its text's
+        self.text_object: Any = None  # its text object, once begun
+        self.run: StructNode | None = None  # the element of the open run, if any
+        self.run_at = 0  # where in the text object's code the open run began
+        self.links: dict[tuple[StructNode, Any], StructNode] = {}  # (text element, link) -> Link
+        self.whole_link: StructNode | None = None  # a paragraph that is one link
+        self.queued: list[tuple[str, StructNode]] = []  # link runs awaiting their annotation
+
+    def new_page(self) -> None:
+        self.page += 1
+        self.owners = []
+        self.pages.append(self.owners)
+
+    def mark(self, node: StructNode) -> int:
+        """A new MCID on this page, owned by ``node`` (a kid written as it is, on the element's
+        page; else the page and the MCID, for a marked-content reference)."""
+        owners = self.owners
+        mcid = len(owners)
+        owners.append(node)
+        if node.page < 0:
+            node.page = self.page
+        node.kids.append(b"%d" % mcid if node.page == self.page else (self.page, mcid))
+        return mcid
+
+    # -- a paragraph being drawn (LaidOut.draw and beginText; the canvas's drawText and linkURL)
+
+    def begin_text(self, text_object: Any, blpara: Any, continued: bool, links: bool, drawn: Any) -> None:
+        """The paragraph's text object, begun. Its lines end with the space reportlab leaves out
+        where it breaks a line between words (and the last, ``continued``, where the paragraph
+        goes on in another part): a space draws nothing, and Tagged PDF asks for the spaces
+        between words, at the end of a line too. With ``links``, its text is marked from here in
+        runs, each link's apart (reportlab calls ``_linkRecord`` as a link starts and ends on
+        each line); without, the canvas marks the text object whole as it draws it. ``drawn``:
+        where to keep what is worked out, for the next copy of the paragraph (see LaidOut.wrap)."""
+        spaced = drawn.get("spaced") if drawn is not None else None
+        if spaced is None:
+            lines, kind = blpara.lines, blpara.kind
+            spaced = [not _inside_word(kind, a, b) for a, b in itertools.pairwise(lines)]
+            if drawn is not None:
+                drawn["spaced"] = spaced
+        if continued or True in spaced:
+            text_out = text_object._textOut
+            ends = iter((*spaced, continued))
+
+            def spaced_text_out(text: str, TStar: int = 0) -> None:  # reportlab's names
+                text_out(f"{text} " if TStar and next(ends, False) else text, TStar)
+
+            text_object._textOut = spaced_text_out
+        if not links:
+            return
+        self.text_object = text_object
+        code = text_object._code
+        if blpara.kind == 0 and blpara.link:  # a paragraph that is one link: one run
+            self.whole_link = self.link(blpara.link[0])
+            self.open(self.whole_link, len(code))
+        else:
+            text_object._linkRecord = self.link_record
+            self.open(self.text, len(code))  # type: ignore[arg-type]
+
+    def link(self, key: Any) -> StructNode:
+        """The Link element of the link ``key`` ((number, address)) of the paragraph's text."""
+        assert self.text is not None
+        node = self.links.get((self.text, key))
+        if node is None:
+            node = self.links[(self.text, key)] = StructNode("Link", self.text)
+        return node
+
+    def link_record(self, key: Any, what: str) -> None:
+        """reportlab's ``_linkRecord``: 'start' just after it wrote the text of a link's first
+        fragment on a line (the run begins before that text), 'end' before the next fragment's
+        text or at the end of the line."""
+        code = self.text_object._code
+        if what == "start":
+            self.close(len(code) - 1)
+            node = self.link(key)
+            self.open(node, len(code) - 1)
+            self.queued.append((key[1], node))
+        elif what == "end" and self.run is not None and self.run.role == "Link":
+            self.close(len(code))
+            self.open(self.text, len(code))  # type: ignore[arg-type]
+
+    def open(self, node: StructNode, at: int) -> None:
+        self.text_object._code.insert(at, f"/{node.role} <</MCID {self.mark(node)}>> BDC")
+        self.run, self.run_at = node, at
+
+    def close(self, at: int) -> None:
+        """End the open run before ``text_object._code[at]``; a run that showed no text is
+        taken back, MCID and all (it is the last one given)."""
+        node = self.run
+        if node is None:
+            return
+        code = self.text_object._code
+        start = self.run_at
+        for entry in code[start + 1 : at]:
+            if "Tj" in entry or "TJ" in entry:  # reportlab's text-showing operators
+                code.insert(at, "EMC")
+                break
+        else:
+            del code[start]
+            self.owners.pop()
+            node.kids.pop()
+            if not any(type(kid) is bytes or (type(kid) is tuple and type(kid[1]) is int) for kid in node.kids):
+                node.page = -1
+        self.run = None
+
+    def end_text(self) -> None:
+        """The text object is about to be drawn: its last run ends (before its ET)."""
+        self.close(len(self.text_object._code))
+        self.text_object = self.whole_link = None
+        self.queued.clear()
+
+    def annotation_owner(self, url: str) -> StructNode | None:
+        """The Link element of the link annotation to ``url`` being made, if a paragraph's."""
+        if self.whole_link is not None:
+            return self.whole_link
+        for i, (queued_url, node) in enumerate(self.queued):
+            if queued_url == url:
+                del self.queued[i]
+                return node
+        return None
+
+    # -- the tree, written after reportlab's objects
+
+    def prepare(self, doc: Any, page_names: list[str]) -> None:
+        """Before reportlab writes ``doc`` (whose pages are ``page_names``): each page's
+        /StructParents and /Tabs /S, /MarkInfo, and the catalog's /StructTreeRoot, a reference
+        whose number (the first object after reportlab's) is written in by :meth:`append_tree`."""
+        from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFPage
+
+        page_keys = [*PDFPage.__NoDefault__, "StructParents", "Tabs"]
+        tabs = PDFName("S")
+        for i, name in enumerate(page_names):
+            page = doc.idToObject[name]
+            page.__NoDefault__ = page_keys
+            page.StructParents = len(self.annotations) + i  # the annotations' keys come first
+            page.Tabs = tabs
+        doc.Catalog.MarkInfo = PDFDictionary({"Marked": "true"})
+        doc.Catalog.StructTreeRoot = _TREE_ROOT_PLACEHOLDER.decode()  # a string: written as it is
+
+    def append_tree(self, data: bytes, doc: Any, page_names: list[str]) -> bytes:
+        """``data``, the PDF reportlab wrote, with the structure tree after its last object: the
+        structure elements, the StructTreeRoot and its ParentTree, and the cross-reference table
+        and trailer extended to them. Written as bytes at once: through reportlab's objects each
+        of a letter's hundred elements cost several microseconds."""
+        xref_at = data.rindex(b"\nxref\n") + 1
+        trailer_at = data.index(b"trailer\n", xref_at)
+        first_line_end = data.index(b"\n", xref_at + 5)
+        size = int(data[xref_at + 5 : first_line_end].split()[1])  # "xref\n0 SIZE\n"
+        numbers = doc.idToObjectNumberAndVersion
+        pages = [numbers[name][0] for name in page_names]
+        order = [node for node in self.root.nodes if node.kids]  # (an element that drew nothing is left out)
+        tree_number = size  # then the ParentTree, then the elements in the order they were made
+        for number, node in enumerate(order, size + 2):
+            node.number = number
+        annotations = len(self.annotations)
+        objects = [
+            b"%d 0 obj\n<< /Type /StructTreeRoot /K %d 0 R /ParentTree %d 0 R /ParentTreeNextKey %d >>\nendobj\n"
+            % (size, size + 2, size + 1, annotations + len(page_names)),
+            b"%d 0 obj\n<< /Nums [ %s %s ] >>\nendobj\n"
+            % (
+                size + 1,
+                b" ".join(b"%d %d 0 R" % (key, node.number) for key, node in enumerate(self.annotations)),
+                b" ".join(
+                    b"%d [ %s ]" % (annotations + i, b" ".join([b"%d 0 R" % node.number for node in owners]))
+                    for i, owners in enumerate(self.pages[: len(page_names)])
+                ),
+            ),
+        ]
+        element = b"%d 0 obj\n<< /Type /StructElem /S /%s /P %d 0 R /Pg %d 0 R /K %s >>\nendobj\n"
+        container = b"%d 0 obj\n<< /Type /StructElem /S /%s /P %d 0 R%s /K [ %s ] >>\nendobj\n"
+        for node in order:
+            page = node.page
+            if page < 0:  # an element of elements (Document, L, LI; a P whose text is all links)
+                objects.append(
+                    container
+                    % (
+                        node.number,
+                        node.role.encode(),
+                        node.parent.number if node.parent is not None else tree_number,
+                        b" /A " + node.attributes if node.attributes else b"",
+                        b" ".join(
+                            [b"%d 0 R" % kid.number for kid in node.kids if type(kid) is StructNode and kid.kids]
+                        ),
+                    )
+                )
+                continue
+            kids = node.kids
+            only = kids[0]
+            if len(kids) > 1 or not isinstance(only, bytes):  # (mostly one MCID, on the element's page)
+                only = b"[ " + b" ".join([_kid(kid, pages, numbers) for kid in kids]) + b" ]"
+            objects.append(
+                element
+                % (
+                    node.number,
+                    node.role.encode(),
+                    node.parent.number if node.parent is not None else tree_number,
+                    pages[page],
+                    only,
+                )
+            )
+        offsets = list(itertools.accumulate(map(len, objects[:-1]), initial=xref_at))
+        new_size = size + len(objects)
+        trailer = data[trailer_at : data.rindex(b"startxref")]
+        trailer = trailer.replace(b"/Size %d" % size, b"/Size %d" % new_size)
+        new_xref_at = offsets[-1] + len(objects[-1])
+        root = int(trailer.split(b"/Root ", 1)[1].split(None, 1)[0])  # the catalog's number, its offset:
+        catalog = data.index(_TREE_ROOT_PLACEHOLDER, int(data[first_line_end + 1 + 20 * root :][:10]))
+        return b"".join(
+            [
+                data[:catalog],
+                b"%*d 0 R" % (len(_TREE_ROOT_PLACEHOLDER) - 4, tree_number),
+                data[catalog + len(_TREE_ROOT_PLACEHOLDER) : xref_at],
+                *objects,
+                b"xref\n0 %d\n" % new_size,
+                data[first_line_end + 1 : trailer_at],
+                *(b"%010d 00000 n \n" % offset for offset in offsets),
+                trailer,
+                b"startxref\n%d\n%%%%EOF\n" % new_xref_at,
+            ]
+        )
+
+
+def _kid(kid: StructNode | bytes | tuple[int, Any], pages: list[int], numbers: dict[str, tuple[int, int]]) -> bytes:
+    """A kid of a structure element with marked content, as PDF: an MCID on the element's page, a
+    Link element, a marked-content reference (an MCID on another page) or an object reference (a
+    link annotation), given the pages' and the annotations' object numbers."""
+    if isinstance(kid, bytes):
+        return kid
+    if isinstance(kid, StructNode):
+        return b"%d 0 R" % kid.number
+    page, item = kid
+    if isinstance(item, int):
+        return b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (pages[page], item)
+    return b"<< /Type /OBJR /Obj %d 0 R /Pg %d 0 R >>" % (numbers[item.name][0], pages[page])
+
+
+# The catalog's /StructTreeRoot until the tree's number is known (as wide as any number written over it).
+_TREE_ROOT_PLACEHOLDER = b"0000000000 0 R"
+
+
 @cache
-def numbered_canvas(continuation: str = "") -> Any:
+def numbered_canvas(continuation: str = "", tagged: bool = False) -> Any:
     """A canvas that writes 'Page N of M' once the number of pages is known, and from page 2 a
-    continuation header (addressee, date, page)."""
+    continuation header (addressee, date, page); ``tagged``, one that writes a structure tree
+    (see Tagger), the page numbers and header marked as pagination artifacts."""
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import inch
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):
+        _code: list[str]  # reportlab's: the page's content, its document, its annotations
+        _doc: Any
+        _annotationrefs: list[Any]
+        _filename: Any
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
             self._sections: list[tuple[str, float]] = []
+            self.rr_tagger = Tagger() if tagged else None
 
         def mark_section(self, title: str, top: float) -> None:
             """A bookmark (outline entry) at ``top`` of this page, made when the page is written
@@ -548,24 +869,83 @@ def numbered_canvas(continuation: str = "") -> Any:
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
             self._sections = []
+            if self.rr_tagger is not None:
+                self.rr_tagger.new_page()
             self._startPage()  # type: ignore[attr-defined]
+
+        def drawText(self, aTextObject: Any) -> None:
+            tagger = self.rr_tagger
+            if tagger is None or tagger.text is None:
+                super().drawText(aTextObject)
+            elif aTextObject is tagger.text_object:  # a paragraph's text with links: marked in runs
+                tagger.end_text()
+                super().drawText(aTextObject)
+            else:  # a paragraph's label (reportlab draws it first), then its text, each marked whole
+                node = tagger.label or tagger.text
+                tagger.label = None
+                owners = tagger.owners  # a new MCID, owned by the element (as Tagger.mark)
+                mcid = len(owners)
+                owners.append(node)
+                page = tagger.page
+                if node.page < 0:
+                    node.page = page
+                node.kids.append(b"%d" % mcid if node.page == page else (page, mcid))
+                text = aTextObject.getCode()  # what Canvas.drawText writes, marked
+                self._code.append(f"/{node.role} <</MCID {mcid}>> BDC\n{text}\nEMC")
+
+        def linkURL(self, url: str, rect: Any, *args: Any, **kw: Any) -> None:
+            tagger = self.rr_tagger
+            owner = tagger.annotation_owner(url) if tagger is not None and tagger.text is not None else None
+            if owner is None:
+                super().linkURL(url, rect, *args, **kw)
+                return
+            from reportlab.pdfbase.pdfdoc import PDFString
+
+            assert tagger is not None
+            kw.update(StructParent=len(tagger.annotations), Contents=PDFString(url))
+            super().linkURL(url, rect, *args, **kw)
+            tagger.annotations.append(owner)
+            owner.kids.append((tagger.page, self._annotationrefs[-1]))
+
+        def _artifact(self, kind: str, draw: Any, *args: Any) -> None:
+            if self.rr_tagger is not None:
+                self._code.append(f"/Artifact <</Type /Pagination /Subtype /{kind}>> BDC")
+            draw(*args)
+            if self.rr_tagger is not None:
+                self._code.append("EMC")
 
         def save(self) -> None:
             total = len(self._pages)
             marked = 0
+            page_names = []
             for state in self._pages:
                 self.__dict__.update(state)
-                self.setFont(REGULAR, 9)
                 page = self.getPageNumber()
-                self.drawCentredString(LETTER[0] / 2, 0.6 * inch, f"Page {page} of {total}")
+                self._artifact("Footer", self._footer, f"Page {page} of {total}")
                 if continuation and page > 1:
-                    self.drawString(inch, LETTER[1] - 0.6 * inch, f"{continuation} · page {page}")
+                    header = f"{continuation} · page {page}"
+                    self._artifact("Header", self.drawString, inch, LETTER[1] - 0.6 * inch, header)
                 for title, top in self._sections:
                     marked += 1
                     self.bookmarkHorizontal(f"section-{marked}", 0, top)
                     self.addOutlineEntry(title, f"section-{marked}", level=0)
+                page_names.append(self._doc.thisPageName())
                 super().showPage()
+            tagger = self.rr_tagger
+            if tagger is None:
+                super().save()
+                return
+            tagger.prepare(self._doc, page_names)
             super().save()
+            out = self._filename  # the file-like object reportlab wrote to (render_pdf's buffer)
+            tagged = tagger.append_tree(out.getvalue(), self._doc, page_names)
+            out.seek(0)
+            out.truncate()
+            out.write(tagged)
+
+        def _footer(self, text: str) -> None:
+            self.setFont(REGULAR, 9)
+            self.drawCentredString(LETTER[0] / 2, 0.6 * inch, text)
 
     return NumberedCanvas
 
@@ -634,6 +1014,11 @@ def render_pdf(letter: Letter) -> bytes:
     styles = _styles()
     flow: list[Any] = []
     closing_at = last_block_at = None
+    # The structure tree, in reading order (see Tagger): each paragraph carries its elements.
+    root = StructNode("Document")
+    last_role = ""  # items in a row make one list; address or signature lines in a row, one P
+    group = root
+    last_line: Any = None
     for role, label, text in letter.sequence():
         if role == "closing":
             closing_at = len(flow)
@@ -649,6 +1034,20 @@ def render_pdf(letter: Letter) -> bytes:
         else:
             style = _link_style(_ROLE_STYLE[role])
         flow.append(_paragraph(text_markup, style, label))
+        if style.name.endswith("-link"):  # (_link_style's: the paragraph has a web address)
+            flow[-1].rr_links = True  # its text is marked in runs, each link's apart (see Tagger)
+        if role in _LIST_NUMBERING:  # an item: a list's LI, its label a Lbl and its text an LBody
+            if role != last_role:
+                group = StructNode("L", root, _LIST_NUMBERING[role])
+            item = StructNode("LI", group)
+            flow[-1].rr_tag = (StructNode("Lbl", item) if label else None, StructNode("LBody", item))
+        elif role in _BLOCK_ROLES and role == last_role:
+            last_line.rr_continued = True  # the line before ends with a space, as if wrapped
+            flow[-1].rr_tag = (None, group)
+        else:
+            group = StructNode(_ROLE_ELEMENT.get(role, "P"), root)
+            flow[-1].rr_tag = (None, group)
+        last_role, last_line = role, flow[-1]
         if role == "heading":
             flow[-1].rr_outline = text  # a bookmark (see _outlined_doc_template)
     if closing_at is not None:
@@ -681,8 +1080,9 @@ def render_pdf(letter: Letter) -> bytes:
 
     def dated(canvas: Any, _doc: Any) -> None:
         canvas.setDateFormatter(lambda *_: created)
+        canvas.rr_tagger.root = root
 
-    doc.build(flow, onFirstPage=dated, canvasmaker=numbered_canvas(letter.continuation))
+    doc.build(flow, onFirstPage=dated, canvasmaker=numbered_canvas(letter.continuation, tagged=True))
     return buffer.getvalue()
 
 
@@ -721,6 +1121,8 @@ def _laid_out_class() -> Any:
     from reportlab.platypus import Paragraph
 
     class LaidOut(Paragraph):
+        blPara: Any  # reportlab's: the lines, set by wrap
+
         def wrap(self, availWidth: float, availHeight: float) -> Any:
             lines = self.__dict__.get("rr_lines")
             if lines is None:
@@ -729,6 +1131,7 @@ def _laid_out_class() -> Any:
             if done is None:
                 size = super().wrap(availWidth, availHeight)
                 kept = self.__dict__
+                kept["rr_drawn"] = {}  # what drawing these lines tagged needs, made once (see _spaced_lines)
                 lines[availWidth] = {name: kept[name] for name in _WRAPPED if name in kept}
                 lines[availWidth]["_wrapWidths"] = tuple(kept["_wrapWidths"])
                 return size
@@ -738,14 +1141,68 @@ def _laid_out_class() -> Any:
         def split(self, availWidth: float, availHeight: float) -> Any:
             if "rr_lines" in self.__dict__ and "blPara" in self.__dict__:
                 _own_split_state(self)
-            return super().split(availWidth, availHeight)
+            parts: list[Any] = super().split(availWidth, availHeight)
+            tag = self.__dict__.get("rr_tag")
+            if tag is not None:
+                links = "rr_links" in self.__dict__
+                for part in parts:
+                    part.rr_tag = tag  # one element, its marked content on both pages
+                    if links:
+                        part.rr_links = True
+                if len(parts) == 2:  # the first part ends where this paragraph's lines broke
+                    kind, lines, at = self.blPara.kind, self.blPara.lines, len(parts[0].blPara.lines)
+                    parts[0].rr_continued = not _inside_word(kind, lines[at - 1], lines[at])
+                    parts[1].rr_continued = self.__dict__.get("rr_continued", False)
+            return parts
+
+        def draw(self) -> None:
+            tagger = getattr(self.canv, "rr_tagger", None)
+            own = self.__dict__
+            tag = own.get("rr_tag")
+            if tagger is None or tag is None:
+                super().draw()
+                return
+            tagger.label = tag[0] if self.bulletText else None
+            tagger.text = tag[1]
+            blpara = self.blPara
+            if blpara.kind == 0 and not blpara.link and (len(blpara.lines) > 1 or "rr_continued" in own):
+                self.blPara = _spaced_lines(blpara, own.get("rr_continued", False), own.get("rr_drawn"))
+                super().draw()
+                self.blPara = blpara
+            else:
+                super().draw()
+            tagger.label = tagger.text = None
+
+        def beginText(self, x: float, y: float) -> Any:
+            text_object = super().beginText(x, y)
+            tagger = getattr(self.canv, "rr_tagger", None)
+            if tagger is not None and tagger.text is not None:
+                own = self.__dict__
+                blpara = self.blPara
+                if blpara.kind == 0:  # its lines have their spaces (see draw): only a link to mark
+                    if blpara.link:
+                        tagger.begin_text(text_object, blpara, False, True, None)
+                elif "rr_links" in own or "rr_continued" in own or len(blpara.lines) > 1:
+                    continued, links = own.get("rr_continued", False), "rr_links" in own
+                    tagger.begin_text(text_object, blpara, continued, links, own.get("rr_drawn"))
+            return text_object
 
     return LaidOut
 
 
 # What Paragraph.wrap leaves on the paragraph (its line breaking: the lines, and the pieces of
 # the words, which a split of lines of several styles goes by), kept for every copy.
-_WRAPPED = ("blPara", "width", "height", "_wrapWidths", "frags", "_width_max", "_splitLongWordCount", "_hyphenations")
+_WRAPPED = (
+    "blPara",
+    "width",
+    "height",
+    "_wrapWidths",
+    "frags",
+    "_width_max",
+    "_splitLongWordCount",
+    "_hyphenations",
+    "rr_drawn",  # the tagged drawing's spaced lines (see _spaced_lines)
+)
 
 
 def _own_split_state(paragraph: Any) -> None:
@@ -773,6 +1230,52 @@ def _own_pieces(line: Any) -> Any:
     return line if words is None else line.clone(words=[copy.copy(word) for word in words])
 
 
+def _spaced_lines(blpara: Any, continued: bool, drawn: dict[Any, Any] | None) -> Any:
+    """A paragraph's lines in one style (kind 0), each that reportlab broke between words ending
+    with the space it left out (and the last too, where the paragraph goes on in another part):
+    drawn instead of the lines themselves, the same to the eye (a space at the end of a line draws
+    nothing), with the spaces between words that Tagged PDF asks for. Kept in ``drawn`` for every
+    copy of a paragraph laid out the same (LaidOut.wrap's cache; not on reportlab's object, whose
+    attributes its clones copy)."""
+    spaced = drawn.get(continued) if drawn is not None else None
+    if spaced is None:
+        lines = blpara.lines
+        ends = [not _inside_word(0, line, after) for line, after in itertools.pairwise(lines)] + [continued]
+        spaced = blpara.clone(
+            lines=[
+                (width, [*words[:-1], f"{words[-1]} "]) if end and words else (width, words)
+                for (width, words), end in zip(lines, ends, strict=True)
+            ]
+        )
+        if drawn is not None:
+            drawn[continued] = spaced
+    return spaced
+
+
+def _inside_word(kind: int, line: Any, after: Any) -> bool:
+    """Whether reportlab broke a word between ``line`` and the line ``after`` it: a web address
+    broken at a separator (or a word too long for a line) rather than at a space. In a paragraph
+    of one style (kind 0) the pieces of a broken word are _SplitWord strings, the last one a
+    _SplitWordEnd; in one of several styles (kind 1), an address goes on with the same link."""
+    if kind == 0:
+        words = line[1]
+        return bool(words) and type(words[-1]) in _split_word_heads()
+    last, first = line.words[-1] if line.words else None, after.words[0] if after.words else None
+    link = getattr(last, "link", None)
+    return bool(link) and link == getattr(first, "link", None)
+
+
+@cache
+def _split_word_heads() -> frozenset[type]:
+    """reportlab's classes of a piece of a broken word that is not its last (_SplitWordEnd)."""
+    from reportlab.platypus import paragraph
+
+    heads = [paragraph._SplitWord]  # type: ignore[attr-defined]
+    for cls in heads:
+        heads.extend(cls.__subclasses__())
+    return frozenset(heads) - {paragraph._SplitWordEnd}  # type: ignore[attr-defined]
+
+
 def pdf_date(day: dt.date) -> str:
     """The PDF's CreationDate and ModDate: the letter's date at midnight UTC (the same bytes for
     the same letter, and the truth about when it was written)."""
@@ -784,8 +1287,9 @@ def _outlined_doc_template() -> Any:
     """reportlab's SimpleDocTemplate with a bookmark (an entry of the PDF's outline) at each
     heading, so a reader can move through the letter's sections.
 
-    reportlab writes no structure tree (no tagged PDF); the document's language, title, author
-    and subject are what a screen reader can be given."""
+    A screen reader gets the document's language, title, author and subject, and the letter's
+    structure (its headings, paragraphs, lists and links, in reading order) from the structure
+    tree the canvas writes (see Tagger), which reportlab itself does not."""
     from reportlab.platypus import SimpleDocTemplate
 
     class Outlined(SimpleDocTemplate):
