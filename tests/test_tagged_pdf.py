@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
 from pypdf.generic import DictionaryObject
 
@@ -57,8 +58,9 @@ def letter_with(body: list[Block]) -> Letter:
 
 
 def long_letter(fill: int = 12) -> Letter:
-    """Three pages: links (one broken across lines, one a paragraph of its own), headings, a numbered
-    list and a bulleted one, and a long item that the first page break falls inside."""
+    """Three pages: links (broken across lines; one a paragraph of its own), headings, a numbered
+    list and a bulleted one, a paragraph with a line break, and (with ``fill`` 12) a long item and
+    a long paragraph that the page breaks fall inside."""
     return letter_with(
         [
             Block("paragraph", "ICE has published copies at:"),
@@ -104,8 +106,6 @@ class Tagged:
     """A rendered PDF read back: its catalog, pages, structure elements and marked content."""
 
     def __init__(self, data: bytes) -> None:
-        import pypdf
-
         self.reader = pypdf.PdfReader(io.BytesIO(data))
         self.catalog: Any = self.reader.trailer["/Root"]
         self.pages = list(self.reader.pages)

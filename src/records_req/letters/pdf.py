@@ -180,7 +180,6 @@ def _remember_pdf_names() -> None:
     at a time: 3% of the instructions of a letter's PDF, for the same eighty keys in every PDF)
     remembering what it returned, which depends only on the key. Every dictionary reportlab writes
     in this process goes through it; the bytes are the same."""
-
     from reportlab.pdfbase import pdfdoc
 
     if not hasattr(pdfdoc.PDFName, "cache_info"):
@@ -557,11 +556,12 @@ def linked_markup(text: str) -> str | None:
 
 
 class StructNode:
-    """A structure element: its type (``P``, ``H1``, ``LI``...), its parent (whose kids it joins
-    as it is made: render_pdf makes them in reading order), and its kids in reading order:
+    """A structure element: its type (``P``, ``H1``, ``LI``...) and its kids in reading order:
     elements, marked content (its MCID as bytes, or ``(page, MCID)`` on another page than the
-    element's) and annotations ``(page, reference)``. Every element of a tree is in its root's
-    ``nodes``, in the order they were made."""
+    element's) and annotations ``(page, reference)``. It joins its parent's kids as it is made
+    (render_pdf makes them in reading order). No element refers to its parent: a tree has no
+    cycle, and is freed with the last reference to its root rather than by the garbage collector
+    (whose collections, over a campaign's whole heap, cost more than the tree)."""
 
     attributes = b""  # its /A entry, as PDF (a list's numbering)
     page = -1  # the page of its first marked content (its /Pg), once it has some
@@ -569,16 +569,11 @@ class StructNode:
 
     def __init__(self, role: str, parent: StructNode | None = None, attributes: bytes = b"") -> None:
         self.role = role
-        self.parent = parent
         self.kids: list[StructNode | bytes | tuple[int, Any]] = []
         if attributes:
             self.attributes = attributes
-        if parent is None:
-            self.nodes = [self]
-        else:
+        if parent is not None:
             parent.kids.append(self)
-            self.nodes = parent.nodes
-            self.nodes.append(self)
 
 
 # Each list's /A: how its labels number (PDF/UA asks lists with labels to say).
@@ -626,20 +621,15 @@ class Tagger:
 
     # -- a paragraph being drawn (LaidOut.draw and beginText; the canvas's drawText and linkURL)
 
-    def begin_text(self, text_object: Any, blpara: Any, continued: bool, links: bool, drawn: Any) -> None:
+    def begin_text(self, text_object: Any, blpara: Any, continued: bool, links: bool) -> None:
         """The paragraph's text object, begun. Its lines end with the space reportlab leaves out
         where it breaks a line between words (and the last, ``continued``, where the paragraph
         goes on in another part): a space draws nothing, and Tagged PDF asks for the spaces
         between words, at the end of a line too. With ``links``, its text is marked from here in
         runs, each link's apart (reportlab calls ``_linkRecord`` as a link starts and ends on
-        each line); without, the canvas marks the text object whole as it draws it. ``drawn``:
-        where to keep what is worked out, for the next copy of the paragraph (see LaidOut.wrap)."""
-        spaced = drawn.get("spaced") if drawn is not None else None
-        if spaced is None:
-            lines, kind = blpara.lines, blpara.kind
-            spaced = [not _inside_word(kind, a, b) for a, b in itertools.pairwise(lines)]
-            if drawn is not None:
-                drawn["spaced"] = spaced
+        each line); without, the canvas marks the text object whole as it draws it."""
+        kind = blpara.kind
+        spaced = [not _inside_word(kind, line, after) for line, after in itertools.pairwise(blpara.lines)]
         if continued or True in spaced:
             text_out = text_object._textOut
             ends = iter((*spaced, continued))
@@ -750,8 +740,14 @@ class Tagger:
         size = int(data[xref_at + 5 : first_line_end].split()[1])  # "xref\n0 SIZE\n"
         numbers = doc.idToObjectNumberAndVersion
         pages = [numbers[name][0] for name in page_names]
-        order = [node for node in self.root.nodes if node.kids]  # (an element that drew nothing is left out)
-        tree_number = size  # then the ParentTree, then the elements in the order they were made
+        order = [self.root]  # every element, in the order of the tree (the list grows as it is read),
+        parents: list[StructNode | None] = [None]  # and each one's parent
+        for node in order:
+            for kid in node.kids:
+                if type(kid) is StructNode and kid.kids:  # (an element that drew nothing is left out)
+                    order.append(kid)
+                    parents.append(node)
+        tree_number = size  # then the ParentTree, then the elements in order
         for number, node in enumerate(order, size + 2):
             node.number = number
         annotations = len(self.annotations)
@@ -770,7 +766,7 @@ class Tagger:
         ]
         element = b"%d 0 obj\n<< /Type /StructElem /S /%s /P %d 0 R /Pg %d 0 R /K %s >>\nendobj\n"
         container = b"%d 0 obj\n<< /Type /StructElem /S /%s /P %d 0 R%s /K [ %s ] >>\nendobj\n"
-        for node in order:
+        for node, parent in zip(order, parents, strict=True):
             page = node.page
             if page < 0:  # an element of elements (Document, L, LI; a P whose text is all links)
                 objects.append(
@@ -778,7 +774,7 @@ class Tagger:
                     % (
                         node.number,
                         node.role.encode(),
-                        node.parent.number if node.parent is not None else tree_number,
+                        parent.number if parent is not None else tree_number,
                         b" /A " + node.attributes if node.attributes else b"",
                         b" ".join(
                             [b"%d 0 R" % kid.number for kid in node.kids if type(kid) is StructNode and kid.kids]
@@ -795,7 +791,7 @@ class Tagger:
                 % (
                     node.number,
                     node.role.encode(),
-                    node.parent.number if node.parent is not None else tree_number,
+                    parent.number if parent is not None else tree_number,
                     pages[page],
                     only,
                 )
@@ -880,6 +876,7 @@ def numbered_canvas(continuation: str = "", tagged: bool = False) -> Any:
             elif aTextObject is tagger.text_object:  # a paragraph's text with links: marked in runs
                 tagger.end_text()
                 super().drawText(aTextObject)
+                aTextObject.__dict__.pop("_textOut", None)  # (Tagger.begin_text's, which refers to it)
             else:  # a paragraph's label (reportlab draws it first), then its text, each marked whole
                 node = tagger.label or tagger.text
                 tagger.label = None
@@ -892,6 +889,7 @@ def numbered_canvas(continuation: str = "", tagged: bool = False) -> Any:
                 node.kids.append(b"%d" % mcid if node.page == page else (page, mcid))
                 text = aTextObject.getCode()  # what Canvas.drawText writes, marked
                 self._code.append(f"/{node.role} <</MCID {mcid}>> BDC\n{text}\nEMC")
+                aTextObject.__dict__.pop("_textOut", None)  # (Tagger.begin_text's, which refers to it)
 
         def linkURL(self, url: str, rect: Any, *args: Any, **kw: Any) -> None:
             tagger = self.rr_tagger
@@ -932,16 +930,19 @@ def numbered_canvas(continuation: str = "", tagged: bool = False) -> Any:
                 page_names.append(self._doc.thisPageName())
                 super().showPage()
             tagger = self.rr_tagger
-            if tagger is None:
-                super().save()
-                return
-            tagger.prepare(self._doc, page_names)
+            if tagger is not None:
+                tagger.prepare(self._doc, page_names)
             super().save()
-            out = self._filename  # the file-like object reportlab wrote to (render_pdf's buffer)
-            tagged = tagger.append_tree(out.getvalue(), self._doc, page_names)
-            out.seek(0)
-            out.truncate()
-            out.write(tagged)
+            if tagger is not None:
+                out = self._filename  # the file-like object reportlab wrote to (render_pdf's buffer)
+                tagged = tagger.append_tree(out.getvalue(), self._doc, page_names)
+                out.seek(0)
+                out.truncate()
+                out.write(tagged)
+            # The pages held (each a copy of the canvas's attributes, this list among them: a
+            # cycle) and the tree, let go: freed now rather than by the garbage collector.
+            self._pages.clear()
+            self.rr_tagger = None
 
         def _footer(self, text: str) -> None:
             self.setFont(REGULAR, 9)
@@ -1131,7 +1132,6 @@ def _laid_out_class() -> Any:
             if done is None:
                 size = super().wrap(availWidth, availHeight)
                 kept = self.__dict__
-                kept["rr_drawn"] = {}  # what drawing these lines tagged needs, made once (see _spaced_lines)
                 lines[availWidth] = {name: kept[name] for name in _WRAPPED if name in kept}
                 lines[availWidth]["_wrapWidths"] = tuple(kept["_wrapWidths"])
                 return size
@@ -1164,13 +1164,7 @@ def _laid_out_class() -> Any:
                 return
             tagger.label = tag[0] if self.bulletText else None
             tagger.text = tag[1]
-            blpara = self.blPara
-            if blpara.kind == 0 and not blpara.link and (len(blpara.lines) > 1 or "rr_continued" in own):
-                self.blPara = _spaced_lines(blpara, own.get("rr_continued", False), own.get("rr_drawn"))
-                super().draw()
-                self.blPara = blpara
-            else:
-                super().draw()
+            super().draw()
             tagger.label = tagger.text = None
 
         def beginText(self, x: float, y: float) -> Any:
@@ -1179,12 +1173,8 @@ def _laid_out_class() -> Any:
             if tagger is not None and tagger.text is not None:
                 own = self.__dict__
                 blpara = self.blPara
-                if blpara.kind == 0:  # its lines have their spaces (see draw): only a link to mark
-                    if blpara.link:
-                        tagger.begin_text(text_object, blpara, False, True, None)
-                elif "rr_links" in own or "rr_continued" in own or len(blpara.lines) > 1:
-                    continued, links = own.get("rr_continued", False), "rr_links" in own
-                    tagger.begin_text(text_object, blpara, continued, links, own.get("rr_drawn"))
+                if "rr_links" in own or "rr_continued" in own or len(blpara.lines) > 1:
+                    tagger.begin_text(text_object, blpara, own.get("rr_continued", False), "rr_links" in own)
             return text_object
 
     return LaidOut
@@ -1201,7 +1191,6 @@ _WRAPPED = (
     "_width_max",
     "_splitLongWordCount",
     "_hyphenations",
-    "rr_drawn",  # the tagged drawing's spaced lines (see _spaced_lines)
 )
 
 
@@ -1228,28 +1217,6 @@ def _own_pieces(line: Any) -> Any:
     """A laid-out line (a FragLine) with copies of its pieces (the styled runs of its words)."""
     words = getattr(line, "words", None)
     return line if words is None else line.clone(words=[copy.copy(word) for word in words])
-
-
-def _spaced_lines(blpara: Any, continued: bool, drawn: dict[Any, Any] | None) -> Any:
-    """A paragraph's lines in one style (kind 0), each that reportlab broke between words ending
-    with the space it left out (and the last too, where the paragraph goes on in another part):
-    drawn instead of the lines themselves, the same to the eye (a space at the end of a line draws
-    nothing), with the spaces between words that Tagged PDF asks for. Kept in ``drawn`` for every
-    copy of a paragraph laid out the same (LaidOut.wrap's cache; not on reportlab's object, whose
-    attributes its clones copy)."""
-    spaced = drawn.get(continued) if drawn is not None else None
-    if spaced is None:
-        lines = blpara.lines
-        ends = [not _inside_word(0, line, after) for line, after in itertools.pairwise(lines)] + [continued]
-        spaced = blpara.clone(
-            lines=[
-                (width, [*words[:-1], f"{words[-1]} "]) if end and words else (width, words)
-                for (width, words), end in zip(lines, ends, strict=True)
-            ]
-        )
-        if drawn is not None:
-            drawn[continued] = spaced
-    return spaced
 
 
 def _inside_word(kind: int, line: Any, after: Any) -> bool:
