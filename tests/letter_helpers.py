@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
+from typing import Any
+
+from records_req.letters.model import Block, Letter
 
 _PAGE = re.compile(r"Page \d+ of \d+|^.* · page \d+$", re.M)
 # A web address too long for its line breaks after one of its separators (letters/links.py), with
@@ -42,3 +46,20 @@ def words(text: str) -> list[str]:
             out.append(word)
         joining = bool(_BROKEN_ADDRESS.fullmatch(out[-1]))
     return out
+
+
+def letter_with(body: list[Block], signature: tuple[str, ...] = ("", "", "Ana Núñez"), **extra: Any) -> Letter:
+    """A Michigan initial letter to a sample sheriff's office with ``body`` as its blocks."""
+    return Letter(
+        kind="initial",
+        jurisdiction="MI",
+        date=dt.date(2026, 11, 27),
+        sender=("Ana Núñez", "1 Elm St", "Town, ST 00000", "ana@example.org"),
+        recipient=("FOIA Coordinator", "Example County Sheriff's Office", "100 Main St", "Example, ST 00000"),
+        subject="Public records request under the Michigan Freedom of Information Act",
+        salutation="Dear FOIA Coordinator:",
+        body=tuple(body),
+        closing="Sincerely,",
+        signature=signature,
+        **extra,
+    )

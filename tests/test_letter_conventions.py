@@ -20,8 +20,8 @@ from records_req.letters.pdf import render_pdf
 from records_req.letters.render import word_template
 
 from .cli_helpers import run_out
-from .letter_helpers import docx_text, pdf_text, words
-from .test_printed_letter import kept, letter_with
+from .letter_helpers import docx_text, letter_with, pdf_text, words
+from .test_printed_letter import kept
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TYPED_NUMBER = re.compile(r"^\s*(\d+\.|•)\s")

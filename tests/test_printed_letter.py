@@ -3,7 +3,6 @@ separators and are links, and .eml drafts that read well, from `letter`, `new` a
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.policy
 import io
@@ -16,7 +15,7 @@ import pytest
 from records_req.letters.model import Block, Letter
 
 from .cli_helpers import Tracker, run_out
-from .letter_helpers import docx_text, pdf_text, words
+from .letter_helpers import docx_text, letter_with, pdf_text, words
 
 ICE_URL = "https://www.ice.gov/doclib/287gMOA/CalhounCoSheriffsOfficeMI_WSO_MOA_05.06.25.pdf"
 LONG_URL = (
@@ -26,21 +25,6 @@ LONG_URL = (
 FILLER = "This paragraph is here to fill one line."  # one line of the letter
 REQUESTER = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "FL")
 _FOOTER = re.compile(r"^Page \d+ of \d+$|· page \d+$")
-
-
-def letter_with(body: list[Block]) -> Letter:
-    return Letter(
-        kind="initial",
-        jurisdiction="MI",
-        date=dt.date(2026, 11, 27),
-        sender=("Ana Núñez", "1 Elm St", "Town, ST 00000", "ana@example.org"),
-        recipient=("FOIA Coordinator", "Example County Sheriff's Office", "100 Main St", "Example, ST 00000"),
-        subject="Public records request under the Michigan Freedom of Information Act",
-        salutation="Dear FOIA Coordinator:",
-        body=tuple(body),
-        closing="Sincerely,",
-        signature=("", "", "Ana Núñez"),
-    )
 
 
 def pages_lines(pdf: bytes) -> list[list[str]]:

@@ -10,7 +10,6 @@ poppler-utils is installed, with ``pdfinfo -struct-text``, the text of the tree 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import shutil
@@ -26,6 +25,7 @@ from pypdf.generic import DictionaryObject
 from records_req.letters.model import Block, Letter
 from records_req.letters.pdf import render_pdf
 
+from . import letter_helpers as letters
 from .letter_helpers import pdf_text, words
 
 ICE_URL = "https://www.ice.gov/doclib/287gMOA/CalhounCoSheriffsOfficeMI_WSO_MOA_05.06.25.pdf"
@@ -42,16 +42,8 @@ BLOCK_ROLES = {"P", "H1", "H2", "Lbl", "LBody"}  # the elements whose text is a 
 
 
 def letter_with(body: list[Block]) -> Letter:
-    return Letter(
-        kind="initial",
-        jurisdiction="MI",
-        date=dt.date(2026, 11, 27),
-        sender=("Ana Núñez", "1 Elm St", "Town, ST 00000", "ana@example.org"),
-        recipient=("FOIA Coordinator", "Example County Sheriff's Office", "100 Main St", "Example, ST 00000"),
-        subject="Public records request under the Michigan Freedom of Information Act",
-        salutation="Dear FOIA Coordinator:",
-        body=tuple(body),
-        closing="Sincerely,",
+    return letters.letter_with(
+        body,
         signature=("", "", "Ana Núñez", "Example Immigrant Rights Coalition"),
         to="Example County Sheriff's Office",
     )
