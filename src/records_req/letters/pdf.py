@@ -628,8 +628,12 @@ class Tagger:
         between words, at the end of a line too. With ``links``, its text is marked from here in
         runs, each link's apart (reportlab calls ``_linkRecord`` as a link starts and ends on
         each line); without, the canvas marks the text object whole as it draws it."""
-        kind = blpara.kind
-        spaced = [not _inside_word(kind, line, after) for line, after in itertools.pairwise(blpara.lines)]
+        lines = blpara.lines
+        if blpara.kind == 0:  # (_inside_word, at once: a line ends inside a word on a piece of it)
+            heads = _split_word_heads()
+            spaced = [not words or type(words[-1]) not in heads for _width, words in lines[:-1]]
+        else:
+            spaced = [not _inside_word(1, line, after) for line, after in itertools.pairwise(lines)]
         if continued or True in spaced:
             text_out = text_object._textOut
             ends = iter((*spaced, continued))
