@@ -154,11 +154,16 @@ def drop_after_the_tests(admin_url: Any, names: list[str]) -> None:
     if not names:
         return
     libpq = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
-    # posix_spawn, not Popen: a Popen still running when collected is a ResourceWarning (an error here)
+    spawn_detached([sys.executable, "-c", _DROPPER, libpq, *names])
+
+
+def spawn_detached(argv: list[str]) -> None:
+    """Run ``argv`` in a process of its own that outlives the test run, its output discarded.
+    posix_spawn, not Popen: a Popen still running when collected is a ResourceWarning (an error here)."""
     devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
     os.posix_spawn(
-        sys.executable,
-        [sys.executable, "-c", _DROPPER, libpq, *names],
+        argv[0],
+        argv,
         os.environ,
         file_actions=devnull,
         setsid=True,  # not ended with the worker, nor by a Ctrl-C meant for the tests
@@ -184,21 +189,17 @@ def remove_old_temporary_trees_later(config: pytest.Config) -> None:
     numbered = {int(p.name[7:]): p for p in root.glob("pytest-*") if p.name[7:].isdigit() and not p.is_symlink()}
     newest = max(numbered, default=-1)
     trash = root.parent / f"{root.name}-trash"
-    moved = False
     for number, path in numbered.items():
         if number > newest - keep or (path / ".lock").exists():
             continue
         try:
             trash.mkdir(mode=0o700, exist_ok=True)
             path.rename(trash / f"{path.name}-{uuid.uuid4().hex[:8]}")
-            moved = True
         except OSError:
             continue  # left for pytest's own clean-up
-    if moved or trash.is_dir():
-        devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-        rm = shutil.which("rm")
-        if rm:
-            os.posix_spawn(rm, [rm, "-rf", "--", str(trash)], os.environ, file_actions=devnull, setsid=True)
+    rm = shutil.which("rm")
+    if rm and trash.is_dir():  # what this run moved, and what an earlier run's rm did not finish
+        spawn_detached([rm, "-rf", "--", str(trash)])
 
 
 @pytest.hookimpl(tryfirst=True)
