@@ -57,9 +57,12 @@ def rr(db_url: str, tmp_path: Path) -> Tracker:
     return Tracker(db_url, tmp_path)
 
 
+def app_for(rr: Tracker, **settings: Any) -> Any:
+    return create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", today=TODAY, secret_key=b"k" * 32, **settings))
+
+
 def browser(rr: Tracker, **settings: Any) -> Browser:
-    app = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", today=TODAY, secret_key=b"k" * 32, **settings))
-    return Browser(app.test_client())
+    return Browser(app_for(rr, **settings).test_client())
 
 
 def two_requests(rr: Tracker) -> tuple[int, int]:
@@ -103,7 +106,7 @@ def test_a_second_app_reuses_the_compiled_templates_and_an_edited_one_is_compile
     compiled.clear()
     assert browser(rr).get("/requests").get_data(as_text=True) == first and compiled == []  # a new app: no compiling
     # The same template name with other source (an edited file): Jinja's checksum sees it.
-    app = create_app(Settings(db_url=rr.url, out_dir=rr.tmp / "out", today=TODAY, secret_key=b"k" * 32))
+    app = app_for(rr)
     edited = jinja2.DictLoader({"requests.html": "edited {{ 1 + 1 }}"})
     app.jinja_loader = edited
     app.jinja_env.loader = edited
