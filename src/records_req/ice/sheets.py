@@ -19,6 +19,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -46,6 +47,7 @@ STATES: dict[str, str] = {
     "GUAM": "GU", "NORTHERN MARIANA ISLANDS": "MP", "PUERTO RICO": "PR", "U.S. VIRGIN ISLANDS": "VI",
     "AMERICAN SAMOA": "AS",
 }  # fmt: skip
+_LONGEST_STATE = max(map(len, STATES))
 TYPES = {
     "county": "County",
     "municipality": "Municipality",
@@ -745,6 +747,7 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+@lru_cache(maxsize=1024)  # a sheet repeats its states: each spelling is looked up once
 def state_code(text: str) -> str | None:
     """'PENNSLYVANIA' -> 'PA': exact, then the closest state name (typos), else None."""
     name = " ".join(text.upper().replace(".", ". ").split()).replace(". ", ".").strip()
@@ -753,6 +756,8 @@ def state_code(text: str) -> str | None:
         return STATES[name]
     if len(name) == 2 and name in STATES.values():
         return name
+    if len(name) > _LONGEST_STATE * 2:  # too long to be within the cutoff of any name: no search
+        return None
     close = difflib.get_close_matches(name, STATES, n=1, cutoff=0.85)
     return STATES[close[0]] if close else None
 
