@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -68,8 +69,41 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+# The disposable caches (parsed law files, fonts, compiled templates: each keyed by what it was
+# made from, and written atomically) are shared by a worker's tests and the processes they start,
+# as one user's commands share them; a test of the caches themselves takes its own (own_cache).
+SHARED_CACHE: list[Path] = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    SHARED_CACHE[:] = [tmp_path_factory.getbasetemp() / "cache"]
+    return SHARED_CACHE[0]
+
+
+@pytest.fixture
+def own_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test's caches in its own home (``home/cache``), as a user without RECORDS_REQ_CACHE has them."""
+    monkeypatch.delenv("RECORDS_REQ_CACHE", raising=False)
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Werkzeug's scrypt at N=2**10 instead of 2**15: the same hash and check, 32 times cheaper, for
+    tests of sessions, feeds, throttling and wording, which do not depend on the cost (each account
+    and sign-in costs a tenth of a second of CPU at the real one). The real format and cost are held
+    by test_web_accounts.py's test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced
+    and test_web.py's test_users_are_stored_as_scrypt_hashes_and_serve_refuses_to_open_up_without_them."""
+    from records_req import accounts
+
+    monkeypatch.setattr(accounts, "METHOD", "scrypt:1024:8:1")
+    monkeypatch.setattr(accounts, "CURRENT", "scrypt:1024:8:1$")  # not rehashed at each sign-in
+
+
 def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("RECORDS_REQ_HOME", str(home))
+    if SHARED_CACHE:
+        monkeypatch.setenv("RECORDS_REQ_CACHE", str(SHARED_CACHE[0]))
     monkeypatch.delenv("RECORDS_REQ_LAWS", raising=False)
     monkeypatch.delenv("RECORDS_REQ_DB", raising=False)
     monkeypatch.delenv("RECORDS_REQ_OUT", raising=False)
@@ -92,6 +126,8 @@ def mini_laws(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECORDS_REQ_")}
+    if "RECORDS_REQ_CACHE" in os.environ:  # the worker's shared caches, unless the test has its own
+        env["RECORDS_REQ_CACHE"] = os.environ["RECORDS_REQ_CACHE"]
     env.update(extra)
     return env
 
@@ -504,6 +540,24 @@ def isolated_home_for(home: Path) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as monkeypatch:
         isolate(monkeypatch, home)
         yield home
+
+
+# Python's collector walks every object that has lived long at each full collection: in a worker
+# whose tests have loaded the letters, the dashboard, SQLAlchemy and openpyxl, that was 0.2-0.6 s a
+# collection, and 11-17 s a worker in one run. After the 32nd, 64th, 128th... test of a worker,
+# what is alive is collected once and then frozen (gc.freeze): the modules, classes and caches that
+# live as long as the worker are no longer walked, and later collections look only at what tests
+# made since. (What a test keeps alive at that moment and drops later in a cycle is not collected:
+# a few objects, against hundreds of thousands walked again at each full collection.)
+_finished = Counter[str]()
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    _finished["tests"] += 1
+    count = _finished["tests"]
+    if count >= 32 and count & (count - 1) == 0:  # a power of two
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups

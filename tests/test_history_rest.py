@@ -168,6 +168,7 @@ def test_the_dashboard_undoes_the_last_event_once_confirmed_and_says_who(rr: Tra
     assert [e["kind"] for e in after["events"]].count("undo") == 1 and after["sent"] == "2026-11-30"
 
 
+@pytest.mark.usefixtures("cheap_passwords")  # who signed in, not the hash
 def test_a_team_dashboard_records_the_signed_in_account_as_who_undid_it(rr: Tracker) -> None:
     from .test_web_accounts import TEAM, add, sign_in, team_app
 

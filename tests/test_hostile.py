@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from records_req.cli import cli
 
+from .conftest import SqliteTemplate
+
 PROFILE = ["--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "FL"]
 
 
@@ -40,11 +42,11 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def tracked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def tracked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: SqliteTemplate) -> Path:
     """A SQLite database with one request and its letter; returns the database file."""
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "records.db"
-    monkeypatch.setenv("RECORDS_REQ_DB", f"sqlite:///{db}")
+    monkeypatch.setenv("RECORDS_REQ_DB", sqlite_template.copy(db))
     code, output = run("new", "--state", "FL", "--agency", "Lee County Sheriff's Office", "--topic", "wso", *PROFILE)
     assert code == 0, output
     return db
@@ -128,6 +130,7 @@ def test_a_broken_database_is_one_line_without_links(tmp_path: Path) -> None:
     assert code == 1 and "Background on this error" not in output and len(output.strip().splitlines()) <= 2
 
 
+@pytest.mark.usefixtures("own_cache")  # it looks in the cache
 def test_a_law_file_with_aliases_is_refused_and_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bomb = tmp_path / "laws.yaml"
     bomb.write_text(
@@ -243,6 +246,7 @@ def test_law_numbers_out_of_range_name_the_field(tmp_path: Path, monkeypatch: py
     assert code == 1 and "must be at most 3650" in output and str(bad) in output
 
 
+@pytest.mark.usefixtures("own_cache")  # it damages the cache
 def test_a_damaged_cache_is_discarded_not_blamed_on_the_law_file() -> None:
     from records_req import laws
 

@@ -14,6 +14,8 @@ from records_req.laws import load_laws
 
 from .conftest import FIXTURES
 
+pytestmark = pytest.mark.usefixtures("own_cache")  # these tests read and damage the caches
+
 
 def _write(tmp_path: Path, entries: object) -> Path:
     path = tmp_path / "laws.yaml"

@@ -10,6 +10,8 @@ from platformdirs import user_cache_path
 
 from records_req.paths import cache_dir, data_home
 
+pytestmark = pytest.mark.usefixtures("own_cache")  # these tests read and damage the caches
+
 
 def test_home_and_cache_follow_records_req_home(isolated_home: Path) -> None:
     assert data_home() == isolated_home

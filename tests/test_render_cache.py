@@ -29,6 +29,8 @@ from records_req.resources import data_dir, fonts_dir
 from .cli_helpers import run_out
 from .conftest import subprocess_env
 
+pytestmark = pytest.mark.usefixtures("own_cache")  # these tests read and damage the caches
+
 LETTER = [
     "letter",
     "--state",

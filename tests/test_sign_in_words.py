@@ -25,6 +25,7 @@ def attempt(client: Any, lang: str, password: str) -> Any:
     return client.post("/login", data=form, headers=headers)
 
 
+@pytest.mark.usefixtures("cheap_passwords")
 @on_sqlite_only  # the wording of a refusal; the counting in SQL is held on both in test_web_accounts
 @pytest.mark.parametrize(
     ("lang", "wrong", "refused"),

@@ -287,6 +287,7 @@ def test_reports_download_and_the_calendar_feed_needs_its_token(rr: Tracker) -> 
     assert web.get("/calendar/" + "0" * 32 + ".ics").status_code == 404
 
 
+@pytest.mark.usefixtures("cheap_passwords")  # sessions, not the hash
 def test_beyond_localhost_every_page_needs_a_login_and_sessions_expire(rr: Tracker) -> None:
     rr("users", "add", "ana", "--password-stdin", input_text="correct horse battery staple\n")
     team = {"Host": "10.0.0.5:8765"}
@@ -529,6 +530,7 @@ def test_after_login_only_a_path_on_this_server_is_followed(target: str, safe: b
     assert (local_path(target) == target) is safe
 
 
+@pytest.mark.usefixtures("cheap_passwords")  # sessions, not the hash
 def test_removing_an_account_ends_its_sessions_and_odd_tokens_are_refused_not_crashed(rr: Tracker) -> None:
     rr("users", "add", "ana", "--password-stdin", input_text="correct horse battery staple\n")
     team = {"Host": "10.0.0.5:8765"}

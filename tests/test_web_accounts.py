@@ -18,6 +18,7 @@ from records_req.web import Settings, create_app
 
 from .backend_marks import on_sqlite_only
 from .cli_helpers import Tracker
+from .conftest import SqliteTemplate
 
 if TYPE_CHECKING:
     from records_req.store.db import Store
@@ -27,14 +28,6 @@ PASSWORD = "correct horse battery staple"
 COOKIE = "records_req_session"
 
 
-# Werkzeug's scrypt at N=2**10 instead of 2**15: the same hash and check, 32 times cheaper. The
-# tests here are about sessions, feeds and throttling, which do not depend on the cost; each account
-# and sign-in cost a tenth of a second of CPU at the real one. The hashes' real format and cost are
-# held by test_an_account_from_before_werkzeugs_hashes_signs_in_and_its_hash_is_replaced (below, at
-# the real cost) and by test_web.py's scrypt test (test_users_are_stored_as_scrypt_hashes_...).
-CHEAP_METHOD, CHEAP_PREFIX = "scrypt:1024:8:1", "scrypt:1024:8:1$"
-
-
 @pytest.fixture
 def real_cost_rr(db_url: str, tmp_path: Path) -> Tracker:
     """A tracker whose passwords are hashed at the real cost (records_req.accounts.METHOD)."""
@@ -42,12 +35,8 @@ def real_cost_rr(db_url: str, tmp_path: Path) -> Tracker:
 
 
 @pytest.fixture
-def rr(real_cost_rr: Tracker, monkeypatch: pytest.MonkeyPatch) -> Tracker:
-    """A tracker whose passwords are hashed at a cost 32 times cheaper (CHEAP_METHOD)."""
-    from records_req import accounts
-
-    monkeypatch.setattr(accounts, "METHOD", CHEAP_METHOD)
-    monkeypatch.setattr(accounts, "CURRENT", CHEAP_PREFIX)  # not rehashed at each sign-in
+def rr(real_cost_rr: Tracker, cheap_passwords: None) -> Tracker:
+    """A tracker whose passwords are hashed at a cost 32 times cheaper (conftest's cheap_passwords)."""
     return real_cost_rr
 
 
@@ -263,11 +252,11 @@ START = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+def store(tmp_path: Path, sqlite_template: SqliteTemplate) -> Iterator[Store]:
     """A database of its own for the throttle's counts (SQLite: the decisions, not the engine)."""
     from records_req.store.db import Store
 
-    opened = Store(f"sqlite:///{tmp_path / 'throttle.db'}")
+    opened = Store(sqlite_template.copy(tmp_path / "throttle.db"))
     yield opened
     opened.dispose()
 
