@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect
 except ImportError:  # pragma: no cover - the test extras bring it
     pytest.skip("Playwright for Python is not installed (pip install '.[test]')", allow_module_level=True)
 
@@ -136,12 +136,29 @@ class Tab:
         assert response is not None and response.status == 200, f"{path}: {response and response.status}"
 
 
+# A browser context costs about half a second of Chromium's CPU to make (a new renderer and
+# profile), a page in one about a fifth: each worker keeps one context per width, and each test
+# gets a new page in it with the context's cookies cleared. Nothing else a test leaves in a
+# context can reach the next one: each test serves its own dashboard on a new port, so its
+# storage and cache belong to another origin, and its page, with its routes, is closed.
+_CONTEXTS: dict[tuple[int, str], BrowserContext] = {}
+
+
+def _context(chromium: Browser, width: str) -> BrowserContext:
+    key = (id(chromium), width)
+    context = _CONTEXTS.get(key)
+    if context is None or context.browser is not chromium:
+        context = chromium.new_context(accept_downloads=True, locale="en-US", **VIEWPORTS[width])
+        context.set_default_timeout(15_000)
+        _CONTEXTS[key] = context
+    context.clear_cookies()
+    return context
+
+
 @contextmanager
 def opened(chromium: Browser, site: Site, width: str) -> Iterator[Tab]:
-    """A fresh browser context (cookies, session, CSRF token) at the chosen width."""
-    context = chromium.new_context(accept_downloads=True, locale="en-US", **VIEWPORTS[width])
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    """A new page at the chosen width, with no cookies (no session, no CSRF token) from an earlier test."""
+    page = _context(chromium, width).new_page()
     found = Tab(page, site, width)
 
     def console(message: ConsoleMessage) -> None:
@@ -153,7 +170,7 @@ def opened(chromium: Browser, site: Site, width: str) -> Iterator[Tab]:
     try:
         yield found
     finally:
-        context.close()
+        page.close()
     # Every page of every test: no script error, nothing the Content-Security-Policy refused.
     assert found.problems == []
 
