@@ -300,13 +300,14 @@ class PostgresDatabases:
     def __init__(self) -> None:
         from sqlalchemy import create_engine
         from sqlalchemy.engine import make_url
-        from sqlalchemy.pool import NullPool
 
         from records_req.store.db import normalize_url
 
         assert PG_URL
         self.url = make_url(normalize_url(PG_URL))
-        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        # pooled: every reset and copy asks it something, and a new session costs the server a
+        # backend's start (the test databases' own connections are made and closed per use)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=2)
         self.run = uuid.uuid4().hex[:8]  # other runs on the same server never meet these names
         self.count = 0
         self.template: str | None = None
