@@ -218,3 +218,78 @@ def test_letters_laid_out_through_the_paragraph_cache_are_reportlabs_whatever_ca
     )
     plain = [pdf_module.render_pdf(letter) for letter in letters]
     assert cached == plain + plain[::-1]
+
+
+def test_text_and_objects_written_at_once_are_what_reportlab_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PDF's text runs written at once (pdf._coded, _format_text_plainly: the codes a document's
+    font subsets gave its characters so far, brought up to date as it gives more) and its objects
+    formatted with the usual cases at once (_format_plainly: strings, numbers, dictionaries' keys
+    written once a process) are reportlab's own bytes, whatever letters came before in the
+    process: letters with a fallback font, two subsets of a face, no-break spaces, links, in one
+    order and the other, against the same letters written by reportlab's own methods."""
+    from reportlab.pdfbase import pdfdoc, pdfmetrics
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    from records_req.letters import pdf as pdf_module
+
+    base = compose(sample_request("TX", "initial"))
+    many = "".join(chr(c) for c in range(0x100, 0x24F))
+    letters = [
+        *letters_of_several_kinds(),
+        base._replace(recipient=("Policía\xa0de Ñuñoa 警察署", *base.recipient[1:])),
+        base._replace(recipient=(f"Agency {many}", *base.recipient[1:])),
+    ]
+    fast = [pdf_module.render_pdf(letter) for letter in letters + letters[::-1]]
+    assert getattr(PDFTextObject, "_formatText").records_req  # noqa: B009  (the fast ways were in use)
+    monkeypatch.setattr(PDFTextObject, "_formatText", getattr(PDFTextObject, "_formatText").reportlab)  # noqa: B009
+    monkeypatch.setattr(pdfdoc, "pdfdocEnc", pdfdoc.pdfdocEnc.reportlab)  # type: ignore[attr-defined]
+    monkeypatch.setattr(pdfdoc, "format", pdfdoc.format.reportlab)  # type: ignore[attr-defined]
+    monkeypatch.setattr(pdfdoc.PDFDictionary, "format", pdfdoc.PDFDictionary.format.reportlab)  # type: ignore[attr-defined]
+    for name in (pdf_module.REGULAR, pdf_module.BOLD, pdf_module.FALLBACK):
+        monkeypatch.delattr(pdfmetrics.getFont(name), "splitString")  # the class's: reportlab's
+    plain = [pdf_module.render_pdf(letter) for letter in letters]
+    assert fast == plain + plain[::-1]
+
+
+def test_pdfdocencoding_is_ascii_where_it_is_taken_for_it() -> None:
+    """Every ASCII character but those _NOT_ASCII_IN_PDFDOC names is its own byte in reportlab's
+    PDFDocEncoding codec, as the fast way of writing strings (_format_plainly) takes it."""
+    from records_req.letters import pdf as pdf_module
+
+    pdf_module.setup()
+    for code in range(128):
+        char = chr(code)
+        try:
+            encoded = char.encode("extpdfdoc")
+        except UnicodeEncodeError:
+            encoded = None
+        assert (encoded == char.encode("ascii")) == (char not in pdf_module._NOT_ASCII_IN_PDFDOC), code
+
+
+def letters_of_several_kinds() -> list[Letter]:
+    return [compose(sample_request(code, kind)) for code in ("TX", "CA", "US") for kind in ("initial", "appeal")]
+
+
+def test_the_codes_kept_of_a_document_are_the_ones_reportlab_gives() -> None:
+    """pdf._coded answers as reportlab's splitString would, text after text in one document, as
+    the codes it keeps are brought up to date (a no-break space is a space, in reportlab's way),
+    and says None where reportlab would make more than one run."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    from records_req.letters import pdf as pdf_module
+
+    pdf_module.setup()
+    font = pdfmetrics.getFont(pdf_module.REGULAR)
+    doc = Canvas(io.BytesIO())._doc
+    texts = ["Ana Núñez", "ana", "a\xa0n", "Zürich 1", "", "Zürich\xa0Ana", "Ωμέγα", "ΩΩ Ana"]
+    texts += ["".join(chr(c) for c in range(0x100, 0x1F0)), "Ana", "ĀāĂ Ω"]
+    for text in texts:
+        coded = pdf_module._coded(font, text, doc)
+        runs = TTFont.splitString(font, text, doc)
+        if coded is not None:
+            assert runs == [(0, coded)], text
+        else:
+            assert text == "" or runs != [(0, b"")]
+    assert pdf_module._coded(font, "Ana", doc) is not None  # text seen before is written at once
