@@ -380,6 +380,66 @@ def create_request(
     return request
 
 
+def new_request_row(
+    *,
+    jurisdiction: Jurisdiction,
+    agency_row: Agency,
+    profile: Profile | None,
+    topics: Sequence[str],
+    items: Sequence[str],
+    since: dt.date,
+    until: dt.date,
+    letter_date: dt.date,
+    fee_limit: int,
+    co_requester: str | None,
+    again: bool,
+    as_sent: dict[str, Any] | None,
+    today: dt.date,
+) -> dict[str, Any]:
+    """The row of the new request :func:`create_request` makes (checked by the caller under the
+    agency's lock) with the cached schedule :func:`refresh` then gives it, for a writer that
+    inserts many rows at once (a campaign's chunk: tracker.campaign). It has no events yet, so
+    its schedule needs no id. The same columns as the ORM writes, but ``created_at`` (the
+    column's default)."""
+    from records_req.schedule_cache import compute
+
+    _, cached = compute([], jurisdiction.for_agency(agency_row.name), today)
+    return {
+        "agency_id": agency_row.id,
+        "profile_id": profile.id if profile else None,
+        "jurisdiction": jurisdiction.code,
+        "topics": list(topics),
+        "items": list(items),
+        "since": since,
+        "until": until,
+        "letter_date": letter_date,
+        "fee_limit": fee_limit,
+        "co_requester": co_requester,
+        "as_sent": as_sent,
+        "status": cached.status,
+        "closed": cached.closed,
+        "open_key": None if again or cached.closed else open_key(topics),
+        "due_on": cached.due_on,
+        "due_statutory": cached.due_statutory,
+        "schedule": cached.schedule,
+        "schedule_stamp": cached.stamp,
+    }
+
+
+def document_row(request_id: int, role: str, path: Path, data: bytes, original_name: str) -> dict[str, Any]:
+    """The row :func:`add_document` makes for ``data`` stored at ``path`` (no event), for a writer
+    that inserts many at once."""
+    return {
+        "request_id": request_id,
+        "event_id": None,
+        "role": role,
+        "path": str(path),
+        "original_name": original_name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+    }
+
+
 def get_request(session: Session, request_id: int) -> Request:
     request = session.get(
         Request,
