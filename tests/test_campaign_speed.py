@@ -281,8 +281,9 @@ def test_the_codes_kept_of_a_document_are_the_ones_reportlab_gives() -> None:
     from records_req.letters import pdf as pdf_module
 
     pdf_module.setup()
-    font = pdfmetrics.getFont(pdf_module.REGULAR)
-    doc = Canvas(io.BytesIO())._doc
+    font: Any = pdfmetrics.getFont(pdf_module.REGULAR)
+    canvas: Any = Canvas(io.BytesIO())
+    doc = canvas._doc
     texts = ["Ana Núñez", "ana", "a\xa0n", "Zürich 1", "", "Zürich\xa0Ana", "Ωμέγα", "ΩΩ Ana"]
     texts += ["".join(chr(c) for c in range(0x100, 0x1F0)), "Ana", "ĀāĂ Ω"]
     for text in texts:

@@ -255,9 +255,11 @@ def _format_plainly() -> None:
 
 
 def _format_text_plainly() -> None:
-    """reportlab's PDFTextObject._formatText (a run of text as PDF: ``(...) Tj``), for the usual run
-    (one of our fonts, whose subset is the one in use, every character with a code already: see
-    _coded) written at once, with the same bytes; any other goes through reportlab's own."""
+    """reportlab's PDFTextObject._formatText (a run of text as PDF: ``(...) Tj``, after the font's
+    subset if another was in use), for the usual run (one of our fonts, every character with a
+    code in its first subset already: see _coded) written at once, with the same bytes; any other
+    goes through reportlab's own."""
+    from reportlab.lib.rl_accel import fp_str
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfgen.textobject import PDFTextObject
 
@@ -267,13 +269,19 @@ def _format_text_plainly() -> None:
     fonts = pdfmetrics._fonts  # type: ignore[attr-defined]
 
     def format_text(self: Any, text: Any) -> Any:
-        if self._curSubset == 0 and type(text) is str:
+        if type(text) is str:
             font = fonts.get(self._fontname)
             if font is not None and font.__dict__.get("rr_coded"):
                 canvas = self._canvas
-                coded = _coded(font, text, canvas._doc)
+                doc = canvas._doc
+                coded = _coded(font, text, doc)
                 if coded is not None:
-                    return f"({canvas._escape(coded)}) Tj"
+                    run = f"({canvas._escape(coded)}) Tj"
+                    if self._curSubset == 0:
+                        return run
+                    self._curSubset = 0  # the subset is chosen first, as reportlab chooses it
+                    name = font.getSubsetInternalName(0, doc)
+                    return f"{name} {fp_str(self._fontsize)} Tf {fp_str(self._leading)} TL {run}"
         return original(self, text)
 
     format_text.records_req = True  # type: ignore[attr-defined]
