@@ -294,3 +294,43 @@ def test_the_codes_kept_of_a_document_are_the_ones_reportlab_gives() -> None:
         else:
             assert text == "" or runs != [(0, b"")]
     assert pdf_module._coded(font, "Ana", doc) is not None  # text seen before is written at once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Records of the Harris County Sheriff's Office, 2025-2026 (all of them).",
+        'Núñez 警察署 "quoted" 287(g)',
+        "x",
+        "two  spaces",
+        " leading",
+        "trailing ",
+        "tab\there",
+        "new\nline",
+        "no\xa0break",
+        "A &amp; B",
+        "bold <b>word</b>",
+        "",
+    ],
+)
+def test_plain_text_is_the_piece_reportlabs_parser_makes(text: str) -> None:
+    """pdf._plain_frags: for plain text, the pieces reportlab's parser makes of it in each of the
+    letter's styles; for anything else, None (the parser makes them)."""
+    from reportlab.platypus.paragraph import cleanBlockQuotedText
+    from reportlab.platypus.paraparser import ParaParser
+
+    from records_req.letters import pdf as pdf_module
+
+    pdf_module.setup()
+    pdf_module._import_platypus()
+    styles = [*pdf_module._styles().values(), pdf_module._link_style("paragraph")]
+    for style in styles:
+        mine = pdf_module._plain_frags(text, style)
+        if mine is None:
+            assert not text or " ".join(text.split()) != text or "<" in text or "&" in text
+            continue
+        parser = ParaParser()
+        parser.caseSensitive = 1
+        parsed_style, pieces, bullet = parser.parse(cleanBlockQuotedText(text), style)  # type: ignore[no-untyped-call]
+        assert parsed_style is style and bullet is None
+        assert [(type(p), p.__dict__) for p in pieces] == [(type(p), p.__dict__) for p in mine]

@@ -1253,12 +1253,49 @@ def _paragraph(text_markup: str, style: ParagraphStyle, label: str | None) -> An
     if model is None:
         if len(_LAID_OUT) >= LAID_OUT_MAX:
             _LAID_OUT.clear()
+        frags = _plain_frags(text_markup, style)
         model = (
-            _laid_out_class()(text_markup, style, bulletText=label) if label else _laid_out_class()(text_markup, style)
+            _laid_out_class()(text_markup, style, bulletText=label, frags=frags)
+            if label
+            else _laid_out_class()(text_markup, style, frags=frags)
         )
         model.rr_lines = {}  # by available width: what wrap computed, shared by every copy
         _LAID_OUT[key] = model
     return copy.copy(model)
+
+
+# Plain text (no markup, no entity, single spaces) in a style: the piece reportlab's parser makes
+# of it, but its text, by the style (see _plain_frags).
+_PLAIN_PIECE: dict[int, tuple[ParagraphStyle, Any]] = {}
+
+
+def _plain_frags(text_markup: str, style: ParagraphStyle) -> list[Any] | None:
+    """The pieces reportlab's parser makes of ``text_markup`` in ``style`` (its ParaParser, an
+    HTMLParser, at a tenth of a letter's PDF for the paragraphs a letter does not share with
+    others) for plain text: one piece, a copy of the one it makes of any plain text in that
+    style, with this text. None for anything else (markup, an entity, whitespace that reportlab
+    cleans up, a style that transforms text): the parser makes those."""
+    if (
+        not text_markup
+        or "<" in text_markup
+        or "&" in text_markup
+        or " ".join(text_markup.split()) != text_markup
+        or getattr(style, "textTransform", None)
+    ):
+        return None
+    kept = _PLAIN_PIECE.get(id(style))
+    if kept is None or kept[0] is not style:
+        from reportlab.platypus.paraparser import ParaParser
+
+        parser = ParaParser()
+        parser.caseSensitive = 1
+        parsed_style, pieces, bullet = parser.parse("plain", style)  # type: ignore[no-untyped-call]
+        if parsed_style is not style or not pieces or len(pieces) != 1 or bullet or pieces[0].text != "plain":
+            return None
+        kept = _PLAIN_PIECE[id(style)] = (style, pieces[0])
+    piece = copy.copy(kept[1])
+    piece.text = text_markup
+    return [piece]
 
 
 @cache
