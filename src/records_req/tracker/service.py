@@ -331,14 +331,12 @@ def create_request(
     again: bool,
     as_sent: dict[str, Any] | None = None,
     checked: bool = False,
-    flush: bool = True,
 ) -> Request:
     """One new request. Unless ``again``, it takes the agency's key for these topics: a request
     already open for them is refused by name (``checked``: the caller looked, under the agency's
     lock, and found none), and if another writer made one meanwhile the database's unique index
-    refuses this one (never two open requests for the same records). ``flush=False``: the request
-    is only added to the session, for the caller to flush with others (a campaign's chunk), and
-    then the index's refusal is an IntegrityError for the caller to handle."""
+    refuses this one (never two open requests for the same records). A campaign inserts the
+    requests of a chunk together instead (:func:`new_request_row`)."""
     if not again and not checked:
         refuse_duplicate(session, agency_row, topics)
     request = Request(
@@ -361,9 +359,6 @@ def create_request(
         tracking_numbers=[],
     )
     request.tags = [Tag(tag=t) for t in sorted(set(tags))]
-    if not flush:
-        session.add(request)
-        return request
     try:
         with session.begin_nested():
             session.add(request)
