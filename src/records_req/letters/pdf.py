@@ -328,18 +328,21 @@ class _Codes:
     brought up to date with the characters given one since, as reportlab gives them (never
     changing a code once given)."""
 
-    __slots__ = ("chars", "seen", "table")
+    __slots__ = ("ascii", "chars", "seen", "table")
 
     def __init__(self) -> None:
         self.seen = 0  # the assignments read so far (reportlab only adds to them)
         self.chars: set[str] = set()
         self.table: dict[int, int] = {}
+        self.ascii = bytearray(256)  # the same codes for ASCII text, as a bytes.translate table
 
     def update(self, assignments: dict[int, int]) -> None:
         for char, code in itertools.islice(assignments.items(), self.seen, None):
             if code < 256:
                 self.chars.add(chr(char))
                 self.table[char] = code
+                if char < 128:
+                    self.ascii[char] = code
         if 32 in self.table:  # reportlab draws a no-break space as a space
             self.chars.add("\xa0")
             self.table[0xA0] = self.table[32]
@@ -359,6 +362,8 @@ def _coded(font: Any, text: Any, doc: Any) -> bytes | None:
     if codes.seen != len(assignments):
         codes.update(assignments)
     if codes.chars.issuperset(text):
+        if text.isascii():  # (every character has its code: the table's zeros are never used)
+            return text.encode("ascii").translate(codes.ascii)
         return text.translate(codes.table).encode("latin-1")
     return None
 
