@@ -334,3 +334,17 @@ def test_plain_text_is_the_piece_reportlabs_parser_makes(text: str) -> None:
         parsed_style, pieces, bullet = parser.parse(cleanBlockQuotedText(text), style)  # type: ignore[no-untyped-call]
         assert parsed_style is style and bullet is None
         assert [(type(p), p.__dict__) for p in pieces] == [(type(p), p.__dict__) for p in mine]
+
+
+def test_collecting_less_gives_the_collector_back_as_it_was() -> None:
+    """The campaign's own process collects less while it records letters (campaign_render
+    .collecting_less), then as before: the same thresholds, nothing left frozen."""
+    import gc
+
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    with campaign_render.collecting_less():
+        assert gc.get_threshold()[0] >= campaign_render.YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > frozen
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -40,6 +40,7 @@ from records_req.tracker.campaign_render import (  # the letters' rendering, whi
     BATCH,
     Job,
     Rendered,
+    collecting_less,
     quiet_worker,
     render_batch,
     render_job,
@@ -531,13 +532,14 @@ def run(
             progress()
 
     try:
-        for step, result in rendered(creates, jobs):
-            staged = None if isinstance(result, RecordsReqError) else _stage(step, result)
-            ahead.append(Ahead(step, result, staged))
-            if len(ahead) >= CHUNK:
+        with collecting_less():
+            for step, result in rendered(creates, jobs):
+                staged = None if isinstance(result, RecordsReqError) else _stage(step, result)
+                ahead.append(Ahead(step, result, staged))
+                if len(ahead) >= CHUNK:
+                    settle()
+            if ahead:
                 settle()
-        if ahead:
-            settle()
     finally:
         for item in ahead:  # interrupted: the files written ahead go
             discard((item.staged or {}).values())
