@@ -222,13 +222,15 @@ def test_letters_laid_out_through_the_paragraph_cache_are_reportlabs_whatever_ca
 
 def test_text_and_objects_written_at_once_are_what_reportlab_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The PDF's text runs written at once (pdf._coded, _format_text_plainly: the codes a document's
-    font subsets gave its characters so far, brought up to date as it gives more) and its objects
+    font subsets gave its characters so far, brought up to date as it gives more), its objects
     formatted with the usual cases at once (_format_plainly: strings, numbers, dictionaries' keys
-    written once a process) are reportlab's own bytes, whatever letters came before in the
+    written once a process) and its lines broken with words' widths remembered (_remember_widths)
+    are reportlab's own bytes, whatever letters came before in the
     process: letters with a fallback font, two subsets of a face, no-break spaces, links, in one
     order and the other, against the same letters written by reportlab's own methods."""
     from reportlab.pdfbase import pdfdoc, pdfmetrics
     from reportlab.pdfgen.textobject import PDFTextObject
+    from reportlab.platypus import paragraph
 
     from records_req.letters import pdf as pdf_module
 
@@ -239,12 +241,15 @@ def test_text_and_objects_written_at_once_are_what_reportlab_writes(monkeypatch:
         base._replace(recipient=("Policía\xa0de Ñuñoa 警察署", *base.recipient[1:])),
         base._replace(recipient=(f"Agency {many}", *base.recipient[1:])),
     ]
+    monkeypatch.setattr(pdf_module, "_LAID_OUT", {})  # (lines broken here, not by an earlier test)
     fast = [pdf_module.render_pdf(letter) for letter in letters + letters[::-1]]
+    monkeypatch.setattr(pdf_module, "_LAID_OUT", {})
     assert getattr(PDFTextObject, "_formatText").records_req  # noqa: B009  (the fast ways were in use)
     monkeypatch.setattr(PDFTextObject, "_formatText", getattr(PDFTextObject, "_formatText").reportlab)  # noqa: B009
     monkeypatch.setattr(pdfdoc, "pdfdocEnc", pdfdoc.pdfdocEnc.reportlab)  # type: ignore[attr-defined]
     monkeypatch.setattr(pdfdoc, "format", pdfdoc.format.reportlab)  # type: ignore[attr-defined]
     monkeypatch.setattr(pdfdoc.PDFDictionary, "format", pdfdoc.PDFDictionary.format.reportlab)  # type: ignore[attr-defined]
+    monkeypatch.setattr(paragraph, "stringWidth", paragraph.stringWidth.reportlab)  # type: ignore[attr-defined]
     for name in (pdf_module.REGULAR, pdf_module.BOLD, pdf_module.FALLBACK):
         monkeypatch.delattr(pdfmetrics.getFont(name), "splitString")  # the class's: reportlab's
     plain = [pdf_module.render_pdf(letter) for letter in letters]

@@ -94,6 +94,7 @@ def _import_platypus() -> None:
     with _IMPORTING:
         if "reportlab.platypus.paragraph" in sys.modules:
             _break_web_addresses_at_separators()
+            _remember_widths()
             return
         _lazy_module("PIL.Image")
         compile_now = re.compile
@@ -109,6 +110,37 @@ def _import_platypus() -> None:
         finally:
             re.compile = compile_now
         _break_web_addresses_at_separators()
+        _remember_widths()
+
+
+WIDTHS_MAX = 200_000  # words' widths kept (then the memory starts again): a campaign's are fewer
+
+
+def _remember_widths() -> None:
+    """reportlab's stringWidth as its paragraphs call it (breaking lines: each word's width, through
+    three calls for every word of every paragraph laid out) remembering each word's width in a
+    font and size, which depends on nothing else for a plain string; the same numbers."""
+    from reportlab.platypus import paragraph
+
+    measure = paragraph.stringWidth  # type: ignore[attr-defined]
+    if getattr(measure, "records_req", False):
+        return
+    widths: dict[tuple[str, str, float, str], float] = {}
+
+    def string_width(text: Any, fontName: str, fontSize: float, encoding: str = "utf8") -> Any:
+        if type(text) is not str:
+            return measure(text, fontName, fontSize, encoding)
+        key = (text, fontName, fontSize, encoding)
+        width = widths.get(key)
+        if width is None:
+            if len(widths) >= WIDTHS_MAX:
+                widths.clear()
+            width = widths[key] = measure(text, fontName, fontSize, encoding)
+        return width
+
+    string_width.records_req = True  # type: ignore[attr-defined]
+    string_width.reportlab = measure  # type: ignore[attr-defined]
+    paragraph.stringWidth = string_width  # type: ignore[attr-defined]
 
 
 def _break_web_addresses_at_separators() -> None:
