@@ -353,3 +353,25 @@ def test_collecting_less_gives_the_collector_back_as_it_was() -> None:
         assert gc.get_freeze_count() > frozen
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_paths_resolved_from_their_folders_are_the_paths_resolved(tmp_path: Path) -> None:
+    """output.resolved: each path resolved through its folder (resolved once) is what resolving it
+    whole gives: a file, an absent one, a symbolic link to a file elsewhere (and to the tool's
+    files), a link to a folder in the way, a dangling link, '..' and a relative path."""
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "a.pdf").write_bytes(b"a")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "target.pdf").write_bytes(b"t")
+    linked = tmp_path / "linked"
+    linked.symlink_to(real)
+    (real / "link.pdf").symlink_to(elsewhere / "target.pdf")
+    (real / "dangling.pdf").symlink_to(tmp_path / "nowhere" / "x.pdf")
+    (real / "folder").symlink_to(real / "sub")
+    names = ["a.pdf", "absent.pdf", "link.pdf", "dangling.pdf", "folder", "sub", ".."]
+    paths = [base / name for base in (real, linked, linked / "folder") for name in names]
+    paths += [Path("relative.pdf"), tmp_path / "absent-folder" / "x.pdf"]
+    folders: dict[Path, Path] = {}
+    assert [output.resolved(p, folders) for p in paths] == [p.resolve() for p in paths]

@@ -741,9 +741,12 @@ def letter_owner(session: Session, *paths: Path) -> int | None:
 def letter_owners(session: Session, paths: Iterable[Path]) -> dict[Path, int]:
     """Of ``paths``, those where a request's letter is stored (as given or resolved), with that
     request."""
+    from records_req.output import resolved
+
     names: dict[str, list[Path]] = {}
+    folders: dict[Path, Path] = {}
     for p in paths:
-        for name in {str(p), str(p.resolve())}:
+        for name in {str(p), str(resolved(p, folders))}:
             names.setdefault(name, []).append(p)
     wanted = sorted(names)
     owners: dict[Path, int] = {}
