@@ -375,3 +375,13 @@ def test_paths_resolved_from_their_folders_are_the_paths_resolved(tmp_path: Path
     paths += [Path("relative.pdf"), tmp_path / "absent-folder" / "x.pdf"]
     folders: dict[Path, Path] = {}
     assert [output.resolved(p, folders) for p in paths] == [p.resolve() for p in paths]
+
+
+def test_a_long_date_remembered_is_the_date_written_out() -> None:
+    """model.long_date, remembered, writes every day of two years as strftime does, the second
+    time as the first."""
+    from records_req.letters.model import long_date
+
+    days = [dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(731)]
+    for _ in range(2):
+        assert [long_date(day) for day in days] == [f"{day:%B} {day.day}, {day.year}" for day in days]
