@@ -18,6 +18,7 @@ import io
 import itertools
 import re
 import threading
+from collections import OrderedDict
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MethodType
@@ -231,8 +232,6 @@ def _format_plainly() -> None:
     reportlab's PDFDocEncoding codec (a Python codec, called for each) makes; a number, bytes;
     a dictionary's keys written once a process (``/Key ``, the same for every dictionary). Any
     other value goes through reportlab's own code, as before."""
-    from collections import OrderedDict
-
     from reportlab import rl_config
     from reportlab.pdfbase import pdfdoc
 

@@ -865,15 +865,15 @@ def _record(
         "letter_date": job.spec.letter_date or today,
         "fee_limit": result.fee_limit,
         "co_requester": result.co_requester,
-        "as_sent": result.as_sent,
         "again": options.again,
     }
     if not alone:  # inserted with the chunk's (_insert_requests)
-        return _Made(step, None, files, new_request_row(**fields, today=today))
+        return _Made(step, None, files, new_request_row(**fields, today=today) | {"as_sent": result.as_sent})
     try:
         request = create_request(
             session,
             **fields,
+            as_sent=result.as_sent,
             tags=[options.tag],
             checked=True,  # the chunk's checks above, under the lock
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import signal
 import threading
@@ -139,8 +140,6 @@ def collect_less() -> None:
     pdf.StructNode), so memory stays flat; the collector's walks over a worker's whole heap were a
     few percent of its time. The output is the same: nothing of a letter depends on when the
     collector runs."""
-    import gc
-
     gc.freeze()
     young, *older = gc.get_threshold()
     gc.set_threshold(max(young, YOUNG_THRESHOLD), *older)
@@ -150,8 +149,6 @@ def collect_less() -> None:
 def collecting_less() -> Iterator[None]:
     """:func:`collect_less` while the block runs (the campaign's own process, as it records the
     letters), then the collector as it was."""
-    import gc
-
     threshold = gc.get_threshold()
     collect_less()
     try:

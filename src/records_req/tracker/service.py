@@ -29,6 +29,8 @@ from records_req.lifecycle import (
     track,
     why_not,
 )
+from records_req.output import resolved
+from records_req.schedule_cache import compute
 from records_req.store.models import (
     Agency,
     Document,
@@ -388,16 +390,13 @@ def new_request_row(
     fee_limit: int,
     co_requester: str | None,
     again: bool,
-    as_sent: dict[str, Any] | None,
     today: dt.date,
 ) -> dict[str, Any]:
     """The row of the new request :func:`create_request` makes (checked by the caller under the
     agency's lock) with the cached schedule :func:`refresh` then gives it, for a writer that
     inserts many rows at once (a campaign's chunk: tracker.campaign). It has no events yet, so
     its schedule needs no id. The same columns as the ORM writes, but ``created_at`` (the
-    column's default)."""
-    from records_req.schedule_cache import compute
-
+    column's default) and ``as_sent`` (the letter's, which the caller adds)."""
     _, cached = compute([], jurisdiction.for_agency(agency_row.name), today)
     return {
         "agency_id": agency_row.id,
@@ -410,7 +409,6 @@ def new_request_row(
         "letter_date": letter_date,
         "fee_limit": fee_limit,
         "co_requester": co_requester,
-        "as_sent": as_sent,
         "status": cached.status,
         "closed": cached.closed,
         "open_key": None if again or cached.closed else open_key(topics),
@@ -460,8 +458,6 @@ def tracked(request: Request, today: dt.date) -> Tracked:
 def refresh(request: Request, today: dt.date) -> Tracked:
     """Recompute the cached status, date and schedule from the events, stamped with the law and
     engine they came from (schedule_cache)."""
-    from records_req.schedule_cache import compute
-
     j = load_laws()[request.jurisdiction].for_agency(request.agency.name)
     state, cached = compute(recorded(request.events), j, today, request.id)
     _keep(request, cached)
@@ -741,8 +737,6 @@ def letter_owner(session: Session, *paths: Path) -> int | None:
 def letter_owners(session: Session, paths: Iterable[Path]) -> dict[Path, int]:
     """Of ``paths``, those where a request's letter is stored (as given or resolved), with that
     request."""
-    from records_req.output import resolved
-
     names: dict[str, list[Path]] = {}
     folders: dict[Path, Path] = {}
     for p in paths:
