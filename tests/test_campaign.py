@@ -459,3 +459,44 @@ def test_the_plan_and_the_summary_name_the_list_they_are_built_from(rr: Tracker)
     again = rr("campaign", "--state", "TX", "--model", "wso", "--topic", "wso", "--tag", "T", *REQUESTER,
                "--out", str(rr.tmp / "out"), today="2026-12-01")  # fmt: skip
     assert "From ICE's participating list of 2026-11-30" in again
+
+
+def test_letters_recorded_together_are_recorded_as_one_at_a_time_records_them(
+    db_url: str, tmp_path: Path, seeds: Seeds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's requests, tags and documents inserted a statement a table (campaign._insert_requests)
+    are the rows the ORM makes recording each letter in its own transaction: the same requests
+    with the same cached schedules, tags, documents in the same order, and kept counts."""
+    from sqlalchemy import create_engine, text
+
+    from records_req.tracker import campaign as campaigns
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("two seeded copies of the database: SQLite's")
+    tables = {
+        "requests": "SELECT * FROM requests ORDER BY id",
+        "request_tags": "SELECT * FROM request_tags ORDER BY request_id, tag",
+        "documents": "SELECT * FROM documents ORDER BY id",
+        "request_kept": "SELECT * FROM request_kept ORDER BY request_id",
+        "request_counts": "SELECT * FROM request_counts ORDER BY name",
+    }
+    stored: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    for chunk in (1, campaigns.CHUNK):
+        monkeypatch.setattr(campaigns, "CHUNK", chunk)
+        folder = tmp_path / f"chunk-{chunk}"
+        folder.mkdir()
+        rr, _ = seeds.on(db_url, folder, imported)
+        made = campaign(rr, "--topic", "wso", "--state", "TX", "--tag", "T")["summary"]["created"]
+        assert made >= 4
+        engine = create_engine(rr.url)
+        with engine.connect() as connection:
+            stored[chunk] = {
+                table: [
+                    {k: str(v).replace(str(folder), "") for k, v in row.items() if k != "created_at"}
+                    for row in connection.execute(text(query)).mappings()
+                ]
+                for table, query in tables.items()
+            }
+        engine.dispose()
+    alone, together = stored.values()
+    assert alone["requests"] and alone == together

@@ -218,3 +218,170 @@ def test_letters_laid_out_through_the_paragraph_cache_are_reportlabs_whatever_ca
     )
     plain = [pdf_module.render_pdf(letter) for letter in letters]
     assert cached == plain + plain[::-1]
+
+
+def test_text_and_objects_written_at_once_are_what_reportlab_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PDF's text runs written at once (pdf._coded, _format_text_plainly: the codes a document's
+    font subsets gave its characters so far, brought up to date as it gives more), its objects
+    formatted with the usual cases at once (_format_plainly: strings, numbers, dictionaries' keys
+    written once a process) and its lines broken with words' widths remembered (_remember_widths)
+    are reportlab's own bytes, whatever letters came before in the
+    process: letters with a fallback font, two subsets of a face, no-break spaces, links, in one
+    order and the other, against the same letters written by reportlab's own methods."""
+    from reportlab.pdfbase import pdfdoc, pdfmetrics
+    from reportlab.pdfgen.textobject import PDFTextObject
+    from reportlab.platypus import paragraph
+
+    from records_req.letters import pdf as pdf_module
+
+    base = compose(sample_request("TX", "initial"))
+    many = "".join(chr(c) for c in range(0x100, 0x24F))
+    letters = [
+        *letters_of_several_kinds(),
+        base._replace(recipient=("Policía\xa0de Ñuñoa 警察署", *base.recipient[1:])),
+        base._replace(recipient=(f"Agency {many}", *base.recipient[1:])),
+    ]
+    monkeypatch.setattr(pdf_module, "_LAID_OUT", {})  # (lines broken here, not by an earlier test)
+    fast = [pdf_module.render_pdf(letter) for letter in letters + letters[::-1]]
+    monkeypatch.setattr(pdf_module, "_LAID_OUT", {})
+    assert getattr(PDFTextObject, "_formatText").records_req  # noqa: B009  (the fast ways were in use)
+    monkeypatch.setattr(PDFTextObject, "_formatText", getattr(PDFTextObject, "_formatText").reportlab)  # noqa: B009
+    monkeypatch.setattr(pdfdoc, "pdfdocEnc", pdfdoc.pdfdocEnc.reportlab)  # type: ignore[attr-defined]
+    monkeypatch.setattr(pdfdoc, "format", pdfdoc.format.reportlab)  # type: ignore[attr-defined]
+    monkeypatch.setattr(pdfdoc.PDFDictionary, "format", pdfdoc.PDFDictionary.format.reportlab)  # type: ignore[attr-defined]
+    monkeypatch.setattr(paragraph, "stringWidth", paragraph.stringWidth.reportlab)  # type: ignore[attr-defined]
+    for name in (pdf_module.REGULAR, pdf_module.BOLD, pdf_module.FALLBACK):
+        monkeypatch.delattr(pdfmetrics.getFont(name), "splitString")  # the class's: reportlab's
+    plain = [pdf_module.render_pdf(letter) for letter in letters]
+    assert fast == plain + plain[::-1]
+
+
+def test_pdfdocencoding_is_ascii_where_it_is_taken_for_it() -> None:
+    """Every ASCII character but those _NOT_ASCII_IN_PDFDOC names is its own byte in reportlab's
+    PDFDocEncoding codec, as the fast way of writing strings (_format_plainly) takes it."""
+    from records_req.letters import pdf as pdf_module
+
+    pdf_module.setup()
+    for code in range(128):
+        char = chr(code)
+        try:
+            encoded = char.encode("extpdfdoc")
+        except UnicodeEncodeError:
+            encoded = None
+        assert (encoded == char.encode("ascii")) == (char not in pdf_module._NOT_ASCII_IN_PDFDOC), code
+
+
+def letters_of_several_kinds() -> list[Letter]:
+    return [compose(sample_request(code, kind)) for code in ("TX", "CA", "US") for kind in ("initial", "appeal")]
+
+
+def test_the_codes_kept_of_a_document_are_the_ones_reportlab_gives() -> None:
+    """pdf._coded answers as reportlab's splitString would, text after text in one document, as
+    the codes it keeps are brought up to date (a no-break space is a space, in reportlab's way),
+    and says None where reportlab would make more than one run."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    from records_req.letters import pdf as pdf_module
+
+    pdf_module.setup()
+    font: Any = pdfmetrics.getFont(pdf_module.REGULAR)
+    canvas: Any = Canvas(io.BytesIO())
+    doc = canvas._doc
+    texts = ["Ana Núñez", "ana", "a\xa0n", "Zürich 1", "", "Zürich\xa0Ana", "Ωμέγα", "ΩΩ Ana"]
+    texts += ["".join(chr(c) for c in range(0x100, 0x1F0)), "Ana", "ĀāĂ Ω"]
+    for text in texts:
+        coded = pdf_module._coded(font, text, doc)
+        runs = TTFont.splitString(font, text, doc)
+        if coded is not None:
+            assert runs == [(0, coded)], text
+        else:
+            assert text == "" or runs != [(0, b"")]
+    assert pdf_module._coded(font, "Ana", doc) is not None  # text seen before is written at once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Records of the Harris County Sheriff's Office, 2025-2026 (all of them).",
+        'Núñez 警察署 "quoted" 287(g)',
+        "x",
+        "two  spaces",
+        " leading",
+        "trailing ",
+        "tab\there",
+        "new\nline",
+        "no\xa0break",
+        "A &amp; B",
+        "bold <b>word</b>",
+        "",
+    ],
+)
+def test_plain_text_is_the_piece_reportlabs_parser_makes(text: str) -> None:
+    """pdf._plain_frags: for plain text, the pieces reportlab's parser makes of it in each of the
+    letter's styles; for anything else, None (the parser makes them)."""
+    from reportlab.platypus.paragraph import cleanBlockQuotedText
+    from reportlab.platypus.paraparser import ParaParser
+
+    from records_req.letters import pdf as pdf_module
+
+    pdf_module.setup()
+    pdf_module._import_platypus()
+    styles = [*pdf_module._styles().values(), pdf_module._link_style("paragraph")]
+    for style in styles:
+        mine = pdf_module._plain_frags(text, style)
+        if mine is None:
+            assert not text or " ".join(text.split()) != text or "<" in text or "&" in text
+            continue
+        parser = ParaParser()
+        parser.caseSensitive = 1
+        parsed_style, pieces, bullet = parser.parse(cleanBlockQuotedText(text), style)  # type: ignore[no-untyped-call]
+        assert parsed_style is style and bullet is None
+        assert [(type(p), p.__dict__) for p in pieces] == [(type(p), p.__dict__) for p in mine]
+
+
+def test_collecting_less_gives_the_collector_back_as_it_was() -> None:
+    """The campaign's own process collects less while it records letters (campaign_render
+    .collecting_less), then as before: the same thresholds, nothing left frozen."""
+    import gc
+
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    with campaign_render.collecting_less():
+        assert gc.get_threshold()[0] >= campaign_render.YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > frozen
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_paths_resolved_from_their_folders_are_the_paths_resolved(tmp_path: Path) -> None:
+    """output.resolved: each path resolved through its folder (resolved once) is what resolving it
+    whole gives: a file, an absent one, a symbolic link to a file elsewhere (and to the tool's
+    files), a link to a folder in the way, a dangling link, '..' and a relative path."""
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "a.pdf").write_bytes(b"a")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "target.pdf").write_bytes(b"t")
+    linked = tmp_path / "linked"
+    linked.symlink_to(real)
+    (real / "link.pdf").symlink_to(elsewhere / "target.pdf")
+    (real / "dangling.pdf").symlink_to(tmp_path / "nowhere" / "x.pdf")
+    (real / "folder").symlink_to(real / "sub")
+    names = ["a.pdf", "absent.pdf", "link.pdf", "dangling.pdf", "folder", "sub", ".."]
+    paths = [base / name for base in (real, linked, linked / "folder") for name in names]
+    paths += [Path("relative.pdf"), tmp_path / "absent-folder" / "x.pdf"]
+    folders: dict[Path, Path] = {}
+    assert [output.resolved(p, folders) for p in paths] == [p.resolve() for p in paths]
+
+
+def test_a_long_date_remembered_is_the_date_written_out() -> None:
+    """model.long_date, remembered, writes every day of two years as strftime does, the second
+    time as the first."""
+    from records_req.letters.model import long_date
+
+    days = [dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(731)]
+    for _ in range(2):
+        assert [long_date(day) for day in days] == [f"{day:%B} {day.day}, {day.year}" for day in days]

@@ -170,7 +170,7 @@ LIGHT_IMPORTS_IN_FUNCTIONS: dict[str, int] = {
     "tracker/bundle.py": 10,
     "tracker/campaign.py": 9,
     "tracker/profiles.py": 2,
-    "tracker/service.py": 25,
+    "tracker/service.py": 24,
     "tracker/views.py": 2,
     "views.py": 2,
     "wording.py": 1,

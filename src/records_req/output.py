@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -47,6 +48,23 @@ def guard(protected: Sequence[Path] = (), protected_dirs: Sequence[Path] = ()) -
     return Guarded(frozenset(q.resolve() for q in protected), tuple(q.resolve() for q in protected_dirs))
 
 
+def resolved(path: Path, folders: dict[Path, Path]) -> Path:
+    """``path.resolve()``, its folder resolved once for all the paths of a call (kept in
+    ``folders``): a name that is no symbolic link resolves to itself in its folder's real path
+    (one lstat, where resolving it whole is one a folder of the path)."""
+    if path.name in ("", ".", ".."):
+        return path.resolve()
+    real_parent = folders.get(path.parent)
+    if real_parent is None:
+        real_parent = folders[path.parent] = path.parent.resolve()
+    real = real_parent / path.name
+    try:
+        link = stat.S_ISLNK(os.lstat(real).st_mode)
+    except OSError:  # absent (or not to be looked at): resolve() takes it as it is, too
+        link = False
+    return real.resolve() if link else real
+
+
 def write_all(
     files: Mapping[Path, bytes],
     force: bool,
@@ -68,8 +86,9 @@ def write_all(
     ``guarded``: ``protected`` and ``protected_dirs`` already resolved (:func:`guard`)."""
     try:
         files_guarded, dirs_guarded = guarded or guard(protected, protected_dirs)
+        folders: dict[Path, Path] = {}
         for path in files:
-            target = path.resolve()
+            target = resolved(path, folders)
             if target in files_guarded or any(target.is_relative_to(d) for d in dirs_guarded):
                 raise OutputError(f"Refusing to write {path}: it is the database or the tool's own files.")
             if path.exists() and not path.is_file():

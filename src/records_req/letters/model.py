@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 Kind = Literal["initial", "follow-up", "appeal"]
@@ -107,6 +108,8 @@ def keep_last_paragraph(letter: Letter) -> bool:
     return bool(letter.body) and letter.body[-1].kind == "paragraph"
 
 
+@lru_cache(maxsize=1024)
 def long_date(day: dt.date) -> str:
-    """'November 27, 2026'."""
+    """'November 27, 2026' (remembered: strftime's month name costs microseconds a call, and a
+    letter names the same few dates again and again)."""
     return f"{day:%B} {day.day}, {day.year}"

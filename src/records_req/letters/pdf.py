@@ -18,6 +18,7 @@ import io
 import itertools
 import re
 import threading
+from collections import OrderedDict
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MethodType
@@ -94,6 +95,7 @@ def _import_platypus() -> None:
     with _IMPORTING:
         if "reportlab.platypus.paragraph" in sys.modules:
             _break_web_addresses_at_separators()
+            _remember_widths()
             return
         _lazy_module("PIL.Image")
         compile_now = re.compile
@@ -109,6 +111,37 @@ def _import_platypus() -> None:
         finally:
             re.compile = compile_now
         _break_web_addresses_at_separators()
+        _remember_widths()
+
+
+WIDTHS_MAX = 200_000  # words' widths kept (then the memory starts again): a campaign's are fewer
+
+
+def _remember_widths() -> None:
+    """reportlab's stringWidth as its paragraphs call it (breaking lines: each word's width, through
+    three calls for every word of every paragraph laid out) remembering each word's width in a
+    font and size, which depends on nothing else for a plain string; the same numbers."""
+    from reportlab.platypus import paragraph
+
+    measure = paragraph.stringWidth  # type: ignore[attr-defined]
+    if getattr(measure, "records_req", False):
+        return
+    widths: dict[tuple[str, str, float, str], float] = {}
+
+    def string_width(text: Any, fontName: str, fontSize: float, encoding: str = "utf8") -> Any:
+        if type(text) is not str:
+            return measure(text, fontName, fontSize, encoding)
+        key = (text, fontName, fontSize, encoding)
+        width = widths.get(key)
+        if width is None:
+            if len(widths) >= WIDTHS_MAX:
+                widths.clear()
+            width = widths[key] = measure(text, fontName, fontSize, encoding)
+        return width
+
+    string_width.records_req = True  # type: ignore[attr-defined]
+    string_width.reportlab = measure  # type: ignore[attr-defined]
+    paragraph.stringWidth = string_width  # type: ignore[attr-defined]
 
 
 def _break_web_addresses_at_separators() -> None:
@@ -173,6 +206,8 @@ def _configure() -> None:
     # then a safe-eval'd expression, then HexColor: a twentieth of a PDF with a link), at once.
     colors.toColor.extraColorsNS.setdefault(LINK_COLOR, colors.HexColor(LINK_COLOR))
     _remember_pdf_names()
+    _format_plainly()
+    _format_text_plainly()
 
 
 def _remember_pdf_names() -> None:
@@ -186,12 +221,112 @@ def _remember_pdf_names() -> None:
         pdfdoc.PDFName = lru_cache(maxsize=1024)(pdfdoc.PDFName)
 
 
+# Where PDFDocEncoding differs from ASCII: every other ASCII character is its own byte in both.
+_NOT_ASCII_IN_PDFDOC = frozenset(map(chr, range(24, 32)))
+
+
+def _format_plainly() -> None:
+    """reportlab's object formatting (pdfdoc.format, the recursion that writes every object of a
+    document when it is saved: a fifth of a letter's PDF) with the usual cases done at once, with
+    the same bytes: a string (a name, a number written out) encoded in ASCII where that is what
+    reportlab's PDFDocEncoding codec (a Python codec, called for each) makes; a number, bytes;
+    a dictionary's keys written once a process (``/Key ``, the same for every dictionary). Any
+    other value goes through reportlab's own code, as before."""
+    from reportlab import rl_config
+    from reportlab.pdfbase import pdfdoc
+
+    if getattr(pdfdoc.pdfdocEnc, "records_req", False):
+        return
+    encode, generic, name = pdfdoc.pdfdocEnc, pdfdoc.format, pdfdoc.PDFName
+    fp_str = pdfdoc.fp_str  # type: ignore[attr-defined]
+    differs = _NOT_ASCII_IN_PDFDOC
+
+    def pdfdoc_enc(x: Any) -> Any:
+        if type(x) is str and x.isascii() and differs.isdisjoint(x):
+            return x.encode("ascii")
+        return encode(x)
+
+    def format_element(element: Any, document: Any, toplevel: Any = 0) -> Any:
+        kind = type(element)
+        if kind is str:
+            return pdfdoc_enc(element)
+        if kind is bytes:
+            return element
+        if kind is int or kind is float:
+            return pdfdoc_enc(fp_str(element))
+        return generic(element, document, toplevel)
+
+    keys_written: dict[Any, bytes] = {}
+
+    def format_dictionary(self: Any, document: Any, IND: bytes = b"\n ") -> bytes:
+        """PDFDictionary.format, each key's ``/Key `` written once a process."""
+        entries = self.dict
+        keys = list(entries.keys())
+        if not isinstance(entries, OrderedDict):
+            keys.sort()
+        lines = []
+        for key in keys:
+            written = keys_written.get(key)
+            if written is None:
+                written = keys_written[key] = format_element(name(key), document) + b" "
+            lines.append(written + format_element(entries[key], document))
+        if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
+            return b"<<\n" + IND.join(lines) + b"\n>>"
+        for i in reversed(range(6, len(lines), 6)):  # reportlab breaks the line every 6 entries
+            lines.insert(i, b"\n ")
+        return b"<<\n" + b" ".join(lines) + b"\n>>"
+
+    pdfdoc_enc.records_req = True  # type: ignore[attr-defined]
+    pdfdoc_enc.reportlab = encode  # type: ignore[attr-defined]
+    format_element.reportlab = generic  # type: ignore[attr-defined]
+    format_dictionary.reportlab = pdfdoc.PDFDictionary.format  # type: ignore[attr-defined]
+    pdfdoc.pdfdocEnc = pdfdoc_enc
+    pdfdoc.format = format_element
+    pdfdoc.PDFDictionary.format = format_dictionary  # type: ignore[method-assign]
+
+
+def _format_text_plainly() -> None:
+    """reportlab's PDFTextObject._formatText (a run of text as PDF: ``(...) Tj``, after the font's
+    subset if another was in use), for the usual run (one of our fonts, every character with a
+    code in its first subset already: see _coded) written at once, with the same bytes; any other
+    goes through reportlab's own."""
+    from reportlab.lib.rl_accel import fp_str
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    original = PDFTextObject._formatText  # type: ignore[attr-defined]
+    if getattr(original, "records_req", False):
+        return
+    fonts = pdfmetrics._fonts  # type: ignore[attr-defined]
+
+    def format_text(self: Any, text: Any) -> Any:
+        if type(text) is str:
+            font = fonts.get(self._fontname)
+            if font is not None and font.__dict__.get("rr_coded"):
+                canvas = self._canvas
+                doc = canvas._doc
+                coded = _coded(font, text, doc)
+                if coded is not None:
+                    run = f"({canvas._escape(coded)}) Tj"
+                    if self._curSubset == 0:
+                        return run
+                    self._curSubset = 0  # the subset is chosen first, as reportlab chooses it
+                    name = font.getSubsetInternalName(0, doc)
+                    return f"{name} {fp_str(self._fontsize)} Tf {fp_str(self._leading)} TL {run}"
+        return original(self, text)
+
+    format_text.records_req = True  # type: ignore[attr-defined]
+    format_text.reportlab = original  # type: ignore[attr-defined]
+    PDFTextObject._formatText = format_text  # type: ignore[attr-defined]
+
+
 @cache
 def _register(name: str) -> Any:
     from reportlab.pdfbase import pdfmetrics
 
     font = _font(name)
     font.splitString = MethodType(_split_string, font)  # on this object only: not in the pickle
+    font.rr_coded = True  # (its text is written at once: _format_text_plainly)
     font.addObjects = MethodType(_add_objects, font)
     font.face.makeSubset = MethodType(_make_subset, font.face)
     font.face.addSubsetObjects = MethodType(_add_subset_objects, font.face)
@@ -213,20 +348,62 @@ def _split_string(font: Any, text: Any, doc: Any, encoding: str = "utf-8") -> An
     an earlier call) makes one run, each character its code, as reportlab's loop would make it;
     anything else (a first use, a second subset, bytes) goes through reportlab's loop. A quarter
     of a letter's drawing time was that loop, one character at a time."""
+    coded = _coded(font, text, doc)
+    if coded is not None:
+        return [(0, coded)]
+    return _reportlab_split_string()(font, text, doc, encoding)
+
+
+class _Codes:
+    """The codes below 256 a font's subsets give characters in a document so far (see _coded),
+    brought up to date with the characters given one since, as reportlab gives them (never
+    changing a code once given)."""
+
+    __slots__ = ("ascii", "chars", "seen", "table")
+
+    def __init__(self) -> None:
+        self.seen = 0  # the assignments read so far (reportlab only adds to them)
+        self.chars: set[str] = set()
+        self.table: dict[int, int] = {}
+        self.ascii = bytearray(256)  # the same codes for ASCII text, as a bytes.translate table
+
+    def update(self, assignments: dict[int, int]) -> None:
+        for char, code in itertools.islice(assignments.items(), self.seen, None):
+            if code < 256:
+                self.chars.add(chr(char))
+                self.table[char] = code
+                if char < 128:
+                    self.ascii[char] = code
+        if 32 in self.table:  # reportlab draws a no-break space as a space
+            self.chars.add("\xa0")
+            self.table[0xA0] = self.table[32]
+        self.seen = len(assignments)
+
+
+def _coded(font: Any, text: Any, doc: Any) -> bytes | None:
+    """``text``'s bytes in the font's first subset in ``doc``, if each of its characters has
+    a code there already (then reportlab's splitString makes one run of them); else None."""
+    state = font.state.get(doc)
+    if state is None or not text or not isinstance(text, str):
+        return None
+    codes = state.__dict__.get("rr_codes")
+    if codes is None:
+        codes = state.rr_codes = _Codes()
+    assignments = state.assignments
+    if codes.seen != len(assignments):
+        codes.update(assignments)
+    if codes.chars.issuperset(text):
+        if text.isascii():  # (every character has its code: the table's zeros are never used)
+            return text.encode("ascii").translate(codes.ascii)
+        return text.translate(codes.table).encode("latin-1")
+    return None
+
+
+@cache
+def _reportlab_split_string() -> Any:
     from reportlab.pdfbase.ttfonts import TTFont
 
-    state = font.state.get(doc)
-    if state is not None and text and isinstance(text, str):
-        assignments = state.assignments
-        table = state.__dict__.get("rr_table")
-        if table is None or table[0] != len(assignments):
-            codes = {chr(c): chr(n) for c, n in assignments.items() if n < 256}
-            if " " in codes:
-                codes["\xa0"] = codes[" "]  # reportlab draws a no-break space as a space
-            table = state.rr_table = (len(assignments), frozenset(codes), str.maketrans(codes))
-        if table[1].issuperset(text):
-            return [(0, text.translate(table[2]).encode("latin-1"))]
-    return TTFont.splitString(font, text, doc, encoding)
+    return TTFont.splitString
 
 
 # --- font subsets, made and compressed once a process ---------------------------------------------
@@ -482,15 +659,16 @@ def _load_font(cache_file: Path, name: str, path_text: str, data: bytes) -> Any:
 
 
 @cache
-def _covered() -> frozenset[int]:
-    return frozenset(_register(REGULAR).face.charToGlyph)
+def _covered() -> frozenset[str]:
+    """The characters the regular face draws, and the newline (which markup makes a line break)."""
+    return frozenset(map(chr, _register(REGULAR).face.charToGlyph)) | {"\n"}
 
 
 def markup(text: str) -> str:
     """Escape a value for reportlab's paragraph markup; route uncovered characters to the
     fallback font; turn newlines into line breaks."""
     covered = _covered()
-    if covered.issuperset(map(ord, text.replace("\n", ""))):  # the common case: one font
+    if covered.issuperset(text):  # the common case: one font
         return escape(text).replace("\n", "<br/>")
     out: list[str] = []
     run: list[str] = []
@@ -507,7 +685,7 @@ def markup(text: str) -> str:
             flush()
             out.append("<br/>")
             continue
-        needs_fallback = ord(char) not in covered and not char.isspace()
+        needs_fallback = char not in covered and not char.isspace()
         if needs_fallback != in_fallback:
             flush()
             in_fallback = needs_fallback
@@ -1111,12 +1289,49 @@ def _paragraph(text_markup: str, style: ParagraphStyle, label: str | None) -> An
     if model is None:
         if len(_LAID_OUT) >= LAID_OUT_MAX:
             _LAID_OUT.clear()
+        frags = _plain_frags(text_markup, style)
         model = (
-            _laid_out_class()(text_markup, style, bulletText=label) if label else _laid_out_class()(text_markup, style)
+            _laid_out_class()(text_markup, style, bulletText=label, frags=frags)
+            if label
+            else _laid_out_class()(text_markup, style, frags=frags)
         )
         model.rr_lines = {}  # by available width: what wrap computed, shared by every copy
         _LAID_OUT[key] = model
     return copy.copy(model)
+
+
+# Plain text (no markup, no entity, single spaces) in a style: the piece reportlab's parser makes
+# of it, but its text, by the style (see _plain_frags).
+_PLAIN_PIECE: dict[int, tuple[ParagraphStyle, Any]] = {}
+
+
+def _plain_frags(text_markup: str, style: ParagraphStyle) -> list[Any] | None:
+    """The pieces reportlab's parser makes of ``text_markup`` in ``style`` (its ParaParser, an
+    HTMLParser, at a tenth of a letter's PDF for the paragraphs a letter does not share with
+    others) for plain text: one piece, a copy of the one it makes of any plain text in that
+    style, with this text. None for anything else (markup, an entity, whitespace that reportlab
+    cleans up, a style that transforms text): the parser makes those."""
+    if (
+        not text_markup
+        or "<" in text_markup
+        or "&" in text_markup
+        or " ".join(text_markup.split()) != text_markup
+        or getattr(style, "textTransform", None)
+    ):
+        return None
+    kept = _PLAIN_PIECE.get(id(style))
+    if kept is None or kept[0] is not style:
+        from reportlab.platypus.paraparser import ParaParser
+
+        parser = ParaParser()
+        parser.caseSensitive = 1
+        parsed_style, pieces, bullet = parser.parse("plain", style)  # type: ignore[no-untyped-call]
+        if parsed_style is not style or not pieces or len(pieces) != 1 or bullet or pieces[0].text != "plain":
+            return None
+        kept = _PLAIN_PIECE[id(style)] = (style, pieces[0])
+    piece = copy.copy(kept[1])
+    piece.text = text_markup
+    return [piece]
 
 
 @cache

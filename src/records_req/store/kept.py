@@ -236,6 +236,12 @@ def _after_flush(session: Session, _context: Any) -> None:
         session.info.setdefault(_REMINDING, set()).update(reminding)
 
 
+def written(session: Session, ids: Iterable[int]) -> None:
+    """Requests this session's transaction inserted or updated without the ORM (a bulk insert):
+    counted again at its commit with those its flushes touched, as if the ORM had written them."""
+    session.info.setdefault(_IDS, set()).update(ids)
+
+
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     """Count again, in the transaction being committed, every request its flushes touched."""

@@ -28,7 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,6 +40,7 @@ from records_req.tracker.campaign_render import (  # the letters' rendering, whi
     BATCH,
     Job,
     Rendered,
+    collecting_less,
     quiet_worker,
     render_batch,
     render_job,
@@ -531,13 +532,14 @@ def run(
             progress()
 
     try:
-        for step, result in rendered(creates, jobs):
-            staged = None if isinstance(result, RecordsReqError) else _stage(step, result)
-            ahead.append(Ahead(step, result, staged))
-            if len(ahead) >= CHUNK:
+        with collecting_less():
+            for step, result in rendered(creates, jobs):
+                staged = None if isinstance(result, RecordsReqError) else _stage(step, result)
+                ahead.append(Ahead(step, result, staged))
+                if len(ahead) >= CHUNK:
+                    settle()
+            if ahead:
                 settle()
-        if ahead:
-            settle()
     finally:
         for item in ahead:  # interrupted: the files written ahead go
             discard((item.staged or {}).values())
@@ -694,11 +696,51 @@ def _record_together(
             )
             done.append(_record(session, checks, step, result, options, today, guarded, staged_files, alone))
         if together:
+            rows = [(i, d) for i, d in enumerate(done) if isinstance(d, _Made) and d.row is not None]
             try:
                 session.flush()
+                ids = _insert_requests(session, [d.row for _, d in rows if d.row is not None], options.tag)
             except IntegrityError:  # the transaction is spoiled: it is rolled back, and done again
                 raise _Refused from None
-        return [_finish(session, d, today) if isinstance(d, _Made) else d for d in done]
+            for (i, d), request_id in zip(rows, ids, strict=True):
+                done[i] = d._replace(request_id=request_id)
+        made = [d for d in done if isinstance(d, _Made)]
+        _insert_documents(session, made)
+        return [_finish(d, today) if isinstance(d, _Made) else d for d in done]
+
+
+def _insert_requests(session: Session, rows: list[dict[str, Any]], tag: str) -> list[int]:
+    """Insert the requests of ``rows`` (service.new_request_row) with the campaign's tag, one
+    statement a table for all of them (where the ORM took a flush of an object a request, its tag
+    and its cached schedule written again): their ids, in the order of the rows. They are
+    counted at the commit as the ORM's are (kept.written)."""
+    from sqlalchemy import Table, insert
+
+    from records_req.store import kept
+    from records_req.store.models import Request, Tag
+
+    if not rows:
+        return []
+    table = cast(Table, Request.__table__)
+    connection = session.connection()
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = list(connection.execute(statement, rows).scalars())
+    tags = [{"request_id": request_id, "tag": tag} for request_id in ids]
+    connection.execute(insert(cast(Table, Tag.__table__)), tags)
+    kept.written(session, ids)
+    return ids
+
+
+def _insert_documents(session: Session, made: Sequence[_Made]) -> None:
+    """The letter documents of the requests made, in their order, in one statement."""
+    from sqlalchemy import Table, insert
+
+    from records_req.store.models import Document
+    from records_req.tracker.service import document_row
+
+    rows = [document_row(m.id, "letter", path, data, path.name) for m in made for path, data in m.files.items()]
+    if rows:
+        session.connection().execute(insert(cast(Table, Document.__table__)), rows)
 
 
 class _Checks(NamedTuple):
@@ -752,8 +794,16 @@ class _Made(NamedTuple):
     schedule are added once it has its id."""
 
     step: Step
-    request: Request
+    request: Request | None  # made by the ORM (inserted at once: ``alone``), else
     files: dict[Path, bytes]
+    row: dict[str, Any] | None = None  # its row, inserted with the chunk's (_insert_requests)
+    request_id: int | None = None  # once inserted
+
+    @property
+    def id(self) -> int:
+        request_id = self.request.id if self.request is not None else self.request_id
+        assert request_id is not None
+        return request_id
 
 
 def _record(
@@ -770,7 +820,7 @@ def _record(
     """One letter of a chunk: why it is skipped after all, or its files moved into place and its
     request made (inserted now if ``alone``, else with the chunk's)."""
     from records_req.output import write_all
-    from records_req.tracker.service import DuplicateRequest, create_request, holder_message
+    from records_req.tracker.service import DuplicateRequest, create_request, holder_message, new_request_row
 
     job = step.job
     assert job is not None
@@ -804,45 +854,49 @@ def _record(
     write_all(
         {p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, guarded=guarded
     )
+    fields: dict[str, Any] = {
+        "jurisdiction": checks.laws[job.code],
+        "agency_row": agency_row,
+        "profile": checks.profile,
+        "topics": topics,
+        "items": list(result.items),
+        "since": result.since,
+        "until": result.until,
+        "letter_date": job.spec.letter_date or today,
+        "fee_limit": result.fee_limit,
+        "co_requester": result.co_requester,
+        "again": options.again,
+    }
+    if not alone:  # inserted with the chunk's (_insert_requests)
+        return _Made(step, None, files, new_request_row(**fields, today=today) | {"as_sent": result.as_sent})
     try:
         request = create_request(
             session,
-            jurisdiction=checks.laws[job.code],
-            agency_row=agency_row,
-            profile=checks.profile,
-            topics=topics,
-            items=list(result.items),
-            since=result.since,
-            until=result.until,
-            letter_date=job.spec.letter_date or today,
-            fee_limit=result.fee_limit,
-            co_requester=result.co_requester,
+            **fields,
             as_sent=result.as_sent,
             tags=[options.tag],
-            again=options.again,
             checked=True,  # the chunk's checks above, under the lock
-            flush=alone,
         )
     except DuplicateRequest as exc:  # a writer that does not take the lock (never expected)
         return skipped("already-requested", str(exc), exc.request_id)
-    if alone:  # the letters after it in the chunk see it
-        for path in files:
-            checks.owners[path] = request.id
-        checks.mine[(agency_row.id, tuple(sorted(topics)))] = request.id
-        if request.open_key is not None:
-            checks.open_[(agency_row.id, tuple(sorted(topics)))] = request
+    # the letters after it in the chunk see it
+    for path in files:
+        checks.owners[path] = request.id
+    checks.mine[(agency_row.id, tuple(sorted(topics)))] = request.id
+    if request.open_key is not None:
+        checks.open_[(agency_row.id, tuple(sorted(topics)))] = request
     return _Made(step, request, files)
 
 
-def _finish(session: Session, made: _Made, today: dt.date) -> Outcome:
-    """A made request's letter documents and cached schedule, and what the campaign says of it."""
-    from records_req.tracker.service import add_document, refresh
+def _finish(made: _Made, today: dt.date) -> Outcome:
+    """A made request's cached schedule (a request the ORM made: the others have theirs in their
+    row), and what the campaign says of it; its documents are inserted (_insert_documents)."""
+    from records_req.tracker.service import refresh
 
-    for path, data in made.files.items():
-        add_document(session, made.request, "letter", path, original_name=path.name, data=data, flush=False)
-    refresh(made.request, today)
+    if made.request is not None:
+        refresh(made.request, today)
     files = {p.suffix[1:]: str(p) for p in made.files}
-    return Outcome(made.step.target, "created", None, None, made.request.id, files)
+    return Outcome(made.step.target, "created", None, None, made.id, files)
 
 
 def summary(outcomes: Sequence[Outcome], *, eml: bool = False) -> dict[str, Any]:

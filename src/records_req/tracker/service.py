@@ -29,6 +29,8 @@ from records_req.lifecycle import (
     track,
     why_not,
 )
+from records_req.output import resolved
+from records_req.schedule_cache import compute
 from records_req.store.models import (
     Agency,
     Document,
@@ -331,14 +333,12 @@ def create_request(
     again: bool,
     as_sent: dict[str, Any] | None = None,
     checked: bool = False,
-    flush: bool = True,
 ) -> Request:
     """One new request. Unless ``again``, it takes the agency's key for these topics: a request
     already open for them is refused by name (``checked``: the caller looked, under the agency's
     lock, and found none), and if another writer made one meanwhile the database's unique index
-    refuses this one (never two open requests for the same records). ``flush=False``: the request
-    is only added to the session, for the caller to flush with others (a campaign's chunk), and
-    then the index's refusal is an IntegrityError for the caller to handle."""
+    refuses this one (never two open requests for the same records). A campaign inserts the
+    requests of a chunk together instead (:func:`new_request_row`)."""
     if not again and not checked:
         refuse_duplicate(session, agency_row, topics)
     request = Request(
@@ -361,9 +361,6 @@ def create_request(
         tracking_numbers=[],
     )
     request.tags = [Tag(tag=t) for t in sorted(set(tags))]
-    if not flush:
-        session.add(request)
-        return request
     try:
         with session.begin_nested():
             session.add(request)
@@ -378,6 +375,62 @@ def create_request(
             holder.id, Noted("already-requested", holder=holder_message(holder, agency_row.name, topics))
         ) from None
     return request
+
+
+def new_request_row(
+    *,
+    jurisdiction: Jurisdiction,
+    agency_row: Agency,
+    profile: Profile | None,
+    topics: Sequence[str],
+    items: Sequence[str],
+    since: dt.date,
+    until: dt.date,
+    letter_date: dt.date,
+    fee_limit: int,
+    co_requester: str | None,
+    again: bool,
+    today: dt.date,
+) -> dict[str, Any]:
+    """The row of the new request :func:`create_request` makes (checked by the caller under the
+    agency's lock) with the cached schedule :func:`refresh` then gives it, for a writer that
+    inserts many rows at once (a campaign's chunk: tracker.campaign). It has no events yet, so
+    its schedule needs no id. The same columns as the ORM writes, but ``created_at`` (the
+    column's default) and ``as_sent`` (the letter's, which the caller adds)."""
+    _, cached = compute([], jurisdiction.for_agency(agency_row.name), today)
+    return {
+        "agency_id": agency_row.id,
+        "profile_id": profile.id if profile else None,
+        "jurisdiction": jurisdiction.code,
+        "topics": list(topics),
+        "items": list(items),
+        "since": since,
+        "until": until,
+        "letter_date": letter_date,
+        "fee_limit": fee_limit,
+        "co_requester": co_requester,
+        "status": cached.status,
+        "closed": cached.closed,
+        "open_key": None if again or cached.closed else open_key(topics),
+        "due_on": cached.due_on,
+        "due_statutory": cached.due_statutory,
+        "schedule": cached.schedule,
+        "schedule_stamp": cached.stamp,
+    }
+
+
+def document_row(request_id: int, role: str, path: Path, data: bytes, original_name: str) -> dict[str, Any]:
+    """The row :func:`add_document` makes for ``data`` stored at ``path`` (no event), for a writer
+    that inserts many at once."""
+    return {
+        "request_id": request_id,
+        "event_id": None,
+        "role": role,
+        "path": str(path),
+        "original_name": original_name,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+    }
 
 
 def get_request(session: Session, request_id: int) -> Request:
@@ -405,8 +458,6 @@ def tracked(request: Request, today: dt.date) -> Tracked:
 def refresh(request: Request, today: dt.date) -> Tracked:
     """Recompute the cached status, date and schedule from the events, stamped with the law and
     engine they came from (schedule_cache)."""
-    from records_req.schedule_cache import compute
-
     j = load_laws()[request.jurisdiction].for_agency(request.agency.name)
     state, cached = compute(recorded(request.events), j, today, request.id)
     _keep(request, cached)
@@ -687,8 +738,9 @@ def letter_owners(session: Session, paths: Iterable[Path]) -> dict[Path, int]:
     """Of ``paths``, those where a request's letter is stored (as given or resolved), with that
     request."""
     names: dict[str, list[Path]] = {}
+    folders: dict[Path, Path] = {}
     for p in paths:
-        for name in {str(p), str(p.resolve())}:
+        for name in {str(p), str(resolved(p, folders))}:
             names.setdefault(name, []).append(p)
     wanted = sorted(names)
     owners: dict[Path, int] = {}
