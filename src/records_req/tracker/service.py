@@ -341,17 +341,9 @@ def create_request(
     requests of a chunk together instead (:func:`new_request_row`)."""
     if not again and not checked:
         refuse_duplicate(session, agency_row, topics)
+    asked = _asked(jurisdiction, agency_row, profile, topics, items, since, until, letter_date, fee_limit, co_requester)
     request = Request(
-        agency_id=agency_row.id,
-        profile_id=profile.id if profile else None,
-        jurisdiction=jurisdiction.code,
-        topics=list(topics),
-        items=list(items),
-        since=since,
-        until=until,
-        letter_date=letter_date,
-        fee_limit=fee_limit,
-        co_requester=co_requester,
+        **asked,
         as_sent=as_sent,
         status="draft",
         closed=False,
@@ -398,6 +390,33 @@ def new_request_row(
     its schedule needs no id. The same columns as the ORM writes, but ``created_at`` (the
     column's default) and ``as_sent`` (the letter's, which the caller adds)."""
     _, cached = compute([], jurisdiction.for_agency(agency_row.name), today)
+    return _asked(
+        jurisdiction, agency_row, profile, topics, items, since, until, letter_date, fee_limit, co_requester
+    ) | {
+        "status": cached.status,
+        "closed": cached.closed,
+        "open_key": None if again or cached.closed else open_key(topics),
+        "due_on": cached.due_on,
+        "due_statutory": cached.due_statutory,
+        "schedule": cached.schedule,
+        "schedule_stamp": cached.stamp,
+    }
+
+
+def _asked(
+    jurisdiction: Jurisdiction,
+    agency_row: Agency,
+    profile: Profile | None,
+    topics: Sequence[str],
+    items: Sequence[str],
+    since: dt.date,
+    until: dt.date,
+    letter_date: dt.date,
+    fee_limit: int,
+    co_requester: str | None,
+) -> dict[str, Any]:
+    """A new request's columns for what was asked of whom, as both writers store them
+    (:func:`create_request` through the ORM, :func:`new_request_row` for a chunk's insert)."""
     return {
         "agency_id": agency_row.id,
         "profile_id": profile.id if profile else None,
@@ -409,13 +428,6 @@ def new_request_row(
         "letter_date": letter_date,
         "fee_limit": fee_limit,
         "co_requester": co_requester,
-        "status": cached.status,
-        "closed": cached.closed,
-        "open_key": None if again or cached.closed else open_key(topics),
-        "due_on": cached.due_on,
-        "due_statutory": cached.due_statutory,
-        "schedule": cached.schedule,
-        "schedule_stamp": cached.stamp,
     }
 
 
