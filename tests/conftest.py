@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import shutil
 import signal
@@ -550,12 +551,11 @@ def isolated_home_for(home: Path) -> Iterator[Path]:
 # live as long as the worker are no longer walked, and later collections look only at what tests
 # made since. (What a test keeps alive at that moment and drops later in a cycle is not collected:
 # a few objects, against hundreds of thousands walked again at each full collection.)
-_finished = Counter[str]()
+_finished = itertools.count(1)  # the worker's tests finished so far, as each ends
 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
-    _finished["tests"] += 1
-    count = _finished["tests"]
+    count = next(_finished)
     if count >= 32 and count & (count - 1) == 0:  # a power of two
         gc.collect()
         gc.freeze()

@@ -141,16 +141,15 @@ class Tab:
 # gets a new page in it with the context's cookies cleared. Nothing else a test leaves in a
 # context can reach the next one: each test serves its own dashboard on a new port, so its
 # storage and cache belong to another origin, and its page, with its routes, is closed.
-_CONTEXTS: dict[tuple[int, str], BrowserContext] = {}
+_CONTEXTS: dict[str, BrowserContext] = {}  # by width, in the worker's one Chromium
 
 
 def _context(chromium: Browser, width: str) -> BrowserContext:
-    key = (id(chromium), width)
-    context = _CONTEXTS.get(key)
+    context = _CONTEXTS.get(width)
     if context is None or context.browser is not chromium:
         context = chromium.new_context(accept_downloads=True, locale="en-US", **VIEWPORTS[width])
         context.set_default_timeout(15_000)
-        _CONTEXTS[key] = context
+        _CONTEXTS[width] = context
     context.clear_cookies()
     return context
 
