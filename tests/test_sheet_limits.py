@@ -284,6 +284,19 @@ def test_title_rows_above_the_header_are_read_past(tmp_path: Path, fmt: str) -> 
     assert [a.row for a in sheet.agreements] == ([4] if fmt == "csv" else [4, 5])
 
 
+def test_rows_the_xml_leaves_out_are_blank_and_every_row_keeps_its_own_number(tmp_path: Path) -> None:
+    """Excel writes no ``<row>`` for a blank row: a title at row 1, the header at row 4 and the
+    agreements at rows 5 and 9 are read as those rows (the header is found within its first ten
+    rows, and each agreement, and each skipped row, is named by the row a person sees)."""
+    harris, lee = ROWS
+    unknown = ("TEXAS", "", "County", "Harris County", "Task Force Model", "45845", "link")  # no agency
+    rows = [row_xml(1, ("287(g) Participating Agencies",)), row_xml(4, HEADER), row_xml(5, harris)]
+    rows += [row_xml(7, unknown), row_xml(9, lee)]
+    sheet = read_sheet(write_xlsx(tmp_path / "gaps.xlsx", parts(sheet=sheet_xml(rows))))
+    assert [(a.row, a.agency) for a in sheet.agreements] == [(5, harris[1]), (9, lee[1])]
+    assert [(s.row, s.reason) for s in sheet.skipped] == [(7, "no agency name")]
+
+
 def test_a_date_serial_beyond_any_date_is_no_warning_and_no_traceback(tmp_path: Path) -> None:
     row = row_xml(2, ("TEXAS", "Harris County Sheriff's Office", "County", "X", "Task Force Model", "9" * 20, "link"))
     path = write_xlsx(tmp_path / "serial.xlsx", parts(sheet=sheet_xml([row_xml(1, HEADER), row])))

@@ -482,8 +482,8 @@ def _read_xlsx(path: Path) -> Sheet:
         for ws in book.worksheets:
             ws.reset_dimensions()  # a declared A1:XFD1048576 is not 17 billion cells to pad
             found = None
-            for number, row in enumerate(ws.iter_rows(max_row=HEADER_WITHIN, max_col=MAX_COLUMNS), start=1):
-                values = bounds.row(number, [c.value for c in row])
+            for number, row in _numbered_rows(ws, 1, HEADER_WITHIN, errors=True):
+                values = bounds.row(number, row)
                 if _is_header(values):
                     found = number, values
                     break
@@ -497,12 +497,8 @@ def _read_xlsx(path: Path) -> Sheet:
                 links = _sheet_links(archive, ws.title, link_columns, path)
 
             def rows(ws: Any = ws, at: int = at, links: dict[tuple[int, int], str] = links) -> Iterator[Any]:
-                previous = None
-                for number, row in enumerate(ws.iter_rows(min_row=at + 1, max_col=MAX_COLUMNS), start=at + 1):
-                    if row is previous:  # openpyxl fills rows the XML leaves out with one empty tuple
-                        continue
-                    previous = row
-                    values = bounds.row(number, [None if c.data_type == "e" else c.value for c in row])
+                for number, row in _numbered_rows(ws, at + 1):
+                    values = bounds.row(number, row)
                     yield number, values, [links.get((column, number)) for column in range(1, len(values) + 1)]
 
             return parse_rows(str(path), ws.title, header, rows())
@@ -512,6 +508,40 @@ def _read_xlsx(path: Path) -> Sheet:
         f"{path} has no sheet with a header naming STATE and SUPPORT TYPE in its first {HEADER_WITHIN} rows: "
         "not an ICE 287(g) list."
     )
+
+
+def _numbered_rows(
+    ws: Any, first: int, last: int | None = None, errors: bool = False
+) -> Iterator[tuple[int, list[Any]]]:
+    """The values of each row the sheet's XML holds from row ``first`` to ``last``, numbered as
+    the XML numbers them, MAX_COLUMNS wide (an error cell as empty, unless ``errors``), read
+    from openpyxl's own parser of the read-only sheet. openpyxl's ``iter_rows`` makes up an empty
+    row for each number the XML skips (a sheet's one cell at row 1,000,000 was a million rows to
+    go through before it was refused) and a cell object for each value; here the parser's rows
+    are taken as they come. Rows the XML leaves out are blank rows, which a read skips anyway."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = ws.parent
+    with ws._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if number < first:
+                continue
+            if last is not None and number > last:
+                return
+            values: list[Any] = [None] * MAX_COLUMNS
+            for cell in cells:
+                column = cell["column"]
+                if column <= MAX_COLUMNS and (errors or cell["data_type"] != "e"):
+                    values[column - 1] = cell["value"]
+            yield number, values
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
