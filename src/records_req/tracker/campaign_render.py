@@ -148,14 +148,22 @@ def collect_less() -> None:
 @contextlib.contextmanager
 def collecting_less() -> Iterator[None]:
     """:func:`collect_less` while the block runs (the campaign's own process, as it records the
-    letters), then the collector as it was."""
+    letters), then the collector as it was. A process that froze part of its heap itself (a
+    script or a server running campaigns through the Python API) is left to manage its own:
+    nothing more is frozen, and nothing unfrozen, which would hand its whole heap back to every
+    full collection; only the youngest collections are fewer."""
     threshold = gc.get_threshold()
-    collect_less()
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        collect_less()
+    else:
+        gc.set_threshold(max(threshold[0], YOUNG_THRESHOLD), *threshold[1:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
 
 
 def _exit_with_parent() -> None:
