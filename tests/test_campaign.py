@@ -233,30 +233,47 @@ def test_followup_by_tag_writes_only_for_requests_past_their_statutory_date(rr: 
 
 # --- resume after SIGKILL -----------------------------------------------------------------------
 
-DRIVER = """
+# Killed campaigns: each run is a real process, forked from one that has imported records-req once
+# (a fresh interpreter's imports were two thirds of each run), given its kill point, and ended by
+# SIGKILL there. The test writes a run's kill point and stderr file on a line; the forking process
+# answers with the run's exit code, as subprocess gives it (-9 for SIGKILL).
+ZYGOTE = """
 import os, signal, sys
-where, n = os.environ["RR_KILL_AT"].split(":")
-count = [0]
-def point(here):
-    if here == where:
-        count[0] += 1
-        if count[0] == int(n):
-            os.kill(os.getpid(), signal.SIGKILL)
 import records_req.output as output
-real_write = output.write_atomic
-def write_atomic(path, data, **staged):  # written ahead (output.stage), moved into place here
-    point("before-write"); real_write(path, data, **staged); point("after-write")
-output.write_atomic = write_atomic
-from sqlalchemy.orm.session import SessionTransaction
-real_commit = SessionTransaction.commit
-def commit(self, *args, **kwargs):
-    point("before-commit"); result = real_commit(self, *args, **kwargs); point("after-commit"); return result
-SessionTransaction.commit = commit
 import records_req.tracker.campaign as campaigns
-campaigns.CHUNK = int(os.environ["RR_CHUNK"])
+import records_req.tracker.campaign_render, records_req.letters.render, records_req.letters.warm
+from sqlalchemy.orm.session import SessionTransaction
 from records_req.cli import main
-sys.argv = ["records-req", *sys.argv[1:]]
-main()
+campaigns.CHUNK = int(os.environ["RR_CHUNK"])
+argv = ["records-req", *sys.argv[1:]]
+real_write, real_commit = output.write_atomic, SessionTransaction.commit
+for line in sys.stdin:
+    kill_at, log = line.rstrip("\\n").split("\\t")
+    pid = os.fork()
+    if pid:
+        print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+        continue
+    where, n = kill_at.split(":")
+    count = [0]
+    def point(here):
+        if here == where:
+            count[0] += 1
+            if count[0] == int(n):
+                os.kill(os.getpid(), signal.SIGKILL)
+    def write_atomic(path, data, **staged):  # written ahead (output.stage), moved into place here
+        point("before-write"); real_write(path, data, **staged); point("after-write")
+    def commit(self, *args, **kwargs):
+        point("before-commit"); result = real_commit(self, *args, **kwargs); point("after-commit"); return result
+    output.write_atomic, SessionTransaction.commit = write_atomic, commit
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1), os.dup2(fd, 2), os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    sys.argv, code = argv, 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    sys.stdout.flush(), sys.stderr.flush()
+    os._exit(code)
 """
 CHUNK = 2  # letters a transaction in the killed campaigns: five agencies make three chunks
 
@@ -286,27 +303,29 @@ KILLS = (("before-write", 2), ("after-write", 3), ("before-commit", 2), ("after-
 def test_a_campaign_killed_anywhere_resumes_without_loss_or_duplicates(rr: Tracker) -> None:
     args = ["--db", rr.url, "--as-of", "2026-12-01", "campaign", "--state", "TX", "--topic", "wso", "--tag", "K"]
     args += [*REQUESTER, "--out", str(rr.tmp / "out"), "--jobs", "1"]
-    env = subprocess_env(RECORDS_REQ_HOME=str(rr.tmp / "home"))
-    for where, n in KILLS:
-        done = subprocess.run(
-            [sys.executable, "-c", DRIVER, *args],
-            env=env | {"RR_KILL_AT": f"{where}:{n}", "RR_CHUNK": str(CHUNK)},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == -signal.SIGKILL, (where, n, done.returncode, done.stderr)
-        [state] = consistent(rr)
-        # A kill between a chunk's files and its commit leaves at most that chunk's files (two
-        # each), which the next run adopts (same bytes) rather than writing second requests.
-        assert len(state["orphans"]) <= 2 * CHUNK, (where, n, state)
-    finished = subprocess.run(
-        [sys.executable, "-c", DRIVER, *args],
-        env=env | {"RR_KILL_AT": "never:1", "RR_CHUNK": str(CHUNK)},
-        capture_output=True,
-        text=True,
-    )
-    assert finished.returncode == 0, finished.stderr
+    env = subprocess_env(RECORDS_REQ_HOME=str(rr.tmp / "home"), RR_CHUNK=str(CHUNK))
+    log = rr.tmp / "run.log"
+    with subprocess.Popen(
+        [sys.executable, "-c", ZYGOTE, *args], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as runs:
+        to_runs, from_runs = runs.stdin, runs.stdout
+        assert to_runs is not None and from_runs is not None
+
+        def run(kill_at: str) -> tuple[int, str]:
+            to_runs.write(f"{kill_at}\t{log}\n")
+            to_runs.flush()
+            return int(from_runs.readline()), log.read_text(encoding="utf-8")
+
+        for where, n in KILLS:
+            code, stderr = run(f"{where}:{n}")
+            assert code == -signal.SIGKILL, (where, n, code, stderr)
+            [state] = consistent(rr)
+            # A kill between a chunk's files and its commit leaves at most that chunk's files (two
+            # each), which the next run adopts (same bytes) rather than writing second requests.
+            assert len(state["orphans"]) <= 2 * CHUNK, (where, n, state)
+        code, stderr = run("never:1")
+        to_runs.close()
+    assert code == 0, stderr
     [state] = consistent(rr)
     assert state == {"orphans": [], "requests": 5}  # the five TX agencies, once each
 
