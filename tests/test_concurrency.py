@@ -5,6 +5,7 @@ is held by the database, not only checked; a campaign's workers die with it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -65,9 +66,7 @@ def _has_open(pid: int, path: Path) -> bool:
 
 
 @contextmanager
-def gate(
-    url: str, lock: str = "requests IN ACCESS EXCLUSIVE MODE"
-) -> Iterator[Callable[[list[subprocess.Popen[str]]], None]]:
+def gate(url: str, lock: str = "requests IN ACCESS EXCLUSIVE MODE") -> Iterator[Callable[[list[int]], None]]:
     """Hold the database so that both campaigns wait, then let them go together: on PostgreSQL
     a table lock (by default on ``requests``, which they read first; both are seen waiting for
     it), on SQLite the write lock (both have opened the database and queue for it)."""
@@ -78,9 +77,9 @@ def gate(
         holder = sqlite3.connect(path, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
 
-        def waiting(procs: list[subprocess.Popen[str]]) -> None:
+        def waiting(pids: list[int]) -> None:
             if sys.platform == "linux":
-                until(lambda: all(_has_open(p.pid, path) for p in procs), 60, "both campaigns open the database")
+                until(lambda: all(_has_open(pid, path) for pid in pids), 60, "both campaigns open the database")
 
         try:
             yield waiting
@@ -107,29 +106,78 @@ def gate(
                     ).scalar()
                 return bool(n and n >= 2)
 
-            yield lambda _procs: until(blocked, 60, "both campaigns wait for the database")
+            yield lambda _pids: until(blocked, 60, "both campaigns wait for the database")
             conn.rollback()
     finally:
         engine.dispose()
 
 
-def at_once(url: str, *commands: list[str], lock: str | None = None) -> list[subprocess.CompletedProcess[str]]:
-    env = subprocess_env()
+# The campaigns started at once are records-req's command line run in processes forked together
+# from one that has imported it (a fresh interpreter's imports were half of each campaign's
+# CPU): it says their process ids, then, once both have ended, their exit codes.
+FORKED = """
+import json, os, sys
+from records_req.cli import main
+import records_req.tracker.campaign, records_req.tracker.campaign_render, records_req.letters.render
+pids = []
+for argv, out, err in json.loads(sys.argv[1]):
+    pid = os.fork()
+    if pid:
+        pids.append(pid)
+        continue
+    for fd, path in ((1, out), (2, err)):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+    sys.argv, code = ["records-req", *argv], 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    sys.stdout.flush(), sys.stderr.flush()
+    os._exit(code)
+print(*pids, flush=True)
+print(*(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids), flush=True)
+"""
+
+
+def at_once(
+    url: str, tmp_path: Path, *commands: list[str], lock: str | None = None
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run each command (records-req's, as :func:`command` gives it) at the same moment, held at
+    the gate until all of them are there."""
+    module = [sys.executable, "-m", "records_req"]
+    runs: list[tuple[list[str], str, str]] = []  # each campaign's arguments, stdout and stderr files
+    for i, c in enumerate(commands):
+        assert c[: len(module)] == module, c
+        runs.append((c[len(module) :], str(tmp_path / f"run-{i}.out"), str(tmp_path / f"run-{i}.err")))
     with gate(url, *([lock] if lock else [])) as waiting:
-        procs = [
-            subprocess.Popen(c, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands
-        ]
+        forks = subprocess.Popen(
+            [sys.executable, "-c", FORKED, json.dumps(runs)],
+            env=subprocess_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert forks.stdout is not None
+        pids = [int(pid) for pid in forks.stdout.readline().split()]
         try:
-            waiting(procs)
+            assert len(pids) == len(commands), "the campaigns were not started"
+            waiting(pids)
         except BaseException:
-            for p in procs:
-                p.kill()
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            forks.kill()
+            forks.communicate(timeout=60)
             raise
-    done = []
-    for c, p in zip(commands, procs, strict=True):
-        out, err = p.communicate(timeout=300)
-        done.append(subprocess.CompletedProcess(c, p.returncode, out, err))
-    return done
+    codes = [int(code) for code in forks.stdout.readline().split()]
+    _, trouble = forks.communicate(timeout=300)
+    assert forks.returncode == 0 and len(codes) == len(commands), trouble
+    return [
+        subprocess.CompletedProcess(
+            c, code, Path(out).read_text(encoding="utf-8"), Path(err).read_text(encoding="utf-8")
+        )
+        for c, code, (_, out, err) in zip(commands, codes, runs, strict=True)
+    ]
 
 
 def open_requests(url: str) -> list[tuple[int, str, list[str]]]:
@@ -161,6 +209,7 @@ def test_two_campaigns_started_at_once_ask_each_agency_once(db_url: str, tmp_pat
     tags = [tag for tag, _ in RUNS[which]]
     runs = at_once(
         db_url,
+        tmp_path,
         *(
             command(db_url, tmp_path, "--state", "TX", "--topic", "wso", "--tag", tag, "--date", day, "--jobs", "1")
             for tag, day in RUNS[which]
@@ -209,6 +258,7 @@ def test_two_first_campaigns_on_a_fresh_database_both_succeed_and_share_the_prof
     rr("agencies", "import", str(path))
     runs = at_once(
         db_url,
+        tmp_path,
         command(db_url, tmp_path, "--state", "TX", "--topic", "wso", "--tag", "TX"),
         command(db_url, tmp_path, "--state", "FL", "--topic", "wso", "--tag", "FL"),
         lock="profiles IN SHARE MODE",
