@@ -564,8 +564,9 @@ def audited_site(rr: Tracker) -> int:
     return late
 
 
-def audit_problems(tab: Tab, paths: Iterable[str], lang: str) -> list[str]:
-    """The audit and the keyboard walk on each page (in ``lang``, the language the tab has chosen)."""
+def audit_problems(tab: Tab, paths: Iterable[str], lang: str, keyboard: bool = True) -> list[str]:
+    """The audit, and the keyboard walk unless not ``keyboard``, on each page (in ``lang``, the
+    language the tab has chosen)."""
     problems: list[str] = []
     for path in paths:
         tab.open(path)
@@ -574,7 +575,8 @@ def audit_problems(tab: Tab, paths: Iterable[str], lang: str) -> list[str]:
             state_law = "Ley: Virginia" if lang == "es" else "Law: Virginia"
             expect(tab.page.locator("#state-info p").first).to_have_text(re.compile("^" + state_law))
         problems += [f"{path} ({lang}): {p}" for p in tab.page.evaluate(AUDIT)]
-        problems += [f"{path} ({lang}): {p}" for p in keyboard_problems(tab.page)]
+        if keyboard:
+            problems += [f"{path} ({lang}): {p}" for p in keyboard_problems(tab.page)]
     return problems
 
 
@@ -582,7 +584,10 @@ def test_every_page_passes_the_accessibility_and_layout_audit_in_both_languages(
     chromium: Browser, seeds: Seeds, tmp_path: Path, viewport: str
 ) -> None:
     """Every page in English, then the pages that differ most in Spanish (chosen by its link), in
-    one tab on one seeded copy: the audit only reads."""
+    one tab on one seeded copy: the audit only reads. The Spanish pages are audited without the
+    keyboard walk (a third of its Tab presses): their order of stops, focus rings and skip link are
+    the English pages' (the same elements and style sheet), and what longer words push off the
+    screen the audit finds itself (the page never scrolls sideways)."""
     rr, late = seeds.copy(audited_site, tmp_path)
     with serving(rr) as served, opened(chromium, served, viewport) as tab:
         pages = ["/", "/requests", f"/requests/{late}", "/new?state=VA", "/agencies", "/campaign", "/reports"]
@@ -591,7 +596,7 @@ def test_every_page_passes_the_accessibility_and_layout_audit_in_both_languages(
         tab.open("/")
         tab.page.get_by_role("link", name="Español").click()
         expect(tab.page.locator("html")).to_have_attribute("lang", "es")
-        problems += audit_problems(tab, ("/", f"/requests/{late}", "/new?state=VA"), "es")
+        problems += audit_problems(tab, ("/", f"/requests/{late}", "/new?state=VA"), "es", keyboard=False)
         assert problems == [], f"at {tab.width} width:\n" + "\n".join(problems)
 
 
