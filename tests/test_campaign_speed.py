@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import pickle
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -341,28 +342,82 @@ def test_plain_text_is_the_piece_reportlabs_parser_makes(text: str) -> None:
         assert [(type(p), p.__dict__) for p in pieces] == [(type(p), p.__dict__) for p in mine]
 
 
-def test_collecting_less_gives_the_collector_back_as_it_was() -> None:
-    """The campaign's own process collects less while it records letters (campaign_render
-    .collecting_less), then as before: the same thresholds, nothing left frozen. A process that
-    froze part of its heap itself (a script or server running a campaign through the Python API,
-    this test's worker) keeps it frozen: an unfreeze at the end would hand its whole heap back to
-    the collector's walks, as the campaigns run by this suite's workers did to theirs."""
+PYTHONS_COLLECTOR = (700, 10, 10)  # Python's own thresholds
+
+
+@pytest.fixture
+def pythons_collector() -> Iterator[None]:
+    """The collector as a process that has changed nothing has it (this worker's collects less
+    and froze its heap: tests/conftest.py), then the worker's again."""
     import gc
 
-    before = gc.get_threshold()
-    gc.unfreeze()  # a process that froze nothing
+    worker = gc.get_threshold()
+    gc.set_threshold(*PYTHONS_COLLECTOR)
+    gc.unfreeze()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*worker)
+        gc.freeze()
+
+
+def test_collecting_less_gives_the_collector_back_as_it_was(pythons_collector: None) -> None:
+    """The campaign's own process collects less while it records letters (campaign_render
+    .collecting_less), then as before: the same thresholds, nothing left frozen. A process that
+    froze part of its heap itself (a script or server running a campaign through the Python API)
+    keeps it frozen: an unfreeze at the end would hand its whole heap back to the collector's
+    walks, as the campaigns run by this suite's workers did to theirs."""
+    import gc
+
     with campaign_render.collecting_less():
-        assert gc.get_threshold()[0] >= campaign_render.YOUNG_THRESHOLD
+        assert gc.get_threshold()[0] == campaign_render.YOUNG_THRESHOLD
         assert gc.get_freeze_count() > 0
-    assert gc.get_threshold() == before
+    assert gc.get_threshold() == PYTHONS_COLLECTOR
     assert gc.get_freeze_count() == 0
 
-    gc.freeze()  # a process that froze its heap (as this worker had)
-    frozen = gc.get_freeze_count()
+    def frozen(thing: object) -> bool:  # the collector's generations hold all it walks
+        return not any(seen is thing for seen in gc.get_objects())
+
+    kept: list[object] = []
+    gc.freeze()  # a process that froze its heap itself
+    assert frozen(kept)
     with campaign_render.collecting_less():
-        assert gc.get_threshold()[0] >= campaign_render.YOUNG_THRESHOLD
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == frozen
+        assert gc.get_threshold()[0] == campaign_render.YOUNG_THRESHOLD
+    assert gc.get_threshold() == PYTHONS_COLLECTOR
+    assert frozen(kept)
+
+
+def test_campaigns_running_at_once_give_the_collector_back_when_the_last_ends(pythons_collector: None) -> None:
+    """Two campaigns of a dashboard, each in its own thread, overlapping: the second begins
+    while the first has the collector set aside and ends after it. The collector stays set aside
+    until the second ends, then is as it was before the first: its thresholds, nothing frozen."""
+    import gc
+    import threading
+
+    first_began, first_ended, second_in = threading.Event(), threading.Event(), threading.Event()
+    seen: list[tuple[int, int]] = []
+
+    def first() -> None:
+        with campaign_render.collecting_less():
+            first_began.set()
+            second_in.wait(10)
+        first_ended.set()
+
+    def second() -> None:
+        first_began.wait(10)
+        with campaign_render.collecting_less():
+            second_in.set()
+            first_ended.wait(10)
+            seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    [(young, frozen)] = seen  # after the first ended, the second still collects less
+    assert young == campaign_render.YOUNG_THRESHOLD and frozen > 0
+    assert gc.get_threshold() == PYTHONS_COLLECTOR and gc.get_freeze_count() == 0
 
 
 def test_paths_resolved_from_their_folders_are_the_paths_resolved(tmp_path: Path) -> None:

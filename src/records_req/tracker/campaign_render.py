@@ -145,25 +145,53 @@ def collect_less() -> None:
     gc.set_threshold(max(young, YOUNG_THRESHOLD), *older)
 
 
+class _CollectingLess:
+    """What :func:`collecting_less` changed, shared by the campaigns running at once in one
+    process (a dashboard's jobs, each in its own thread): the first to begin sets the collector
+    aside, the last to end gives it back."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.threshold: tuple[int, ...] = ()
+        self.froze = False
+
+    def begin(self) -> None:
+        with self.lock:
+            if self.running == 0:
+                self.threshold = gc.get_threshold()
+                self.froze = gc.get_freeze_count() == 0
+                if self.froze:
+                    collect_less()
+                else:
+                    gc.set_threshold(max(self.threshold[0], YOUNG_THRESHOLD), *self.threshold[1:])
+            self.running += 1
+
+    def end(self) -> None:
+        with self.lock:
+            self.running -= 1
+            if self.running == 0:
+                gc.set_threshold(*self.threshold)
+                if self.froze:
+                    gc.unfreeze()
+
+
+_COLLECTING_LESS = _CollectingLess()
+
+
 @contextlib.contextmanager
 def collecting_less() -> Iterator[None]:
     """:func:`collect_less` while the block runs (the campaign's own process, as it records the
-    letters), then the collector as it was. A process that froze part of its heap itself (a
-    script or a server running campaigns through the Python API) is left to manage its own:
-    nothing more is frozen, and nothing unfrozen, which would hand its whole heap back to every
-    full collection; only the youngest collections are fewer."""
-    threshold = gc.get_threshold()
-    ours = gc.get_freeze_count() == 0
-    if ours:
-        collect_less()
-    else:
-        gc.set_threshold(max(threshold[0], YOUNG_THRESHOLD), *threshold[1:])
+    letters), then the collector as it was, once the last campaign running in the process has
+    ended. A process that froze part of its heap itself (a script or a server running campaigns
+    through the Python API) is left to manage its own: nothing more is frozen, and nothing
+    unfrozen, which would hand its whole heap back to every full collection; only the youngest
+    collections are fewer."""
+    _COLLECTING_LESS.begin()
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        if ours:
-            gc.unfreeze()
+        _COLLECTING_LESS.end()
 
 
 def _exit_with_parent() -> None:
