@@ -54,3 +54,26 @@ class Tracker:
         out = self.tmp / (name or f"report.{fmt}")
         self("report", "--format", fmt, "-o", str(out), "--force", *extra)
         return out
+
+
+# For a test's subprocess that forks records-req's command line from a process that has imported
+# it once (a fresh interpreter's imports are most of a short command's CPU): the script begins
+# with this, and each forked child ends in run_forked.
+RUN_FORKED = """
+import os, sys
+from records_req.cli import main
+
+def run_forked(argv, out, err):
+    \"\"\"In a forked child: records-req's command line with argv, its stdout and stderr to the
+    files out and err, no stdin; the child then exits with the command's code.\"\"\"
+    for fd, path in ((1, out), (2, err)):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    sys.argv, code = ["records-req", *argv], 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    sys.stdout.flush(), sys.stderr.flush()
+    os._exit(code)
+"""

@@ -18,7 +18,7 @@ import pytest
 
 from records_req.ice.sheets import read_sheet
 
-from .cli_helpers import Tracker
+from .cli_helpers import RUN_FORKED, Tracker
 from .conftest import default_sigint, ice_sheet, sigint_ignored, subprocess_env
 from .letter_helpers import docx_text, pdf_text, words
 from .seeded_copies import Seeds, seeds
@@ -235,20 +235,20 @@ def test_followup_by_tag_writes_only_for_requests_past_their_statutory_date(rr: 
 
 # Killed campaigns: each run is a real process, forked from one that has imported records-req once
 # (a fresh interpreter's imports were two thirds of each run), given its kill point, and ended by
-# SIGKILL there. The test writes a run's kill point and stderr file on a line; the forking process
-# answers with the run's exit code, as subprocess gives it (-9 for SIGKILL).
-ZYGOTE = """
-import os, signal, sys
+# SIGKILL there. The test writes a run's kill point and its stdout and stderr files on a line; the
+# forking process answers with the run's exit code, as subprocess gives it (-9 for SIGKILL).
+ZYGOTE = (
+    RUN_FORKED
+    + """
+import signal
 import records_req.output as output
 import records_req.tracker.campaign as campaigns
 import records_req.tracker.campaign_render, records_req.letters.render, records_req.letters.warm
 from sqlalchemy.orm.session import SessionTransaction
-from records_req.cli import main
 campaigns.CHUNK = int(os.environ["RR_CHUNK"])
-argv = ["records-req", *sys.argv[1:]]
 real_write, real_commit = output.write_atomic, SessionTransaction.commit
 for line in sys.stdin:
-    kill_at, log = line.rstrip("\\n").split("\\t")
+    kill_at, out, err = line.rstrip("\\n").split("\\t")
     pid = os.fork()
     if pid:
         print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
@@ -265,16 +265,9 @@ for line in sys.stdin:
     def commit(self, *args, **kwargs):
         point("before-commit"); result = real_commit(self, *args, **kwargs); point("after-commit"); return result
     output.write_atomic, SessionTransaction.commit = write_atomic, commit
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(fd, 1), os.dup2(fd, 2), os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    sys.argv, code = argv, 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    sys.stdout.flush(), sys.stderr.flush()
-    os._exit(code)
+    run_forked(sys.argv[1:], out, err)
 """
+)
 CHUNK = 2  # letters a transaction in the killed campaigns: five agencies make three chunks
 
 
@@ -304,7 +297,7 @@ def test_a_campaign_killed_anywhere_resumes_without_loss_or_duplicates(rr: Track
     args = ["--db", rr.url, "--as-of", "2026-12-01", "campaign", "--state", "TX", "--topic", "wso", "--tag", "K"]
     args += [*REQUESTER, "--out", str(rr.tmp / "out"), "--jobs", "1"]
     env = subprocess_env(RECORDS_REQ_HOME=str(rr.tmp / "home"), RR_CHUNK=str(CHUNK))
-    log = rr.tmp / "run.log"
+    out, err = rr.tmp / "run.out", rr.tmp / "run.err"
     with subprocess.Popen(
         [sys.executable, "-c", ZYGOTE, *args], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     ) as runs:
@@ -312,9 +305,9 @@ def test_a_campaign_killed_anywhere_resumes_without_loss_or_duplicates(rr: Track
         assert to_runs is not None and from_runs is not None
 
         def run(kill_at: str) -> tuple[int, str]:
-            to_runs.write(f"{kill_at}\t{log}\n")
+            to_runs.write(f"{kill_at}\t{out}\t{err}\n")
             to_runs.flush()
-            return int(from_runs.readline()), log.read_text(encoding="utf-8")
+            return int(from_runs.readline()), err.read_text(encoding="utf-8")
 
         for where, n in KILLS:
             code, stderr = run(f"{where}:{n}")

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .cli_helpers import Tracker
+from .cli_helpers import RUN_FORKED, Tracker
 from .conftest import subprocess_env
 
 REQUESTER = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "FL")
@@ -115,9 +115,10 @@ def gate(url: str, lock: str = "requests IN ACCESS EXCLUSIVE MODE") -> Iterator[
 # The campaigns started at once are records-req's command line run in processes forked together
 # from one that has imported it (a fresh interpreter's imports were half of each campaign's
 # CPU): it says their process ids, then, once both have ended, their exit codes.
-FORKED = """
-import json, os, sys
-from records_req.cli import main
+FORKED = (
+    RUN_FORKED
+    + """
+import json
 import records_req.tracker.campaign, records_req.tracker.campaign_render, records_req.letters.render
 pids = []
 for argv, out, err in json.loads(sys.argv[1]):
@@ -125,18 +126,11 @@ for argv, out, err in json.loads(sys.argv[1]):
     if pid:
         pids.append(pid)
         continue
-    for fd, path in ((1, out), (2, err)):
-        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
-    sys.argv, code = ["records-req", *argv], 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    sys.stdout.flush(), sys.stderr.flush()
-    os._exit(code)
+    run_forked(argv, out, err)
 print(*pids, flush=True)
 print(*(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids), flush=True)
 """
+)
 
 
 def at_once(
