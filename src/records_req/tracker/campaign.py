@@ -820,7 +820,7 @@ def _record(
     """One letter of a chunk: why it is skipped after all, or its files moved into place and its
     request made (inserted now if ``alone``, else with the chunk's)."""
     from records_req.output import write_all
-    from records_req.tracker.service import DuplicateRequest, create_request, holder_message, new_request_row
+    from records_req.tracker.service import Asked, DuplicateRequest, create_request, holder_message, new_request_row
 
     job = step.job
     assert job is not None
@@ -854,25 +854,26 @@ def _record(
     write_all(
         {p: d for p, d in files.items() if p not in same}, force=options.output.force, staged=staged, guarded=guarded
     )
-    fields: dict[str, Any] = {
-        "jurisdiction": checks.laws[job.code],
-        "agency_row": agency_row,
-        "profile": checks.profile,
-        "topics": topics,
-        "items": list(result.items),
-        "since": result.since,
-        "until": result.until,
-        "letter_date": job.spec.letter_date or today,
-        "fee_limit": result.fee_limit,
-        "co_requester": result.co_requester,
-        "again": options.again,
-    }
+    asked = Asked(
+        jurisdiction=checks.laws[job.code],
+        agency_row=agency_row,
+        profile=checks.profile,
+        topics=topics,
+        items=list(result.items),
+        since=result.since,
+        until=result.until,
+        letter_date=job.spec.letter_date or today,
+        fee_limit=result.fee_limit,
+        co_requester=result.co_requester,
+    )
     if not alone:  # inserted with the chunk's (_insert_requests)
-        return _Made(step, None, files, new_request_row(**fields, today=today) | {"as_sent": result.as_sent})
+        row = new_request_row(asked, again=options.again, today=today)
+        return _Made(step, None, files, row | {"as_sent": result.as_sent})
     try:
         request = create_request(
             session,
-            **fields,
+            asked,
+            again=options.again,
             as_sent=result.as_sent,
             tags=[options.tag],
             checked=True,  # the chunk's checks above, under the lock

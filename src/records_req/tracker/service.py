@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -316,19 +317,41 @@ class DuplicateRequest(TrackerError):
         self.request_id = request_id
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a new request asks, and of whom: the columns both writers store
+    (:func:`create_request` through the ORM, :func:`new_request_row` for a chunk's insert)."""
+
+    jurisdiction: Jurisdiction
+    agency_row: Agency
+    profile: Profile | None
+    topics: Sequence[str]
+    items: Sequence[str]
+    since: dt.date
+    until: dt.date
+    letter_date: dt.date
+    fee_limit: int
+    co_requester: str | None
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "agency_id": self.agency_row.id,
+            "profile_id": self.profile.id if self.profile else None,
+            "jurisdiction": self.jurisdiction.code,
+            "topics": list(self.topics),
+            "items": list(self.items),
+            "since": self.since,
+            "until": self.until,
+            "letter_date": self.letter_date,
+            "fee_limit": self.fee_limit,
+            "co_requester": self.co_requester,
+        }
+
+
 def create_request(
     session: Session,
+    asked: Asked,
     *,
-    jurisdiction: Jurisdiction,
-    agency_row: Agency,
-    profile: Profile | None,
-    topics: Sequence[str],
-    items: Sequence[str],
-    since: dt.date,
-    until: dt.date,
-    letter_date: dt.date,
-    fee_limit: int,
-    co_requester: str | None,
     tags: Iterable[str],
     again: bool,
     as_sent: dict[str, Any] | None = None,
@@ -339,11 +362,11 @@ def create_request(
     lock, and found none), and if another writer made one meanwhile the database's unique index
     refuses this one (never two open requests for the same records). A campaign inserts the
     requests of a chunk together instead (:func:`new_request_row`)."""
+    agency_row, topics = asked.agency_row, asked.topics
     if not again and not checked:
         refuse_duplicate(session, agency_row, topics)
-    asked = _asked(jurisdiction, agency_row, profile, topics, items, since, until, letter_date, fee_limit, co_requester)
     request = Request(
-        **asked,
+        **asked.columns(),
         as_sent=as_sent,
         status="draft",
         closed=False,
@@ -369,65 +392,21 @@ def create_request(
     return request
 
 
-def new_request_row(
-    *,
-    jurisdiction: Jurisdiction,
-    agency_row: Agency,
-    profile: Profile | None,
-    topics: Sequence[str],
-    items: Sequence[str],
-    since: dt.date,
-    until: dt.date,
-    letter_date: dt.date,
-    fee_limit: int,
-    co_requester: str | None,
-    again: bool,
-    today: dt.date,
-) -> dict[str, Any]:
+def new_request_row(asked: Asked, *, again: bool, today: dt.date) -> dict[str, Any]:
     """The row of the new request :func:`create_request` makes (checked by the caller under the
     agency's lock) with the cached schedule :func:`refresh` then gives it, for a writer that
     inserts many rows at once (a campaign's chunk: tracker.campaign). It has no events yet, so
     its schedule needs no id. The same columns as the ORM writes, but ``created_at`` (the
     column's default) and ``as_sent`` (the letter's, which the caller adds)."""
-    _, cached = compute([], jurisdiction.for_agency(agency_row.name), today)
-    return _asked(
-        jurisdiction, agency_row, profile, topics, items, since, until, letter_date, fee_limit, co_requester
-    ) | {
+    _, cached = compute([], asked.jurisdiction.for_agency(asked.agency_row.name), today)
+    return asked.columns() | {
         "status": cached.status,
         "closed": cached.closed,
-        "open_key": None if again or cached.closed else open_key(topics),
+        "open_key": None if again or cached.closed else open_key(asked.topics),
         "due_on": cached.due_on,
         "due_statutory": cached.due_statutory,
         "schedule": cached.schedule,
         "schedule_stamp": cached.stamp,
-    }
-
-
-def _asked(
-    jurisdiction: Jurisdiction,
-    agency_row: Agency,
-    profile: Profile | None,
-    topics: Sequence[str],
-    items: Sequence[str],
-    since: dt.date,
-    until: dt.date,
-    letter_date: dt.date,
-    fee_limit: int,
-    co_requester: str | None,
-) -> dict[str, Any]:
-    """A new request's columns for what was asked of whom, as both writers store them
-    (:func:`create_request` through the ORM, :func:`new_request_row` for a chunk's insert)."""
-    return {
-        "agency_id": agency_row.id,
-        "profile_id": profile.id if profile else None,
-        "jurisdiction": jurisdiction.code,
-        "topics": list(topics),
-        "items": list(items),
-        "since": since,
-        "until": until,
-        "letter_date": letter_date,
-        "fee_limit": fee_limit,
-        "co_requester": co_requester,
     }
 
 
@@ -825,16 +804,18 @@ def open_requests(
     for req in parts:
         request = create_request(
             session,
-            jurisdiction=jurisdiction,
-            agency_row=agency_row,
-            profile=profile,
-            topics=[t.key for t in req.topics],
-            items=list(req.items),
-            since=req.since,
-            until=req.until,
-            letter_date=req.date,
-            fee_limit=req.fee_limit,
-            co_requester=req.co_requester,
+            Asked(
+                jurisdiction=jurisdiction,
+                agency_row=agency_row,
+                profile=profile,
+                topics=[t.key for t in req.topics],
+                items=list(req.items),
+                since=req.since,
+                until=req.until,
+                letter_date=req.date,
+                fee_limit=req.fee_limit,
+                co_requester=req.co_requester,
+            ),
             tags=tags,
             again=again,
             as_sent=kept_with_request(req),
