@@ -14,9 +14,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from .seeded_copies import Seeds
 
 try:
     import fcntl
@@ -444,6 +447,15 @@ class PostgresDatabases:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
     return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def seeds(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory) -> Seeds:
+    """The worker's seeded databases (tests/seeded_copies.py). Defined here, once: a session fixture
+    imported into each module that uses it would be one per module, each seeding again."""
+    from .seeded_copies import Seeds
+
+    return Seeds(sqlite_template, tmp_path_factory.mktemp("seeds"))
 
 
 @pytest.fixture(scope="session")

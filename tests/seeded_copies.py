@@ -1,4 +1,5 @@
-"""Seeded SQLite databases made once per worker and copied for each test that uses one.
+"""Seeded SQLite databases made once per worker and copied for each test that uses one (the
+``seeds`` fixture, in conftest.py: one per worker, whichever module asks for it).
 
 Seeding a dashboard through the CLI (a request in every status, events, letters, a file) costs
 seconds; a copy of the seeded file costs milliseconds. Each copy is a database of its own (its own
@@ -13,8 +14,6 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
-
-import pytest
 
 from .cli_helpers import Tracker
 from .conftest import SqliteTemplate, isolated_home_for, new_database_id
@@ -62,8 +61,3 @@ class Seeds:
             return self.copy(seed, folder / "seeded")
         rr = Tracker(url, folder)
         return rr, seed(rr)
-
-
-@pytest.fixture(scope="session")
-def seeds(sqlite_template: SqliteTemplate, tmp_path_factory: pytest.TempPathFactory) -> Seeds:
-    return Seeds(sqlite_template, tmp_path_factory.mktemp("seeds"))

@@ -21,9 +21,7 @@ from records_req.ice.sheets import read_sheet
 from .cli_helpers import RUN_FORKED, Tracker
 from .conftest import default_sigint, ice_sheet, sigint_ignored, subprocess_env
 from .letter_helpers import docx_text, pdf_text, words
-from .seeded_copies import Seeds, seeds
-
-__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
+from .seeded_copies import Seeds
 
 HOSTILE = 'Smith, Jones & <Co> "Police"'
 NON_LATIN = "Policía de Ñuñoa 警察署"

@@ -13,12 +13,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 
-from .seeded_copies import Seeds, seeds
+from .seeded_copies import Seeds
 from .test_inbox import reply, sent_by_email
 from .test_web import browser
 from .test_web_words import AGENCIES, crawl, seeded
-
-__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 
 
 @functools.cache

@@ -38,13 +38,12 @@ from records_req.web import Settings, create_app
 from .cli_helpers import Tracker
 from .conftest import SqliteTemplate
 from .letter_helpers import docx_text
-from .seeded_copies import Seeds, seeds
+from .seeded_copies import Seeds
 
 TODAY = dt.date(2026, 12, 1)
 HOSTILE = 'Smith & <Co> "Police" 警察署'
 ANA = ("--requester-name", "Ana Núñez", "--requester-email", "ana@example.org", "--requester-state", "VA")
 SCREENSHOTS_ENV = "RECORDS_REQ_SCREENSHOTS"
-__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 VIEWPORTS: dict[str, dict[str, Any]] = {
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
@@ -137,11 +136,14 @@ class Tab:
 
 
 # A browser context costs about half a second of Chromium's CPU to make (a new renderer and
-# profile), a page in one about a fifth: each worker keeps one context per width, and each test
-# gets a new page in it with the context's cookies cleared. Nothing else a test leaves in a
-# context can reach the next one: each test serves its own dashboard on a new port, so its
-# storage and cache belong to another origin, and its page, with its routes, is closed.
+# profile), and a new page in it about as much again (its renderer starts, and Chromium settles it
+# for a second after): each worker keeps one context per width, and one page in it, which each test
+# takes in turn, with the context's cookies cleared. Nothing a test leaves there can reach the
+# next: each test serves its own dashboard on a new port, so its storage and cache belong to
+# another origin; the page is left on about:blank, its listeners and routes removed; and a test
+# that fails leaves its page closed, so the next one opens a new page.
 _CONTEXTS: dict[str, BrowserContext] = {}  # by width, in the worker's one Chromium
+_PAGES: dict[str, Page] = {}  # the page each context's tests take in turn
 
 
 def _context(chromium: Browser, width: str) -> BrowserContext:
@@ -154,22 +156,41 @@ def _context(chromium: Browser, width: str) -> BrowserContext:
     return context
 
 
+def _page(chromium: Browser, width: str) -> Page:
+    context = _context(chromium, width)
+    page = _PAGES.get(width)
+    if page is None or page.is_closed() or page.context is not context:
+        page = _PAGES[width] = context.new_page()
+    return page
+
+
 @contextmanager
 def opened(chromium: Browser, site: Site, width: str) -> Iterator[Tab]:
-    """A new page at the chosen width, with no cookies (no session, no CSRF token) from an earlier test."""
-    page = _context(chromium, width).new_page()
+    """A page at the chosen width, on about:blank, with no cookies (no session, no CSRF token) from
+    an earlier test."""
+    page = _page(chromium, width)
     found = Tab(page, site, width)
 
     def console(message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
             found.problems.append(f"console {message.type}: {message.text} ({page.url})")
 
+    def script_error(exc: Exception) -> None:
+        found.problems.append(f"script error: {exc} ({page.url})")
+
     page.on("console", console)
-    page.on("pageerror", lambda exc: found.problems.append(f"script error: {exc} ({page.url})"))
+    page.on("pageerror", script_error)
+    kept = False
     try:
         yield found
+        page.unroute_all(behavior="wait")
+        page.goto("about:blank")  # the test's dashboard unloaded: none of its scripts run on
+        kept = True
     finally:
-        page.close()
+        page.remove_listener("console", console)
+        page.remove_listener("pageerror", script_error)
+        if not kept:
+            page.close()
     # Every page of every test: no script error, nothing the Content-Security-Policy refused.
     assert found.problems == []
 

@@ -20,12 +20,12 @@ except ImportError:  # pragma: no cover - the test extras bring it
     pytest.skip("Playwright for Python is not installed (pip install '.[test]')", allow_module_level=True)
 
 from .cli_helpers import Tracker
-from .seeded_copies import Seeds, seeds
+from .seeded_copies import Seeds
 from .test_web_browser import ANA, VIEWPORTS, Site, Tab, serving, tab, viewport
 from .test_web_thread_browser import shot
 from .test_web_words import seeded
 
-__all__ = ["seeds", "tab", "viewport"]  # the fixtures, from the dashboard's browser tests and seeded_copies
+__all__ = ["tab", "viewport"]  # the fixtures, from the dashboard's browser tests
 
 LONG_AGENCY = "Prince William County Adult Detention Center and Sheriff's Office Records Division"
 LONG_EMAIL = "public.records.requests.and.foia.office@pwcgov-sheriff-detention.example"

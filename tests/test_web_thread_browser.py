@@ -23,11 +23,11 @@ except ImportError:  # pragma: no cover - the test extras bring it
 from records_req import labels
 
 from .cli_helpers import Tracker
-from .seeded_copies import Seeds, seeds
+from .seeded_copies import Seeds
 from .test_web_browser import ANA, SCREENSHOTS, SCREENSHOTS_ENV, VIEWPORTS, Site, Tab, serving, tab, viewport
 from .test_web_words import seeded
 
-__all__ = ["seeds", "tab", "viewport"]  # the fixtures, from the dashboard's browser tests and seeded_copies
+__all__ = ["tab", "viewport"]  # the fixtures, from the dashboard's browser tests
 
 
 @pytest.fixture

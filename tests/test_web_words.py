@@ -20,10 +20,8 @@ from records_req.lifecycle import EVENTS, STATUSES, USER_EVENTS
 
 from .cli_helpers import Tracker
 from .conftest import isolated_home_for
-from .seeded_copies import Seeds, seeds
+from .seeded_copies import Seeds
 from .test_web import ANA, HOST, Browser, browser
-
-__all__ = ["seeds"]  # a fixture, from tests/seeded_copies.py
 
 # --- the words ----------------------------------------------------------------------------------
 
