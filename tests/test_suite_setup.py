@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import Future
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from .conftest import FIXTURES, REPO, SERIAL_LOCK_ENV, ice_sheet, remove_old_temporary_trees_later
+from .conftest import (
+    FIXTURES,
+    PG_ENV,
+    PG_URL,
+    REPO,
+    SERIAL_LOCK_ENV,
+    PostgresDatabases,
+    ice_sheet,
+    remove_old_temporary_trees_later,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -136,6 +146,53 @@ def test_each_test_gets_an_empty_database_at_the_current_schema_whatever_the_one
                 conn.execute(text("ALTER TABLE agencies ADD COLUMN left_behind TEXT"))
     finally:
         store.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason=f"PostgreSQL tests need {PG_ENV}=postgresql://... (see README)")
+@pytest.mark.parametrize(
+    "change",
+    [
+        "ALTER TABLE agencies ADD COLUMN left_behind TEXT",
+        "CREATE INDEX left_behind ON agencies (state)",
+        "ALTER TABLE agencies ALTER COLUMN state SET DEFAULT 'VA'",
+        "ALTER TABLE agencies ALTER COLUMN state DROP NOT NULL",
+        "ALTER TABLE agencies RENAME COLUMN state TO left_behind",
+        "ALTER TABLE agencies ADD CONSTRAINT left_behind CHECK (state <> '')",
+        "CREATE SEQUENCE left_behind",
+    ],
+)
+def test_a_postgresql_database_whose_schema_a_test_changed_is_replaced_not_reused(
+    postgres_databases: PostgresDatabases, change: str
+) -> None:
+    """The reset's check of the schema (PostgresDatabases.SCHEMA) sees each kind of change a test
+    can make, and the database it gives back has the template's schema and rows again; rows alone
+    are emptied in place."""
+    from sqlalchemy import create_engine, text
+
+    databases = postgres_databases
+    url = databases.take()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("INSERT INTO agencies (state, name, name_key, created_at) VALUES ('VA', 'x', 'x', now())"))
+        unchanged = conn.execute(text(databases.SCHEMA)).scalar()
+        conn.execute(text(change))
+        changed = conn.execute(text(databases.SCHEMA)).scalar()
+    engine.dispose()
+    assert unchanged == databases.schema and changed != databases.schema, change
+    name = url.rsplit("/", 1)[1]
+    again = databases._reset(name)
+    assert again != name  # dropped, and a new copy made in its place
+    databases.names.add(again)
+    databases.ready.append(_done(again))
+    with databases._on(again) as conn:
+        assert conn.execute(text(databases.SCHEMA)).scalar() == databases.schema
+        assert conn.execute(text("SELECT count(*) FROM agencies")).scalar() == 0
+
+
+def _done(value: str) -> Future[str]:
+    done: Future[str] = Future()
+    done.set_result(value)
+    return done
 
 
 def test_old_temporary_folders_are_moved_aside_by_pytests_rule_and_a_locked_one_is_kept(tmp_path: Path) -> None:
