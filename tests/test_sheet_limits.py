@@ -36,6 +36,10 @@ from .sheet_files import (
     write_xlsx,
 )
 
+# One worker runs the module: each hostile file is built once (the module's ``hostile`` fixture),
+# not once by each worker that gets one of its tests.
+pytestmark = pytest.mark.xdist_group("sheet-limits")
+
 MB = 2**20
 CSV_HEADER = ",".join(HEADER) + "\n"
 LEE = "FLORIDA,Lee County Sheriff's Office,County,Lee County,Warrant Service Officer,2025-07-08,\n"

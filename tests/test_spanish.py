@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from .seeded_copies import Seeds
 from .test_inbox import reply, sent_by_email
 from .test_web import browser
@@ -31,11 +33,14 @@ def extractor() -> ModuleType:
     return module
 
 
+# The two tests that read the catalog's extraction run on one worker, which extracts once.
+@pytest.mark.xdist_group("message-extraction")
 def test_every_marked_sentence_has_its_spanish() -> None:
     missing = extractor().untranslated("es")
     assert missing == {}, "\n".join(f"{where[0]}: {msgid!r}" for msgid, where in missing.items())
 
 
+@pytest.mark.xdist_group("message-extraction")
 def test_the_extraction_reads_templates_markers_and_page_translators() -> None:
     """The check itself: a sentence in a template, one marked with _ in the dashboard's code and one
     said through translator()(...) are all found, so a new one in English only would be missed by
