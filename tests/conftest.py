@@ -611,11 +611,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("serial"):
             item.add_marker(pytest.mark.xdist_group("serial"))
-            if grouped and not item.nodeid.endswith("@serial"):
-                _in_group(item, "serial")
+        elif "chromium" in getattr(item, "fixturenames", ()):  # the browser tests: see CHROMIUM_GROUP
+            item.add_marker(pytest.mark.xdist_group(CHROMIUM_GROUP))
+        marker = item.get_closest_marker("xdist_group")
+        group = marker and (marker.args[0] if marker.args else marker.kwargs.get("name"))
+        if grouped and group and not item.nodeid.endswith(f"@{group}"):
+            _in_group(item, group)
     # The long tests marked slow (a wheel build, two writers of 500 events) first, so that no worker
     # is still running one of them after the other has finished everything else.
     items.sort(key=lambda item: not (item.get_closest_marker("slow") and not item.get_closest_marker("serial")))
+
+
+# The tests that drive Chromium run on one worker: one browser, and one context (and page) of each
+# width, where each worker had its own (a context and its first page cost Chromium about 1.5 s of
+# CPU, and each browser and its driver about 2 s more).
+CHROMIUM_GROUP = "chromium"
 
 
 def _in_group(item: pytest.Item, group: str) -> None:
