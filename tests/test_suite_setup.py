@@ -111,6 +111,16 @@ def test_one_real_ice_sheet_ships_with_the_tests_as_its_source_says() -> None:
     assert not ice_sheet("participatingAgencies01012099am.xlsx").exists()
 
 
+@pytest.mark.xdist_group("suite-setup")
+def test_a_test_of_an_xdist_group_carries_its_group_as_loadgroup_reads_it(request: pytest.FixtureRequest) -> None:
+    """Under ``--dist loadgroup`` (the README's command), a test marked ``xdist_group`` has the
+    ``@group`` suffix that pytest-xdist schedules by, which pytest 9.2 no longer lets xdist add
+    itself: conftest adds it, for the serial tests, the browser tests and every other group."""
+    if not (hasattr(request.config, "workerinput") and request.config.getvalue("loadgroup")):
+        pytest.skip("not run by pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@suite-setup")
+
+
 SEEN_DATABASE_IDS: set[str] = set()
 
 
