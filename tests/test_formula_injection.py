@@ -23,6 +23,9 @@ from records_req.web import Settings, create_app
 from .cli_helpers import Tracker
 from .conftest import isolated_home_for
 
+# One worker runs the module: its hostile export is built once, not by each worker.
+pytestmark = pytest.mark.xdist_group("formula-injection")
+
 TODAY = dt.date(2026, 12, 1)
 HOST = {"Host": "127.0.0.1:8765"}
 

@@ -15,13 +15,16 @@ import pytest
 from .cli_helpers import Tracker
 from .conftest import isolated_home_for
 
+# One worker runs the module: its seeded database (four requests, per backend) is made once, not by each worker.
+pytestmark = pytest.mark.xdist_group("reports")
+
 AS_OF = "2026-11-27"
 
 
 @pytest.fixture(scope="module")
 def seeded(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """Four requests: two overdue in VA (one tagged), one due soon in GA, one completed in TX.
-    Seeded once per module and backend (and xdist worker): the tests below only read it."""
+    Seeded once per module and backend (one worker runs the module): the tests below only read it."""
     tmp = tmp_path_factory.mktemp("reports")
     with isolated_home_for(tmp / "home"):
         d = Tracker(module_db_url, tmp)

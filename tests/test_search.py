@@ -22,6 +22,9 @@ from .cli_helpers import Tracker
 from .conftest import isolated_home_for
 from .test_inbox import MESSAGE_ID, sent_by_email
 
+# One worker runs the module: its shared records (per backend) are seeded once, not by each worker.
+pytestmark = pytest.mark.xdist_group("search")
+
 TODAY = "2027-01-25"
 
 

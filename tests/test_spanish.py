@@ -135,6 +135,7 @@ def english_sentences(pages: dict[str, list[str]], proper: list[str], data: tupl
     return found
 
 
+@pytest.mark.xdist_group("seeded-dashboard")  # with test_web_words.py, which seeds the same dashboard
 def test_a_seeded_dashboard_in_spanish_shows_no_english_sentence(db_url: str, seeds: Seeds, tmp_path: Path) -> None:
     rr, made = seeds.on(db_url, tmp_path, seeded)
     rid, token = sent_by_email(rr, rr.url)

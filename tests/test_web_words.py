@@ -23,6 +23,10 @@ from .conftest import isolated_home_for
 from .seeded_copies import Seeds
 from .test_web import ANA, HOST, Browser, browser
 
+# One worker runs the module: its seeded dashboard (per backend) is made once, not by each worker
+# (test_spanish.py's crawl of the same dashboard is in the group too).
+pytestmark = pytest.mark.xdist_group("seeded-dashboard")
+
 # --- the words ----------------------------------------------------------------------------------
 
 
