@@ -624,7 +624,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # The tests that drive Chromium run on one worker: one browser, and one context (and page) of each
 # width, where each worker had its own (a context and its first page cost Chromium about 1.5 s of
-# CPU, and each browser and its driver about 2 s more).
+# CPU; a browser and Playwright's driver, about a second more to start).
 CHROMIUM_GROUP = "chromium"
 
 

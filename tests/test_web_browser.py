@@ -137,8 +137,9 @@ class Tab:
 
 # A browser context costs about half a second of Chromium's CPU to make (a new renderer and
 # profile), and a new page in it about as much again (its renderer starts, and Chromium settles it
-# for a second after): each worker keeps one context per width, and one page in it, which each test
-# takes in turn, with the context's cookies cleared. Nothing a test leaves there can reach the
+# for a second after): the worker of the browser tests (their xdist group, tests/conftest.py) keeps
+# one context per width, and one page in it, which each test takes in turn, with the context's
+# cookies cleared. Nothing a test leaves there can reach the
 # next: each test serves its own dashboard on a new port, so its storage and cache belong to
 # another origin; the page is left on about:blank, its listeners and routes removed; and a test
 # that fails leaves its page closed, so the next one opens a new page.
