@@ -543,7 +543,8 @@ CHROMIUM_ENV = "RECORDS_REQ_CHROMIUM"
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """One headless Chromium (Debian's, or $RECORDS_REQ_CHROMIUM; never one ``playwright install``
-    downloads) per worker, driven by Playwright and shared by every browser test; a test opens its
+    downloads) per worker, driven by Playwright and shared by every browser test (all of them on one
+    worker: CHROMIUM_GROUP); a test opens its
     own context (``chromium.new_context()``), which keeps tests apart. Skipped without either."""
     path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium")
     if not path or not Path(path).is_file():

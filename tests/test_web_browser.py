@@ -54,7 +54,7 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
 # --- the browser, the server, a tab ---------------------------------------------------------------
 
 
-# The browser: ``chromium`` in tests/conftest.py, one per worker for every browser test.
+# The browser: ``chromium`` in tests/conftest.py, one for every browser test (they share one worker).
 
 
 @dataclass
