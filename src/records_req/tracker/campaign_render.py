@@ -141,6 +141,12 @@ def collect_less() -> None:
     few percent of its time. The output is the same: nothing of a letter depends on when the
     collector runs."""
     gc.freeze()
+    _fewer_young_collections()
+
+
+def _fewer_young_collections() -> None:
+    """The youngest generation collected every YOUNG_THRESHOLD allocations, or less often if it
+    already was."""
     young, *older = gc.get_threshold()
     gc.set_threshold(max(young, YOUNG_THRESHOLD), *older)
 
@@ -164,7 +170,7 @@ class _CollectingLess:
                 if self.froze:
                     collect_less()
                 else:
-                    gc.set_threshold(max(self.threshold[0], YOUNG_THRESHOLD), *self.threshold[1:])
+                    _fewer_young_collections()
             self.running += 1
 
     def end(self) -> None:
