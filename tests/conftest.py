@@ -390,13 +390,14 @@ class PostgresDatabases:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.names.discard(name)
 
-    def _refill(self, database_id: str) -> str:
+    def _refill(self) -> str:
         """The statements that put a database back as the template was, sent as one: every table
-        emptied and refilled with what the migrations wrote, each sequence where the template left
-        it (unused, or at its value), and the copy's own ``database_id``. DELETE, not TRUNCATE: a
-        test leaves a few rows, and TRUNCATE makes new files for every table and index (223 ms of
-        the server's time per reset here, against 40). The foreign keys' triggers are off for this
-        transaction, so the order does not matter."""
+        emptied and refilled with what the migrations wrote, and each sequence where the template
+        left it (unused, or at its value); the copy's own ``database_id`` is given after them
+        (:func:`new_database_id`). DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE
+        makes new files for every table and index (223 ms of the server's time per reset here,
+        against 40). The foreign keys' triggers are off for this transaction, so the order does
+        not matter."""
 
         def quoted(value: str) -> str:
             return "'" + value.replace("'", "''") + "'"
@@ -410,7 +411,6 @@ class PostgresDatabases:
         for sequence, value in self.sequences:
             named = quoted(f'"{sequence}"')
             statements.append(f"SELECT setval({named}, {value or 1}, {str(value is not None).lower()})")
-        statements.append(f"UPDATE settings SET value = {quoted(database_id)} WHERE key = 'database_id'")
         return ";\n".join(statements)
 
     def _reset(self, name: str) -> str:
@@ -424,7 +424,8 @@ class PostgresDatabases:
         with self._on(name) as conn:
             same = conn.execute(text(self.SCHEMA)).scalar() == self.schema
             if same:
-                conn.exec_driver_sql(self._refill(uuid.uuid4().hex))
+                conn.exec_driver_sql(self._refill())
+                new_database_id(lambda sql, params: conn.execute(text(sql), params))
         if same:
             return name
         self._drop(name)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from concurrent.futures import Future
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -192,17 +191,10 @@ def test_a_postgresql_database_whose_schema_a_test_changed_is_replaced_not_reuse
     name = url.rsplit("/", 1)[1]
     again = databases._reset(name)
     assert again != name  # dropped, and a new copy made in its place
-    databases.names.add(again)
-    databases.ready.append(_done(again))
     with databases._on(again) as conn:
         assert conn.execute(text(databases.SCHEMA)).scalar() == databases.schema
         assert conn.execute(text("SELECT count(*) FROM agencies")).scalar() == 0
-
-
-def _done(value: str) -> Future[str]:
-    done: Future[str] = Future()
-    done.set_result(value)
-    return done
+    databases.give_back(databases.url_of(again))  # the new copy, to the pool as any test's
 
 
 def test_old_temporary_folders_are_moved_aside_by_pytests_rule_and_a_locked_one_is_kept(tmp_path: Path) -> None:
