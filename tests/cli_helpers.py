@@ -56,12 +56,14 @@ class Tracker:
         return out
 
 
-# For a test's subprocess that forks records-req's command line from a process that has imported
-# it once (a fresh interpreter's imports are most of a short command's CPU): the script begins
-# with this, and each forked child ends in run_forked.
+# For a test's subprocess that forks records-req's campaigns from a process that has imported
+# records-req's command line and what a campaign loads once (a fresh interpreter's imports are most
+# of a short command's CPU): the script begins with this, and each forked child ends in run_forked.
 RUN_FORKED = """
 import os, sys
 from records_req.cli import main
+import records_req.tracker.campaign, records_req.tracker.campaign_render
+import records_req.letters.render, records_req.letters.warm
 
 def run_forked(argv, out, err):
     \"\"\"In a forked child: records-req's command line with argv, its stdout and stderr to the

@@ -241,7 +241,6 @@ ZYGOTE = (
 import signal
 import records_req.output as output
 import records_req.tracker.campaign as campaigns
-import records_req.tracker.campaign_render, records_req.letters.render, records_req.letters.warm
 from sqlalchemy.orm.session import SessionTransaction
 campaigns.CHUNK = int(os.environ["RR_CHUNK"])
 real_write, real_commit = output.write_atomic, SessionTransaction.commit

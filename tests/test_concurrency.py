@@ -119,7 +119,6 @@ FORKED = (
     RUN_FORKED
     + """
 import json
-import records_req.tracker.campaign, records_req.tracker.campaign_render, records_req.letters.render
 pids = []
 for argv, out, err in json.loads(sys.argv[1]):
     pid = os.fork()
